@@ -1,0 +1,160 @@
+"""A bill to calculate: the visit, the person, the filing, the year-to-date accumulators and fee lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import Field, field_validator, model_validator
+
+from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
+from yidi.domain.ids import parse_citizen_id
+from yidi.domain.money import ZERO, round_fen
+from yidi.domain.reference import Filing, Person
+from yidi.domain.validation import Quantity, RegionCode, Strict, Yuan, fail
+
+
+class FeeLine(Strict):
+    """One billed item (费用明细): feedetl_sn, med_list_codg, cnt, pric, det_item_fee_sumamt."""
+
+    line_id: str = Field(min_length=1, max_length=30)
+    code: str = Field(min_length=1, max_length=50)
+    name: str = ""
+    quantity: Quantity
+    unit_price: Yuan
+    amount: Yuan | None = None  # if given, must equal quantity x unit_price rounded to the fen
+    date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _amount(self) -> FeeLine:
+        if self.amount is not None and self.amount != round_fen(self.quantity * self.unit_price):
+            raise fail(
+                "LINE_AMOUNT_MISMATCH",
+                f"明细 {self.line_id} 的金额 {self.amount} 不等于数量×单价 {round_fen(self.quantity * self.unit_price)}",
+                f"line {self.line_id}: amount {self.amount} is not quantity x unit price",
+            )
+        return self
+
+    @property
+    def value(self) -> Decimal:
+        return round_fen(self.quantity * self.unit_price)
+
+
+class PersonIn(Strict):
+    """The insured person as given with a bill (validated: GB 11643 ID checksum, region code)."""
+
+    id_number: str
+    name: str = Field(min_length=1, max_length=50)
+    insured_region: RegionCode
+    scheme: Scheme
+    category: Category = Category.ACTIVE
+    status: InsuranceStatus = InsuranceStatus.ACTIVE
+    status_since: dt.date | None = None
+    account_balance: Yuan = ZERO
+    assistance_group: str | None = None
+    chronic_diseases: list[str] = Field(default_factory=list)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return parse_citizen_id(v).number
+
+    @model_validator(mode="after")
+    def _account(self) -> PersonIn:
+        if self.scheme is Scheme.RESIDENT and self.account_balance:
+            raise fail("ACCOUNT_RESIDENT", "城乡居民医保没有个人账户，account_balance 应为 0", "residents have no personal account")
+        return self
+
+    def to_person(self) -> Person:
+        return Person(
+            citizen_id=parse_citizen_id(self.id_number),
+            name=self.name,
+            insured_region=self.insured_region,
+            scheme=self.scheme,
+            category=self.category,
+            status=self.status,
+            status_since=self.status_since,
+            account_balance=self.account_balance,
+            assistance_group=self.assistance_group,
+            chronic_diseases=frozenset(self.chronic_diseases),
+        )
+
+
+class FilingIn(Strict):
+    """A filing as given with a bill."""
+
+    type: FilingType
+    treatment_area: RegionCode
+    start: dt.date
+    end: dt.date | None = None
+    filing_id: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> FilingIn:
+        if self.end is not None and self.end < self.start:
+            raise fail("DATE_ORDER", "备案结束日期早于开始日期", "filing end date is before its start date")
+        return self
+
+    def to_filing(self, insured_region: str) -> Filing:
+        return Filing(self.type, insured_region, self.treatment_area, self.start, self.end, self.filing_id)
+
+
+class YearAccumulators(Strict):
+    """年度累计: what a person has used this year in one scheme (deductible, fund, layers, admissions).
+
+    Keys: `deductible_paid` by visit type; `inscope`, `eligible`, `cost_shared` and `fund_paid` by the
+    cap pool of the policy; `layer_base` and `layer_paid` by layer kind.
+    """
+
+    year: int = Field(ge=2000, le=2100)
+    admissions: int = Field(default=0, ge=0)
+    deductible_paid: dict[str, Yuan] = Field(default_factory=dict)
+    inscope: dict[str, Yuan] = Field(default_factory=dict)
+    eligible: dict[str, Yuan] = Field(default_factory=dict)
+    cost_shared: dict[str, Yuan] = Field(default_factory=dict)
+    fund_paid: dict[str, Yuan] = Field(default_factory=dict)
+    layer_base: dict[str, Yuan] = Field(default_factory=dict)
+    layer_paid: dict[str, Yuan] = Field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+
+class Bill(Strict):
+    """The bill of one visit (就诊) to calculate."""
+
+    bill_id: str = Field(default="", max_length=30)
+    visit_type: VisitType
+    institution: str = Field(min_length=1, max_length=30)
+    admission_date: dt.date
+    discharge_date: dt.date | None = None
+    settlement_date: dt.date | None = None
+    person: PersonIn
+    filing: FilingIn | None = None
+    emergency: bool = False
+    use_account: bool = True
+    accumulators: YearAccumulators | None = None
+    lines: list[FeeLine] = Field(min_length=1, max_length=5000)
+
+    @model_validator(mode="after")
+    def _check(self) -> Bill:
+        if self.discharge_date is not None and self.discharge_date < self.admission_date:
+            raise fail("DATE_ORDER", "出院日期早于入院日期", "discharge date is before admission date")
+        if self.settlement_date is not None and self.settlement_date < self.admission_date:
+            raise fail("DATE_ORDER", "结算日期早于入院（就诊）日期", "settlement date is before admission date")
+        seen: set[str] = set()
+        last = self.discharge_date or self.settlement_date
+        for ln in self.lines:
+            if ln.line_id in seen:
+                raise fail("LINE_DUPLICATE", f"明细流水号 {ln.line_id} 重复", f"duplicate line id {ln.line_id}")
+            seen.add(ln.line_id)
+            if ln.date is not None and (ln.date < self.admission_date or (last is not None and ln.date > last)):
+                raise fail("LINE_DATE_OUTSIDE", f"明细 {ln.line_id} 的日期 {ln.date} 不在就诊期间内", f"line {ln.line_id}: date {ln.date} is outside the visit")
+        if self.accumulators is not None and self.accumulators.year != self.day.year:
+            raise fail("ACC_YEAR", f"年度累计的年份 {self.accumulators.year} 与结算年份 {self.day.year} 不同", "accumulators are for another year than the settlement")
+        return self
+
+    @property
+    def day(self) -> dt.date:
+        """The settlement date: policies and catalogues in force on this day apply."""
+        return self.settlement_date or self.discharge_date or self.admission_date

@@ -1,0 +1,78 @@
+"""Citizen ID numbers (GB 11643-1999): checksum, birth date, gender, and masking for display."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from yidi.domain.errors import YidiError
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def check_character(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    s = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK[s % 11]
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenId:
+    """A validated 18-character citizen ID number."""
+
+    number: str
+
+    @property
+    def birth_date(self) -> dt.date:
+        n = self.number
+        return dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+
+    @property
+    def gender(self) -> str:
+        """"M" or "F": odd sequence digit is male."""
+        return "M" if int(self.number[16]) % 2 == 1 else "F"
+
+    def age_on(self, day: dt.date) -> int:
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    @property
+    def masked(self) -> str:
+        return mask_id(self.number)
+
+
+def mask_id(number: str) -> str:
+    """Show only the first 6 and last 4 characters: 360426********0071."""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def parse_citizen_id(value: str, field: str = "id_number") -> CitizenId:
+    """Validate an 18-character ID (structure, birth date, checksum); lower-case x is accepted."""
+    n = value.strip().upper()
+    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+        raise YidiError(
+            "ID_FORMAT",
+            f"身份证号码格式不对：应为18位（前17位数字，末位数字或X），收到“{mask_id(n)}”",
+            "citizen ID must be 18 characters: 17 digits and a digit or X",
+            field,
+        )
+    try:
+        dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError:
+        raise YidiError(
+            "ID_BIRTH_DATE",
+            "身份证号码中的出生日期不存在",
+            "the birth date inside the citizen ID is not a real date",
+            field,
+        ) from None
+    if check_character(n[:17]) != n[17]:
+        raise YidiError(
+            "ID_CHECKSUM",
+            "身份证号码校验位不正确，请核对是否输错",
+            "citizen ID check character is wrong (GB 11643 checksum); please check for a typo",
+            field,
+        )
+    return CitizenId(n)

@@ -1,0 +1,381 @@
+"""Policy packs as validated values: treatment-region catalogues and insured-region policies.
+
+A pack is data (YAML files, see docs/policy-pack.md); these models are its schema. Every model forbids
+unknown keys, so a misspelt or misplaced parameter is an error instead of a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal, TypeVar
+
+from pydantic import Field, field_validator, model_validator
+
+from yidi.domain.enums import Category, FilingType, ItemClass, ItemKind, Level, Scheme, VisitType
+from yidi.domain.validation import Points, Ratio, RegionCode, Strict, Yuan, fail
+
+T = TypeVar("T")
+ALL = "ALL"
+_CATEGORY_KEYS = {c.value for c in Category} | {ALL}
+_LEVEL_KEYS = {lv.value for lv in Level} | {ALL}
+# D2022: the ratio cut for temporary filers is at most 10 points (referral, emergency), 20 (other).
+CUT_LIMITS = {FilingType.REFERRAL: 10, FilingType.EMERGENCY: 10, FilingType.OTHER_TEMPORARY: 20}
+LayerKind = Literal["large_amount_subsidy", "civil_servant_subsidy", "critical_illness", "medical_assistance"]
+LAYER_ZH = {
+    "large_amount_subsidy": "职工大额医疗费用补助",
+    "civil_servant_subsidy": "公务员医疗补助",
+    "critical_illness": "城乡居民大病保险",
+    "medical_assistance": "医疗救助",
+}
+LAYER_FIELD = {
+    "large_amount_subsidy": "hifob_pay",
+    "civil_servant_subsidy": "cvlserv_pay",
+    "critical_illness": "hifmi_pay",
+    "medical_assistance": "maf_pay",
+}
+
+
+class Source(Strict):
+    """Where a parameter comes from: a document id of the pack's `documents` and the article."""
+
+    doc: str
+    article: str = ""
+
+
+class Document(Strict):
+    """A policy document a pack cites (number, issuer, date)."""
+
+    title: str
+    number: str = ""
+    issuer: str = ""
+    date: dt.date | None = None
+    url: str = ""
+    note: str = ""
+
+
+class Tier(Strict):
+    """One band of a tier table: [from, to) at `ratio`; `to: null` is open-ended."""
+
+    lower: Yuan = Field(alias="from")
+    upper: Yuan | None = Field(default=None, alias="to")
+    ratio: Ratio
+
+
+def _check_tiers(tiers: list[Tier]) -> list[Tier]:
+    if not tiers:
+        raise fail("PACK_TIER_EMPTY", "分段表不能为空", "a tier table needs at least one band")
+    if tiers[0].lower != 0:
+        raise fail("PACK_TIER_GAP", "分段表必须从 0 开始", "a tier table must start at 0")
+    for i, t in enumerate(tiers):
+        if t.upper is not None and t.upper <= t.lower:
+            raise fail("PACK_TIER_ORDER", f"第{i + 1}段的上限不大于下限", f"band {i + 1}: 'to' must exceed 'from'")
+        if i + 1 < len(tiers):
+            nxt = tiers[i + 1]
+            if t.upper is None:
+                raise fail("PACK_TIER_OVERLAP", f"第{i + 1}段无上限，但后面还有分段", f"band {i + 1} is open-ended but more bands follow")
+            if nxt.lower > t.upper:
+                raise fail("PACK_TIER_GAP", f"第{i + 1}段与第{i + 2}段之间有空档（{t.upper}–{nxt.lower}）", f"gap between band {i + 1} and {i + 2} ({t.upper}..{nxt.lower})")
+            if nxt.lower < t.upper:
+                raise fail("PACK_TIER_OVERLAP", f"第{i + 1}段与第{i + 2}段重叠", f"band {i + 1} overlaps band {i + 2}")
+    if tiers[-1].upper is not None:
+        raise fail("PACK_TIER_GAP", "最后一段必须没有上限（to: null），否则超出部分无规则可用", "the last band must be open-ended (to: null)")
+    return tiers
+
+
+def _check_grid(table: dict[str, dict[str, T]], what: str) -> dict[str, dict[str, T]]:
+    for cat, levels in table.items():
+        if cat not in _CATEGORY_KEYS:
+            raise fail("PACK_KEY", f"{what}：人员类别“{cat}”不认识（可用 ACTIVE/RETIRED/ALL）", f"{what}: unknown person category {cat!r}")
+        for lv in levels:
+            if lv not in _LEVEL_KEYS:
+                raise fail("PACK_KEY", f"{what}：医院等级“{lv}”不认识（可用 L1/L2/L3/UNRATED/ALL）", f"{what}: unknown level {lv!r}")
+    for c in Category:
+        for lv in Level:
+            if pick(table, c, lv) is None:
+                raise fail("PACK_INCOMPLETE", f"{what}：缺少 {c.value}/{lv.value} 的取值", f"{what}: no value for {c.value}/{lv.value}")
+    return table
+
+
+def pick(table: dict[str, dict[str, T]], category: Category, level: Level) -> T | None:
+    """The most specific entry of a category x level grid (ALL is the fallback on either axis)."""
+    for c in (category.value, ALL):
+        row = table.get(c)
+        if row is None:
+            continue
+        for lv in (level.value, ALL):
+            if lv in row:
+                return row[lv]
+    return None
+
+
+class Deductible(Strict):
+    """起付标准: per admission (per visit for outpatient) or per year, by category and level."""
+
+    mode: Literal["per_admission", "annual"] = "per_admission"
+    # Factor for the 1st, 2nd, ... inpatient admission of the year; the last factor repeats.
+    repeat_factors: list[Ratio] = Field(default_factory=lambda: [Decimal(1)])
+    amounts: dict[str, dict[str, Yuan]]
+    source: Source | None = None
+
+    @field_validator("amounts")
+    @classmethod
+    def _grid(cls, v: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
+        return _check_grid(v, "deductible.amounts")
+
+    @model_validator(mode="after")
+    def _factors(self) -> Deductible:
+        if not self.repeat_factors:
+            raise fail("PACK_FIELD", "repeat_factors 不能为空", "repeat_factors must not be empty")
+        if self.mode == "annual" and self.repeat_factors != [1]:
+            raise fail("PACK_MISPLACED", "按年度起付时不能设置 repeat_factors（多次住院递减只适用于按次起付）", "repeat_factors only apply to per_admission deductibles")
+        return self
+
+
+class Benefit(Strict):
+    """One visit type of one scheme: which cap pool it draws on, its deductible and ratio tiers."""
+
+    cap_pool: str
+    deductible: Deductible
+    tiers: dict[str, dict[str, list[Tier]]]
+    source: Source | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: dict[str, dict[str, list[Tier]]]) -> dict[str, dict[str, list[Tier]]]:
+        for row in v.values():
+            for t in row.values():
+                _check_tiers(t)
+        return _check_grid(v, "tiers")
+
+
+class LayerOverride(Strict):
+    """Per-group change of a layer (e.g. 低保: threshold halved, ratio +5 points, no cap)."""
+
+    threshold: Yuan | None = None
+    tiers: list[Tier] | None = None
+    annual_cap: Yuan | None = None
+    no_cap: bool = False
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: list[Tier] | None) -> list[Tier] | None:
+        return None if v is None else _check_tiers(v)
+
+
+class Layer(Strict):
+    """A later payer after the pooled fund: large-amount subsidy, critical illness, medical assistance."""
+
+    kind: LayerKind
+    # above_cap: in-scope cost beyond the pooled fund's annual cap; personal_in_scope: the in-scope
+    # amount the person still bears after the payers before this one (deductible, coinsurance, above cap).
+    base: Literal["above_cap", "personal_in_scope"]
+    tier_basis: Literal["above_threshold", "cumulative"] = "above_threshold"
+    threshold: Yuan = Decimal("0.00")
+    tiers: list[Tier]
+    annual_cap: Yuan | None = None
+    visit_types: list[VisitType] | None = None
+    eligible_groups: list[str] | None = None  # None: everyone of the scheme
+    group_overrides: dict[str, LayerOverride] = Field(default_factory=dict)
+    source: Source | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: list[Tier]) -> list[Tier]:
+        return _check_tiers(v)
+
+
+class Account(Strict):
+    """Whether the personal account (个人账户, employees) may pay the person's share, and which part."""
+
+    may_pay: bool = False
+    scope: Literal["all_personal", "in_scope"] = "all_personal"
+    source: Source | None = None
+
+
+class SchemePolicy(Strict):
+    """One insurance scheme of an insured region."""
+
+    caps: dict[str, Yuan]
+    benefits: dict[VisitType, Benefit]
+    layers: list[Layer] = Field(default_factory=list)
+    account: Account = Field(default_factory=Account)
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _pools(self) -> SchemePolicy:
+        for vt, b in self.benefits.items():
+            if b.cap_pool not in self.caps:
+                raise fail("PACK_CAP_POOL", f"{vt.value} 引用的封顶池“{b.cap_pool}”没有在 caps 中定义", f"{vt.value}: cap pool {b.cap_pool!r} is not defined in caps")
+        kinds = [layer.kind for layer in self.layers]
+        if len(set(kinds)) != len(kinds):
+            raise fail("PACK_LAYER_DUPLICATE", "同一种补充支付层只能出现一次", "each layer kind may appear once")
+        return self
+
+
+class Rules(Strict):
+    """The rule variants regions disagree on (domain.md), each an explicit setting with a default."""
+
+    tier_basis: Literal["cumulative", "above_deductible"] = "cumulative"
+    tier_scope: Literal["per_visit", "annual"] = "per_visit"
+    cap_basis: Literal["fund_payment", "in_scope_cost"] = "fund_payment"
+    b_class_rest: Literal["coinsurance", "full"] = "coinsurance"
+    b_class_selfpay_source: Literal["treatment", "insured"] = "treatment"
+    b_class_selfpay_ratio: Ratio | None = None
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _b(self) -> Rules:
+        if self.b_class_selfpay_source == "insured" and self.b_class_selfpay_ratio is None:
+            raise fail("PACK_FIELD", "b_class_selfpay_source 为 insured 时必须给出 b_class_selfpay_ratio", "b_class_selfpay_ratio is required when the source is insured")
+        if self.b_class_selfpay_source == "treatment" and self.b_class_selfpay_ratio is not None:
+            raise fail("PACK_MISPLACED", "b_class_selfpay_source 为 treatment 时不应设置 b_class_selfpay_ratio（不会被使用）", "b_class_selfpay_ratio is unused when the source is treatment")
+        return self
+
+
+class CrossRegion(Strict):
+    """Cross-region rules of the insured region: long-term ratio, temporary cuts, unfiled care."""
+
+    cut_mode: Literal["subtract", "multiply", "first_selfpay"] = "subtract"
+    cut: dict[FilingType, Points] = Field(default_factory=dict)
+    long_term_ratio_factor: Ratio = Decimal(1)
+    unfiled_cut: Points = Decimal(20)
+    unfiled_payable: bool = True
+    intra_province: Literal["local", "cross_region"] = "local"
+    source: Source | None = None
+
+    @field_validator("cut")
+    @classmethod
+    def _limits(cls, v: dict[FilingType, Decimal]) -> dict[FilingType, Decimal]:
+        for ft, pts in v.items():
+            if ft not in CUT_LIMITS:
+                raise fail("PACK_MISPLACED", f"{ft.value} 是长期备案类型，不适用降低比例（用 long_term_ratio_factor）", f"{ft.value} is a long-term type; cuts apply to temporary types only")
+            if pts > CUT_LIMITS[ft]:
+                raise fail("PACK_CUT_LIMIT", f"{ft.value} 的降幅 {pts} 超过国家规定上限 {CUT_LIMITS[ft]} 个百分点（医保发〔2022〕22号）", f"{ft.value}: cut {pts} exceeds the national limit of {CUT_LIMITS[ft]} points (D2022)")
+        return v
+
+    def cut_for(self, ft: FilingType | None) -> Decimal:
+        """Cut in points for a temporary filing type, or for unfiled care when ft is None."""
+        if ft is None:
+            return self.unfiled_cut
+        return self.cut.get(ft, Decimal(0))
+
+
+class ManualClaimRules(Strict):
+    """Manual reimbursement (手工报销) parameters of the insured region (deadlines are regional)."""
+
+    deadline_days: int = Field(default=365, ge=1, le=3650)
+    processing_working_days: int = Field(default=20, ge=1, le=365)
+    source: Source | None = None
+
+
+class FilingRules(Strict):
+    """Filing (备案) parameters of the insured region."""
+
+    temporary_validity_months: int = Field(default=6, ge=6, le=36)
+    min_months_before_change: int = Field(default=6, ge=0, le=6)
+    review_required: bool = False
+    allow_multiple_temporary: bool = True
+    chosen_hospitals_required: bool = False
+    source: Source | None = None
+
+
+class PolicyVersion(Strict):
+    """The insured region's full policy in force from `effective_from` (after merging earlier versions)."""
+
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    source: Source | None = None
+    rules: Rules = Field(default_factory=Rules)
+    cross_region: CrossRegion = Field(default_factory=CrossRegion)
+    filing: FilingRules = Field(default_factory=FilingRules)
+    manual_claim: ManualClaimRules = Field(default_factory=ManualClaimRules)
+    schemes: dict[Scheme, SchemePolicy]
+
+
+class InsuredPolicy(Strict):
+    """An insured region's policy file: its versions, by the date each takes effect."""
+
+    region: RegionCode
+    name: str = ""
+    versions: list[PolicyVersion]
+
+    @model_validator(mode="after")
+    def _dates(self) -> InsuredPolicy:
+        vs = self.versions
+        if not vs:
+            raise fail("PACK_FIELD", "至少需要一个政策版本", "at least one version is required")
+        for i, v in enumerate(vs):
+            if v.effective_to is not None and v.effective_to < v.effective_from:
+                raise fail("DATE_ORDER", f"第{i + 1}个版本的 effective_to 早于 effective_from", f"version {i + 1}: effective_to is before effective_from")
+            if i + 1 < len(vs):
+                nxt = vs[i + 1]
+                if nxt.effective_from <= v.effective_from:
+                    raise fail("PACK_OVERLAP", f"版本生效日期必须递增：{nxt.effective_from} 不晚于 {v.effective_from}", f"versions must take effect in increasing order: {nxt.effective_from} is not after {v.effective_from}")
+                if v.effective_to is not None and v.effective_to >= nxt.effective_from:
+                    raise fail("PACK_OVERLAP", f"版本 {v.effective_from}–{v.effective_to} 与 {nxt.effective_from} 起的版本重叠", f"version {v.effective_from}..{v.effective_to} overlaps the one from {nxt.effective_from}")
+        return self
+
+    def in_force(self, day: dt.date) -> PolicyVersion | None:
+        found = None
+        for v in self.versions:
+            if v.effective_from <= day and (v.effective_to is None or day <= v.effective_to):
+                found = v
+        if found is not None:
+            # a later version takes over even where an earlier one left its end open
+            later = [v for v in self.versions if v.effective_from > found.effective_from and v.effective_from <= day]
+            if later:
+                return later[-1]
+        return found
+
+
+class CatalogueItem(Strict):
+    """One entry of a treatment region's catalogue (目录)."""
+
+    code: str = Field(min_length=1, max_length=50)
+    name: str
+    kind: ItemKind
+    item_class: ItemClass = Field(alias="class")
+    selfpay_ratio: Ratio | None = None  # B class: pay-first share; default is the catalogue's
+    price_cap: Yuan | None = None  # payment standard / price cap per unit
+    visit_types: list[VisitType] | None = None  # None: payable in every visit type
+    unit: str = ""
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CatalogueItem:
+        if self.selfpay_ratio is not None and self.item_class is not ItemClass.B:
+            raise fail("PACK_MISPLACED", f"{self.code}：只有乙类项目可设先行自付比例", f"{self.code}: selfpay_ratio applies to class B items only")
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise fail("DATE_ORDER", f"{self.code}：effective_to 早于 effective_from", f"{self.code}: effective_to is before effective_from")
+        return self
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+
+class Catalogue(Strict):
+    """A treatment region's (or province's, code XX0000) catalogue of payable items."""
+
+    region: RegionCode
+    name: str = ""
+    source: Source | None = None
+    b_class_selfpay_ratio: Ratio = Decimal("0.10")
+    items: list[CatalogueItem]
+
+    @model_validator(mode="after")
+    def _overlaps(self) -> Catalogue:
+        by_code: dict[str, list[CatalogueItem]] = {}
+        for it in self.items:
+            by_code.setdefault(it.code, []).append(it)
+        far = dt.date.max
+        near = dt.date.min
+        for code, entries in by_code.items():
+            spans = sorted(((e.effective_from or near), (e.effective_to or far)) for e in entries)
+            for (_a0, a1), (b0, _b1) in zip(spans, spans[1:], strict=False):
+                if b0 <= a1:
+                    raise fail("PACK_OVERLAP", f"目录项目 {code} 有生效期重叠的多个条目", f"catalogue item {code} has entries with overlapping effective dates")
+        return self
