@@ -159,7 +159,7 @@ class Breakdown:
 
     AMOUNT_FIELDS = (
         "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-        "cross_region_selfpay_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "above_cap_amt",
+        "cross_region_selfpay_amt", "act_pay_dedc", "hifp_pay", "above_cap_amt",
         "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt",
         "acct_pay", "psn_cash_pay", "balc",
     )
@@ -179,6 +179,7 @@ class Breakdown:
         }
         for name in self.AMOUNT_FIELDS:
             out[name] = str(getattr(self, name))
+        out["pool_prop_selfpay"] = str(self.pool_prop_selfpay)
         out["lines"] = [ln.as_dict() for ln in self.lines]
         out["bands"] = [b.as_dict() for b in self.bands]
         out["accumulators_after"] = self.accumulators_after.as_dict() if self.accumulators_after else None

@@ -476,17 +476,19 @@ def _pooled_fund(
     shared_before = acc.cost_shared.get(pool, ZERO)
     vt = bill.visit_type.value
     param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{person.category.value}.{inst.level.value}"
+    # The B-class rest paid in full (b_class_rest = full) draws on the cap first: more coinsured cost
+    # then never pushes a 100 % part out of the cap, so more in-scope cost never lowers the payment.
     if rules.cap_basis == "in_scope_cost":
         cost_room = max(ZERO, cap - shared_before)
-        shared = min(eligible, cost_room)
+        full_paid = min(full_part, cost_room)
+        shared = min(eligible, cost_room - full_paid)
         w = walk(bands, start, shared, None)
         w.beyond = eligible - shared
         w.capped = shared < eligible
-        full_paid = min(full_part, cost_room - shared)
     else:
         room = max(ZERO, cap - paid_before)
-        w = walk(bands, start, eligible, room)
-        full_paid = min(full_part, room - w.pay)
+        full_paid = min(full_part, room)
+        w = walk(bands, start, eligible, room - full_paid)
     above = w.beyond + (full_part - full_paid)
     for s in w.segments:
         out.bands.append(BandPay("hifp_pay", s.lower, s.upper, s.ratio, s.policy_ratio, s.cost, s.pay))

@@ -1,0 +1,236 @@
+"""Properties of the calculation that must hold for every policy variant, bill and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yidi.domain.bill import Bill, YearAccumulators
+from yidi.domain.breakdown import Breakdown
+from yidi.domain.engine import calculate
+from yidi.domain.enums import Level, VisitType
+from yidi.domain.packset import PackSet
+from yidi.domain.policy import Catalogue, InsuredPolicy
+from yidi.domain.reference import Institution, Region
+from yidi.policies.loader import merge_versions
+
+ZERO = Decimal("0.00")
+IDS = ["360426199101010071", "120103198806018241", "110101202311012176"]
+ITEMS = [
+    {"code": "A1", "name": "甲药", "kind": "DRUG", "class": "A"},
+    {"code": "A2", "name": "甲项目限价", "kind": "SERVICE", "class": "A", "price_cap": "50.00"},
+    {"code": "B1", "name": "乙药", "kind": "DRUG", "class": "B"},
+    {"code": "B2", "name": "乙材料", "kind": "MATERIAL", "class": "B", "selfpay_ratio": "0.3", "price_cap": "800.00"},
+    {"code": "C1", "name": "丙药", "kind": "DRUG", "class": "C"},
+    {"code": "I1", "name": "住院专用", "kind": "SERVICE", "class": "A", "visit_types": ["INPATIENT"]},
+]
+
+money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("3000"), places=2)
+
+
+@st.composite
+def tiers(draw: Any) -> list[dict[str, str | None]]:
+    n = draw(st.integers(1, 3))
+    bounds = sorted(draw(st.sets(st.integers(1, 60).map(lambda k: k * 1000), min_size=n - 1, max_size=n - 1)))
+    lows = [0, *bounds]
+    highs: list[int | None] = [*bounds, None]
+    return [
+        {"from": str(lo), "to": None if hi is None else str(hi),
+         "ratio": str(draw(st.integers(40, 100)) / Decimal(100))}
+        for lo, hi in zip(lows, highs, strict=True)
+    ]
+
+
+@st.composite
+def policy(draw: Any) -> dict[str, Any]:
+    dmode = draw(st.sampled_from(["per_admission", "annual"]))
+    layer = {
+        "kind": "critical_illness", "base": "personal_in_scope", "threshold": str(draw(st.integers(0, 5000))),
+        "tiers": draw(tiers()), "annual_cap": str(draw(st.integers(1000, 50000))),
+        "group_overrides": {"低保": {"threshold": "100", "no_cap": True}},
+    }
+    big = {"kind": "large_amount_subsidy", "base": "above_cap", "tiers": [{"from": "0", "to": None, "ratio": "0.9"}],
+           "annual_cap": str(draw(st.integers(1000, 20000)))}
+    src = draw(st.sampled_from(["treatment", "insured"]))
+
+    def scheme(layers: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "caps": {"main": str(draw(st.integers(500, 60000))), "op": str(draw(st.integers(100, 5000)))},
+            "account": {"may_pay": draw(st.booleans()), "scope": draw(st.sampled_from(["all_personal", "in_scope"]))},
+            "benefits": {
+                "INPATIENT": {
+                    "cap_pool": "main",
+                    "deductible": {"mode": dmode,
+                                   "repeat_factors": ["1", "0.5"] if dmode == "per_admission" else ["1"],
+                                   "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 2000)))}}},
+                    "tiers": {"ACTIVE": {"ALL": draw(tiers())}, "RETIRED": {"ALL": draw(tiers())}},
+                },
+                "OUTPATIENT": {
+                    "cap_pool": draw(st.sampled_from(["main", "op"])),
+                    "deductible": {"mode": "annual", "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 500)))}}},
+                    "tiers": {"ALL": {"ALL": draw(tiers())}},
+                },
+            },
+            "layers": layers,
+        }
+
+    return {
+        "region": "360100",
+        "versions": [{
+            "effective_from": "2026-01-01",
+            "rules": {
+                "tier_basis": draw(st.sampled_from(["cumulative", "above_deductible"])),
+                "tier_scope": draw(st.sampled_from(["per_visit", "annual"])),
+                "cap_basis": draw(st.sampled_from(["fund_payment", "in_scope_cost"])),
+                "b_class_rest": draw(st.sampled_from(["coinsurance", "full"])),
+                "b_class_selfpay_source": src,
+                "b_class_selfpay_ratio": "0.15" if src == "insured" else None,
+            },
+            "cross_region": {
+                "cut_mode": draw(st.sampled_from(["subtract", "multiply", "first_selfpay"])),
+                "cut": {"REFERRAL": str(draw(st.integers(0, 10))), "EMERGENCY": str(draw(st.integers(0, 10))),
+                        "OTHER_TEMPORARY": str(draw(st.integers(0, 20)))},
+                "long_term_ratio_factor": str(draw(st.sampled_from(["1", "0.9"]))),
+                "unfiled_cut": str(draw(st.integers(0, 40))),
+                "unfiled_payable": draw(st.booleans()),
+                "intra_province": draw(st.sampled_from(["local", "cross_region"])),
+            },
+            "schemes": {"EMPLOYEE": scheme([big]), "RESIDENT": scheme([layer])},
+        }],
+    }
+
+
+def make_packs(raw_policy: dict[str, Any]) -> PackSet:
+    regions = {c: Region(c, c) for c in ("360100", "360400", "440100", "110100")}
+    insts = {
+        f"H{r}{lv.value}": Institution(f"H{r}{lv.value}", "医院", r, lv, frozenset(VisitType))
+        for r in regions for lv in Level
+    }
+    cat = Catalogue.model_validate({"region": "440000", "items": ITEMS})
+    cat2 = Catalogue.model_validate({"region": "360000", "items": ITEMS})
+    pol = InsuredPolicy.model_validate(merge_versions(raw_policy))
+    return PackSet("prop", "1", False, {}, regions, insts, {"440000": cat, "360000": cat2}, {"360100": pol})
+
+
+@st.composite
+def bills(draw: Any) -> dict[str, Any]:
+    scheme = draw(st.sampled_from(["EMPLOYEE", "RESIDENT"]))
+    region = draw(st.sampled_from(["440100", "360400", "360100"]))
+    level = draw(st.sampled_from([lv.value for lv in Level]))
+    filing = draw(st.one_of(
+        st.none(),
+        st.builds(lambda t, area: {"type": t, "treatment_area": area, "start": "2026-01-01"},
+                  st.sampled_from(["REFERRAL", "OTHER_TEMPORARY", "EMERGENCY", "LONG_TERM_RESIDENT", "RETIREE_RESETTLED"]),
+                  st.sampled_from(["440000", "440100", "110100"])),
+    ))
+    n = draw(st.integers(1, 12))
+    lines = [
+        {"line_id": str(i), "code": draw(st.sampled_from([it["code"] for it in ITEMS])),
+         "quantity": str(draw(st.integers(1, 5))), "unit_price": str(draw(money))}
+        for i in range(n)
+    ]
+    return {
+        "visit_type": draw(st.sampled_from(["INPATIENT", "OUTPATIENT"])),
+        "institution": f"H{region}{level}",
+        "admission_date": "2026-05-01",
+        "discharge_date": "2026-05-03",
+        "person": {
+            "id_number": draw(st.sampled_from(IDS)), "name": "测试", "insured_region": "360100", "scheme": scheme,
+            "category": draw(st.sampled_from(["ACTIVE", "RETIRED"])),
+            "account_balance": str(draw(money)) if scheme == "EMPLOYEE" else "0",
+            "assistance_group": draw(st.sampled_from([None, "低保"])),
+        },
+        "filing": filing,
+        "emergency": draw(st.booleans()),
+        "use_account": draw(st.booleans()),
+        "lines": lines,
+    }
+
+
+def amounts(b: Breakdown) -> dict[str, Decimal]:
+    return {name: getattr(b, name) for name in Breakdown.AMOUNT_FIELDS}
+
+
+def check_identities(b: Breakdown) -> None:
+    assert b.medfee_sumamt == b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt + b.inscp_scp_amt
+    assert b.medfee_sumamt == b.fund_pay_sumamt + b.psn_part_amt
+    assert b.psn_part_amt == b.acct_pay + b.psn_cash_pay
+    assert b.fund_pay_sumamt == b.hifp_pay + b.hifob_pay + b.cvlserv_pay + b.hifmi_pay + b.maf_pay
+    assert b.medfee_sumamt == sum((ln.det_item_fee_sumamt for ln in b.lines), ZERO)
+    for ln in b.lines:
+        assert ln.det_item_fee_sumamt == ln.fulamt_ownpay_amt + ln.overlmt_amt + ln.preselfpay_amt + ln.inscp_scp_amt
+    for name, v in amounts(b).items():
+        assert v >= 0, f"{name} is negative: {v}"
+        assert v == v.quantize(Decimal("0.01")), f"{name} is not at fen precision: {v}"
+    # the fund never pays more than the in-scope amount, nor the person less than the out-of-scope part
+    assert b.fund_pay_sumamt <= b.inscp_scp_amt
+    assert b.psn_part_amt >= b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt
+
+
+PROPS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(policy(), bills())
+def test_parts_add_up_to_the_total_and_nothing_is_negative(raw: dict[str, Any], bill: dict[str, Any]) -> None:
+    b = calculate(Bill.model_validate(bill), make_packs(raw))
+    check_identities(b)
+
+
+@PROPS
+@given(policy(), bills(), st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_line_order(raw: dict[str, Any], bill: dict[str, Any], rnd: random.Random) -> None:
+    packs = make_packs(raw)
+    first = calculate(Bill.model_validate(bill), packs)
+    shuffled = dict(bill, lines=rnd.sample(bill["lines"], len(bill["lines"])))
+    second = calculate(Bill.model_validate(shuffled), packs)
+    assert amounts(first) == amounts(second)
+    assert first.accumulators_after == second.accumulators_after
+
+
+@PROPS
+@given(policy(), bills(), money)
+def test_more_in_scope_cost_never_lowers_the_fund_payment(raw: dict[str, Any], bill: dict[str, Any], extra: Decimal) -> None:
+    packs = make_packs(raw)
+    base = calculate(Bill.model_validate(bill), packs)
+    more = dict(bill, lines=[*bill["lines"], {"line_id": "extra", "code": "A1", "quantity": "1", "unit_price": str(extra)}])
+    bigger = calculate(Bill.model_validate(more), packs)
+    assert bigger.inscp_scp_amt > base.inscp_scp_amt
+    assert bigger.hifp_pay >= base.hifp_pay
+    assert bigger.fund_pay_sumamt >= base.fund_pay_sumamt
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy(), st.lists(bills(), min_size=2, max_size=8))
+def test_funds_never_pass_their_annual_caps_over_a_year_of_bills(raw: dict[str, Any], seq: list[dict[str, Any]]) -> None:
+    packs = make_packs(raw)
+    version = packs.policies["360100"].versions[0]
+    scheme = seq[0]["person"]["scheme"]
+    acc = YearAccumulators(year=2026)
+    paid: dict[str, Decimal] = {}
+    layer_paid: dict[str, Decimal] = {}
+    day = dt.date(2026, 1, 10)
+    for bill in seq:
+        bill = dict(bill, person={**seq[0]["person"]}, admission_date=str(day), discharge_date=str(day))
+        day += dt.timedelta(days=7)
+        b = calculate(Bill.model_validate(bill), packs, accumulators=acc)
+        check_identities(b)
+        pol = version.schemes[scheme]
+        pool = pol.benefits[VisitType(bill["visit_type"])].cap_pool
+        paid[pool] = paid.get(pool, ZERO) + b.hifp_pay
+        for layer in pol.layers:
+            field = {"large_amount_subsidy": "hifob_pay", "critical_illness": "hifmi_pay"}[layer.kind]
+            layer_paid[layer.kind] = layer_paid.get(layer.kind, ZERO) + getattr(b, field)
+        assert b.accumulators_after is not None
+        acc = b.accumulators_after
+    for pool, total in paid.items():
+        assert total <= pol.caps[pool], f"pool {pool}: paid {total} over cap {pol.caps[pool]}"
+        assert acc.fund_paid[pool] == total
+    for layer in pol.layers:
+        if layer.annual_cap is not None and seq[0]["person"]["assistance_group"] is None:
+            assert layer_paid.get(layer.kind, ZERO) <= layer.annual_cap
