@@ -1,0 +1,231 @@
+"""Repositories: the only code that reads and writes rows; they speak domain values to the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yidi.domain.enums import Level, VisitType
+from yidi.domain.ids import CitizenId
+from yidi.domain.money import from_fen, to_fen
+from yidi.domain.reference import Institution, Person, Region
+from yidi.store.models import (
+    FilingEventRow,
+    FilingRow,
+    InstitutionDiseaseRow,
+    InstitutionRow,
+    InstitutionVisitTypeRow,
+    PersonDiseaseRow,
+    PersonRow,
+    RegionRow,
+    VisitRow,
+)
+
+
+class Regions:
+    """统筹区."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, code: str) -> Region | None:
+        row = self.s.get(RegionRow, code)
+        return None if row is None else Region(row.code, row.name, row.province_name)
+
+    def all(self) -> dict[str, Region]:
+        return {r.code: Region(r.code, r.name, r.province_name) for r in self.s.scalars(select(RegionRow))}
+
+    def exists(self, code: str) -> bool:
+        return self.s.get(RegionRow, code) is not None
+
+    def upsert(self, region: Region) -> None:
+        row = self.s.get(RegionRow, region.code)
+        if row is None:
+            self.s.add(RegionRow(code=region.code, name=region.name, province_name=region.province_name))
+        else:
+            row.name, row.province_name = region.name, region.province_name
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(RegionRow)) or 0
+
+
+def institution_of(row: InstitutionRow) -> Institution:
+    return Institution(row.code, row.name, row.region, row.level,
+                       frozenset(v.visit_type for v in row.visit_types), frozenset(d.disease for d in row.diseases))
+
+
+class Institutions:
+    """定点医疗机构 and what each is networked for."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, code: str) -> Institution | None:
+        row = self.s.get(InstitutionRow, code)
+        return None if row is None else institution_of(row)
+
+    def search(
+        self,
+        *,
+        region: str | None = None,
+        level: Level | None = None,
+        visit_type: VisitType | None = None,
+        networked: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[Institution]]:
+        """Institutions matching every filter given, ordered by code; also the total before paging.
+
+        `region` may be a province code (XX0000) to search a whole province. With `visit_type`,
+        `networked` asks whether the institution is (True) or is not (False) open for that visit type;
+        without it, whether it is open for any visit type at all.
+        """
+        q = select(InstitutionRow)
+        if region:
+            if region.endswith("0000"):
+                q = q.where(InstitutionRow.region.like(f"{region[:2]}%"))
+            else:
+                q = q.where(InstitutionRow.region == region)
+        if level is not None:
+            q = q.where(InstitutionRow.level == level)
+        if visit_type is not None or networked is not None:
+            sub = select(InstitutionVisitTypeRow.institution)
+            if visit_type is not None:
+                sub = sub.where(InstitutionVisitTypeRow.visit_type == visit_type)
+            has = InstitutionRow.code.in_(sub)
+            q = q.where(~has if networked is False else has)
+        total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = self.s.scalars(q.order_by(InstitutionRow.code).limit(limit).offset(offset))
+        return total, [institution_of(r) for r in rows]
+
+    def upsert(self, inst: Institution) -> None:
+        row = self.s.get(InstitutionRow, inst.code)
+        if row is None:
+            row = InstitutionRow(code=inst.code)
+            self.s.add(row)
+        else:
+            # the unit of work inserts before it deletes: clear and flush first, or a visit type that
+            # stays would be inserted again while its old row still exists
+            row.visit_types.clear()
+            row.diseases.clear()
+            self.s.flush()
+        row.name, row.region, row.level = inst.name, inst.region, inst.level
+        row.visit_types.extend(InstitutionVisitTypeRow(visit_type=v) for v in sorted(inst.networked))
+        row.diseases.extend(InstitutionDiseaseRow(disease=d) for d in sorted(inst.chronic_diseases))
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(InstitutionRow)) or 0
+
+
+def person_of(row: PersonRow) -> Person:
+    return Person(
+        citizen_id=CitizenId(row.citizen_id),
+        name=row.name,
+        insured_region=row.insured_region,
+        scheme=row.scheme,
+        category=row.category,
+        status=row.status,
+        status_since=row.status_since,
+        account_balance=from_fen(row.account_balance_fen),
+        assistance_group=row.assistance_group,
+        chronic_diseases=frozenset(d.disease for d in row.diseases),
+    )
+
+
+class Persons:
+    """参保人."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def row(self, citizen_id: str, *, for_update: bool = False) -> PersonRow | None:
+        """The person's row; `for_update` locks it so that concurrent filings for one person serialise."""
+        q = select(PersonRow).where(PersonRow.citizen_id == citizen_id)
+        if for_update:
+            q = q.with_for_update()
+        return self.s.scalars(q).one_or_none()
+
+    def get(self, citizen_id: str) -> Person | None:
+        row = self.row(citizen_id)
+        return None if row is None else person_of(row)
+
+    def by_id(self, person_id: int) -> PersonRow | None:
+        return self.s.get(PersonRow, person_id)
+
+    def upsert(self, p: Person, certified_on: dt.date | None = None) -> PersonRow:
+        row = self.row(p.citizen_id.number)
+        if row is None:
+            row = PersonRow(citizen_id=p.citizen_id.number)
+            self.s.add(row)
+        else:
+            row.diseases.clear()  # see Institutions.upsert: delete before re-inserting the same keys
+            self.s.flush()
+        row.name, row.insured_region, row.scheme, row.category = p.name, p.insured_region, p.scheme, p.category
+        row.status, row.status_since = p.status, p.status_since
+        row.account_balance_fen = to_fen(p.account_balance)
+        row.assistance_group = p.assistance_group
+        row.diseases.extend(PersonDiseaseRow(disease=d, certified_on=certified_on) for d in sorted(p.chronic_diseases))
+        return row
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(PersonRow)) or 0
+
+
+class Filings:
+    """备案 rows and their append-only history."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, filing_id: str) -> FilingRow | None:
+        return self.s.get(FilingRow, filing_id)
+
+    def of_person(self, person_id: int) -> Sequence[FilingRow]:
+        q = select(FilingRow).where(FilingRow.person_id == person_id).order_by(FilingRow.created_on, FilingRow.filing_id)
+        return self.s.scalars(q).all()
+
+    def of_region(self, region: str, *, status: str | None = None, limit: int = 100, offset: int = 0,
+                  ) -> tuple[int, Sequence[FilingRow]]:
+        """Filings of persons insured in `region` (an agency's view)."""
+        q = select(FilingRow).where(FilingRow.insured_region == region)
+        if status:
+            q = q.where(FilingRow.status == status)
+        total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = self.s.scalars(q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id).limit(limit).offset(offset))
+        return total, rows.all()
+
+    def add(self, row: FilingRow) -> None:
+        self.s.add(row)
+        self.s.flush()
+
+    def events(self, filing_id: str) -> Sequence[FilingEventRow]:
+        q = select(FilingEventRow).where(FilingEventRow.filing_id == filing_id).order_by(FilingEventRow.seq)
+        return self.s.scalars(q).all()
+
+    def record_event(self, filing_id: str, *, action: str, status: str, actor_role: str, actor: str,
+                     on_day: dt.date, note: str = "") -> None:
+        seq = (self.s.scalar(select(func.max(FilingEventRow.seq)).where(FilingEventRow.filing_id == filing_id)) or 0) + 1
+        self.s.add(FilingEventRow(filing_id=filing_id, seq=seq, action=action, status=status,
+                                  actor_role=actor_role, actor=actor, on_day=on_day, note=note))
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(FilingRow)) or 0
+
+
+class Visits:
+    """就诊: open admissions matter to the eligibility check (one admission at a time)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def open_of(self, person_id: int) -> Sequence[VisitRow]:
+        q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN").order_by(VisitRow.id)
+        return self.s.scalars(q).all()
+
+    def add(self, row: VisitRow) -> VisitRow:
+        self.s.add(row)
+        self.s.flush()
+        return row
