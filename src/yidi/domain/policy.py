@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
@@ -375,7 +376,7 @@ class Catalogue(Strict):
         near = dt.date.min
         for code, entries in by_code.items():
             spans = sorted(((e.effective_from or near), (e.effective_to or far)) for e in entries)
-            for (_a0, a1), (b0, _b1) in zip(spans, spans[1:], strict=False):
+            for (_a0, a1), (b0, _b1) in pairwise(spans):
                 if b0 <= a1:
                     raise fail("PACK_OVERLAP", f"目录项目 {code} 有生效期重叠的多个条目", f"catalogue item {code} has entries with overlapping effective dates")
         return self

@@ -12,7 +12,6 @@ from pydantic_core import PydanticCustomError
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.money import FEN, decimals_of, parse_decimal
 
-
 M = TypeVar("M", bound=BaseModel)
 
 

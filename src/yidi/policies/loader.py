@@ -71,7 +71,7 @@ def read_data(path: Path) -> Any:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(fh, Loader=_Loader)
 
 
 def deep_merge(base: Any, change: Any) -> Any:
