@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
+from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.money import ZERO, round_fen
 from yidi.domain.reference import Filing, Person
@@ -57,7 +58,10 @@ class PersonIn(Strict):
     @field_validator("id_number")
     @classmethod
     def _id(cls, v: str) -> str:
-        return parse_citizen_id(v).number
+        try:
+            return parse_citizen_id(v).number
+        except YidiError as e:  # as a validation failure, so it is reported with every other problem
+            raise fail(e.code, e.message_zh, e.message_en) from None
 
     @model_validator(mode="after")
     def _account(self) -> PersonIn:
