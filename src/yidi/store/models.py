@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.filing_rules import FilingStatus
 
 # Stable constraint names, so that migrations can name what they drop on every backend.
 NAMING = {
@@ -56,6 +56,7 @@ class Base(DeclarativeBase):
         Level: str_enum(Level),
         VisitType: str_enum(VisitType),
         FilingType: str_enum(FilingType),
+        FilingStatus: str_enum(FilingStatus),
     }
 
 
@@ -132,32 +133,32 @@ class PersonDiseaseRow(Base):
 
 
 class FilingRow(Base):
-    """备案 one version of a filing. Rows are never deleted: a change ends one version and adds the next."""
+    """备案 one version of a filing (a FilingRecord). Never deleted: a change supersedes it by a new row."""
 
     __tablename__ = "filings"
 
     filing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    type: Mapped[FilingType]
     insured_region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    type: Mapped[FilingType]
     treatment_area: Mapped[str] = mapped_column(String(6))
     start: Mapped[dt.date] = mapped_column(Date)
     end: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[FilingStatus] = mapped_column(index=True)
     commitment: Mapped[bool] = mapped_column(Boolean, default=False)
     materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     institutions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    applicant: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_on: Mapped[dt.date] = mapped_column(Date)
-    replaces: Mapped[str | None] = mapped_column(String(32))
-    replaced_by: Mapped[str | None] = mapped_column(String(32))
-    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    cancelled_on: Mapped[dt.date | None] = mapped_column(Date)
+    supersedes: Mapped[str | None] = mapped_column(ForeignKey("filings.filing_id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    reviewed_by: Mapped[str | None] = mapped_column(String(30))
+    admitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    filed_by: Mapped[str] = mapped_column(String(100), default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
-    review_note: Mapped[str] = mapped_column(Text, default="")
-    # The domain record as the filing rules produced it, so fields they add later are never lost.
-    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reviewed_by: Mapped[str | None] = mapped_column(String(30))
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                     onupdate=func.now())
 
@@ -172,7 +173,7 @@ class FilingEventRow(Base):
     filing_id: Mapped[str] = mapped_column(ForeignKey("filings.filing_id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[FilingStatus]
     actor_role: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(30))  # masked citizen ID, institution or region code
     on_day: Mapped[dt.date] = mapped_column(Date)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Level, VisitType
+from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.money import from_fen, to_fen
 from yidi.domain.reference import Institution, Person, Region
@@ -174,41 +175,76 @@ class Persons:
         return self.s.scalar(select(func.count()).select_from(PersonRow)) or 0
 
 
+_RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "start", "end", "status", "commitment",
+                  "created_on", "cancelled_on", "supersedes", "reason", "admitted_on", "filed_by", "consent",
+                  "reviewed_on", "review_reason", "cancel_reason")
+
+
+def record_of(row: FilingRow, citizen_id: str) -> FilingRecord:
+    return FilingRecord(
+        person_id_number=citizen_id,
+        materials=tuple(row.materials),
+        institutions=tuple(row.institutions),
+        **{f: getattr(row, f) for f in _RECORD_FIELDS},
+    )
+
+
 class Filings:
-    """备案 rows and their append-only history."""
+    """备案 records (every version) and their append-only history."""
 
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def get(self, filing_id: str) -> FilingRow | None:
-        return self.s.get(FilingRow, filing_id)
+    def get(self, filing_id: str) -> tuple[FilingRow, PersonRow] | None:
+        row = self.s.get(FilingRow, filing_id)
+        if row is None:
+            return None
+        person = self.s.get(PersonRow, row.person_id)
+        assert person is not None  # a foreign key guarantees it
+        return row, person
 
-    def of_person(self, person_id: int) -> Sequence[FilingRow]:
-        q = select(FilingRow).where(FilingRow.person_id == person_id).order_by(FilingRow.created_on, FilingRow.filing_id)
-        return self.s.scalars(q).all()
+    def record(self, filing_id: str) -> FilingRecord | None:
+        found = self.get(filing_id)
+        return None if found is None else record_of(found[0], found[1].citizen_id)
 
-    def of_region(self, region: str, *, status: str | None = None, limit: int = 100, offset: int = 0,
-                  ) -> tuple[int, Sequence[FilingRow]]:
-        """Filings of persons insured in `region` (an agency's view)."""
-        q = select(FilingRow).where(FilingRow.insured_region == region)
-        if status:
+    def of_person(self, person: PersonRow) -> list[FilingRecord]:
+        q = select(FilingRow).where(FilingRow.person_id == person.id).order_by(FilingRow.created_on, FilingRow.filing_id)
+        return [record_of(r, person.citizen_id) for r in self.s.scalars(q)]
+
+    def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,
+                  ) -> tuple[int, list[tuple[FilingRecord, str]]]:
+        """Filings of persons insured in `region` (an agency's view), newest first, with the person's name."""
+        q = select(FilingRow, PersonRow.citizen_id, PersonRow.name).join(PersonRow, PersonRow.id == FilingRow.person_id)
+        q = q.where(FilingRow.insured_region == region)
+        if status is not None:
             q = q.where(FilingRow.status == status)
         total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        rows = self.s.scalars(q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id).limit(limit).offset(offset))
-        return total, rows.all()
+        q = q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id.desc()).limit(limit).offset(offset)
+        return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q).tuples()]
 
-    def add(self, row: FilingRow) -> None:
-        self.s.add(row)
+    def save(self, record: FilingRecord, person_id: int, *, reviewed_by: str | None = None) -> None:
+        """Insert a new record or write the new state of an existing one (same filing_id)."""
+        row = self.s.get(FilingRow, record.filing_id)
+        if row is None:
+            row = FilingRow(filing_id=record.filing_id, person_id=person_id)
+            self.s.add(row)
+        for f in _RECORD_FIELDS[1:]:
+            setattr(row, f, getattr(record, f))
+        row.materials = list(record.materials)
+        row.institutions = list(record.institutions)
+        if reviewed_by is not None:
+            row.reviewed_by = reviewed_by
         self.s.flush()
 
     def events(self, filing_id: str) -> Sequence[FilingEventRow]:
         q = select(FilingEventRow).where(FilingEventRow.filing_id == filing_id).order_by(FilingEventRow.seq)
         return self.s.scalars(q).all()
 
-    def record_event(self, filing_id: str, *, action: str, status: str, actor_role: str, actor: str,
-                     on_day: dt.date, note: str = "") -> None:
-        seq = (self.s.scalar(select(func.max(FilingEventRow.seq)).where(FilingEventRow.filing_id == filing_id)) or 0) + 1
-        self.s.add(FilingEventRow(filing_id=filing_id, seq=seq, action=action, status=status,
+    def record_event(self, record: FilingRecord, *, action: str, actor_role: str, actor: str, on_day: dt.date,
+                     note: str = "") -> None:
+        fid = record.filing_id
+        seq = (self.s.scalar(select(func.max(FilingEventRow.seq)).where(FilingEventRow.filing_id == fid)) or 0) + 1
+        self.s.add(FilingEventRow(filing_id=fid, seq=seq, action=action, status=record.status,
                                   actor_role=actor_role, actor=actor, on_day=on_day, note=note))
 
     def count(self) -> int:
