@@ -1,0 +1,1 @@
+"""The JSON API door (FastAPI): parse, authorise, call a service, render."""

@@ -1,0 +1,43 @@
+"""The FastAPI application: create_app(settings) wires the service context, routes and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from yidi.api import eligibility, errors, filings, reference
+from yidi.api.errors import ErrorOut
+from yidi.services.context import Context
+from yidi.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
+    """Build the app. The context (engine, packs) is made here, not at first request, so that a bad
+    policy pack or database URL stops the server at start instead of failing requests later."""
+    context = ctx or Context.from_settings(settings or Settings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if ctx is None:  # only dispose what we created
+            context.close()
+
+    app = FastAPI(
+        title="yidi 异地就医 API",
+        version="1",
+        description="Cross-region medical insurance: filing (备案), eligibility at admission, institutions, quotes. "
+                    "Errors always come as {\"error\": {code, message_zh, message_en, field, problems[]}}.",
+        lifespan=lifespan,
+        responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
+                   404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    )
+    app.state.ctx = context
+    errors.install(app)
+    app.include_router(filings.router, prefix=API_PREFIX)
+    app.include_router(eligibility.router, prefix=API_PREFIX)
+    app.include_router(reference.router, prefix=API_PREFIX)
+    return app

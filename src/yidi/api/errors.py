@@ -1,0 +1,100 @@
+"""One envelope for every error: {"error": {code, message_zh, message_en, field, problems[]}} with its status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yidi.domain.errors import YidiError
+from yidi.domain.validation import problems_from
+
+log = logging.getLogger("yidi.api")
+
+
+class ProblemOut(BaseModel):
+    code: str
+    field: str
+    message_zh: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message_zh: str
+    message_en: str
+    field: str
+    problems: list[ProblemOut]
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer of the API has this shape; `code` is stable and meant for programs."""
+
+    error: ErrorBody
+
+
+def render(err: YidiError) -> JSONResponse:
+    return JSONResponse({"error": err.as_dict()}, status_code=err.status)
+
+
+class _Errors:
+    """Adapts FastAPI's request errors to what problems_from reads (it only calls .errors())."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self._errors = errors
+
+    def errors(self, include_url: bool = False) -> list[dict[str, Any]]:
+        return self._errors
+
+
+def _strip_loc(err: dict[str, Any]) -> dict[str, Any]:
+    # FastAPI prefixes where the value came from ("body", "query", "path", "header"); the field path
+    # inside the body is what a caller fixes, while a query parameter keeps its name.
+    loc = tuple(err.get("loc", ()))
+    if (loc and loc[0] == "body") or (loc and loc[0] in ("query", "path", "header")):
+        loc = loc[1:]
+    return {**err, "loc": loc}
+
+
+_HTTP_CODES = {
+    404: ("NOT_FOUND", "找不到这个地址", "no such resource"),
+    405: ("METHOD_NOT_ALLOWED", "这个地址不支持该请求方法", "method not allowed on this resource"),
+    413: ("PAYLOAD_TOO_LARGE", "请求内容过大", "request body too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "请求内容类型不受支持，请用 application/json", "unsupported media type; send application/json"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: YidiError, request validation, HTTP errors, and the last-resort 500."""
+
+    @app.exception_handler(YidiError)
+    async def _yidi(_req: Request, exc: YidiError) -> JSONResponse:
+        return render(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [_strip_loc(e) for e in exc.errors()]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return render(YidiError("JSON_SYNTAX", "请求内容不是有效的 JSON", "request body is not valid JSON", "", 400))
+        problems = problems_from(cast(ValidationError, _Errors(errors)))
+        if not problems:  # pragma: no cover - pydantic always says what failed
+            return render(YidiError("REQUEST_INVALID", "请求无效", "invalid request"))
+        return render(YidiError.of(problems, status=422))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, zh, en = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "请求无法处理", str(exc.detail)))
+        return JSONResponse({"error": YidiError(code, zh, en, "", exc.status_code).as_dict()},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        # not the caller's fault: log it (never with personal data in the message) and say so plainly
+        log.exception("unexpected error: %s", type(exc).__name__)
+        return JSONResponse({"error": YidiError("INTERNAL", "服务器内部错误，请稍后重试", "internal server error", "",
+                                                500).as_dict()}, status_code=500)

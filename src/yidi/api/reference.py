@@ -1,0 +1,75 @@
+"""Routes for reference data: institutions, the materials a filing needs, bill quotes and health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from yidi.api.deps import Ctx
+from yidi.domain.bill import Bill
+from yidi.domain.enums import Level, VisitType
+from yidi.domain.reference import Institution
+from yidi.services import reference
+
+router = APIRouter()
+
+
+class InstitutionOut(BaseModel):
+    code: str
+    name: str
+    region: str
+    region_name: str
+    level: Level
+    level_zh: str
+    networked: list[VisitType]
+    chronic_diseases: list[str]
+
+
+class InstitutionPageOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[InstitutionOut]
+
+
+def institution_out(i: Institution, region_name: str) -> InstitutionOut:
+    return InstitutionOut(code=i.code, name=i.name, region=i.region, region_name=region_name, level=i.level,
+                          level_zh=i.level.zh, networked=sorted(i.networked), chronic_diseases=sorted(i.chronic_diseases))
+
+
+@router.get("/institutions", response_model=InstitutionPageOut, summary="查询定点医疗机构 Find institutions")
+def list_institutions(
+    ctx: Ctx,
+    region: Annotated[str | None, Query(description="统筹区编码, or a province code XX0000")] = None,
+    level: Level | None = None,
+    visit_type: VisitType | None = None,
+    networked: Annotated[bool | None, Query(description="networked (for visit_type, if given)")] = None,
+    limit: Annotated[int, Query(ge=1, le=reference.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InstitutionPageOut:
+    page = reference.find_institutions(ctx, region=region, level=level, visit_type=visit_type,
+                                       networked=networked, limit=limit, offset=offset)
+    names = {c: r.name for c, r in ctx.packs.regions.items()}
+    return InstitutionPageOut(total=page.total, limit=limit, offset=offset,
+                              items=[institution_out(i, names.get(i.region, "")) for i in page.items])
+
+
+@router.post("/quote", summary="费用估算 Quote a bill with the server's policy packs")
+def quote(ctx: Ctx, bill: Bill) -> dict[str, Any]:
+    return reference.quote(ctx, bill).as_dict()
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    packs: str
+
+
+@router.get("/health", response_model=HealthOut, summary="健康检查 Health")
+def health(ctx: Ctx) -> HealthOut:
+    with ctx.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return HealthOut(status="ok", database=ctx.engine.dialect.name, packs=f"{ctx.packs.name}@{ctx.packs.version}")

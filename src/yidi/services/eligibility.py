@@ -1,0 +1,66 @@
+"""The eligibility check at admission: gather what the rules need from the store, ask them, change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from yidi.domain.eligibility import EligibilityResult, check_eligibility
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import parse_citizen_id
+from yidi.domain.validation import Strict
+from yidi.services.access import Principal, Role, forbidden
+from yidi.services.context import Context
+from yidi.store.db import unit_of_work
+from yidi.store.repositories import Filings, Institutions, Persons, Regions, Visits, person_of
+
+
+class EligibilityRequest(Strict):
+    """What a hospital presents at admission (cf. national transactions 1101 and 2001)."""
+
+    id_number: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=50)
+    institution: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$")
+    visit_type: VisitType
+    day: dt.date | None = Field(default=None, description="visit (admission) day; default today")
+    emergency: bool = False
+    chronic_disease: str | None = Field(default=None, max_length=20)
+    gender: str | None = Field(default=None, max_length=10)
+
+
+def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> EligibilityResult:
+    """待遇资格核验 May this visit settle directly, under which filing, and if not, every reason why.
+
+    Scope: a hospital checks admissions at its own institution, a person checks only themself, an agency
+    only persons insured in its region.
+    """
+    today = ctx.today()
+    day = req.day or today
+    cid = parse_citizen_id(req.id_number, "id_number")
+    if principal.role is Role.HOSPITAL and req.institution != principal.subject:
+        raise forbidden("核验其他医疗机构的就医", "check visits at another institution", "institution")
+    if principal.role is Role.PERSON and cid.number != principal.subject:
+        raise forbidden("查询他人的待遇资格", "check another person's eligibility", "id_number")
+    with unit_of_work(ctx.sessions) as s:
+        institution = Institutions(s).get(req.institution)
+        if institution is None:
+            raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
+                            f"unknown institution {req.institution}", "institution", 422)
+        prow = Persons(s).row(cid.number)
+        if principal.role is Role.AGENCY and prow is not None and prow.insured_region != principal.subject:
+            raise forbidden("查询其他统筹区参保人的待遇资格", "check persons insured in another region", "id_number")
+        person = None if prow is None else person_of(prow)
+        filings = Filings(s).of_person(prow) if prow is not None else []
+        admissions = [(v.institution, v.admitted_on) for v in Visits(s).open_of(prow.id)] if prow is not None else []
+        policy = None
+        if person is not None:
+            found = ctx.packs.policy_for(person.insured_region, day)
+            policy = found[1] if found else None
+        names = {c: r.name for c, r in Regions(s).all().items()}
+        return check_eligibility(
+            person, cid.number, req.name, institution, req.visit_type, day, filings, policy,
+            gender=req.gender, emergency=req.emergency, open_admissions=admissions,
+            chronic_disease=req.chronic_disease, today=max(today, day), region_names=names,
+        )

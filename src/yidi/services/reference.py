@@ -1,0 +1,71 @@
+"""Reference data use cases: load the packs' regions and institutions, find institutions, quote a bill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yidi.domain.bill import Bill
+from yidi.domain.breakdown import Breakdown
+from yidi.domain.engine import calculate
+from yidi.domain.enums import Level, VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.reference import Institution
+from yidi.services.context import Context
+from yidi.store.db import unit_of_work
+from yidi.store.repositories import Institutions, Regions
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    regions: int
+    institutions: int
+
+
+def load_reference(ctx: Context) -> Loaded:
+    """Copy the loaded packs' regions and institutions into the store (insert or update, never delete)."""
+    with unit_of_work(ctx.sessions) as s:
+        regions, insts = Regions(s), Institutions(s)
+        for r in ctx.packs.regions.values():
+            regions.upsert(r)
+        s.flush()
+        for i in ctx.packs.institutions.values():
+            insts.upsert(i)
+    return Loaded(len(ctx.packs.regions), len(ctx.packs.institutions))
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionPage:
+    total: int
+    items: list[Institution]
+
+
+MAX_PAGE = 500
+
+
+def find_institutions(
+    ctx: Context,
+    *,
+    region: str | None = None,
+    level: Level | None = None,
+    visit_type: VisitType | None = None,
+    networked: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> InstitutionPage:
+    """查询定点医疗机构 Find designated institutions (networked hospitals by region, level and visit type)."""
+    if region is not None:
+        region = region.strip()
+        if len(region) != 6 or not region.isdigit():
+            raise YidiError("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{region}”",
+                            f"region code must be 6 digits, got {region!r}", "region", 422)
+    with unit_of_work(ctx.sessions) as s:
+        if region is not None and not region.endswith("0000") and not Regions(s).exists(region):
+            raise YidiError("REGION_UNKNOWN", f"统筹区 {region} 不存在", f"unknown region {region}", "region", 422)
+        total, items = Institutions(s).search(region=region, level=level, visit_type=visit_type,
+                                              networked=networked, limit=min(limit, MAX_PAGE), offset=offset)
+    return InstitutionPage(total, items)
+
+
+def quote(ctx: Context, bill: Bill) -> Breakdown:
+    """预结算估算 A bill's breakdown with the server's policy packs (the bill carries person and filing)."""
+    return calculate(bill, ctx.packs)
