@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
 from yidi.domain.errors import YidiError
@@ -140,12 +140,20 @@ class Bill(Strict):
     accumulators: YearAccumulators | None = None
     lines: list[FeeLine] = Field(min_length=1, max_length=5000)
 
+    @field_validator("discharge_date", "settlement_date")
+    @classmethod
+    def _not_before_admission(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # A field validator (not the model check below), so the problem names its field
+        # ("discharge_date") instead of an empty path.
+        adm = info.data.get("admission_date")
+        if v is not None and adm is not None and v < adm:
+            if info.field_name == "discharge_date":
+                raise fail("DATE_ORDER", "出院日期早于入院日期", "discharge date is before admission date")
+            raise fail("DATE_ORDER", "结算日期早于入院（就诊）日期", "settlement date is before admission date")
+        return v
+
     @model_validator(mode="after")
     def _check(self) -> Bill:
-        if self.discharge_date is not None and self.discharge_date < self.admission_date:
-            raise fail("DATE_ORDER", "出院日期早于入院日期", "discharge date is before admission date")
-        if self.settlement_date is not None and self.settlement_date < self.admission_date:
-            raise fail("DATE_ORDER", "结算日期早于入院（就诊）日期", "settlement date is before admission date")
         seen: set[str] = set()
         last = self.discharge_date or self.settlement_date
         for ln in self.lines:

@@ -301,9 +301,10 @@ class InsuredPolicy(Strict):
     name: str = ""
     versions: list[PolicyVersion]
 
-    @model_validator(mode="after")
-    def _dates(self) -> InsuredPolicy:
-        vs = self.versions
+    # A field validator on `versions` (not a model check), so a problem names the field it is about.
+    @field_validator("versions")
+    @classmethod
+    def _dates(cls, vs: list[PolicyVersion]) -> list[PolicyVersion]:
         if not vs:
             raise fail("PACK_FIELD", "至少需要一个政策版本", "at least one version is required")
         for i, v in enumerate(vs):
@@ -315,7 +316,7 @@ class InsuredPolicy(Strict):
                     raise fail("PACK_OVERLAP", f"版本生效日期必须递增：{nxt.effective_from} 不晚于 {v.effective_from}", f"versions must take effect in increasing order: {nxt.effective_from} is not after {v.effective_from}")
                 if v.effective_to is not None and v.effective_to >= nxt.effective_from:
                     raise fail("PACK_OVERLAP", f"版本 {v.effective_from}–{v.effective_to} 与 {nxt.effective_from} 起的版本重叠", f"version {v.effective_from}..{v.effective_to} overlaps the one from {nxt.effective_from}")
-        return self
+        return vs
 
     def in_force(self, day: dt.date) -> PolicyVersion | None:
         found = None
@@ -367,10 +368,12 @@ class Catalogue(Strict):
     b_class_selfpay_ratio: Ratio = Decimal("0.10")
     items: list[CatalogueItem]
 
-    @model_validator(mode="after")
-    def _overlaps(self) -> Catalogue:
+    # A field validator on `items` (not a model check), so a problem names the field it is about.
+    @field_validator("items")
+    @classmethod
+    def _overlaps(cls, items: list[CatalogueItem]) -> list[CatalogueItem]:
         by_code: dict[str, list[CatalogueItem]] = {}
-        for it in self.items:
+        for it in items:
             by_code.setdefault(it.code, []).append(it)
         far = dt.date.max
         near = dt.date.min
@@ -379,4 +382,4 @@ class Catalogue(Strict):
             for (_a0, a1), (b0, _b1) in pairwise(spans):
                 if b0 <= a1:
                     raise fail("PACK_OVERLAP", f"目录项目 {code} 有生效期重叠的多个条目", f"catalogue item {code} has entries with overlapping effective dates")
-        return self
+        return items
