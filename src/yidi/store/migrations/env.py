@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from yidi.settings import Settings
+from yidi.store import settlement_models  # noqa: F401 - registers the settlement tables on Base (issue 4)
 from yidi.store.db import make_engine
 from yidi.store.models import Base
 
