@@ -905,3 +905,19 @@ def test_accumulators_are_carried_through_a_year(tmp_path: Path) -> None:
     assert acc.admissions == 3
     assert acc.fund_paid == {"basic": D("20000.00")}
     assert acc.deductible_paid == {"INPATIENT": D("1200.00")}
+
+
+
+def test_an_admission_without_benefit_leaves_the_years_usage_unchanged(tmp_path: Path) -> None:
+    # A lapsed person's admission is not borne by the insurance, so it must not count as the year's
+    # first admission: with repeat_factors [1, 0.5] the next covered admission still pays the full
+    # deductible of 800 (not 800 x 0.5 = 400), and the accumulators after the lapsed bill equal those before.
+    packs = make_packs(tmp_path, emp_inpatient(deductible={"repeat_factors": ["1", "0.5"]}))
+    lapsed = make_bill([("A01", "1", "5000.00")], person={"status": "LAPSED", "status_since": "2025-01-01"})
+    b = calculate(lapsed, packs)
+    assert b.fund_pay_sumamt == D("0.00")
+    assert b.accumulators_after == YearAccumulators(year=2025)
+    later = calculate(make_bill([("A01", "1", "5000.00")]), packs, accumulators=b.accumulators_after)
+    # covered: deductible 800; fund (5,000 - 800) x 85 % = 3,570.00
+    assert later.act_pay_dedc == D("800.00")
+    assert later.hifp_pay == D("3570.00")

@@ -210,6 +210,11 @@ def calculate(
     # 7. personal account, then cash
     _account(bill, person, scheme.account, personal_in_scope, out, ctx, version)
     out.psn_cash_pay = out.psn_part_amt - out.acct_pay
+    if no_benefit:
+        # Nothing was borne by the insurance: the year's usage (admissions included, which would
+        # lower the next admission's deductible) stays as it was.
+        out.accumulators_after = acc
+        return out
     out.accumulators_after = acc.model_copy(update={
         "admissions": acc.admissions + (1 if bill.visit_type is VisitType.INPATIENT else 0),
         "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + dedc},
