@@ -78,7 +78,7 @@ def read_table(path: Path) -> Table:
 
 
 def _read_xlsx(path: Path) -> Table:
-    from openpyxl import load_workbook  # imported here: only Excel imports pay for it
+    from openpyxl import load_workbook  # type: ignore[import-untyped]  # imported here: only Excel pays for it
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

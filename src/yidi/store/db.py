@@ -26,6 +26,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(u, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -34,10 +35,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # take transaction control from the driver (it would BEGIN lazily, only before the first write)
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores foreign keys unless asked, PostgreSQL never does
     cur.execute("PRAGMA busy_timeout=5000")  # a second writer waits instead of failing at once
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock at the start: SQLite has no SELECT ... FOR UPDATE, and two
+    # deferred transactions that both read and then write would deadlock or both pass a duplicate check.
+    # Transactions therefore run one at a time on SQLite (the embedded store); PostgreSQL locks rows.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,0 +1,51 @@
+"""Institutions, quotes, health and the OpenAPI document over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_find_networked_hospitals(client: TestClient) -> None:
+    r = client.get("/api/v1/institutions", params={"region": "440100", "level": "L3", "visit_type": "INPATIENT",
+                                                   "networked": "true"})
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert items and all(i["region"] == "440100" and i["level"] == "L3" and "INPATIENT" in i["networked"]
+                         for i in items)
+    off = client.get("/api/v1/institutions", params={"region": "440000", "networked": "false"}).json()
+    assert off["total"] >= 1 and all(i["networked"] == [] for i in off["items"])
+    page = client.get("/api/v1/institutions", params={"limit": 5, "offset": 5}).json()
+    assert len(page["items"]) == 5 and page["total"] > 10
+
+
+def test_institution_filters_are_validated(client: TestClient) -> None:
+    for params, code in (({"region": "99"}, "REGION_FORMAT"), ({"region": "990100"}, "REGION_UNKNOWN"),
+                         ({"level": "L9"}, "FIELD_CHOICE"), ({"limit": "0"}, "FIELD_INVALID")):
+        r = client.get("/api/v1/institutions", params=params)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, r.text
+
+
+def test_quote_uses_the_engine(client: TestClient) -> None:
+    bill = json.loads((EXAMPLES / "inpatient-referral.json").read_text(encoding="utf-8"))
+    r = client.post("/api/v1/quote", json=bill)
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert b["medfee_sumamt"] and b["steps"]
+    bill["lines"][0]["unit_price"] = "-1"
+    r = client.post("/api/v1/quote", json=bill)
+    assert r.status_code == 422 and r.json()["error"]["problems"][0]["code"] == "MONEY_NEGATIVE"
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    h = client.get("/api/v1/health").json()
+    assert h["status"] == "ok" and h["database"] in ("sqlite", "postgresql")
+    doc = client.get("/openapi.json").json()
+    paths = set(doc["paths"])
+    assert {"/api/v1/filings", "/api/v1/filings/{filing_id}", "/api/v1/filings/{filing_id}/cancel",
+            "/api/v1/filings/{filing_id}/change", "/api/v1/filings/{filing_id}/review", "/api/v1/filings/materials",
+            "/api/v1/eligibility", "/api/v1/institutions", "/api/v1/quote", "/api/v1/health"} <= paths
