@@ -1,0 +1,229 @@
+"""The advisor's process knowledge: channels, step templates, claim materials and topics, loaded from
+reviewed YAML files (knowledge/*.yaml) and validated on load.
+
+Every entry names the domain.md sections it rests on; unknown keys, unknown section ids, unknown channel
+ids and unknown placeholders in step texts are all load errors, so a typo in the data is caught by the
+tests instead of showing up as a broken sentence in front of a patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import Problem, YidiError
+from yidi.domain.validation import Strict, problems_from
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+
+# The names plan.py fills into step texts; any other {name} in a template is a data error.
+PLACEHOLDERS = frozenset({
+    "filing_type", "filing_type_en", "area", "by_when", "by_when_en", "visit_type", "visit_type_en",
+    "deadline", "days", "working_days", "validity_end", "lock_months",
+})
+ClaimCase = Literal["emergency", "referral", "posthoc_filing", "settlement_failed", "injury", "agent"]
+Focus = Literal["settlement", "steps", "materials", "deadlines", "money", "warnings"]
+
+
+class Reviewed(Strict):
+    """Who reviewed a knowledge file against domain.md, and when."""
+
+    date: dt.date
+    by: str
+
+
+class Channel(Strict):
+    """A place where a person acts: an app, a mini program, a counter, a hospital office."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    kind: Literal["online", "counter", "hospital"]
+    for_zh: str
+    for_en: str
+    sections: list[str] = Field(min_length=1)
+
+
+class StepTemplate(Strict):
+    """One step of a plan, with where it happens; {placeholders} are filled by the planner."""
+
+    id: str
+    text_zh: str
+    text_en: str
+    where: list[str] = Field(min_length=1)
+    sections: list[str] = Field(min_length=1)
+
+    @field_validator("text_zh", "text_en")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(v) if name is not None}
+        unknown = names - PLACEHOLDERS
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(PLACEHOLDERS)}")
+        return v
+
+
+class When(Strict):
+    """When a claim material applies: visit types and cases (absent: always)."""
+
+    visit_types: list[VisitType] | None = None
+    cases: list[ClaimCase] | None = None
+
+
+class ClaimMaterial(Strict):
+    """One paper for a manual claim (domain.md 4.3)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    optional: bool = False
+    when: When = Field(default_factory=When)
+    sections: list[str] = Field(min_length=1)
+
+
+class TopicPrefill(Strict):
+    """What a topic says about the situation by itself (a subset of Situation's fields)."""
+
+    filed: bool | None = None
+    treated: bool | None = None
+    paid_in_full: bool | None = None
+    visit_type: VisitType | None = None
+    reason: Literal["lives", "works", "retired", "referred", "emergency", "travelling"] | None = None
+
+
+class Topic(Strict):
+    """A question people ask, with a short generic answer, its sections and its search keywords."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    answer_zh: str
+    answer_en: str
+    sections: list[str] = Field(min_length=1)
+    focus: list[Focus] = Field(min_length=1)
+    keywords: list[str] = Field(min_length=5)
+    prefill: TopicPrefill = Field(default_factory=TopicPrefill)
+
+
+class SectionsFile(Strict):
+    reviewed: Reviewed
+    sections: dict[str, str]
+
+
+class ChannelsFile(Strict):
+    reviewed: Reviewed
+    channels: list[Channel]
+
+
+class StepsFile(Strict):
+    reviewed: Reviewed
+    steps: list[StepTemplate]
+
+
+class MaterialsFile(Strict):
+    reviewed: Reviewed
+    claim_materials: list[ClaimMaterial]
+
+
+class TopicsFile(Strict):
+    reviewed: Reviewed
+    topics: list[Topic]
+
+
+class Knowledge:
+    """All knowledge files, cross-checked: look-ups by id."""
+
+    def __init__(self, sections: dict[str, str], channels: list[Channel], steps: list[StepTemplate],
+                 claim_materials: list[ClaimMaterial], topics: list[Topic]) -> None:
+        self.sections = sections
+        self.channels = {c.id: c for c in channels}
+        self.steps = {s.id: s for s in steps}
+        self.claim_materials = claim_materials
+        self.topics = {t.id: t for t in topics}
+
+    def section_title(self, section: str) -> str:
+        return self.sections.get(section, "")
+
+
+def _read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _validate(model: type[Any], path: Path, problems: list[Problem]) -> Any:
+    try:
+        return model.model_validate(_read(path))
+    except FileNotFoundError:
+        problems.append(Problem("KNOWLEDGE_FILE_MISSING", path.name, f"缺少知识文件 {path.name}",
+                                f"knowledge file {path.name} is missing"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem("KNOWLEDGE_SYNTAX", path.name, f"{path.name}：文件无法解析（{exc}）",
+                                f"{path.name}: cannot parse ({exc})"))
+    except ValidationError as exc:
+        problems.extend(Problem(p.code, f"{path.name}:{p.field}", f"{path.name}：{p.message_zh}",
+                                f"{path.name}: {p.message_en}") for p in problems_from(exc))
+    return None
+
+
+def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
+    """Load and cross-check the knowledge folder; raise YidiError KNOWLEDGE_INVALID listing every problem."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    sf = _validate(SectionsFile, folder / "sections.yaml", problems)
+    cf = _validate(ChannelsFile, folder / "channels.yaml", problems)
+    stf = _validate(StepsFile, folder / "steps.yaml", problems)
+    mf = _validate(MaterialsFile, folder / "materials.yaml", problems)
+    tf = _validate(TopicsFile, folder / "topics.yaml", problems)
+    if problems:
+        raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
+    known = set(sf.sections)
+    channel_ids = {c.id for c in cf.channels}
+
+    def check_ids(kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                problems.append(Problem("KNOWLEDGE_DUPLICATE", f"{kind}:{i}", f"{kind} 中 id “{i}” 重复",
+                                        f"duplicate id {i!r} in {kind}"))
+            seen.add(i)
+
+    def check_sections(where: str, sections: list[str]) -> None:
+        for s in sections:
+            if s not in known:
+                problems.append(Problem("KNOWLEDGE_SECTION_UNKNOWN", where,
+                                        f"{where} 引用的 domain.md 章节“{s}”不在 sections.yaml 中",
+                                        f"{where}: domain.md section {s!r} is not listed in sections.yaml"))
+
+    check_ids("channels", [c.id for c in cf.channels])
+    check_ids("steps", [s.id for s in stf.steps])
+    check_ids("claim_materials", [m.id for m in mf.claim_materials])
+    check_ids("topics", [t.id for t in tf.topics])
+    for c in cf.channels:
+        check_sections(f"channels:{c.id}", c.sections)
+    for s in stf.steps:
+        check_sections(f"steps:{s.id}", s.sections)
+        for w in s.where:
+            if w not in channel_ids:
+                problems.append(Problem("KNOWLEDGE_CHANNEL_UNKNOWN", f"steps:{s.id}",
+                                        f"步骤 {s.id} 的办理渠道“{w}”不在 channels.yaml 中",
+                                        f"step {s.id}: channel {w!r} is not in channels.yaml"))
+    for m in mf.claim_materials:
+        check_sections(f"claim_materials:{m.id}", m.sections)
+    for t in tf.topics:
+        check_sections(f"topics:{t.id}", t.sections)
+    if problems:
+        raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
+    return Knowledge(sf.sections, cf.channels, stf.steps, mf.claim_materials, tf.topics)
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The shipped knowledge, loaded once per process (the files are read-only package data)."""
+    return load_knowledge()
