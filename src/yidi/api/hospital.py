@@ -1,0 +1,234 @@
+"""Routes for hospitals' direct settlement (/api/v1/hospital), after the national platform's transactions.
+
+| route | platform |
+|---|---|
+| POST /hospital/persons/query | 1101 人员信息获取 |
+| POST /hospital/visits | 2401 入院办理 / 2201 门诊挂号 |
+| GET /hospital/visits/{mdtrt_id} | 5201 就诊信息查询 |
+| POST /hospital/visits/{mdtrt_id}/lines | 2301 / 2204 费用明细上传 |
+| POST /hospital/visits/{mdtrt_id}/lines/withdraw | 2302 / 2205 费用明细撤销 |
+| POST /hospital/visits/{mdtrt_id}/pre-settle | 2303 / 2206 预结算 |
+| POST /hospital/visits/{mdtrt_id}/settle | 2304 / 2207 结算 (Idempotency-Key header or body) |
+| GET /hospital/settlements/{setl_id} | 5203 结算信息查询 |
+| POST /hospital/settlements/{setl_id}/revoke | 2305 / 2208 结算撤销 |
+| POST /hospital/reversals | 2601 冲正 |
+| POST /hospital/accumulators/query | 5206 人员累计信息查询 |
+| POST /hospital/reconciliation | 3201 对总账 / 3202 对明细账 |
+
+Every route needs the hospital's API key (yidi.api.hospital_auth) and sees only that hospital's visits.
+Amounts are strings with two decimals (yuan), never JSON floats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from yidi.api.deps import Ctx
+from yidi.api.hospital_auth import Hospital
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import mask_id, parse_citizen_id
+from yidi.domain.money import from_fen
+from yidi.domain.validation import Strict, validate_model
+from yidi.services import settlement as svc
+from yidi.store.db import unit_of_work
+from yidi.store.models import PersonRow
+
+router = APIRouter(prefix="/hospital", tags=["hospital 医疗机构直接结算"])
+MdtrtId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+SetlId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+
+
+class VisitOut(BaseModel):
+    mdtrt_id: str
+    institution: str
+    person_id_number: str = Field(description="masked")
+    person_name: str
+    visit_type: str
+    admitted_on: dt.date
+    discharged_on: dt.date | None
+    emergency: bool
+    status: str
+    revision: int
+    eligible: bool
+    eligibility: dict[str, Any]
+    lines: list[dict[str, Any]]
+    settlements: list[dict[str, Any]]
+    totals: dict[str, str]
+
+
+class ChangeOut(BaseModel):
+    what: str
+    message_zh: str
+    message_en: str
+
+
+class SettlementOut(BaseModel):
+    setl_id: str
+    mdtrt_id: str
+    institution: str
+    status: str
+    settlement_date: dt.date
+    settled_at: dt.datetime
+    revoked_on: dt.date | None
+    revoked_at: dt.datetime | None
+    infno: str
+    breakdown: dict[str, Any]
+    accumulators_before: dict[str, Any]
+    accumulators_after: dict[str, Any]
+    replayed: bool = Field(description="true when this answers a retry with the same idempotency key")
+    changes: list[ChangeOut] = Field(description="what changed since the pre-settlement sent as `expected`")
+
+
+class QuoteOut(BaseModel):
+    mdtrt_id: str
+    breakdown: dict[str, Any]
+    quote: svc.QuoteBasis
+    eligibility: dict[str, Any]
+
+
+class ReversalOut(BaseModel):
+    omsgid: str
+    found: bool
+    oinfno: str | None
+    result: str
+    message_zh: str
+    message_en: str
+    setl_id: str | None
+    settlement_status: str | None
+
+
+class AccumulatorOut(BaseModel):
+    person_id_number: str
+    scheme: str
+    year: int
+    version: int
+    admissions: int
+    deductible_paid: dict[str, str]
+    fund_paid: dict[str, str]
+    caps: dict[str, str]
+    cap_left: dict[str, str]
+    layer_paid: dict[str, str]
+    settlements: int
+
+
+class ReconcileOut(BaseModel):
+    day: dt.date
+    result: str
+    ours: dict[str, str]
+    theirs: dict[str, str]
+    differences: list[dict[str, Any]]
+
+
+class PersonQueryIn(Strict):
+    id_number: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=50)
+
+
+class PersonOut(BaseModel):
+    """1101 baseinfo + insuinfo, as much as a hospital needs at admission (ID masked)."""
+
+    person_id_number: str
+    name: str
+    insured_region: str
+    scheme: str
+    insutype: str
+    category: str
+    status: str
+    balc: str
+
+
+def _d(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
+@router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
+def person_info(ctx: Ctx, caller: Hospital, body: PersonQueryIn) -> PersonOut:
+    cid = parse_citizen_id(body.id_number, "id_number").number
+    with unit_of_work(ctx.sessions) as s:
+        row = s.scalars(select(PersonRow).where(PersonRow.citizen_id == cid)).one_or_none()
+        # the name must match as well: an ID number alone does not open a person's record to a hospital
+        if row is None or row.name.strip() != body.name.strip():
+            raise YidiError("PERSON_NOT_FOUND", "没有找到与身份证号码和姓名相符的参保人",
+                            "no insured person with this ID number and name", "id_number", 404)
+        return PersonOut(person_id_number=mask_id(cid), name=row.name, insured_region=row.insured_region,
+                         scheme=row.scheme.value, insutype=row.scheme.insutype, category=row.category.value,
+                         status=row.status.value, balc=str(from_fen(row.account_balance_fen)))
+
+
+@router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")
+def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.register_visit(ctx, caller, body)))
+
+
+@router.get("/visits/{mdtrt_id}", response_model=VisitOut, summary="就诊信息查询 (lines, settlements)")
+def show_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.show_visit(ctx, caller, mdtrt_id)))
+
+
+@router.post("/visits/{mdtrt_id}/lines", response_model=VisitOut, summary="2301 / 2204 费用明细上传")
+def upload_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.UploadLinesIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.upload_lines(ctx, caller, mdtrt_id, body)))
+
+
+@router.post("/visits/{mdtrt_id}/lines/withdraw", response_model=VisitOut, summary="2302 / 2205 费用明细撤销")
+def withdraw_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.WithdrawLinesIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.withdraw_lines(ctx, caller, mdtrt_id, body)))
+
+
+@router.post("/visits/{mdtrt_id}/pre-settle", response_model=QuoteOut, summary="2303 / 2206 预结算 (changes nothing)")
+def pre_settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.PreSettleIn) -> QuoteOut:
+    q = svc.pre_settle(ctx, caller, mdtrt_id, body)
+    return QuoteOut(mdtrt_id=q.mdtrt_id, breakdown=q.breakdown, quote=q.quote, eligibility=q.eligibility)
+
+
+class SettleBody(svc.PreSettleIn):
+    """As SettleIn; the idempotency key may come in the `Idempotency-Key` header instead of the body."""
+
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    msgid: str | None = svc.MsgId
+    expected: svc.QuoteBasis | None = None
+
+
+@router.post("/visits/{mdtrt_id}/settle", response_model=SettlementOut, summary="2304 / 2207 结算")
+def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None) -> SettlementOut:
+    key = body.idempotency_key or idempotency_key
+    if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
+        raise YidiError("IDEMPOTENCY_KEY_CONFLICT", "请求头与请求体中的幂等键不一致", "Idempotency-Key header and body disagree",
+                        "idempotency_key", 422)
+    if not key:
+        raise YidiError("IDEMPOTENCY_KEY_REQUIRED", "结算须带幂等键（Idempotency-Key 请求头或 idempotency_key 字段）",
+                        "settle needs an idempotency key (Idempotency-Key header or idempotency_key)", "idempotency_key", 422)
+    req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
+    return SettlementOut.model_validate(_d(svc.settle(ctx, caller, mdtrt_id, req)))
+
+
+@router.get("/settlements/{setl_id}", response_model=SettlementOut, summary="5203 结算信息查询")
+def show_settlement(ctx: Ctx, caller: Hospital, setl_id: SetlId) -> SettlementOut:
+    return SettlementOut.model_validate(_d(svc.show_settlement(ctx, caller, setl_id)))
+
+
+@router.post("/settlements/{setl_id}/revoke", response_model=SettlementOut, summary="2305 / 2208 结算撤销")
+def revoke(ctx: Ctx, caller: Hospital, setl_id: SetlId, body: svc.RevokeIn) -> SettlementOut:
+    return SettlementOut.model_validate(_d(svc.revoke(ctx, caller, setl_id, body)))
+
+
+@router.post("/reversals", response_model=ReversalOut, summary="2601 冲正 (by the hospital's msgid)")
+def reverse(ctx: Ctx, caller: Hospital, body: svc.ReversalIn) -> ReversalOut:
+    return ReversalOut.model_validate(_d(svc.reverse(ctx, caller, body)))
+
+
+@router.post("/accumulators/query", response_model=AccumulatorOut, summary="5206 人员累计信息查询")
+def accumulators(ctx: Ctx, caller: Hospital, body: svc.AccumulatorQueryIn) -> AccumulatorOut:
+    return AccumulatorOut.model_validate(_d(svc.accumulators(ctx, caller, body)))
+
+
+@router.post("/reconciliation", response_model=ReconcileOut, summary="3201 对总账 / 3202 对明细账")
+def reconcile(ctx: Ctx, caller: Hospital, body: svc.ReconcileIn) -> ReconcileOut:
+    return ReconcileOut.model_validate(_d(svc.reconcile(ctx, caller, body)))

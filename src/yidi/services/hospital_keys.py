@@ -1,0 +1,109 @@
+"""Hospital API keys: create (the secret is shown once), verify, revoke; secrets hashed at rest with scrypt.
+
+A key reads `yk_<key id>.<secret>`. The key id is public and finds the row; the secret is checked against
+an scrypt hash (memory-hard: 16 MiB per try), so a stolen table does not give working keys. Because
+scrypt is deliberately slow (~50 ms), a successful check is remembered in process memory for a short
+time, keyed by a SHA-256 of the whole key; a revoked key stops working within that time at most.
+
+This module is small on purpose: issue 8 may replace it with OAuth2 client credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from yidi.domain.errors import YidiError
+from yidi.services.context import Context
+from yidi.store.db import unit_of_work
+from yidi.store.models import InstitutionRow
+from yidi.store.settlement_models import AuditRow, HospitalKeyRow
+
+PREFIX = "yk_"
+_N, _R, _P = 2**14, 8, 1  # scrypt cost: 128 * r * n bytes = 16 MiB of memory per check
+CACHE_SECONDS = 60.0
+
+
+def _hash(secret: str, salt: str) -> str:
+    return hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=_N, r=_R, p=_P, maxmem=64 * 1024 * 1024,
+                          dklen=32).hex()
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key_id: str
+    institution: str
+    key: str  # shown once, never stored
+
+
+def create_key(ctx: Context, institution: str, *, actor: str = "cli") -> NewKey:
+    """Make a new key for an institution; returns the full key, which is not stored anywhere."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    salt = secrets.token_hex(16)
+    with unit_of_work(ctx.sessions) as s:
+        if s.get(InstitutionRow, institution) is None:
+            raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {institution} 不存在", f"unknown institution {institution}",
+                            "institution", 422)
+        s.add(HospitalKeyRow(key_id=key_id, institution=institution, salt=salt, secret_hash=_hash(secret, salt)))
+        s.add(AuditRow(actor_role="operator", actor=actor, action="HOSPITAL_KEY_CREATE", object_type="hospital_key",
+                       object_id=key_id, detail={"institution": institution}))
+    return NewKey(key_id, institution, f"{PREFIX}{key_id}.{secret}")
+
+
+def revoke_key(ctx: Context, key_id: str, *, actor: str = "cli") -> None:
+    with unit_of_work(ctx.sessions) as s:
+        row = s.get(HospitalKeyRow, key_id)
+        if row is None:
+            raise YidiError("KEY_NOT_FOUND", f"密钥 {key_id} 不存在", f"no key {key_id}", "key_id", 404)
+        row.revoked_at = func.now()
+        s.add(AuditRow(actor_role="operator", actor=actor, action="HOSPITAL_KEY_REVOKE", object_type="hospital_key",
+                       object_id=key_id, detail={"institution": row.institution}))
+    _cache.clear()
+
+
+def list_keys(ctx: Context, institution: str | None = None) -> list[HospitalKeyRow]:
+    with unit_of_work(ctx.sessions) as s:
+        q = select(HospitalKeyRow).order_by(HospitalKeyRow.institution, HospitalKeyRow.created_at)
+        if institution:
+            q = q.where(HospitalKeyRow.institution == institution)
+        return list(s.scalars(q))
+
+
+def _invalid() -> YidiError:
+    return YidiError("AUTH_INVALID", "API 密钥无效或已停用", "invalid or revoked API key", "Authorization", 401)
+
+
+_cache: dict[str, tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+def verify(ctx: Context, key: str) -> str:
+    """The institution a key belongs to, or AUTH_INVALID (401)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(digest)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    if not key.startswith(PREFIX) or "." not in key or len(key) > 200:
+        raise _invalid()
+    key_id, _, secret = key[len(PREFIX):].partition(".")
+    with unit_of_work(ctx.sessions) as s:
+        row = s.get(HospitalKeyRow, key_id)
+        if row is None or row.revoked_at is not None:
+            raise _invalid()
+        salt, stored, institution = row.salt, row.secret_hash, row.institution
+    if not hmac.compare_digest(_hash(secret, salt), stored):
+        raise _invalid()
+    with _lock:
+        if len(_cache) > 10_000:  # bounded: a flood of distinct valid keys cannot grow memory forever
+            _cache.clear()
+        _cache[digest] = (institution, now + CACHE_SECONDS)
+    return institution
