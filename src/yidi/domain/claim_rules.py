@@ -1,0 +1,332 @@
+"""Manual reimbursement (手工报销) rules: claim states and who moves them, situations, the materials
+checklist, the deadline, and what a scan really is (pure: no I/O, no clock; `today` is passed in).
+
+Decisions on what the sources leave open (domain.md 4, each [B]/[C]):
+- Situations. A claim is in one or more of INPATIENT / OUTPATIENT (by visit type; chronic outpatient
+  counts as OUTPATIENT), EMERGENCY (the person says the care was an emergency), REFERRAL (referred by a
+  hospital of the insured region) and UNFILED (no filing covered the care and it was no emergency). Each
+  situation adds its papers to the national base list of 4.3; the insured region may add or drop items
+  (`RegionClaimMaterials`).
+- The deadline runs from the discharge date for inpatient care and from the earliest invoice date
+  otherwise (each invoice must be within it, so the earliest decides); it is checked at the first
+  submission only — a claim returned for more material does not lose its place because the agency took
+  time.
+- Scans are PDF, JPEG or PNG, recognised by their first bytes; a name or declared type that says
+  otherwise is refused (a renamed .exe is not a PDF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import Field
+
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.validation import Strict
+
+# ---------------------------------------------------------------------------------------------- states
+
+
+class ClaimState(StrEnum):
+    """Life cycle of a claim: draft → submitted → in review → (returned →) approved → paid, or rejected."""
+
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    IN_REVIEW = "IN_REVIEW"
+    RETURNED = "RETURNED"
+    APPROVED = "APPROVED"
+    PAID = "PAID"
+    REJECTED = "REJECTED"
+
+    @property
+    def zh(self) -> str:
+        return _STATE_ZH[self]
+
+
+_STATE_ZH = {
+    ClaimState.DRAFT: "草稿", ClaimState.SUBMITTED: "已提交", ClaimState.IN_REVIEW: "审核中",
+    ClaimState.RETURNED: "退回补充材料", ClaimState.APPROVED: "审核通过待支付", ClaimState.PAID: "已支付",
+    ClaimState.REJECTED: "不予报销",
+}
+
+
+class ClaimAction(StrEnum):
+    SUBMIT = "SUBMIT"
+    START_REVIEW = "START_REVIEW"
+    RETURN = "RETURN"
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    PAY = "PAY"
+
+
+# (action) -> (states it may start from, the state it leads to, the roles that may do it, reason required)
+# "person" means the insured person or agency staff acting at a service window on their behalf; the
+# review actions belong to the insured region's agency alone.
+TRANSITIONS: Mapping[ClaimAction, tuple[frozenset[ClaimState], ClaimState, frozenset[str], bool]] = {
+    ClaimAction.SUBMIT: (frozenset({ClaimState.DRAFT, ClaimState.RETURNED}), ClaimState.SUBMITTED,
+                         frozenset({"person", "agency"}), False),
+    ClaimAction.START_REVIEW: (frozenset({ClaimState.SUBMITTED}), ClaimState.IN_REVIEW, frozenset({"agency"}), False),
+    ClaimAction.RETURN: (frozenset({ClaimState.IN_REVIEW}), ClaimState.RETURNED, frozenset({"agency"}), True),
+    ClaimAction.APPROVE: (frozenset({ClaimState.IN_REVIEW}), ClaimState.APPROVED, frozenset({"agency"}), False),
+    ClaimAction.REJECT: (frozenset({ClaimState.SUBMITTED, ClaimState.IN_REVIEW}), ClaimState.REJECTED,
+                         frozenset({"agency"}), True),
+    ClaimAction.PAY: (frozenset({ClaimState.APPROVED}), ClaimState.PAID, frozenset({"agency"}), False),
+}
+EDITABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
+# An invoice on a claim in one of these states is taken: no other claim may carry it. A rejected claim
+# releases its invoices (the person may claim them again where the rejection says, e.g. another region).
+HOLDS_INVOICES = frozenset(ClaimState) - {ClaimState.REJECTED}
+
+_ACTION_ZH = {
+    ClaimAction.SUBMIT: "提交", ClaimAction.START_REVIEW: "开始审核", ClaimAction.RETURN: "退回补充材料",
+    ClaimAction.APPROVE: "审核通过", ClaimAction.REJECT: "不予报销", ClaimAction.PAY: "支付",
+}
+
+
+def transition(state: ClaimState, action: ClaimAction, role: str, reason: str = "") -> ClaimState:
+    """The state an action leads to, or CLAIM_STATE (409) / ROLE_NOT_ALLOWED (403) / REASON_REQUIRED (422)."""
+    starts, target, roles, needs_reason = TRANSITIONS[action]
+    if role not in roles:
+        raise YidiError("ROLE_NOT_ALLOWED", f"当前身份不能{_ACTION_ZH[action]}报销申请（需要：{'/'.join(sorted(roles))}）",
+                        f"role {role} may not {action.value.lower()} a claim", "", 403)
+    if state not in starts:
+        allowed = "、".join(s.zh for s in sorted(starts))
+        raise YidiError("CLAIM_STATE", f"报销申请当前为“{state.zh}”，不能{_ACTION_ZH[action]}（只能在：{allowed}）",
+                        f"a claim in state {state.value} cannot {action.value.lower()} "
+                        f"(allowed from: {', '.join(sorted(s.value for s in starts))})", "state", 409)
+    if needs_reason and not reason.strip():
+        raise YidiError("REASON_REQUIRED", f"{_ACTION_ZH[action]}必须写明理由", f"{action.value.lower()} needs a reason",
+                        "reason", 422)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------- situations
+
+
+class Situation(StrEnum):
+    INPATIENT = "INPATIENT"
+    OUTPATIENT = "OUTPATIENT"
+    EMERGENCY = "EMERGENCY"
+    REFERRAL = "REFERRAL"
+    UNFILED = "UNFILED"
+
+    @property
+    def zh(self) -> str:
+        return {"INPATIENT": "住院", "OUTPATIENT": "门诊", "EMERGENCY": "急诊抢救", "REFERRAL": "转诊",
+                "UNFILED": "未备案"}[self.value]
+
+
+def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed: bool) -> list[Situation]:
+    """The situations of a claim; UNFILED when no filing covered the care and it was no emergency."""
+    out = [Situation.INPATIENT if visit_type is VisitType.INPATIENT else Situation.OUTPATIENT]
+    if emergency:
+        out.append(Situation.EMERGENCY)
+    if referral:
+        out.append(Situation.REFERRAL)
+    if not filed and not emergency:
+        out.append(Situation.UNFILED)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- materials
+
+CREDENTIAL = "credential"
+INVOICE_SCAN = "invoice"
+FEE_LIST = "fee_list"
+DISCHARGE_SUMMARY = "discharge_summary"
+DIAGNOSIS_CERTIFICATE = "diagnosis_certificate"
+EMERGENCY_RECORDS = "emergency_records"
+REFERRAL_CERTIFICATE = "referral_certificate"
+UNFILED_STATEMENT = "unfiled_statement"
+BANK_CARD = "bank_card"
+AGENT_AUTHORISATION = "agent_authorisation"
+FAILURE_NOTE = "failure_note"
+OTHER = "other"
+
+MATERIAL_NAMES: Mapping[str, tuple[str, str]] = {
+    CREDENTIAL: ("医保电子凭证、身份证或社会保障卡", "insurance credential, ID card or social security card"),
+    INVOICE_SCAN: ("医疗收费票据（含电子票据）", "medical fee receipts (electronic receipts accepted)"),
+    FEE_LIST: ("费用明细清单", "itemised fee list"),
+    DISCHARGE_SUMMARY: ("出院小结或出院记录", "discharge summary or discharge record"),
+    DIAGNOSIS_CERTIFICATE: ("诊断证明或门诊病历", "diagnosis certificate or outpatient record"),
+    EMERGENCY_RECORDS: ("急诊病历或抢救记录", "emergency record or rescue record"),
+    REFERRAL_CERTIFICATE: ("转诊转院证明", "referral certificate"),
+    UNFILED_STATEMENT: ("未备案情况说明或个人承诺书", "statement on the missing filing, or personal commitment"),
+    BANK_CARD: ("本人银行卡或社保卡金融账户", "bank card or social security card account in the person's name"),
+    AGENT_AUTHORISATION: ("代办人身份证件及委托书", "agent's ID and authorisation"),
+    FAILURE_NOTE: ("医院出具的未能直接结算说明", "hospital's note why direct settlement failed"),
+    OTHER: ("其他材料", "other papers"),
+}
+MATERIAL_CODES = frozenset(MATERIAL_NAMES)
+
+# The national base list (domain.md 4.3) and what each situation adds.
+BASE: tuple[str, ...] = (CREDENTIAL, INVOICE_SCAN, FEE_LIST, BANK_CARD)
+BY_SITUATION: Mapping[Situation, tuple[str, ...]] = {
+    Situation.INPATIENT: (DISCHARGE_SUMMARY,),
+    Situation.OUTPATIENT: (DIAGNOSIS_CERTIFICATE,),
+    Situation.EMERGENCY: (EMERGENCY_RECORDS,),
+    Situation.REFERRAL: (REFERRAL_CERTIFICATE,),
+    Situation.UNFILED: (UNFILED_STATEMENT,),
+}
+
+
+class RegionClaimMaterials(Strict):
+    """An insured region's changes to the national list, per situation (sample data, [C])."""
+
+    add: dict[Situation, list[str]] = Field(default_factory=dict)
+    drop: dict[Situation, list[str]] = Field(default_factory=dict)
+    note_zh: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One paper or datum a claim needs, and whether it is there."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    required: bool
+    satisfied: bool
+    why_zh: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "required": self.required,
+                "satisfied": self.satisfied, "why_zh": self.why_zh}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """What the checklist reads from a claim besides its scans."""
+
+    has_visit: bool
+    invoices: int
+    lines: int
+    bank_account: bool
+    on_behalf: bool
+
+
+def required_materials(sits: Sequence[Situation], region: RegionClaimMaterials | None = None,
+                       *, on_behalf: bool = False) -> list[tuple[str, str]]:
+    """(material code, why) in a stable order: the base list, each situation's, the region's additions."""
+    out: dict[str, str] = {c: "全国通用材料" for c in BASE}
+    for s in sits:
+        for c in BY_SITUATION[s]:
+            out.setdefault(c, f"{s.zh}需要")
+        if region is not None:
+            for c in region.add.get(s, []):
+                out.setdefault(c, f"参保地规定（{s.zh}）")
+    if on_behalf:
+        out.setdefault(AGENT_AUTHORISATION, "由他人代办")
+    if region is not None:
+        for s in sits:
+            for c in region.drop.get(s, []):
+                out.pop(c, None)
+    return list(out.items())
+
+
+def checklist(sits: Sequence[Situation], facts: ClaimFacts, scans: Iterable[str],
+              region: RegionClaimMaterials | None = None) -> list[ChecklistItem]:
+    """Every item the claim needs (papers and data), each marked present or missing."""
+    have = set(scans)
+    items = [
+        ChecklistItem("visit", "就诊信息（医院、日期、类别、诊断）", "visit (hospital, dates, type, diagnosis)", True,
+                      facts.has_visit, "申请必填"),
+        ChecklistItem("invoices", "发票信息（号码、日期、金额、付款人）", "invoice data (number, date, amount, payer)", True,
+                      facts.invoices > 0, "申请必填"),
+        ChecklistItem("fee_lines", "费用明细（录入或上传医院导出的明细表）", "fee lines (typed in or uploaded)", True,
+                      facts.lines > 0, "申请必填"),
+        ChecklistItem("bank_account", "本人银行账户", "bank account in the person's name", True, facts.bank_account,
+                      "报销款只支付到本人账户"),
+    ]
+    for code, why in required_materials(sits, region, on_behalf=facts.on_behalf):
+        zh, en = MATERIAL_NAMES[code]
+        items.append(ChecklistItem(code, f"扫描件：{zh}", f"scan: {en}", True, code in have, why))
+    return items
+
+
+def missing(items: Iterable[ChecklistItem]) -> list[ChecklistItem]:
+    return [i for i in items if i.required and not i.satisfied]
+
+
+# ---------------------------------------------------------------------------------------------- deadline
+
+
+def deadline_start(visit_type: VisitType, discharged_on: dt.date | None, invoice_dates: Sequence[dt.date]
+                   ) -> dt.date | None:
+    """The day the claim deadline counts from: discharge for inpatient care, else the earliest invoice."""
+    if visit_type is VisitType.INPATIENT and discharged_on is not None:
+        return discharged_on
+    return min(invoice_dates) if invoice_dates else discharged_on
+
+
+def deadline(start: dt.date | None, deadline_days: int) -> dt.date | None:
+    """The last day a claim may be submitted."""
+    return None if start is None else start + dt.timedelta(days=deadline_days)
+
+
+def check_deadline(start: dt.date | None, deadline_days: int, today: dt.date) -> None:
+    last = deadline(start, deadline_days)
+    if last is not None and today > last:
+        raise YidiError("CLAIM_DEADLINE_PASSED",
+                        f"已超过参保地手工报销申请期限：自 {start} 起 {deadline_days} 天，最迟 {last}",
+                        f"the claim deadline has passed: {deadline_days} days from {start}, last day {last}",
+                        "invoices", 422)
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """n working days (Monday to Friday) after `day`; public holidays are not known here [C]."""
+    d = day
+    while n > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5:
+            n -= 1
+    return d
+
+
+# ---------------------------------------------------------------------------------------------- scans
+
+SCAN_TYPES: Mapping[str, tuple[bytes, tuple[str, ...], str]] = {
+    # kind -> (magic bytes, file name endings, media type)
+    "pdf": (b"%PDF-", (".pdf",), "application/pdf"),
+    "jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg"), "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", (".png",), "image/png"),
+}
+
+
+def sniff(data: bytes, filename: str, declared: str | None, max_bytes: int) -> str:
+    """The scan's real type ("pdf" / "jpeg" / "png"), or the reason it is refused.
+
+    The content decides; the name and the declared media type must agree with it, so a file that says one
+    thing and is another is refused rather than stored under a false label.
+    """
+    if not data:
+        raise YidiError("SCAN_EMPTY", "上传的文件是空的", "the uploaded file is empty", "file", 422)
+    if len(data) > max_bytes:
+        raise YidiError("SCAN_TOO_LARGE", f"文件过大：{len(data)} 字节，上限 {max_bytes} 字节",
+                        f"file too large: {len(data)} bytes, limit {max_bytes}", "file", 413)
+    kind = next((k for k, (magic, _e, _m) in SCAN_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise YidiError("SCAN_TYPE_UNSUPPORTED", "文件内容不是 PDF、JPEG 或 PNG", "the content is not PDF, JPEG or PNG",
+                        "file", 415)
+    _magic, endings, media = SCAN_TYPES[kind]
+    name = filename.lower()
+    known_endings = tuple(e for _m, es, _t in SCAN_TYPES.values() for e in es)
+    if name.endswith(known_endings) and not name.endswith(endings):
+        raise YidiError("SCAN_TYPE_MISMATCH", f"文件名“{filename}”与内容（{kind.upper()}）不符",
+                        f"file name {filename!r} does not match its content ({kind})", "file", 415)
+    if "." in name and not name.endswith(known_endings):
+        raise YidiError("SCAN_TYPE_MISMATCH", f"文件扩展名不受支持：“{filename}”（请用 .pdf/.jpg/.png）",
+                        f"unsupported file name ending: {filename!r} (use .pdf, .jpg or .png)", "file", 415)
+    decl = (declared or "").split(";")[0].strip().lower()
+    if decl and decl not in ("application/octet-stream", media) and not (kind == "jpeg" and decl == "image/jpg"):
+        raise YidiError("SCAN_TYPE_MISMATCH", f"声明的文件类型 {decl} 与内容（{kind.upper()}）不符",
+                        f"declared type {decl} does not match the content ({kind})", "file", 415)
+    return kind
+
+
+def media_type(kind: str) -> str:
+    return SCAN_TYPES[kind][2]
