@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from yidi.advisor.cli import advise_command
 from yidi.cli_ops import register as register_ops
 from yidi.cli_settlement import register as register_settlement
 from yidi.domain.bill import Bill
@@ -24,6 +25,7 @@ policy_app = typer.Typer(help="政策包 policy packs", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
+app.command("advise")(advise_command)  # 异地就医助手 (yidi.advisor.cli)
 
 # Exit codes: 0 done; 1 unexpected failure; 2 bad input (the error says which field and why).
 EXIT_BAD_INPUT = 2
