@@ -14,7 +14,7 @@ from yidi.domain.validation import Strict
 from yidi.services.access import Principal, Role, forbidden
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
-from yidi.store.repositories import Filings, Institutions, Persons, Regions, Visits, person_of
+from yidi.store.repositories import Filings, Institutions, Persons, Visits, person_of
 
 
 class EligibilityRequest(Strict):
@@ -58,7 +58,8 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
         if person is not None:
             found = ctx.packs.policy_for(person.insured_region, day)
             policy = found[1] if found else None
-        names = {c: r.name for c, r in Regions(s).all().items()}
+        # names only dress the messages: the packs' names avoid a query on this hot path
+        names = {c: r.name for c, r in ctx.packs.regions.items()}
         return check_eligibility(
             person, cid.number, req.name, institution, req.visit_type, day, filings, policy,
             gender=req.gender, emergency=req.emergency, open_admissions=admissions,
