@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from tests.support.db import BACKENDS, drop_database, new_database
 from yidi.store import migrate
-from yidi.store.models import Base
+from yidi.store.schema import metadata
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -21,7 +21,7 @@ def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
         assert migrate.is_empty(engine) and migrate.current(engine) is None
         migrate.upgrade(engine)
         assert migrate.current(engine) == migrate.head()
-        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+        assert set(metadata.tables) <= set(inspect(engine).get_table_names())
         migrate.downgrade(engine)
         assert migrate.current(engine) is None
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -29,7 +29,7 @@ def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
         assert migrate.current(engine) == migrate.head()
         # the migrations build exactly what the models declare: no drift for the next autogenerate
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diff == []
     finally:
         drop_database(engine, schema)

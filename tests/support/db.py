@@ -28,7 +28,7 @@ from yidi.services.context import Context
 from yidi.services.reference import load_reference
 from yidi.store import migrate
 from yidi.store.db import make_engine, session_factory
-from yidi.store.models import Base
+from yidi.store.schema import metadata
 
 PG_URL = os.environ.get("YIDI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TODAY = dt.date(2026, 3, 10)
@@ -101,7 +101,7 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
 
 def wipe(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             conn.execute(delete(table))
 
 

@@ -6,12 +6,11 @@ from alembic import context
 from sqlalchemy import Connection
 
 from yidi.settings import Settings
-from yidi.store import settlement_models  # noqa: F401 - registers the settlement tables on Base (issue 4)
 from yidi.store.db import make_engine
-from yidi.store.models import Base
+from yidi.store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata  # every model module's tables (yidi.store.schema)
 
 
 def _run(connection: Connection) -> None:
