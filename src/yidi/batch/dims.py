@@ -1,0 +1,292 @@
+"""Policy packs flattened into small dimension tables (plain rows) that the set-based plan joins.
+
+Everything that is a function of a few keys (region, date, scheme, visit type, category, level, filing
+type, assistance group) is resolved here in Python, once per distinct key present in the data, with the
+same lookups the per-bill engine uses (PackSet.policy_for, pick, catalogue_for, item order). The plan
+then only does arithmetic, joins and running sums. Amounts are integer fen; ratios are integers scaled
+by RATIO_SCALE (exact: a ratio with more decimals is refused rather than rounded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from yidi.domain.enums import Category, CrossRegionBasis, FilingType, ItemClass, Level, Scheme, VisitType
+from yidi.domain.errors import Problem, YidiError
+from yidi.domain.money import HUNDRED, ONE, ZERO
+from yidi.domain.packset import PackSet
+from yidi.domain.policy import LAYER_FIELD, CrossRegion, PolicyVersion, Tier, pick
+from yidi.domain.reference import province_of
+
+RATIO_DIGITS = 8
+RATIO_SCALE = 10**RATIO_DIGITS
+# "No bound": larger than any amount in fen a year of bills can reach, small enough that sums of a
+# few of them stay inside int64.
+INF = 10**15
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(9999, 12, 31)
+VISIT_TYPES = [vt.value for vt in VisitType]
+LAYER_KINDS = list(LAYER_FIELD)  # fixed order; the plan writes layer pays to LAYER_FIELD[kind]
+
+
+def fen(amount: Decimal) -> int:
+    """Yuan at fen precision to integer fen (exact)."""
+    v = amount * 100
+    if v != v.to_integral_value():
+        raise ValueError(f"amount {amount} is not at fen precision")
+    return int(v)
+
+
+def scaled(ratio: Decimal, what: str) -> int:
+    """A ratio as an integer over RATIO_SCALE; refuses one that would need rounding."""
+    v = ratio * RATIO_SCALE
+    if v != v.to_integral_value():
+        raise YidiError(
+            "BATCH_RATIO_PRECISION",
+            f"{what} 的比例 {ratio} 超过 {RATIO_DIGITS} 位小数，批量引擎无法精确计算",
+            f"{what}: ratio {ratio} has more than {RATIO_DIGITS} decimals; the batch engine cannot be exact",
+            what,
+        )
+    return int(v)
+
+
+def adjusted_ratio(basis: CrossRegionBasis, cut: Decimal, cr: CrossRegion, r: Decimal) -> Decimal:
+    """The fund ratio after the cross-region adjustment, as engine._ratio states it."""
+    if basis is CrossRegionBasis.LONG_TERM:
+        return r * cr.long_term_ratio_factor
+    if not cut:
+        return r
+    if cr.cut_mode == "subtract":
+        return max(ZERO, r - cut / HUNDRED)
+    if cr.cut_mode == "multiply":
+        return r * (ONE - cut / HUNDRED)
+    return r
+
+
+def basis_of(insured: str, treatment: str, filing_type: str, version: PolicyVersion) -> tuple[CrossRegionBasis, FilingType | None]:
+    """Cross-region basis of a settled bill from the filing (or emergency) that covered it.
+
+    The settlement table records which filing type covered the visit ("" none; EMERGENCY also for
+    emergency care treated as filed); the insured region's policy decides what that means.
+    """
+    cr = version.cross_region
+    if treatment == insured:
+        return CrossRegionBasis.LOCAL, None
+    if province_of(treatment) == province_of(insured) and cr.intra_province == "local":
+        return CrossRegionBasis.INTRA_PROVINCE, None
+    if filing_type:
+        ft = FilingType(filing_type)
+        return (CrossRegionBasis.LONG_TERM if ft.long_term else CrossRegionBasis.TEMPORARY), ft
+    return CrossRegionBasis.UNFILED, None
+
+
+@dataclass
+class Dims:
+    """The dimension tables of one PackSet for one data set, as column lists (backend neutral)."""
+
+    versions: dict[str, list[Any]] = field(default_factory=dict)
+    benefits: dict[str, list[Any]] = field(default_factory=dict)
+    layers: dict[str, list[Any]] = field(default_factory=dict)
+    items: dict[str, list[Any]] = field(default_factory=dict)
+    n_tiers: int = 1
+    n_factors: int = 1
+    n_slots: int = 0
+    n_layer_bands: int = 1
+    n_entries: int = 1
+    version_objs: dict[int, PolicyVersion] = field(default_factory=dict)
+
+
+def _append(table: dict[str, list[Any]], row: dict[str, Any]) -> None:
+    if not table:
+        for k in row:
+            table[k] = []
+    for k, v in row.items():
+        table[k].append(v)
+
+
+def _tier_rows(tiers: list[Tier], eff: Any, k: int, prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i in range(k):
+        if i < len(tiers):
+            t = tiers[i]
+            out[f"{prefix}{i}_lo"] = fen(t.lower)
+            out[f"{prefix}{i}_hi"] = INF if t.upper is None else fen(t.upper)
+            out[f"{prefix}{i}_r"] = eff(t.ratio)
+        else:  # padding band: empty
+            out[f"{prefix}{i}_lo"] = INF
+            out[f"{prefix}{i}_hi"] = INF
+            out[f"{prefix}{i}_r"] = 0
+    return out
+
+
+def build_dims(
+    packs: PackSet,
+    version_keys: list[tuple[str, dt.date]],
+    benefit_keys: list[tuple[str, str, str, str, str, str, str, dt.date]],
+    layer_keys: list[tuple[int, str, str, str]],
+) -> Dims:
+    """Dimension rows for the distinct keys found in the data.
+
+    version_keys: (insured_region, settlement_date); benefit_keys: (insured_region, treatment_region,
+    filing_type, scheme, visit_type, category, level, settlement_date); layer_keys: (vid, scheme,
+    visit_type, assistance_group) with "" for none. Raises YidiError naming every key without a policy.
+    """
+    d = Dims()
+    problems: list[Problem] = []
+    vid_of: dict[tuple[str, int], int] = {}
+    for region, day in version_keys:
+        found = packs.policy_for(region, day) if region in packs.regions else None
+        if found is None:
+            problems.append(Problem("POLICY_NOT_IN_FORCE", "settlement_date",
+                                    f"参保地 {region} 在 {day} 没有生效的政策", f"no policy of {region} is in force on {day}"))
+            continue
+        pol, ver = found
+        key = (region, pol.versions.index(ver))
+        vid = vid_of.setdefault(key, len(vid_of))
+        d.version_objs[vid] = ver
+        _append(d.versions, {"insured_region": region, "settlement_date": day, "vid": vid})
+    if problems:
+        raise YidiError.of(problems[:20])
+    vid_by_day = dict(zip(zip(d.versions.get("insured_region", []), d.versions.get("settlement_date", []), strict=True),
+                          d.versions.get("vid", []), strict=True))
+
+    # sizes of the wide band / factor / slot columns
+    for ver in d.version_objs.values():
+        for sp in ver.schemes.values():
+            d.n_slots = max(d.n_slots, len(sp.layers))
+            for b in sp.benefits.values():
+                d.n_factors = max(d.n_factors, len(b.deductible.repeat_factors))
+                for row in b.tiers.values():
+                    for ts in row.values():
+                        d.n_tiers = max(d.n_tiers, len(ts))
+            for layer in sp.layers:
+                tier_lists = [layer.tiers] + [o.tiers for o in layer.group_overrides.values() if o.tiers]
+                d.n_layer_bands = max(d.n_layer_bands, 1 + max(len(t) for t in tier_lists))
+
+    seen: set[tuple[Any, ...]] = set()
+    for insured, treatment, ftype, scheme_s, vt_s, cat_s, level_s, day in benefit_keys:
+        vid = vid_by_day[(insured, day)]
+        key = (vid, treatment, ftype, scheme_s, vt_s, cat_s, level_s)
+        if key in seen:
+            continue
+        seen.add(key)
+        ver = d.version_objs[vid]
+        scheme, vt, cat, level = Scheme(scheme_s), VisitType(vt_s), Category(cat_s), Level(level_s)
+        sp = ver.schemes.get(scheme)
+        ben = sp.benefits.get(vt) if sp else None
+        catalogue = packs.catalogue_for(treatment)
+        if sp is None or ben is None or catalogue is None:
+            what = ("POLICY_NO_SCHEME", f"{insured} 没有 {scheme_s} 的规定") if sp is None else (
+                ("POLICY_NO_BENEFIT", f"{insured} {scheme_s} 没有 {vt_s} 待遇") if ben is None
+                else ("CATALOGUE_MISSING", f"就医地 {treatment} 没有医保目录"))
+            problems.append(Problem(what[0], "settlement", what[1], what[1]))
+            continue
+        cr = ver.cross_region
+        rules = ver.rules
+        basis, ft = basis_of(insured, treatment, ftype, ver)
+        cut = ZERO
+        if basis in (CrossRegionBasis.TEMPORARY, CrossRegionBasis.UNFILED):
+            cut = cr.cut_for(ft if basis is CrossRegionBasis.TEMPORARY else None)
+        first = bool(cut) and cr.cut_mode == "first_selfpay"
+        ratio_cut = ZERO if first else cut
+        tiers = pick(ben.tiers, cat, level)
+        base = pick(ben.deductible.amounts, cat, level)
+        assert tiers is not None and base is not None
+        rf = ben.deductible.repeat_factors
+        row: dict[str, Any] = {
+            "vid": vid, "treatment_region": treatment, "filing_type": ftype, "scheme": scheme_s,
+            "visit_type": vt_s, "category": cat_s, "level": level_s,
+            "cat_region": catalogue.region,
+            "basis": basis.value,
+            "no_benefit": basis is CrossRegionBasis.UNFILED and not cr.unfiled_payable,
+            "xr": scaled(cut / HUNDRED, "cross_region.cut") if first else 0,
+            "ded_annual": ben.deductible.mode == "annual",
+            "ded_base": fen(base),
+            "n_factors": len(rf),
+            **{f"f{i}": scaled(rf[min(i, len(rf) - 1)], "deductible.repeat_factors") for i in range(d.n_factors)},
+            "pool": ben.cap_pool,
+            "cap": fen(sp.caps[ben.cap_pool]),
+            "tier_cum": rules.tier_basis == "cumulative",
+            "tier_annual": rules.tier_scope == "annual",
+            "cap_in_scope": rules.cap_basis == "in_scope_cost",
+            "b_rest_full": rules.b_class_rest == "full",
+            "b_src_insured": rules.b_class_selfpay_source == "insured",
+            "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
+            "acct_pay_ok": scheme is Scheme.EMPLOYEE and sp.account.may_pay,
+            "acct_all": sp.account.scope == "all_personal",
+            **_tier_rows(tiers, lambda r: scaled(adjusted_ratio(basis, ratio_cut, cr, r), "tiers.ratio"), d.n_tiers, "t"),
+        }
+        _append(d.benefits, row)
+
+    for vid, scheme_s, vt_s, group in layer_keys:
+        ver = d.version_objs[vid]
+        sp = ver.schemes.get(Scheme(scheme_s))
+        row = {"vid": vid, "scheme": scheme_s, "visit_type": vt_s, "assistance_group": group}
+        layers = sp.layers if sp else []
+        for j in range(d.n_slots):
+            if j >= len(layers):
+                row.update({f"l{j}_on": False, f"l{j}_kind": "", f"l{j}_above": False, f"l{j}_cap": INF,
+                            **_tier_rows([], None, d.n_layer_bands, f"l{j}b")})
+                continue
+            layer = layers[j]
+            on = (layer.visit_types is None or VisitType(vt_s) in layer.visit_types) and (
+                layer.eligible_groups is None or (group or None) in layer.eligible_groups)
+            threshold, tiers_l, cap = layer.threshold, layer.tiers, layer.annual_cap
+            ov = layer.group_overrides.get(group) if group else None
+            if ov is not None:
+                threshold = ov.threshold if ov.threshold is not None else threshold
+                tiers_l = ov.tiers if ov.tiers is not None else tiers_l
+                cap = None if ov.no_cap else (ov.annual_cap if ov.annual_cap is not None else cap)
+            bands: list[tuple[Decimal, Decimal | None, Decimal]] = [(ZERO, threshold, ZERO)] if threshold > 0 else []
+            for t in tiers_l:
+                if layer.tier_basis == "above_threshold":
+                    bands.append((t.lower + threshold, None if t.upper is None else t.upper + threshold, t.ratio))
+                elif t.upper is None or t.upper > threshold:
+                    bands.append((max(t.lower, threshold), t.upper, t.ratio))
+            as_tiers = [Tier.model_validate({"from": lo, "to": hi, "ratio": r}) for lo, hi, r in bands]
+            row.update({
+                f"l{j}_on": on, f"l{j}_kind": layer.kind, f"l{j}_above": layer.base == "above_cap",
+                f"l{j}_cap": INF if cap is None else fen(cap),
+                **_tier_rows(as_tiers, lambda r: scaled(r, "layers.tiers.ratio"), d.n_layer_bands, f"l{j}b"),
+            })
+        _append(d.layers, row)
+
+    if problems:
+        uniq = {(p.code, p.message_zh): p for p in problems}
+        raise YidiError.of(list(uniq.values())[:20])
+    d.items = _items(packs)
+    d.n_entries = max((int(k[1:].split("_")[0]) + 1 for k in d.items if k.startswith("e") and k.endswith("_cls")), default=1)
+    return d
+
+
+def _items(packs: PackSet) -> dict[str, list[Any]]:
+    """Catalogue entries by (catalogue region, code); a code's dated entries side by side, in file order."""
+    by_key: dict[tuple[str, str], list[Any]] = {}
+    for region, cat in packs.catalogues.items():
+        for it in cat.items:
+            by_key.setdefault((region, it.code), []).append((cat, it))
+    n = max((len(v) for v in by_key.values()), default=1)
+    table: dict[str, list[Any]] = {}
+    for (region, code), entries in by_key.items():
+        row: dict[str, Any] = {"cat_region": region, "code": code}
+        for i in range(n):
+            if i < len(entries):
+                cat, it = entries[i]
+                prop = ZERO
+                if it.item_class is ItemClass.B:
+                    prop = it.selfpay_ratio if it.selfpay_ratio is not None else cat.b_class_selfpay_ratio
+                vts = it.visit_types
+                row.update({
+                    f"e{i}_from": it.effective_from or DATE_MIN, f"e{i}_to": it.effective_to or DATE_MAX,
+                    f"e{i}_cls": it.item_class.value, f"e{i}_prop": scaled(prop, f"catalogue {code}.selfpay_ratio"),
+                    f"e{i}_cap": -1 if it.price_cap is None else fen(it.price_cap),
+                    **{f"e{i}_vt{k}": vts is None or VisitType(v) in vts for k, v in enumerate(VISIT_TYPES)},
+                })
+            else:  # padding entry: never in force
+                row.update({f"e{i}_from": DATE_MAX, f"e{i}_to": DATE_MIN, f"e{i}_cls": "C", f"e{i}_prop": 0,
+                            f"e{i}_cap": -1, **{f"e{i}_vt{k}": False for k in range(len(VISIT_TYPES))}})
+        _append(table, row)
+    return table
