@@ -217,7 +217,8 @@ def build_dims(
             "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
             "acct_pay_ok": scheme is Scheme.EMPLOYEE and sp.account.may_pay,
             "acct_all": sp.account.scope == "all_personal",
-            **_tier_rows(tiers, lambda r: scaled(adjusted_ratio(basis, ratio_cut, cr, r), "tiers.ratio"), d.n_tiers, "t"),
+            **_tier_rows(tiers, lambda r, b=basis, rc=ratio_cut, x=cr: scaled(adjusted_ratio(b, rc, x, r), "tiers.ratio"),
+                        d.n_tiers, "t"),
         }
         _append(d.benefits, row)
 

@@ -84,7 +84,7 @@ def generate(
     p_ids = _citizen_ids(rng, np.array([insured[i] for i in p_region]), n_people)
     # where a person is treated: home, or one other region they are filed for (or not)
     p_away = rng.integers(0, len(regions), n_people)
-    p_filing = rng.choice(np.array(FILING_TYPES + ["", ""], dtype=object), n_people)
+    p_filing = rng.choice(np.array([*FILING_TYPES, "", ""], dtype=object), n_people)
 
     # settlements per person: at least one, about bills_per_person on average, in date order
     counts = 1 + rng.poisson(max(bills_per_person - 1, 0.01), n_people)

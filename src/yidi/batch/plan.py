@@ -142,6 +142,7 @@ class Plan:
         """Amount columns (integer fen, named as Breakdown.AMOUNT_FIELDS) per settlement, plus `keep`."""
         k, c, lit = self.k, self.k.c, self.k.lit
         df = k.prepare(settlements, ORDER)
+        self.stats.settlements = k.count(df, k.lit(True))
         df = k.with_columns(df, {
             "year": k.year(c("settlement_date")),
             "filing_type": k.when(k.is_null(c("filing_type")), lit(""), c("filing_type")),
@@ -232,7 +233,9 @@ class Plan:
             "fullp": c("fu0") - (c("cross_region_selfpay_amt") - c("take_c")),
             "inp": k.to_int(c("visit_type") == "INPATIENT"),
         })
-        df = k.with_columns(df, {"adm_before": k.cum_sum(c("inp"), PY) - c("inp")})
+        # an admission without benefit is not counted (it must not lower the next one's deductible)
+        df = k.with_columns(df, {"adm": k.when(c("no_benefit"), lit(0), c("inp"))})
+        df = k.with_columns(df, {"adm_before": k.cum_sum(c("adm"), PY) - c("adm")})
         n = k.when(c("inp") > 0, c("adm_before") + 1, lit(1))
         idx = k.least(n, c("n_factors")) - 1
         factor: Any = c(f"f{dims.n_factors - 1}")
