@@ -1,0 +1,177 @@
+"""The clearing definition, written once as SQL that DuckDB and Spark SQL both run unchanged.
+
+Inputs (three relations, the same columns on both engines; amounts are BIGINT fen):
+- `settlements`: id, setl_id, institution, insured_region, treatment_region, visit_type,
+  settlement_date, revoked_on (NULL unless revoked), medfee, hifp, hifob, cvlserv, hifmi, maf, fund, acct,
+  cash. May hold more rows than the month needs (a superset): the definition picks what moves.
+- `cleared`: settlement_id, net, n: what closed months already moved for a settlement (sum of their
+  deltas, number of items). Empty on a fresh system.
+- `excluded`: settlement_id: settlements an upheld dispute took out, effective in or before the month.
+
+The rule, per settlement: it *should* count by the end of the month when it was settled by then, not
+revoked by then and not taken out by a dispute (0 or 1); the month moves it by delta = should - already
+cleared. So a settlement and its revocation in one month net to nothing; a revocation after its month
+was closed lands in the next month run (delta -1); a late settlement, a reinstatement and an upheld
+dispute land the same way. Only cross-region settlements (insured region <> treatment region) clear.
+
+Everything is integer arithmetic on BIGINT (sums may widen to HUGEINT/DECIMAL, never to floating point),
+and every result is ordered by its key, so the two engines return identical rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+SETTLEMENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "BIGINT"), ("setl_id", "VARCHAR"), ("institution", "VARCHAR"), ("insured_region", "VARCHAR"),
+    ("treatment_region", "VARCHAR"), ("visit_type", "VARCHAR"), ("settlement_date", "DATE"),
+    ("revoked_on", "DATE"), ("medfee", "BIGINT"), ("hifp", "BIGINT"), ("hifob", "BIGINT"),
+    ("cvlserv", "BIGINT"), ("hifmi", "BIGINT"), ("maf", "BIGINT"), ("fund", "BIGINT"), ("acct", "BIGINT"),
+    ("cash", "BIGINT"),
+)
+CLEARED_COLUMNS: tuple[tuple[str, str], ...] = (("settlement_id", "BIGINT"), ("net", "BIGINT"), ("n", "BIGINT"))
+EXCLUDED_COLUMNS: tuple[tuple[str, str], ...] = (("settlement_id", "BIGINT"),)
+INPUTS = {"settlements": SETTLEMENT_COLUMNS, "cleared": CLEARED_COLUMNS, "excluded": EXCLUDED_COLUMNS}
+
+# Why a settlement moved in a month (clearing_items.reason).
+REASONS = {
+    "SETTLE": "本月结算 settled this month",
+    "REVOKE": "本月撤销 revoked this month",
+    "LATE_SETTLE": "补清算：往月结算 late settlement of an earlier month",
+    "LATE_REVOKE": "补清算：往月撤销 late revocation of an earlier month",
+    "REINSTATE": "撤销被冲正 revocation reversed",
+    "DISPUTE": "争议成立调减 upheld dispute",
+}
+
+
+@dataclass(frozen=True)
+class Month:
+    """A clearing month (calendar month of the settlement or revocation date)."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        y, _, m = text.strip().partition("-")
+        if len(y) != 4 or not y.isdigit() or not m.isdigit() or not 1 <= int(m) <= 12 or len(m) != 2:
+            raise ValueError(f"month must be YYYY-MM, got {text!r}")
+        return cls(int(y), int(m))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    def next(self) -> Month:
+        return Month(self.year + (self.month == 12), self.month % 12 + 1)
+
+    def prev(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+
+def _items_cte(m: Month) -> str:
+    start, end = m.start.isoformat(), m.end.isoformat()  # dates from a parsed Month: no injection
+    return f"""
+moved AS (
+  SELECT s.*, COALESCE(c.net, 0) AS cleared_net, COALESCE(c.n, 0) AS cleared_n,
+         CASE WHEN x.settlement_id IS NULL THEN 0 ELSE 1 END AS excluded_flag
+  FROM settlements s
+  LEFT JOIN cleared c ON c.settlement_id = s.id
+  LEFT JOIN excluded x ON x.settlement_id = s.id
+  WHERE s.settlement_date <= DATE '{end}' AND s.insured_region <> s.treatment_region
+),
+deltas AS (
+  SELECT moved.*,
+         CASE WHEN (revoked_on IS NULL OR revoked_on > DATE '{end}') AND excluded_flag = 0 THEN 1 ELSE 0 END
+           - cleared_net AS d
+  FROM moved
+),
+items AS (
+  SELECT deltas.*,
+         CASE WHEN d > 0 THEN
+                CASE WHEN settlement_date >= DATE '{start}' THEN 'SETTLE'
+                     WHEN cleared_n = 0 THEN 'LATE_SETTLE' ELSE 'REINSTATE' END
+              WHEN revoked_on IS NOT NULL AND revoked_on <= DATE '{end}' THEN
+                CASE WHEN revoked_on >= DATE '{start}' THEN 'REVOKE' ELSE 'LATE_REVOKE' END
+              ELSE 'DISPUTE' END AS reason,
+         CASE WHEN settlement_date < DATE '{start}' OR excluded_flag = 1 THEN 1 ELSE 0 END AS adj,
+         CONCAT(SUBSTR(treatment_region, 1, 2), '0000') AS treatment_province,
+         CONCAT(SUBSTR(insured_region, 1, 2), '0000') AS insured_province
+  FROM deltas
+  WHERE d <> 0
+)"""
+
+
+def queries(m: Month, *, with_items: bool = True) -> dict[str, str]:
+    """The month's clearing as named SELECTs over the three inputs; each result is ordered by its key."""
+    items = _items_cte(m)
+    counts = """SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS n_settle,
+       SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS n_revoke,
+       SUM(adj) AS n_adjust"""
+    pairs = """
+pairs AS (
+  SELECT treatment_province AS tp, insured_province AS ip, SUM(d * (fund + acct)) AS amt
+  FROM items GROUP BY treatment_province, insured_province
+)"""
+    out = {
+        "hospital": f"""WITH {items}
+SELECT treatment_region, institution, {counts},
+       SUM(d * medfee) AS medfee, SUM(d * fund) AS fund, SUM(d * acct) AS acct, SUM(d * cash) AS cash,
+       SUM(d * (fund + acct)) AS owed, SUM(adj * d * (fund + acct)) AS adjust
+FROM items GROUP BY treatment_region, institution
+ORDER BY institution, treatment_region""",
+        "pair": f"""WITH {items}
+SELECT treatment_region, insured_region, treatment_province, insured_province, {counts},
+       SUM(d * medfee) AS medfee, SUM(d * hifp) AS hifp, SUM(d * hifob) AS hifob,
+       SUM(d * cvlserv) AS cvlserv, SUM(d * hifmi) AS hifmi, SUM(d * maf) AS maf, SUM(d * fund) AS fund,
+       SUM(d * acct) AS acct, SUM(d * cash) AS cash, SUM(d * (fund + acct)) AS cleared,
+       SUM(adj * d * (fund + acct)) AS adjust
+FROM items GROUP BY treatment_region, insured_region, treatment_province, insured_province
+ORDER BY treatment_region, insured_region""",
+        # multilateral netting: a province receives what others' insured owe its hospitals and pays what
+        # its insured owe elsewhere; lines inside one province are cleared by the province (intra)
+        "province": f"""WITH {items}, {pairs},
+legs AS (
+  SELECT tp AS province, amt AS receivable, CAST(0 AS BIGINT) AS payable, CAST(0 AS BIGINT) AS intra
+  FROM pairs WHERE tp <> ip
+  UNION ALL SELECT ip AS province, CAST(0 AS BIGINT), amt, CAST(0 AS BIGINT) FROM pairs WHERE tp <> ip
+  UNION ALL SELECT tp AS province, CAST(0 AS BIGINT), CAST(0 AS BIGINT), amt FROM pairs WHERE tp = ip
+)
+SELECT province, SUM(receivable) AS receivable, SUM(payable) AS payable,
+       SUM(receivable) - SUM(payable) AS net, SUM(intra) AS intra
+FROM legs GROUP BY province ORDER BY province""",
+        "netting": f"""WITH {items}, {pairs},
+gross AS (SELECT ip AS payer, tp AS payee, amt FROM pairs WHERE tp <> ip)
+SELECT a.payer, a.payee, a.amt AS gross,
+       CASE WHEN a.amt - COALESCE(b.amt, 0) > 0 THEN a.amt - COALESCE(b.amt, 0) ELSE 0 END AS bilateral_net
+FROM gross a LEFT JOIN gross b ON b.payer = a.payee AND b.payee = a.payer
+ORDER BY a.payer, a.payee""",
+        "totals": f"""WITH {items}
+SELECT COUNT(*) AS items, COALESCE(SUM(d * (fund + acct)), 0) AS cleared,
+       COALESCE(SUM(adj * d * (fund + acct)), 0) AS adjust
+FROM items""",
+    }
+    if with_items:
+        out["items"] = f"""WITH {items}
+SELECT id, setl_id, d, reason, adj FROM items ORDER BY id"""
+    return out
+
+
+def floor_query(m: Month) -> str:
+    """The plain scan the benchmark compares against: settled minus revoked in the month, no grouping.
+
+    On a system with nothing frozen it equals the clearing total, which the benchmark also checks.
+    """
+    start, end = m.start.isoformat(), m.end.isoformat()
+    return f"""SELECT COUNT(*),
+  SUM(CASE WHEN settlement_date BETWEEN DATE '{start}' AND DATE '{end}' THEN fund + acct ELSE 0 END)
+  - SUM(CASE WHEN revoked_on BETWEEN DATE '{start}' AND DATE '{end}' THEN fund + acct ELSE 0 END)
+FROM settlements WHERE insured_region <> treatment_region"""
