@@ -26,6 +26,7 @@ app.add_typer(policy_app, name="policy")
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
 app.command("advise")(advise_command)  # 异地就医助手 (yidi.advisor.cli)
+app.command("simulate")(__import__("yidi.batch.cli", fromlist=["simulate_command"]).simulate_command)  # issue 7
 
 # Exit codes: 0 done; 1 unexpected failure; 2 bad input (the error says which field and why).
 EXIT_BAD_INPUT = 2
