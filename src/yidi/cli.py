@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from yidi.advisor.cli import advise_command
+from yidi.claims.cli import register as register_claims
 from yidi.cli_ops import register as register_ops
 from yidi.cli_settlement import register as register_settlement
 from yidi.domain.bill import Bill
@@ -25,6 +26,7 @@ policy_app = typer.Typer(help="政策包 policy packs", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
+register_claims(app)  # yidi claims … (yidi.claims.cli, issue 5)
 app.command("advise")(advise_command)  # 异地就医助手 (yidi.advisor.cli)
 app.command("simulate")(__import__("yidi.batch.cli", fromlist=["simulate_command"]).simulate_command)  # issue 7
 

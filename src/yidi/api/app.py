@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from yidi.api import advice, eligibility, errors, filings, hospital, reference
+from yidi.api import advice, claims, eligibility, errors, filings, hospital, reference
 from yidi.api.errors import ErrorOut
 from yidi.services.context import Context
 from yidi.settings import Settings
@@ -42,4 +42,5 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(reference.router, prefix=API_PREFIX)
     app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)
     app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
+    app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
     return app
