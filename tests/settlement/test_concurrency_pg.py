@@ -179,3 +179,32 @@ def test_concurrent_revoke_and_reversal_undo_once(pg: Context) -> None:
     assert YearAccumulators.model_validate(acc.content).fund_paid.get("basic", Decimal(0)) == 0
     rep = ledger.verify(pg)
     assert rep.ok, rep.problems
+
+
+def test_upload_racing_settle_never_leaves_uncounted_lines(pg: Context) -> None:
+    p = seed_person(pg, 105)
+    for rnd in range(6):
+        v = svc.register_visit(pg, hospital(GZ1), svc.RegisterVisitIn(id_number=p.id_number, name=p.name,
+                                                                        visit_type=VisitType.OUTPATIENT))
+        svc.upload_lines(pg, hospital(GZ1), v.mdtrt_id, bill_lines(rnd))
+        start = threading.Barrier(2)
+
+        def go(i: int, mid: str = v.mdtrt_id, r: int = rnd, b: threading.Barrier = start) -> str:
+            b.wait()
+            try:
+                if i == 0:
+                    return svc.settle(pg, hospital(GZ1), mid, svc.SettleIn(idempotency_key=f"race-{mid}")).status
+                extra = [FeeLine(line_id=f"late-{r}-{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("1.00"))
+                         for k in range(5)]
+                return svc.upload_lines(pg, hospital(GZ1), mid, svc.UploadLinesIn(lines=extra)).status
+            except YidiError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(go, range(2)))
+        view = svc.show_visit(pg, hospital(GZ1), v.mdtrt_id)
+        with unit_of_work(pg.sessions) as s:
+            row = s.scalars(select(SettlementRow).where(SettlementRow.setl_id == view.settlements[0]["setl_id"])).one()
+        active = sum(1 for ln in view.lines if ln["status"] == "ACTIVE")
+        assert row.line_count == active, f"round {rnd}: {active} active lines, {row.line_count} settled"
+    assert ledger.verify(pg).ok

@@ -303,6 +303,14 @@ def _claim_visit(s: Session, hv: HospitalVisitRow, visit: VisitRow) -> None:
     s.refresh(visit)
 
 
+def _lock_visit(s: Session, hv: HospitalVisitRow, visit: VisitRow) -> None:
+    """The same row lock as _claim_visit, taken by settle and reinstate: a line upload and a settlement
+    of one visit never overlap, so no line can slip in beside a settlement that did not count it."""
+    s.execute(select(HospitalVisitRow).where(HospitalVisitRow.visit_id == hv.visit_id).with_for_update()
+              .execution_options(populate_existing=True))
+    s.refresh(visit)
+
+
 def _lock_accumulators(s: Session, person_id: int, scheme: Scheme, year: int) -> YearAccumulatorRow:
     """The serialisation point of settle/revoke/reversal for one person, scheme and year."""
     values = {"person_id": person_id, "scheme": scheme, "year": year,
@@ -848,7 +856,9 @@ def _post(s: Session, row: SettlementRow, kind: str, sign: int, day: dt.date) ->
     legs = [(a, sign * amt) for a, amt in _legs(row)]
     if sum(amt for _a, amt in legs) != 0:  # pragma: no cover - the breakdown identities make this impossible
         raise AssertionError(f"unbalanced posting for {row.setl_id}: {legs}")
-    n = s.scalar(select(func.count(func.distinct(LedgerEntryRow.posting))).where(LedgerEntryRow.settlement_id == row.id)) or 0
+    # a settlement's first posting needs no count; later ones (revoke, reinstate) number themselves
+    n = 0 if kind == "SETTLE" else s.scalar(select(func.count(func.distinct(LedgerEntryRow.posting)))
+                                            .where(LedgerEntryRow.settlement_id == row.id)) or 0
     posting = f"{row.setl_id}:{kind}:{n}"
     now = _now()
     s.add_all(LedgerEntryRow(posting=posting, settlement_id=row.id, kind=kind, account=a, amount_fen=amt, on_day=day,
@@ -882,9 +892,6 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
         today = ctx.today()
         with unit_of_work(ctx.sessions) as s:
             hv, visit = _load_visit(s, inst, mdtrt_id)
-            found = _by_key(s, inst, req.idempotency_key)
-            if found is not None:
-                return _replay(s, found, h, req.idempotency_key)
             person = s.get(PersonRow, visit.person_id)
             assert person is not None
             acc_row = _lock_accumulators(s, person.id, person.scheme, today.year)
@@ -896,9 +903,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             _refuse_reversed(msg, msgid)
             if msg is not None:
                 raise _msgid_reused(msgid)
-            s.execute(select(VisitRow).where(VisitRow.id == visit.id).with_for_update()
-                      .execution_options(populate_existing=True))
-            s.refresh(hv)
+            _lock_visit(s, hv, visit)
             if visit.status == "SETTLED":
                 raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
                                 f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
@@ -1098,8 +1103,7 @@ def _reinstate(s: Session, principal: Principal, row: SettlementRow, acc_row: Ye
     visit = s.get(VisitRow, row.visit_id)
     hv = s.get(HospitalVisitRow, row.visit_id)
     assert visit is not None and hv is not None
-    s.refresh(visit)
-    s.refresh(hv)
+    _lock_visit(s, hv, visit)
     person = _lock_person(s, row.person_id)
     if (row.status != "REVOKED" or acc_row.version != row.revoked_acc_version or visit.status != "OPEN"
             or hv.revision != row.visit_revision or person.account_balance_fen < row.acct_pay_fen):
