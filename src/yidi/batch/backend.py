@@ -44,6 +44,7 @@ class Backend(Protocol):
     def count(self, df: Any, cond: Any) -> int: ...
     def patch(self, df: Any, key: str, cols: list[str], rows: list[tuple[Any, ...]]) -> Any: ...
     def prepare(self, df: Any, order: list[str]) -> Any: ...
+    def part_key(self, df: Any, cols: list[str], name: str) -> tuple[Any, list[str]]: ...
     def checkpoint(self, df: Any) -> Any: ...
 
 
@@ -99,32 +100,36 @@ class PolarsBackend:
     def min_over(self, e: Any, part: Sequence[str]) -> pl.Expr:
         return e.min().over(list(part))  # type: ignore[no-any-return]
 
-    def with_columns(self, df: pl.DataFrame, cols: dict[str, Any]) -> pl.DataFrame:
-        return df.with_columns(**cols)
+    # Between checkpoints the plan is a lazy query, so Polars fuses the many small column steps and
+    # materialises only the columns that are used; a checkpoint (before a count, rows or patch) collects.
+    def with_columns(self, df: pl.DataFrame | pl.LazyFrame, cols: dict[str, Any]) -> pl.LazyFrame:
+        return df.lazy().with_columns(**cols)
 
     def table(self, data: dict[str, list[Any]]) -> pl.DataFrame:
         df = pl.DataFrame(data, strict=False)
         return df.with_columns(pl.col(pl.Int32).cast(pl.Int64))
 
-    def join(self, df: pl.DataFrame, dim: pl.DataFrame, on: list[str], how: str = "left") -> pl.DataFrame:
-        return df.join(dim, on=on, how=how)  # type: ignore[arg-type]
+    def join(self, df: pl.DataFrame | pl.LazyFrame, dim: pl.DataFrame | pl.LazyFrame, on: list[str],
+             how: str = "left") -> pl.LazyFrame:
+        return df.lazy().join(dim.lazy(), on=on, how=how, maintain_order="left")  # type: ignore[arg-type]
 
-    def explode_lines(self, df: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
-        return df.select([*keep, "lines"]).explode("lines").unnest("lines")
+    def explode_lines(self, df: pl.DataFrame | pl.LazyFrame, keep: list[str]) -> pl.LazyFrame:
+        return df.lazy().select([*keep, "lines"]).explode("lines").unnest("lines")
 
-    def group_sum(self, df: pl.DataFrame, key: str, cols: list[str]) -> pl.DataFrame:
-        return df.group_by(key).agg([pl.col(c).sum() for c in cols])
+    def group_sum(self, df: pl.DataFrame | pl.LazyFrame, key: str, cols: list[str]) -> pl.LazyFrame:
+        return df.lazy().group_by(key).agg([pl.col(c).sum() for c in cols])
 
-    def distinct(self, df: pl.DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
-        return df.select(cols).unique().rows()
+    def distinct(self, df: pl.DataFrame | pl.LazyFrame, cols: list[str]) -> list[tuple[Any, ...]]:
+        return df.lazy().select(cols).unique().collect().rows()
 
-    def rows(self, df: pl.DataFrame, cond: Any, cols: list[str]) -> list[tuple[Any, ...]]:
-        return df.filter(cond).select(cols).rows()
+    def rows(self, df: pl.DataFrame | pl.LazyFrame, cond: Any, cols: list[str]) -> list[tuple[Any, ...]]:
+        return df.lazy().filter(cond).select(cols).collect().rows()
 
-    def count(self, df: pl.DataFrame, cond: Any) -> int:
-        return int(df.select(cond.sum()).item())
+    def count(self, df: pl.DataFrame | pl.LazyFrame, cond: Any) -> int:
+        return int(df.lazy().select(cond.sum()).collect().item())
 
-    def patch(self, df: pl.DataFrame, key: str, cols: list[str], rows: list[tuple[Any, ...]]) -> pl.DataFrame:
+    def patch(self, df: pl.DataFrame | pl.LazyFrame, key: str, cols: list[str], rows: list[tuple[Any, ...]]) -> pl.DataFrame:
+        df = self.checkpoint(df)
         if not rows:
             return df
         fix = pl.DataFrame(rows, schema=[key, *[f"__fix_{c}" for c in cols]], orient="row")
@@ -133,8 +138,15 @@ class PolarsBackend:
         return out.with_columns(**{c: pl.coalesce(pl.col(f"__fix_{c}").cast(df.schema[c]), pl.col(c)) for c in cols}).drop(
             [f"__fix_{c}" for c in cols])
 
-    def prepare(self, df: pl.DataFrame, order: list[str]) -> pl.DataFrame:
-        return df.sort(order)
+    def prepare(self, df: pl.DataFrame | pl.LazyFrame, order: list[str]) -> pl.DataFrame:
+        return df.lazy().sort(order).collect()
 
-    def checkpoint(self, df: pl.DataFrame) -> pl.DataFrame:
-        return df
+    def part_key(self, df: pl.DataFrame | pl.LazyFrame, cols: list[str], name: str) -> tuple[pl.DataFrame, list[str]]:
+        """One integer id for a partition of the (sorted) frame: windows hash one int64, not four strings."""
+        changed = pl.lit(False)
+        for col in cols:
+            changed = changed | (pl.col(col) != pl.col(col).shift(1)).fill_null(True)
+        return df.lazy().with_columns(changed.cast(pl.Int64).cum_sum().alias(name)).collect(), [name]
+
+    def checkpoint(self, df: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+        return df.collect() if isinstance(df, pl.LazyFrame) else df

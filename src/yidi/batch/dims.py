@@ -127,6 +127,8 @@ def build_dims(
     version_keys: list[tuple[str, dt.date]],
     benefit_keys: list[tuple[str, str, str, str, str, str, str, dt.date]],
     layer_keys: list[tuple[int, str, str, str]],
+    *,
+    with_items: bool = True,
 ) -> Dims:
     """Dimension rows for the distinct keys found in the data.
 
@@ -258,7 +260,8 @@ def build_dims(
     if problems:
         uniq = {(p.code, p.message_zh): p for p in problems}
         raise YidiError.of(list(uniq.values())[:20])
-    d.items = _items(packs)
+    if with_items:
+        d.items = _items(packs)
     d.n_entries = max((int(k[1:].split("_")[0]) + 1 for k in d.items if k.startswith("e") and k.endswith("_cls")), default=1)
     return d
 

@@ -116,6 +116,7 @@ class Plan:
         self.packs = packs
         self.stats = PlanStats()
         self.dims: Dims | None = None
+        self.py: list[str] = PY  # the person-year partition (one id column on Polars)
 
     # -- the clamped running total (see the module docstring) --------------------------------------
     def clamped(self, df: Any, part: list[str], b: str, c: str, out: str, label: str) -> Any:
@@ -148,17 +149,20 @@ class Plan:
             "filing_type": k.when(k.is_null(c("filing_type")), lit(""), c("filing_type")),
             "assistance_group": k.when(k.is_null(c("assistance_group")), lit(""), c("assistance_group")),
         })
+        # resolve versions first, so the other keys are distinct per version (not per day)
+        # the frame is sorted by person, region, scheme and date, so a person-year is a run of rows
+        df, self.py = k.part_key(df, PY, "py")
         vkeys = k.distinct(df, ["insured_region", "settlement_date"])
-        bkeys = k.distinct(df, ["insured_region", "treatment_region", "filing_type", "scheme", "visit_type",
-                                "category", "level", "settlement_date"])
-        dims = build_dims(self.packs, vkeys, bkeys, [])
-        vid_of = dict(zip(zip(dims.versions["insured_region"], dims.versions["settlement_date"], strict=True),
-                          dims.versions["vid"], strict=True))
-        groups = {(vid_of[(r, d)], s, v, g) for r, d, s, v, g in
-                  k.distinct(df, ["insured_region", "settlement_date", "scheme", "visit_type", "assistance_group"])}
-        dims = build_dims(self.packs, vkeys, bkeys, sorted(groups))
+        vdims = build_dims(self.packs, vkeys, [], [], with_items=False)
+        df = k.checkpoint(k.join(df, k.table(vdims.versions), ["insured_region", "settlement_date"], "inner"))
+        first_day = {vid: day for vid, day in zip(vdims.versions["vid"], vdims.versions["settlement_date"], strict=True)}
+        region_of = {vid: r for vid, r in zip(vdims.versions["vid"], vdims.versions["insured_region"], strict=True)}
+        bkeys = [(region_of[v], t, f, s, vt, cat, lv, first_day[v]) for v, t, f, s, vt, cat, lv in
+                 k.distinct(df, ["vid", "treatment_region", "filing_type", "scheme", "visit_type", "category", "level"])]
+        groups = sorted(k.distinct(df, ["vid", "scheme", "visit_type", "assistance_group"]))
+        dims = build_dims(self.packs, vkeys, bkeys, groups)
+        assert dims.versions == vdims.versions
         self.dims = dims
-        df = k.join(df, k.table(dims.versions), ["insured_region", "settlement_date"], "inner")
         df = k.join(df, k.table(dims.benefits), ["vid", "treatment_region", "filing_type", "scheme", "visit_type",
                                                  "category", "level"], "inner")
         if dims.n_slots:
@@ -235,7 +239,7 @@ class Plan:
         })
         # an admission without benefit is not counted (it must not lower the next one's deductible)
         df = k.with_columns(df, {"adm": k.when(c("no_benefit"), lit(0), c("inp"))})
-        df = k.with_columns(df, {"adm_before": k.cum_sum(c("adm"), PY) - c("adm")})
+        df = k.with_columns(df, {"adm_before": k.cum_sum(c("adm"), self.py) - c("adm")})
         n = k.when(c("inp") > 0, c("adm_before") + 1, lit(1))
         idx = k.least(n, c("n_factors")) - 1
         factor: Any = c(f"f{dims.n_factors - 1}")
@@ -246,7 +250,7 @@ class Plan:
             "ded_b": k.when(c("ded_annual"), c("ded_base"), lit(INF)),
             "ded_c": k.when(c("ded_annual"), c("coins"), c("ded_pa")),
         })
-        df = self.clamped(df, [*PY, "visit_type"], "ded_b", "ded_c", "ded_before", "deductible")
+        df = self.clamped(df, [*self.py, "visit_type"], "ded_b", "ded_c", "ded_before", "deductible")
         return k.with_columns(df, {
             "act_pay_dedc": k.when(c("ded_annual"),
                                    k.least(k.greatest(c("ded_base") - c("ded_before"), lit(0)), c("coins")), c("ded_pa")),
@@ -254,7 +258,7 @@ class Plan:
 
     def _fund(self, df: Any, dims: Dims) -> Any:
         k, c, lit = self.k, self.k.c, self.k.lit
-        pp = [*PY, "pool"]
+        pp = [*self.py, "pool"]
         df = k.with_columns(df, {"elig": c("coins") - c("act_pay_dedc")})
         df = k.with_columns(df, {
             "ins_before": k.cum_sum(c("coins"), pp) - c("coins"),
@@ -298,7 +302,7 @@ class Plan:
             **{LAYER_FIELD[kind]: lit(0) for kind in LAYER_KINDS},
         })
         for j in range(dims.n_slots):
-            lp = [*PY, f"l{j}_kind"]
+            lp = [*self.py, f"l{j}_kind"]
             df = k.with_columns(df, {"lb_amt": k.when(c(f"l{j}_on") & ~c("no_benefit"),
                                                       k.greatest(k.when(c(f"l{j}_above"), c("above_left"), c("personal")), lit(0)),
                                                       lit(0))})
@@ -336,7 +340,7 @@ class Plan:
     def _per_bill_fallback(self, df: Any) -> Any:
         """Person-years under two policy versions: chain the per-bill engine over them (exact by definition)."""
         k, c = self.k, self.k.c
-        df = k.with_columns(df, {"__mixed": k.min_over(c("vid"), PY) != k.max_over(c("vid"), PY)})
+        df = k.with_columns(df, {"__mixed": k.min_over(c("vid"), self.py) != k.max_over(c("vid"), self.py)})
         df = k.checkpoint(df)
         n = k.count(df, c("__mixed"))
         if not n:
