@@ -12,7 +12,7 @@ The rule, per settlement: it *should* count by the end of the month when it was 
 revoked by then and not taken out by a dispute (0 or 1); the month moves it by delta = should - already
 cleared. So a settlement and its revocation in one month net to nothing; a revocation after its month
 was closed lands in the next month run (delta -1); a late settlement, a reinstatement and an upheld
-dispute land the same way. Only cross-region settlements (insured region <> treatment region) clear.
+dispute land the same way. Settlements dated before clearing began (`since`) never move. Only cross-region settlements (insured region <> treatment region) clear.
 
 Everything is integer arithmetic on BIGINT (sums may widen to HUGEINT/DECIMAL, never to floating point),
 and every result is ordered by its key, so the two engines return identical rows.
@@ -77,8 +77,10 @@ class Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
 
-def _items_cte(m: Month) -> str:
-    start, end = m.start.isoformat(), m.end.isoformat()  # dates from a parsed Month: no injection
+def _items_cte(m: Month, since: dt.date | None) -> str:
+    # dates from a parsed Month and a date object: nothing a caller types reaches the SQL text
+    start, end = m.start.isoformat(), m.end.isoformat()
+    first = (since or m.start).isoformat()
     return f"""
 moved AS (
   SELECT s.*, COALESCE(c.net, 0) AS cleared_net, COALESCE(c.n, 0) AS cleared_n,
@@ -86,7 +88,8 @@ moved AS (
   FROM settlements s
   LEFT JOIN cleared c ON c.settlement_id = s.id
   LEFT JOIN excluded x ON x.settlement_id = s.id
-  WHERE s.settlement_date <= DATE '{end}' AND s.insured_region <> s.treatment_region
+  WHERE s.settlement_date >= DATE '{first}' AND s.settlement_date <= DATE '{end}'
+    AND s.insured_region <> s.treatment_region
 ),
 deltas AS (
   SELECT moved.*,
@@ -110,9 +113,13 @@ items AS (
 )"""
 
 
-def queries(m: Month, *, with_items: bool = True) -> dict[str, str]:
-    """The month's clearing as named SELECTs over the three inputs; each result is ordered by its key."""
-    items = _items_cte(m)
+def queries(m: Month, *, since: dt.date | None = None, with_items: bool = True) -> dict[str, str]:
+    """The month's clearing as named SELECTs over the three inputs; each result is ordered by its key.
+
+    `since` is the first day clearing covers (the first month ever closed; the month itself when none
+    is): settlements before it were cleared before this system and never move here.
+    """
+    items = _items_cte(m, since)
     counts = """SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS n_settle,
        SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS n_revoke,
        SUM(adj) AS n_adjust"""

@@ -59,8 +59,8 @@ def _plain(v: Any) -> Any:
 class Engine(Protocol):
     name: str
 
-    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, with_items: bool = True,
-            progress: Progress | None = None) -> Results: ...
+    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, since: dt.date | None = None,
+            with_items: bool = True, progress: Progress | None = None) -> Results: ...
 
 
 class DuckDBEngine:
@@ -72,8 +72,8 @@ class DuckDBEngine:
         self.threads = threads
         self.memory_limit = memory_limit
 
-    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, with_items: bool = True,
-            progress: Progress | None = None) -> Results:
+    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, since: dt.date | None = None,
+            with_items: bool = True, progress: Progress | None = None) -> Results:
         import duckdb
 
         con = duckdb.connect()
@@ -89,7 +89,7 @@ class DuckDBEngine:
                 else:
                     con.register(name, inputs[name])
             out: Results = {}
-            for key, sql in queries(month, with_items=with_items).items():
+            for key, sql in queries(month, since=since, with_items=with_items).items():
                 if progress:
                     progress(key)
                 out[key] = [tuple(_plain(v) for v in row) for row in con.execute(sql).fetchall()]
@@ -138,14 +138,14 @@ class SparkEngine:
             self._spark.stop()
             self._spark = None
 
-    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, with_items: bool = True,
-            progress: Progress | None = None) -> Results:
+    def run(self, month: Month, inputs: Mapping[str, pa.Table] | Path, *, since: dt.date | None = None,
+            with_items: bool = True, progress: Progress | None = None) -> Results:
         with _as_parquet(inputs) as folder:
             spark = self.session()
             for name in INPUTS:
                 spark.read.parquet(str(_parquet_path(folder, name))).createOrReplaceTempView(name)
             out: Results = {}
-            for key, sql in queries(month, with_items=with_items).items():
+            for key, sql in queries(month, since=since, with_items=with_items).items():
                 if progress:
                     progress(key)
                 out[key] = [tuple(_plain(v) for v in row) for row in spark.sql(sql).collect()]
