@@ -9,6 +9,7 @@ by RATIO_SCALE (exact: a ratio with more decimals is refused rather than rounded
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -95,7 +96,7 @@ class Dims:
     n_factors: int = 1
     n_slots: int = 0
     n_layer_bands: int = 1
-    n_entries: int = 1
+    cat_regions: list[str] = field(default_factory=list)  # catalogue index -> catalogue region
     version_objs: dict[int, PolicyVersion] = field(default_factory=dict)
 
 
@@ -128,7 +129,7 @@ def build_dims(
     benefit_keys: list[tuple[str, str, str, str, str, str, str, dt.date]],
     layer_keys: list[tuple[int, str, str, str]],
     *,
-    with_items: bool = True,
+    item_keys: list[tuple[int, int, int]] | None = None,
 ) -> Dims:
     """Dimension rows for the distinct keys found in the data.
 
@@ -139,6 +140,8 @@ def build_dims(
     d = Dims()
     problems: list[Problem] = []
     vid_of: dict[tuple[str, int], int] = {}
+    bounds = epochs(packs)
+    d.cat_regions = sorted(packs.catalogues)
     for region, day in version_keys:
         found = packs.policy_for(region, day) if region in packs.regions else None
         if found is None:
@@ -149,7 +152,7 @@ def build_dims(
         key = (region, pol.versions.index(ver))
         vid = vid_of.setdefault(key, len(vid_of))
         d.version_objs[vid] = ver
-        _append(d.versions, {"insured_region": region, "settlement_date": day, "vid": vid})
+        _append(d.versions, {"insured_region": region, "settlement_date": day, "vid": vid, "epoch": epoch_of(bounds, day)})
     if problems:
         raise YidiError.of(problems[:20])
     vid_by_day = dict(zip(zip(d.versions.get("insured_region", []), d.versions.get("settlement_date", []), strict=True),
@@ -201,7 +204,8 @@ def build_dims(
         row: dict[str, Any] = {
             "vid": vid, "treatment_region": treatment, "filing_type": ftype, "scheme": scheme_s,
             "visit_type": vt_s, "category": cat_s, "level": level_s,
-            "cat_region": catalogue.region,
+            "cat_idx": d.cat_regions.index(catalogue.region),
+            "vt_idx": VISIT_TYPES.index(vt_s),
             "basis": basis.value,
             "no_benefit": basis is CrossRegionBasis.UNFILED and not cr.unfiled_payable,
             "xr": scaled(cut / HUNDRED, "cross_region.cut") if first else 0,
@@ -260,37 +264,54 @@ def build_dims(
     if problems:
         uniq = {(p.code, p.message_zh): p for p in problems}
         raise YidiError.of(list(uniq.values())[:20])
-    if with_items:
-        d.items = _items(packs)
-    d.n_entries = max((int(k[1:].split("_")[0]) + 1 for k in d.items if k.startswith("e") and k.endswith("_cls")), default=1)
+    if item_keys is not None:
+        d.items = _items(packs, item_keys, d.cat_regions)
     return d
 
 
-def _items(packs: PackSet) -> dict[str, list[Any]]:
-    """Catalogue entries by (catalogue region, code); a code's dated entries side by side, in file order."""
-    by_key: dict[tuple[str, str], list[Any]] = {}
-    for region, cat in packs.catalogues.items():
+def epochs(packs: PackSet) -> list[dt.date]:
+    """Days on which some catalogue entry starts or ends: between two of them every item is stable."""
+    days = {DATE_MIN}
+    for cat in packs.catalogues.values():
         for it in cat.items:
-            by_key.setdefault((region, it.code), []).append((cat, it))
-    n = max((len(v) for v in by_key.values()), default=1)
+            if it.effective_from:
+                days.add(it.effective_from)
+            if it.effective_to and it.effective_to < DATE_MAX:
+                days.add(it.effective_to + dt.timedelta(days=1))
+    return sorted(days)
+
+
+def epoch_of(bounds: list[dt.date], day: dt.date) -> int:
+    return bisect.bisect_right(bounds, day) - 1
+
+
+def _items(packs: PackSet, keys: list[tuple[int, int, int]], cat_regions: list[str]) -> dict[str, list[Any]]:
+    """Catalogue items resolved per (catalogue, epoch, visit type) with the engine's own lookup
+    (PackSet.item on the epoch's first day): whether a line is payable, its class, pay-first share and
+    price cap. `keys` are (catalogue index, epoch, visit type index) found in the data."""
+    bounds = epochs(packs)
     table: dict[str, list[Any]] = {}
-    for (region, code), entries in by_key.items():
-        row: dict[str, Any] = {"cat_region": region, "code": code}
-        for i in range(n):
-            if i < len(entries):
-                cat, it = entries[i]
-                prop = ZERO
-                if it.item_class is ItemClass.B:
-                    prop = it.selfpay_ratio if it.selfpay_ratio is not None else cat.b_class_selfpay_ratio
-                vts = it.visit_types
-                row.update({
-                    f"e{i}_from": it.effective_from or DATE_MIN, f"e{i}_to": it.effective_to or DATE_MAX,
-                    f"e{i}_cls": it.item_class.value, f"e{i}_prop": scaled(prop, f"catalogue {code}.selfpay_ratio"),
-                    f"e{i}_cap": -1 if it.price_cap is None else fen(it.price_cap),
-                    **{f"e{i}_vt{k}": vts is None or VisitType(v) in vts for k, v in enumerate(VISIT_TYPES)},
-                })
-            else:  # padding entry: never in force
-                row.update({f"e{i}_from": DATE_MAX, f"e{i}_to": DATE_MIN, f"e{i}_cls": "C", f"e{i}_prop": 0,
-                            f"e{i}_cap": -1, **{f"e{i}_vt{k}": False for k in range(len(VISIT_TYPES))}})
-        _append(table, row)
+    for ci, ep, vti in keys:
+        cat = packs.catalogues[cat_regions[ci]]
+        vt = VisitType(VISIT_TYPES[vti])
+        for code in sorted({it.code for it in cat.items}):
+            it = packs.item(cat, code, bounds[ep])
+            if it is None:
+                continue  # not in force: the line is out of the catalogue, as an unknown code
+            payable = it.item_class is not ItemClass.C and (it.visit_types is None or vt in it.visit_types)
+            prop = ZERO
+            if it.item_class is ItemClass.B:
+                prop = it.selfpay_ratio if it.selfpay_ratio is not None else cat.b_class_selfpay_ratio
+            _append(table, {
+                "ckey": ckey(ci, ep, vti), "code": code, "payable": payable, "is_b": it.item_class is ItemClass.B,
+                "prop": scaled(prop, f"catalogue {code}.selfpay_ratio"),
+                "pcap": -1 if it.price_cap is None else fen(it.price_cap),
+            })
+    if not table:
+        table = {"ckey": [], "code": [], "payable": [], "is_b": [], "prop": [], "pcap": []}
     return table
+
+
+def ckey(cat_index: int, epoch: int, vt_index: int) -> int:
+    """One integer for (catalogue, epoch, visit type): the plan computes the same from its columns."""
+    return (cat_index * 1000 + epoch) * 4 + vt_index

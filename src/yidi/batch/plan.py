@@ -153,7 +153,7 @@ class Plan:
         # the frame is sorted by person, region, scheme and date, so a person-year is a run of rows
         df, self.py = k.part_key(df, PY, "py")
         vkeys = k.distinct(df, ["insured_region", "settlement_date"])
-        vdims = build_dims(self.packs, vkeys, [], [], with_items=False)
+        vdims = build_dims(self.packs, vkeys, [], [])
         df = k.checkpoint(k.join(df, k.table(vdims.versions), ["insured_region", "settlement_date"], "inner"))
         first_day = {vid: day for vid, day in zip(vdims.versions["vid"], vdims.versions["settlement_date"], strict=True)}
         region_of = {vid: r for vid, r in zip(vdims.versions["vid"], vdims.versions["insured_region"], strict=True)}
@@ -162,11 +162,14 @@ class Plan:
         groups = sorted(k.distinct(df, ["vid", "scheme", "visit_type", "assistance_group"]))
         dims = build_dims(self.packs, vkeys, bkeys, groups)
         assert dims.versions == vdims.versions
-        self.dims = dims
         df = k.join(df, k.table(dims.benefits), ["vid", "treatment_region", "filing_type", "scheme", "visit_type",
                                                  "category", "level"], "inner")
         if dims.n_slots:
             df = k.join(df, k.table(dims.layers), ["vid", "scheme", "visit_type", "assistance_group"], "inner")
+        df = k.checkpoint(k.with_columns(df, {"ckey": (c("cat_idx") * 1000 + c("epoch")) * 4 + c("vt_idx")}))
+        ikeys = sorted(k.distinct(df, ["cat_idx", "epoch", "vt_idx"]))
+        dims.items = build_dims(self.packs, vkeys, [], [], item_keys=ikeys).items
+        self.dims = dims
 
         df = self._lines(df, dims)
         df = self._deductible(df, dims)
@@ -179,43 +182,25 @@ class Plan:
 
     def _lines(self, df: Any, dims: Dims) -> Any:
         k, c, lit = self.k, self.k.c, self.k.lit
-        ln = k.explode_lines(df, ["sid", "cat_region", "settlement_date", "visit_type", "b_src_insured", "b_ratio",
-                                  "b_rest_full"])
-        ln = k.join(ln, k.table(dims.items), ["cat_region", "code"], "left")
-        day = c("settlement_date")
-        ent = range(dims.n_entries)
-        # the entry in force on the settlement day (entries of a code never overlap)
-        hits = [~k.is_null(c(f"e{i}_from")) & (c(f"e{i}_from") <= day) & (day <= c(f"e{i}_to")) for i in ent]
-
-        def pick(attr: str, default: Any) -> Any:
-            out = default
-            for i in reversed(ent):
-                out = k.when(hits[i], c(f"e{i}_{attr}"), out)
-            return out
-
-        vt = c("visit_type")
-        allowed: Any = lit(False)
-        for i in reversed(ent):
-            ok_i = k.when(vt == "INPATIENT", c(f"e{i}_vt0"), k.when(vt == "OUTPATIENT", c(f"e{i}_vt1"), c(f"e{i}_vt2")))
-            allowed = k.when(hits[i], ok_i, allowed)
+        ln = k.explode_lines(df, ["sid", "ckey", "b_src_insured", "b_ratio", "b_rest_full"])
+        # one join with the items resolved for the settlement's catalogue, epoch and visit type; a code
+        # not found (unknown, or not in force) is fully self-funded like a class C item
+        ln = k.join(ln, k.table(dims.items), ["ckey", "code"], "left")
         ln = k.with_columns(ln, {
             "value": k.fdiv(c("qty_e4") * c("price") * 2 + 10_000, lit(20_000)),
-            "cls": pick("cls", lit("X")),
-            "pcap": pick("cap", lit(-1)),
-            "prop": k.when(c("b_src_insured"), c("b_ratio"), pick("prop", lit(0))),
-            "allowed": allowed,
+            "ok": ~k.is_null(c("payable")) & c("payable"),
         })
-        payable = (c("cls") == "A") | (c("cls") == "B")
-        ln = k.with_columns(ln, {"payable": payable & c("allowed")})
         ln = k.with_columns(ln, {
-            "l_ful": k.when(c("payable"), lit(0), c("value")),
-            "l_over": k.when(c("payable") & (c("pcap") >= 0) & (c("price") > c("pcap")),
+            "l_ful": k.when(c("ok"), lit(0), c("value")),
+            "l_over": k.when(c("ok") & (c("pcap") >= 0) & (c("price") > c("pcap")),
                              c("value") - k.fdiv(c("qty_e4") * c("pcap") * 2 + 10_000, lit(20_000)), lit(0)),
+            "b": c("ok") & c("is_b"),
         })
-        ln = k.with_columns(ln, {"l_base": k.when(c("payable"), c("value") - c("l_over"), lit(0))})
-        ln = k.with_columns(ln, {"l_pre": k.when(c("cls") == "B", rmul(k, c("l_base"), c("prop")), lit(0))})
+        ln = k.with_columns(ln, {"l_base": k.when(c("ok"), c("value") - c("l_over"), lit(0))})
+        ln = k.with_columns(ln, {"l_pre": k.when(c("b"), rmul(k, c("l_base"), k.when(c("b_src_insured"), c("b_ratio"), c("prop"))),
+                                                 lit(0))})
         ln = k.with_columns(ln, {"l_in": c("l_base") - c("l_pre")})
-        ln = k.with_columns(ln, {"l_full": k.when((c("cls") == "B") & c("b_rest_full"), c("l_in"), lit(0))})
+        ln = k.with_columns(ln, {"l_full": k.when(c("b") & c("b_rest_full"), c("l_in"), lit(0))})
         sums = k.group_sum(ln, "sid", ["value", "l_ful", "l_over", "l_pre", "l_in", "l_full"])
         df = k.join(df, sums, ["sid"], "left")
         return k.with_columns(df, {
