@@ -559,6 +559,13 @@ def dispute(ctx: Context, principal: Principal, month: str, setl_ids: Sequence[s
             r = found.get(sid)
             if r is None or r[2] != 1 or not is_party(region, r[3], r[4]):
                 problems.append(sid)
+        if not problems:
+            others = {r[3] if is_party(region, r[4], r[4]) else r[4] for r in rows}
+            if len(others) > 1:
+                raise YidiError("CLEARING_DISPUTE_MIXED",
+                                f"一项争议只能针对一个对方经办机构，这些结算涉及 {', '.join(sorted(others))}",
+                                f"one dispute is against one counterpart; these settlements involve {', '.join(sorted(others))}",
+                                "setl_ids", 422)
         if problems:
             raise YidiError("CLEARING_SETTLEMENT_NOT_IN_LINES",
                             f"这些结算不在 {region} 于 {m} 清算计入的明细中：{', '.join(problems[:10])}",
