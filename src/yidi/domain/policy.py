@@ -262,11 +262,25 @@ class CrossRegion(Strict):
         return self.cut.get(ft, Decimal(0))
 
 
+ClaimSituation = Literal["INPATIENT", "OUTPATIENT", "EMERGENCY", "REFERRAL", "UNFILED"]
+ClaimMaterial = Literal[
+    "credential", "invoice", "fee_list", "discharge_summary", "diagnosis_certificate", "emergency_records",
+    "referral_certificate", "unfiled_statement", "bank_card", "agent_authorisation", "failure_note", "other",
+]
+
+
 class ManualClaimRules(Strict):
-    """Manual reimbursement (手工报销) parameters of the insured region (deadlines are regional)."""
+    """Manual reimbursement (手工报销) parameters of the insured region (deadlines are regional).
+
+    `materials_add` / `materials_drop` are the region's changes to the national materials list
+    (domain.md 4.3), per claim situation; `materials_note_zh` explains them to the person.
+    """
 
     deadline_days: int = Field(default=365, ge=1, le=3650)
     processing_working_days: int = Field(default=20, ge=1, le=365)
+    materials_add: dict[ClaimSituation, list[ClaimMaterial]] = Field(default_factory=dict)
+    materials_drop: dict[ClaimSituation, list[ClaimMaterial]] = Field(default_factory=dict)
+    materials_note_zh: str = ""
     source: Source | None = None
 
 

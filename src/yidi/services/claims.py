@@ -73,16 +73,6 @@ MAX_SCAN_BYTES = 10 * 1024 * 1024
 MAX_FEE_LIST_BYTES = 5 * 1024 * 1024
 MAX_LINES = 5000
 
-# Insured regions' changes to the national materials list (sample data [C]; belongs in the policy pack's
-# manual_claim section once its schema has a place for it).
-REGION_MATERIALS: dict[str, RegionClaimMaterials] = {
-    "440300": RegionClaimMaterials(add={Situation.UNFILED: [rules.FAILURE_NOTE]},
-                                   note_zh="深圳（示例）：未备案就医另需医院出具未能直接结算的说明"),
-    "310100": RegionClaimMaterials(drop={Situation.OUTPATIENT: [rules.DIAGNOSIS_CERTIFICATE]},
-                                   note_zh="上海（示例）：门诊零星报销不要求诊断证明"),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class ClaimsConfig:
     """Where scans live and how big uploads may be (YIDI_DATA_DIR, YIDI_MAX_SCAN_BYTES, YIDI_MAX_FEE_LIST_BYTES)."""
@@ -432,12 +422,16 @@ def _situations(s: Session, claim: ClaimRow, person: PersonRow) -> list[Situatio
                             filed=_filing(s, claim, person) is not None)
 
 
-def _checklist(s: Session, claim: ClaimRow, person: PersonRow) -> list[rules.ChecklistItem]:
+def _checklist(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow) -> list[rules.ChecklistItem]:
     facts = rules.ClaimFacts(has_visit=bool(claim.diagnosis_name), invoices=len(_invoices(s, claim)),
                              lines=len(_lines(s, claim)), bank_account=bool(claim.bank_account),
                              on_behalf=bool(claim.filed_by))
     scans = {d.material for d in _documents(s, claim)}
-    return rules.checklist(_situations(s, claim, person), facts, scans, REGION_MATERIALS.get(claim.insured_region))
+    mr = _manual_rules(ctx, claim.insured_region, claim.discharged_on or claim.admitted_on)
+    # The insured region's changes to the national list come from its policy pack (manual_claim).
+    region = RegionClaimMaterials.model_validate(
+        {"add": mr.materials_add, "drop": mr.materials_drop, "note_zh": mr.materials_note_zh})
+    return rules.checklist(_situations(s, claim, person), facts, scans, region)
 
 
 def _deadline(ctx: Context, s: Session, claim: ClaimRow) -> tuple[dt.date | None, int]:
@@ -539,7 +533,7 @@ def _explain(claim: ClaimRow, lines: Sequence[ClaimLineRow], b: dict[str, Any] |
 def _view(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow, *, preview: Breakdown | None = None
           ) -> dict[str, Any]:
     invoices, lines = _invoices(s, claim), _lines(s, claim)
-    items = _checklist(s, claim, person)
+    items = _checklist(ctx, s, claim, person)
     miss = rules.missing(items)
     start, days = _deadline(ctx, s, claim)
     last = rules.deadline(start, days)
@@ -873,7 +867,7 @@ def submit(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
             claim, person = _visible(s, principal, claim_no, lock=True)
             rules.transition(claim.state, ClaimAction.SUBMIT, principal.role.value)  # state/role first: clear 409s
             invoices, lines = _invoices(s, claim), _lines(s, claim)
-            miss = rules.missing(_checklist(s, claim, person))
+            miss = rules.missing(_checklist(ctx, s, claim, person))
             if miss:
                 raise YidiError.of([Problem("CLAIM_INCOMPLETE", i.code, f"缺少：{i.name_zh}", f"missing: {i.name_en}")
                                     for i in miss], code="CLAIM_INCOMPLETE")
