@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
 from yidi.domain.bill import PersonIn
 from yidi.domain.errors import Problem, YidiError
-from yidi.domain.ids import mask_id, parse_citizen_id
+from yidi.domain.ids import mask_id
 from yidi.domain.reference import Institution, Person
-from yidi.domain.validation import fail, problems_from
+from yidi.domain.validation import problems_from
 from yidi.policies.loader import InstitutionIn
 from yidi.services.context import Context
 from yidi.services.tabular import Table
@@ -77,15 +77,7 @@ def _value(key: str, v: str) -> str:
 
 
 class PersonImport(PersonIn):
-    """One person row: PersonIn's checks, with the ID error reported as a row problem, not raised."""
-
-    @field_validator("id_number")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        try:
-            return parse_citizen_id(v).number
-        except YidiError as exc:
-            raise fail(exc.code, exc.message_zh, exc.message_en) from None
+    """One person row: PersonIn's checks (an ID error is a row problem like any other)."""
 
 
 class InstitutionImport(InstitutionIn):
