@@ -11,6 +11,7 @@ from yidi.api import advice, claims, eligibility, errors, filings, hospital, ref
 from yidi.api.errors import ErrorOut
 from yidi.services.context import Context
 from yidi.settings import Settings
+from yidi.web import pages
 
 API_PREFIX = "/api/v1"
 
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)
     app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
     app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
+    pages.mount(app)  # server-rendered pages and /static (issue 10)
     return app

@@ -1,0 +1,1 @@
+"""Server-rendered pages (zh-CN first, English toggle) for insured persons, hospital staff and agency staff."""

@@ -1,0 +1,189 @@
+"""Pages for agency staff (经办机构): the claim review queue and a claim's review (start, exclude a line,
+approve, return for more papers, reject), the region's filings (and their review), the monthly clearing
+with its charts, and the policy packs in force with their effective dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from yidi.clearing import service as clearing
+from yidi.domain.claim_rules import MATERIAL_NAMES
+from yidi.domain.errors import YidiError
+from yidi.domain.filing_rules import FilingStatus
+from yidi.domain.money import from_fen
+from yidi.services import claims, filings
+from yidi.services.access import Principal, Role
+from yidi.web import auth, charts
+from yidi.web.common import ctx_of, error_page, need, page, problems, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def _agency(request: Request) -> Principal | Response:
+    return need(request, Role.AGENCY)
+
+
+@router.get("/agency/claims", response_class=Response)
+def queue(request: Request) -> Response:
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        q = claims.queue(ctx_of(request), who)
+        recent = claims.list_claims(ctx_of(request), who, limit=30)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "agency/queue.html", q=q, recent=recent)
+
+
+def _claim(request: Request, who: Principal, claim_no: str, status: int = 200, **more: Any) -> Response:
+    try:
+        c = claims.show(ctx_of(request), who, claim_no)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "agency/claim.html", status=status, c=c, material_names=MATERIAL_NAMES,
+                **{"problems": {}, "done": "", **more})
+
+
+@router.get("/agency/claims/{claim_no}", response_class=Response)
+def show_claim(request: Request, claim_no: str, done: str = "") -> Response:
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    return _claim(request, who, claim_no, done=done)
+
+
+@router.post("/agency/claims/{claim_no}/{action}", response_class=Response)
+async def act(request: Request, claim_no: str, action: str) -> Response:
+    """One door for the review actions; each is one service call with the form's reason."""
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()
+    ctx = ctx_of(request)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        if action == "review":
+            claims.start_review(ctx, who, claim_no)
+        elif action == "approve":
+            claims.approve(ctx, who, claim_no, reason)
+        elif action == "reject":
+            if not reason:
+                raise YidiError("REASON_REQUIRED", "不予报销须写明原因", "a rejection needs a reason", "reason")
+            claims.reject(ctx, who, claim_no, reason)
+        elif action == "return":
+            asked = [v for v in form.getlist("asked") if isinstance(v, str)]
+            from yidi.domain.validation import validate_model
+
+            claims.return_for_more(ctx, who, claim_no, validate_model(claims.ReturnIn, {"reason": reason, "asked": asked}))
+        elif action in ("exclude", "include"):
+            line_id = str(form.get("line_id", ""))
+            if action == "exclude" and not reason:
+                raise YidiError("REASON_REQUIRED", "剔除明细须写明原因", "excluding a line needs a reason", "reason")
+            claims.exclude_line(ctx, who, claim_no, line_id, reason, include=action == "include")
+        else:
+            raise YidiError("NOT_FOUND", "找不到这个地址", "no such resource", "", 404)
+    except YidiError as err:
+        return _claim(request, who, claim_no, status=err.status, problems=problems(err))
+    return redirect(f"/agency/claims/{claim_no}?done={action}")
+
+
+@router.get("/agency/filings", response_class=Response)
+def region_filings(request: Request, status: str = "", offset: int = 0) -> Response:
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        st = FilingStatus(status) if status else None
+    except ValueError:
+        st = None
+    found = filings.list_filings(ctx_of(request), who, status=st, limit=50, offset=max(offset, 0))
+    return page(request, "agency/filings.html", found=found, chosen=status, offset=max(offset, 0),
+                statuses=[(s.value, s.zh) for s in FilingStatus], problems={})
+
+
+@router.post("/agency/filings/{filing_id}/review", response_class=Response)
+def review_filing(request: Request, filing_id: str, approve: Annotated[str, Form()] = "",
+                  reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        filings.review(ctx_of(request), who, filing_id, approve == "yes", reason.strip()[:500])
+    except YidiError as err:
+        return error_page(request, err)
+    return redirect("/agency/filings?status=PENDING")
+
+
+def _fen(v: Any) -> Decimal:
+    return from_fen(int(v or 0))
+
+
+@router.get("/agency/clearing", response_class=Response)
+def clearing_page(request: Request, month: str = "") -> Response:
+    """清算: the months run so far; a month's own lines (this agency's part) with charts."""
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    ctx = ctx_of(request)
+    months = clearing.months(ctx)
+    default = (ctx.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    view = None
+    figs: list[Any] = []
+    errs: dict[str, Any] = {}
+    if month:
+        try:
+            view = clearing.month_view(ctx, month).for_region(who.subject)
+        except YidiError as err:
+            errs = problems(err)
+    if view is not None:
+        name = view.name
+        pair_rows = [(f"{name(p['treatment_region'])}→{name(p['insured_region'])}", _fen(p["cleared_fen"]))
+                     for p in view.pairs][:15]
+        if pair_rows:
+            figs.append(charts.bars("本区清算线（就医地→参保地，元）", pair_rows))
+        prov_rows = [(name(p["province"]), _fen(p["net_fen"])) for p in view.provinces]
+        if prov_rows:
+            figs.append(charts.bars("各省净额（正为应收，元）", prov_rows))
+        hosp_rows = [(h["institution"], _fen(h["owed_fen"])) for h in view.hospitals][:15]
+        if hosp_rows:
+            figs.append(charts.bars("本区医院应付（元）", hosp_rows))
+    return page(request, "agency/clearing.html", status=422 if errs else 200, months=months, month=month,
+                default=default, view=view, figs=figs, problems=errs, fen=_fen)
+
+
+@router.post("/agency/clearing/run", response_class=Response)
+def run_clearing(request: Request, month: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    ctx = ctx_of(request)
+    try:
+        auth.check_csrf(request, csrf)
+        clearing.run_month(ctx, who, month.strip())
+    except YidiError as err:
+        return page(request, "agency/clearing.html", status=err.status, months=clearing.months(ctx), month=month,
+                    default=month, view=None, figs=[], problems=problems(err), fen=_fen)
+    return redirect(f"/agency/clearing?month={month.strip()}")
+
+
+@router.get("/agency/policies", response_class=Response)
+def policies(request: Request, region: str = "") -> Response:
+    """The policy packs in force: per insured region, each version with its dates and main parameters."""
+    who = _agency(request)
+    if not isinstance(who, Principal):
+        return who
+    packs = ctx_of(request).packs
+    today = ctx_of(request).today()
+    shown = region or who.subject
+    pol = packs.policies.get(shown)
+    return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol, today=today,
+                regions=sorted(packs.policies), names={c: r.name for c, r in packs.regions.items()})

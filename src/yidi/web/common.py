@@ -1,0 +1,138 @@
+"""What every page shares: the Jinja2 environment, language and large-text preferences, errors as page text.
+
+Chinese is the page language; English is a preference kept in a cookie (`lang=en`). Templates write both
+side by side with `t("中文", "English")`, so a sentence and its translation are read and reviewed together.
+The large-text high-contrast mode (适老化) is the `a11y=large` cookie. Both work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import mask_id
+from yidi.services.access import Principal, Role
+from yidi.services.context import Context
+from yidi.web import auth
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "lang"
+A11Y_COOKIE = "a11y"
+ROLE_ZH = {Role.PERSON: "参保人", Role.HOSPITAL: "医疗机构", Role.AGENCY: "经办机构"}
+ROLE_EN = {Role.PERSON: "insured person", Role.HOSPITAL: "hospital", Role.AGENCY: "agency"}
+
+env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def lang(request: Request) -> str:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+
+def large(request: Request) -> bool:
+    return request.cookies.get(A11Y_COOKIE) == "large"
+
+
+def yuan(v: Any) -> str:
+    """Money as people read it: ¥1,234.50 (values arrive as Decimal or as the API's strings)."""
+    if v is None or v == "":
+        return "—"
+    d = Decimal(str(v))
+    return f"¥{d:,.2f}"
+
+
+def pct(v: Any) -> str:
+    if v is None:
+        return "—"
+    d = Decimal(str(v)) * 100
+    return f"{d.normalize():f}%"
+
+
+env.filters["yuan"] = yuan
+env.filters["pct"] = pct
+env.filters["masked"] = mask_id
+
+
+def ctx_of(request: Request) -> Context:
+    c: Context = request.app.state.ctx
+    return c
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only same-site paths: a crafted link must not send people elsewhere after a toggle or login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    lg = lang(request)
+    who = auth.principal(request)
+
+    def t(zh: str, en: str) -> str:
+        return en if lg == "en" else zh
+
+    html = env.get_template(template).render(
+        request=request, t=t, lang=lg, large=large(request), who=who, Role=Role,
+        role_zh=ROLE_ZH, role_en=ROLE_EN, csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
+        path=request.url.path, full_path=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        today=ctx_of(request).today(), **values)
+    response = HTMLResponse(html, status_code=status)
+    auth.keep_csrf(request, response)
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    # 303: after a POST the browser follows with a GET, so a reload does not post the form again
+    return RedirectResponse(url, status_code=303)
+
+
+def problems(err: YidiError) -> dict[str, list[dict[str, str]]]:
+    """An error's problems keyed by field (the form shows each next to its input; '' = the whole form)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for p in err.problems:
+        out.setdefault(p.field.split(".")[0] if p.field else "", []).append(
+            {"code": p.code, "field": p.field, "message_zh": p.message_zh, "message_en": p.message_en})
+    return out
+
+
+def error_page(request: Request, err: YidiError) -> HTMLResponse:
+    return page(request, "error.html", status=err.status, error=err)
+
+
+def need(request: Request, *roles: Role) -> Principal | Response:
+    """The principal if it has one of these roles; else a redirect to the login (or a 403 page)."""
+    who = auth.principal(request)
+    if who is None:
+        return redirect(f"/login?next={request.url.path}")
+    if who.role not in roles:
+        return error_page(request, YidiError("ROLE_NOT_ALLOWED", "当前登录的身份不能使用这个页面，请换一个身份登录",
+                                             "the role you are signed in with cannot use this page", "", 403))
+    return who
+
+
+def form_dict(form: Mapping[str, Any], *skip: str) -> dict[str, str]:
+    """Form fields as trimmed strings, empty ones left out (empty = not given, as in the JSON API)."""
+    out: dict[str, str] = {}
+    for k, v in form.items():
+        if k in skip or k == auth.CSRF_FIELD or not isinstance(v, str):
+            continue
+        v = v.strip()
+        if v:
+            out[k] = v
+    return out
+
+
+def date_or_none(v: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(v) if v else None
+    except ValueError:
+        return None

@@ -1,0 +1,225 @@
+"""Pages for hospital staff (医保办 / 入院处): eligibility check at admission, admission, the visit's fee
+lines, pre-settlement and settlement, revocation, and the daily reconciliation.
+
+Each calls yidi.services.settlement / eligibility with the hospital principal of the session, exactly as
+the HIS does over /api/v1/hospital, so a visit seen here is the same visit the HIS sees.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from starlette.responses import Response
+
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.validation import validate_model
+from yidi.services import claims, eligibility, settlement
+from yidi.services.access import Principal, Role
+from yidi.web import auth
+from yidi.web.common import ctx_of, error_page, form_dict, need, page, problems, redirect
+from yidi.web.forms import lines_from_text
+
+router = APIRouter(include_in_schema=False)
+RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "cash_payamt")
+
+
+def _desk(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
+    return page(request, "hospital/desk.html", status=status, values=values,
+                visit_types=[(v.value, v.zh) for v in VisitType], **{"problems": {}, "result": None, **more})
+
+
+@router.get("/desk", response_class=Response)
+def desk(request: Request, mdtrt_id: str = "") -> Response:
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    if mdtrt_id.strip():
+        return redirect(f"/desk/visits/{mdtrt_id.strip()}")
+    return _desk(request, {"visit_type": "INPATIENT", "day": ctx_of(request).today().isoformat()})
+
+
+def _eligibility_body(who: Principal, values: dict[str, str]) -> eligibility.EligibilityRequest:
+    data: dict[str, Any] = {k: values[k] for k in ("id_number", "name", "visit_type", "day", "chronic_disease")
+                            if k in values}
+    data["institution"] = who.subject
+    data["emergency"] = values.get("emergency") == "on"
+    return validate_model(eligibility.EligibilityRequest, data)
+
+
+@router.post("/desk/check", response_class=Response)
+async def check(request: Request) -> Response:
+    """待遇资格核验: eligible (with the filing and ratio category) or every reason, with what to do."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        result = eligibility.check(ctx_of(request), who, _eligibility_body(who, values))
+    except YidiError as err:
+        return _desk(request, values, status=err.status, problems=problems(err))
+    return _desk(request, values, result=result.as_dict())
+
+
+@router.post("/desk/admit", response_class=Response)
+async def admit(request: Request) -> Response:
+    """入院办理 / 门诊挂号: register the visit and go to it."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        body = validate_model(settlement.RegisterVisitIn, {
+            **{k: values[k] for k in ("id_number", "name", "visit_type", "chronic_disease") if k in values},
+            "admitted_on": values.get("day") or None, "emergency": values.get("emergency") == "on"})
+        visit = settlement.register_visit(ctx_of(request), who, body)
+    except YidiError as err:
+        return _desk(request, values, status=err.status, problems=problems(err))
+    return redirect(f"/desk/visits/{visit.mdtrt_id}?done=admitted")
+
+
+def _visit(request: Request, who: Principal, mdtrt_id: str, status: int = 200, **more: Any) -> Response:
+    try:
+        visit = settlement.show_visit(ctx_of(request), who, mdtrt_id)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "hospital/visit.html", status=status, v=visit, key=f"web-{secrets.token_hex(8)}",
+                **{"problems": {}, "quote": None, "done": "", "values": {}, **more})
+
+
+@router.get("/desk/visits/{mdtrt_id}", response_class=Response)
+def show_visit(request: Request, mdtrt_id: str, done: str = "") -> Response:
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    return _visit(request, who, mdtrt_id, done=done)
+
+
+@router.post("/desk/visits/{mdtrt_id}/lines", response_class=Response)
+async def upload_lines(request: Request, mdtrt_id: str, upload: Annotated[UploadFile | None, File()] = None) -> Response:
+    """费用明细上传: typed lines (code, quantity, price) or the HIS's exported CSV/Excel."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        if upload is not None and upload.filename:
+            data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
+            lines = claims.parse_fee_list(upload.filename, data, claims.MAX_FEE_LIST_BYTES)
+        else:
+            lines = lines_from_text(values.get("lines", ""))
+        # typed lines are numbered from 1 on every form: prefix them so a second batch adds, not collides
+        current = settlement.show_visit(ctx_of(request), who, mdtrt_id)
+        base = len(current.lines)
+        lines = [ln.model_copy(update={"line_id": f"L{base + i + 1}"}) for i, ln in enumerate(lines)]
+        settlement.upload_lines(ctx_of(request), who, mdtrt_id, settlement.UploadLinesIn(lines=lines))
+    except YidiError as err:
+        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
+    return redirect(f"/desk/visits/{mdtrt_id}?done=lines")
+
+
+def _settle_options(values: dict[str, str]) -> dict[str, Any]:
+    return {"discharge_date": values.get("discharge_date") or None, "use_account": values.get("use_account") == "on"}
+
+
+@router.post("/desk/visits/{mdtrt_id}/pre-settle", response_class=Response)
+async def pre_settle(request: Request, mdtrt_id: str) -> Response:
+    """预结算: the breakdown and its explanation; nothing changes."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        q = settlement.pre_settle(ctx_of(request), who, mdtrt_id,
+                                  validate_model(settlement.PreSettleIn, _settle_options(values)))
+    except YidiError as err:
+        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
+    return _visit(request, who, mdtrt_id, quote=q, values=values)
+
+
+@router.post("/desk/visits/{mdtrt_id}/settle", response_class=Response)
+async def settle(request: Request, mdtrt_id: str) -> Response:
+    """结算: the page's idempotency key makes a double click or a reload settle once."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        body = validate_model(settlement.SettleIn, {**_settle_options(values),
+                                                    "idempotency_key": values.get("idempotency_key", "")})
+        done = settlement.settle(ctx_of(request), who, mdtrt_id, body)
+    except YidiError as err:
+        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
+    return redirect(f"/desk/settlements/{done.setl_id}?done=settled")
+
+
+def _settlement(request: Request, who: Principal, setl_id: str, status: int = 200, **more: Any) -> Response:
+    try:
+        s = settlement.show_settlement(ctx_of(request), who, setl_id)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "hospital/settlement.html", status=status, s=s, b=s.breakdown,
+                **{"problems": {}, "done": "", **more})
+
+
+@router.get("/desk/settlements/{setl_id}", response_class=Response)
+def show_settlement(request: Request, setl_id: str, done: str = "") -> Response:
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    return _settlement(request, who, setl_id, done=done)
+
+
+@router.post("/desk/settlements/{setl_id}/revoke", response_class=Response)
+def revoke(request: Request, setl_id: str, reason: Annotated[str, Form()] = "",
+           csrf: Annotated[str, Form()] = "") -> Response:
+    """结算撤销: everything the settlement consumed is restored (the service's guarantee)."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        settlement.revoke(ctx_of(request), who, setl_id, settlement.RevokeIn(reason=reason.strip()[:500]))
+    except YidiError as err:
+        return _settlement(request, who, setl_id, status=err.status, problems=problems(err))
+    return redirect(f"/desk/settlements/{setl_id}?done=revoked")
+
+
+@router.get("/desk/reconcile", response_class=Response)
+def reconcile_form(request: Request) -> Response:
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    values = {"day": ctx_of(request).today().isoformat(), "count": "0", "medfee_sumamt": "0.00",
+              "fund_pay_sumamt": "0.00", "acct_pay": "0.00", "cash_payamt": "0.00"}
+    return page(request, "hospital/reconcile.html", values=values, problems={}, result=None)
+
+
+@router.post("/desk/reconcile", response_class=Response)
+async def reconcile(request: Request) -> Response:
+    """对总账: the hospital's totals of a day against ours; on a mismatch, the settlements to check."""
+    who = need(request, Role.HOSPITAL)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        body = validate_model(settlement.ReconcileIn, {k: values.get(k, "") for k in ("day", *RECONCILE_FIELDS)})
+        result = settlement.reconcile(ctx_of(request), who, body)
+    except YidiError as err:
+        return page(request, "hospital/reconcile.html", status=err.status, values=values, problems=problems(err),
+                    result=None)
+    return page(request, "hospital/reconcile.html", values=values, problems={}, result=result)

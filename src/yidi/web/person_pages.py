@@ -1,0 +1,453 @@
+"""Pages for the insured person: filings (file, mine, cancel, change, on behalf of a relative who
+consented), networked hospitals, a bill estimate, and manual claims (create, papers, submit, follow).
+
+A relative acting for someone files with that person's ID number and ticks the consent box; the filing
+records `consent` and `filed_by` (who acted, and as what), as the filing service requires.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from yidi.advisor.models import Situation
+from yidi.advisor.plan import advise
+from yidi.domain.enums import FilingType, Level, Scheme, VisitType
+from yidi.domain.errors import Problem, YidiError
+from yidi.domain.filing_rules import FilingRequest, materials_for
+from yidi.domain.ids import parse_citizen_id
+from yidi.domain.validation import validate_model
+from yidi.services import claims, filings, reference
+from yidi.services.access import Principal, Role
+from yidi.web import auth
+from yidi.web.common import ctx_of, error_page, form_dict, need, page, problems, redirect
+from yidi.web.forms import lines_from_text
+
+router = APIRouter(include_in_schema=False)
+FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
+                 "admitted_on", "reason", "filed_by", "consent")
+MATERIAL_CODES = ("credential", "filing_form", "commitment_letter", "household_register", "residence_permit",
+                  "work_posting_proof", "referral_certificate", "emergency_records")
+RELATIONS = ("配偶", "子女", "父母", "其他亲属")
+
+
+def _areas(request: Request) -> list[tuple[str, str]]:
+    """Treatment areas to choose from: each province (whole province) and its regions."""
+    packs = ctx_of(request).packs
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for r in sorted(packs.regions.values(), key=lambda x: x.code):
+        prov = r.province
+        if prov not in seen and r.province_name:
+            seen.add(prov)
+            out.append((prov, f"{r.province_name}（全省）"))
+        out.append((r.code, f"{r.name}（{r.code}）"))
+    return out
+
+
+def _filing_form(form: dict[str, Any], materials: list[str]) -> tuple[dict[str, Any], str | None]:
+    data = {k: v for k, v in form.items() if k in FILING_FIELDS}
+    data["materials"] = materials
+    data["commitment"] = form.get("commitment") == "on"
+    data["consent"] = form.get("consent") == "on"
+    inst = form.get("institutions", "")
+    data["institutions"] = [x.strip() for x in inst.replace("，", ",").split(",") if x.strip()]
+    who = form.get("for_whom") == "other"
+    id_number = form.get("id_number") if who else None
+    if who:
+        relation = form.get("relation", "")
+        data["filed_by"] = f"{relation or '亲属'}代办"
+    else:
+        data.pop("consent", None)
+        data.pop("filed_by", None)
+    return data, id_number
+
+
+def _check_filing(data: dict[str, Any], id_number: str | None, for_other: bool) -> FilingRequest:
+    """The form's own checks, before the filing rules: the same model and codes as POST /api/v1/filings."""
+    found: list[Problem] = []
+    request = None
+    try:
+        request = validate_model(FilingRequest, data)
+    except YidiError as err:
+        found += err.problems
+    if for_other:
+        if not id_number:
+            found.append(Problem("FIELD_MISSING", "id_number", "请填写家人的身份证号码", "enter your relative's ID number"))
+        else:
+            try:
+                parse_citizen_id(id_number, "id_number")
+            except YidiError as err:
+                found += err.problems
+        if not data.get("consent"):
+            found.append(Problem("CONSENT_REQUIRED", "consent", "代家人办理须经本人同意，请确认已取得同意",
+                                 "acting for a relative needs their consent: confirm you have it"))
+    if found:
+        raise YidiError.of(found)
+    assert request is not None
+    return request
+
+
+def _new_values(form: dict[str, Any] | None = None) -> dict[str, Any]:
+    return form or {"materials": ["credential", "filing_form"], "commitment": "on", "for_whom": "self"}
+
+
+def _filing_page(request: Request, values: dict[str, Any], errs: dict[str, Any], status: int = 200,
+                 change_of: str | None = None) -> Response:
+    types = [(t.value, t.zh) for t in FilingType]
+    needs = {t.value: [m for m in materials_for(t, True)] for t in FilingType}
+    return page(request, "person/filing_new.html", status=status, values=values, problems=errs, types=types,
+                areas=_areas(request), material_codes=MATERIAL_CODES, needs=needs, relations=RELATIONS,
+                change_of=change_of, material_names={m.code: (m.name_zh, m.name_en) for t in FilingType
+                                                     for c in (True, False) for m in materials_for(t, c)})
+
+
+@router.get("/me/filings", response_class=Response)
+def my_filings(request: Request, done: str = "") -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    found = filings.list_filings(ctx_of(request), who)
+    return page(request, "person/filings.html", items=found.items, done=done)
+
+
+@router.get("/me/filings/new", response_class=Response)
+def new_filing_form(request: Request) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    return _filing_page(request, _new_values(), {})
+
+
+@router.post("/me/filings/validate")
+async def validate_filing(request: Request) -> JSONResponse:
+    """Validation as you type: the form's problems by field, in the page's language (nothing is stored)."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    data, id_number = _filing_form(values, [v for v in form.getlist("materials") if isinstance(v, str)])
+    data = {k: v for k, v in data.items() if v not in ("", None)}
+    en = request.cookies.get("lang") == "en"
+    try:
+        _check_filing(data, id_number, values.get("for_whom") == "other")
+        return JSONResponse({"ok": True, "problems": {}})
+    except YidiError as err:
+        out: dict[str, list[dict[str, str]]] = {}
+        for p in err.problems:
+            out.setdefault(p.field.split(".")[0], []).append(
+                {"code": p.code, "message": p.message_en if en else p.message_zh})
+        return JSONResponse({"ok": False, "problems": out})
+
+
+async def _read_filing(request: Request) -> tuple[dict[str, Any], dict[str, Any], str | None, bool]:
+    form = await request.form()
+    auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    mats = [v for v in form.getlist("materials") if isinstance(v, str)]
+    values["materials"] = mats
+    data, id_number = _filing_form(values, mats)
+    data = {k: v for k, v in data.items() if v not in ("", None)}
+    return values, data, id_number, values.get("for_whom") == "other"
+
+
+@router.post("/me/filings", response_class=Response)
+async def create_filing(request: Request) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    values: dict[str, Any] = {}
+    try:
+        values, data, id_number, for_other = await _read_filing(request)
+        req = _check_filing(data, id_number, for_other)
+        view = filings.file(ctx_of(request), who, req, id_number if for_other else None)
+    except YidiError as err:
+        if err.code == "CSRF_INVALID":
+            return error_page(request, err)
+        return _filing_page(request, values or _new_values(), problems(err), status=err.status)
+    if for_other:
+        # a relative's filing is theirs: the actor sees this receipt, the person sees it in their own list
+        return page(request, "person/filing.html", f=view, history=view.events, receipt=True)
+    return redirect(f"/me/filings/{view.record.filing_id}?done=created")
+
+
+@router.get("/me/filings/{filing_id}", response_class=Response)
+def show_filing(request: Request, filing_id: str, done: str = "") -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        view = filings.show(ctx_of(request), who, filing_id)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "person/filing.html", f=view, history=view.events, receipt=False, done=done, problems={})
+
+
+@router.post("/me/filings/{filing_id}/cancel", response_class=Response)
+def cancel_filing(request: Request, filing_id: str, reason: Annotated[str, Form()] = "",
+                  csrf: Annotated[str, Form()] = "") -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        filings.cancel(ctx_of(request), who, filing_id, reason.strip())
+    except YidiError as err:
+        if err.code in ("FILING_NOT_FOUND", "CSRF_INVALID"):
+            return error_page(request, err)
+        view = filings.show(ctx_of(request), who, filing_id)
+        return page(request, "person/filing.html", status=err.status, f=view, history=view.events, receipt=False,
+                    done="", problems=problems(err), error=err)
+    return redirect(f"/me/filings/{filing_id}?done=cancelled")
+
+
+@router.get("/me/filings/{filing_id}/change", response_class=Response)
+def change_form(request: Request, filing_id: str) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        r = filings.show(ctx_of(request), who, filing_id).record
+    except YidiError as err:
+        return error_page(request, err)
+    values = {"type": r.type.value, "treatment_area": r.treatment_area, "start": "", "end": "",
+              "commitment": "on" if r.commitment else "", "materials": list(r.materials),
+              "institutions": ",".join(r.institutions), "reason": "", "for_whom": "self"}
+    return _filing_page(request, values, {}, change_of=filing_id)
+
+
+@router.post("/me/filings/{filing_id}/change", response_class=Response)
+async def change_filing(request: Request, filing_id: str) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    values: dict[str, Any] = {}
+    try:
+        values, data, _id, _other = await _read_filing(request)
+        req = _check_filing(data, None, False)
+        _old, new = filings.change(ctx_of(request), who, filing_id, req)
+    except YidiError as err:
+        if err.code in ("FILING_NOT_FOUND", "CSRF_INVALID"):
+            return error_page(request, err)
+        return _filing_page(request, values or _new_values(), problems(err), status=err.status, change_of=filing_id)
+    return redirect(f"/me/filings/{new.record.filing_id}?done=changed")
+
+
+# ------------------------------------------------------------------------------------------ hospitals
+
+
+@router.get("/hospitals", response_class=Response)
+def hospitals(request: Request, region: str = "", level: str = "", visit_type: str = "") -> Response:
+    """找联网医院: open to everyone (no personal data)."""
+    ctx = ctx_of(request)
+    errs: dict[str, Any] = {}
+    found = None
+    try:
+        lv = Level(level) if level else None
+        vt = VisitType(visit_type) if visit_type else None
+        if region or lv or vt:
+            found = reference.find_institutions(ctx, region=region or None, level=lv, visit_type=vt,
+                                                networked=True, limit=200)
+    except ValueError:
+        errs = {"": [{"code": "FIELD_CHOICE", "field": "", "message_zh": "取值不在允许范围内",
+                      "message_en": "value is not one of the allowed choices"}]}
+    except YidiError as err:
+        errs = problems(err)
+    names = {c: r.name for c, r in ctx.packs.regions.items()}
+    return page(request, "person/hospitals.html", status=422 if errs else 200, areas=_areas(request),
+                region=region, level=level, visit_type=visit_type, found=found, names=names, problems=errs,
+                levels=[(x.value, x.zh) for x in Level], visit_types=[(x.value, x.zh) for x in VisitType])
+
+
+# ------------------------------------------------------------------------------------------ estimate
+
+
+SAMPLE_LINES = "S001, 5, 60, 床位费\nXA01, 2, 35.5\nS002, 1, 3800, 冠状动脉造影"
+
+
+def _estimate_page(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
+    ctx = ctx_of(request)
+    insts = sorted(ctx.packs.institutions.values(), key=lambda i: i.code)
+    regions = sorted(ctx.packs.regions.values(), key=lambda r: r.code)
+    return page(request, "person/estimate.html", status=status, values=values,
+                institutions=[(i.code, f"{i.name}（{i.level.zh}）") for i in insts],
+                regions=[(r.code, f"{r.name}（{r.code}）") for r in regions],
+                schemes=[(s.value, s.zh) for s in Scheme], visit_types=[(v.value, v.zh) for v in VisitType],
+                types=[(t.value, t.zh) for t in FilingType], **{"problems": {}, "plan": None, **more})
+
+
+@router.get("/estimate", response_class=Response)
+def estimate_form(request: Request) -> Response:
+    return _estimate_page(request, {"insured_region": "369900", "scheme": "EMPLOYEE", "hospital": "H44010000001",
+                                    "visit_type": "INPATIENT", "filed": "true", "filing_type": "OTHER_TEMPORARY",
+                                    "lines": SAMPLE_LINES})
+
+
+@router.post("/estimate", response_class=Response)
+async def estimate(request: Request, upload: Annotated[UploadFile | None, File()] = None) -> Response:
+    """估算: the advisor's estimate, i.e. the settlement engine on these lines for this situation."""
+    ctx = ctx_of(request)
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        name = upload.filename if upload is not None and upload.filename else ""
+        data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1) if upload is not None and name else b""
+        if data:
+            lines = claims.parse_fee_list(name, data, claims.MAX_FEE_LIST_BYTES)
+        else:
+            lines = lines_from_text(values.get("lines", ""))
+        inst = ctx.packs.institutions.get(values.get("hospital", ""))
+        sit: dict[str, Any] = {k: values[k] for k in ("insured_region", "scheme", "category", "hospital", "visit_type")
+                               if k in values}
+        if inst is not None:
+            sit["current_region"] = inst.region
+        filed = values.get("filed") == "true"
+        sit["filed"] = filed
+        if filed and values.get("filing_type"):
+            sit["filing_type"] = values["filing_type"]
+            sit["filing_area"] = inst.region if inst else None
+        sit["treated"] = True
+        sit["paid_in_full"] = False
+        sit["bill_lines"] = [ln.model_dump(mode="json") for ln in lines]
+        situation = validate_model(Situation, {k: v for k, v in sit.items() if v is not None})
+        plan = advise(situation, ctx.packs, ctx.today())
+    except YidiError as err:
+        return _estimate_page(request, values, status=err.status, problems=problems(err))
+    if plan.money is None or plan.money.estimate is None:
+        why = YidiError("ESTIMATE_UNAVAILABLE", plan.money.estimate_note_zh if plan.money else "缺少估算所需的信息（参保地、险种、医院）",
+                        "an estimate needs the insured region, scheme and hospital", "")
+        return _estimate_page(request, values, status=422, problems=problems(why), plan=plan)
+    return _estimate_page(request, values, plan=plan, est=plan.money.estimate)
+
+
+# ------------------------------------------------------------------------------------------ claims
+
+
+@router.get("/me/claims", response_class=Response)
+def my_claims(request: Request) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    found = claims.list_claims(ctx_of(request), who)
+    return page(request, "person/claims.html", found=found)
+
+
+def _claim_new_page(request: Request, values: dict[str, Any], errs: dict[str, Any], status: int = 200) -> Response:
+    ctx = ctx_of(request)
+    insts = sorted(ctx.packs.institutions.values(), key=lambda i: i.code)
+    return page(request, "person/claim_new.html", status=status, values=values, problems=errs,
+                institutions=[(i.code, f"{i.name}（{i.code}）") for i in insts],
+                visit_types=[(v.value, v.zh) for v in VisitType])
+
+
+@router.get("/me/claims/new", response_class=Response)
+def new_claim_form(request: Request) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    return _claim_new_page(request, {"visit_type": "INPATIENT"}, {})
+
+
+def _claim_body(values: dict[str, str]) -> dict[str, Any]:
+    visit = {k: values[k] for k in ("institution", "visit_type", "admitted_on", "discharged_on", "diagnosis_name",
+                                    "reason_not_direct") if k in values}
+    body: dict[str, Any] = {"visit": visit}
+    if values.get("invoice_no") or values.get("invoice_amount"):
+        body["invoices"] = [{"invoice_no": values.get("invoice_no", ""), "invoice_date": values.get("invoice_date", ""),
+                             "amount": values.get("invoice_amount", ""), "payer": values.get("payer", "")}]
+    if values.get("account_no") or values.get("bank_name"):
+        body["bank"] = {"bank_name": values.get("bank_name", ""), "account_no": values.get("account_no", ""),
+                        "holder": values.get("holder", "")}
+    return body
+
+
+@router.post("/me/claims", response_class=Response)
+async def create_claim(request: Request) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    form = await request.form()
+    values = form_dict(form)
+    try:
+        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
+        body = validate_model(claims.ClaimIn, _claim_body(values))
+        if values.get("lines"):
+            body = body.model_copy(update={"lines": lines_from_text(values["lines"])})
+        view = claims.create(ctx_of(request), who, body)
+    except YidiError as err:
+        return _claim_new_page(request, values, problems(err), status=err.status)
+    return redirect(f"/me/claims/{view['claim_no']}?done=created")
+
+
+def _claim_page(request: Request, claim_no: str, who: Principal, errs: dict[str, Any] | None = None,
+                status: int = 200, done: str = "") -> Response:
+    try:
+        view = claims.show(ctx_of(request), who, claim_no)
+    except YidiError as err:
+        return error_page(request, err)
+    from yidi.domain.claim_rules import MATERIAL_NAMES
+
+    return page(request, "person/claim.html", status=status, c=view, problems=errs or {}, done=done,
+                material_names=MATERIAL_NAMES)
+
+
+@router.get("/me/claims/{claim_no}", response_class=Response)
+def show_claim(request: Request, claim_no: str, done: str = "") -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    return _claim_page(request, claim_no, who, done=done)
+
+
+@router.post("/me/claims/{claim_no}/documents", response_class=Response)
+async def add_document(request: Request, claim_no: str, material: Annotated[str, Form()] = "",
+                       csrf: Annotated[str, Form()] = "", scan: Annotated[UploadFile | None, File()] = None) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        if scan is None or not scan.filename:
+            raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
+        limit = claims.ClaimsConfig.from_env().max_scan_bytes
+        data = await scan.read(limit + 1)
+        if len(data) > limit:
+            raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {limit} 字节", f"file too large; the limit is {limit} bytes",
+                            "scan", 413)
+        claims.add_document(ctx_of(request), who, claim_no, material, scan.filename, scan.content_type, data)
+    except YidiError as err:
+        return _claim_page(request, claim_no, who, problems(err), err.status)
+    return redirect(f"/me/claims/{claim_no}?done=uploaded")
+
+
+@router.post("/me/claims/{claim_no}/fee-list", response_class=Response)
+async def fee_list(request: Request, claim_no: str, csrf: Annotated[str, Form()] = "",
+                   upload: Annotated[UploadFile | None, File()] = None) -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        if upload is None or not upload.filename:
+            raise YidiError("FILE_MISSING", "请选择费用明细文件（CSV 或 Excel）", "choose the fee list (CSV or Excel)", "upload")
+        data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
+        claims.upload_fee_list(ctx_of(request), who, claim_no, upload.filename, data)
+    except YidiError as err:
+        return _claim_page(request, claim_no, who, problems(err), err.status)
+    return redirect(f"/me/claims/{claim_no}?done=lines")
+
+
+@router.post("/me/claims/{claim_no}/submit", response_class=Response)
+def submit_claim(request: Request, claim_no: str, csrf: Annotated[str, Form()] = "") -> Response:
+    who = need(request, Role.PERSON)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        auth.check_csrf(request, csrf)
+        claims.submit(ctx_of(request), who, claim_no)
+    except YidiError as err:
+        return _claim_page(request, claim_no, who, problems(err), err.status)
+    return redirect(f"/me/claims/{claim_no}?done=submitted")
+

@@ -1,0 +1,82 @@
+"""Fixtures for the page tests: an app on a fresh SQLite file with the sample packs and the demo data.
+
+Pages are the same on SQLite and PostgreSQL (the services underneath are tested on both), so the page
+tests use the embedded default only; the day is pinned so dates in the pages are stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from yidi.api.app import create_app
+from yidi.demo.dataset import PERSONS, load_demo
+from yidi.policies.loader import SAMPLE_DIR, load_packs
+from yidi.services.context import Context
+from yidi.services.reference import load_reference
+from yidi.store import migrate
+from yidi.store.db import make_engine, session_factory
+
+TODAY = dt.date(2026, 3, 10)
+
+
+def person(key: str) -> str:
+    return next(p.id_number for p in PERSONS if p.key == key)
+
+
+def make_context(folder: Path, today: dt.date = TODAY) -> Context:
+    engine = make_engine(f"sqlite:///{folder / 'web.db'}")
+    migrate.upgrade(engine)
+    ctx = Context(engine, session_factory(engine), load_packs(SAMPLE_DIR), lambda: today)
+    load_reference(ctx)
+    load_demo(ctx)
+    return ctx
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
+    monkeypatch.setenv("YIDI_DATA_DIR", str(tmp_path / "data"))
+    c = make_context(tmp_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def web(ctx: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx=ctx), follow_redirects=False) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "the page has no CSRF field"
+    return m.group(1)
+
+
+def login(client: TestClient, role: str, subject: str) -> None:
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"role": role, "subject": subject, "csrf": token})
+    assert r.status_code == 303, r.text
+
+
+@pytest.fixture
+def as_person(web: TestClient) -> TestClient:
+    login(web, "person", person("post_hoc"))
+    return web
+
+
+@pytest.fixture
+def as_hospital(web: TestClient) -> TestClient:
+    login(web, "hospital", "H44010000001")
+    return web
+
+
+@pytest.fixture
+def as_agency(web: TestClient) -> TestClient:
+    login(web, "agency", "369900")
+    return web
