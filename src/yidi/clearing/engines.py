@@ -84,8 +84,7 @@ class DuckDBEngine:
                 con.execute("SET memory_limit = ?", [self.memory_limit])
             for name in INPUTS:
                 if isinstance(inputs, Path):
-                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet(?)",
-                                [str(_parquet_path(inputs, name))])
+                    con.from_parquet(str(_parquet_path(inputs, name))).create_view(name)
                 else:
                     con.register(name, inputs[name])
             out: Results = {}
@@ -120,10 +119,11 @@ class SparkEngine:
         if self._spark is None:
             from pyspark.sql import SparkSession
 
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: no interface guessing
             b = (SparkSession.builder.master(self.master).appName("yidi-clearing")
                  .config("spark.ui.enabled", "false")
                  .config("spark.ui.showConsoleProgress", "false")
-                 .config("spark.sql.shuffle.partitions", "4")
+                 .config("spark.sql.shuffle.partitions", "2")
                  .config("spark.sql.session.timeZone", "UTC")
                  .config("spark.sql.ansi.enabled", "true")  # overflow is an error, never a wrong sum
                  .config("spark.driver.memory", "2g"))
