@@ -12,6 +12,7 @@ from rich.table import Table
 
 from yidi.advisor.cli import advise_command
 from yidi.claims.cli import register as register_claims
+from yidi.clearing.cli import register as register_clearing
 from yidi.cli_ops import register as register_ops
 from yidi.cli_settlement import register as register_settlement
 from yidi.domain.bill import Bill
@@ -27,6 +28,7 @@ app.add_typer(policy_app, name="policy")
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
 register_claims(app)  # yidi claims … (yidi.claims.cli, issue 5)
+register_clearing(app)  # yidi clearing … (yidi.clearing.cli, issue 6)
 app.command("advise")(advise_command)  # 异地就医助手 (yidi.advisor.cli)
 app.command("simulate")(__import__("yidi.batch.cli", fromlist=["simulate_command"]).simulate_command)  # issue 7
 
