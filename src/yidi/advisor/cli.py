@@ -93,11 +93,16 @@ def advise_command(
         console = Console()
         if ask and not as_json and found:
             _render_topics(found, console)
-        while ask and not as_json and plan.questions:
-            answer = _ask(plan.questions[0], console)
-            if answer is None:
+        skipped: set[str] = set()  # "不清楚": not asked again; the plan keeps it as an open question
+        while ask and not as_json:
+            open_q = [qn for qn in plan.questions if qn.field not in skipped]
+            if not open_q:
                 break
-            data[plan.questions[0].field] = answer
+            answer = _ask(open_q[0], console)
+            if answer is None:
+                skipped.add(open_q[0].field)
+                continue
+            data[open_q[0].field] = answer
             situation = validate_model(Situation, data)
             plan = advise(situation, pack, day)
     except YidiError as err:
@@ -189,9 +194,9 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(f" {s.order:>2}. {s.text_zh}\n     [cyan]在哪办：{where}[/] {_cites(s.cites)}")
     for g in plan.materials:
         console.print(f"[bold]{g.title_zh}[/] {_cites(g.cites)}")
-        for m in g.items:
-            mark = "•" if m.required else "○"
-            console.print(f"  {mark} {m.name_zh}" + (f" [dim]（{m.note_zh}）[/]" if m.note_zh else ""))
+        for item in g.items:
+            mark = "•" if item.required else "○"
+            console.print(f"  {mark} {item.name_zh}" + (f" [dim]（{item.note_zh}）[/]" if item.note_zh else ""))
     if plan.deadlines:
         console.print("[bold]期限 Deadlines[/]")
         for d in plan.deadlines:
@@ -202,9 +207,11 @@ def render_plan(plan: Plan, console: Console) -> None:
         t = Table(show_header=True)
         for col in ("医院等级", "起付线", "在参保地", "本次情况", "异地先自付", "不备案时"):
             t.add_column(col)
-        for r in m.rows:
-            t.add_row(r.level_zh, str(r.deductible), _pct(r.home_ratio), _pct(r.away_ratio), _pct(r.away_first_selfpay),
-                      "-" if r.unfiled_ratio is None else f"{_pct(r.unfiled_ratio)} 先自付{_pct(r.unfiled_first_selfpay or Decimal(0))}")
+        for row in m.rows:
+            unfiled = "-" if row.unfiled_ratio is None else \
+                f"{_pct(row.unfiled_ratio)} 先自付{_pct(row.unfiled_first_selfpay or Decimal(0))}"
+            t.add_row(row.level_zh, str(row.deductible), _pct(row.home_ratio), _pct(row.away_ratio),
+                      _pct(row.away_first_selfpay), unfiled)
         console.print(t)
         if m.estimate is not None:
             e = m.estimate
