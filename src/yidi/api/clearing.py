@@ -1,0 +1,140 @@
+"""Routes for monthly clearing (清算): run and close a month, read it (scoped to the caller's region),
+statements (CSV, Excel) and the HTML report, confirmations, disputes and their decisions."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from yidi.api.deps import Caller, Ctx
+from yidi.clearing import report, service
+from yidi.services.access import Principal, Role
+
+router = APIRouter(prefix="/clearing", tags=["clearing 清算"])
+MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="清算月份 YYYY-MM")]
+
+
+class RunIn(BaseModel):
+    engine: str = Field(default="duckdb", pattern="^(duckdb|spark)$")
+    advance_months: int = Field(default=service.DEFAULT_ADVANCE_MONTHS, ge=1, le=24)
+    warning_pct: Decimal = Field(default=service.DEFAULT_WARNING_PCT, gt=0, le=100)
+
+
+class ConfirmIn(BaseModel):
+    note: str = Field(default="", max_length=500)
+
+
+class DisputeIn(BaseModel):
+    setl_ids: list[str] = Field(min_length=1, max_length=1000)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class DecisionIn(BaseModel):
+    upheld: bool
+    note: str = Field(default="", max_length=1000)
+
+
+def _scope(p: Principal) -> str | None:
+    # an agency sees its own lines; other roles allowed here by authorisation see the national view
+    return p.subject if p.role is Role.AGENCY else None
+
+
+@router.get("/runs", summary="各月清算 months cleared")
+def list_runs(ctx: Ctx, _p: Caller) -> list[dict[str, Any]]:
+    return service.months(ctx)
+
+
+@router.post("/runs/{month}", summary="运行清算 clear a month (rerun while open)")
+async def run(month: MonthPath, body: RunIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    # the engine works for seconds: keep it off the event loop
+    out = await asyncio.to_thread(service.run_month, ctx, p, month, engine=body.engine,
+                                  advance_months=body.advance_months, warning_pct=body.warning_pct)
+    return out.as_dict()
+
+
+@router.post("/runs/{month}/close", summary="关账 close (freeze) a month")
+async def close(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    out = await asyncio.to_thread(service.close_month, ctx, p, month)
+    return out.as_dict()
+
+
+@router.get("/runs/{month}", summary="清算结果 a month's results (an agency: its own lines)")
+def show(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    view = service.month_view(ctx, month)
+    region = _scope(p)
+    return (view.for_region(region) if region else view).as_dict()
+
+
+@router.get("/runs/{month}/verify", summary="核对到分 recheck a month to the fen")
+def verify(month: MonthPath, ctx: Ctx, _p: Caller) -> dict[str, Any]:
+    return service.verify(ctx, month).as_dict()
+
+
+@router.get("/runs/{month}/items", summary="清算明细 the settlements behind the lines")
+def items(month: MonthPath, ctx: Ctx, p: Caller,
+          limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[dict[str, Any]]:
+    return service.items(ctx, month, region=_scope(p), limit=limit)
+
+
+@router.get("/runs/{month}/statement.csv", summary="对账单 CSV the agency's statement")
+def statement_csv(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
+    region = _agency_region(p)
+    data = report.statement_csv(service.month_view(ctx, month), region)
+    return Response(data.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="clearing-{month}-{region}.csv"'})
+
+
+@router.get("/runs/{month}/statement.xlsx", summary="对账单 Excel the agency's statement")
+def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
+    region = _agency_region(p)
+    data = report.statement_xlsx(service.month_view(ctx, month), region,
+                                 service.items(ctx, month, region=region, limit=100_000))
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="clearing-{month}-{region}.xlsx"'})
+
+
+@router.get("/runs/{month}/report.html", response_class=HTMLResponse, summary="清算报告 printable report")
+def report_html(month: MonthPath, ctx: Ctx, p: Caller) -> HTMLResponse:
+    return HTMLResponse(report.html_report(service.month_view(ctx, month), _scope(p)))
+
+
+@router.post("/runs/{month}/confirmation", summary="确认 the agency confirms its lines")
+def confirm(month: MonthPath, body: ConfirmIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    return service.confirm(ctx, p, month, body.note)
+
+
+@router.post("/runs/{month}/disputes", status_code=201, summary="争议 dispute settlements on the agency's lines")
+def dispute(month: MonthPath, body: DisputeIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    return service.dispute(ctx, p, month, body.setl_ids, body.reason)
+
+
+@router.get("/disputes", summary="争议列表 disputes")
+def disputes(ctx: Ctx, p: Caller, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> list[dict[str, Any]]:
+    rows = service.disputes(ctx, month)
+    region = _scope(p)
+    if region is None:
+        return rows
+    return [d for d in rows if d["region"] == region or _touches(ctx, d, region)]
+
+
+@router.post("/disputes/{dispute_id}/decision", summary="裁定 the counterpart decides a dispute")
+def decide(dispute_id: int, body: DecisionIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+    return service.resolve(ctx, p, dispute_id, body.upheld, body.note)
+
+
+def _agency_region(p: Principal) -> str:
+    from yidi.services.access import require
+
+    require(p, Role.AGENCY, what_zh="下载对账单", what_en="download a statement")
+    return p.subject
+
+
+def _touches(ctx: Ctx, d: dict[str, Any], region: str) -> bool:
+    # a dispute concerns the region when any of its settlements sits on the region's lines
+    mine = {i["setl_id"] for i in service.items(ctx, d["month"], region=region, limit=1_000_000)}
+    return any(s["setl_id"] in mine for s in d["settlements"])
