@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.claims.helpers import AGENCY, API, PAPERS, QIAN, add_people, draft, error, me, ready, upload
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
+from yidi.services import ledger
 from yidi.services.context import Context
 from yidi.store.claim_models import ClaimLedgerEntryRow
 from yidi.store.db import unit_of_work
@@ -119,6 +120,10 @@ def test_claim_from_draft_to_paid(client: TestClient, ctx: Context) -> None:
         assert sum(a for _acc, a in legs) == 0
         assert sorted(legs) == sorted([(f"claimant:{person.id}", -27000), ("fund:hifp_pay:369900", 27000)])
         assert s.scalar(select(func.count(func.distinct(ClaimLedgerEntryRow.posting)))) == 1
+    # the claim consumed the year's accumulators at approval: `yidi ledger verify` accounts for it
+    report = ledger.verify(ctx)
+    assert report.ok, report.problems
+    assert report.accumulators == 1
 
 
 def test_return_for_more_and_resubmit(client: TestClient, ctx: Context) -> None:

@@ -1,5 +1,5 @@
 """Ledger verification: every posting balances, every settlement's postings match it, and every year
-accumulator equals the sum of the settlements behind it (`yidi ledger verify`)."""
+accumulator equals the sum of the settlements and approved manual claims behind it (`yidi ledger verify`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from yidi.domain.bill import YearAccumulators
+from yidi.domain.claim_rules import ClaimState
 from yidi.domain.money import ZERO
 from yidi.services.context import Context
 from yidi.services.settlement import _acc_delta, _legs
+from yidi.store.claim_models import ClaimLedgerEntryRow, ClaimRow
 from yidi.store.db import unit_of_work
 from yidi.store.settlement_models import LedgerEntryRow, SettlementRow, YearAccumulatorRow
 
@@ -87,7 +89,24 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
                 base = sums.get(key) or YearAccumulators(year=row.year)
                 sums[key] = _acc_delta(base, YearAccumulators.model_validate(row.accumulators_before),
                                        YearAccumulators.model_validate(row.accumulators_after), 1)
-        # 3. every accumulator row equals the sum of its live settlements
+        # 2b. manual claims: their postings balance, and approved/paid claims consumed the year's
+        # accumulators at approval (claims service), so they count like live settlements.
+        q = select(ClaimLedgerEntryRow.posting, func.sum(ClaimLedgerEntryRow.amount_fen), func.count()).group_by(
+            ClaimLedgerEntryRow.posting)
+        for posting, total, n in s.execute(q).all():
+            rep.postings += 1
+            rep.entries += n
+            if total != 0:
+                problem(f"claim posting {posting} does not balance: {total} fen")
+        consumed = select(ClaimRow).where(ClaimRow.state.in_([ClaimState.APPROVED, ClaimState.PAID]),
+                                          ClaimRow.accumulators_after.is_not(None))
+        for claim in s.scalars(consumed.order_by(ClaimRow.id)):
+            assert claim.scheme is not None and claim.year is not None and claim.accumulators_before is not None
+            key = (claim.person_id, claim.scheme.value, claim.year)
+            base = sums.get(key) or YearAccumulators(year=claim.year)
+            sums[key] = _acc_delta(base, YearAccumulators.model_validate(claim.accumulators_before),
+                                   YearAccumulators.model_validate(claim.accumulators_after), 1)
+        # 3. every accumulator row equals the sum of its live settlements and consuming claims
         seen: set[tuple[int, str, int]] = set()
         for acc_row in s.scalars(select(YearAccumulatorRow)):
             rep.accumulators += 1
@@ -97,7 +116,7 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
             expected = _norm(sums.get(key) or YearAccumulators(year=acc_row.year))
             if stored != expected:
                 problem(f"accumulators of person {key[0]} {key[1]} {key[2]}: stored {_show(stored)} != "
-                        f"sum of settlements {_show(expected)}")
+                        f"sum of settlements and claims {_show(expected)}")
         for key in sums.keys() - seen:
             problem(f"settlements of person {key[0]} {key[1]} {key[2]} have no accumulator row")
     if bad > len(rep.problems):
