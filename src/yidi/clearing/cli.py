@@ -22,8 +22,10 @@ from yidi.settings import Settings
 
 clearing_app = typer.Typer(help="清算 monthly clearing between agencies", no_args_is_help=True)
 
-STEPS = ("extract", "hospital", "pair", "province", "netting", "totals", "items", "advance", "store", "verify")
-STEP_ZH = {"extract": "读取结算 reading settlements", "hospital": "医疗机构 hospitals", "pair": "统筹区对 pairs",
+STEPS = ("extract", "lines", "hospital", "pair", "pairs", "province", "netting", "totals", "items", "advance", "store",
+         "verify")
+STEP_ZH = {"extract": "读取结算 reading settlements", "lines": "汇总一遍 one pass over settlements",
+           "pairs": "省际汇总 province pairs", "hospital": "医疗机构 hospitals", "pair": "统筹区对 pairs",
            "province": "各省头寸 provinces", "netting": "轧差 netting", "totals": "合计 totals",
            "items": "结算明细 items", "advance": "预付金 advance funds", "store": "保存 storing",
            "verify": "核对到分 verifying to the fen"}

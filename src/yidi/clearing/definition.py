@@ -94,59 +94,69 @@ moved AS (
 deltas AS (
   SELECT moved.*,
          CASE WHEN (revoked_on IS NULL OR revoked_on > DATE '{end}') AND excluded_flag = 0 THEN 1 ELSE 0 END
-           - cleared_net AS d
+           - cleared_net AS d,
+         CASE WHEN settlement_date < DATE '{start}' OR excluded_flag = 1 THEN 1 ELSE 0 END AS adj
   FROM moved
 ),
-items AS (
-  SELECT deltas.*,
-         CASE WHEN d > 0 THEN
-                CASE WHEN settlement_date >= DATE '{start}' THEN 'SETTLE'
-                     WHEN cleared_n = 0 THEN 'LATE_SETTLE' ELSE 'REINSTATE' END
-              WHEN revoked_on IS NOT NULL AND revoked_on <= DATE '{end}' THEN
-                CASE WHEN revoked_on >= DATE '{start}' THEN 'REVOKE' ELSE 'LATE_REVOKE' END
-              ELSE 'DISPUTE' END AS reason,
-         CASE WHEN settlement_date < DATE '{start}' OR excluded_flag = 1 THEN 1 ELSE 0 END AS adj,
-         CONCAT(SUBSTR(treatment_region, 1, 2), '0000') AS treatment_province,
-         CONCAT(SUBSTR(insured_region, 1, 2), '0000') AS insured_province
-  FROM deltas
-  WHERE d <> 0
-)"""
+items AS (SELECT * FROM deltas WHERE d <> 0)"""
 
 
-def queries(m: Month, *, since: dt.date | None = None, with_items: bool = True) -> dict[str, str]:
-    """The month's clearing as named SELECTs over the three inputs; each result is ordered by its key.
+def _reason(m: Month) -> str:
+    start, end = m.start.isoformat(), m.end.isoformat()
+    return f"""CASE WHEN d > 0 THEN
+         CASE WHEN settlement_date >= DATE '{start}' THEN 'SETTLE'
+              WHEN cleared_n = 0 THEN 'LATE_SETTLE' ELSE 'REINSTATE' END
+       WHEN revoked_on IS NOT NULL AND revoked_on <= DATE '{end}' THEN
+         CASE WHEN revoked_on >= DATE '{start}' THEN 'REVOKE' ELSE 'LATE_REVOKE' END
+       ELSE 'DISPUTE' END"""
+
+
+# Amount sums every line carries (name, SQL over an item).
+_SUMS = (("medfee", "d * medfee"), ("hifp", "d * hifp"), ("hifob", "d * hifob"), ("cvlserv", "d * cvlserv"),
+         ("hifmi", "d * hifmi"), ("maf", "d * maf"), ("fund", "d * fund"), ("acct", "d * acct"),
+         ("cash", "d * cash"), ("cleared", "d * (fund + acct)"), ("adjust", "adj * d * (fund + acct)"))
+
+
+def stages(m: Month, *, since: dt.date | None = None, with_items: bool = True) -> list[tuple[str, str, bool]]:
+    """The month's clearing as an ordered list of (name, SELECT, keep): each engine runs them in order,
+    registers every result under its name for the later stages, and returns those marked `keep`.
+
+    Stage `lines` is the one pass over the settlements: both groupings (per hospital and per region pair)
+    at once with GROUPING SETS; the hospital and pair lines, province positions, netting table and totals
+    are small queries over it. `items` (which settlements moved, and why) is a second pass, run only when
+    the moved settlements are to be stored. Each kept result is ordered by its key.
 
     `since` is the first day clearing covers (the first month ever closed; the month itself when none
     is): settlements before it were cleared before this system and never move here.
     """
     items = _items_cte(m, since)
-    counts = """SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS n_settle,
+    sums = ",\n       ".join(f"SUM({expr}) AS {name}" for name, expr in _SUMS)
+    line_cols = ", ".join(name for name, _ in _SUMS)
+    out: list[tuple[str, str, bool]] = [
+        ("lines", f"""WITH {items}
+SELECT treatment_region, institution, insured_region,
+       SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS n_settle,
        SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS n_revoke,
-       SUM(adj) AS n_adjust"""
-    pairs = """
-pairs AS (
-  SELECT treatment_province AS tp, insured_province AS ip, SUM(d * (fund + acct)) AS amt
-  FROM items GROUP BY treatment_province, insured_province
-)"""
-    out = {
-        "hospital": f"""WITH {items}
-SELECT treatment_region, institution, {counts},
-       SUM(d * medfee) AS medfee, SUM(d * fund) AS fund, SUM(d * acct) AS acct, SUM(d * cash) AS cash,
-       SUM(d * (fund + acct)) AS owed, SUM(adj * d * (fund + acct)) AS adjust
-FROM items GROUP BY treatment_region, institution
-ORDER BY institution, treatment_region""",
-        "pair": f"""WITH {items}
-SELECT treatment_region, insured_region, treatment_province, insured_province, {counts},
-       SUM(d * medfee) AS medfee, SUM(d * hifp) AS hifp, SUM(d * hifob) AS hifob,
-       SUM(d * cvlserv) AS cvlserv, SUM(d * hifmi) AS hifmi, SUM(d * maf) AS maf, SUM(d * fund) AS fund,
-       SUM(d * acct) AS acct, SUM(d * cash) AS cash, SUM(d * (fund + acct)) AS cleared,
-       SUM(adj * d * (fund + acct)) AS adjust
-FROM items GROUP BY treatment_region, insured_region, treatment_province, insured_province
-ORDER BY treatment_region, insured_region""",
+       SUM(adj) AS n_adjust,
+       {sums}
+FROM items
+GROUP BY GROUPING SETS ((treatment_region, institution), (treatment_region, insured_region))""", False),
+        # institution and insured region are never NULL in a settlement: NULL marks the other grouping
+        ("hospital", """SELECT treatment_region, institution, n_settle, n_revoke, n_adjust,
+       medfee, fund, acct, cash, cleared AS owed, adjust
+FROM lines WHERE insured_region IS NULL
+ORDER BY institution, treatment_region""", True),
+        ("pair", f"""SELECT treatment_region, insured_region,
+       CONCAT(SUBSTR(treatment_region, 1, 2), '0000') AS treatment_province,
+       CONCAT(SUBSTR(insured_region, 1, 2), '0000') AS insured_province,
+       n_settle, n_revoke, n_adjust, {line_cols}
+FROM lines WHERE institution IS NULL
+ORDER BY treatment_region, insured_region""", True),
+        ("pairs", """SELECT treatment_province AS tp, insured_province AS ip, SUM(cleared) AS amt
+FROM pair GROUP BY treatment_province, insured_province""", False),
         # multilateral netting: a province receives what others' insured owe its hospitals and pays what
         # its insured owe elsewhere; lines inside one province are cleared by the province (intra)
-        "province": f"""WITH {items}, {pairs},
-legs AS (
+        ("province", """WITH legs AS (
   SELECT tp AS province, amt AS receivable, CAST(0 AS BIGINT) AS payable, CAST(0 AS BIGINT) AS intra
   FROM pairs WHERE tp <> ip
   UNION ALL SELECT ip AS province, CAST(0 AS BIGINT), amt, CAST(0 AS BIGINT) FROM pairs WHERE tp <> ip
@@ -154,21 +164,19 @@ legs AS (
 )
 SELECT province, SUM(receivable) AS receivable, SUM(payable) AS payable,
        SUM(receivable) - SUM(payable) AS net, SUM(intra) AS intra
-FROM legs GROUP BY province ORDER BY province""",
-        "netting": f"""WITH {items}, {pairs},
-gross AS (SELECT ip AS payer, tp AS payee, amt FROM pairs WHERE tp <> ip)
+FROM legs GROUP BY province ORDER BY province""", True),
+        ("netting", """WITH gross AS (SELECT ip AS payer, tp AS payee, amt FROM pairs WHERE tp <> ip)
 SELECT a.payer, a.payee, a.amt AS gross,
        CASE WHEN a.amt - COALESCE(b.amt, 0) > 0 THEN a.amt - COALESCE(b.amt, 0) ELSE 0 END AS bilateral_net
 FROM gross a LEFT JOIN gross b ON b.payer = a.payee AND b.payee = a.payer
-ORDER BY a.payer, a.payee""",
-        "totals": f"""WITH {items}
-SELECT COUNT(*) AS items, COALESCE(SUM(d * (fund + acct)), 0) AS cleared,
-       COALESCE(SUM(adj * d * (fund + acct)), 0) AS adjust
-FROM items""",
-    }
+ORDER BY a.payer, a.payee""", True),
+        ("totals", """SELECT COALESCE(SUM(n_settle + n_revoke), 0) AS items, COALESCE(SUM(cleared), 0) AS cleared,
+       COALESCE(SUM(adjust), 0) AS adjust
+FROM pair""", True),
+    ]
     if with_items:
-        out["items"] = f"""WITH {items}
-SELECT id, setl_id, d, reason, adj FROM items ORDER BY id"""
+        out.append(("items", f"""WITH {items}
+SELECT id, setl_id, d, {_reason(m)} AS reason, adj FROM items ORDER BY id""", True))
     return out
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from yidi.clearing.definition import INPUTS, Month, queries
+from yidi.clearing.definition import INPUTS, Month, stages
 
 Rows = list[tuple[Any, ...]]
 Results = dict[str, Rows]
@@ -88,10 +88,14 @@ class DuckDBEngine:
                 else:
                     con.register(name, inputs[name])
             out: Results = {}
-            for key, sql in queries(month, since=since, with_items=with_items).items():
+            for key, sql, keep in stages(month, since=since, with_items=with_items):
                 if progress:
                     progress(key)
-                out[key] = [tuple(_plain(v) for v in row) for row in con.execute(sql).fetchall()]
+                # every stage becomes a table later stages read (DuckDB keeps insertion order, so the
+                # kept results come back in their ORDER BY)
+                con.execute(f"CREATE TEMP TABLE {key} AS {sql}")
+                if keep:
+                    out[key] = [tuple(_plain(v) for v in row) for row in con.execute(f"SELECT * FROM {key}").fetchall()]
             return out
         finally:
             con.close()
@@ -145,10 +149,17 @@ class SparkEngine:
             for name in INPUTS:
                 spark.read.parquet(str(_parquet_path(folder, name))).createOrReplaceTempView(name)
             out: Results = {}
-            for key, sql in queries(month, since=since, with_items=with_items).items():
+            for key, sql, keep in stages(month, since=since, with_items=with_items):
                 if progress:
                     progress(key)
-                out[key] = [tuple(_plain(v) for v in row) for row in spark.sql(sql).collect()]
+                df = spark.sql(sql)
+                if keep:
+                    rows = df.collect()
+                    out[key] = [tuple(_plain(v) for v in row) for row in rows]
+                    if key != "items":  # later stages read the collected rows, not a recomputation
+                        spark.createDataFrame(rows, df.schema).createOrReplaceTempView(key)
+                else:
+                    df.cache().createOrReplaceTempView(key)
             return out
 
 
