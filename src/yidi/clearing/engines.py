@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from yidi.clearing.definition import INPUTS, Month, stages
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -442,9 +442,9 @@ def verify_session(s: Session, m: Month, results: Results | None) -> Verificatio
                         f"{len(from_lines)} lines" if not diff else f"differs for {diff[:5]}"))
 
     # 2. hospital lines likewise
-    q = (select(st.institution, func.count(), func.sum(f_cleared))
-         .join(st, st.id == it.settlement_id).where(it.month == month).group_by(st.institution))
-    h_items = {k: (int(n), int(v or 0)) for k, n, v in s.execute(q)}
+    hq = (select(st.institution, func.count(), func.sum(f_cleared))
+          .join(st, st.id == it.settlement_id).where(it.month == month).group_by(st.institution))
+    h_items = {k: (int(n), int(v or 0)) for k, n, v in s.execute(hq)}
     h = cm.ClearingHospitalLineRow
     h_lines = {x.institution: (x.n_settle + x.n_revoke, x.owed_fen)
                for x in s.scalars(select(h).where(h.month == month))}
