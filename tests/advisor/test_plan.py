@@ -116,7 +116,7 @@ def test_emergency_counts_as_filed(packs: PackSet) -> None:
     assert p.settlement.status == "EMERGENCY_AS_FILED" and p.settlement.direct_possible is True
     assert "flag_emergency" in p.step_ids and "file_online" not in p.step_ids
     assert not any(g.purpose == "filing" for g in p.materials)  # nothing to file in advance (1.3)
-    assert "emergency_record" in materials(p, "manual_claim")
+    assert "emergency_records" in materials(p, "manual_claim")
     assert p.money is not None and p.money.filing_type == "EMERGENCY"
     assert p.money.rows[0].away_ratio == Decimal("0.75")
     assert "treated" not in p.question_fields  # an emergency is under way
@@ -142,7 +142,7 @@ def test_unfiled_inpatient_after_paying_in_full_claims_manually(packs: PackSet) 
     assert p.settlement.status == "MANUAL_CLAIM" and p.settlement.direct_possible is False
     assert p.step_ids[-1] == "manual_claim" and "settle_directly" not in p.step_ids
     group = next(g for g in p.materials if g.purpose == "manual_claim")
-    assert group.needed and {"receipts", "itemised_list", "discharge_summary", "bank_account"} <= {m.code for m in group.items}
+    assert group.needed and {"invoice", "fee_list", "discharge_summary", "bank_card", "unfiled_statement"} <= {m.code for m in group.items}
     d = deadline(p, "manual_claim")
     assert d.date == dt.date(2026, 4, 1) + dt.timedelta(days=180) and not d.passed
     assert any("manual_claim.deadline_days" in c.ref for c in d.cites)
@@ -260,7 +260,7 @@ def test_chronic_disease_not_certified(packs: PackSet) -> None:
     assert "CHRONIC_NOT_CERTIFIED" in p.warning_codes
     assert p.settlement.direct_possible is False and "CERTIFY_CHRONIC" in [r.code for r in p.settlement.requires]
     assert p.step_ids.index("certify_chronic") < p.step_ids.index("settle_directly")
-    assert "outpatient_record" in materials(p, "manual_claim")
+    assert "diagnosis_certificate" in materials(p, "manual_claim")
     every_point_cites(p)
 
 

@@ -194,6 +194,8 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(f" {s.order:>2}. {s.text_zh}\n     [cyan]在哪办：{where}[/] {_cites(s.cites)}")
     for g in plan.materials:
         console.print(f"[bold]{g.title_zh}[/] {_cites(g.cites)}")
+        if g.note_zh:
+            console.print(f"  [yellow]{g.note_zh}[/]")
         for item in g.items:
             mark = "•" if item.required else "○"
             console.print(f"  {mark} {item.name_zh}" + (f" [dim]（{item.note_zh}）[/]" if item.note_zh else ""))

@@ -1,5 +1,7 @@
-"""The advisor's process knowledge: channels, step templates, claim materials and topics, loaded from
-reviewed YAML files (knowledge/*.yaml) and validated on load.
+"""The advisor's process knowledge: channels, step templates and topics, loaded from reviewed YAML files
+(knowledge/*.yaml) and validated on load. Papers are not here: filing papers come from
+yidi.domain.filing_rules.materials_for and manual-claim papers from yidi.domain.claim_rules (with the
+insured region's pack changes), the one source of each.
 
 Every entry names the domain.md sections it rests on; unknown keys, unknown section ids, unknown channel
 ids and unknown placeholders in step texts are all load errors, so a typo in the data is caught by the
@@ -28,7 +30,6 @@ PLACEHOLDERS = frozenset({
     "filing_type", "filing_type_en", "area", "by_when", "by_when_en", "visit_type", "visit_type_en",
     "deadline", "days", "working_days", "validity_end", "lock_months",
 })
-ClaimCase = Literal["emergency", "referral", "posthoc_filing", "settlement_failed", "injury", "agent"]
 Focus = Literal["settlement", "steps", "materials", "deadlines", "money", "warnings"]
 
 
@@ -70,24 +71,6 @@ class StepTemplate(Strict):
         return v
 
 
-class When(Strict):
-    """When a claim material applies: visit types and cases (absent: always)."""
-
-    visit_types: list[VisitType] | None = None
-    cases: list[ClaimCase] | None = None
-
-
-class ClaimMaterial(Strict):
-    """One paper for a manual claim (domain.md 4.3)."""
-
-    id: str
-    name_zh: str
-    name_en: str
-    optional: bool = False
-    when: When = Field(default_factory=When)
-    sections: list[str] = Field(min_length=1)
-
-
 class TopicPrefill(Strict):
     """What a topic says about the situation by itself (a subset of Situation's fields)."""
 
@@ -127,11 +110,6 @@ class StepsFile(Strict):
     steps: list[StepTemplate]
 
 
-class MaterialsFile(Strict):
-    reviewed: Reviewed
-    claim_materials: list[ClaimMaterial]
-
-
 class TopicsFile(Strict):
     reviewed: Reviewed
     topics: list[Topic]
@@ -141,11 +119,10 @@ class Knowledge:
     """All knowledge files, cross-checked: look-ups by id."""
 
     def __init__(self, sections: dict[str, str], channels: list[Channel], steps: list[StepTemplate],
-                 claim_materials: list[ClaimMaterial], topics: list[Topic]) -> None:
+                 topics: list[Topic]) -> None:
         self.sections = sections
         self.channels = {c.id: c for c in channels}
         self.steps = {s.id: s for s in steps}
-        self.claim_materials = claim_materials
         self.topics = {t.id: t for t in topics}
 
     def section_title(self, section: str) -> str:
@@ -179,7 +156,6 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
     sf = _validate(SectionsFile, folder / "sections.yaml", problems)
     cf = _validate(ChannelsFile, folder / "channels.yaml", problems)
     stf = _validate(StepsFile, folder / "steps.yaml", problems)
-    mf = _validate(MaterialsFile, folder / "materials.yaml", problems)
     tf = _validate(TopicsFile, folder / "topics.yaml", problems)
     if problems:
         raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
@@ -203,7 +179,6 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
 
     check_ids("channels", [c.id for c in cf.channels])
     check_ids("steps", [s.id for s in stf.steps])
-    check_ids("claim_materials", [m.id for m in mf.claim_materials])
     check_ids("topics", [t.id for t in tf.topics])
     for c in cf.channels:
         check_sections(f"channels:{c.id}", c.sections)
@@ -214,13 +189,11 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
                 problems.append(Problem("KNOWLEDGE_CHANNEL_UNKNOWN", f"steps:{s.id}",
                                         f"步骤 {s.id} 的办理渠道“{w}”不在 channels.yaml 中",
                                         f"step {s.id}: channel {w!r} is not in channels.yaml"))
-    for m in mf.claim_materials:
-        check_sections(f"claim_materials:{m.id}", m.sections)
     for t in tf.topics:
         check_sections(f"topics:{t.id}", t.sections)
     if problems:
         raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
-    return Knowledge(sf.sections, cf.channels, stf.steps, mf.claim_materials, tf.topics)
+    return Knowledge(sf.sections, cf.channels, stf.steps, tf.topics)
 
 
 @cache

@@ -185,6 +185,8 @@ class MaterialGroup(BaseModel):
     title_en: str
     needed: bool  # False: keep them in case (a manual claim is only a fallback)
     items: list[MaterialItem]
+    note_zh: str = ""  # the insured region's changes to the national list, when it has any here
+    note_en: str = ""
     cites: list[Cite]
 
 

@@ -44,7 +44,9 @@ from yidi.advisor.models import (
     StayReason,
     Warning,
 )
+from yidi.domain import claim_rules
 from yidi.domain.bill import Bill, FeeLine, FilingIn, PersonIn
+from yidi.domain.claim_rules import Situation as ClaimSituation
 from yidi.domain.engine import calculate
 from yidi.domain.enums import (
     Category,
@@ -168,7 +170,7 @@ def advise(situation: Situation, packs: PackSet, today: dt.date, *, kb: Knowledg
     _resolve(c)
     _scope_questions(c)
     settlement, ftype, basis = _settle(c)
-    materials = _materials(c, settlement, ftype)
+    materials = _materials(c, settlement, ftype, basis)
     deadlines = _deadlines(c, settlement, ftype)
     money = _money(c, ftype, basis)
     understood = {**situation.known(), **{k: v for k, v in c.derived.items() if v is not None}}
@@ -301,7 +303,10 @@ def _settle(c: _Ctx) -> tuple[Settlement, FilingType | None, str | None]:
         _visit_questions(c, cross=False)
         if blocked:
             c.step("resolve_status")
+        uncertified = _chronic_uncertified_at_home(c)
         c.step("local_procedure")
+        if uncertified is not None and not blocked:
+            return uncertified, None, "LOCAL"
         return _simple(c, "BLOCKED" if blocked else "LOCAL", not blocked, "在参保地本地就医，按本地流程直接结算。",
                        "local care: settles as usual", c.d("9#9")), None, "LOCAL"
     if c.scope == "INTRA_PROVINCE":
@@ -312,7 +317,10 @@ def _settle(c: _Ctx) -> tuple[Settlement, FilingType | None, str | None]:
         _visit_questions(c, cross=False)
         if blocked:
             c.step("resolve_status")
+        uncertified = _chronic_uncertified_at_home(c)
         c.step("intra_province")
+        if uncertified is not None and not blocked:
+            return uncertified, None, "INTRA_PROVINCE"
         return _simple(c, "BLOCKED" if blocked else "INTRA_PROVINCE", not blocked,
                        "省内异地就医：按本省规定直接结算，参保地按本地标准报销。",
                        "intra-province care: provincial rules, insured-region local standards",
@@ -499,6 +507,24 @@ def _settle(c: _Ctx) -> tuple[Settlement, FilingType | None, str | None]:
     return settlement, money_ft, basis
 
 
+def _chronic_uncertified_at_home(c: _Ctx) -> Settlement | None:
+    """A chronic-outpatient visit without the insured region's certification cannot settle as one, at home
+    or in the home province either (2.5, 9#10; the same reading as yidi.domain.eligibility)."""
+    if c.s.visit_type is not VisitType.CHRONIC_OUTPATIENT or c.s.chronic_certified is not False:
+        return None
+    c.warn("CHRONIC_NOT_CERTIFIED", "还没有在参保地取得门诊慢特病待遇资格认定，不能按门诊慢特病结算。",
+           "no chronic-disease qualification at the insured region yet.",
+           "先在参保地申请该病种的资格认定。", "apply for the qualification at home first", c.d("9#10", "2.5"))
+    c.step("certify_chronic")
+    return Settlement(status="POSSIBLE_AFTER", direct_possible=False,
+                      text_zh="现在还不能按门诊慢特病结算：先在参保地取得资格认定。",
+                      text_en="not yet: certify the chronic disease at the insured region first.",
+                      requires=[Requirement(code="CERTIFY_CHRONIC", text_zh="在参保地取得门诊慢特病资格认定",
+                                            text_en="certify the chronic disease at the insured region",
+                                            cites=c.d("2.5", "9#10"))],
+                      cites=c.d("2.5", "9#10"))
+
+
 def _simple(c: _Ctx, status: SettlementStatus, direct: bool, zh: str, en: str, cites: list[Cite]) -> Settlement:
     return Settlement(status=status, direct_possible=direct, text_zh=zh, text_en=en, cites=cites)
 
@@ -620,7 +646,7 @@ def _category_matters(c: _Ctx) -> bool:
 # ------------------------------------------------------------------------------------------ materials, deadlines
 
 
-def _materials(c: _Ctx, st: Settlement, ftype: FilingType | None) -> list[MaterialGroup]:
+def _materials(c: _Ctx, st: Settlement, ftype: FilingType | None, basis: str | None) -> list[MaterialGroup]:
     out: list[MaterialGroup] = []
     if c.scope not in ("CROSS_PROVINCE", "UNKNOWN"):
         return out
@@ -634,34 +660,80 @@ def _materials(c: _Ctx, st: Settlement, ftype: FilingType | None) -> list[Materi
                                  needed=True, items=items, cites=c.d("1.3", "1.4")))
     if st.status == "LOCAL":
         return out
-    cases: set[str] = set()
-    if s.reason is StayReason.EMERGENCY or ftype is FilingType.EMERGENCY:
-        cases.add("emergency")
-    if ftype is FilingType.REFERRAL:
-        cases.add("referral")
-    if s.paid_in_full and s.filed and st.status == "MANUAL_CLAIM":
-        cases.add("settlement_failed")
-    vt = s.visit_type
-    claim = []
-    for m in c.k.claim_materials:
-        if m.when.visit_types is not None and (vt is None or vt not in m.when.visit_types):
-            continue
-        if m.when.cases is not None and not cases.intersection(m.when.cases):
-            continue
-        claim.append(MaterialItem(code=m.id, name_zh=m.name_zh, name_en=m.name_en, required=not m.optional))
+    out.append(_claim_group(c, st, ftype, basis))
+    return out
+
+
+def _claim_situations(c: _Ctx, ftype: FilingType | None, basis: str | None) -> list[ClaimSituation]:
+    """The manual-claim situations of this case on the plan's path (claim_rules.situations).
+
+    Filed follows the money: the filing held or recommended counts, a claim judged as unfiled does not;
+    with the path still unknown, only a stated "not filed" counts as unfiled. An unknown visit type gives
+    no visit-type papers yet (the question is asked).
+    """
+    s = c.s
+    emergency = s.reason is StayReason.EMERGENCY or ftype is FilingType.EMERGENCY
+    filed = basis != "UNFILED" if basis is not None else s.filed is not False
+    sits = claim_rules.situations(s.visit_type or VisitType.OUTPATIENT, emergency=emergency,
+                                  referral=ftype is FilingType.REFERRAL
+                                  or (s.reason is StayReason.REFERRED and s.referral_certificate is True),
+                                  filed=filed)
+    return sits if s.visit_type is not None else sits[1:]  # the first is always the visit type's
+
+
+def _claim_group(c: _Ctx, st: Settlement, ftype: FilingType | None, basis: str | None) -> MaterialGroup:
+    """The manual-claim papers: the claims module's list (national base, each situation's, the insured
+    region's pack changes), the very list its checklist asks for, with the advisor's marks on top."""
+    s, v = c.s, c.version
+    sits = _claim_situations(c, ftype, basis)
+    region = claim_rules.region_materials(v.manual_claim) if v is not None else None
+    national = dict(claim_rules.required_materials(sits, None, on_behalf=True))
+    codes = dict(claim_rules.required_materials(sits, region, on_behalf=True))
+    items: list[MaterialItem] = []
+    for code, why in codes.items():
+        zh, en = claim_rules.MATERIAL_NAMES[code]
+        if code == claim_rules.AGENT_AUTHORISATION:
+            items.append(MaterialItem(code=code, name_zh=zh, name_en=en, required=False,
+                                      note_zh="他人代办时需要", note_en="if someone applies for you"))
+        elif code not in national:
+            items.append(MaterialItem(code=code, name_zh=zh, name_en=en, required=True, note_zh=why,
+                                      note_en="required by the insured region"))
+        else:
+            items.append(MaterialItem(code=code, name_zh=zh, name_en=en, required=True))
+    cites = c.d("4.3", "4.1")
+    # direct settlement failed although filed (system failure at discharge): the hospital's note (9#15)
+    if s.paid_in_full and s.filed and st.status == "MANUAL_CLAIM" and claim_rules.FAILURE_NOTE not in codes:
+        zh, en = claim_rules.MATERIAL_NAMES[claim_rules.FAILURE_NOTE]
+        items.append(MaterialItem(code=claim_rules.FAILURE_NOTE, name_zh=zh, name_en=en, required=False,
+                                  note_zh="因系统故障等未能直接结算时，请医院出具，一并提交",
+                                  note_en="if direct settlement failed (e.g. a system failure), ask the hospital for it"))
+        cites += c.d("9#15")
+    added = [x for x in codes if x not in national]
+    dropped = [x for x in national if x not in codes]
+    note_zh = note_en = ""
+    if v is not None and (added or dropped):
+        mc = v.manual_claim
+        if added:
+            cites.append(c.p("manual_claim.materials_add", mc.source, v.source))
+        if dropped:
+            cites.append(c.p("manual_claim.materials_drop", mc.source, v.source))
+        parts = [f"另需{'、'.join(claim_rules.MATERIAL_NAMES[x][0] for x in added)}" if added else "",
+                 f"不需要{'、'.join(claim_rules.MATERIAL_NAMES[x][0] for x in dropped)}" if dropped else ""]
+        note_zh = mc.materials_note_zh or "参保地规定：" + "；".join(p for p in parts if p)
+        note_en = "the insured region's changes: " + "; ".join(
+            p for p in (f"also {', '.join(added)}" if added else "", f"not {', '.join(dropped)}" if dropped else "") if p)
     needed = st.status in ("MANUAL_CLAIM", "BLOCKED") and bool(_treated(c))
-    out.append(MaterialGroup(
+    return MaterialGroup(
         purpose="manual_claim",
         title_zh="回参保地手工报销的材料（具体以参保地要求为准）" if needed else "请保留好这些材料：万一不能直接结算，回参保地手工报销时要用",
         title_en="for the manual claim at the insured region" if needed else "keep these in case a manual claim is needed",
-        needed=needed, items=claim, cites=c.d("4.3", "4.1")))
-    return out
+        needed=needed, items=items, note_zh=note_zh, note_en=note_en, cites=cites)
 
 
 def _deadlines(c: _Ctx, st: Settlement, ftype: FilingType | None) -> list[Deadline]:
     out: list[Deadline] = []
     s, v = c.s, c.version
-    if st.status == "POSSIBLE_AFTER" and _treated(c):
+    if st.status == "POSSIBLE_AFTER" and _treated(c) and any(r.code == "FILE" for r in st.requires):
         zh, en = _by_when(s.visit_type)
         out.append(Deadline(kind="posthoc_filing", date=None, text_zh=f"补办备案：{zh}办好，才能直接结算",
                             text_en=f"post-hoc filing: {en}", cites=c.d("1.8")))

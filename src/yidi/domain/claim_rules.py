@@ -26,6 +26,7 @@ from pydantic import Field
 
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
+from yidi.domain.policy import ManualClaimRules
 from yidi.domain.validation import Strict
 
 # ---------------------------------------------------------------------------------------------- states
@@ -180,6 +181,16 @@ class RegionClaimMaterials(Strict):
     add: dict[Situation, list[str]] = Field(default_factory=dict)
     drop: dict[Situation, list[str]] = Field(default_factory=dict)
     note_zh: str = ""
+
+
+def region_materials(rules: ManualClaimRules) -> RegionClaimMaterials:
+    """The insured region's changes to the national list, as its policy pack states them (`manual_claim`).
+
+    The one reading of the pack's materials_add / materials_drop / materials_note_zh: the claims service
+    builds its checklist with it and the advisor lists a person's papers with it.
+    """
+    return RegionClaimMaterials.model_validate(
+        {"add": rules.materials_add, "drop": rules.materials_drop, "note_zh": rules.materials_note_zh})
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from yidi.domain import claim_rules as rules
 from yidi.domain.bill import Bill, FeeLine, YearAccumulators
 from yidi.domain.breakdown import Breakdown
-from yidi.domain.claim_rules import ClaimAction, ClaimState, RegionClaimMaterials, Situation
+from yidi.domain.claim_rules import ClaimAction, ClaimState, Situation
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.errors import Problem, YidiError
@@ -429,9 +429,7 @@ def _checklist(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow) -> 
     scans = {d.material for d in _documents(s, claim)}
     mr = _manual_rules(ctx, claim.insured_region, claim.discharged_on or claim.admitted_on)
     # The insured region's changes to the national list come from its policy pack (manual_claim).
-    region = RegionClaimMaterials.model_validate(
-        {"add": mr.materials_add, "drop": mr.materials_drop, "note_zh": mr.materials_note_zh})
-    return rules.checklist(_situations(s, claim, person), facts, scans, region)
+    return rules.checklist(_situations(s, claim, person), facts, scans, rules.region_materials(mr))
 
 
 def _deadline(ctx: Context, s: Session, claim: ClaimRow) -> tuple[dt.date | None, int]:
