@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from yidi.api import advice, claims, eligibility, errors, filings, hospital, reference
+from yidi.api import advice, claims, eligibility, errors, filings, hospital, me, reference, security
+from yidi.api.authz import authorize
 from yidi.api.errors import ErrorOut
 from yidi.services.context import Context
 from yidi.settings import Settings
@@ -16,10 +17,13 @@ from yidi.web import pages
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
+               auth: security.AuthConfig | None = None) -> FastAPI:
     """Build the app. The context (engine, packs) is made here, not at first request, so that a bad
     policy pack or database URL stops the server at start instead of failing requests later."""
     context = ctx or Context.from_settings(settings or Settings.from_env())
+    # issue 8: secret and dev-header switch from the environment (YIDI_SECRET_KEY, YIDI_DEV_HEADERS)
+    auth_config = auth or security.AuthConfig.from_env(context.engine.url.render_as_string())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -33,11 +37,15 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
         description="Cross-region medical insurance: filing (备案), eligibility at admission, institutions, quotes. "
                     "Errors always come as {\"error\": {code, message_zh, message_en, field, problems[]}}.",
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],  # issue 8: every route is checked against yidi.api.authz.RULES
         responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
                    404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
     )
     app.state.ctx = context
+    app.state.auth = auth_config
     errors.install(app)
+    app.include_router(security.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
+    app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)
     app.include_router(filings.router, prefix=API_PREFIX)
     app.include_router(eligibility.router, prefix=API_PREFIX)
     app.include_router(reference.router, prefix=API_PREFIX)

@@ -156,4 +156,7 @@ def load_demo(ctx: Context) -> DemoSummary:
                 visits.add(VisitRow(person_id=row.id, institution=inst, visit_type=vt,
                                     admitted_on=today - dt.timedelta(days=days), emergency=False, status="OPEN"))
                 out.visits += 1
+    from yidi.demo.accounts import load_demo_accounts  # issue 8 hook: a demo login for every role
+
+    load_demo_accounts(ctx)
     return out

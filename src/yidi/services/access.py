@@ -17,12 +17,23 @@ class Role(StrEnum):
     PERSON = "person"  # 参保人: subject is their citizen ID number
     HOSPITAL = "hospital"  # 定点医疗机构: subject is the institution code
     AGENCY = "agency"  # 经办机构: subject is the region code it serves
+    CLEARING = "clearing"  # 清算 operator: subject 000000 (national) or a province code XX0000
+
+
+class Duty(StrEnum):
+    """What an agency staff member may do in their region (issue 8); a principal may hold several."""
+
+    REVIEWER = "reviewer"  # 审核: filings and claims
+    PAYER = "payer"  # 支付: payment batches
+    ADMINISTRATOR = "administrator"  # 管理: accounts, keys, policies
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     role: Role
     subject: str
+    duties: frozenset[Duty] = frozenset()  # agency staff only
+    user: str = ""  # the account (user name or hospital key id) behind it, for the audit trail
 
     @property
     def shown(self) -> str:

@@ -215,7 +215,8 @@ class HospitalMessageRow(Base):
 
 
 class AuditRow(Base):
-    """One audit record per write: who (role:subject), when, what (action, object, a short summary)."""
+    """One audit record per write: who (role:subject), when, what (action, object, a short summary), and
+    (issue 8) digests of the changed rows before/after, chained by hash to the record before it."""
 
     __tablename__ = "audit_records"
 
@@ -227,6 +228,12 @@ class AuditRow(Base):
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # issue 8: the hash chain (yidi.store.audit_chain fills these at commit; `yidi audit verify` checks them)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    entry_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    before_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    after_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class HospitalKeyRow(Base):

@@ -1,0 +1,192 @@
+"""Authorisation: which role (and, for agency staff, which duty) may call which route — one registry, checked
+on every request before the route runs.
+
+Two layers, each in one place:
+- here, per route: `RULES` maps `"METHOD /path"` to a Rule. The app depends on `authorize` for every
+  route; a route without a rule answers 403 ROUTE_WITHOUT_RULE (fail closed) and the route-matrix test
+  (tests/api/test_authz_matrix.py) fails until a rule is written here;
+- per record, in the services (yidi.services.access): a hospital sees only its visits, staff their
+  region's persons, filings, claims and clearing lines, a person only their own. Records outside the
+  caller's scope answer 404 so that their existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.routing import iter_route_contexts
+
+from yidi.api.security import optional_principal
+from yidi.domain.errors import YidiError
+from yidi.services.access import Duty, Principal, Role
+
+P, H, A, C = Role.PERSON, Role.HOSPITAL, Role.AGENCY, Role.CLEARING
+REVIEWER, PAYER, ADMIN = Duty.REVIEWER, Duty.PAYER, Duty.ADMINISTRATOR
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route. `public`: anyone, signed in or not. `duties`: an agency caller needs one of
+    them (empty: any agency staff). Other roles are not concerned by duties."""
+
+    roles: frozenset[Role] = frozenset()
+    duties: frozenset[Duty] = frozenset()
+    public: bool = False
+
+    def allows(self, p: Principal | None) -> bool:
+        if self.public:
+            return True
+        if p is None or p.role not in self.roles:
+            return False
+        return not (p.role is Role.AGENCY and self.duties and not (self.duties & p.duties))
+
+    def describe(self) -> str:
+        if self.public:
+            return "public"
+        roles = "/".join(r.value for r in sorted(self.roles))
+        return roles + (f" (agency duty: {'/'.join(sorted(self.duties))})" if self.duties else "")
+
+
+PUBLIC = Rule(public=True)
+
+
+def allow(*roles: Role, duties: tuple[Duty, ...] = ()) -> Rule:
+    return Rule(frozenset(roles), frozenset(duties))
+
+
+ANY_SIGNED_IN = allow(P, H, A, C)
+
+# Every route of the app. Keep it sorted by door; the matrix test lists what is missing or stale.
+RULES: dict[str, Rule] = {
+    # reference data, the advisor and the calculator are public: they hold no personal data
+    "GET /api/v1/health": PUBLIC,
+    "GET /api/v1/institutions": PUBLIC,
+    "POST /api/v1/quote": PUBLIC,
+    "POST /api/v1/advice": PUBLIC,
+    "GET /api/v1/advice/search": PUBLIC,
+    "GET /api/v1/filings/materials": PUBLIC,
+    # authentication
+    "POST /api/v1/auth/token": PUBLIC,
+    "POST /api/v1/auth/session": PUBLIC,
+    "POST /api/v1/auth/logout": PUBLIC,
+    "GET /api/v1/auth/me": ANY_SIGNED_IN,
+    "GET /api/v1/me/export": allow(P),
+    # filings (备案): the person, or staff of the insured region; review needs the reviewer duty
+    "POST /api/v1/filings": allow(P, A),
+    "GET /api/v1/filings": allow(P, A),
+    "GET /api/v1/filings/{filing_id}": allow(P, A),
+    "POST /api/v1/filings/{filing_id}/cancel": allow(P, A),
+    "POST /api/v1/filings/{filing_id}/change": allow(P, A),
+    "POST /api/v1/filings/{filing_id}/review": allow(A, duties=(REVIEWER,)),
+    # eligibility at admission: the hospital (its institution), the person (self), staff (their region)
+    "POST /api/v1/eligibility": allow(P, H, A),
+    # direct settlement: hospitals only, each its own visits (services.settlement scopes by institution)
+    "POST /api/v1/hospital/persons/query": allow(H),
+    "POST /api/v1/hospital/visits": allow(H),
+    "GET /api/v1/hospital/visits/{mdtrt_id}": allow(H),
+    "POST /api/v1/hospital/visits/{mdtrt_id}/lines": allow(H),
+    "POST /api/v1/hospital/visits/{mdtrt_id}/lines/withdraw": allow(H),
+    "POST /api/v1/hospital/visits/{mdtrt_id}/pre-settle": allow(H),
+    "POST /api/v1/hospital/visits/{mdtrt_id}/settle": allow(H),
+    "GET /api/v1/hospital/settlements/{setl_id}": allow(H),
+    "POST /api/v1/hospital/settlements/{setl_id}/revoke": allow(H),
+    "POST /api/v1/hospital/reversals": allow(H),
+    "POST /api/v1/hospital/accumulators/query": allow(H),
+    "POST /api/v1/hospital/reconciliation": allow(H),
+    # manual claims (手工报销): the person or staff of the insured region; review and payment by duty
+    "POST /api/v1/claims": allow(P, A),
+    "GET /api/v1/claims": allow(P, A),
+    "GET /api/v1/claims/queue": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/batches": allow(A, duties=(PAYER,)),
+    "GET /api/v1/claims/batches/{batch_no}": allow(A, duties=(PAYER,)),
+    "GET /api/v1/claims/batches/{batch_no}/export": allow(A, duties=(PAYER,)),
+    "POST /api/v1/claims/batches/{batch_no}/paid": allow(A, duties=(PAYER,)),
+    "GET /api/v1/claims/{claim_no}": allow(P, A),
+    "PATCH /api/v1/claims/{claim_no}": allow(P, A),
+    "POST /api/v1/claims/{claim_no}/fee-list": allow(P, A),
+    "POST /api/v1/claims/{claim_no}/documents": allow(P, A),
+    "GET /api/v1/claims/{claim_no}/documents/{doc_id}": allow(P, A),
+    "DELETE /api/v1/claims/{claim_no}/documents/{doc_id}": allow(P, A),
+    "POST /api/v1/claims/{claim_no}/submit": allow(P, A),
+    "POST /api/v1/claims/{claim_no}/review": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/lines/{line_id}/exclude": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/lines/{line_id}/include": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/approve": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/return": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/reject": allow(A, duties=(REVIEWER,)),
+    # monthly clearing (清算): agencies read their own lines (the service scopes them); clearing operators
+    # the whole month; running and closing a month is for clearing operators and agency administrators
+    "GET /api/v1/clearing/runs": allow(A, C),
+    "POST /api/v1/clearing/runs/{month}": allow(A, C, duties=(ADMIN,)),
+    "POST /api/v1/clearing/runs/{month}/close": allow(A, C, duties=(ADMIN,)),
+    "GET /api/v1/clearing/runs/{month}": allow(A, C),
+    "GET /api/v1/clearing/runs/{month}/verify": allow(A, C),
+    "GET /api/v1/clearing/runs/{month}/items": allow(A, C),
+    "GET /api/v1/clearing/runs/{month}/statement.csv": allow(A),
+    "GET /api/v1/clearing/runs/{month}/statement.xlsx": allow(A),
+    "GET /api/v1/clearing/runs/{month}/report.html": allow(A, C),
+    "POST /api/v1/clearing/runs/{month}/confirmation": allow(A, duties=(PAYER, ADMIN)),
+    "POST /api/v1/clearing/runs/{month}/disputes": allow(A, duties=(PAYER, ADMIN)),
+    "GET /api/v1/clearing/disputes": allow(A, C),
+    "POST /api/v1/clearing/disputes/{dispute_id}/decision": allow(A, C, duties=(PAYER, ADMIN)),
+}
+
+
+def route_table(app: FastAPI) -> dict[tuple[Any, str], str]:
+    """(endpoint function, method) -> "METHOD /full/path" for every API route of the app (HEAD as GET)."""
+    table: dict[tuple[Any, str], str] = {}
+    for rc in iter_route_contexts(app.routes):
+        if rc.endpoint is None or not rc.methods or rc.path_format is None:
+            continue
+        for m in rc.methods:
+            table[(rc.endpoint, m)] = f"{m} {rc.path_format}"
+    return table
+
+
+def app_routes(app: FastAPI) -> set[str]:
+    """Every "METHOD /path" the app answers that goes through `authorize` (API routes, pages included)."""
+    from fastapi.routing import APIRoute
+
+    out: set[str] = set()
+    for rc in iter_route_contexts(app.routes):
+        if isinstance(rc.original_route, APIRoute) and rc.methods and rc.path_format:
+            out |= {f"{m} {rc.path_format}" for m in rc.methods if m != "HEAD"}
+    return out
+
+
+def rule_for(request: Request) -> tuple[str, Rule | None]:
+    app: FastAPI = request.app
+    table: dict[tuple[Any, str], str] | None = getattr(app.state, "route_keys", None)
+    route = request.scope.get("route")
+    endpoint = getattr(route, "endpoint", None)
+    method = "GET" if request.method == "HEAD" else request.method
+    if table is None or (endpoint, method) not in table:
+        table = route_table(app)  # routes are added after app creation (pages); rebuild when one is new
+        app.state.route_keys = table
+    key = table.get((endpoint, method), f"{method} {request.url.path}")
+    return key, RULES.get(key)
+
+
+async def authorize(request: Request) -> None:
+    """App-wide dependency: find the route's rule and check the caller against it (401 / 403)."""
+    key, rule = rule_for(request)
+    if rule is None:
+        raise YidiError("ROUTE_WITHOUT_RULE", f"该接口尚未配置访问规则（{key}），一律拒绝",
+                        f"no access rule for {key}: denied (add it to yidi.api.authz.RULES)", "", 403)
+    if rule.public:
+        try:  # so a page can still see who is signed in; bad credentials do not close a public route
+            await optional_principal(request)
+        except YidiError:
+            request.state.principal = None
+        return
+    principal = await optional_principal(request)
+    if principal is None:
+        from yidi.api.security import auth_required
+
+        raise auth_required()
+    if not rule.allows(principal):
+        need = rule.describe()
+        raise YidiError("ROLE_NOT_ALLOWED", f"当前身份（{principal.role.value}）无权使用该接口（需要：{need}）",
+                        f"role {principal.role.value} may not use {key} (needs {need})", "", 403)

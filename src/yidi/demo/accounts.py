@@ -1,0 +1,94 @@
+"""Demo logins for every role (issue 8): persons, agency staff by duty, a clearing operator, hospital clients.
+
+INVENTED credentials for the demo dataset only, printed by `yidi demo accounts`; a real deployment creates
+its accounts with `yidi users add`. Each demo person logs in with their citizen ID number. Hospitals get a
+client id `demo<institution code>` (an API key id) whose secret is the same demo password, usable as OAuth2
+client credentials or as the key `yk_demo<code>.<password>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy import select
+
+from yidi.services.accounts import AccountRole, hash_password
+from yidi.services.context import Context
+from yidi.store.auth_models import UserRow
+from yidi.store.db import unit_of_work
+from yidi.store.models import InstitutionRow, PersonRow
+from yidi.store.settlement_models import HospitalKeyRow
+
+DEMO_PASSWORD = "yidi-demo-2026"
+DEMO_REGION = "369900"  # the demo persons' insured region
+DEMO_HOSPITALS = ("H44010000001", "H36010000001", "H11010000001")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    role: AccountRole
+    subject: str
+    duties: tuple[str, ...] = ()
+    display_name: str = ""
+
+
+STAFF: tuple[DemoAccount, ...] = (
+    DemoAccount("agency-369900", AccountRole.AGENCY, DEMO_REGION, ("reviewer", "payer", "administrator"), "经办（全部职责）"),
+    DemoAccount("reviewer-369900", AccountRole.AGENCY, DEMO_REGION, ("reviewer",), "经办审核员"),
+    DemoAccount("payer-369900", AccountRole.AGENCY, DEMO_REGION, ("payer",), "经办支付员"),
+    DemoAccount("admin-369900", AccountRole.AGENCY, DEMO_REGION, ("administrator",), "经办管理员"),
+    DemoAccount("reviewer-440300", AccountRole.AGENCY, "440300", ("reviewer",), "深圳经办审核员"),
+    DemoAccount("clearing-national", AccountRole.CLEARING, "000000", (), "全国清算"),
+    DemoAccount("clearing-360000", AccountRole.CLEARING, "360000", (), "江西省清算"),
+)
+
+
+@cache
+def _demo_hash() -> str:
+    # hashed once per process: the demo loader runs in many tests, scrypt is slow on purpose
+    return hash_password(DEMO_PASSWORD)
+
+
+@cache
+def _demo_key_hash(salt: str) -> str:
+    import hashlib
+
+    return hashlib.scrypt(DEMO_PASSWORD.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1,
+                          maxmem=64 * 1024 * 1024, dklen=32).hex()
+
+
+_KEY_SALT = "00" * 16  # fixed for the demo keys only (their secret is public anyway)
+
+
+def load_demo_accounts(ctx: Context) -> int:
+    """Create the demo accounts that do not exist yet; returns how many were created."""
+    made = 0
+    pw = _demo_hash()
+    with unit_of_work(ctx.sessions) as s:
+        have = set(s.scalars(select(UserRow.username)))
+        for a in STAFF:
+            if a.username not in have:
+                s.add(UserRow(username=a.username, role=a.role.value, subject=a.subject, duties=",".join(a.duties),
+                              display_name=a.display_name, password_hash=pw, active=True))
+                made += 1
+        for pid, cid, name in s.execute(select(PersonRow.id, PersonRow.citizen_id, PersonRow.name)):
+            if cid not in have and pid is not None:
+                s.add(UserRow(username=cid, role=AccountRole.PERSON.value, subject=cid, person_id=pid,
+                              display_name=name, password_hash=pw, active=True))
+                made += 1
+        for code in DEMO_HOSPITALS:
+            key_id = f"demo{code}"
+            if s.get(InstitutionRow, code) is not None and s.get(HospitalKeyRow, key_id) is None:
+                s.add(HospitalKeyRow(key_id=key_id, institution=code, salt=_KEY_SALT,
+                                     secret_hash=_demo_key_hash(_KEY_SALT)))
+                made += 1
+    return made
+
+
+def demo_persons_logins(ctx: Context) -> list[tuple[str, str]]:
+    """(user name, display name) of the demo person accounts."""
+    with unit_of_work(ctx.sessions) as s:
+        return [(u, n) for u, n in s.execute(select(UserRow.username, UserRow.display_name)
+                                            .where(UserRow.role == AccountRole.PERSON.value))]

@@ -1,0 +1,276 @@
+"""User accounts and their credentials: password hashing (scrypt), login, page sessions, rate limiting.
+
+Used by the doors (yidi.api.security, the CLI); nothing here knows about HTTP. Passwords are hashed with
+scrypt (memory-hard, 16 MiB per try, the same cost as hospital API keys) and compared in constant time.
+Failed logins are counted per user name and per client address in process memory: after
+`MAX_FAILURES` within `WINDOW_SECONDS` further attempts are refused with 429 until the window passes —
+also for a correct password, or the limit would only slow a guesser down instead of stopping them.
+With several worker processes each counts on its own (the limit is per process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import parse_citizen_id
+from yidi.services.access import Duty, Principal, Role
+from yidi.services.context import Context
+from yidi.store.auth_models import SessionRow, UserRow
+from yidi.store.db import unit_of_work
+from yidi.store.models import PersonRow
+
+_N, _R, _P = 2**14, 8, 1
+MIN_PASSWORD = 8
+MAX_FAILURES = 5
+WINDOW_SECONDS = 300.0
+SESSION_HOURS = 8
+
+
+class AccountRole(StrEnum):
+    PERSON = "person"
+    AGENCY = "agency"
+    CLEARING = "clearing"
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """`scrypt$n$r$p$<salt hex>$<hash hex>`: parameters stored beside the hash so they can be raised later."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=64 * 1024 * 1024, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, want = stored.split("$")
+        if kind != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                             maxmem=64 * 1024 * 1024, dklen=len(want) // 2)
+    except ValueError:
+        return False
+    return hmac.compare_digest(got.hex(), want)
+
+
+# A hash of a password nobody has, checked when the user name is unknown, so that a wrong user name takes as
+# long as a wrong password (response time does not tell which user names exist).
+_DUMMY = hash_password(secrets.token_urlsafe(16))
+
+
+class RateLimiter:
+    """Failures per key in a sliding window; thread-safe; bounded memory."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._hits.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until another attempt is allowed (0: allowed now)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for k in keys:
+                q = self._recent(k, now)
+                if len(q) >= self.limit:
+                    wait = max(wait, q[0] + self.window - now)
+        return int(wait) + 1 if wait > 0 else 0
+
+    def fail(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._hits) > 100_000:  # a flood of distinct names cannot grow memory forever
+                self._hits.clear()
+            for k in keys:
+                self._recent(k, now).append(now)
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+
+limiter = RateLimiter()  # per account name (or hospital client id)
+client_limiter = RateLimiter(limit=MAX_FAILURES * 6)  # per client address: one office shares one address
+
+
+def check_rate(account_key: str, client: str) -> None:
+    wait = max(limiter.retry_after(account_key), client_limiter.retry_after(f"c:{client}") if client else 0)
+    if wait:
+        raise rate_limited(wait)
+
+
+def record_failure(account_key: str, client: str) -> None:
+    limiter.fail(account_key)
+    if client:
+        client_limiter.fail(f"c:{client}")
+
+
+def rate_limited(seconds: int) -> YidiError:
+    return YidiError("LOGIN_RATE_LIMITED", f"登录失败次数过多，请 {seconds} 秒后再试",
+                     f"too many failed logins; try again in {seconds} s", "username", 429)
+
+
+def bad_login() -> YidiError:
+    # one message for an unknown user, a wrong password and a disabled account: none tells which
+    return YidiError("LOGIN_FAILED", "用户名或密码错误", "wrong user name or password", "password", 401)
+
+
+def principal_of(user: UserRow) -> Principal:
+    duties = frozenset(Duty(d) for d in user.duties.split(",") if d)
+    return Principal(Role(user.role), user.subject, duties=duties, user=user.username)
+
+
+def authenticate(ctx: Context, username: str, password: str, *, client: str = "") -> tuple[int, Principal]:
+    """The user id and principal for a user name and password, or LOGIN_FAILED / LOGIN_RATE_LIMITED."""
+    username = username.strip()
+    account_key = f"u:{username.lower()}"
+    check_rate(account_key, client)
+    with unit_of_work(ctx.sessions) as s:
+        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        if user is not None:
+            s.expunge(user)
+    ok = check_password(password, user.password_hash if user is not None else _DUMMY)
+    if user is None or not ok or not user.active:
+        record_failure(account_key, client)
+        raise bad_login()
+    limiter.clear(account_key)
+    return user.id, principal_of(user)
+
+
+def active_user(ctx: Context, user_id: int) -> Principal | None:
+    with unit_of_work(ctx.sessions) as s:
+        user = s.get(UserRow, user_id)
+        return principal_of(user) if user is not None and user.active else None
+
+
+def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, list[str]]:
+    if role is AccountRole.PERSON:
+        return parse_citizen_id(subject, "subject").number, []
+    if len(subject) != 6 or not subject.isdigit():
+        raise YidiError("SUBJECT_INVALID", "经办机构/清算账号的主体应为6位区划编码（全国清算用 000000）",
+                        "agency and clearing accounts need a 6-digit region code (000000: national clearing)",
+                        "subject", 422)
+    if role is AccountRole.CLEARING:
+        if subject != "000000" and not subject.endswith("0000"):
+            raise YidiError("SUBJECT_INVALID", "清算账号的主体应为 000000（全国）或省级编码 XX0000",
+                            "a clearing account acts for 000000 (national) or a province XX0000", "subject", 422)
+        return subject, []
+    try:
+        parsed = sorted({Duty(d.strip().lower()).value for d in duties if d.strip()})
+    except ValueError:
+        raise YidiError("DUTY_INVALID", "职责只能是 reviewer（审核）/ payer（支付）/ administrator（管理）",
+                        "duties are reviewer, payer or administrator", "duties", 422) from None
+    return subject, parsed
+
+
+def create_user(ctx: Context, username: str, password: str, role: AccountRole, subject: str, *,
+                duties: list[str] | None = None, display_name: str = "", password_hash: str | None = None) -> int:
+    """A new account (or USERNAME_TAKEN). A person account must match a person already on file."""
+    if password_hash is None and len(password) < MIN_PASSWORD:
+        raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
+                        "password", 422)
+    if not (0 < len(username) <= 64) or any(c.isspace() for c in username):
+        raise YidiError("USERNAME_INVALID", "用户名应为 1–64 个字符且不含空格", "user name: 1-64 characters, no spaces",
+                        "username", 422)
+    subject, clean_duties = _validate(role, subject, duties or [])
+    with unit_of_work(ctx.sessions) as s:
+        if s.scalars(select(UserRow.id).where(UserRow.username == username)).first() is not None:
+            raise YidiError("USERNAME_TAKEN", f"用户名 {username} 已被使用", f"user name {username} is taken", "username", 409)
+        person_id = None
+        if role is AccountRole.PERSON:
+            person_id = s.scalars(select(PersonRow.id).where(PersonRow.citizen_id == subject)).first()
+            if person_id is None:
+                raise YidiError("PERSON_NOT_FOUND", "参保人不存在：请先导入参保信息", "no insured person with this ID number",
+                                "subject", 404)
+        row = UserRow(username=username, role=role.value, subject=subject, person_id=person_id,
+                      duties=",".join(clean_duties), display_name=display_name,
+                      password_hash=password_hash or hash_password(password), active=True)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def set_password(ctx: Context, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
+                        "password", 422)
+    with unit_of_work(ctx.sessions) as s:
+        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        if user is None:
+            raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
+        user.password_hash = hash_password(password)
+        # a new password ends every open session of the account
+        s.execute(update(SessionRow).where(SessionRow.user_id == user.id, SessionRow.ended_at.is_(None))
+                  .values(ended_at=dt.datetime.now(dt.UTC)))
+
+
+def set_active(ctx: Context, username: str, active: bool) -> None:
+    with unit_of_work(ctx.sessions) as s:
+        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        if user is None:
+            raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
+        user.active = active
+
+
+def list_users(ctx: Context) -> list[UserRow]:
+    with unit_of_work(ctx.sessions) as s:
+        return list(s.scalars(select(UserRow).order_by(UserRow.role, UserRow.username)))
+
+
+# --- page sessions -------------------------------------------------------------------------------------
+
+
+def _sid_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    sid: str  # the cookie value: shown once, stored only hashed
+    principal: Principal
+
+
+def start_session(ctx: Context, user_id: int, principal: Principal) -> Session:
+    sid = secrets.token_urlsafe(32)
+    with unit_of_work(ctx.sessions) as s:
+        s.add(SessionRow(id_hash=_sid_hash(sid), user_id=user_id,
+                         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=SESSION_HOURS)))
+    return Session(sid, principal)
+
+
+def session_principal(ctx: Context, sid: str) -> Principal | None:
+    """The principal of a live session (not ended, not expired, account active), else None."""
+    if not sid or len(sid) > 100:
+        return None
+    with unit_of_work(ctx.sessions) as s:
+        row = s.get(SessionRow, _sid_hash(sid))
+        if row is None or row.ended_at is not None:
+            return None
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+        if expires <= dt.datetime.now(dt.UTC):
+            return None
+        user = s.get(UserRow, row.user_id)
+        return principal_of(user) if user is not None and user.active else None
+
+
+def end_session(ctx: Context, sid: str) -> None:
+    with unit_of_work(ctx.sessions) as s:
+        row = s.get(SessionRow, _sid_hash(sid))
+        if row is not None and row.ended_at is None:
+            row.ended_at = dt.datetime.now(dt.UTC)

@@ -1,0 +1,108 @@
+"""Personal data: masking rules for logs and lists, and a person's export of everything held about them.
+
+Masking (one place): citizen ID numbers keep region and check digit (`mask_id`), names keep the family
+name, phone numbers the first three and last four digits, bank accounts the last four. Diagnoses are
+personal health data: `may_see_diagnoses` says which principals need them (the person, agency reviewers
+and payers of the insured region); others get them blanked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, inspect, select
+
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import mask_id
+from yidi.services.access import Duty, Principal, Role, require
+from yidi.services.context import Context
+from yidi.store.db import unit_of_work
+from yidi.store.models import Base, FilingEventRow, FilingRow, PersonRow, VisitRow
+
+
+def mask_name(name: str) -> str:
+    """张三丰 -> 张**; an empty name stays empty."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "*" * len(digits)
+
+
+def mask_account(account: str) -> str:
+    digits = re.sub(r"\s", "", account)
+    return "*" * max(len(digits) - 4, 0) + digits[-4:] if len(digits) > 4 else "*" * len(digits)
+
+
+_ID_RE = re.compile(r"(?<![0-9])([1-9][0-9]{5})(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:[0-2][0-9]|3[01])[0-9]{3}([0-9Xx])(?![0-9])")
+_PHONE_RE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+_CARD_RE = re.compile(r"(?<![0-9])[0-9]{12,15}([0-9]{4})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """Mask every citizen ID, mobile number and bank card number found in free text (log lines)."""
+    text = _ID_RE.sub(lambda m: mask_id(m.group(0)), text)
+    text = _PHONE_RE.sub(r"\1****\2", text)
+    return _CARD_RE.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
+
+
+def may_see_diagnoses(p: Principal) -> bool:
+    """The person; agency reviewers and payers (they judge and pay the claim); not hospitals' lists of others,
+    not clearing operators (they clear money, not cases), not staff holding only the administrator duty."""
+    if p.role is Role.PERSON:
+        return True
+    return p.role is Role.AGENCY and bool(p.duties & {Duty.REVIEWER, Duty.PAYER})
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, bytes):
+        return f"<{len(v)} bytes>"
+    if hasattr(v, "value"):
+        return v.value
+    return v
+
+
+def row_dict(row: Base, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {c.key: _plain(getattr(row, c.key)) for c in inspect(row).mapper.column_attrs if c.key not in skip}
+
+
+# Tables holding rows about one person, found by a person_id column, beyond the ones listed explicitly.
+# Content blobs (scans) are listed, not embedded: the export says what is held and where to fetch it.
+_SKIP_COLUMNS = ("content", "data", "password_hash", "secret_hash", "salt")
+
+
+def export_person(ctx: Context, principal: Principal) -> dict[str, Any]:
+    """Everything yidi holds about the calling person (个人信息查阅复制): profile, filings with history,
+    visits, settlements, claims with their lines, documents (listed) and history, accounts and sessions."""
+    require(principal, Role.PERSON, what_zh="导出个人数据", what_en="export personal data")
+    with unit_of_work(ctx.sessions) as s:
+        person = s.scalars(select(PersonRow).where(PersonRow.citizen_id == principal.subject)).first()
+        if person is None:
+            raise YidiError("PERSON_NOT_FOUND", "没有找到您的参保信息", "no insured person on file for you", "", 404)
+        out: dict[str, Any] = {"generated_at": dt.datetime.now(dt.UTC).isoformat(),
+                               "person": row_dict(person) | {"diseases": [d.disease for d in person.diseases]}}
+        filings = list(s.scalars(select(FilingRow).where(FilingRow.person_id == person.id)))
+        out["filings"] = [row_dict(f) for f in filings]
+        ids = [f.filing_id for f in filings]
+        id_col = FilingEventRow.__table__.c.get("filing_id")
+        out["filing_events"] = ([row_dict(e) for e in s.scalars(select(FilingEventRow).where(id_col.in_(ids)))]
+                                if ids and id_col is not None else [])
+        out["visits"] = [row_dict(v) for v in s.scalars(select(VisitRow).where(VisitRow.person_id == person.id))]
+        # every other table that points at the person (settlements, claims, accounts...), found generically
+        # so that a table added later is exported too
+        for mapper in Base.registry.mappers:
+            table = mapper.local_table
+            if not isinstance(table, Table) or table.name in ("persons", "filings", "visits") or "person_id" not in table.c:
+                continue
+            rows = s.scalars(select(mapper.class_).where(table.c.person_id == person.id)).all()
+            if rows:
+                out[table.name] = [row_dict(r, skip=_SKIP_COLUMNS) for r in rows]
+        return out

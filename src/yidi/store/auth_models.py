@@ -1,0 +1,60 @@
+"""Tables of access and audit (issue 8): user accounts, login sessions, and the head of the audit hash chain.
+
+Accounts are for people who log in with a password: insured persons (linked to `persons` by citizen ID),
+agency staff (a region and duties reviewer / payer / administrator) and clearing operators (national
+`000000` or a province `XX0000`). Hospitals do not get accounts: their API keys (`hospital_keys`) are their
+OAuth2 client credentials. Passwords and session ids are stored only as hashes.
+
+The audit records themselves live in `audit_records` (yidi.store.settlement_models.AuditRow, issue 4):
+issue 8 adds the chain columns to that one table instead of starting a second audit trail; the head row
+here remembers the last link so that deleting the newest records is detected too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yidi.store.models import Base
+
+
+class UserRow(Base):
+    """A login: role, the subject it acts for (citizen ID / region code / clearing scope) and its duties."""
+
+    __tablename__ = "auth_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(12))  # person / agency / clearing
+    subject: Mapped[str] = mapped_column(String(30))  # citizen ID, region code, or clearing scope
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    duties: Mapped[str] = mapped_column(String(64), default="")  # comma-separated: reviewer,payer,administrator
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SessionRow(Base):
+    """A page session (cookie). Only a SHA-256 of the session id is stored: a copied table opens nothing."""
+
+    __tablename__ = "auth_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditHeadRow(Base):
+    """One row (id 1): sequence number and hash of the newest audit record, updated under a lock."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default="")
