@@ -220,7 +220,7 @@ class Filings:
             q = q.where(FilingRow.status == status)
         total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
         q = q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id.desc()).limit(limit).offset(offset)
-        return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q).tuples()]
+        return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q)]
 
     def save(self, record: FilingRecord, person_id: int, *, reviewed_by: str | None = None) -> None:
         """Insert a new record or write the new state of an existing one (same filing_id)."""
