@@ -28,7 +28,6 @@ from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
 from yidi.policies.loader import SAMPLE_DIR, load_packs
 
-EXIT_BAD_INPUT = 2
 _STATUS_ZH = {
     "DIRECT": "可以直接结算", "EMERGENCY_AS_FILED": "急诊视同备案，可以直接结算", "POSSIBLE_AFTER": "做到以下几点后可以直接结算",
     "MANUAL_CLAIM": "不能直接结算：回参保地手工报销", "BLOCKED": "暂不能享受待遇", "LOCAL": "本地就医",
@@ -141,15 +140,9 @@ def _ask(question: Question, console: Console) -> str | None:
 
 
 def _fail(err: YidiError, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"error": err.as_dict()}, ensure_ascii=False, indent=2))
-    else:
-        console = Console(stderr=True)
-        console.print(f"[bold red]错误 {err.code}[/]：{err.message_zh}")
-        console.print(f"[dim]error {err.code}: {err.message_en}[/]")
-        for p in err.problems:
-            console.print(f"  • [{p.code}] {p.field}: {p.message_zh}")
-    raise typer.Exit(EXIT_BAD_INPUT)
+    from yidi.cli import _fail as render  # one renderer for every command; imported late (cli imports us)
+
+    render(err, as_json)
 
 
 def _cites(cites: list[Any]) -> str:
