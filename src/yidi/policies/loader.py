@@ -181,6 +181,13 @@ def load_packs(root: Path | str) -> PackSet:
                                             f"统筹区 {r.code} 重复", f"region {r.code} is listed twice"))
                 regions[r.code] = Region(r.code, r.name, rf.provinces.get(province_of(r.code), ""))
 
+    def check_sources(p: Path, raw: Any) -> None:
+        """Every `source.doc` must name a document listed in pack.yaml."""
+        for field, doc in _sources(raw):
+            if doc not in documents:
+                problems.append(Problem("PACK_DOC_UNKNOWN", f"{rel(p)}:{field}", f"{rel(p)}：引用的文件 {doc} 未在 pack.yaml 的 documents 中登记",
+                                        f"{rel(p)}: document {doc} is not listed in pack.yaml documents"))
+
     def known_area(code: str) -> bool:
         return code in regions or (is_province_code(code) and any(province_of(c) == code for c in regions))
 
@@ -204,10 +211,7 @@ def load_packs(root: Path | str) -> PackSet:
         raw = read(p)
         if raw is None:
             continue
-        for field, doc in _sources(raw):
-            if doc not in documents:
-                problems.append(Problem("PACK_DOC_UNKNOWN", f"{rel(p)}:{field}", f"{rel(p)}：引用的文件 {doc} 未在 pack.yaml 的 documents 中登记",
-                                        f"{rel(p)}: document {doc} is not listed in pack.yaml documents"))
+        check_sources(p, raw)
         cat = _validate(Catalogue, raw, rel(p), problems)
         if cat is None:
             continue
@@ -222,10 +226,7 @@ def load_packs(root: Path | str) -> PackSet:
         raw = read(p)
         if raw is None:
             continue
-        for field, doc in _sources(raw):
-            if doc not in documents:
-                problems.append(Problem("PACK_DOC_UNKNOWN", f"{rel(p)}:{field}", f"{rel(p)}：引用的文件 {doc} 未在 pack.yaml 的 documents 中登记",
-                                        f"{rel(p)}: document {doc} is not listed in pack.yaml documents"))
+        check_sources(p, raw)
         pol = _validate(InsuredPolicy, merge_versions(raw), rel(p), problems)
         if pol is None:
             continue
