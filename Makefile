@@ -22,6 +22,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/services.sh
+	bash scripts/browser.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
 

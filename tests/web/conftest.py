@@ -80,3 +80,11 @@ def as_hospital(web: TestClient) -> TestClient:
 def as_agency(web: TestClient) -> TestClient:
     login(web, "agency", "369900")
     return web
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    # keep each phase's report on the test item, so the browser fixture can screenshot failures
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)

@@ -182,8 +182,7 @@ def policies(request: Request, region: str = "") -> Response:
     if not isinstance(who, Principal):
         return who
     packs = ctx_of(request).packs
-    today = ctx_of(request).today()
     shown = region or who.subject
     pol = packs.policies.get(shown)
-    return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol, today=today,
+    return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol,
                 regions=sorted(packs.policies), names={c: r.name for c, r in packs.regions.items()})

@@ -309,7 +309,11 @@ async def estimate(request: Request, upload: Annotated[UploadFile | None, File()
             sit["filing_type"] = values["filing_type"]
             sit["filing_area"] = inst.region if inst else None
         sit["treated"] = True
-        sit["paid_in_full"] = False
+        # unfiled: what a manual claim would pay (the insured region judges paid-in-full care as unfiled);
+        # the stay reason does not change that amount, so the advisor is not made to ask for it
+        sit["paid_in_full"] = not filed
+        if not filed:
+            sit["reason"] = "travelling"
         sit["bill_lines"] = [ln.model_dump(mode="json") for ln in lines]
         situation = validate_model(Situation, {k: v for k, v in sit.items() if v is not None})
         plan = advise(situation, ctx.packs, ctx.today())
