@@ -20,7 +20,7 @@ from yidi.store.settlement_models import SettlementRow
 BJ, SH, GZ, SZ = "110100", "310100", "440100", "440300"
 H_BJ, H_SH, H_GZ, H_SZ = "H11010000001", "H31010000001", "H44010000001", "H44030000001"
 OCT = dt.date(2026, 10, 1)
-NATIONAL = Principal(Role.AGENCY, "110100")  # placeholder: any agency may run and close (issue 8)
+NATIONAL = Principal(Role.CLEARING, "000000")  # the national clearing operator runs and closes months
 
 
 def agency(region: str) -> Principal:
@@ -217,6 +217,9 @@ def test_bad_month_and_roles(ctx: Context) -> None:
         assert e.value.code == "CLEARING_MONTH_INVALID"
     with pytest.raises(YidiError) as e:
         service.run_month(ctx, Principal(Role.HOSPITAL, H_BJ), "2026-10")
+    assert e.value.status == 403
+    with pytest.raises(YidiError) as e:  # confirming is an agency's, not the operator's
+        service.confirm(ctx, NATIONAL, "2026-10")
     assert e.value.status == 403
     with pytest.raises(YidiError) as e:
         service.month_view(ctx, "2030-01")

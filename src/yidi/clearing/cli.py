@@ -49,9 +49,10 @@ def _fail(err: YidiError, as_json: bool = False) -> None:
     render(err, as_json)
 
 
-def _operator(region: str = "000000") -> Principal:
-    # The operator at the console acts as an agency; issue 8 replaces this with real identities.
-    return Principal(Role.AGENCY, region)
+def _operator(region: str | None = None) -> Principal:
+    # The console is trusted like the server's own operator: the national clearing operator by default,
+    # or the agency named with --as for its confirmations and disputes.
+    return Principal(Role.AGENCY, region) if region else Principal(Role.CLEARING, "000000")
 
 
 def _pct(text: str) -> Decimal:

@@ -54,9 +54,13 @@ def _not_run(month: str) -> YidiError:
     return YidiError("CLEARING_NOT_RUN", f"{month} 尚未清算", f"{month} has not been cleared yet", "month", 404)
 
 
+def _operator(principal: Principal, what_zh: str, what_en: str) -> None:
+    # Clearing operators (national or provincial) and agency staff may run and close a month; which agency
+    # staff (duty) is decided per route by yidi.api.authz. Confirmations and disputes are the agencies'.
+    require(principal, Role.AGENCY, Role.CLEARING, what_zh=what_zh, what_en=what_en)
+
+
 def _agency(principal: Principal, what_zh: str, what_en: str) -> None:
-    # Placeholder until issue 8: any agency may run and close clearing (the national platform role does
-    # not exist yet); confirmations and disputes are scoped to the agency's own region below.
     require(principal, Role.AGENCY, what_zh=what_zh, what_en=what_en)
 
 
@@ -253,7 +257,7 @@ def run_month(ctx: Context, principal: Principal, month: str, *, engine: str | E
               advance_months: int = DEFAULT_ADVANCE_MONTHS, warning_pct: Decimal = DEFAULT_WARNING_PCT,
               step: Step | None = None, _close: bool = False) -> RunOutcome:
     """Clear a month: extract, run the definition, size advance funds, store, verify. One transaction."""
-    _agency(principal, "运行清算", "run clearing")
+    _operator(principal, "运行清算", "run clearing")
     m = _month(month)
     _check_params(advance_months, warning_pct)
     eng = engine_named(engine) if isinstance(engine, str) else engine
@@ -594,9 +598,9 @@ def dispute(ctx: Context, principal: Principal, month: str, setl_ids: Sequence[s
 
 
 def resolve(ctx: Context, principal: Principal, dispute_id: int, upheld: bool, note: str = "") -> dict[str, Any]:
-    """裁定 The counterpart agency decides a dispute. Upheld: its settlements are taken back in the next
+    """裁定 The counterpart agency (or a clearing operator) decides a dispute. Upheld: its settlements are taken back in the next
     open month (an adjustment traceable to this dispute); rejected: the clearing stands."""
-    _agency(principal, "裁定清算争议", "resolve a clearing dispute")
+    _operator(principal, "裁定清算争议", "resolve a clearing dispute")
     with unit_of_work(ctx.sessions) as s:
         row = s.get(cm.ClearingDisputeRow, dispute_id)
         if row is None:
@@ -609,7 +613,10 @@ def resolve(ctx: Context, principal: Principal, dispute_id: int, upheld: bool, n
         pairs = s.execute(select(st.treatment_region, st.insured_region).join(di, di.settlement_id == st.id)
                           .where(di.dispute_id == dispute_id)).all()
         me = principal.subject
-        if me == row.region or not all(is_party(me, t, i) for t, i in pairs):
+        # the counterpart agency decides, or a clearing operator (the national platform arbitrates)
+        arbiter = principal.role is Role.CLEARING and (me == "000000" or all(
+            is_party(me, t, i) for t, i in pairs))
+        if not arbiter and (me == row.region or not all(is_party(me, t, i) for t, i in pairs)):
             raise YidiError("CLEARING_NOT_COUNTERPART", "只有争议结算的对方经办机构可以裁定",
                             "only the counterpart agency of the disputed settlements may decide", "dispute_id", 403)
         latest = s.scalar(select(func.max(cm.ClearingRunRow.month)).where(cm.ClearingRunRow.status == "CLOSED"))
