@@ -28,6 +28,7 @@ app.add_typer(policy_app, name="policy")
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
 register_claims(app)  # yidi claims … (yidi.claims.cli, issue 5)
+__import__("yidi.cli_trust", fromlist=["register"]).register(app)  # audit verify, backup, restore, users (issue 8)
 register_clearing(app)  # yidi clearing … (yidi.clearing.cli, issue 6)
 app.command("advise")(advise_command)  # 异地就医助手 (yidi.advisor.cli)
 app.command("simulate")(__import__("yidi.batch.cli", fromlist=["simulate_command"]).simulate_command)  # issue 7

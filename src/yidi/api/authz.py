@@ -21,6 +21,7 @@ from fastapi.routing import iter_route_contexts
 from yidi.api.security import optional_principal
 from yidi.domain.errors import YidiError
 from yidi.services.access import Duty, Principal, Role
+from yidi.store import audit_chain
 
 P, H, A, C = Role.PERSON, Role.HOSPITAL, Role.AGENCY, Role.CLEARING
 REVIEWER, PAYER, ADMIN = Duty.REVIEWER, Duty.PAYER, Duty.ADMINISTRATOR
@@ -169,9 +170,24 @@ def rule_for(request: Request) -> tuple[str, Rule | None]:
     return key, RULES.get(key)
 
 
+def _note_actor(request: Request, key: str) -> None:
+    """Tell the audit chain who this request's writes are by (contextvar: reaches the endpoint's thread)."""
+    p: Principal | None = getattr(request.state, "principal", None)
+    who = audit_chain.Actor(p.role.value, (f"{p.shown} {p.user}" if p.user else p.shown)[:40], key[:40]) if p else \
+        audit_chain.Actor("anonymous", (request.client.host if request.client else "")[:40], key[:40])
+    audit_chain.set_actor(who)
+
+
 async def authorize(request: Request) -> None:
     """App-wide dependency: find the route's rule and check the caller against it (401 / 403)."""
     key, rule = rule_for(request)
+    try:
+        await _check(request, key, rule)
+    finally:
+        _note_actor(request, key)
+
+
+async def _check(request: Request, key: str, rule: Rule | None) -> None:
     if rule is None:
         raise YidiError("ROUTE_WITHOUT_RULE", f"该接口尚未配置访问规则（{key}），一律拒绝",
                         f"no access rule for {key}: denied (add it to yidi.api.authz.RULES)", "", 403)

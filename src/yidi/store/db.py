@@ -52,7 +52,11 @@ def _sqlite_begin(conn: Any) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: services return values read inside the transaction after it commits
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    from yidi.store import audit_chain  # issue 8: every committed write leaves a chained audit record
+
+    audit_chain.install(factory)
+    return factory
 
 
 @contextmanager

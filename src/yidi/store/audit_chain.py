@@ -1,0 +1,297 @@
+"""The audit trail's hash chain: every committed write leaves an audit record, chained to the one before it.
+
+Installed on every session factory (yidi.store.db.session_factory), so no use case can write without it:
+- while a transaction flushes, each changed row (insert, update, delete; ORM bulk statements too) is noted
+  with a SHA-256 digest of its values before and after;
+- at commit, the records the use case wrote itself (AuditRow, e.g. a settlement's) get those digests; a
+  transaction that wrote none gets one generic record (actor and action from `actor()` / `set_actor`);
+- then, holding the lock on the single `audit_chain_head` row (FOR UPDATE on PostgreSQL; SQLite runs one
+  writer at a time), each new record gets the next `seq`, the previous record's hash, and its own hash over
+  all of its content. The head remembers the newest (seq, hash).
+`verify()` recomputes the chain: an edited record breaks its own hash, a deleted one a gap in `seq` or the
+`prev_hash` link of the next, deleting the newest ones disagrees with the head. The chain proves integrity
+against edits through the database, not against someone who rewrites the whole chain and the head:
+for that, copy `yidi audit verify --json`'s head hash somewhere else now and then (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import getpass
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+
+from yidi.store.auth_models import AuditHeadRow
+from yidi.store.settlement_models import AuditRow
+
+_SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "alembic_version"})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    role: str
+    actor: str
+    action: str = ""
+
+
+def _cli_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "unknown"
+    cmd = " ".join(a for a in sys.argv[1:3] if not a.startswith("-"))
+    return Actor("operator", user[:40], f"cli {cmd}"[:40].strip())
+
+
+_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("yidi_audit_actor", default=None)
+
+
+def actor() -> Actor:
+    """Who the writes of this request / command are by (the CLI's login name when no door said)."""
+    return _actor.get() or _cli_actor()
+
+
+def set_actor(a: Actor) -> contextvars.Token[Actor | None]:
+    return _actor.set(a)
+
+
+@contextmanager
+def acting_as(a: Actor) -> Iterator[None]:
+    token = _actor.set(a)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+# --- canonical forms ---------------------------------------------------------------------------------
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(dt.UTC).replace(tzinfo=None)
+        return v.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return "sha256:" + hashlib.sha256(v).hexdigest()
+    if hasattr(v, "value") and not isinstance(v, (int, float, str)):
+        return v.value
+    if isinstance(v, (dict, list, str, int, float, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(canonical(obj).encode()).hexdigest()
+
+
+def entry_hash(row: AuditRow) -> str:
+    """The hash of one record: every field a reader relies on, and the previous record's hash."""
+    return digest({
+        "seq": row.seq, "prev": row.prev_hash, "at": _plain(row.at), "role": row.actor_role, "actor": row.actor,
+        "action": row.action, "type": row.object_type, "id": row.object_id, "detail": row.detail,
+        "before": row.before_digest, "after": row.after_digest,
+    })
+
+
+# --- capturing changes -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Changes:
+    rows: list[dict[str, str]] = field(default_factory=list)
+    explicit: list[AuditRow] = field(default_factory=list)
+
+
+def _changes(session: Session) -> _Changes:
+    ch: _Changes | None = session.info.get("yidi_audit")
+    if ch is None:
+        ch = session.info["yidi_audit"] = _Changes()
+    return ch
+
+
+def _values(obj: Any, *, before: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if before and hist.deleted:
+            out[attr.key] = hist.deleted[0]
+        elif before and hist.added and not hist.unchanged:
+            out[attr.key] = None  # was unset before this flush
+        else:
+            out[attr.key] = state.attrs[attr.key].value
+    return out
+
+
+def _key(obj: Any) -> str:
+    ident = inspect(obj).identity
+    return ",".join(str(i) for i in ident) if ident else ""
+
+
+def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
+    ch = _changes(session)
+    for obj in session.new:
+        if isinstance(obj, AuditRow):
+            ch.explicit.append(obj)
+    # before values must be read before the flush resets the attribute history
+    for obj in list(session.dirty) + list(session.deleted):
+        table = inspect(obj).mapper.local_table
+        name = getattr(table, "name", "")
+        if name in _SKIP_TABLES or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        before = digest(_values(obj, before=True))
+        after = "" if obj in session.deleted else None
+        session.info.setdefault("yidi_audit_pending", []).append((obj, name, before, after))
+
+
+def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
+    ch = _changes(session)
+    for obj in session.new:
+        name = getattr(inspect(obj).mapper.local_table, "name", "")
+        if name not in _SKIP_TABLES:
+            ch.rows.append({"table": name, "key": _key(obj), "before": "",
+                            "after": digest(_values(obj, before=False))})
+    for obj, name, before, after in session.info.pop("yidi_audit_pending", []):
+        ch.rows.append({"table": name, "key": _key(obj), "before": before,
+                        "after": after if after is not None else digest(_values(obj, before=False))})
+
+
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    # UPDATE / DELETE / INSERT statements bypass the unit of work: note the statement and its parameters
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", "")
+    if table in _SKIP_TABLES:
+        return
+    kind = "update" if state.is_update else "delete" if state.is_delete else "insert"
+    if kind == "update" and _self_assignment(state.statement):
+        return  # `SET x = x`: a row lock taken by writing, changes nothing
+    try:  # an ORM bulk INSERT cannot be compiled outside its execution: then its parameters say enough
+        text = str(state.statement) if kind != "insert" else kind
+    except Exception:
+        text = kind
+    _changes(state.session).rows.append({"table": table, "key": f"<{kind} statement>", "before": "",
+                                         "after": digest([text, state.parameters])})
+
+
+def _self_assignment(stmt: Any) -> bool:
+    values = getattr(stmt, "_values", None)
+    if not values:
+        return False
+    try:
+        for k, v in values.items():
+            col = getattr(k, "key", k)
+            target = getattr(v, "key", None)
+            if not (isinstance(v, ColumnElement) and target == col):
+                return False
+        return True
+    except Exception:  # an unusual statement: note it rather than guess
+        return False
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    ch = session.info.get("yidi_audit")
+    if ch is None or (not ch.rows and not ch.explicit):
+        return
+    who = actor()
+    rows = ch.rows
+    before = digest([r["before"] for r in rows]) if rows else ""
+    after = digest([[r["table"], r["key"], r["after"]] for r in rows]) if rows else ""
+    records = [r for r in ch.explicit if inspect(r).persistent]
+    if not records:
+        first = rows[0]
+        records = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
+                            object_type=first["table"][:30], object_id=first["key"][:64],
+                            detail={"changes": rows[:200], "count": len(rows)})]
+        session.add(records[0])
+    head = session.scalars(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHeadRow(id=1, seq=0, hash="")
+        session.add(head)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # stored and hashed as UTC wall time
+    for rec in records:
+        rec.seq = head.seq + 1
+        rec.prev_hash = head.hash
+        rec.at = now
+        rec.before_digest, rec.after_digest = before, after
+        rec.entry_hash = entry_hash(rec)
+        head.seq, head.hash = rec.seq, rec.entry_hash
+    session.info.pop("yidi_audit", None)
+    session.flush()
+
+
+def _reset(session: Session) -> None:
+    session.info.pop("yidi_audit", None)
+    session.info.pop("yidi_audit_pending", None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Attach the chain to a session factory (idempotent)."""
+    if getattr(factory, "_yidi_audit", False):
+        return
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "do_orm_execute", _do_orm_execute)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_rollback", _reset)
+    event.listen(factory, "after_soft_rollback", lambda s, _t: _reset(s))
+    factory._yidi_audit = True  # type: ignore[attr-defined]
+
+
+# --- verification ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChainReport:
+    records: int = 0
+    head_seq: int = 0
+    head_hash: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session, *, limit_problems: int = 20) -> ChainReport:
+    """Walk the whole chain in order and say every place it does not hold."""
+    rep = ChainReport()
+    expected_seq, prev = 1, ""
+    unchained = session.scalars(select(AuditRow.id).where(AuditRow.seq.is_(None))).all()
+    if unchained:
+        rep.problems.append(f"{len(unchained)} record(s) outside the chain (seq empty), first id {unchained[0]}")
+    for rec in session.scalars(select(AuditRow).where(AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
+                               .execution_options(yield_per=1000)):
+        rep.records += 1
+        if rec.seq != expected_seq:
+            rep.problems.append(f"seq {expected_seq}..{(rec.seq or 0) - 1} missing (deleted?) before id {rec.id}")
+        if rec.prev_hash != prev:
+            rep.problems.append(f"seq {rec.seq}: link to the previous record broken")
+        if entry_hash(rec) != rec.entry_hash:
+            rep.problems.append(f"seq {rec.seq} (id {rec.id}): content does not match its hash (edited?)")
+        prev, expected_seq = rec.entry_hash, (rec.seq or 0) + 1
+        if len(rep.problems) >= limit_problems:
+            break
+    head = session.get(AuditHeadRow, 1)
+    rep.head_seq, rep.head_hash = (head.seq, head.hash) if head else (0, "")
+    if rep.head_seq != expected_seq - 1 or rep.head_hash != prev:
+        rep.problems.append(f"head says seq {rep.head_seq}, chain ends at {expected_seq - 1}: newest record(s) "
+                            "deleted or head edited")
+    return rep

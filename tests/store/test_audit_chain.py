@@ -1,0 +1,74 @@
+"""The audit trail: every committed write leaves a chained record; edits and deletions are detected."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, func, select, text, update
+
+from tests.support.db import as_
+from yidi.demo.dataset import DemoPerson
+from yidi.services import hospital_keys
+from yidi.services.context import Context
+from yidi.store import audit_chain
+from yidi.store.db import unit_of_work
+from yidi.store.settlement_models import AuditRow
+
+
+def report(ctx: Context) -> audit_chain.ChainReport:
+    with unit_of_work(ctx.sessions) as s:
+        return audit_chain.verify(s)
+
+
+def count(ctx: Context) -> int:
+    with unit_of_work(ctx.sessions) as s:
+        return int(s.scalar(select(func.count()).select_from(AuditRow)) or 0)
+
+
+def test_writes_are_chained_and_verify(ctx: Context, demo: dict[str, DemoPerson], client: TestClient) -> None:
+    n0 = count(ctx)
+    assert n0 > 0  # loading the demo is a write too
+    p = demo["post_hoc"]
+    r = client.post("/api/v1/filings", headers=as_("person", p.id_number),
+                    json={"type": "OTHER_TEMPORARY", "treatment_area": "440100", "start": "2026-03-10",
+                          "end": "2026-06-01", "commitment": True, "consent": True})
+    assert r.status_code in (201, 422), r.text
+    hospital_keys.create_key(ctx, "H44010000001")  # a use case writing its own AuditRow: chained, not doubled
+    rep = report(ctx)
+    assert rep.ok, rep.problems
+    assert rep.records == count(ctx) >= n0 + 1
+    with unit_of_work(ctx.sessions) as s:
+        last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
+        assert last is not None and last.action == "HOSPITAL_KEY_CREATE" and last.after_digest
+        if r.status_code == 201:
+            rec = s.scalars(select(AuditRow).where(AuditRow.action == "POST /api/v1/filings")).first()
+            assert rec is not None and rec.actor_role == "person" and p.id_number not in rec.actor
+
+
+def test_edit_detected(ctx: Context, demo: dict[str, DemoPerson]) -> None:
+    hospital_keys.create_key(ctx, "H44010000001")
+    with ctx.engine.begin() as conn:  # behind the application's back, as an intruder would
+        conn.execute(update(AuditRow).where(AuditRow.seq == 1).values(actor="someone-else"))
+    rep = report(ctx)
+    assert not rep.ok and any("seq 1" in p and "edited" in p for p in rep.problems)
+
+
+def test_deletions_detected(ctx: Context, demo: dict[str, DemoPerson]) -> None:
+    for _ in range(3):
+        hospital_keys.create_key(ctx, "H44010000001")
+    assert report(ctx).ok
+    with ctx.engine.begin() as conn:
+        conn.execute(delete(AuditRow).where(AuditRow.seq == 2))
+    assert any("missing" in p for p in report(ctx).problems)
+    with ctx.engine.begin() as conn:
+        top = conn.scalar(select(func.max(AuditRow.seq)))
+        conn.execute(delete(AuditRow).where(AuditRow.seq == top))
+    assert any("head" in p for p in report(ctx).problems)
+
+
+def test_rollback_leaves_no_record(ctx: Context, demo: dict[str, DemoPerson], client: TestClient) -> None:
+    n0 = count(ctx)
+    r = client.post("/api/v1/filings", headers=as_("person", demo["post_hoc"].id_number), json={"type": "NOPE"})
+    assert r.status_code == 422
+    assert count(ctx) == n0 and report(ctx).ok
+    with ctx.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
