@@ -111,46 +111,59 @@ def _reason(m: Month) -> str:
        ELSE 'DISPUTE' END"""
 
 
-# Amount sums every line carries (name, SQL over an item).
-_SUMS = (("medfee", "d * medfee"), ("hifp", "d * hifp"), ("hifob", "d * hifob"), ("cvlserv", "d * cvlserv"),
-         ("hifmi", "d * hifmi"), ("maf", "d * maf"), ("fund", "d * fund"), ("acct", "d * acct"),
-         ("cash", "d * cash"), ("cleared", "d * (fund + acct)"), ("adjust", "adj * d * (fund + acct)"))
+# The money columns a settlement carries; every line sums all of them.
+MONEY = ("medfee", "hifp", "hifob", "cvlserv", "hifmi", "maf", "fund", "acct", "cash")
+
+# What a line reports, from the buckets of `lines` (one row per key, delta d and adjustment flag adj,
+# with n items and the plain sums of the money columns): sum(d * x) over items = sum(d * sum(x)) over
+# buckets, exactly, in integers.
+_SUMS = tuple((c, f"d * {c}") for c in MONEY) + (("cleared", "d * (fund + acct)"),
+                                                  ("adjust", "adj * d * (fund + acct)"))
+_COUNTS = ("SUM(CASE WHEN d > 0 THEN n ELSE 0 END) AS n_settle, SUM(CASE WHEN d < 0 THEN n ELSE 0 END) AS n_revoke, "
+           "SUM(adj * n) AS n_adjust")
 
 
 def stages(m: Month, *, since: dt.date | None = None, with_items: bool = True) -> list[tuple[str, str, bool]]:
     """The month's clearing as an ordered list of (name, SELECT, keep): each engine runs them in order,
     registers every result under its name for the later stages, and returns those marked `keep`.
 
-    Stage `lines` is the one pass over the settlements: both groupings (per hospital and per region pair)
-    at once with GROUPING SETS; the hospital and pair lines, province positions, netting table and totals
-    are small queries over it. `items` (which settlements moved, and why) is a second pass, run only when
-    the moved settlements are to be stored. Each kept result is ordered by its key.
+    Stage `lines` is the one pass over the settlements. It reads only the columns the rule and the
+    lines need and aggregates plain column sums (no per-row products) with GROUPING SETS at the two
+    grains the month reports, per hospital and per region pair, each split by status bucket (delta d,
+    adjustment flag adj): a few thousand rows for millions of settlements. Hospital and pair lines
+    (d-weighted sums and counts), province positions, netting table and totals are small queries over
+    that result. `items` (which settlements moved, and why) is a second pass, run only when the moved
+    settlements are to be stored. Each kept result is ordered by its key.
 
     `since` is the first day clearing covers (the first month ever closed; the month itself when none
     is): settlements before it were cleared before this system and never move here.
     """
     items = _items_cte(m, since)
+    money = ", ".join(f"SUM({c}) AS {c}" for c in MONEY)
     sums = ",\n       ".join(f"SUM({expr}) AS {name}" for name, expr in _SUMS)
-    line_cols = ", ".join(name for name, _ in _SUMS)
     out: list[tuple[str, str, bool]] = [
         ("lines", f"""WITH {items}
-SELECT treatment_region, institution, insured_region,
-       SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS n_settle,
-       SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS n_revoke,
-       SUM(adj) AS n_adjust,
-       {sums}
+SELECT treatment_region, institution, insured_region, d, adj, COUNT(*) AS n,
+       {money}
 FROM items
-GROUP BY GROUPING SETS ((treatment_region, institution), (treatment_region, insured_region))""", False),
+GROUP BY GROUPING SETS ((treatment_region, institution, d, adj), (treatment_region, insured_region, d, adj))""",
+         False),
         # institution and insured region are never NULL in a settlement: NULL marks the other grouping
-        ("hospital", """SELECT treatment_region, institution, n_settle, n_revoke, n_adjust,
+        ("hospital", f"""WITH h AS (
+  SELECT treatment_region, institution, {_COUNTS},
+         {sums}
+  FROM lines WHERE insured_region IS NULL GROUP BY treatment_region, institution
+)
+SELECT treatment_region, institution, n_settle, n_revoke, n_adjust,
        medfee, fund, acct, cash, cleared AS owed, adjust
-FROM lines WHERE insured_region IS NULL
-ORDER BY institution, treatment_region""", True),
+FROM h ORDER BY institution, treatment_region""", True),
         ("pair", f"""SELECT treatment_region, insured_region,
        CONCAT(SUBSTR(treatment_region, 1, 2), '0000') AS treatment_province,
        CONCAT(SUBSTR(insured_region, 1, 2), '0000') AS insured_province,
-       n_settle, n_revoke, n_adjust, {line_cols}
+       {_COUNTS},
+       {sums}
 FROM lines WHERE institution IS NULL
+GROUP BY treatment_region, insured_region
 ORDER BY treatment_region, insured_region""", True),
         ("pairs", """SELECT treatment_province AS tp, insured_province AS ip, SUM(cleared) AS amt
 FROM pair GROUP BY treatment_province, insured_province""", False),
