@@ -13,10 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# Registers the clearing tables on Base.metadata whenever Alembic loads the revisions (env.py imports
-# the settlement tables the same way), so a migrated database and the metadata never look drifted.
-from yidi.store import clearing_models  # noqa: F401
-
 revision: str = '0004_clearing'
 down_revision: str | None = '0003_claims'
 branch_labels: str | Sequence[str] | None = None
