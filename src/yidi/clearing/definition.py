@@ -93,7 +93,7 @@ moved AS (
 ),
 deltas AS (
   SELECT moved.*,
-         CASE WHEN (revoked_on IS NULL OR revoked_on > DATE '{end}') AND excluded_flag = 0 THEN 1 ELSE 0 END
+         CASE WHEN COALESCE(revoked_on, DATE '9999-12-31') > DATE '{end}' AND excluded_flag = 0 THEN 1 ELSE 0 END
            - cleared_net AS d,
          CASE WHEN settlement_date < DATE '{start}' OR excluded_flag = 1 THEN 1 ELSE 0 END AS adj
   FROM moved
@@ -117,8 +117,8 @@ MONEY = ("medfee", "hifp", "hifob", "cvlserv", "hifmi", "maf", "fund", "acct", "
 # What a line reports, from the buckets of `lines` (one row per key, delta d and adjustment flag adj,
 # with n items and the plain sums of the money columns): sum(d * x) over items = sum(d * sum(x)) over
 # buckets, exactly, in integers.
-_SUMS = tuple((c, f"d * {c}") for c in MONEY) + (("cleared", "d * (fund + acct)"),
-                                                  ("adjust", "adj * d * (fund + acct)"))
+_SUMS = (*((c, f"d * {c}") for c in MONEY), ("cleared", "d * (fund + acct)"),
+         ("adjust", "adj * d * (fund + acct)"))
 _COUNTS = ("SUM(CASE WHEN d > 0 THEN n ELSE 0 END) AS n_settle, SUM(CASE WHEN d < 0 THEN n ELSE 0 END) AS n_revoke, "
            "SUM(adj * n) AS n_adjust")
 
@@ -194,7 +194,7 @@ SELECT id, setl_id, d, {_reason(m)} AS reason, adj FROM items ORDER BY id""", Tr
 
 
 def floor_query(m: Month) -> str:
-    """The plain scan the benchmark compares against: settled minus revoked in the month, no grouping.
+    """The narrow floor: a plain scan of settled minus revoked in the month, fund + acct only, no grouping.
 
     On a system with nothing frozen it equals the clearing total, which the benchmark also checks.
     """
@@ -203,3 +203,18 @@ def floor_query(m: Month) -> str:
   SUM(CASE WHEN settlement_date BETWEEN DATE '{start}' AND DATE '{end}' THEN fund + acct ELSE 0 END)
   - SUM(CASE WHEN revoked_on BETWEEN DATE '{start}' AND DATE '{end}' THEN fund + acct ELSE 0 END)
 FROM settlements WHERE insured_region <> treatment_region"""
+
+
+def floor_money_query(m: Month) -> str:
+    """The fair floor: a plain scan-and-sum of the rows the month moves (cross-region, settled in the
+    month, not revoked by its end) and of all nine money columns the clearing sums, no joins, no grouping.
+
+    On a system with nothing frozen its count is the month's items and its sums are the sums of the
+    pair lines (fund + acct = the clearing total), which the benchmark checks.
+    """
+    start, end = m.start.isoformat(), m.end.isoformat()
+    money = ", ".join(f"SUM({c})" for c in MONEY)
+    return f"""SELECT COUNT(*), {money}
+FROM settlements
+WHERE settlement_date BETWEEN DATE '{start}' AND DATE '{end}' AND insured_region <> treatment_region
+  AND (revoked_on IS NULL OR revoked_on > DATE '{end}')"""
