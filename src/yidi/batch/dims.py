@@ -97,6 +97,8 @@ class Dims:
     n_slots: int = 0
     n_layer_bands: int = 1
     cat_regions: list[str] = field(default_factory=list)  # catalogue index -> catalogue region
+    codes: list[str] = field(default_factory=list)  # code index -> item code (every catalogue's codes, sorted)
+    pools: list[str] = field(default_factory=list)  # pool index -> cap pool name
     version_objs: dict[int, PolicyVersion] = field(default_factory=dict)
 
 
@@ -129,7 +131,7 @@ def build_dims(
     benefit_keys: list[tuple[str, str, str, str, str, str, str, dt.date]],
     layer_keys: list[tuple[int, str, str, str]],
     *,
-    item_keys: list[tuple[int, int, int]] | None = None,
+    item_keys: list[tuple[int, int, int, int]] | None = None,
 ) -> Dims:
     """Dimension rows for the distinct keys found in the data.
 
@@ -142,6 +144,7 @@ def build_dims(
     vid_of: dict[tuple[str, int], int] = {}
     bounds = epochs(packs)
     d.cat_regions = sorted(packs.catalogues)
+    d.codes = all_codes(packs)
     for region, day in version_keys:
         found = packs.policy_for(region, day) if region in packs.regions else None
         if found is None:
@@ -162,6 +165,9 @@ def build_dims(
     for ver in d.version_objs.values():
         for sp in ver.schemes.values():
             d.n_slots = max(d.n_slots, len(sp.layers))
+            for b in sp.benefits.values():
+                if b.cap_pool not in d.pools:
+                    d.pools.append(b.cap_pool)
             for b in sp.benefits.values():
                 d.n_factors = max(d.n_factors, len(b.deductible.repeat_factors))
                 for row in b.tiers.values():
@@ -214,6 +220,7 @@ def build_dims(
             "n_factors": len(rf),
             **{f"f{i}": scaled(rf[min(i, len(rf) - 1)], "deductible.repeat_factors") for i in range(d.n_factors)},
             "pool": ben.cap_pool,
+            "pool_idx": d.pools.index(ben.cap_pool),
             "cap": fen(sp.caps[ben.cap_pool]),
             "tier_cum": rules.tier_basis == "cumulative",
             "tier_annual": rules.tier_scope == "annual",
@@ -235,7 +242,7 @@ def build_dims(
         layers = sp.layers if sp else []
         for j in range(d.n_slots):
             if j >= len(layers):
-                row.update({f"l{j}_on": False, f"l{j}_kind": "", f"l{j}_above": False, f"l{j}_cap": INF,
+                row.update({f"l{j}_on": False, f"l{j}_kind": "", f"l{j}_kidx": 0, f"l{j}_above": False, f"l{j}_cap": INF,
                             **_tier_rows([], None, d.n_layer_bands, f"l{j}b")})
                 continue
             layer = layers[j]
@@ -255,7 +262,8 @@ def build_dims(
                     bands.append((max(t.lower, threshold), t.upper, t.ratio))
             as_tiers = [Tier.model_validate({"from": lo, "to": hi, "ratio": r}) for lo, hi, r in bands]
             row.update({
-                f"l{j}_on": on, f"l{j}_kind": layer.kind, f"l{j}_above": layer.base == "above_cap",
+                f"l{j}_on": on, f"l{j}_kind": layer.kind, f"l{j}_kidx": 1 + LAYER_KINDS.index(layer.kind),
+                f"l{j}_above": layer.base == "above_cap",
                 f"l{j}_cap": INF if cap is None else fen(cap),
                 **_tier_rows(as_tiers, lambda r: scaled(r, "layers.tiers.ratio"), d.n_layer_bands, f"l{j}b"),
             })
@@ -265,7 +273,7 @@ def build_dims(
         uniq = {(p.code, p.message_zh): p for p in problems}
         raise YidiError.of(list(uniq.values())[:20])
     if item_keys is not None:
-        d.items = _items(packs, item_keys, d.cat_regions)
+        d.items = _items(packs, item_keys, d.cat_regions, d.codes)
     return d
 
 
@@ -285,33 +293,41 @@ def epoch_of(bounds: list[dt.date], day: dt.date) -> int:
     return bisect.bisect_right(bounds, day) - 1
 
 
-def _items(packs: PackSet, keys: list[tuple[int, int, int]], cat_regions: list[str]) -> dict[str, list[Any]]:
-    """Catalogue items resolved per (catalogue, epoch, visit type) with the engine's own lookup
-    (PackSet.item on the epoch's first day): whether a line is payable, its class, pay-first share and
-    price cap. `keys` are (catalogue index, epoch, visit type index) found in the data."""
+def all_codes(packs: PackSet) -> list[str]:
+    """Every item code of every catalogue, sorted: a line's code is joined by its index in this list."""
+    return sorted({it.code for cat in packs.catalogues.values() for it in cat.items})
+
+
+def _items(packs: PackSet, keys: list[tuple[int, int, int, int]], cat_regions: list[str], codes: list[str]) -> dict[str, list[Any]]:
+    """How a line is classified, once per line rule and code (not per line).
+
+    `keys` are the line rules found in the data: (catalogue index, epoch, visit type index, B-class
+    pay-first ratio of the insured region's rules or -1 when the item's own share applies). Row
+    `rule index x len(codes) + code index` (a dense table: the plan looks rows up by position) says,
+    with the engine's own lookup (PackSet.item on the epoch's first day):
+      cap: -1 when the line is not payable (not in force, unknown, class C, or not for the visit type),
+           else the price cap in fen (INF without one);
+      r:   -1 unless a payable class B item, else the pay-first share scaled by RATIO_SCALE.
+    A code not in `codes` is looked up out of range and gets nulls, which the plan reads as not payable.
+    """
     bounds = epochs(packs)
-    table: dict[str, list[Any]] = {}
-    for ci, ep, vti in keys:
+    index = {code: i for i, code in enumerate(codes)}
+    cap: list[int] = []
+    ratio: list[int] = []
+    for ci, ep, vti, bsrc in keys:
         cat = packs.catalogues[cat_regions[ci]]
         vt = VisitType(VISIT_TYPES[vti])
+        cap_r, r_r = [-1] * len(codes), [-1] * len(codes)
         for code in sorted({it.code for it in cat.items}):
             it = packs.item(cat, code, bounds[ep])
-            if it is None:
-                continue  # not in force: the line is out of the catalogue, as an unknown code
-            payable = it.item_class is not ItemClass.C and (it.visit_types is None or vt in it.visit_types)
-            prop = ZERO
+            if it is None or it.item_class is ItemClass.C or (it.visit_types is not None and vt not in it.visit_types):
+                continue  # not payable
+            i = index[code]
+            cap_r[i] = INF if it.price_cap is None else fen(it.price_cap)
             if it.item_class is ItemClass.B:
                 prop = it.selfpay_ratio if it.selfpay_ratio is not None else cat.b_class_selfpay_ratio
-            _append(table, {
-                "ckey": ckey(ci, ep, vti), "code": code, "payable": payable, "is_b": it.item_class is ItemClass.B,
-                "prop": scaled(prop, f"catalogue {code}.selfpay_ratio"),
-                "pcap": -1 if it.price_cap is None else fen(it.price_cap),
-            })
-    if not table:
-        table = {"ckey": [], "code": [], "payable": [], "is_b": [], "prop": [], "pcap": []}
+                r_r[i] = bsrc if bsrc >= 0 else scaled(prop, f"catalogue {code}.selfpay_ratio")
+        cap.extend(cap_r)
+        ratio.extend(r_r)
+    table = {"cap": cap, "r": ratio}
     return table
-
-
-def ckey(cat_index: int, epoch: int, vt_index: int) -> int:
-    """One integer for (catalogue, epoch, visit type): the plan computes the same from its columns."""
-    return (cat_index * 1000 + epoch) * 4 + vt_index

@@ -34,13 +34,21 @@ from itertools import groupby
 from typing import Any
 
 from yidi.batch.backend import Backend
-from yidi.batch.dims import INF, LAYER_KINDS, RATIO_SCALE, Dims, build_dims
+from yidi.batch.dims import INF, LAYER_KINDS, RATIO_SCALE, VISIT_TYPES, Dims, build_dims
 from yidi.batch.rows import AMOUNTS
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import LAYER_FIELD
 
 ORDER = ["person", "insured_region", "scheme", "settlement_date", "sid"]
 PY = ["person", "insured_region", "scheme", "year"]  # whose year accumulators
+BENEFIT_KEYS = ["vid", "treatment_region", "filing_type", "scheme", "visit_type", "category", "level"]
+LAYER_KEYS = ["vid", "scheme", "visit_type", "assistance_group"]
+LINE_SUMS = ["value", "l_ful", "l_over", "l_pre", "l_in", "l_bin"]
+# the settlement columns carried past the line stage (with the line sums and `keep`); everything else
+# the plan reads comes from the dimension tables, joined back by one integer key after the sort
+CARRY = ["sid", "person", "insured_region", "scheme", "year", "settlement_date", "account_balance", "use_account",
+         "vid", "bid", "lid"]
+INPATIENT = VISIT_TYPES.index("INPATIENT")
 # Columns a caller may want beside the amounts: the accumulators before each bill (to re-run the
 # per-bill engine on one settlement and explain it) and how the row was computed.
 BEFORE = ["adm_before", "ded_before", "ins_before", "elig_before", "cs_before", "fund_before"]
@@ -126,7 +134,7 @@ class Plan:
         df = k.with_columns(df, {"__after": k.c("__C") + k.least(k.cum_min(k.c(b) - k.c("__C"), part), k.lit(0)),
                                  "__drop": k.c(b) < k.lag(k.c(b), part, k.c(b))})
         df = k.with_columns(df, {out: k.lag(k.c("__after"), part, k.lit(0)),
-                                 "__bad": k.max_over(k.to_int(k.c("__drop")), part) > 0})
+                                 "__bad": k.any_over(k.c("__drop"), part)})
         df = k.checkpoint(df)
         n = k.count(df, k.c("__bad"))
         if n:
@@ -142,7 +150,8 @@ class Plan:
     def run(self, settlements: Any, *, keep: list[str] | None = None) -> Any:
         """Amount columns (integer fen, named as Breakdown.AMOUNT_FIELDS) per settlement, plus `keep`."""
         k, c, lit = self.k, self.k.c, self.k.lit
-        df = k.prepare(settlements, ORDER)
+        self.source = settlements
+        df, lines = k.split_lines(settlements)
         self.stats.settlements = k.count(df, k.lit(True))
         df = k.with_columns(df, {
             "year": k.year(c("settlement_date")),
@@ -150,63 +159,91 @@ class Plan:
             "assistance_group": k.when(k.is_null(c("assistance_group")), lit(""), c("assistance_group")),
         })
         # resolve versions first, so the other keys are distinct per version (not per day)
-        # the frame is sorted by person, region, scheme and date, so a person-year is a run of rows
-        df, self.py = k.part_key(df, PY, "py")
         vkeys = k.distinct(df, ["insured_region", "settlement_date"])
         vdims = build_dims(self.packs, vkeys, [], [])
-        df = k.checkpoint(k.join(df, k.table(vdims.versions), ["insured_region", "settlement_date"], "inner"))
+        df = k.checkpoint(k.join(df, k.table(vdims.versions), ["insured_region", "settlement_date"]))
         first_day = {vid: day for vid, day in zip(vdims.versions["vid"], vdims.versions["settlement_date"], strict=True)}
         region_of = {vid: r for vid, r in zip(vdims.versions["vid"], vdims.versions["insured_region"], strict=True)}
-        bkeys = [(region_of[v], t, f, s, vt, cat, lv, first_day[v]) for v, t, f, s, vt, cat, lv in
-                 k.distinct(df, ["vid", "treatment_region", "filing_type", "scheme", "visit_type", "category", "level"])]
-        groups = sorted(k.distinct(df, ["vid", "scheme", "visit_type", "assistance_group"]))
+        bkeys = [(region_of[v], t, f, s, vt, cat, lv, first_day[v]) for v, t, f, s, vt, cat, lv in k.distinct(df, BENEFIT_KEYS)]
+        groups = sorted(k.distinct(df, LAYER_KEYS)) if vdims.n_slots else []
         dims = build_dims(self.packs, vkeys, bkeys, groups)
         assert dims.versions == vdims.versions
-        df = k.join(df, k.table(dims.benefits), ["vid", "treatment_region", "filing_type", "scheme", "visit_type",
-                                                 "category", "level"], "inner")
+        # each settlement gets one integer per dimension table (its row: bid, lid); the wide tables are
+        # joined on those after the line stage and the sort, so they are never carried through either
+        dims.benefits["bid"] = list(range(len(dims.benefits["vid"])))
+        df = k.join(df, k.table({key: dims.benefits[key] for key in [*BENEFIT_KEYS, "bid"]}), BENEFIT_KEYS)
         if dims.n_slots:
-            df = k.join(df, k.table(dims.layers), ["vid", "scheme", "visit_type", "assistance_group"], "inner")
-        df = k.checkpoint(k.with_columns(df, {"ckey": (c("cat_idx") * 1000 + c("epoch")) * 4 + c("vt_idx")}))
-        ikeys = sorted(k.distinct(df, ["cat_idx", "epoch", "vt_idx"]))
-        dims.items = build_dims(self.packs, vkeys, [], [], item_keys=ikeys).items
+            dims.layers["lid"] = list(range(len(dims.layers["vid"])))
+            df = k.join(df, k.table({key: dims.layers[key] for key in [*LAYER_KEYS, "lid"]}), LAYER_KEYS)
+        else:
+            df = k.with_columns(df, {"lid": lit(0)})
+        # the line rule: catalogue, epoch, visit type, and the B-class pay-first share when the insured
+        # region's rules fix it (-1: the item's own); lines are classified once per rule and code
+        df = k.lookup(df, "bid", {key: dims.benefits[key] for key in ["cat_idx", "vt_idx", "b_src_insured", "b_ratio"]})
+        df = k.with_columns(df, {"bsrc": k.when(c("b_src_insured"), c("b_ratio"), lit(-1))})
+        df = k.checkpoint(df)
+        rules = sorted(k.distinct(df, ["cat_idx", "epoch", "vt_idx", "bsrc"]))
+        dims.items = build_dims(self.packs, vkeys, [], [], item_keys=rules).items
+        df = k.join(df, k.table({"cat_idx": [r[0] for r in rules], "epoch": [r[1] for r in rules], "vt_idx": [r[2] for r in rules],
+                                 "bsrc": [r[3] for r in rules], "rule": list(range(len(rules)))}),
+                    ["cat_idx", "epoch", "vt_idx", "bsrc"])
         self.dims = dims
 
-        df = self._lines(df, dims)
+        df = self._lines(df, lines, dims)
+        carry = [*CARRY, *LINE_SUMS, *[x for x in (keep or []) if x in self._input_columns(settlements)]]
+        df = k.prepare(k.select(df, list(dict.fromkeys(carry))), ORDER)
+        # the person-year partition (one id column on Polars), then the dimension columns by key
+        df, self.py = k.part_key(df, PY, "py")
+        df = k.lookup(df, "bid", {key: v for key, v in dims.benefits.items() if key not in [*BENEFIT_KEYS, "bid"]})
+        if dims.n_slots:
+            df = k.lookup(df, "lid", {key: v for key, v in dims.layers.items() if key not in [*LAYER_KEYS, "lid"]})
+        df = k.checkpoint(df)
+        df, self.pvt = k.part_key(df, [*self.py, "vt_idx"], "pvt")
+        df, self.pp = k.part_key(df, [*self.py, "pool_idx"], "pp")
+        self.lp = []
+        for j in range(dims.n_slots):
+            df, lp = k.part_key(df, [*self.py, f"l{j}_kidx"], f"lp{j}")
+            self.lp.append(lp)
+        df = k.with_columns(df, {"medfee_sumamt": c("value"), "fulamt_ownpay_amt": c("l_ful"), "overlmt_selfpay": c("l_over"),
+                                 "preselfpay_amt": c("l_pre"), "inscp_scp_amt": c("l_in"),
+                                 "l_full": k.when(c("b_rest_full"), c("l_bin"), lit(0))})
         df = self._deductible(df, dims)
         df = self._fund(df, dims)
         df = self._layers(df, dims)
         df = self._account(df)
         df = self._per_bill_fallback(df)
         cols = ["sid", *AMOUNTS, *(keep or [])]
-        return k.checkpoint(df.select(cols))
+        return k.checkpoint(k.select(df, cols))
 
-    def _lines(self, df: Any, dims: Dims) -> Any:
+    @staticmethod
+    def _input_columns(settlements: Any) -> list[str]:
+        return list(settlements.columns)
+
+    def _lines(self, df: Any, lines: Any, dims: Dims) -> Any:
         k, c, lit = self.k, self.k.c, self.k.lit
-        ln = k.explode_lines(df, ["sid", "ckey", "b_src_insured", "b_ratio", "b_rest_full"])
-        # one join with the items resolved for the settlement's catalogue, epoch and visit type; a code
-        # not found (unknown, or not in force) is fully self-funded like a class C item
-        ln = k.join(ln, k.table(dims.items), ["ckey", "code"], "left")
+        ln = k.explode_lines(df, lines, ["rule"])
+        # the line's class by position in the dense items table (rule x code); a code not found
+        # (unknown, or not in force) is fully self-funded like a class C item
+        n_codes = max(len(dims.codes), 1)
+        ln = k.code_ids(ln, dims.codes, "code_id")
+        ln = k.with_columns(ln, {"ikey": k.when(c("code_id") < 0, lit(-1), c("rule") * n_codes + c("code_id"))})
+        ln = k.lookup(ln, "ikey", dims.items)
         ln = k.with_columns(ln, {
             "value": k.fdiv(c("qty_e4") * c("price") * 2 + 10_000, lit(20_000)),
-            "ok": ~k.is_null(c("payable")) & c("payable"),
+            "ok": ~k.is_null(c("cap")) & (c("cap") >= 0),
         })
         ln = k.with_columns(ln, {
             "l_ful": k.when(c("ok"), lit(0), c("value")),
-            "l_over": k.when(c("ok") & (c("pcap") >= 0) & (c("price") > c("pcap")),
-                             c("value") - k.fdiv(c("qty_e4") * c("pcap") * 2 + 10_000, lit(20_000)), lit(0)),
-            "b": c("ok") & c("is_b"),
+            "l_over": k.when(c("ok") & (c("price") > c("cap")),
+                             c("value") - k.fdiv(c("qty_e4") * c("cap") * 2 + 10_000, lit(20_000)), lit(0)),
+            "b": c("ok") & (c("r") >= 0),
         })
         ln = k.with_columns(ln, {"l_base": k.when(c("ok"), c("value") - c("l_over"), lit(0))})
-        ln = k.with_columns(ln, {"l_pre": k.when(c("b"), rmul(k, c("l_base"), k.when(c("b_src_insured"), c("b_ratio"), c("prop"))),
-                                                 lit(0))})
+        ln = k.with_columns(ln, {"l_pre": k.when(c("b"), rmul(k, c("l_base"), c("r")), lit(0))})
         ln = k.with_columns(ln, {"l_in": c("l_base") - c("l_pre")})
-        ln = k.with_columns(ln, {"l_full": k.when(c("b") & c("b_rest_full"), c("l_in"), lit(0))})
-        sums = k.group_sum(ln, "sid", ["value", "l_ful", "l_over", "l_pre", "l_in", "l_full"])
-        df = k.join(df, sums, ["sid"], "left")
-        return k.with_columns(df, {
-            "medfee_sumamt": c("value"), "fulamt_ownpay_amt": c("l_ful"), "overlmt_selfpay": c("l_over"),
-            "preselfpay_amt": c("l_pre"), "inscp_scp_amt": c("l_in"),
-        })
+        # the B-class rest (what l_full is when the rules fund it in full) is chosen per settlement
+        ln = k.with_columns(ln, {"l_bin": k.when(c("b"), c("l_in"), lit(0))})
+        return k.line_sums(df, lines, ln, LINE_SUMS)
 
     def _deductible(self, df: Any, dims: Dims) -> Any:
         k, c, lit = self.k, self.k.c, self.k.lit
@@ -220,7 +257,7 @@ class Plan:
         df = k.with_columns(df, {
             "coins": c("co0") - c("take_c"),
             "fullp": c("fu0") - (c("cross_region_selfpay_amt") - c("take_c")),
-            "inp": k.to_int(c("visit_type") == "INPATIENT"),
+            "inp": k.to_int(c("vt_idx") == INPATIENT),
         })
         # an admission without benefit is not counted (it must not lower the next one's deductible)
         df = k.with_columns(df, {"adm": k.when(c("no_benefit"), lit(0), c("inp"))})
@@ -235,7 +272,7 @@ class Plan:
             "ded_b": k.when(c("ded_annual"), c("ded_base"), lit(INF)),
             "ded_c": k.when(c("ded_annual"), c("coins"), c("ded_pa")),
         })
-        df = self.clamped(df, [*self.py, "visit_type"], "ded_b", "ded_c", "ded_before", "deductible")
+        df = self.clamped(df, self.pvt, "ded_b", "ded_c", "ded_before", "deductible")
         return k.with_columns(df, {
             "act_pay_dedc": k.when(c("ded_annual"),
                                    k.least(k.greatest(c("ded_base") - c("ded_before"), lit(0)), c("coins")), c("ded_pa")),
@@ -243,7 +280,7 @@ class Plan:
 
     def _fund(self, df: Any, dims: Dims) -> Any:
         k, c, lit = self.k, self.k.c, self.k.lit
-        pp = [*self.py, "pool"]
+        pp = self.pp
         df = k.with_columns(df, {"elig": c("coins") - c("act_pay_dedc")})
         df = k.with_columns(df, {
             "ins_before": k.cum_sum(c("coins"), pp) - c("coins"),
@@ -287,7 +324,7 @@ class Plan:
             **{LAYER_FIELD[kind]: lit(0) for kind in LAYER_KINDS},
         })
         for j in range(dims.n_slots):
-            lp = [*self.py, f"l{j}_kind"]
+            lp = self.lp[j]
             df = k.with_columns(df, {"lb_amt": k.when(c(f"l{j}_on") & ~c("no_benefit"),
                                                       k.greatest(k.when(c(f"l{j}_above"), c("above_left"), c("personal")), lit(0)),
                                                       lit(0))})
@@ -298,8 +335,8 @@ class Plan:
             df = self.clamped(df, lp, f"l{j}_cap", "lt", f"lp{j}_before", f"layer {j}")
             df = k.with_columns(df, {"lpay": k.least(c("lt"), k.greatest(c(f"l{j}_cap") - c(f"lp{j}_before"), lit(0)))})
             df = k.with_columns(df, {
-                **{LAYER_FIELD[kind]: c(LAYER_FIELD[kind]) + k.when(c(f"l{j}_kind") == kind, c("lpay"), lit(0))
-                   for kind in LAYER_KINDS},
+                **{LAYER_FIELD[kind]: c(LAYER_FIELD[kind]) + k.when(c(f"l{j}_kidx") == 1 + i, c("lpay"), lit(0))
+                   for i, kind in enumerate(LAYER_KINDS)},
                 "personal": c("personal") - c("lpay"),
                 "above_left": k.when(c("lpay") > 0,
                                      k.least(k.when(c(f"l{j}_above"), c("above_left") - c("lpay"), c("above_left")),
@@ -325,7 +362,7 @@ class Plan:
     def _per_bill_fallback(self, df: Any) -> Any:
         """Person-years under two policy versions: chain the per-bill engine over them (exact by definition)."""
         k, c = self.k, self.k.c
-        df = k.with_columns(df, {"__mixed": k.min_over(c("vid"), self.py) != k.max_over(c("vid"), self.py)})
+        df = k.with_columns(df, {"__mixed": k.any_over(c("vid") != k.lag(c("vid"), self.py, c("vid")), self.py)})
         df = k.checkpoint(df)
         n = k.count(df, c("__mixed"))
         if not n:
@@ -335,7 +372,8 @@ class Plan:
         cols = ["sid", "person", "scheme", "category", "insured_region", "treatment_region", "institution", "level",
                 "visit_type", "admission_date", "settlement_date", "filing_type", "assistance_group",
                 "account_balance", "use_account", "lines"]
-        rows = [dict(zip(cols, r, strict=True)) for r in k.rows(df, c("__mixed"), cols)]
+        sids = [r[0] for r in k.rows(df, c("__mixed"), ["sid"])]
+        rows = [dict(zip(cols, r, strict=True)) for r in k.rows_by_key(self.source, "sid", sids, cols)]
         res = run_per_bill(rows, self.packs)
         self.stats.per_bill_rows += n
         return k.patch(df, "sid", list(AMOUNTS), [(sid, *[a[f] for f in AMOUNTS]) for sid, a in res.items()])

@@ -77,12 +77,6 @@ class SparkBackend:
     def lag(self, e: Any, part: Sequence[str], default: Any) -> Column:
         return F.coalesce(F.lag(e, 1).over(self._ordered(part)), _col(default))
 
-    def max_over(self, e: Any, part: Sequence[str]) -> Column:
-        return F.max(e).over(Window.partitionBy(*part))
-
-    def min_over(self, e: Any, part: Sequence[str]) -> Column:
-        return F.min(e).over(Window.partitionBy(*part))
-
     def with_columns(self, df: DataFrame, cols: dict[str, Any]) -> DataFrame:
         return df.withColumns({k: _col(v) for k, v in cols.items()})
 
@@ -100,17 +94,42 @@ class SparkBackend:
     def join(self, df: DataFrame, dim: DataFrame, on: list[str], how: str = "left") -> DataFrame:
         return df.join(F.broadcast(dim), on=on, how=how)
 
-    def explode_lines(self, df: DataFrame, keep: list[str]) -> DataFrame:
-        return df.select(*keep, F.explode("lines").alias("ln")).select(*keep, "ln.code", "ln.qty_e4", "ln.price")
+    def lookup(self, df: DataFrame, key: str, table: dict[str, list[Any]]) -> DataFrame:
+        """Columns of a dense table by row position (a broadcast join on the position)."""
+        n = len(next(iter(table.values()), []))
+        dim = self.table({"__pos": list(range(n)), **table})
+        return df.join(F.broadcast(dim), on=F.col(key) == dim["__pos"], how="left").drop("__pos")
 
-    def group_sum(self, df: DataFrame, key: str, cols: list[str]) -> DataFrame:
-        return df.groupBy(key).agg(*[F.sum(c).alias(c) for c in cols])
+    def split_lines(self, df: DataFrame) -> tuple[DataFrame, None]:
+        return df, None  # the lines stay in the frame; Spark reads only the columns a stage needs
+
+    def explode_lines(self, df: DataFrame, lines: None, keep: list[str]) -> DataFrame:
+        return df.select("sid", *keep, F.explode("lines").alias("ln")).select("sid", *keep, "ln.code", "ln.qty_e4", "ln.price")
+
+    def code_ids(self, ln: DataFrame, codes: list[str], out: str) -> DataFrame:
+        dim = self.table({"code": list(codes), out: list(range(len(codes)))})
+        return ln.join(F.broadcast(dim), on="code", how="left").withColumn(out, F.coalesce(F.col(out), F.lit(-1)))
+
+    def line_sums(self, df: DataFrame, lines: None, ln: DataFrame, cols: list[str]) -> DataFrame:
+        sums = ln.groupBy("sid").agg(*[F.sum(c).alias(c) for c in cols])
+        out = df.join(sums, on="sid", how="left")
+        return out.withColumns({c: F.coalesce(F.col(c), F.lit(0)) for c in cols})
+
+    def select(self, df: DataFrame, cols: list[str]) -> DataFrame:
+        return df.select(*cols)
+
+    def any_over(self, cond: Any, part: Sequence[str]) -> Column:
+        return F.max(_col(cond).cast("long")).over(Window.partitionBy(*part)) > 0
 
     def distinct(self, df: DataFrame, cols: list[str]) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in df.select(*cols).distinct().collect()]
 
     def rows(self, df: DataFrame, cond: Any, cols: list[str]) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in df.filter(cond).select(*cols).collect()]
+
+    def rows_by_key(self, df: DataFrame, key: str, values: list[Any], cols: list[str]) -> list[tuple[Any, ...]]:
+        keys = self.spark.createDataFrame([(v,) for v in values], T.StructType([T.StructField(key, T.LongType(), False)]))
+        return [tuple(r) for r in df.join(F.broadcast(keys), on=key, how="inner").select(*cols).collect()]
 
     def count(self, df: DataFrame, cond: Any) -> int:
         return int(df.filter(cond).count())
