@@ -178,7 +178,8 @@ def main() -> int:
         console.print(f"scratch database {db}: seeding {a.persons} persons …")
         bodies = seed(url, a.persons)
         port = free_port()
-        env = {**os.environ, "YIDI_DATABASE_URL": url}
+        # the benchmark speaks as a hospital through the development headers (a scratch database only)
+        env = {**os.environ, "YIDI_DATABASE_URL": url, "YIDI_DEV_HEADERS": "1", "YIDI_SECRET_KEY": secrets.token_urlsafe(32)}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "yidi.api.main:app", "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(a.workers), "--log-level", "warning", "--no-access-log"],

@@ -20,6 +20,7 @@ import os
 import pstats
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -193,6 +194,49 @@ def profile(ctx: Context, persons: list[tuple[str, str]], n: int) -> None:
     st.sort_stats("cumulative").print_stats(r"yidi|sqlalchemy/orm/session.py:.*\(commit|flush\)", 18)
 
 
+SPY_GROUPS = [  # first match wins, searched from the innermost frame outwards
+    ("engine (calculate)", ("yidi/domain/engine", "yidi/domain/bands")),
+    ("audit chain (digests, head)", ("yidi/store/audit_chain",)),
+    ("psycopg + waiting for PostgreSQL", ("psycopg",)),
+    ("SQLAlchemy (ORM, SQL compile)", ("sqlalchemy",)),
+    ("pydantic (validation, serialisation)", ("pydantic",)),
+    ("json", ("json/",)),
+    ("yidi services, domain", ("yidi/",)),
+    ("HTTP: uvicorn, starlette, fastapi, event loop", ("uvicorn", "starlette", "fastapi", "anyio", "asyncio", "uvloop",
+                                                       "h11", "httptools")),
+]
+
+
+def spy_report(path: str) -> None:
+    """Group py-spy's collapsed stacks (all threads of the server) by the innermost layer we know."""
+    groups: dict[str, int] = defaultdict(int)
+    total = 0
+    idle = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        frames = stack.split(";")
+        total += int(n)
+        inner = frames[-1]
+        if any(w in inner for w in ("wait (threading", "_worker (concurrent", "select (selectors", "run_once", "poll (")):
+            idle += int(n)
+            continue
+        for g, keys in SPY_GROUPS:
+            if any(any(k in f for k in keys) for f in reversed(frames[-3:])):
+                groups[g] += int(n)
+                break
+        else:
+            groups["other"] += int(n)
+    busy = total - idle
+    t = Table(title=f"server during the settle phase (py-spy, {busy} busy samples of {total})")
+    t.add_column("where (innermost known frame)")
+    t.add_column("share of busy", justify="right")
+    for g, v in sorted(groups.items(), key=lambda kv: -kv[1]):
+        t.add_row(g, f"{v / max(busy, 1):.0%}")
+    console.print(t)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--bills", type=int, default=1200)
@@ -201,6 +245,9 @@ def main() -> int:
     ap.add_argument("--persons", type=int, default=400)
     ap.add_argument("--pgbench-seconds", type=int, default=10)
     ap.add_argument("--profile", type=int, default=200, help="settlements to profile in-process (0: skip)")
+    ap.add_argument("--py-spy", default="", metavar="FILE",
+                    help="sample the server with py-spy during the settle phase (collapsed stacks to FILE) and print "
+                         "where its time goes")
     a = ap.parse_args()
 
     db = f"yidi_bench_{secrets.token_hex(3)}"
@@ -216,7 +263,8 @@ def main() -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "yidi.api.main:app", "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(a.workers), "--log-level", "warning", "--no-access-log"],
-            env={**os.environ, "YIDI_DATABASE_URL": url}, cwd=Path(__file__).resolve().parents[1])
+            env={**os.environ, "YIDI_DATABASE_URL": url, "YIDI_SECRET_KEY": secrets.token_urlsafe(32)},
+            cwd=Path(__file__).resolve().parents[1])
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while True:
@@ -257,7 +305,15 @@ def main() -> int:
         run_clients(base, a.clients, warm, prepare, "warm-up")
         run_clients(base, a.clients, warm, settle, "warm-up")
         prep_s, prep_lat, prep_err = run_clients(base, a.clients, jobs, prepare, "register + upload 20 lines")
+        spy = None
+        if a.py_spy:
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--format", "raw", "--rate", "200",
+                                    "-o", a.py_spy], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         setl_s, lat, setl_err = run_clients(base, a.clients, jobs, settle, "settle")
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         server.terminate()
         server.wait(timeout=30)
         server = None
@@ -281,6 +337,8 @@ def main() -> int:
         console.print(f"pgbench TPC-B-like:         {tps:,.0f} tps")
         console.print(f"ratio yidi settle/pgbench:  {rate / tps:.3f}")
         console.print(f"ledger verify: {'OK' if rep.ok else 'FAILED'} ({rep.settlements} settlements, {rep.postings} postings)")
+        if a.py_spy:
+            spy_report(a.py_spy)
         if a.profile:
             profile(ctx, persons, a.profile)
         return 1 if (setl_err or prep_err or not rep.ok) else 0

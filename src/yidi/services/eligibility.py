@@ -44,7 +44,7 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
     if principal.role is Role.PERSON and cid.number != principal.subject:
         raise forbidden("查询他人的待遇资格", "check another person's eligibility", "id_number")
     with unit_of_work(ctx.sessions) as s:
-        institution = Institutions(s).get(req.institution)
+        institution = Institutions(s).cached(req.institution)
         if institution is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
                             f"unknown institution {req.institution}", "institution", 422)

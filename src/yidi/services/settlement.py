@@ -48,6 +48,7 @@ from yidi.domain.reference import Person
 from yidi.domain.validation import Strict, Yuan, fail, validate_model
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
+from yidi.store import audit_chain
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories import Filings, Institutions, person_of
@@ -282,8 +283,8 @@ def _retrying(fn: Callable[[], T], attempts: int = 4) -> T:
 
 def _audit(s: Session, principal: Principal, action: str, object_type: str, object_id: str,
            detail: dict[str, Any]) -> None:
-    s.add(AuditRow(actor_role=principal.role.value, actor=principal.shown, action=action, object_type=object_type,
-                   object_id=object_id, detail=detail, at=_now()))
+    audit_chain.add_record(s, AuditRow(actor_role=principal.role.value, actor=principal.shown, action=action,
+                                       object_type=object_type, object_id=object_id, detail=detail, at=_now()))
 
 
 def _load_visit(s: Session, inst: str, mdtrt_id: str) -> tuple[HospitalVisitRow, VisitRow]:
@@ -313,13 +314,18 @@ def _lock_visit(s: Session, hv: HospitalVisitRow, visit: VisitRow) -> None:
 
 def _lock_accumulators(s: Session, person_id: int, scheme: Scheme, year: int) -> YearAccumulatorRow:
     """The serialisation point of settle/revoke/reversal for one person, scheme and year."""
+    q = (select(YearAccumulatorRow).where(YearAccumulatorRow.person_id == person_id,
+                                          YearAccumulatorRow.scheme == scheme, YearAccumulatorRow.year == year)
+         .with_for_update().execution_options(populate_existing=True))
+    # the row exists from the person's first settlement of the year on: then this one statement locks it
+    # (SQLite: BEGIN IMMEDIATE already holds the write lock, see yidi.store.db)
+    row = s.scalars(q).one_or_none()
+    if row is not None:
+        return row
     values = {"person_id": person_id, "scheme": scheme, "year": year,
               "content": YearAccumulators(year=year).as_dict(), "version": 0, "updated_at": _now()}
     ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     s.execute(ins(YearAccumulatorRow).values(**values).on_conflict_do_nothing())
-    q = (select(YearAccumulatorRow).where(YearAccumulatorRow.person_id == person_id,
-                                          YearAccumulatorRow.scheme == scheme, YearAccumulatorRow.year == year)
-         .with_for_update().execution_options(populate_existing=True))
     return s.scalars(q).one()
 
 
@@ -328,6 +334,42 @@ def _read_accumulators(s: Session, person_id: int, scheme: Scheme, year: int) ->
     if row is None:
         return YearAccumulators(year=year), 0
     return YearAccumulators.model_validate(row.content), row.version
+
+
+def _find_visit(s: Session, inst: str, mdtrt_id: str) -> tuple[int, int, Scheme]:
+    """(visit id, person id, scheme) of this hospital's visit, in one statement, locking nothing."""
+    row = s.execute(select(HospitalVisitRow.visit_id, VisitRow.institution, VisitRow.person_id, PersonRow.scheme)
+                    .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                    .join(PersonRow, PersonRow.id == VisitRow.person_id)
+                    .where(HospitalVisitRow.mdtrt_id == mdtrt_id)).one_or_none()
+    if row is None or row[1] != inst:
+        raise _visit_not_found(mdtrt_id)
+    return row[0], row[2], row[3]
+
+
+def _lock_visit_and_person(s: Session, visit_id: int) -> tuple[HospitalVisitRow, VisitRow, PersonRow]:
+    """_lock_visit and _lock_person in one statement (FOR UPDATE OF the visit detail and the person rows),
+    reading the visit, its detail and the person again after the lock."""
+    q = (select(HospitalVisitRow, VisitRow, PersonRow)
+         .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+         .join(PersonRow, PersonRow.id == VisitRow.person_id)
+         .where(HospitalVisitRow.visit_id == visit_id)
+         .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
+    hv, visit, person = s.execute(q).one()
+    return hv, visit, person
+
+
+def _key_and_message(s: Session, inst: str, key: str, msgid: str) -> tuple[SettlementRow | None, HospitalMessageRow | None]:
+    """The settlement with this idempotency key and the message with this msgid, asked in one statement
+    (both absent on the usual path); rows found are then read whole."""
+    sid, mid = s.execute(select(
+        select(SettlementRow.id).where(SettlementRow.institution == inst, SettlementRow.idempotency_key == key)
+        .scalar_subquery(),
+        select(HospitalMessageRow.id).where(HospitalMessageRow.institution == inst, HospitalMessageRow.msgid == msgid)
+        .scalar_subquery())).one()
+    found = None if sid is None else s.get(SettlementRow, sid, populate_existing=True)
+    msg = None if mid is None else s.get(HospitalMessageRow, mid, populate_existing=True)
+    return found, msg
 
 
 def _lock_person(s: Session, person_id: int) -> PersonRow:
@@ -356,7 +398,7 @@ def _person_in(p: Person) -> PersonIn:
 def _eligibility(s: Session, ctx: Context, person: PersonRow, name: str, inst_code: str, visit_type: VisitType,
                  day: dt.date, today: dt.date, *, emergency: bool, chronic: str | None, gender: str | None = None,
                  this_visit: int | None = None) -> EligibilityResult:
-    institution = Institutions(s).get(inst_code)
+    institution = Institutions(s).cached(inst_code)
     if institution is None:
         raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {inst_code} 不存在", f"unknown institution {inst_code}",
                         "institution", 422)
@@ -891,24 +933,20 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
     def run() -> SettlementView:
         today = ctx.today()
         with unit_of_work(ctx.sessions) as s:
-            hv, visit = _load_visit(s, inst, mdtrt_id)
-            person = s.get(PersonRow, visit.person_id)
-            assert person is not None
-            acc_row = _lock_accumulators(s, person.id, person.scheme, today.year)
+            visit_id, person_id, scheme = _find_visit(s, inst, mdtrt_id)
+            acc_row = _lock_accumulators(s, person_id, scheme, today.year)
             # --- serialised from here on for this person: read again everything that decides the money
-            found = _by_key(s, inst, req.idempotency_key)
+            found, msg = _key_and_message(s, inst, req.idempotency_key, msgid)
             if found is not None:
                 return _replay(s, found, h, req.idempotency_key)
-            msg = _message(s, inst, msgid)
             _refuse_reversed(msg, msgid)
             if msg is not None:
                 raise _msgid_reused(msgid)
-            _lock_visit(s, hv, visit)
+            hv, visit, person = _lock_visit_and_person(s, visit_id)
             if visit.status == "SETTLED":
                 raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
                                 f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
             _check_open(visit, mdtrt_id)
-            person = _lock_person(s, person.id)
             acc = YearAccumulators.model_validate(acc_row.content)
             c = _compute(ctx, s, hv, visit, person, acc, acc_row.version, req, today)
             b = c.breakdown

@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, inspect, select
+from sqlalchemy import ColumnElement, event, insert, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from yidi.store.auth_models import AuditHeadRow
 from yidi.store.settlement_models import AuditRow
@@ -205,16 +206,25 @@ def _self_assignment(stmt: Any) -> bool:
         return False
 
 
+def add_record(session: Session, rec: AuditRow) -> None:
+    """Add a use case's own audit record so that it is inserted at commit, already chained: one INSERT
+    under the chain head's lock instead of an INSERT while flushing and an UPDATE under the lock."""
+    session.info.setdefault("yidi_audit_deferred", []).append(rec)
+
+
 def _before_commit(session: Session) -> None:
     session.flush()
     ch = session.info.get("yidi_audit")
-    if ch is None or (not ch.rows and not ch.explicit):
+    deferred: list[AuditRow] = session.info.pop("yidi_audit_deferred", [])
+    if (ch is None or (not ch.rows and not ch.explicit)) and not deferred:
         return
+    if ch is None:
+        ch = _changes(session)
     who = actor()
     rows = ch.rows
     before = digest([r["before"] for r in rows]) if rows else ""
     after = digest([[r["table"], r["key"], r["after"]] for r in rows]) if rows else ""
-    records = [r for r in ch.explicit if inspect(r).persistent]
+    records = [r for r in ch.explicit if inspect(r).persistent] + deferred
     if not records:
         first = rows[0]
         records = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
@@ -226,19 +236,42 @@ def _before_commit(session: Session) -> None:
         head = AuditHeadRow(id=1, seq=0, hash="")
         session.add(head)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # stored and hashed as UTC wall time
+    seq, prev = head.seq, head.hash
     for rec in records:
-        rec.seq = head.seq + 1
-        rec.prev_hash = head.hash
+        rec.seq = seq + 1
+        rec.prev_hash = prev
         rec.at = now
         rec.before_digest, rec.after_digest = before, after
         rec.entry_hash = entry_hash(rec)
-        head.seq, head.hash = rec.seq, rec.entry_hash
+        seq, prev = rec.seq, rec.entry_hash
     session.info.pop("yidi_audit", None)
-    session.flush()
+    if (deferred and len(deferred) == len(records) and inspect(head).persistent
+            and session.get_bind().dialect.name == "postgresql"):
+        # the lock is held until COMMIT: insert the records and move the head in ONE statement
+        # (WITH head AS (UPDATE ...) INSERT ...), so the chain costs two round trips under its lock
+        move = (update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev)
+                .returning(AuditHeadRow.id).cte("chain_head"))
+        session.connection().execute(insert(AuditRow).values([_row(r) for r in deferred]).add_cte(move))
+        set_committed_value(head, "seq", seq)
+        set_committed_value(head, "hash", prev)
+    else:
+        head.seq, head.hash = seq, prev
+        session.add_all(deferred)  # after the head lock: inserted with seq and hashes, no UPDATE afterwards
+        session.flush()
+    session.info.pop("yidi_audit", None)  # this flush noted the records themselves: not for the next commit
+
+
+_ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "prev_hash",
+                "entry_hash", "before_digest", "after_digest")
+
+
+def _row(rec: AuditRow) -> dict[str, Any]:
+    return {c: getattr(rec, c) for c in _ROW_COLUMNS}
 
 
 def _reset(session: Session) -> None:
     session.info.pop("yidi_audit", None)
+    session.info.pop("yidi_audit_deferred", None)
     session.info.pop("yidi_audit_pending", None)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+import weakref
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Level, VisitType
@@ -53,6 +56,20 @@ class Regions:
         return self.s.scalar(select(func.count()).select_from(RegionRow)) or 0
 
 
+# Institutions change rarely (a pack or an import) and every eligibility check and settlement needs one:
+# `Institutions.cached` keeps them per engine for a short time instead of three queries per request.
+# A change made in this process (`upsert`) clears the cache at once and again at its commit/rollback; a change
+# made by another process (the CLI) is seen within INSTITUTION_CACHE_SECONDS.
+INSTITUTION_CACHE_SECONDS = 30.0
+_inst_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[Institution | None, float]]] = weakref.WeakKeyDictionary()
+_inst_lock = threading.Lock()
+
+
+def forget_institutions(_session: object = None) -> None:
+    with _inst_lock:
+        _inst_cache.clear()
+
+
 def institution_of(row: InstitutionRow) -> Institution:
     return Institution(row.code, row.name, row.region, row.level,
                        frozenset(v.visit_type for v in row.visit_types), frozenset(d.disease for d in row.diseases))
@@ -67,6 +84,22 @@ class Institutions:
     def get(self, code: str) -> Institution | None:
         row = self.s.get(InstitutionRow, code)
         return None if row is None else institution_of(row)
+
+    def cached(self, code: str) -> Institution | None:
+        """As `get`, from a per-process cache of at most INSTITUTION_CACHE_SECONDS (hot paths only)."""
+        engine = self.s.get_bind().engine
+        now = time.monotonic()
+        with _inst_lock:
+            hit = _inst_cache.get(engine, {}).get(code)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        inst = self.get(code)
+        with _inst_lock:
+            per = _inst_cache.setdefault(engine, {})
+            if len(per) > 100_000:
+                per.clear()
+            per[code] = (inst, now + INSTITUTION_CACHE_SECONDS)
+        return inst
 
     def search(
         self,
@@ -103,6 +136,10 @@ class Institutions:
         return total, [institution_of(r) for r in rows]
 
     def upsert(self, inst: Institution) -> None:
+        forget_institutions()
+        for ev in ("after_commit", "after_rollback"):  # also what a cached() read inside this transaction saw
+            if not event.contains(self.s, ev, forget_institutions):
+                event.listen(self.s, ev, forget_institutions)
         row = self.s.get(InstitutionRow, inst.code)
         if row is None:
             row = InstitutionRow(code=inst.code)
