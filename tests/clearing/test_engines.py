@@ -72,3 +72,25 @@ def _empty() -> dict[str, object]:
     from yidi.clearing.engines import empty_inputs
 
     return dict(empty_inputs())
+
+
+def test_floors_match_the_clearing_on_a_fresh_month(tmp_path: Path) -> None:
+    """The benchmark's floors are scans of the same rows: on a month with nothing frozen the narrow one's
+    total and the fair one's count and nine sums equal the clearing's totals and pair-line sums."""
+    import duckdb
+
+    from yidi.clearing.definition import MONEY, floor_money_query, floor_query
+
+    m = Month(2026, 10)
+    folder = write_parquet({"settlements": synth.arrow_month(m, 3000, seed=5), **{
+        k: v for k, v in _empty().items() if k != "settlements"}}, tmp_path / "pq")
+    res = DuckDBEngine().run(m, folder, with_items=False)
+    con = duckdb.connect()
+    con.from_parquet(str(folder / "settlements.parquet")).create_view("settlements")
+    narrow = con.execute(floor_query(m)).fetchone()
+    fair = con.execute(floor_money_query(m)).fetchone()
+    assert narrow is not None and fair is not None
+    items, cleared, _adjust = res["totals"][0]
+    assert int(narrow[1]) == cleared != 0
+    pair_sums = tuple(sum(row[7 + i] for row in res["pair"]) for i in range(len(MONEY)))
+    assert (int(fair[0]), tuple(int(v) for v in fair[1:])) == (items, pair_sums)
