@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.errors import ErrorOut
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import Strict
@@ -22,7 +23,10 @@ router = APIRouter(prefix="/claims", tags=["claims 手工报销"])
 ClaimNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 BatchNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 LineId = Annotated[str, Path(min_length=1, max_length=30)]
+DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
 Json = dict[str, Any]
+# uploads can also answer FILE_TOO_LARGE (413) and FILE_TYPE (415)
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {413: {"model": ErrorOut}, 415: {"model": ErrorOut}}
 
 
 class ClaimCreate(ClaimIn):
@@ -54,7 +58,7 @@ def create_claim(ctx: Ctx, caller: Caller, body: ClaimCreate) -> Json:
 @router.get("", summary="我的报销申请 List my claims (agency: its region's)")
 def list_claims(ctx: Ctx, caller: Caller, state: ClaimState | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> Json:
+                offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Json:
     return claims.list_claims(ctx, caller, state=state, limit=limit, offset=offset)
 
 
@@ -96,14 +100,14 @@ def edit_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ClaimIn) -> Js
     return claims.edit(ctx, caller, claim_no, body)
 
 
-@router.post("/{claim_no}/fee-list", summary="上传费用明细 Upload the hospital's fee list (CSV UTF-8/GB18030 or .xlsx)")
+@router.post("/{claim_no}/fee-list", responses=UPLOAD_ERRORS, summary="上传费用明细 Upload the hospital's fee list (CSV UTF-8/GB18030 or .xlsx)")
 async def upload_fee_list(ctx: Ctx, caller: Caller, claim_no: ClaimNo, file: Annotated[UploadFile, File()]) -> Json:
     cfg = ClaimsConfig.from_env()
     data = await _read(file, cfg.max_fee_list_bytes)
     return claims.upload_fee_list(ctx, caller, claim_no, file.filename or "", data, cfg)
 
 
-@router.post("/{claim_no}/documents", status_code=status.HTTP_201_CREATED,
+@router.post("/{claim_no}/documents", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS,
              summary="上传材料扫描件 Upload a scan (PDF/JPEG/PNG) as one of the materials")
 async def upload_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, material: Annotated[str, Form(max_length=40)],
                           file: Annotated[UploadFile, File()]) -> Json:
@@ -113,13 +117,13 @@ async def upload_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, material:
 
 
 @router.get("/{claim_no}/documents/{doc_id}", summary="下载材料 Download a scan", response_class=Response)
-def get_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, doc_id: int) -> Response:
+def get_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, doc_id: DocId) -> Response:
     data, media, name = claims.document(ctx, caller, claim_no, doc_id)
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename*=UTF-8\'\'{_quote(name)}'})
 
 
 @router.delete("/{claim_no}/documents/{doc_id}", summary="撤下材料 Take a scan off the claim (kept in history)")
-def remove_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, doc_id: int) -> Json:
+def remove_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, doc_id: DocId) -> Json:
     return claims.remove_document(ctx, caller, claim_no, doc_id)
 
 

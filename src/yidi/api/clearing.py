@@ -17,12 +17,18 @@ from yidi.services.access import Principal, Role
 
 router = APIRouter(prefix="/clearing", tags=["clearing 清算"])
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="清算月份 YYYY-MM")]
+DisputeId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
+
+
+def _file(media: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 that is a file of this media type; errors stay the JSON envelope (documented app-wide)."""
+    return {200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 class RunIn(BaseModel):
     engine: str = Field(default="duckdb", pattern="^(duckdb|spark)$")
     advance_months: int = Field(default=service.DEFAULT_ADVANCE_MONTHS, ge=1, le=24)
-    warning_pct: Decimal = Field(default=service.DEFAULT_WARNING_PCT, gt=0, le=100)
+    warning_pct: Decimal = Field(default=service.DEFAULT_WARNING_PCT, gt=0, le=100, decimal_places=2)  # stored as VARCHAR(10)
 
 
 class ConfirmIn(BaseModel):
@@ -81,7 +87,7 @@ def items(month: MonthPath, ctx: Ctx, p: Caller,
     return service.items(ctx, month, region=_scope(p), limit=limit)
 
 
-@router.get("/runs/{month}/statement.csv", summary="对账单 CSV the agency's statement")
+@router.get("/runs/{month}/statement.csv", responses=_file("text/csv"), summary="对账单 CSV the agency's statement")
 def statement_csv(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
     region = _agency_region(p)
     data = report.statement_csv(service.month_view(ctx, month), region)
@@ -89,7 +95,8 @@ def statement_csv(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="clearing-{month}-{region}.csv"'})
 
 
-@router.get("/runs/{month}/statement.xlsx", summary="对账单 Excel the agency's statement")
+@router.get("/runs/{month}/statement.xlsx",
+            responses=_file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), summary="对账单 Excel the agency's statement")
 def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
     region = _agency_region(p)
     data = report.statement_xlsx(service.month_view(ctx, month), region,
@@ -98,7 +105,7 @@ def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="clearing-{month}-{region}.xlsx"'})
 
 
-@router.get("/runs/{month}/report.html", response_class=HTMLResponse, summary="清算报告 printable report")
+@router.get("/runs/{month}/report.html", responses=_file("text/html"), summary="清算报告 printable report")
 def report_html(month: MonthPath, ctx: Ctx, p: Caller) -> HTMLResponse:
     return HTMLResponse(report.html_report(service.month_view(ctx, month), _scope(p)))
 
@@ -123,7 +130,7 @@ def disputes(ctx: Ctx, p: Caller, month: Annotated[str | None, Query(pattern=r"^
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="裁定 the counterpart decides a dispute")
-def decide(dispute_id: int, body: DecisionIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+def decide(dispute_id: DisputeId, body: DecisionIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
     return service.resolve(ctx, p, dispute_id, body.upheld, body.note)
 
 

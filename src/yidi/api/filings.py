@@ -139,7 +139,7 @@ def list_filings(
     caller: Caller,
     status: FilingStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FilingPageOut:
     page = filings.list_filings(ctx, caller, status=status, limit=limit, offset=offset)
     return FilingPageOut(total=page.total, limit=limit, offset=offset, items=[filing_out(v) for v in page.items])

@@ -48,7 +48,7 @@ def list_institutions(
     visit_type: VisitType | None = None,
     networked: Annotated[bool | None, Query(description="networked (for visit_type, if given)")] = None,
     limit: Annotated[int, Query(ge=1, le=reference.MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> InstitutionPageOut:
     page = reference.find_institutions(ctx, region=region, level=level, visit_type=visit_type,
                                        networked=networked, limit=limit, offset=offset)

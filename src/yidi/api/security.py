@@ -27,13 +27,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from pydantic import BaseModel
 
+from yidi.api.errors import ErrorOut
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.services import accounts, hospital_keys
@@ -372,6 +373,7 @@ def session_csrf_token(sid: str, cfg: AuthConfig) -> str:
 # --- the token endpoint and who-am-I -----------------------------------------------------------------
 
 router = APIRouter(prefix="/auth", tags=["auth 认证"])
+_RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"model": ErrorOut, "description": "LOGIN_RATE_LIMITED"}}
 
 
 class TokenOut(BaseModel):
@@ -406,7 +408,7 @@ def _client_credentials(ctx: Context, request: Request, client_id: str, client_s
     return Principal(Role.HOSPITAL, inst, user=f"key:{key_id}"), f"k:{key_id}"
 
 
-@router.post("/token", response_model=TokenOut, summary="获取访问令牌 OAuth2 token (password / client_credentials)")
+@router.post("/token", response_model=TokenOut, responses=_RATE_LIMITED, summary="获取访问令牌 OAuth2 token (password / client_credentials)")
 def token(
     request: Request,
     grant_type: Annotated[str, Form(max_length=40)],
@@ -454,7 +456,7 @@ class LoginIn(BaseModel):
     password: str
 
 
-@router.post("/session", response_model=MeOut, summary="登录（页面会话）Log in: sets the session cookie")
+@router.post("/session", response_model=MeOut, responses=_RATE_LIMITED, summary="登录（页面会话）Log in: sets the session cookie")
 async def session_login(request: Request, response: Response, body: LoginIn) -> MeOut:
     p = await login(request, response, body.username, body.password)
     return MeOut(role=p.role.value, subject=p.shown, duties=sorted(p.duties), user=p.user)

@@ -20,11 +20,20 @@ def fail(code: str, zh: str, en: str) -> PydanticCustomError:
     return PydanticCustomError(code, en, {"zh": zh})
 
 
+# Larger than any bill, quantity or price: bounds every product and sum well inside the decimal context and
+# the fen columns (BIGINT), so an absurd number is a 422, never an overflow deep inside (found by fuzzing).
+NUMBER_LIMIT = Decimal(100_000_000)
+
+
 def _number(value: Any) -> Decimal:
     try:
-        return parse_decimal(value)
+        d = parse_decimal(value)
     except ValueError:
         raise fail("NOT_A_NUMBER", f"不是数字：{value!r}", f"not a number: {value!r}") from None
+    if abs(d) >= NUMBER_LIMIT:
+        raise fail("NUMBER_TOO_LARGE", f"数值过大（绝对值须小于 1 亿）：{value}",
+                   f"number too large (absolute value must be below 100000000): {value}")
+    return d
 
 
 def _yuan(value: Any) -> Decimal:
