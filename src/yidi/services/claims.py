@@ -51,6 +51,7 @@ from yidi.domain.reference import Filing, Institution
 from yidi.domain.validation import RegionCode, Strict, Yuan, fail, problems_from, validate_model
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
+from yidi.services.personal_data import diagnosis_fields, mask_account, mask_name
 from yidi.services.settlement import FUND_FIELDS, _lock_accumulators, _person_in, _retrying
 from yidi.services.tabular import read_table
 from yidi.store.claim_models import (
@@ -528,8 +529,9 @@ def _explain(claim: ClaimRow, lines: Sequence[ClaimLineRow], b: dict[str, Any] |
     return {"lines": out_lines, "steps": steps}
 
 
-def _view(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow, *, preview: Breakdown | None = None
-          ) -> dict[str, Any]:
+def _view(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow, principal: Principal, *,
+          preview: Breakdown | None = None) -> dict[str, Any]:
+    """The claim as `principal` may see it: the diagnosis only for those who need it (may_see_diagnoses)."""
     invoices, lines = _invoices(s, claim), _lines(s, claim)
     items = _checklist(ctx, s, claim, person)
     miss = rules.missing(items)
@@ -558,8 +560,9 @@ def _view(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow, *, previ
                   "networked": claim.networked, "visit_type": claim.visit_type.value,
                   "admitted_on": claim.admitted_on.isoformat(),
                   "discharged_on": claim.discharged_on.isoformat() if claim.discharged_on else None,
-                  "emergency": claim.emergency, "referral": claim.referral, "diagnosis_code": claim.diagnosis_code,
-                  "diagnosis_name": claim.diagnosis_name, "reason_not_direct": claim.reason_not_direct},
+                  "emergency": claim.emergency, "referral": claim.referral,
+                  **diagnosis_fields(principal, claim.diagnosis_code, claim.diagnosis_name),
+                  "reason_not_direct": claim.reason_not_direct},
         "situations": [x.value for x in _situations(s, claim, person)],
         "invoices": [{"invoice_no": i.invoice_no, "invoice_date": i.invoice_date.isoformat(),
                       "amount": fmt(from_fen(i.amount_fen)), "payer": i.payer} for i in invoices],
@@ -634,7 +637,7 @@ def create(ctx: Context, principal: Principal, body: ClaimIn, id_number: str | N
             changed = _apply(s, ctx, principal, claim, person, body, today)
             _event(s, claim, "CREATED", None, principal, today, "", changed)
             s.flush()
-            return _view(ctx, s, claim, person)
+            return _view(ctx, s, claim, person, principal)
 
     return _retrying(run)
 
@@ -653,7 +656,7 @@ def edit(ctx: Context, principal: Principal, claim_no: str, body: ClaimIn) -> di
             claim.updated_at = _now()
             _event(s, claim, "EDITED", claim.state, principal, today, "", changed)
             s.flush()
-            return _view(ctx, s, claim, person)
+            return _view(ctx, s, claim, person, principal)
 
     return _retrying(run)
 
@@ -674,7 +677,7 @@ def show(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
                 preview = _assess(ctx, s, claim, person, _read_acc(s, person, _year(claim)))
             except YidiError:
                 preview = None  # shown without a figure; approve reports the problem
-        view = _view(ctx, s, claim, person, preview=preview)
+        view = _view(ctx, s, claim, person, principal, preview=preview)
         s.rollback()
         return view
 
@@ -694,7 +697,7 @@ def list_claims(ctx: Context, principal: Principal, *, state: ClaimState | None 
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = s.execute(q.order_by(ClaimRow.created_at.desc(), ClaimRow.id.desc()).limit(limit).offset(offset))
         items = [{"claim_no": c.claim_no, "state": c.state.value, "state_zh": c.state.zh,
-                  "person_id_number": mask_id(p.citizen_id), "person_name": p.name, "hospital_name": c.hospital_name,
+                  "person_id_number": mask_id(p.citizen_id), "person_name": mask_name(p.name), "hospital_name": c.hospital_name,
                   "visit_type": c.visit_type.value, "admitted_on": c.admitted_on.isoformat(),
                   "payable": fmt(from_fen(c.fund_pay_sumamt_fen)) if c.fund_pay_sumamt_fen is not None else None}
                  for c, p in rows]
@@ -823,7 +826,7 @@ def add_document(ctx: Context, principal: Principal, claim_no: str, material: st
         _event(s, claim, "DOCUMENT_ADDED", claim.state, principal, today, "",
                {"material": material, "sha256": sha, "size": len(data), "kind": kind})
         s.flush()
-        return _view(ctx, s, claim, person)
+        return _view(ctx, s, claim, person, principal)
 
 
 def remove_document(ctx: Context, principal: Principal, claim_no: str, doc_id: int) -> dict[str, Any]:
@@ -839,7 +842,7 @@ def remove_document(ctx: Context, principal: Principal, claim_no: str, doc_id: i
         doc.superseded_at = _now()
         _event(s, claim, "DOCUMENT_REMOVED", claim.state, principal, today, "", {"document": doc_id, "sha256": doc.sha256})
         s.flush()
-        return _view(ctx, s, claim, person)
+        return _view(ctx, s, claim, person, principal)
 
 
 def document(ctx: Context, principal: Principal, claim_no: str, doc_id: int, config: ClaimsConfig | None = None
@@ -888,7 +891,7 @@ def submit(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
             claim.submitted_at = dt.datetime.combine(today, _now().time(), dt.UTC)
             claim.asked, claim.asked_note = [], ""
             s.flush()
-            return _view(ctx, s, claim, person)
+            return _view(ctx, s, claim, person, principal)
 
     return _retrying(run)
 
@@ -910,7 +913,7 @@ def queue(ctx: Context, principal: Principal, *, limit: int = 100) -> dict[str, 
             since = c.submitted_at.date() if c.submitted_at else today
             due = rules.add_working_days(since, _manual_rules(ctx, region, c.discharged_on or c.admitted_on).processing_working_days)
             items.append({"claim_no": c.claim_no, "state": c.state.value, "state_zh": c.state.zh,
-                          "person_id_number": mask_id(p.citizen_id), "person_name": p.name,
+                          "person_id_number": mask_id(p.citizen_id), "person_name": mask_name(p.name),
                           "hospital_name": c.hospital_name, "visit_type": c.visit_type.value,
                           "submitted_on": since.isoformat(), "days_waiting": (today - since).days,
                           "due": due.isoformat(), "overdue": today > due,
@@ -936,7 +939,7 @@ def _simple(ctx: Context, principal: Principal, claim_no: str, action: ClaimActi
             claim.decided_on = today
             s.execute(update(ClaimInvoiceRow).where(ClaimInvoiceRow.claim_id == claim.id).values(held=False))
         s.flush()
-        return _view(ctx, s, claim, person)
+        return _view(ctx, s, claim, person, principal)
 
 
 def return_for_more(ctx: Context, principal: Principal, claim_no: str, body: ReturnIn) -> dict[str, Any]:
@@ -947,7 +950,7 @@ def return_for_more(ctx: Context, principal: Principal, claim_no: str, body: Ret
         _move(s, claim, ClaimAction.RETURN, principal, today, body.reason, {"asked": body.asked})
         claim.asked, claim.asked_note = list(body.asked), body.reason
         s.flush()
-        return _view(ctx, s, claim, person)
+        return _view(ctx, s, claim, person, principal)
 
 
 def exclude_line(ctx: Context, principal: Principal, claim_no: str, line_id: str, reason: str, *,
@@ -975,7 +978,7 @@ def exclude_line(ctx: Context, principal: Principal, claim_no: str, line_id: str
         preview = None
         if any(not r.excluded for r in _lines(s, claim)):
             preview = _assess(ctx, s, claim, person, _read_acc(s, person, _year(claim)))
-        return _view(ctx, s, claim, person, preview=preview)
+        return _view(ctx, s, claim, person, principal, preview=preview)
 
 
 def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "") -> dict[str, Any]:
@@ -1008,7 +1011,7 @@ def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "")
             acc_row.version += 1
             acc_row.updated_at = _now()
             s.flush()
-            return _view(ctx, s, claim, person)
+            return _view(ctx, s, claim, person, principal)
 
     return _retrying(run)
 
@@ -1042,8 +1045,8 @@ def _batch_view(s: Session, batch: ClaimBatchRow) -> dict[str, Any]:
             "count": batch.count, "total": fmt(from_fen(batch.total_fen)), "checksum": batch.checksum,
             "created_on": batch.created_on.isoformat(), "paid_on": batch.paid_on.isoformat() if batch.paid_on else None,
             "bank_reference": batch.bank_reference,
-            "claims": [{"seq": p.seq, "claim_no": c.claim_no, "state": c.state.value, "payee_name": p.payee_name,
-                        "bank_account": "****" + p.bank_account[-4:], "amount": fmt(from_fen(p.amount_fen))}
+            "claims": [{"seq": p.seq, "claim_no": c.claim_no, "state": c.state.value, "payee_name": mask_name(p.payee_name),
+                        "bank_account": mask_account(p.bank_account), "amount": fmt(from_fen(p.amount_fen))}
                        for p, c in _batch_rows(s, batch)]}
 
 

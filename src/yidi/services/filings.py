@@ -35,6 +35,7 @@ from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
+from yidi.services.personal_data import mask_name
 from yidi.store.db import unit_of_work
 from yidi.store.models import FilingEventRow, PersonRow
 from yidi.store.repositories import Filings, Institutions, Persons, Regions, Visits, person_of, record_of
@@ -188,13 +189,13 @@ def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | N
     with unit_of_work(ctx.sessions) as s:
         if principal.role is Role.AGENCY:
             total, found = Filings(s).of_region(principal.subject, status=status, limit=limit, offset=offset)
-            return FilingPage(total, [FilingView(r, name) for r, name in found])
+            return FilingPage(total, [FilingView(r, mask_name(name)) for r, name in found])  # lists mask names
         prow = Persons(s).row(principal.subject)
         if prow is None:
             return FilingPage(0, [])
         mine = [r for r in Filings(s).of_person(prow) if status is None or r.status is status]
         mine.sort(key=lambda r: (r.created_on, r.filing_id), reverse=True)
-        return FilingPage(len(mine), [FilingView(r, prow.name) for r in mine[offset:offset + limit]])
+        return FilingPage(len(mine), [FilingView(r, mask_name(prow.name)) for r in mine[offset:offset + limit]])
 
 
 def show(ctx: Context, principal: Principal, filing_id: str) -> FilingView:

@@ -9,6 +9,7 @@ and payers of the insured region); others get them blanked.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from decimal import Decimal
 from typing import Any
@@ -56,6 +57,76 @@ def may_see_diagnoses(p: Principal) -> bool:
     if p.role is Role.PERSON:
         return True
     return p.role is Role.AGENCY and bool(p.duties & {Duty.REVIEWER, Duty.PAYER})
+
+
+def diagnosis_fields(p: Principal, code: str, name: str) -> dict[str, Any]:
+    """`diagnosis_code` / `diagnosis_name` of a record as `p` may see them: blank (and `diagnosis_hidden`
+    true) for those who do not need them. Every view that returns a diagnosis goes through this."""
+    if may_see_diagnoses(p):
+        return {"diagnosis_code": code, "diagnosis_name": name, "diagnosis_hidden": False}
+    return {"diagnosis_code": "", "diagnosis_name": "", "diagnosis_hidden": bool(code or name)}
+
+
+# --- log lines ---------------------------------------------------------------------------------------
+# Names cannot be recognised in free text; they are masked where a line labels them (name=…, "holder": …,
+# 姓名：…), which is how yidi's own lines and SQL parameter dumps carry them.
+_NAME_RE = re.compile(r"(?P<k>\b(?:name|person_name|payee_name|holder|account_holder|display_name)['\"]?\s*[=:]\s*['\"]?"
+                      r"|(?:姓名|户名)\s*[=:：]\s*)(?P<v>[^\s'\",;:)}\]]+)")
+
+
+# ...and positional SQL parameters ('王小明', ...): a quoted run of 2 to 4 Chinese characters is masked as a name
+_QUOTED_HAN_RE = re.compile(r"(?P<q>['\"])(?P<v>[\u4e00-\u9fff]{2,4})(?P=q)")
+
+
+# bank accounts of any length (8 to 30 digits) where labelled; card-length numbers are masked anywhere (mask_text)
+_ACCOUNT_RE = re.compile(r"(?P<k>\b(?:account_no|bank_account|account)['\"]?\s*[=:]\s*['\"]?)(?P<v>[0-9]{8,30})(?![0-9])")
+
+
+def mask_log_text(text: str) -> str:
+    """mask_text, plus bank accounts and names where a log line labels or quotes them."""
+    text = _ACCOUNT_RE.sub(lambda m: m.group("k") + mask_account(m.group("v")), mask_text(text))
+    text = _NAME_RE.sub(lambda m: m.group("k") + mask_name(m.group("v")), text)
+    return _QUOTED_HAN_RE.sub(lambda m: m.group("q") + mask_name(m.group("v")) + m.group("q"), text)
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask a log record in place: its formatted message and any traceback text."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to logging's own error report
+        return record
+    masked = mask_log_text(message)
+    if masked != message or record.args:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = mask_log_text(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask_log_text(record.stack_info)
+    return record
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks ID numbers, phone and bank card numbers and labelled names."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        mask_record(record)
+        return True
+
+
+def install_log_masking() -> None:
+    """Mask every log record of the process when it is made (a LogRecord factory), so that no logger,
+    handler or module can forget: yidi's own, uvicorn's access lines, SQLAlchemy's parameter dumps.
+    Called by the app factory and the CLI; installing twice is harmless. Also put on the root handlers."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "yidi_masking", False):
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return mask_record(current(*args, **kwargs))
+
+        factory.yidi_masking = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(factory)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
 
 
 def _plain(v: Any) -> Any:
