@@ -25,6 +25,14 @@ from yidi.policies.loader import SAMPLE_DIR, check_packs, load_packs
 app = typer.Typer(help="yidi 异地就医 — cross-region medical insurance", no_args_is_help=True)
 policy_app = typer.Typer(help="政策包 policy packs", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+
+
+@app.callback()
+def _every_command() -> None:
+    # issue 8: every log line of every command masks ID numbers, names, phones and bank accounts
+    __import__("yidi.services.personal_data", fromlist=["install_log_masking"]).install_log_masking()
+
+
 register_ops(app)  # serve, db, demo, import (yidi.cli_ops)
 register_settlement(app)  # ledger verify, hospital keys (yidi.cli_settlement)
 register_claims(app)  # yidi claims … (yidi.claims.cli, issue 5)

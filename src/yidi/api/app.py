@@ -11,6 +11,7 @@ from yidi.api import advice, claims, clearing, eligibility, errors, filings, hos
 from yidi.api.authz import authorize
 from yidi.api.errors import ErrorOut
 from yidi.services.context import Context
+from yidi.services.personal_data import install_log_masking
 from yidi.settings import Settings
 from yidi.web import pages
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
                auth: security.AuthConfig | None = None) -> FastAPI:
     """Build the app. The context (engine, packs) is made here, not at first request, so that a bad
     policy pack or database URL stops the server at start instead of failing requests later."""
+    install_log_masking()  # issue 8: ID numbers, names, phones, bank accounts masked in every log line
     context = ctx or Context.from_settings(settings or Settings.from_env())
     # issue 8: secret and dev-header switch from the environment (YIDI_SECRET_KEY, YIDI_DEV_HEADERS)
     auth_config = auth or security.AuthConfig.from_env(context.engine.url.render_as_string())
