@@ -166,8 +166,8 @@ class PolarsBackend:
         return df.lazy().with_columns(**{name: pl.lit(pad.get_column(name)).gather(at) for name in cols.columns})
 
     def split_lines(self, df: pl.DataFrame | pl.LazyFrame) -> tuple[pl.DataFrame, pl.Series]:
-        df = self.checkpoint(df)
-        return df.drop("lines"), df.get_column("lines")
+        df = df.collect() if isinstance(df, pl.LazyFrame) else df
+        return df.drop("lines").rechunk(), df.get_column("lines")
 
     def explode_lines(self, df: pl.DataFrame | pl.LazyFrame, lines: pl.Series, keep: list[str]) -> pl.LazyFrame:
         """One row per line (an empty list gives one row of nulls), in the frame's row order."""
@@ -183,7 +183,9 @@ class PolarsBackend:
                   cols: list[str]) -> pl.DataFrame:
         """Per settlement, the sum of `cols` over its lines (0 without lines), by list offsets."""
         df = self.checkpoint(df)
-        sums = self.checkpoint(self.select(ln, cols))
+        # the per-line steps are row-local: the streaming engine runs them morsel by morsel in cache
+        # instead of materialising each intermediate column of 20 million rows
+        sums = ln.lazy().select(cols).collect(engine="streaming")
         ends = lines.list.len().clip(lower_bound=1).cum_sum().cast(pl.Int64) - 1
         out = {}
         for col in cols:
@@ -210,7 +212,8 @@ class PolarsBackend:
         fix = pl.DataFrame(rows, schema=[key, *[f"__fix_{c}" for c in cols]], orient="row")
         fix = fix.with_columns(pl.col(key).cast(df.schema[key]))
         # join only the key column (the frame is wide), then take the fixed values where there are any
-        got = df.select(key).join(fix, on=key, how="left", maintain_order="left")
+        # (the key in one chunk: a join probing a column of many small chunks is several times slower)
+        got = df.get_column(key).rechunk().to_frame().join(fix, on=key, how="left", maintain_order="left")
         return df.with_columns(**{c: pl.coalesce(got.get_column(f"__fix_{c}").cast(df.schema[c]), pl.col(c)) for c in cols})
 
     def prepare(self, df: pl.DataFrame | pl.LazyFrame, order: list[str]) -> pl.DataFrame:
