@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "yidi-bench")
     args = ap.parse_args()
 
+    load_start = os.getloadavg()
     base = load_packs(SAMPLE_DIR)
     changed = load_packs(example_proposal(SAMPLE_DIR, args.cache / "proposal-pack"))
     path = args.cache / f"settlements-{args.settlements}x{args.lines}.parquet"
@@ -82,11 +83,13 @@ def main() -> None:
 
     # the set-based plan under the changed pack, reading included
     t = time.perf_counter()
+    cpu = time.process_time()
     with PeakRSS() as mem_plan:
         df = pl.read_parquet(path)
         plan = Plan(PolarsBackend(), changed)
         out = plan.run(df)
     t_plan = time.perf_counter() - t
+    cpu_plan = time.process_time() - cpu
     total_fund = int(out["fund_pay_sumamt"].sum())
     del out
 
@@ -96,8 +99,10 @@ def main() -> None:
     rows = sample.to_dicts()
     sample_lines = int(sample.select(pl.col("lines").list.len().sum()).item())
     t = time.perf_counter()
+    cpu = time.process_time()
     run_per_bill(rows, changed)
     t_bill = time.perf_counter() - t
+    cpu_bill = time.process_time() - cpu
 
     plan_lps = n_lines / t_plan
     bill_lps = sample_lines / t_bill
@@ -113,6 +118,10 @@ def main() -> None:
     print(f"| per-bill engine, {len(rows):,} settlements ({sample_lines:,} lines) | {t_bill:.1f} | {bill_lps:,.0f} | - | 1 |")
     print(f"plan paths: folded rows {plan.stats.folded_rows:,} {plan.stats.folds}, per-bill fallback rows {plan.stats.per_bill_rows:,}")
     print(f"fund total under the changed pack: {total_fund / 100:,.2f} yuan")
+    # on a shared machine wall time depends on the load; CPU seconds (all threads) much less so
+    print(f"CPU seconds: plan {cpu_plan:.1f} ({n_lines / cpu_plan:,.0f} lines per CPU second), per-bill {cpu_bill:.1f} "
+          f"({sample_lines / cpu_bill:,.0f}); ratio {n_lines / cpu_plan / (sample_lines / cpu_bill):,.0f}x")
+    print("load average (1, 5, 15 min) at start {:.1f} {:.1f} {:.1f}, at end {:.1f} {:.1f} {:.1f}".format(*load_start, *os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The set-based re-adjudication plan: every settlement of a table through a policy pack at once.
 
 It is the twin of yidi.domain.engine.calculate, step for step (domain.md 3.2), in integer fen:
- 1. lines through the treatment catalogue (a join with the catalogue table), summed per settlement;
+ 1. lines through the treatment catalogue (classified once per line rule and code in a dense table read
+    by position), summed per settlement;
  2. cross-region basis, cut and pay-first share (resolved per key in dims.py);
  3. deductible: per admission from the running count of admissions, or annual from a running
     deductible total;
