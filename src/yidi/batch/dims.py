@@ -170,8 +170,8 @@ def build_dims(
                     d.pools.append(b.cap_pool)
             for b in sp.benefits.values():
                 d.n_factors = max(d.n_factors, len(b.deductible.repeat_factors))
-                for row in b.tiers.values():
-                    for ts in row.values():
+                for grid_row in b.tiers.values():
+                    for ts in grid_row.values():
                         d.n_tiers = max(d.n_tiers, len(ts))
             for layer in sp.layers:
                 tier_lists = [layer.tiers] + [o.tiers for o in layer.group_overrides.values() if o.tiers]
@@ -180,17 +180,17 @@ def build_dims(
     seen: set[tuple[Any, ...]] = set()
     for insured, treatment, ftype, scheme_s, vt_s, cat_s, level_s, day in benefit_keys:
         vid = vid_by_day[(insured, day)]
-        key = (vid, treatment, ftype, scheme_s, vt_s, cat_s, level_s)
-        if key in seen:
+        bkey = (vid, treatment, ftype, scheme_s, vt_s, cat_s, level_s)
+        if bkey in seen:
             continue
-        seen.add(key)
+        seen.add(bkey)
         ver = d.version_objs[vid]
         scheme, vt, cat, level = Scheme(scheme_s), VisitType(vt_s), Category(cat_s), Level(level_s)
-        sp = ver.schemes.get(scheme)
-        ben = sp.benefits.get(vt) if sp else None
+        spol = ver.schemes.get(scheme)
+        ben = spol.benefits.get(vt) if spol else None
         catalogue = packs.catalogue_for(treatment)
-        if sp is None or ben is None or catalogue is None:
-            what = ("POLICY_NO_SCHEME", f"{insured} 没有 {scheme_s} 的规定") if sp is None else (
+        if spol is None or ben is None or catalogue is None:
+            what = ("POLICY_NO_SCHEME", f"{insured} 没有 {scheme_s} 的规定") if spol is None else (
                 ("POLICY_NO_BENEFIT", f"{insured} {scheme_s} 没有 {vt_s} 待遇") if ben is None
                 else ("CATALOGUE_MISSING", f"就医地 {treatment} 没有医保目录"))
             problems.append(Problem(what[0], "settlement", what[1], what[1]))
@@ -221,15 +221,15 @@ def build_dims(
             **{f"f{i}": scaled(rf[min(i, len(rf) - 1)], "deductible.repeat_factors") for i in range(d.n_factors)},
             "pool": ben.cap_pool,
             "pool_idx": d.pools.index(ben.cap_pool),
-            "cap": fen(sp.caps[ben.cap_pool]),
+            "cap": fen(spol.caps[ben.cap_pool]),
             "tier_cum": rules.tier_basis == "cumulative",
             "tier_annual": rules.tier_scope == "annual",
             "cap_in_scope": rules.cap_basis == "in_scope_cost",
             "b_rest_full": rules.b_class_rest == "full",
             "b_src_insured": rules.b_class_selfpay_source == "insured",
             "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
-            "acct_pay_ok": scheme is Scheme.EMPLOYEE and sp.account.may_pay,
-            "acct_all": sp.account.scope == "all_personal",
+            "acct_pay_ok": scheme is Scheme.EMPLOYEE and spol.account.may_pay,
+            "acct_all": spol.account.scope == "all_personal",
             **_tier_rows(tiers, lambda r, b=basis, rc=ratio_cut, x=cr: scaled(adjusted_ratio(b, rc, x, r), "tiers.ratio"),
                         d.n_tiers, "t"),
         }
@@ -237,9 +237,9 @@ def build_dims(
 
     for vid, scheme_s, vt_s, group in layer_keys:
         ver = d.version_objs[vid]
-        sp = ver.schemes.get(Scheme(scheme_s))
+        lpol = ver.schemes.get(Scheme(scheme_s))
         row = {"vid": vid, "scheme": scheme_s, "visit_type": vt_s, "assistance_group": group}
-        layers = sp.layers if sp else []
+        layers = lpol.layers if lpol else []
         for j in range(d.n_slots):
             if j >= len(layers):
                 row.update({f"l{j}_on": False, f"l{j}_kind": "", f"l{j}_kidx": 0, f"l{j}_above": False, f"l{j}_cap": INF,

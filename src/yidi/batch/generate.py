@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from yidi.batch.dims import fen
 from yidi.domain.enums import FilingType, Scheme, VisitType
@@ -80,7 +80,7 @@ def generate(
         if (insured[p_region[i]], p_scheme[i]) not in offer:
             p_scheme[i] = "RESIDENT" if p_scheme[i] == "EMPLOYEE" else "EMPLOYEE"
     p_cat = np.where(rng.random(n_people) < 0.3, "RETIRED", "ACTIVE")
-    p_group = np.where(rng.random(n_people) < 0.06, rng.choice(GROUPS, n_people), None)
+    p_group = np.where(rng.random(n_people) < 0.06, rng.choice(GROUPS, n_people), None)  # type: ignore[call-overload]
     p_ids = _citizen_ids(rng, np.array([insured[i] for i in p_region]), n_people)
     # where a person is treated: home, or one other region they are filed for (or not)
     p_away = rng.integers(0, len(regions), n_people)
@@ -141,7 +141,7 @@ def generate(
         if cat.region not in cat_codes:
             items = {it.code: it for it in cat.items}  # a dated code appears once (its last entry)
             codes = sorted(items)
-            caps = np.array([fen(items[c].price_cap) if items[c].price_cap is not None else 0 for c in codes])
+            caps = np.array([fen(cap) if (cap := items[c].price_cap) is not None else 0 for c in codes])
             dear = np.array([items[c].kind.value == "MATERIAL" for c in codes])
             cat_codes[cat.region] = (codes, caps, dear)
     total = int(nl.sum())

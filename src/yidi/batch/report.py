@@ -127,7 +127,7 @@ table{{border-collapse:collapse;margin:1em 0}}ol{{margin:0;padding-left:1.2em;fo
     files["html"] = out / "report.html"
     files["html"].write_text(page, encoding="utf-8")
 
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     wb = Workbook()
     ws = wb.active
