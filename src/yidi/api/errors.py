@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -70,7 +71,11 @@ _HTTP_CODES = {
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers: YidiError, request validation, HTTP errors, and the last-resort 500."""
+    """Register the handlers: YidiError, request validation, HTTP errors, the database being unavailable
+    (503 DATABASE_UNAVAILABLE), and the last-resort 500."""
+
+    # any route may meet an unavailable database: documented once for all of them (routes included later)
+    app.router.responses.setdefault(503, {"model": ErrorOut, "description": "DATABASE_UNAVAILABLE: retry shortly"})
 
     @app.exception_handler(YidiError)
     async def _yidi(_req: Request, exc: YidiError) -> JSONResponse:
@@ -91,6 +96,17 @@ def install(app: FastAPI) -> None:
         code, zh, en = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "请求无法处理", str(exc.detail)))
         return JSONResponse({"error": YidiError(code, zh, en, "", exc.status_code).as_dict()},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(sqlalchemy.exc.DBAPIError)
+    async def _database(_req: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
+        # the database went away (restart, dropped connection, failover): the transaction was rolled back by
+        # the database, nothing was written; the caller retries (with its idempotency key) a little later
+        if not (exc.connection_invalidated or isinstance(exc, sqlalchemy.exc.OperationalError)):
+            return await _unexpected(_req, exc)
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return JSONResponse({"error": YidiError("DATABASE_UNAVAILABLE", "数据库暂时不可用，本次操作未生效，请稍后重试",
+                                                "database temporarily unavailable; nothing was changed, retry shortly",
+                                                "", 503).as_dict()}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
