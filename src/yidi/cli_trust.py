@@ -119,8 +119,9 @@ def restore_command(
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument()],
-    role: Annotated[accounts.AccountRole, typer.Option(help="person / agency / clearing")],
-    subject: Annotated[str, typer.Option(help="citizen ID (person), region code (agency), 000000 or XX0000 (clearing)")],
+    role: Annotated[accounts.AccountRole, typer.Option(help="person / hospital / agency / clearing")],
+    subject: Annotated[str, typer.Option(help="citizen ID (person), institution code (hospital desk staff), "
+                                              "region code (agency), 000000 or XX0000 (clearing)")],
     duties: Annotated[str, typer.Option(help="agency: comma-separated reviewer,payer,administrator")] = "",
     name: Annotated[str, typer.Option(help="display name")] = "",
     password: Annotated[str | None, typer.Option(help="omit to be asked (not echoed)")] = None,

@@ -3,7 +3,8 @@
 INVENTED credentials for the demo dataset only, printed by `yidi demo accounts`; a real deployment creates
 its accounts with `yidi users add`. Each demo person logs in with their citizen ID number. Hospitals get a
 client id `demo<institution code>` (an API key id) whose secret is the same demo password, usable as OAuth2
-client credentials or as the key `yk_demo<code>.<password>`.
+client credentials or as the key `yk_demo<code>.<password>`; their desk staff log in to the pages as
+`desk-<institution code>` with the same password.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from yidi.store.settlement_models import HospitalKeyRow
 DEMO_PASSWORD = "yidi-demo-2026"
 DEMO_REGION = "369900"  # the demo persons' insured region
 DEMO_HOSPITALS = ("H44010000001", "H36010000001", "H11010000001")
+DESK_PREFIX = "desk-"  # the pages' hospital desk accounts: desk-<institution code>
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,11 @@ def load_demo_accounts(ctx: Context) -> int:
                               display_name=name, password_hash=pw, active=True))
                 made += 1
         for code in DEMO_HOSPITALS:
+            desk = f"{DESK_PREFIX}{code}"
+            if s.get(InstitutionRow, code) is not None and desk not in have:
+                s.add(UserRow(username=desk, role=AccountRole.HOSPITAL.value, subject=code, duties="",
+                              display_name="医保办", password_hash=pw, active=True))
+                made += 1
             key_id = f"demo{code}"
             if s.get(InstitutionRow, code) is not None and s.get(HospitalKeyRow, key_id) is None:
                 s.add(HospitalKeyRow(key_id=key_id, institution=code, salt=_KEY_SALT,

@@ -28,7 +28,7 @@ from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
 from yidi.store.auth_models import SessionRow, UserRow
 from yidi.store.db import unit_of_work
-from yidi.store.models import PersonRow
+from yidi.store.models import InstitutionRow, PersonRow
 
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 8
@@ -39,6 +39,7 @@ SESSION_HOURS = 8
 
 class AccountRole(StrEnum):
     PERSON = "person"
+    HOSPITAL = "hospital"  # desk staff on the pages (the HIS itself uses API keys / client credentials)
     AGENCY = "agency"
     CLEARING = "clearing"
 
@@ -162,6 +163,11 @@ def active_user(ctx: Context, user_id: int) -> Principal | None:
 def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, list[str]]:
     if role is AccountRole.PERSON:
         return parse_citizen_id(subject, "subject").number, []
+    if role is AccountRole.HOSPITAL:
+        if not (0 < len(subject) <= 30 and subject.isalnum()):
+            raise YidiError("SUBJECT_INVALID", "医疗机构账号的主体应为机构编码", "a hospital account acts for an institution code",
+                            "subject", 422)
+        return subject, []
     if len(subject) != 6 or not subject.isdigit():
         raise YidiError("SUBJECT_INVALID", "经办机构/清算账号的主体应为6位区划编码（全国清算用 000000）",
                         "agency and clearing accounts need a 6-digit region code (000000: national clearing)",
@@ -198,6 +204,8 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
             if person_id is None:
                 raise YidiError("PERSON_NOT_FOUND", "参保人不存在：请先导入参保信息", "no insured person with this ID number",
                                 "subject", 404)
+        if role is AccountRole.HOSPITAL and s.get(InstitutionRow, subject) is None:
+            raise YidiError("INSTITUTION_NOT_FOUND", f"医疗机构 {subject} 不存在", f"no institution {subject}", "subject", 404)
         row = UserRow(username=username, role=role.value, subject=subject, person_id=person_id,
                       duties=",".join(clean_duties), display_name=display_name,
                       password_hash=password_hash or hash_password(password), active=True)

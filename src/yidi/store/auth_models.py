@@ -2,8 +2,9 @@
 
 Accounts are for people who log in with a password: insured persons (linked to `persons` by citizen ID),
 agency staff (a region and duties reviewer / payer / administrator) and clearing operators (national
-`000000` or a province `XX0000`). Hospitals do not get accounts: their API keys (`hospital_keys`) are their
-OAuth2 client credentials. Passwords and session ids are stored only as hashes.
+`000000` or a province `XX0000`), and hospital desk staff using the pages (an institution code). A
+hospital's system (HIS) has no account: its API keys (`hospital_keys`) are its OAuth2 client credentials.
+Passwords and session ids are stored only as hashes.
 
 The audit records themselves live in `audit_records` (yidi.store.settlement_models.AuditRow, issue 4):
 issue 8 adds the chain columns to that one table instead of starting a second audit trail; the head row
@@ -27,8 +28,8 @@ class UserRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(12))  # person / agency / clearing
-    subject: Mapped[str] = mapped_column(String(30))  # citizen ID, region code, or clearing scope
+    role: Mapped[str] = mapped_column(String(12))  # person / hospital / agency / clearing
+    subject: Mapped[str] = mapped_column(String(30))  # citizen ID, institution, region code, clearing scope
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     duties: Mapped[str] = mapped_column(String(64), default="")  # comma-separated: reviewer,payer,administrator
     display_name: Mapped[str] = mapped_column(String(50), default="")
