@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from yidi.api.app import create_app
+from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import PERSONS, load_demo
 from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services.context import Context
@@ -58,27 +59,28 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
-def login(client: TestClient, role: str, subject: str) -> None:
-    token = csrf_of(client.get("/login").text)
-    r = client.post("/login", data={"role": role, "subject": subject, "csrf": token})
-    assert r.status_code == 303, r.text
+def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form (security.login): the client keeps the `yidi_session` cookie."""
+    r = client.post("/login", data={"username": username, "password": password})
+    assert r.status_code == 303, r.text[:2000]
+    assert client.cookies.get("yidi_session")
 
 
 @pytest.fixture
 def as_person(web: TestClient) -> TestClient:
-    login(web, "person", person("post_hoc"))
+    login(web, person("post_hoc"))
     return web
 
 
 @pytest.fixture
 def as_hospital(web: TestClient) -> TestClient:
-    login(web, "hospital", "H44010000001")
+    login(web, "desk-H44010000001")
     return web
 
 
 @pytest.fixture
 def as_agency(web: TestClient) -> TestClient:
-    login(web, "agency", "369900")
+    login(web, "agency-369900")
     return web
 
 

@@ -22,10 +22,13 @@ from yidi.demo.dataset import PERSONS
 SHOTS = Path(__file__).parent / "screenshots"  # not committed; the test also saves into its tmp dir
 
 
-def sign_in(page: Any, role: str, nth: int = 0) -> None:
+def sign_in(page: Any, user: str) -> None:
+    """The demo start page's one-click login: the button submits this demo account's user name and the
+    demo password through the login form (security.login), which sets the `yidi_session` cookie."""
     page.goto("/")
-    page.locator(f'.demo button[data-role="{role}"]').nth(nth).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f'.demo button[data-user="{user}"]').click()
+    assert any(c["name"] == "yidi_session" for c in page.context.cookies())
 
 
 def answer_all(page: Any, answers: dict[str, str], limit: int = 12) -> None:
@@ -93,7 +96,7 @@ def test_advisor_gives_the_right_plan(phone: Any, name: str, ask: str, answers: 
 
 def test_person_files_and_hospital_settles(phone: Any, browser: Any, server: Server) -> None:
     p = next(x for x in PERSONS if x.key == "post_hoc")
-    sign_in(phone, "person", 0)
+    sign_in(phone, person("post_hoc"))
     phone.goto("/me/filings/new")
     # validation as you type: a bad area code is named before submitting
     phone.select_option("#f-type", "OTHER_TEMPORARY")
@@ -111,7 +114,7 @@ def test_person_files_and_hospital_settles(phone: Any, browser: Any, server: Ser
     filing_id = phone.url.split("/")[-1].split("?")[0]
 
     desk = new_page(browser, server)
-    sign_in(desk, "hospital")
+    sign_in(desk, "desk-H44010000001")
     desk.get_by_label("身份证号码").fill(p.id_number)
     desk.get_by_label("姓名").fill(p.name)
     desk.get_by_role("button", name="核验").click()
@@ -133,7 +136,7 @@ def test_person_files_and_hospital_settles(phone: Any, browser: Any, server: Ser
 
 
 def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server) -> None:
-    sign_in(phone, "person", 1)  # 张建国
+    sign_in(phone, person("retiree_resettled"))  # 张建国
     phone.goto("/me/claims/new")
     phone.select_option("#f-institution", "H44030000002")  # not networked: paid in full
     phone.get_by_label("入院/就诊日期").fill((TODAY.replace(day=1)).isoformat())
@@ -165,7 +168,7 @@ def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server)
     assert phone.locator("#claim-state").get_attribute("data-state") == "SUBMITTED", phone.locator("main").inner_text()
 
     staff = new_page(browser, server)
-    sign_in(staff, "agency")
+    sign_in(staff, "agency-369900")
     assert claim_no in staff.locator("#queue").inner_text()
     staff.goto(f"/agency/claims/{claim_no}")
     staff.get_by_role("button", name="开始审核").click()
@@ -199,6 +202,22 @@ def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server)
     assert phone.locator("#payable").inner_text().startswith("¥")
     staff.context.close()
 
+    # the payer gathers approved claims into a batch for the bank and marks it paid: the claim is paid
+    payer = new_page(browser, server)
+    sign_in(payer, "payer-369900")
+    assert payer.url.endswith("/agency/payments") and claim_no in payer.locator("#waiting").inner_text()
+    payer.get_by_role("button", name="生成支付批次").click()
+    payer.wait_for_url(re.compile(r"/agency/payments/PB\w+"))
+    assert payer.locator(f'tr[data-claim="{claim_no}"]').count() == 1
+    payer.on("dialog", lambda d: d.accept())
+    payer.get_by_label("银行回单号").fill("BANK-REF-1")
+    payer.get_by_role("button", name="标记已支付").click()
+    payer.wait_for_url(re.compile(r"done=paid"))
+    assert payer.locator("#batch-status").get_attribute("data-status") == "PAID"
+    payer.context.close()
+    phone.goto(claim_url)
+    assert phone.locator("#claim-state").get_attribute("data-state") == "PAID"
+
 
 def settle_one(server: Server, key: str) -> None:
     """A settlement made by the hospital's system (the services the HIS calls), for clearing to find."""
@@ -217,7 +236,7 @@ def settle_one(server: Server, key: str) -> None:
 
 def test_staff_run_clearing_and_open_report(phone: Any, server: Server) -> None:
     settle_one(server, "chronic_retiree")
-    sign_in(phone, "agency")
+    sign_in(phone, "admin-369900")  # running a month is an administrator's duty
     phone.goto("/agency/clearing")
     phone.get_by_label("清算月份").fill(TODAY.strftime("%Y-%m"))
     phone.get_by_role("button", name="运行清算").click()
@@ -225,6 +244,25 @@ def test_staff_run_clearing_and_open_report(phone: Any, server: Server) -> None:
     assert TODAY.strftime("%Y-%m") in phone.locator("#rep-h").inner_text()
     assert phone.locator("#report svg.chart").count() >= 1  # charts drawn inline, Chinese labels included
     assert "清算" in (phone.locator("#report svg.chart title").first.text_content() or "")
+
+
+def test_signed_out_visitor_logs_in_and_comes_back(phone: Any) -> None:
+    phone.goto("/me/claims")
+    assert "/login?next=" in phone.url and phone.locator("#login-form").count() == 1
+    phone.get_by_label("用户名").fill(person("post_hoc"))
+    phone.get_by_label("密码").fill("wrong-password")
+    phone.locator("#login-form").get_by_role("button", name="登录").click()
+    phone.wait_for_load_state()
+    assert "LOGIN_FAILED" in phone.locator("#form-errors").inner_text()
+    phone.get_by_label("密码").fill("yidi-demo-2026")
+    phone.locator("#login-form").get_by_role("button", name="登录").click()
+    phone.wait_for_url(re.compile(r"/me/claims$"))
+    assert "手工报销" in phone.locator("main h1").inner_text()
+    phone.get_by_role("button", name="退出").click()
+    phone.wait_for_url(re.compile(r"/$"))
+    assert not any(c["name"] == "yidi_session" for c in phone.context.cookies())
+    phone.goto("/me/claims")
+    assert "/login" in phone.url
 
 
 def test_keyboard_and_large_text(phone: Any) -> None:
@@ -272,7 +310,7 @@ def test_english_toggle(phone: Any) -> None:
 
 
 def test_form_controls_are_labelled(phone: Any) -> None:
-    sign_in(phone, "person", 0)
+    sign_in(phone, person("post_hoc"))
     for url in ("/me/filings/new", "/me/claims/new", "/estimate", "/hospitals"):
         phone.goto(url)
         unlabelled = phone.evaluate("""() => [...document.querySelectorAll('main input, main select, main textarea')]

@@ -3,12 +3,18 @@ Chinese messages, and the flows work end to end without JavaScript (plain form p
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import TODAY, csrf_of, login, person
+from yidi.api.app import create_app
+from yidi.demo.accounts import DEMO_PASSWORD
+from yidi.domain.ids import mask_id
+from yidi.services.context import Context
 
 PUBLIC = ["/", "/advice", "/advice?q=备案需要哪些材料", "/hospitals", "/hospitals?region=440100&level=L3",
           "/estimate", "/login", "/static/app.css", "/static/app.js"]
@@ -24,21 +30,142 @@ def test_start_page_asks_and_shows_demo_accounts(web: TestClient) -> None:
     html = web.get("/").text
     assert "医保异地怎么报销" in html
     assert 'lang="zh-CN"' in html
-    assert html.count('data-role="') == 4  # a demo account per role (two persons)
-    for role in ("person", "hospital", "agency"):
+    for role in ("person", "hospital", "agency", "clearing"):
         assert f'data-role="{role}"' in html
+    # each demo button submits a user name and the demo password through the one login form
+    assert html.count('name="password" value="yidi-demo-2026"') == html.count('data-role="') >= 6
+    assert 'name="username" value="reviewer-369900"' in html and 'name="username" value="payer-369900"' in html
+
+
+def test_demo_accounts_only_in_the_demo(ctx: Context) -> None:
+    real = Context(ctx.engine, ctx.sessions, dataclasses.replace(ctx.packs, sample=False), ctx.today)
+    with TestClient(create_app(ctx=real), follow_redirects=False) as c:
+        for url in ("/", "/login"):
+            html = c.get(url).text
+            assert 'data-role="' not in html and "yidi-demo-2026" not in html
+        assert 'name="username"' in c.get("/login").text and 'type="password"' in c.get("/login").text
 
 
 @pytest.mark.parametrize("url", ["/me/filings", "/me/filings/new", "/me/claims", "/desk", "/desk/reconcile",
-                                 "/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies"])
+                                 "/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
+                                 "/agency/payments", "/me/claims/BX1"])
 def test_signed_out_pages_send_to_login(web: TestClient, url: str) -> None:
     r = web.get(url)
-    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), r.text[:300]
+    assert unquote(r.headers["location"].split("next=", 1)[1]) == url
+    assert "<html" in web.get(r.headers["location"]).text
+
+
+def test_signed_out_form_post_sends_to_login(web: TestClient) -> None:
+    r = web.post("/me/filings", data={"type": "OTHER_TEMPORARY"}, headers={"referer": "http://testserver/me/filings/new"})
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fme%2Ffilings%2Fnew"
+
+
+def test_api_still_answers_json_401(web: TestClient) -> None:
+    r = web.get("/api/v1/filings")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "AUTH_REQUIRED"
 
 
 def test_wrong_role_is_refused_with_a_page(as_person: TestClient) -> None:
     r = as_person.get("/desk")
     assert r.status_code == 403 and "ROLE_NOT_ALLOWED" in r.text and "<html" in r.text
+
+
+@pytest.mark.parametrize(("user", "allowed", "refused", "home"), [
+    ("reviewer-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies"],
+     ["/agency/payments", "/desk", "/me/filings"], "/agency/claims"),
+    ("payer-369900", ["/agency/payments", "/agency/clearing", "/agency/filings"], ["/agency/claims"], "/agency/payments"),
+    ("admin-369900", ["/agency/clearing", "/agency/policies"], ["/agency/claims", "/agency/payments"], "/agency/clearing"),
+    ("clearing-national", ["/agency/clearing"], ["/agency/claims", "/agency/filings", "/agency/policies", "/desk"],
+     "/agency/clearing"),
+    ("desk-H44010000001", ["/desk", "/desk/reconcile"], ["/agency/clearing", "/me/claims"], "/desk"),
+])
+def test_pages_follow_the_registry_per_role_and_duty(web: TestClient, user: str, allowed: list[str],
+                                                      refused: list[str], home: str) -> None:
+    r = web.post("/login", data={"username": user, "password": DEMO_PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == home
+    for url in allowed:
+        assert web.get(url).status_code == 200, url
+    for url in refused:
+        r = web.get(url)
+        assert r.status_code == 403 and "ROLE_NOT_ALLOWED" in r.text and "<html" in r.text, url
+    menu = web.get(home).text.split('<main', 1)[0]
+    for url in refused:
+        assert f'href="{url}"' not in menu  # the menu offers only what the registry allows
+
+
+def test_post_without_csrf_is_refused(as_person: TestClient) -> None:
+    r = as_person.post("/me/filings", data={"type": "OTHER_TEMPORARY", "treatment_area": "440100"})
+    assert r.status_code == 403 and "CSRF_FAILED" in r.text and "<html" in r.text
+    r = as_person.post("/me/filings", data={"csrf": "forged", "type": "OTHER_TEMPORARY"})
+    assert r.status_code == 403 and "CSRF_FAILED" in r.text
+
+
+def test_cross_site_post_is_refused(as_person: TestClient) -> None:
+    token = csrf_of(as_person.get("/me/filings/new").text)
+    r = as_person.post("/me/filings", data={"csrf": token, "type": "OTHER_TEMPORARY"},
+                       headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "CSRF_FAILED" in r.text
+
+
+def test_login_with_user_name_and_password(web: TestClient) -> None:
+    r = web.post("/login", data={"username": person("post_hoc"), "password": DEMO_PASSWORD, "next": "/me/claims"})
+    assert r.status_code == 303 and r.headers["location"] == "/me/claims"
+    assert set(web.cookies.keys()) == {"yidi_session"}  # the one session cookie; no page cookie of its own
+    html = web.get("/me/claims").text
+    assert csrf_of(html)
+    # the same session works on the API: one mechanism for every door
+    me = web.get("/api/v1/auth/me").json()
+    assert me["role"] == "person" and me["user"] == person("post_hoc")
+
+
+def test_login_rejects_a_wrong_password(web: TestClient) -> None:
+    r = web.post("/login", data={"username": "agency-369900", "password": "not-the-password"})
+    assert r.status_code == 401 and "LOGIN_FAILED" in r.text and "用户名或密码错误" in r.text
+    assert 'value="agency-369900"' in r.text and "yidi_session" not in web.cookies
+    r = web.post("/login", data={"username": "", "password": ""})
+    assert r.status_code == 422 and r.text.count("FIELD_MISSING") >= 2
+
+
+def test_login_from_another_site_is_refused(web: TestClient) -> None:
+    r = web.post("/login", data={"username": "agency-369900", "password": DEMO_PASSWORD},
+                 headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "CSRF_FAILED" in r.text and "yidi_session" not in web.cookies
+
+
+def test_hospital_desk_accounts_name_a_known_institution(ctx: Context) -> None:
+    from yidi.domain.errors import YidiError
+    from yidi.services import accounts
+
+    with pytest.raises(YidiError) as err:
+        accounts.create_user(ctx, "desk-x", "long-enough-pw", accounts.AccountRole.HOSPITAL, "H00000000000")
+    assert err.value.code == "INSTITUTION_NOT_FOUND"
+    assert accounts.create_user(ctx, "desk-2", "long-enough-pw", accounts.AccountRole.HOSPITAL, "H36010000001") > 0
+
+
+def test_api_session_login_opens_the_pages(web: TestClient) -> None:
+    r = web.post("/api/v1/auth/session", json={"username": "desk-H44010000001", "password": DEMO_PASSWORD})
+    assert r.status_code == 200 and r.json()["role"] == "hospital"
+    assert web.get("/desk").status_code == 200
+
+
+def test_logout_ends_the_session(as_person: TestClient) -> None:
+    sid = as_person.cookies.get("yidi_session")
+    token = csrf_of(as_person.get("/me/filings").text)
+    assert as_person.post("/logout", data={}).status_code == 403  # logout needs the CSRF token too
+    r = as_person.post("/logout", data={"csrf": token})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert "yidi_session" not in as_person.cookies
+    as_person.cookies.set("yidi_session", sid or "")  # the old cookie opens nothing any more
+    assert as_person.get("/me/filings").status_code == 303
+
+
+def test_switching_accounts_ends_the_previous_session(as_person: TestClient) -> None:
+    old = as_person.cookies.get("yidi_session")
+    login(as_person, "agency-369900")
+    assert as_person.cookies.get("yidi_session") != old
+    as_person.cookies.set("yidi_session", old or "")
+    assert as_person.get("/me/filings").status_code == 303
 
 
 def test_preferences_english_and_large_text(web: TestClient) -> None:
@@ -47,17 +174,6 @@ def test_preferences_english_and_large_text(web: TestClient) -> None:
     html = web.get("/").text
     assert 'lang="en"' in html and 'class="large"' in html and "Ask" in html
     assert web.get("/prefs?next=https://evil.example").headers["location"] == "/"
-
-
-def test_post_without_csrf_is_refused(as_person: TestClient) -> None:
-    r = as_person.post("/me/filings", data={"type": "OTHER_TEMPORARY", "treatment_area": "440100"})
-    assert r.status_code == 403 and "CSRF_INVALID" in r.text
-
-
-def test_login_rejects_unknown_account(web: TestClient) -> None:
-    token = csrf_of(web.get("/login").text)
-    r = web.post("/login", data={"role": "agency", "subject": "110100", "csrf": token})
-    assert r.status_code == 401 and "LOGIN_UNKNOWN" in r.text and "没有这个演示账号" in r.text
 
 
 # ------------------------------------------------------------------------------------------ advisor
@@ -103,8 +219,10 @@ def test_filing_form_validates_with_codes(as_person: TestClient) -> None:
 
 
 def test_validate_as_you_type_endpoint(as_person: TestClient) -> None:
-    r = as_person.post("/me/filings/validate", data={"type": "OTHER_TEMPORARY", "treatment_area": "4401",
-                                                     "for_whom": "other", "id_number": "3601021956"})
+    token = csrf_of(as_person.get("/me/filings/new").text)  # the script posts the whole form, token included
+    r = as_person.post("/me/filings/validate", data={"csrf": token, "type": "OTHER_TEMPORARY",
+                                                     "treatment_area": "4401", "for_whom": "other",
+                                                     "id_number": "3601021956"})
     body = r.json()
     assert body["ok"] is False
     assert body["problems"]["treatment_area"][0]["code"] == "REGION_FORMAT"
@@ -143,27 +261,25 @@ def test_file_for_a_relative_needs_consent_and_records_it(as_person: TestClient)
 # ------------------------------------------------------------------------------------------ estimate
 
 
-def test_estimate_shows_breakdown_and_explanation(web: TestClient) -> None:
-    token = csrf_of(web.get("/estimate").text)
-    r = web.post("/estimate", data={"csrf": token, "insured_region": "369900", "scheme": "EMPLOYEE",
-                                    "hospital": "H44010000001", "visit_type": "INPATIENT", "filed": "true",
-                                    "filing_type": "OTHER_TEMPORARY", "lines": "S001, 5, 60\nXA01, 2, 35.5"})
+def test_estimate_shows_breakdown_and_explanation(as_person: TestClient) -> None:
+    token = csrf_of(as_person.get("/estimate").text)  # signed in: the form carries the session's token
+    r = as_person.post("/estimate", data={"csrf": token, "insured_region": "369900", "scheme": "EMPLOYEE",
+                                          "hospital": "H44010000001", "visit_type": "INPATIENT", "filed": "true",
+                                          "filing_type": "OTHER_TEMPORARY", "lines": "S001, 5, 60\nXA01, 2, 35.5"})
     assert r.status_code == 200, r.text[:3000]
     assert 'id="estimate"' in r.text and "¥" in r.text and "为什么是这个数" in r.text
 
 
 def test_estimate_bad_line_is_named(web: TestClient) -> None:
-    token = csrf_of(web.get("/estimate").text)
-    r = web.post("/estimate", data={"csrf": token, "insured_region": "369900", "scheme": "EMPLOYEE",
+    r = web.post("/estimate", data={"insured_region": "369900", "scheme": "EMPLOYEE",
                                     "hospital": "H44010000001", "visit_type": "INPATIENT", "filed": "false",
                                     "lines": "S001, -5, 60\nonly-code"})
     assert r.status_code == 422 and "第 1 行" in r.text and "LINE_FORMAT" in r.text
 
 
 def test_estimate_csv_upload(web: TestClient) -> None:
-    token = csrf_of(web.get("/estimate").text)
     csv = "项目编码,数量,单价\nS001,3,60\nXA01,1,35.5\n".encode()
-    r = web.post("/estimate", data={"csrf": token, "insured_region": "369900", "scheme": "EMPLOYEE",
+    r = web.post("/estimate", data={"insured_region": "369900", "scheme": "EMPLOYEE",
                                     "hospital": "H44010000001", "visit_type": "INPATIENT", "filed": "false"},
                  files={"upload": ("lines.csv", csv, "text/csv")})
     assert r.status_code == 200, r.text[:3000]
@@ -242,7 +358,8 @@ def test_agency_pages_render(as_agency: TestClient, url: str) -> None:
 
 def test_agency_sees_region_filings_masked(as_agency: TestClient) -> None:
     html = as_agency.get("/agency/filings").text
-    assert "张建国" in html and person("retiree_resettled") not in html
+    pid = person("retiree_resettled")  # 张建国
+    assert mask_id(pid) in html and pid not in html
 
 
 def test_policies_show_effective_dates(as_agency: TestClient) -> None:
@@ -259,12 +376,26 @@ def test_clearing_bad_month(as_agency: TestClient) -> None:
 def test_clearing_runs_and_draws_charts(web: TestClient) -> None:
     from yidi.demo.dataset import PERSONS
 
-    login(web, "hospital", "H44010000001")
+    login(web, "desk-H44010000001")
     p = next(x for x in PERSONS if x.key == "chronic_retiree")
     hospital_settles(web, p.id_number, p.name)
-    login(web, "agency", "369900")
+    login(web, "admin-369900")  # running a clearing is an administrator's duty
     token = csrf_of(web.get("/agency/clearing").text)
     r = web.post("/agency/clearing/run", data={"csrf": token, "month": TODAY.strftime("%Y-%m")})
     assert r.status_code == 303, r.text[:3000]
     html = web.get(r.headers["location"]).text
     assert 'id="report"' in html and "<svg" in html and "广州" in html
+    # the clearing operator sees the whole month (not one region's part) and cannot reach the agency's pages
+    login(web, "clearing-national")
+    html = web.get(r.headers["location"]).text
+    assert 'id="report"' in html and "本区清算线" not in html and "清算线" in html
+    assert 'id="run-form"' in html  # clearing operators run months too
+
+
+def test_payments_page_for_payers(web: TestClient) -> None:
+    login(web, "payer-369900")
+    html = web.get("/agency/payments").text
+    assert 'id="waiting-count">0<' in html
+    r = web.post("/agency/payments", data={"csrf": csrf_of(html)})
+    assert r.status_code == 422 and "BATCH_EMPTY" in r.text and "<html" in r.text
+    assert web.get("/agency/payments/PB1").status_code == 404

@@ -1,6 +1,7 @@
-"""Pages for agency staff (经办机构): the claim review queue and a claim's review (start, exclude a line,
-approve, return for more papers, reject), the region's filings (and their review), the monthly clearing
-with its charts, and the policy packs in force with their effective dates.
+"""Pages for agency staff (经办机构) and clearing operators: the claim review queue and a claim's review
+(start, exclude a line, approve, return for more papers, reject), payment batches of approved claims, the
+region's filings (and their review), the monthly clearing with its charts, and the policy packs in force
+with their effective dates. Which role and duty may open each is written in yidi.api.authz.RULES.
 """
 
 from __future__ import annotations
@@ -13,27 +14,21 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from yidi.clearing import service as clearing
-from yidi.domain.claim_rules import MATERIAL_NAMES
+from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.filing_rules import FilingStatus
 from yidi.domain.money import from_fen
 from yidi.services import claims, filings
 from yidi.services.access import Principal, Role
-from yidi.web import auth, charts
-from yidi.web.common import ctx_of, error_page, need, page, problems, redirect
+from yidi.web import charts
+from yidi.web.auth import Who
+from yidi.web.common import ctx_of, error_page, page, problems, redirect
 
 router = APIRouter(include_in_schema=False)
 
 
-def _agency(request: Request) -> Principal | Response:
-    return need(request, Role.AGENCY)
-
-
 @router.get("/agency/claims", response_class=Response)
-def queue(request: Request) -> Response:
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def queue(request: Request, who: Who) -> Response:
     try:
         q = claims.queue(ctx_of(request), who)
         recent = claims.list_claims(ctx_of(request), who, limit=30)
@@ -52,24 +47,17 @@ def _claim(request: Request, who: Principal, claim_no: str, status: int = 200, *
 
 
 @router.get("/agency/claims/{claim_no}", response_class=Response)
-def show_claim(request: Request, claim_no: str, done: str = "") -> Response:
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def show_claim(request: Request, who: Who, claim_no: str, done: str = "") -> Response:
     return _claim(request, who, claim_no, done=done)
 
 
 @router.post("/agency/claims/{claim_no}/{action}", response_class=Response)
-async def act(request: Request, claim_no: str, action: str) -> Response:
+async def act(request: Request, who: Who, claim_no: str, action: str) -> Response:
     """One door for the review actions; each is one service call with the form's reason."""
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     reason = str(form.get("reason", "")).strip()
     ctx = ctx_of(request)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         if action == "review":
             claims.start_review(ctx, who, claim_no)
         elif action == "approve":
@@ -95,11 +83,48 @@ async def act(request: Request, claim_no: str, action: str) -> Response:
     return redirect(f"/agency/claims/{claim_no}?done={action}")
 
 
+@router.get("/agency/payments", response_class=Response)
+def payments(request: Request, who: Who) -> Response:
+    """支付: approved claims waiting for payment, gathered into a batch for the bank (payer duty)."""
+    waiting = claims.list_claims(ctx_of(request), who, state=ClaimState.APPROVED, limit=200)
+    return page(request, "agency/payments.html", waiting=waiting, problems={})
+
+
+@router.post("/agency/payments", response_class=Response)
+def create_batch(request: Request, who: Who) -> Response:
+    try:
+        batch = claims.create_batch(ctx_of(request), who)
+    except YidiError as err:
+        waiting = claims.list_claims(ctx_of(request), who, state=ClaimState.APPROVED, limit=200)
+        return page(request, "agency/payments.html", status=err.status, waiting=waiting, problems=problems(err))
+    return redirect(f"/agency/payments/{batch['batch_no']}?done=created")
+
+
+def _batch(request: Request, who: Principal, batch_no: str, status: int = 200, **more: Any) -> Response:
+    try:
+        b = claims.show_batch(ctx_of(request), who, batch_no)
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "agency/batch.html", status=status, b=b, **{"problems": {}, "done": "", **more})
+
+
+@router.get("/agency/payments/{batch_no}", response_class=Response)
+def show_batch(request: Request, who: Who, batch_no: str, done: str = "") -> Response:
+    return _batch(request, who, batch_no, done=done)
+
+
+@router.post("/agency/payments/{batch_no}/paid", response_class=Response)
+def batch_paid(request: Request, who: Who, batch_no: str, bank_reference: Annotated[str, Form()] = "") -> Response:
+    """The bank has paid the batch: its claims become PAID (once)."""
+    try:
+        claims.mark_paid(ctx_of(request), who, batch_no, bank_reference.strip()[:64])
+    except YidiError as err:
+        return _batch(request, who, batch_no, status=err.status, problems=problems(err))
+    return redirect(f"/agency/payments/{batch_no}?done=paid")
+
+
 @router.get("/agency/filings", response_class=Response)
-def region_filings(request: Request, status: str = "", offset: int = 0) -> Response:
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def region_filings(request: Request, who: Who, status: str = "", offset: int = 0) -> Response:
     try:
         st = FilingStatus(status) if status else None
     except ValueError:
@@ -110,13 +135,9 @@ def region_filings(request: Request, status: str = "", offset: int = 0) -> Respo
 
 
 @router.post("/agency/filings/{filing_id}/review", response_class=Response)
-def review_filing(request: Request, filing_id: str, approve: Annotated[str, Form()] = "",
-                  reason: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def review_filing(request: Request, who: Who, filing_id: str, approve: Annotated[str, Form()] = "",
+                  reason: Annotated[str, Form()] = "") -> Response:
     try:
-        auth.check_csrf(request, csrf)
         filings.review(ctx_of(request), who, filing_id, approve == "yes", reason.strip()[:500])
     except YidiError as err:
         return error_page(request, err)
@@ -128,12 +149,12 @@ def _fen(v: Any) -> Decimal:
 
 
 @router.get("/agency/clearing", response_class=Response)
-def clearing_page(request: Request, month: str = "") -> Response:
-    """清算: the months run so far; a month's own lines (this agency's part) with charts."""
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def clearing_page(request: Request, who: Who, month: str = "") -> Response:
+    """清算: the months run so far; a month's lines with charts — an agency its own part, a clearing operator
+    the whole month (as GET /api/v1/clearing/runs/{month} shows them)."""
     ctx = ctx_of(request)
+    whole = who.role is Role.CLEARING
+    here = "" if whole else "本区"
     months = clearing.months(ctx)
     default = (ctx.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     view = None
@@ -141,7 +162,8 @@ def clearing_page(request: Request, month: str = "") -> Response:
     errs: dict[str, Any] = {}
     if month:
         try:
-            view = clearing.month_view(ctx, month).for_region(who.subject)
+            view = clearing.month_view(ctx, month)
+            view = view if whole else view.for_region(who.subject)
         except YidiError as err:
             errs = problems(err)
     if view is not None:
@@ -149,38 +171,32 @@ def clearing_page(request: Request, month: str = "") -> Response:
         pair_rows = [(f"{name(p['treatment_region'])}→{name(p['insured_region'])}", _fen(p["cleared_fen"]))
                      for p in view.pairs][:15]
         if pair_rows:
-            figs.append(charts.bars("本区清算线（就医地→参保地，元）", pair_rows))
+            figs.append(charts.bars(f"{here}清算线（就医地→参保地，元）", pair_rows))
         prov_rows = [(name(p["province"]), _fen(p["net_fen"])) for p in view.provinces]
         if prov_rows:
             figs.append(charts.bars("各省净额（正为应收，元）", prov_rows))
         hosp_rows = [(h["institution"], _fen(h["owed_fen"])) for h in view.hospitals][:15]
         if hosp_rows:
-            figs.append(charts.bars("本区医院应付（元）", hosp_rows))
+            figs.append(charts.bars(f"{here}医院应付（元）", hosp_rows))
     return page(request, "agency/clearing.html", status=422 if errs else 200, months=months, month=month,
-                default=default, view=view, figs=figs, problems=errs, fen=_fen)
+                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole)
 
 
 @router.post("/agency/clearing/run", response_class=Response)
-def run_clearing(request: Request, month: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
+def run_clearing(request: Request, who: Who, month: Annotated[str, Form()] = "") -> Response:
     ctx = ctx_of(request)
     try:
-        auth.check_csrf(request, csrf)
         clearing.run_month(ctx, who, month.strip())
     except YidiError as err:
         return page(request, "agency/clearing.html", status=err.status, months=clearing.months(ctx), month=month,
-                    default=month, view=None, figs=[], problems=problems(err), fen=_fen)
+                    default=month, view=None, figs=[], problems=problems(err), fen=_fen,
+                    whole=who.role is Role.CLEARING)
     return redirect(f"/agency/clearing?month={month.strip()}")
 
 
 @router.get("/agency/policies", response_class=Response)
-def policies(request: Request, region: str = "") -> Response:
+def policies(request: Request, who: Who, region: str = "") -> Response:
     """The policy packs in force: per insured region, each version with its dates and main parameters."""
-    who = _agency(request)
-    if not isinstance(who, Principal):
-        return who
     packs = ctx_of(request).packs
     shown = region or who.subject
     pol = packs.policies.get(shown)

@@ -1,89 +1,71 @@
-"""Who is using the pages: a signed session cookie per role, a CSRF token, and the demo accounts.
+"""Who is using the pages: the ONE mechanism of issue 8 (yidi.api.security), seen from the web layer.
 
-A thin adapter on purpose. Issue 8 brings the real login (yidi.api.security); until it lands the pages keep
-their own signed cookie, and every page asks only `principal(request)` and `csrf_token(request)`, so the
-switch touches this file alone. The demo login (pick an account, no password) is offered only when the
-server runs on the sample policy pack, i.e. in the demo.
+- Log in: user name + password through `security.login` (rate-limited, scrypt), which sets the session
+  cookie `yidi_session`; log out through `security.logout`.
+- CSRF: every form carries `security.csrf_token(request)` (field `csrf`); every unsafe request made with the
+  session cookie is checked by `security.check_csrf` — by the app-wide authorisation dependency before
+  the page runs, and by `csrf_checked` below where a page is public (logout).
+- Who may open which page: `yidi.api.authz.RULES` alone (the pages' entries are registered by
+  `yidi.web.pages.mount`). A page receives the principal the authorisation layer established (`Who`);
+  it never checks roles itself. What a signed-out visitor or a refused one sees (the login page, an HTML
+  error page) is decided by the web layer's error handler (`yidi.web.pages.mount`).
+- The demo start page offers one button per demo account, which submits that account's user name and the
+  demo password through the same login form — only when the server runs the sample pack (the demo).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import secrets
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
-from starlette.responses import Response
+from fastapi import Depends, Request
 
+from yidi.api import security
+from yidi.demo.accounts import DEMO_PASSWORD, DEMO_REGION, DESK_PREFIX
 from yidi.demo.dataset import PERSONS
-from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role
 
-SESSION_COOKIE = "yidi_page"  # not the API session cookie of issue 8: the two never read each other's
-CSRF_COOKIE = "yidi_csrf"
-CSRF_FIELD = "csrf"
-# A per-process secret unless one is configured: sessions then end with a restart, which is what a demo wants.
-_SECRET = (os.environ.get("YIDI_WEB_SECRET") or secrets.token_hex(32)).encode()
-
-
-def _sign(value: str) -> str:
-    return hmac.new(_SECRET, value.encode(), hashlib.sha256).hexdigest()[:32]
+CSRF_FIELD = security.CSRF_FIELD
+SESSION_COOKIE = security.SESSION_COOKIE
 
 
 def principal(request: Request) -> Principal | None:
-    """The signed-in principal, or None (a tampered or unknown cookie is simply no session)."""
-    raw = request.cookies.get(SESSION_COOKIE, "")
-    role, _, rest = raw.partition(":")
-    subject, _, sig = rest.rpartition(":")
-    if not (role and subject and sig) or not hmac.compare_digest(sig, _sign(f"{role}:{subject}")):
-        return None
-    try:
-        return Principal(Role(role), subject)
-    except ValueError:
-        return None
+    """The principal the authorisation layer established for this request (None: nobody signed in)."""
+    who: Principal | None = getattr(request.state, "principal", None)
+    return who
 
 
-def sign_in(response: Response, who: Principal) -> None:
-    value = f"{who.role.value}:{who.subject}"
-    response.set_cookie(SESSION_COOKIE, f"{value}:{_sign(value)}", httponly=True, samesite="lax", path="/")
+async def signed_in(request: Request) -> Principal:
+    """Page dependency: the caller. The app-wide `authorize` has already checked the route's rule, so this
+    only hands the principal over (AUTH_REQUIRED if, against that, there is none)."""
+    who = await security.optional_principal(request)
+    if who is None:
+        raise security.auth_required()
+    return who
 
 
-def sign_out(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+Who = Annotated[Principal, Depends(signed_in)]
 
 
 def csrf_token(request: Request) -> str:
-    """The token forms carry (double-submit: it must equal the cookie). Made once per browser."""
-    token: str | None = getattr(request.state, "csrf", None)
-    if token is None:
-        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        request.state.csrf = token
-    return token
+    return security.csrf_token(request)
 
 
-def keep_csrf(request: Request, response: Response) -> None:
-    """Set the CSRF cookie when this request made a new token."""
-    token = getattr(request.state, "csrf", None)
-    if token and request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
-
-
-def check_csrf(request: Request, sent: str | None) -> None:
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-        raise YidiError("CSRF_INVALID", "页面已过期或来源不明，请刷新页面后重试", "the form expired or came from elsewhere; "
-                        "reload the page and try again", CSRF_FIELD, 403)
+async def csrf_checked(request: Request) -> None:
+    """check_csrf for a public page's unsafe request made with a session (the authorisation layer lets a
+    public route through even when its CSRF check fails; a page that acts on the session must not)."""
+    if request.cookies.get(SESSION_COOKIE):
+        await security.check_csrf(request)
 
 
 @dataclass(frozen=True, slots=True)
 class DemoAccount:
+    username: str
     role: Role
-    subject: str
     label_zh: str
     label_en: str
     note_zh: str
+    password: str = DEMO_PASSWORD
 
 
 def _person(key: str) -> str:
@@ -91,16 +73,21 @@ def _person(key: str) -> str:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    """One account per role (and a second person, to show acting for a relative)."""
+    """The demo accounts the start page offers (made by the demo loader): two persons (one to show acting
+    for a relative), a hospital desk, agency staff with all duties and with one duty each, a clearing operator."""
     post_hoc = next(p for p in PERSONS if p.key == "post_hoc")
     retiree = next(p for p in PERSONS if p.key == "retiree_resettled")
     return [
-        DemoAccount(Role.PERSON, _person("post_hoc"), f"参保人 {post_hoc.name}", f"Insured person {post_hoc.name}",
+        DemoAccount(_person("post_hoc"), Role.PERSON, f"参保人 {post_hoc.name}", f"Insured person {post_hoc.name}",
                     post_hoc.note),
-        DemoAccount(Role.PERSON, _person("retiree_resettled"), f"参保人 {retiree.name}",
+        DemoAccount(_person("retiree_resettled"), Role.PERSON, f"参保人 {retiree.name}",
                     f"Insured person {retiree.name}", retiree.note),
-        DemoAccount(Role.HOSPITAL, "H44010000001", "医院医保办（广州）", "Hospital desk (Guangzhou)",
+        DemoAccount(f"{DESK_PREFIX}H44010000001", Role.HOSPITAL, "医院医保办（广州）", "Hospital desk (Guangzhou)",
                     "机构编码 H44010000001：入院核验、结算、撤销、对账"),
-        DemoAccount(Role.AGENCY, "369900", "经办机构（参保地 369900）", "Agency (insured region 369900)",
-                    "审核报销、查看本统筹区备案、清算、政策"),
+        DemoAccount(f"agency-{DEMO_REGION}", Role.AGENCY, f"经办机构（{DEMO_REGION}，全部职责）",
+                    f"Agency ({DEMO_REGION}, all duties)", "审核报销、支付、查看本统筹区备案、清算、政策"),
+        DemoAccount(f"reviewer-{DEMO_REGION}", Role.AGENCY, "经办审核员", "Agency reviewer", "报销审核、备案审核"),
+        DemoAccount(f"payer-{DEMO_REGION}", Role.AGENCY, "经办支付员", "Agency payer", "支付批次、清算确认"),
+        DemoAccount(f"admin-{DEMO_REGION}", Role.AGENCY, "经办管理员", "Agency administrator", "运行清算、政策"),
+        DemoAccount("clearing-national", Role.CLEARING, "全国清算", "National clearing operator", "运行、查看全国月度清算"),
     ]

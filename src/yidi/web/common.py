@@ -15,8 +15,9 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse
 
+from yidi.api import authz
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.services.access import Principal, Role
@@ -26,8 +27,10 @@ from yidi.web import auth
 HERE = Path(__file__).parent
 LANG_COOKIE = "lang"
 A11Y_COOKIE = "a11y"
-ROLE_ZH = {Role.PERSON: "参保人", Role.HOSPITAL: "医疗机构", Role.AGENCY: "经办机构"}
-ROLE_EN = {Role.PERSON: "insured person", Role.HOSPITAL: "hospital", Role.AGENCY: "agency"}
+ROLE_ZH = {Role.PERSON: "参保人", Role.HOSPITAL: "医疗机构", Role.AGENCY: "经办机构", Role.CLEARING: "清算机构"}
+ROLE_EN = {Role.PERSON: "insured person", Role.HOSPITAL: "hospital", Role.AGENCY: "agency",
+           Role.CLEARING: "clearing operator"}
+DUTY_ZH = {"reviewer": "审核", "payer": "支付", "administrator": "管理"}
 
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
                   trim_blocks=True, lstrip_blocks=True)
@@ -73,6 +76,13 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return default
 
 
+def may(who: Principal | None, key: str) -> bool:
+    """Whether this principal may use the route "METHOD /path" — asked of the one registry (yidi.api.authz),
+    so a page shows only the links and buttons that will work for the person looking at it."""
+    rule = authz.RULES.get(key)
+    return rule is not None and rule.allows(who)
+
+
 def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     lg = lang(request)
     who = auth.principal(request)
@@ -82,12 +92,11 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
 
     html = env.get_template(template).render(
         request=request, t=t, lang=lg, large=large(request), who=who, Role=Role,
-        role_zh=ROLE_ZH, role_en=ROLE_EN, csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
+        role_zh=ROLE_ZH, role_en=ROLE_EN, duty_zh=DUTY_ZH, csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
+        may=lambda key: may(who, key),
         path=request.url.path, full_path=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         today=ctx_of(request).today(), **values)
-    response = HTMLResponse(html, status_code=status)
-    auth.keep_csrf(request, response)
-    return response
+    return HTMLResponse(html, status_code=status)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -106,17 +115,6 @@ def problems(err: YidiError) -> dict[str, list[dict[str, str]]]:
 
 def error_page(request: Request, err: YidiError) -> HTMLResponse:
     return page(request, "error.html", status=err.status, error=err)
-
-
-def need(request: Request, *roles: Role) -> Principal | Response:
-    """The principal if it has one of these roles; else a redirect to the login (or a 403 page)."""
-    who = auth.principal(request)
-    if who is None:
-        return redirect(f"/login?next={request.url.path}")
-    if who.role not in roles:
-        return error_page(request, YidiError("ROLE_NOT_ALLOWED", "当前登录的身份不能使用这个页面，请换一个身份登录",
-                                             "the role you are signed in with cannot use this page", "", 403))
-    return who
 
 
 def form_dict(form: Mapping[str, Any], *skip: str) -> dict[str, str]:

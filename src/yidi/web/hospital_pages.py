@@ -17,9 +17,9 @@ from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
 from yidi.services import claims, eligibility, settlement
-from yidi.services.access import Principal, Role
-from yidi.web import auth
-from yidi.web.common import ctx_of, error_page, form_dict, need, page, problems, redirect
+from yidi.services.access import Principal
+from yidi.web.auth import Who
+from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
 from yidi.web.forms import lines_from_text
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +32,7 @@ def _desk(request: Request, values: dict[str, Any], status: int = 200, **more: A
 
 
 @router.get("/desk", response_class=Response)
-def desk(request: Request, mdtrt_id: str = "") -> Response:
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
+def desk(request: Request, who: Who, mdtrt_id: str = "") -> Response:
     if mdtrt_id.strip():
         return redirect(f"/desk/visits/{mdtrt_id.strip()}")
     return _desk(request, {"visit_type": "INPATIENT", "day": ctx_of(request).today().isoformat()})
@@ -50,15 +47,11 @@ def _eligibility_body(who: Principal, values: dict[str, str]) -> eligibility.Eli
 
 
 @router.post("/desk/check", response_class=Response)
-async def check(request: Request) -> Response:
+async def check(request: Request, who: Who) -> Response:
     """待遇资格核验: eligible (with the filing and ratio category) or every reason, with what to do."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         result = eligibility.check(ctx_of(request), who, _eligibility_body(who, values))
     except YidiError as err:
         return _desk(request, values, status=err.status, problems=problems(err))
@@ -66,15 +59,11 @@ async def check(request: Request) -> Response:
 
 
 @router.post("/desk/admit", response_class=Response)
-async def admit(request: Request) -> Response:
+async def admit(request: Request, who: Who) -> Response:
     """入院办理 / 门诊挂号: register the visit and go to it."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         body = validate_model(settlement.RegisterVisitIn, {
             **{k: values[k] for k in ("id_number", "name", "visit_type", "chronic_disease") if k in values},
             "admitted_on": values.get("day") or None, "emergency": values.get("emergency") == "on"})
@@ -94,23 +83,16 @@ def _visit(request: Request, who: Principal, mdtrt_id: str, status: int = 200, *
 
 
 @router.get("/desk/visits/{mdtrt_id}", response_class=Response)
-def show_visit(request: Request, mdtrt_id: str, done: str = "") -> Response:
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
+def show_visit(request: Request, who: Who, mdtrt_id: str, done: str = "") -> Response:
     return _visit(request, who, mdtrt_id, done=done)
 
 
 @router.post("/desk/visits/{mdtrt_id}/lines", response_class=Response)
-async def upload_lines(request: Request, mdtrt_id: str, upload: Annotated[UploadFile | None, File()] = None) -> Response:
+async def upload_lines(request: Request, who: Who, mdtrt_id: str, upload: Annotated[UploadFile | None, File()] = None) -> Response:
     """费用明细上传: typed lines (code, quantity, price) or the HIS's exported CSV/Excel."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         if upload is not None and upload.filename:
             data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
             lines = claims.parse_fee_list(upload.filename, data, claims.MAX_FEE_LIST_BYTES)
@@ -131,15 +113,11 @@ def _settle_options(values: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/desk/visits/{mdtrt_id}/pre-settle", response_class=Response)
-async def pre_settle(request: Request, mdtrt_id: str) -> Response:
+async def pre_settle(request: Request, who: Who, mdtrt_id: str) -> Response:
     """预结算: the breakdown and its explanation; nothing changes."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         q = settlement.pre_settle(ctx_of(request), who, mdtrt_id,
                                   validate_model(settlement.PreSettleIn, _settle_options(values)))
     except YidiError as err:
@@ -148,15 +126,11 @@ async def pre_settle(request: Request, mdtrt_id: str) -> Response:
 
 
 @router.post("/desk/visits/{mdtrt_id}/settle", response_class=Response)
-async def settle(request: Request, mdtrt_id: str) -> Response:
+async def settle(request: Request, who: Who, mdtrt_id: str) -> Response:
     """结算: the page's idempotency key makes a double click or a reload settle once."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         body = validate_model(settlement.SettleIn, {**_settle_options(values),
                                                     "idempotency_key": values.get("idempotency_key", "")})
         done = settlement.settle(ctx_of(request), who, mdtrt_id, body)
@@ -175,22 +149,14 @@ def _settlement(request: Request, who: Principal, setl_id: str, status: int = 20
 
 
 @router.get("/desk/settlements/{setl_id}", response_class=Response)
-def show_settlement(request: Request, setl_id: str, done: str = "") -> Response:
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
+def show_settlement(request: Request, who: Who, setl_id: str, done: str = "") -> Response:
     return _settlement(request, who, setl_id, done=done)
 
 
 @router.post("/desk/settlements/{setl_id}/revoke", response_class=Response)
-def revoke(request: Request, setl_id: str, reason: Annotated[str, Form()] = "",
-           csrf: Annotated[str, Form()] = "") -> Response:
+def revoke(request: Request, who: Who, setl_id: str, reason: Annotated[str, Form()] = "") -> Response:
     """结算撤销: everything the settlement consumed is restored (the service's guarantee)."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     try:
-        auth.check_csrf(request, csrf)
         settlement.revoke(ctx_of(request), who, setl_id, settlement.RevokeIn(reason=reason.strip()[:500]))
     except YidiError as err:
         return _settlement(request, who, setl_id, status=err.status, problems=problems(err))
@@ -198,25 +164,18 @@ def revoke(request: Request, setl_id: str, reason: Annotated[str, Form()] = "",
 
 
 @router.get("/desk/reconcile", response_class=Response)
-def reconcile_form(request: Request) -> Response:
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
+def reconcile_form(request: Request, who: Who) -> Response:
     values = {"day": ctx_of(request).today().isoformat(), "count": "0", "medfee_sumamt": "0.00",
               "fund_pay_sumamt": "0.00", "acct_pay": "0.00", "cash_payamt": "0.00"}
     return page(request, "hospital/reconcile.html", values=values, problems={}, result=None)
 
 
 @router.post("/desk/reconcile", response_class=Response)
-async def reconcile(request: Request) -> Response:
+async def reconcile(request: Request, who: Who) -> Response:
     """对总账: the hospital's totals of a day against ours; on a mismatch, the settlements to check."""
-    who = need(request, Role.HOSPITAL)
-    if not isinstance(who, Principal):
-        return who
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         body = validate_model(settlement.ReconcileIn, {k: values.get(k, "") for k in ("day", *RECONCILE_FIELDS)})
         result = settlement.reconcile(ctx_of(request), who, body)
     except YidiError as err:

@@ -1,23 +1,28 @@
-"""Page routes: the start page, the advisor's guided flow, sign-in, preferences; mounts the role pages.
+"""Page routes: the start page, the advisor's guided flow, login and logout, preferences; mounts the role pages.
 
 `mount(app)` is the one call the app factory makes: it adds these routes, the person, hospital and agency
-pages, and /static. Pages call the services directly (the same functions as the JSON API) with the
-principal of the signed-in session, and show a YidiError's code and Chinese message next to the field it
-names instead of a JSON body.
+pages, /static, and the page error handler. Who may open a page is decided by yidi.api.authz.RULES, like
+every API route (the pages' rules are written there). Pages call the services directly (the same
+functions as the JSON API) with the principal of the session, and show a YidiError's code and Chinese
+message next to the field it names instead of a JSON body.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+import inspect
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from yidi.advisor.plan import advise
 from yidi.advisor.search import search
-from yidi.domain.errors import YidiError
+from yidi.api import security
+from yidi.domain.errors import Problem, YidiError
+from yidi.services import accounts
 from yidi.services.access import Principal, Role
 from yidi.web import advisor_view, auth
 from yidi.web.common import (
@@ -26,6 +31,7 @@ from yidi.web.common import (
     LANG_COOKIE,
     ctx_of,
     error_page,
+    may,
     page,
     problems,
     redirect,
@@ -48,9 +54,7 @@ EXAMPLES = (
 
 @router.get("/", response_class=Response)
 def start(request: Request) -> Response:
-    ctx = ctx_of(request)
-    demo = auth.demo_accounts() if ctx.packs.sample else []
-    return page(request, "start.html", examples=EXAMPLES, demo=demo)
+    return page(request, "start.html", examples=EXAMPLES, demo=_demo(request))
 
 
 @router.get("/prefs", response_class=Response)
@@ -91,41 +95,56 @@ def advice(request: Request) -> Response:
                 problems={}, error=None, describe=advisor_view.describe, packs=ctx.packs, labels=advisor_view.LABELS)
 
 
+# each role's first page; agency staff land on the first their duties open (review, payment, clearing…)
+HOMES = {Role.PERSON: ("/me/filings",), Role.HOSPITAL: ("/desk",), Role.CLEARING: ("/agency/clearing",),
+         Role.AGENCY: ("/agency/claims", "/agency/payments", "/agency/clearing", "/agency/filings")}
+
+
+def home_of(who: Principal) -> str:
+    return next((u for u in HOMES.get(who.role, ()) if may(who, f"GET {u}")), "/")
+
+
+def _demo(request: Request) -> list[auth.DemoAccount]:
+    return auth.demo_accounts() if ctx_of(request).packs.sample else []
+
+
 @router.get("/login", response_class=Response)
 def login_form(request: Request, next: str = "/") -> Response:
-    ctx = ctx_of(request)
-    return page(request, "login.html", next=safe_next(next), demo=auth.demo_accounts() if ctx.packs.sample else [],
-                problems={})
+    return page(request, "login.html", next=safe_next(next), demo=_demo(request), values={}, problems={})
 
 
 @router.post("/login", response_class=Response)
-def login(request: Request, role: Annotated[str, Form()] = "", subject: Annotated[str, Form()] = "",
-          next_url: Annotated[str, Form(alias="next")] = "/", csrf: Annotated[str, Form()] = "") -> Response:
-    ctx = ctx_of(request)
+async def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                next_url: Annotated[str, Form(alias="next")] = "/") -> Response:
+    """User name + password through security.login (the one login of issue 8): session cookie, then home."""
+    resp = redirect("/")
     try:
-        auth.check_csrf(request, csrf)
-        if not ctx.packs.sample:
-            raise YidiError("LOGIN_DEMO_ONLY", "演示登录只在演示环境开放", "demo sign-in exists only in the demo", "role", 403)
-        account = next((a for a in auth.demo_accounts() if a.role.value == role and a.subject == subject), None)
-        if account is None:
-            raise YidiError("LOGIN_UNKNOWN", "没有这个演示账号", "no such demo account", "subject", 401)
+        if len(username) > 64 or len(password) > 200:
+            raise YidiError("FIELD_TOO_LONG", "用户名或密码过长", "user name or password too long", "username", 422)
+        if not username.strip() or not password:
+            raise YidiError.of([p for p in (
+                Problem("FIELD_MISSING", "username", "请填写用户名", "enter your user name") if not username.strip() else None,
+                Problem("FIELD_MISSING", "password", "请填写密码", "enter your password") if not password else None) if p])
+        old = request.cookies.get(auth.SESSION_COOKIE)
+        if old:  # a new login ends the session this browser had (switching accounts leaves none behind)
+            await run_in_threadpool(accounts.end_session, ctx_of(request), old)
+        who = await security.login(request, resp, username.strip(), password)
     except YidiError as err:
-        return page(request, "login.html", status=err.status, next=safe_next(next_url),
-                    demo=auth.demo_accounts() if ctx.packs.sample else [], problems=problems(err))
-    home = {Role.PERSON: "/me/filings", Role.HOSPITAL: "/desk", Role.AGENCY: "/agency/claims"}[account.role]
-    resp = redirect(safe_next(next_url, home) if next_url not in ("", "/") else home)
-    auth.sign_in(resp, Principal(account.role, account.subject))
+        return page(request, "login.html", status=err.status, next=safe_next(next_url), demo=_demo(request),
+                    values={"username": username.strip()}, problems=problems(err))
+    home = home_of(who)
+    resp.headers["location"] = safe_next(next_url, home) if next_url not in ("", "/") else home
     return resp
 
 
 @router.post("/logout", response_class=Response)
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+async def logout(request: Request) -> Response:
     try:
-        auth.check_csrf(request, csrf)
+        await auth.csrf_checked(request)
     except YidiError as err:
         return error_page(request, err)
     resp = redirect("/")
-    auth.sign_out(resp)
+    await security.logout(request, resp)
     return resp
 
 
@@ -137,23 +156,39 @@ def mount(app: FastAPI) -> None:
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    _register_rules(routers)
+    _install_page_errors(app, routers)
 
 
-def _register_rules(routers: tuple[APIRouter, ...]) -> None:
-    """Tell the app-wide authorisation layer (yidi.api.authz, issue 8) about the pages, where it exists.
+def page_endpoints(routers: tuple[APIRouter, ...]) -> set[Any]:
+    return {getattr(route, "endpoint", None) for r in routers for route in r.routes} - {None}
 
-    Pages are open at that layer on purpose: each page checks the role itself so that a visitor who is
-    not signed in is sent to the sign-in page (a page must not answer with a JSON 401), and every service
-    it calls scopes the data by the principal again.
-    """
-    try:
-        from yidi.api import authz
-    except ImportError:  # before issue 8 there is no registry: the pages' own checks are all there is
-        return
-    for r in routers:
-        for route in r.routes:
-            path = getattr(route, "path", "")
-            for m in getattr(route, "methods", ()) or ():
-                if m != "HEAD":
-                    authz.RULES.setdefault(f"{m} {path}", authz.PUBLIC)
+
+def _install_page_errors(app: FastAPI, routers: tuple[APIRouter, ...]) -> None:
+    """Errors of page routes as pages: signed out (401) -> the login page, refused (403) -> an HTML page.
+
+    The authorisation layer (yidi.api.authz) decides and raises the same errors for pages as for the API;
+    only how they are shown differs: a person must land on the login form, not on a JSON 401. Errors of
+    the API's routes keep the JSON handler installed by yidi.api.errors."""
+    endpoints = page_endpoints(routers)
+    json_handler = app.exception_handlers[YidiError]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        route = request.scope.get("route")
+        if not isinstance(exc, YidiError) or getattr(route, "endpoint", None) not in endpoints:
+            answer = json_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        if exc.status == 401:
+            return redirect("/login?" + urlencode({"next": _back_to(request)}))
+        return error_page(request, exc)
+
+    app.add_exception_handler(YidiError, handler)
+
+
+def _back_to(request: Request) -> str:
+    """Where to go after logging in: this page, or for a form post the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        return str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    ref = urlsplit(request.headers.get("referer", ""))
+    if ref.netloc == request.headers.get("host", "") and ref.path:
+        return safe_next(ref.path + (f"?{ref.query}" if ref.query else ""))
+    return "/"

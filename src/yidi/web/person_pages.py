@@ -21,9 +21,9 @@ from yidi.domain.filing_rules import FilingRequest, materials_for
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.validation import validate_model
 from yidi.services import claims, filings, reference
-from yidi.services.access import Principal, Role
-from yidi.web import auth
-from yidi.web.common import ctx_of, error_page, form_dict, need, page, problems, redirect
+from yidi.services.access import Principal
+from yidi.web.auth import Who
+from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
 from yidi.web.forms import lines_from_text
 
 router = APIRouter(include_in_schema=False)
@@ -106,19 +106,13 @@ def _filing_page(request: Request, values: dict[str, Any], errs: dict[str, Any],
 
 
 @router.get("/me/filings", response_class=Response)
-def my_filings(request: Request, done: str = "") -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def my_filings(request: Request, who: Who, done: str = "") -> Response:
     found = filings.list_filings(ctx_of(request), who)
     return page(request, "person/filings.html", items=found.items, done=done)
 
 
 @router.get("/me/filings/new", response_class=Response)
-def new_filing_form(request: Request) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def new_filing_form(request: Request, who: Who) -> Response:
     return _filing_page(request, _new_values(), {})
 
 
@@ -143,7 +137,6 @@ async def validate_filing(request: Request) -> JSONResponse:
 
 async def _read_filing(request: Request) -> tuple[dict[str, Any], dict[str, Any], str | None, bool]:
     form = await request.form()
-    auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     mats = [v for v in form.getlist("materials") if isinstance(v, str)]
     values["materials"] = mats
@@ -153,18 +146,13 @@ async def _read_filing(request: Request) -> tuple[dict[str, Any], dict[str, Any]
 
 
 @router.post("/me/filings", response_class=Response)
-async def create_filing(request: Request) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+async def create_filing(request: Request, who: Who) -> Response:
     values: dict[str, Any] = {}
     try:
         values, data, id_number, for_other = await _read_filing(request)
         req = _check_filing(data, id_number, for_other)
         view = filings.file(ctx_of(request), who, req, id_number if for_other else None)
     except YidiError as err:
-        if err.code == "CSRF_INVALID":
-            return error_page(request, err)
         return _filing_page(request, values or _new_values(), problems(err), status=err.status)
     if for_other:
         # a relative's filing is theirs: the actor sees this receipt, the person sees it in their own list
@@ -173,10 +161,7 @@ async def create_filing(request: Request) -> Response:
 
 
 @router.get("/me/filings/{filing_id}", response_class=Response)
-def show_filing(request: Request, filing_id: str, done: str = "") -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def show_filing(request: Request, who: Who, filing_id: str, done: str = "") -> Response:
     try:
         view = filings.show(ctx_of(request), who, filing_id)
     except YidiError as err:
@@ -185,16 +170,11 @@ def show_filing(request: Request, filing_id: str, done: str = "") -> Response:
 
 
 @router.post("/me/filings/{filing_id}/cancel", response_class=Response)
-def cancel_filing(request: Request, filing_id: str, reason: Annotated[str, Form()] = "",
-                  csrf: Annotated[str, Form()] = "") -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def cancel_filing(request: Request, who: Who, filing_id: str, reason: Annotated[str, Form()] = "") -> Response:
     try:
-        auth.check_csrf(request, csrf)
         filings.cancel(ctx_of(request), who, filing_id, reason.strip())
     except YidiError as err:
-        if err.code in ("FILING_NOT_FOUND", "CSRF_INVALID"):
+        if err.code == "FILING_NOT_FOUND":
             return error_page(request, err)
         view = filings.show(ctx_of(request), who, filing_id)
         return page(request, "person/filing.html", status=err.status, f=view, history=view.events, receipt=False,
@@ -203,10 +183,7 @@ def cancel_filing(request: Request, filing_id: str, reason: Annotated[str, Form(
 
 
 @router.get("/me/filings/{filing_id}/change", response_class=Response)
-def change_form(request: Request, filing_id: str) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def change_form(request: Request, who: Who, filing_id: str) -> Response:
     try:
         r = filings.show(ctx_of(request), who, filing_id).record
     except YidiError as err:
@@ -218,17 +195,14 @@ def change_form(request: Request, filing_id: str) -> Response:
 
 
 @router.post("/me/filings/{filing_id}/change", response_class=Response)
-async def change_filing(request: Request, filing_id: str) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+async def change_filing(request: Request, who: Who, filing_id: str) -> Response:
     values: dict[str, Any] = {}
     try:
         values, data, _id, _other = await _read_filing(request)
         req = _check_filing(data, None, False)
         _old, new = filings.change(ctx_of(request), who, filing_id, req)
     except YidiError as err:
-        if err.code in ("FILING_NOT_FOUND", "CSRF_INVALID"):
+        if err.code == "FILING_NOT_FOUND":
             return error_page(request, err)
         return _filing_page(request, values or _new_values(), problems(err), status=err.status, change_of=filing_id)
     return redirect(f"/me/filings/{new.record.filing_id}?done=changed")
@@ -291,7 +265,6 @@ async def estimate(request: Request, upload: Annotated[UploadFile | None, File()
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         name = upload.filename if upload is not None and upload.filename else ""
         data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1) if upload is not None and name else b""
         if data:
@@ -330,10 +303,7 @@ async def estimate(request: Request, upload: Annotated[UploadFile | None, File()
 
 
 @router.get("/me/claims", response_class=Response)
-def my_claims(request: Request) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def my_claims(request: Request, who: Who) -> Response:
     found = claims.list_claims(ctx_of(request), who)
     return page(request, "person/claims.html", found=found)
 
@@ -347,10 +317,7 @@ def _claim_new_page(request: Request, values: dict[str, Any], errs: dict[str, An
 
 
 @router.get("/me/claims/new", response_class=Response)
-def new_claim_form(request: Request) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def new_claim_form(request: Request, who: Who) -> Response:
     return _claim_new_page(request, {"visit_type": "INPATIENT"}, {})
 
 
@@ -368,14 +335,10 @@ def _claim_body(values: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/me/claims", response_class=Response)
-async def create_claim(request: Request) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+async def create_claim(request: Request, who: Who) -> Response:
     form = await request.form()
     values = form_dict(form)
     try:
-        auth.check_csrf(request, str(form.get(auth.CSRF_FIELD, "")))
         body = validate_model(claims.ClaimIn, _claim_body(values))
         if values.get("lines"):
             body = body.model_copy(update={"lines": lines_from_text(values["lines"])})
@@ -398,21 +361,13 @@ def _claim_page(request: Request, claim_no: str, who: Principal, errs: dict[str,
 
 
 @router.get("/me/claims/{claim_no}", response_class=Response)
-def show_claim(request: Request, claim_no: str, done: str = "") -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def show_claim(request: Request, who: Who, claim_no: str, done: str = "") -> Response:
     return _claim_page(request, claim_no, who, done=done)
 
 
 @router.post("/me/claims/{claim_no}/documents", response_class=Response)
-async def add_document(request: Request, claim_no: str, material: Annotated[str, Form()] = "",
-                       csrf: Annotated[str, Form()] = "", scan: Annotated[UploadFile | None, File()] = None) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+async def add_document(request: Request, who: Who, claim_no: str, material: Annotated[str, Form()] = "", scan: Annotated[UploadFile | None, File()] = None) -> Response:
     try:
-        auth.check_csrf(request, csrf)
         if scan is None or not scan.filename:
             raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
         limit = claims.ClaimsConfig.from_env().max_scan_bytes
@@ -427,13 +382,9 @@ async def add_document(request: Request, claim_no: str, material: Annotated[str,
 
 
 @router.post("/me/claims/{claim_no}/fee-list", response_class=Response)
-async def fee_list(request: Request, claim_no: str, csrf: Annotated[str, Form()] = "",
+async def fee_list(request: Request, who: Who, claim_no: str,
                    upload: Annotated[UploadFile | None, File()] = None) -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
     try:
-        auth.check_csrf(request, csrf)
         if upload is None or not upload.filename:
             raise YidiError("FILE_MISSING", "请选择费用明细文件（CSV 或 Excel）", "choose the fee list (CSV or Excel)", "upload")
         data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
@@ -444,12 +395,8 @@ async def fee_list(request: Request, claim_no: str, csrf: Annotated[str, Form()]
 
 
 @router.post("/me/claims/{claim_no}/submit", response_class=Response)
-def submit_claim(request: Request, claim_no: str, csrf: Annotated[str, Form()] = "") -> Response:
-    who = need(request, Role.PERSON)
-    if not isinstance(who, Principal):
-        return who
+def submit_claim(request: Request, who: Who, claim_no: str) -> Response:
     try:
-        auth.check_csrf(request, csrf)
         claims.submit(ctx_of(request), who, claim_no)
     except YidiError as err:
         return _claim_page(request, claim_no, who, problems(err), err.status)
