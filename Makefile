@@ -24,6 +24,7 @@ test: $(STAMP)
 	bash scripts/services.sh
 	bash scripts/browser.sh
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(STAMP)
