@@ -1,4 +1,4 @@
-"""Operator commands of the `yidi` CLI: serve, db upgrade/downgrade, demo load, import persons/institutions."""
+"""Operator commands of the `yidi` CLI: serve, db upgrade/downgrade, demo load, import persons/institutions/catalogue."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from yidi.demo.dataset import PERSONS, load_demo
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.services.context import Context
-from yidi.services.imports import ImportReport, Kind, import_table
+from yidi.services.imports import ImportReport, Kind, import_catalogue, import_table
 from yidi.services.reference import load_reference
 from yidi.services.tabular import read_table
 from yidi.settings import Settings
@@ -164,11 +164,12 @@ def _report(r: ImportReport, console: Console, as_json: bool) -> None:
     if as_json:
         print(json.dumps({
             "kind": r.kind, "encoding": r.encoding, "rows": r.rows, "accepted": r.accepted, "written": r.written,
+            **({"file": r.target} if r.target else {}),
             "rejected": [{"line": x.line, "key": x.key, "problems": [p.as_dict() for p in x.problems]} for x in r.rejected],
         }, ensure_ascii=False, indent=2))
         return
     console.print(f"{r.rows} 行 rows ({r.encoding}): {r.accepted} 通过 accepted, {len(r.rejected)} 拒绝 rejected, "
-                  f"{r.written} 写入 written")
+                  f"{r.written} 写入 written" + (f" → {r.target}" if r.target else ""))
     if r.rejected:
         t = Table(title="被拒绝的行 rejected rows")
         for col in ("line", "key", "code", "field", "reason"):
@@ -200,3 +201,31 @@ def import_institutions(file: Annotated[Path, typer.Argument(help=".csv or .xlsx
     _import("institutions", file, accept_valid, as_json)
 
 
+
+
+@import_app.command("catalogue")
+def import_catalogue_cmd(
+    file: Annotated[Path, typer.Argument(help=".csv or .xlsx")],
+    region: Annotated[str, typer.Option("--region", help="region code, or province code XX0000")],
+    packs: Annotated[Path, typer.Option("--packs", help="the policy pack folder to write catalogues/<region>.yaml into")],
+    name: Annotated[str | None, typer.Option("--name", help="catalogue name (default: the replaced file's)")] = None,
+    b_ratio: Annotated[str, typer.Option("--b-ratio", help="default pay-first share of class-B items")] = "0.10",
+    accept_valid: AcceptValid = False,
+    as_json: AsJson = False,
+) -> None:
+    """导入目录 Import a treatment region's catalogue into a policy pack (replaces the region's file; the pack is re-loaded)."""
+    console = Console(stderr=as_json)
+    try:
+        table = read_table(file)
+        with Progress(TextColumn("导入 catalogue"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, disable=as_json) as bar:
+            task = bar.add_task("catalogue", total=len(table.rows))
+            report = import_catalogue(table, region=region, packs=packs, name=name, b_ratio=b_ratio,
+                                      accept_valid=accept_valid, source_name=file.name,
+                                      progress=lambda n: bar.update(task, completed=n))
+    except YidiError as err:
+        _fail(err, as_json)
+        return
+    _report(report, console, as_json)
+    if report.rejected and not accept_valid:
+        raise typer.Exit(EXIT_BAD_INPUT)
