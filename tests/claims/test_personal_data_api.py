@@ -102,3 +102,22 @@ def test_log_lines_mask_id_numbers_names_and_accounts(client: TestClient, ctx: C
     assert "5678" in text and "钱**" in text and "139****5678" in text
     # the records themselves are masked (any handler, not only this one, gets the masked text)
     assert all(QIAN not in rec.getMessage() for rec in caplog.records)
+
+
+def test_masking_keeps_uvicorn_access_lines_formattable() -> None:
+    # uvicorn's access formatter unpacks record.args (client, method, path, version, status); masking
+    # must keep that shape, and still hide an ID number in the path.
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from yidi.services.personal_data import mask_record
+
+    fmt = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False)
+    plain = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                              ("127.0.0.1:5000", "GET", "/api/v1/health", "1.1", 200), None)
+    assert fmt.format(mask_record(plain)) == '127.0.0.1:5000 - "GET /api/v1/health HTTP/1.1" 200 OK'
+    with_id = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                ("127.0.0.1:5000", "GET", "/x?id=360426199101010071", "1.1", 200), None)
+    line = fmt.format(mask_record(with_id))
+    assert "360426199101010071" not in line and line.endswith('HTTP/1.1" 200 OK')

@@ -96,8 +96,22 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # a broken format string: leave it to logging's own error report
         return record
     masked = mask_log_text(message)
-    if masked != message or record.args:
-        record.msg, record.args = masked, None
+    if masked != message:
+        if isinstance(record.args, tuple) and record.args:
+            # Keep the args' shape where masking them one by one gives the same text: formatters such
+            # as uvicorn's access log unpack record.args, and a collapsed record would break them.
+            args = tuple(mask_log_text(a) if isinstance(a, str) else a for a in record.args)
+            msg = mask_log_text(record.msg) if isinstance(record.msg, str) else record.msg
+            try:
+                per_arg = str(msg) % args
+            except (TypeError, ValueError):
+                per_arg = None
+            if per_arg == masked or record.name.startswith("uvicorn"):
+                record.msg, record.args = msg, args
+            else:
+                record.msg, record.args = masked, None
+        else:
+            record.msg, record.args = masked, None
     if record.exc_info and not record.exc_text:
         record.exc_text = mask_log_text(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:
