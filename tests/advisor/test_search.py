@@ -82,3 +82,10 @@ def test_bad_queries(q: str, code: str) -> None:
     with pytest.raises(YidiError) as e:
         search(q)
     assert e.value.code == code
+
+
+def test_insured_region_is_read_through_the_scheme_word() -> None:
+    # "南昌的职工医保": the scheme word between the region and 医保 must not hide the insured region.
+    found = search("我是南昌的职工医保，退休了，在广州住院，没备案，还没出院", load_packs(SAMPLE_DIR))
+    assert found["situation"]["insured_region"] == "360100"
+    assert found["situation"]["current_region"] == "440100"

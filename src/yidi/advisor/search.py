@@ -140,7 +140,7 @@ _TRANSFER = re.compile(r"转移接续|转关系|关系转移")
 _EMPLOYEE = re.compile(r"职工医保|职工|单位交|在职")
 _RESIDENT = re.compile(r"居民医保|城乡居民|新农合|农合")
 _RETIRED = re.compile(r"退休")
-_INSURED_HINT = re.compile(r"(医保|参保|社保|户口|老家)")
+_INSURED_HINT = re.compile(r"的?(职工|城乡居民|居民)?(医保|参保|社保|户口|老家)")
 
 
 def prefill(query: str, packs: PackSet | None = None, topic: Topic | None = None) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def _regions(q: str, packs: PackSet) -> dict[str, str]:
     for name, code in names:
         for m in re.finditer(re.escape(name), q):
             before, after = q[max(0, m.start() - 2):m.start()], q[m.end():m.end() + 4]
-            if _INSURED_HINT.match(after) or after.startswith("的医保") or after.startswith("人"):
+            if _INSURED_HINT.match(q[m.end():m.end() + 8]) or after.startswith("人"):
                 found.setdefault("insured_region", code)
             elif re.search(r"[在去到来]$", before) or re.match(r"(住院|看病|就医|治|做)", after):
                 found.setdefault("current_region", code)
