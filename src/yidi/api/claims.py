@@ -25,8 +25,10 @@ BatchNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9
 LineId = Annotated[str, Path(min_length=1, max_length=30)]
 DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
 Json = dict[str, Any]
-# uploads can also answer FILE_TOO_LARGE (413) and FILE_TYPE (415)
-UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {413: {"model": ErrorOut}, 415: {"model": ErrorOut}}
+# uploads can also answer FILE_TOO_LARGE (413), FILE_TYPE (415) and STORAGE_FULL (507: not saved, retry later)
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut}, 415: {"model": ErrorOut},
+    507: {"model": ErrorOut, "description": "STORAGE_FULL: the file was not saved; retry later"}}
 
 
 class ClaimCreate(ClaimIn):

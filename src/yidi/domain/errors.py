@@ -27,7 +27,7 @@ class Problem:
 
 @dataclass
 class YidiError(Exception):
-    """A caller-caused error. `status` is the HTTP status a door should answer with (4xx).
+    """A caller-caused error. `status` is the HTTP status a door should answer with (4xx; 507 STORAGE_FULL when a file could not be stored).
 
     An error may carry several problems: we report everything wrong with an input at once,
     so a person or a HIS does not have to fix one field per round trip.

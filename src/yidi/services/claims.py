@@ -17,6 +17,7 @@ an unreferenced, content-addressed blob, never half a claim.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -716,6 +717,12 @@ LINE_HEADERS = {
 }
 
 
+def storage_full() -> YidiError:
+    """507 STORAGE_FULL: a file could not be written (disk full or any OS write error); nothing was kept."""
+    return YidiError("STORAGE_FULL", "存储空间不足，文件未保存，请稍后重试",
+                     "storage full: the file was not saved; try again later", "file", 507)
+
+
 def parse_fee_list(filename: str, data: bytes, max_bytes: int) -> list[FeeLine]:
     """A hospital's exported fee list (CSV in UTF-8 or GB18030, or .xlsx) as validated fee lines; every bad
     row is reported at once with its row number, and nothing is kept when any row is bad."""
@@ -730,10 +737,13 @@ def parse_fee_list(filename: str, data: bytes, max_bytes: int) -> list[FeeLine]:
         raise YidiError("FILE_TYPE", "费用明细请上传 .csv 或 .xlsx 文件", "upload the fee list as .csv or .xlsx", "file", 415)
     if suffix == ".xlsx" and not data.startswith(b"PK\x03\x04"):
         raise YidiError("FILE_TYPE", "文件名为 .xlsx，但内容不是 Excel 文件", "named .xlsx but the content is not Excel", "file", 415)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"fee-list{suffix}"
-        path.write_bytes(data)
-        table = read_table(path)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"fee-list{suffix}"
+            path.write_bytes(data)
+            table = read_table(path)
+    except OSError as exc:  # the scratch copy could not be written (disk full): nothing was changed
+        raise storage_full() from exc
     mapped = {h: LINE_HEADERS.get(h.strip().lower(), LINE_HEADERS.get(h.strip())) for h in table.headers}
     have = set(mapped.values())
     need = [f for f in ("code", "quantity", "unit_price") if f not in have]
@@ -785,13 +795,25 @@ class ScanStore:
     def put(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
-        if not target.exists():
+        if target.exists():
+            return sha
+        tmp: str | None = None
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             # write then rename: a reader never sees half a file, and two writers of one paper agree
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".up-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             os.replace(tmp, target)
+            tmp = None
+        except OSError as exc:  # disk full (ENOSPC), quota, read-only: no half file stays, nothing is recorded
+            raise storage_full() from exc
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         return sha
 
     def get(self, sha: str) -> bytes:
