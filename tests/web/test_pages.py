@@ -399,3 +399,23 @@ def test_payments_page_for_payers(web: TestClient) -> None:
     r = web.post("/agency/payments", data={"csrf": csrf_of(html)})
     assert r.status_code == 422 and "BATCH_EMPTY" in r.text and "<html" in r.text
     assert web.get("/agency/payments/PB1").status_code == 404
+
+
+def test_simulate_page_for_administrators(web: TestClient) -> None:
+    login(web, "admin-369900")
+    html = web.get("/agency/simulate").text
+    assert 'href="/agency/simulate"' in html and 'id="simulate-form"' in html
+    form = {"csrf": csrf_of(html), "from_month": "2026-01", "to_month": "2026-12", "settlements": "300", "seed": "2"}
+    r = web.post("/agency/simulate", data=form)
+    assert r.status_code == 200, r.text[:2000]
+    assert 'id="result"' in r.text and "<svg" in r.text and 'id="pay-more"' in r.text
+    r = web.post("/agency/simulate", data=form | {"settlements": "50"})
+    assert r.status_code == 422 and "SIMULATE_SIZE_INVALID" in r.text
+    r = web.post("/agency/simulate", data=form | {"to_month": "2025-01"})
+    assert r.status_code == 422 and "SIMULATE_PERIOD_INVALID" in r.text
+
+
+def test_simulate_page_refused_for_reviewers(web: TestClient) -> None:
+    login(web, "reviewer-369900")
+    assert 'href="/agency/simulate"' not in web.get("/agency/claims").text
+    assert web.get("/agency/simulate").status_code == 403

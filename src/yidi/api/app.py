@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from yidi.api import advice, claims, clearing, eligibility, errors, filings, hospital, me, reference, security
+from yidi.api import simulate as simulation
 from yidi.api.authz import authorize
 from yidi.api.errors import ErrorOut
 from yidi.services.context import Context
@@ -55,5 +56,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
     app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
     app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
     app.include_router(clearing.router, prefix=API_PREFIX)  # 清算 clearing (issue 6)
+    app.include_router(simulation.router, prefix=API_PREFIX)  # 政策模拟 policy simulation (issue 7)
     pages.mount(app)  # server-rendered pages and /static (issue 10)
     return app

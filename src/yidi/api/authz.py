@@ -132,6 +132,9 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/clearing/runs/{month}/disputes": allow(A, duties=(PAYER, ADMIN)),
     "GET /api/v1/clearing/disputes": allow(A, C),
     "POST /api/v1/clearing/disputes/{dispute_id}/decision": allow(A, C, duties=(PAYER, ADMIN)),
+    # policy simulation (政策模拟) on synthetic data: agency administrators and clearing operators
+    "POST /api/v1/simulate": allow(A, C, duties=(ADMIN,)),
+    "GET /api/v1/simulate/{simulation_id}/report.html": allow(A, C, duties=(ADMIN,)),
     # --- web pages (yidi.web): the same registry decides. A signed-out visitor of a page gets the login
     # page instead of a 401 (yidi.web.pages' error handler); a refused one an HTML 403 page.
     # open to everyone: the start page, the advisor with its estimate, the hospital finder, login/logout
@@ -187,6 +190,8 @@ RULES: dict[str, Rule] = {
     "GET /agency/clearing": allow(A, C),
     "POST /agency/clearing/run": allow(A, C, duties=(ADMIN,)),
     "GET /agency/policies": allow(A),
+    "GET /agency/simulate": allow(A, C, duties=(ADMIN,)),
+    "POST /agency/simulate": allow(A, C, duties=(ADMIN,)),
 }
 
 

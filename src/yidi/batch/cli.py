@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yidi.domain.errors import YidiError
-from yidi.policies.loader import SAMPLE_DIR, load_packs
+from yidi.policies.loader import SAMPLE_DIR
 
 
 def simulate_command(
@@ -27,12 +27,9 @@ def simulate_command(
     top: Annotated[int, typer.Option(help="how many of the biggest changes to explain")] = 10,
 ) -> None:
     """政策模拟 Simulate a policy change: fund spend and personal burden, baseline vs proposal."""
-    import polars as pl
-
-    from yidi.batch.generate import generate, write
-    from yidi.batch.report import write_report, yuan
-    from yidi.batch.simulate import example_proposal as make_example
-    from yidi.batch.simulate import month_range, simulate
+    from yidi.batch.report import yuan
+    from yidi.batch.service import run_simulation
+    from yidi.batch.simulate import month_range
 
     console = Console()
     try:
@@ -44,28 +41,16 @@ def simulate_command(
         console.print("[red]需要 --proposal 政策包，或 --example-proposal（needs a proposal pack）[/]")
         raise typer.Exit(2)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as prog:
-        task = prog.add_task("载入政策包 loading packs", total=6)
+        task = prog.add_task("载入政策包 loading packs", total=7)
         try:
-            base = load_packs(baseline)
-            if proposal is None:
-                proposal = make_example(baseline, out / "example-proposal")
-            prop = load_packs(proposal)
-            prog.update(task, advance=1, description="读取结算 reading settlements")
-            if data is None:
-                df = generate(base, settlements=settlements, seed=seed, year=period[0].year)
-                write(df, out / "synthetic.parquet")
-            else:
-                df = pl.read_parquet(data)
-            prog.update(task, advance=1, description="现行政策重算 recomputing under the baseline")
-            res = simulate(df, base, prop, period, top=top,
-                           step=lambda label: prog.update(task, advance=1, description=label))
+            res, files = run_simulation(baseline, period, out, proposal_dir=proposal, data=data,
+                                        settlements=settlements, seed=seed, top=top,
+                                        step=lambda label: prog.update(task, advance=1, description=label))
         except YidiError as err:
             console.print(f"[bold red]错误 {err.code}[/]：{err.message_zh}\n[dim]{err.message_en}[/]")
             for p in err.problems[:10]:
                 console.print(f"  • [{p.code}] {p.field}: {p.message_zh}")
             raise typer.Exit(2) from None
-        prog.update(task, description="写报告 writing the report")
-        files = write_report(res, out)
         prog.update(task, advance=1, description="完成 done")
 
     t = res.totals

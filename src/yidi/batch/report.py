@@ -77,6 +77,21 @@ def distribution(people: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({"band_yuan": [b[2] for b in bands], "people": counts})
 
 
+def report_charts(res: Result, dist: pl.DataFrame | None = None) -> list[str]:
+    """The report's inline SVG charts: fund spend by each dimension, and people by change in what they pay."""
+    dist = distribution(res.people) if dist is None else dist
+    charts = []
+    for dim, zh in DIMENSIONS.items():
+        df = res.by[dim]
+        labels = [str(v) for v in df[dim].to_list()]
+        charts.append(bars(f"基金支出 fund spend by {zh}", labels, [
+            (f"现行 baseline {res.baseline_name}", BASE_COLOUR, df["baseline_fund"].to_list()),
+            (f"方案 proposal {res.proposal_name}", PROP_COLOUR, df["proposal_fund"].to_list())]))
+    charts.append(bars("个人负担变化的人数分布 people by change in what they pay (yuan)", dist["band_yuan"].to_list(),
+                       [("人数 people (×100 to read as count)", UP, [c * 100 for c in dist["people"].to_list()])]))
+    return charts
+
+
 def write_report(res: Result, out: Path) -> dict[str, Path]:
     """Write report.html, detail.csv, by_<dimension>.csv, people.csv and simulate.xlsx into `out`."""
     out.mkdir(parents=True, exist_ok=True)
@@ -91,15 +106,7 @@ def write_report(res: Result, out: Path) -> dict[str, Path]:
     dist = distribution(res.people)
 
     t = res.totals
-    charts = []
-    for dim, zh in DIMENSIONS.items():
-        df = res.by[dim]
-        labels = [str(v) for v in df[dim].to_list()]
-        charts.append(bars(f"基金支出 fund spend by {zh}", labels, [
-            (f"现行 baseline {res.baseline_name}", BASE_COLOUR, df["baseline_fund"].to_list()),
-            (f"方案 proposal {res.proposal_name}", PROP_COLOUR, df["proposal_fund"].to_list())]))
-    charts.append(bars("个人负担变化的人数分布 people by change in what they pay (yuan)", dist["band_yuan"].to_list(),
-                       [("人数 people (×100 to read as count)", UP, [c * 100 for c in dist["people"].to_list()])]))
+    charts = report_charts(res, dist)
     rows = "".join(
         f"<tr><td>{e.sid}</td><td>{html.escape(e.person[:6])}********{html.escape(e.person[-4:])}</td>"
         f"<td>{yuan(e.fund_change)}</td><td>{yuan(e.person_change)}</td>"

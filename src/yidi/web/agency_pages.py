@@ -202,3 +202,39 @@ def policies(request: Request, who: Who, region: str = "") -> Response:
     pol = packs.policies.get(shown)
     return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol,
                 regions=sorted(packs.policies), names={c: r.name for c, r in packs.regions.items()})
+
+
+@router.get("/agency/simulate", response_class=Response)
+def simulate_page(request: Request, who: Who) -> Response:
+    """政策模拟: the example proposal on a synthetic year (administrators, clearing operators)."""
+    year = ctx_of(request).today().year
+    return page(request, "agency/simulate.html", form={"from_month": f"{year}-01", "to_month": f"{year}-12",
+                                                        "settlements": "2000", "seed": "1"},
+                result=None, figs=[], problems={})
+
+
+@router.post("/agency/simulate", response_class=Response)
+def run_simulate(request: Request, who: Who, from_month: Annotated[str, Form()] = "",
+                 to_month: Annotated[str, Form()] = "", settlements: Annotated[str, Form()] = "",
+                 seed: Annotated[str, Form()] = "1") -> Response:
+    """Run it (seconds for a few thousand settlements) and show the figures with the report's charts."""
+    from markupsafe import Markup
+
+    from yidi.batch import service as simulation
+    from yidi.batch.report import report_charts
+    from yidi.settings import Settings
+
+    form = {"from_month": from_month.strip(), "to_month": to_month.strip(), "settlements": settlements.strip(),
+            "seed": seed.strip()}
+    try:
+        for name in ("settlements", "seed"):
+            if not form[name].isdigit() or len(form[name]) > 10:
+                raise YidiError("SIMULATE_NUMBER_INVALID", "请填写整数", "enter a whole number", name, 422)
+        run_id, res = simulation.staff_run(Settings.from_env().packs_dir, form["from_month"], form["to_month"],
+                                           int(form["settlements"]), int(form["seed"]))
+    except YidiError as err:
+        return page(request, "agency/simulate.html", status=err.status, form=form, result=None, figs=[],
+                    problems=problems(err))
+    figs = [Markup(svg) for svg in report_charts(res)]  # our own SVG, every label escaped
+    return page(request, "agency/simulate.html", form=form, result={"id": run_id, **simulation.summary(res)},
+                figs=figs, problems={}, fen=_fen)
