@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,9 +23,10 @@ import time
 from pathlib import Path
 
 import httpx
+from _common import PG_URL as ADMIN_URL  # benchmarks/ is on sys.path when run as a script
+from _common import admin, free_port
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import text
 
 from yidi.demo.dataset import demo_id, load_demo
 from yidi.domain.enums import Category, FilingType, Scheme
@@ -38,26 +38,14 @@ from yidi.services.filings import new_filing_id, rules_for
 from yidi.services.reference import load_reference
 from yidi.settings import Settings
 from yidi.store import migrate
-from yidi.store.db import make_engine, unit_of_work
+from yidi.store.db import unit_of_work
 from yidi.store.repositories import Filings, Persons, Regions
 
-ADMIN_URL = os.environ.get("YIDI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AREAS = [("440100", "H44010000001"), ("440300", "H44030000001"), ("110100", "H11010000002"),
          ("310100", "H31010000001"), ("510100", "H51010000001")]
 console = Console()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def admin(sql: str) -> None:
-    eng = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(sql))
-    eng.dispose()
 
 
 def seed(url: str, persons: int) -> list[dict[str, object]]:

@@ -23,7 +23,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,9 +36,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from _common import PG_URL, admin, free_port  # benchmarks/ is on sys.path when run as a script
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme
@@ -57,7 +57,6 @@ from yidi.store.repositories import Filings, Persons
 from yidi.store.settlement_models import SettlementRow
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("YIDI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 HOSPITALS = ["H44010000001", "H44010000002", "H44030000001"]  # networked in Guangdong, where the filers filed
 CODES = ["S001", "XA01", "XB01", "M002", "XC01"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -67,22 +66,11 @@ QUESTIONS = ["退休后去广州长住，怎么备案", "在深圳住院能直�
 console = Console()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
 
-
-def admin(sql: str) -> None:
-    eng = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(sql))
-    eng.dispose()
 
 
 def seed(ctx: Context, filers: int, claimants: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -21,7 +21,6 @@ import pstats
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import PG_URL as ADMIN_URL  # benchmarks/ is on sys.path when run as a script
+from _common import admin, free_port
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import text
 
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
@@ -51,27 +51,15 @@ from yidi.services.context import Context
 from yidi.services.reference import load_reference
 from yidi.settings import Settings
 from yidi.store import migrate
-from yidi.store.db import make_engine, unit_of_work
+from yidi.store.db import unit_of_work
 from yidi.store.repositories import Filings, Persons
 
-ADMIN_URL = os.environ.get("YIDI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 HOSPITALS = ["H44010000001", "H44010000002", "H44010000004", "H44030000001", "H44030000003"]
 CODES = ["S001", "XA01", "XB01", "S002", "M002", "XC01", "ZZ-UNKNOWN"]  # A, B, C, over cap and unknown items
 API = "/api/v1/hospital"
 console = Console()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def admin(sql: str) -> None:
-    eng = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(sql))
-    eng.dispose()
 
 
 def seed(ctx: Context, persons: int) -> list[tuple[str, str]]:
