@@ -31,15 +31,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.claims.helpers import LINES, PAPERS, PDF, VISIT
-from tests.settlement.helpers import API, GZ1, key_for, lines, seed_person
+from tests.settlement.helpers import API, GZ1, key_for, seed_person, visits_with_lines
 from tests.settlement.test_crash_pg import ROOT, free_port, start_server
 from tests.support.db import PG_URL, drop_database, new_database
-from yidi.domain.enums import VisitType
 from yidi.domain.packset import PackSet
-from yidi.domain.validation import validate_model
 from yidi.services import ledger
-from yidi.services import settlement as svc
-from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.services.reference import load_reference
 from yidi.store import migrate
@@ -78,14 +74,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 def test_dropped_database_connections_give_clean_503s_and_nothing_partial(pgctx: tuple[str, Context, str]) -> None:
     url, ctx, app_name = pgctx
-    hosp = Principal(Role.HOSPITAL, GZ1)
-    visits: list[str] = []
-    for i in range(40):
-        p = seed_person(ctx, 500 + i)
-        v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=p.id_number, name=p.name,
-                                                               visit_type=VisitType.OUTPATIENT))
-        svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": lines(20)}))
-        visits.append(v.mdtrt_id)
+    visits = visits_with_lines(ctx, 40, 500)
     headers = key_for(ctx, GZ1)
     port = free_port()
     server = start_server(url, port)

@@ -11,11 +11,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from yidi.demo.dataset import demo_id
-from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme
+from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
 from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.reference import Person
+from yidi.domain.validation import validate_model
 from yidi.services import hospital_keys
+from yidi.services import settlement as svc
+from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.repositories import Filings, Persons
@@ -103,3 +106,16 @@ def visit_with_lines(c: TestClient, h: dict[str, str], p: Seeded, n: int = 20, v
     v = register(c, h, p, visit_type)
     upload(c, h, v["mdtrt_id"], lines(n, price=price))
     return str(v["mdtrt_id"])
+
+
+def visits_with_lines(ctx: Context, count: int, first_seq: int, *, institution: str = GZ1, n_lines: int = 20) -> list[str]:
+    """`count` new persons, each with an outpatient visit at `institution` and `n_lines` fee lines uploaded."""
+    hosp = Principal(Role.HOSPITAL, institution)
+    out: list[str] = []
+    for i in range(count):
+        p = seed_person(ctx, first_seq + i)
+        v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=p.id_number, name=p.name,
+                                                               visit_type=VisitType.OUTPATIENT))
+        svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": lines(n_lines)}))
+        out.append(v.mdtrt_id)
+    return out

@@ -20,14 +20,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.settlement.helpers import API, GZ1, key_for, lines, seed_person
+from tests.settlement.helpers import API, GZ1, key_for, visits_with_lines
 from tests.support.db import drop_database, new_database
-from yidi.domain.enums import VisitType
 from yidi.domain.packset import PackSet
-from yidi.domain.validation import validate_model
 from yidi.services import ledger
-from yidi.services import settlement as svc
-from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.services.reference import load_reference
 from yidi.store import migrate
@@ -71,14 +67,7 @@ def pgctx(tmp_path: Path, packs: PackSet) -> Iterator[tuple[str, Context]]:
 
 def test_sigkill_mid_burst_leaves_no_partial_settlement(pgctx: tuple[str, Context]) -> None:
     url, ctx = pgctx
-    hosp = Principal(Role.HOSPITAL, GZ1)
-    visits: list[str] = []
-    for i in range(60):
-        p = seed_person(ctx, 300 + i)
-        v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=p.id_number, name=p.name,
-                                                               visit_type=VisitType.OUTPATIENT))
-        svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": lines(20)}))
-        visits.append(v.mdtrt_id)
+    visits = visits_with_lines(ctx, 60, 300)
     headers = key_for(ctx, GZ1)
     port = free_port()
     server = start_server(url, port)
