@@ -12,17 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.errors import file_responses
 from yidi.clearing import report, service
 from yidi.services.access import Principal, Role
 
 router = APIRouter(prefix="/clearing", tags=["clearing 清算"])
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="清算月份 YYYY-MM")]
 DisputeId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
-
-
-def _file(media: str) -> dict[int | str, dict[str, Any]]:
-    """A 200 that is a file of this media type; errors stay the JSON envelope (documented app-wide)."""
-    return {200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 class RunIn(BaseModel):
@@ -87,7 +83,7 @@ def items(month: MonthPath, ctx: Ctx, p: Caller,
     return service.items(ctx, month, region=_scope(p), limit=limit)
 
 
-@router.get("/runs/{month}/statement.csv", responses=_file("text/csv"), summary="对账单 CSV the agency's statement")
+@router.get("/runs/{month}/statement.csv", responses=file_responses("text/csv"), summary="对账单 CSV the agency's statement")
 def statement_csv(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
     region = _agency_region(p)
     data = report.statement_csv(service.month_view(ctx, month), region)
@@ -96,7 +92,7 @@ def statement_csv(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
 
 
 @router.get("/runs/{month}/statement.xlsx",
-            responses=_file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), summary="对账单 Excel the agency's statement")
+            responses=file_responses("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), summary="对账单 Excel the agency's statement")
 def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
     region = _agency_region(p)
     data = report.statement_xlsx(service.month_view(ctx, month), region,
@@ -105,7 +101,7 @@ def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="clearing-{month}-{region}.xlsx"'})
 
 
-@router.get("/runs/{month}/report.html", responses=_file("text/html"), summary="清算报告 printable report")
+@router.get("/runs/{month}/report.html", responses=file_responses("text/html"), summary="清算报告 printable report")
 def report_html(month: MonthPath, ctx: Ctx, p: Caller) -> HTMLResponse:
     return HTMLResponse(report.html_report(service.month_view(ctx, month), _scope(p)))
 

@@ -39,6 +39,12 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
+def file_responses(media: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route whose 200 is a file of this media type; its errors stay the JSON
+    envelope documented app-wide (so do not set response_class, which would document errors as files)."""
+    return {200: {"content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 def render(err: YidiError) -> JSONResponse:
     return JSONResponse({"error": err.as_dict()}, status_code=err.status)
 

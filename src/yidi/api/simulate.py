@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from yidi.api.deps import Caller
+from yidi.api.errors import file_responses
 from yidi.batch import service
 from yidi.settings import Settings
 
@@ -35,6 +36,6 @@ def run(body: SimulateIn, _p: Caller) -> dict[str, Any]:
     return {"id": run_id, "report": f"/api/v1/simulate/{run_id}/report.html", **service.summary(res)}
 
 
-@router.get("/{simulation_id}/report.html", response_class=HTMLResponse, summary="模拟报告 the HTML report")
+@router.get("/{simulation_id}/report.html", responses=file_responses("text/html"), summary="模拟报告 the HTML report")
 def report(simulation_id: RunId, _p: Caller) -> HTMLResponse:
     return HTMLResponse(service.report_file(simulation_id).read_text(encoding="utf-8"))
