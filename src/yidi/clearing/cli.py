@@ -4,9 +4,10 @@ resolve, list. Registered on the main CLI by yidi.cli."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -47,6 +48,19 @@ def _fail(err: YidiError, as_json: bool = False) -> None:
     from yidi.cli import _fail as render  # one renderer for every command; imported late (cli imports us)
 
     render(err, as_json)
+
+
+def _print_json(action: Callable[[Context], Any]) -> None:
+    """Run one service call in its own context and print its answer as JSON (errors: exit 2)."""
+    ctx = _context()
+    try:
+        out = action(ctx)
+    except YidiError as err:
+        _fail(err)
+        return
+    finally:
+        ctx.close()
+    print(json.dumps(out, ensure_ascii=False))
 
 
 def _operator(region: str | None = None) -> Principal:
@@ -199,15 +213,7 @@ def report_cmd(month: MonthOpt,
 @clearing_app.command("confirm")
 def confirm(month: MonthOpt, region: AsOpt, note: Annotated[str, typer.Option(help="备注")] = "") -> None:
     """确认 The agency confirms its lines of a closed month."""
-    ctx = _context()
-    try:
-        out = service.confirm(ctx, _operator(region), month, note)
-    except YidiError as err:
-        _fail(err)
-        return
-    finally:
-        ctx.close()
-    print(json.dumps(out, ensure_ascii=False))
+    _print_json(lambda ctx: service.confirm(ctx, _operator(region), month, note))
 
 
 @clearing_app.command("dispute")
@@ -215,15 +221,7 @@ def dispute(month: MonthOpt, region: AsOpt,
             setl_id: Annotated[list[str], typer.Option("--setl-id", help="争议结算号 (repeat)")],
             reason: Annotated[str, typer.Option(help="争议理由 reason")]) -> None:
     """争议 The agency disputes settlements on its lines of a closed month."""
-    ctx = _context()
-    try:
-        out = service.dispute(ctx, _operator(region), month, setl_id, reason)
-    except YidiError as err:
-        _fail(err)
-        return
-    finally:
-        ctx.close()
-    print(json.dumps(out, ensure_ascii=False))
+    _print_json(lambda ctx: service.dispute(ctx, _operator(region), month, setl_id, reason))
 
 
 @clearing_app.command("resolve")
@@ -231,15 +229,7 @@ def resolve(dispute_id: Annotated[int, typer.Argument(help="争议编号")], reg
             upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="争议成立/驳回")],
             note: Annotated[str, typer.Option(help="裁定说明")] = "") -> None:
     """裁定 The counterpart agency decides a dispute (upheld: adjusted in the next open month)."""
-    ctx = _context()
-    try:
-        out = service.resolve(ctx, _operator(region), dispute_id, upheld, note)
-    except YidiError as err:
-        _fail(err)
-        return
-    finally:
-        ctx.close()
-    print(json.dumps(out, ensure_ascii=False))
+    _print_json(lambda ctx: service.resolve(ctx, _operator(region), dispute_id, upheld, note))
 
 
 @clearing_app.command("list")
