@@ -339,6 +339,17 @@ def test_hospital_not_eligible_shows_reasons(as_hospital: TestClient) -> None:
     assert 'data-eligible="false"' in r.text and "data-reason=" in r.text
 
 
+def test_desk_refuses_a_second_admission_and_names_the_open_one(as_hospital: TestClient) -> None:
+    from yidi.demo.dataset import PERSONS
+
+    p = next(x for x in PERSONS if x.key == "post_hoc")  # admitted here two days ago, not discharged
+    token = csrf_of(as_hospital.get("/desk").text)
+    r = as_hospital.post("/desk/admit", data={"csrf": token, "id_number": p.id_number, "name": p.name,
+                                              "visit_type": "INPATIENT", "day": TODAY.isoformat()})
+    assert r.status_code == 409 and "ADMISSION_ALREADY_OPEN" in r.text
+    assert "就诊号 MD" in r.text and "出院结算" in r.text
+
+
 def test_hospital_form_errors(as_hospital: TestClient) -> None:
     token = csrf_of(as_hospital.get("/desk").text)
     r = as_hospital.post("/desk/check", data={"csrf": token, "id_number": "123", "name": "某人",

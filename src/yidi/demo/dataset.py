@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
+from yidi.domain.errors import YidiError
 from yidi.domain.filing_rules import (
     COMMITMENT_LETTER,
     CREDENTIAL,
@@ -23,10 +24,11 @@ from yidi.domain.filing_rules import (
 )
 from yidi.domain.ids import CitizenId, check_character
 from yidi.domain.reference import Person
+from yidi.services import settlement
+from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.services.filings import new_filing_id, rules_for
 from yidi.store.db import unit_of_work
-from yidi.store.models import VisitRow
 from yidi.store.repositories import Filings, Persons, Regions, Visits, person_of
 
 
@@ -121,6 +123,7 @@ def load_demo(ctx: Context) -> DemoSummary:
     """Load the demo persons, their filings and the open admission (regions and institutions first)."""
     today = ctx.today()
     out = DemoSummary()
+    admit: list[DemoPerson] = []
     with unit_of_work(ctx.sessions) as s:
         regions = Regions(s).all()
         names = {c: r.name for c, r in regions.items()}
@@ -152,10 +155,17 @@ def load_demo(ctx: Context) -> DemoSummary:
                                      on_day=filed_on, note=f.reason)
                 out.filings += 1
             if d.admitted is not None and not visits.open_of(row.id):
-                inst, days, vt = d.admitted
-                visits.add(VisitRow(person_id=row.id, institution=inst, visit_type=vt,
-                                    admitted_on=today - dt.timedelta(days=days), emergency=False, status="OPEN"))
-                out.visits += 1
+                admit.append(d)
+    for d in admit:
+        # registered as the hospital's desk does (2401), so the hospital finds and settles this admission
+        assert d.admitted is not None
+        inst, days, vt = d.admitted
+        try:
+            settlement.register_visit(ctx, Principal(Role.HOSPITAL, inst), settlement.RegisterVisitIn(
+                id_number=d.id_number, name=d.name, visit_type=vt, admitted_on=today - dt.timedelta(days=days)))
+            out.visits += 1
+        except YidiError as err:
+            out.skipped.append(f"{d.name}: admission at {inst} not registered ({err.code})")
     from yidi.demo.accounts import load_demo_accounts  # issue 8 hook: a demo login for every role
 
     load_demo_accounts(ctx)

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from yidi.domain.admissions import OpenAdmission, refuse_second_admission
 from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.eligibility import EligibilityResult, check_eligibility
@@ -51,7 +52,7 @@ from yidi.services.context import Context
 from yidi.store import audit_chain
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
-from yidi.store.repositories import Filings, Institutions, person_of
+from yidi.store.repositories import Filings, Institutions, Persons, Visits, person_of
 from yidi.store.settlement_models import (
     AMOUNT_FIELDS,
     AuditRow,
@@ -577,10 +578,15 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
                     visit = s.get(VisitRow, msg.visit_id)
                     assert hv is not None and visit is not None
                     return _visit_view(s, hv, visit)
-            person = s.scalars(select(PersonRow).where(PersonRow.citizen_id == cid)).one_or_none()
+            # the person's row lock serialises registrations for one person (two hospitals admitting at
+            # the same moment): the second one reads the first one's admission after the lock
+            person = Persons(s).row(cid, for_update=True)
             if person is None:
                 raise YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码，或请参保人到参保地医保经办机构确认参保登记",
                                 "no insured person with this ID number", "id_number", 404)
+            second = refuse_second_admission(req.visit_type, inst, _open_admissions(s, person))
+            if second is not None:
+                raise second
             result = _eligibility(s, ctx, person, req.name, inst, req.visit_type, day, today,
                                   emergency=req.emergency, chronic=req.chronic_disease, gender=req.gender)
             blocking = [r for r in result.reasons if r.code not in FIXABLE_BEFORE_DISCHARGE]
@@ -604,6 +610,16 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             return _visit_view(s, hv, visit)
 
     return _retrying(run)
+
+
+def _open_admissions(s: Session, person: PersonRow) -> list[OpenAdmission]:
+    insts = Institutions(s)
+    out = []
+    for v in Visits(s).open_admissions(person.id):
+        inst = insts.cached(v.institution)
+        hv = s.get(HospitalVisitRow, v.id)
+        out.append(OpenAdmission(v.institution, inst.name if inst else "", v.admitted_on, hv.mdtrt_id if hv else ""))
+    return out
 
 
 def _msgid_reused(msgid: str) -> YidiError:

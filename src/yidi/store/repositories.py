@@ -298,6 +298,13 @@ class Visits:
         q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN").order_by(VisitRow.id)
         return self.s.scalars(q).all()
 
+    def open_admissions(self, person_id: int) -> Sequence[VisitRow]:
+        """The person's inpatient visits not yet discharge-settled, at any hospital (open outpatient visits
+        are not admissions). Read under the person's row lock, this is what a new admission must not meet."""
+        q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN",
+                                   VisitRow.visit_type == VisitType.INPATIENT).order_by(VisitRow.id)
+        return self.s.scalars(q).all()
+
     def add(self, row: VisitRow) -> VisitRow:
         self.s.add(row)
         self.s.flush()
