@@ -72,8 +72,15 @@ def serve(
     """启动服务 Start the HTTP API (an empty database is migrated and gets the sample packs and demo data)."""
     import uvicorn
 
+    from yidi.api.auth_config import AuthConfig
+
     console = Console(stderr=True)
     ctx = _context()
+    try:  # a missing, weak or world-readable signing secret stops the start here, with its reason
+        AuthConfig.from_env(ctx.engine.url.render_as_string())
+    except YidiError as err:
+        ctx.close()
+        _fail(err)
     prepare(ctx, console, demo=demo)
     ctx.close()
     console.print(f"yidi API: http://{host}:{port}/api/v1/health  ·  OpenAPI: http://{host}:{port}/docs")

@@ -175,7 +175,7 @@ def users_passwd(username: Annotated[str, typer.Argument()],
 @users_app.command("disable")
 def users_disable(username: Annotated[str, typer.Argument()],
                   enable: Annotated[bool, typer.Option("--enable", help="enable again")] = False) -> None:
-    """停用账号 Disable (or --enable) an account; its tokens stop working within 30 s."""
+    """停用账号 Disable (or --enable) an account; its tokens stop working within 10 s (a running server re-reads accounts)."""
     ctx = _context()
     try:
         accounts.set_active(ctx, username, enable)

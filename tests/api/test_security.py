@@ -161,21 +161,6 @@ def test_login_from_another_site_refused(app_client: TestClient) -> None:
     assert r.status_code == 403 and code(r) == "CSRF_FAILED"
 
 
-def test_secret_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("YIDI_SECRET_KEY", raising=False)
-    monkeypatch.delenv("YIDI_DEV_HEADERS", raising=False)
-    with pytest.raises(YidiError) as e:
-        AuthConfig.from_env("postgresql+psycopg://x@127.0.0.1/db")
-    assert e.value.code == "CONFIG_SECRET_MISSING"
-    assert AuthConfig.from_env("sqlite:///./var/yidi.db").dev_secret  # the embedded demo store
-    monkeypatch.setenv("YIDI_SECRET_KEY", "short")
-    with pytest.raises(YidiError):
-        AuthConfig.from_env("postgresql+psycopg://x@127.0.0.1/db")
-    monkeypatch.setenv("YIDI_SECRET_KEY", "a-long-enough-production-secret")
-    cfg = AuthConfig.from_env("postgresql+psycopg://x@127.0.0.1/db")
-    assert not cfg.dev_secret and not cfg.dev_headers
-
-
 def test_passwords_hashed_memory_hard(ctx: Context, demo: dict[str, DemoPerson]) -> None:
     h = accounts.hash_password("correct horse battery")
     assert h.startswith("scrypt$16384$8$1$") and "correct" not in h

@@ -10,9 +10,10 @@ A request's principal comes from, in this order:
    setting `YIDI_DEV_HEADERS=1` enables them (tests, local development). They are off by default, also for
    `yidi serve`: the demo is used through the demo accounts instead (docs/security.md).
 
-Tokens are HMAC-SHA256 signed with a key derived from `YIDI_SECRET_KEY`; nothing else signs anything. When
-the variable is unset, a fixed development key is used only for the embedded SQLite demo or with dev
-headers on (a warning is logged); on PostgreSQL without it the app refuses to start.
+Tokens are HMAC-SHA256 signed with a key derived from the secret of yidi.api.auth_config (YIDI_SECRET_KEY,
+or a random secret kept beside the SQLite database); no published key signs anything. A token only names
+its account: the principal used is the account row's current one (yidi.services.principals), and a token
+whose claims no longer match its account is refused.
 Whether the principal may use the route is decided afterwards by yidi.api.authz.
 """
 
@@ -21,12 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
-import os
-import threading
-import time
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -34,58 +30,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from pydantic import BaseModel
 
+from yidi.api.auth_config import AuthConfig
 from yidi.api.errors import ErrorOut
+from yidi.api.tokens import auth_invalid, b64, issue_token, read_token
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
-from yidi.services import accounts, hospital_keys
+from yidi.services import accounts, hospital_keys, principals
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.settlement_models import HospitalKeyRow
 
 log = logging.getLogger("yidi.security")
 
-TOKEN_PREFIX = "yt1."
-TOKEN_MINUTES = 60
 SESSION_COOKIE = "yidi_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"  # the form field name the pages (src/yidi/web) already use
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Known to everyone who reads this file: usable only where nothing real is at stake (see AuthConfig.from_env).
-DEV_SECRET = "yidi-development-key-NOT-FOR-PRODUCTION"
-
-
-@dataclass(frozen=True)
-class AuthConfig:
-    """What authentication needs from configuration: the signing secret and whether dev headers count."""
-
-    secret: bytes
-    dev_headers: bool = False
-    secure_cookies: bool = False  # set the Secure flag (behind HTTPS)
-    token_minutes: int = TOKEN_MINUTES
-    dev_secret: bool = False
-
-    @classmethod
-    def from_env(cls, database_url: str) -> AuthConfig:
-        """`YIDI_SECRET_KEY` (required on PostgreSQL), `YIDI_DEV_HEADERS=1`, `YIDI_SECURE_COOKIES=1`."""
-        dev_headers = os.environ.get("YIDI_DEV_HEADERS", "").strip().lower() in ("1", "true", "yes", "on")
-        secure = os.environ.get("YIDI_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "on")
-        key = os.environ.get("YIDI_SECRET_KEY", "")
-        if key:
-            if len(key) < 16:
-                raise YidiError("CONFIG_SECRET_WEAK", "YIDI_SECRET_KEY 太短（至少16个字符）",
-                                "YIDI_SECRET_KEY is too short (at least 16 characters)", "YIDI_SECRET_KEY", 400)
-            return cls(key.encode(), dev_headers, secure)
-        if database_url.startswith("sqlite") or dev_headers:
-            log.warning("YIDI_SECRET_KEY is not set: using the development key (demo / tests only)")
-            return cls(DEV_SECRET.encode(), dev_headers, secure, dev_secret=True)
-        raise YidiError("CONFIG_SECRET_MISSING", "未设置 YIDI_SECRET_KEY：生产数据库上必须配置签名密钥",
-                        "YIDI_SECRET_KEY is not set: a signing secret is required on a production database",
-                        "YIDI_SECRET_KEY", 400)
-
-    def key(self, purpose: str) -> bytes:
-        # one secret, separate keys per use: a CSRF token can never pass as an access token
-        return hmac.new(self.secret, f"yidi:{purpose}".encode(), hashlib.sha256).digest()
+__all__ = ["AuthConfig", "Caller", "auth_invalid", "get_principal", "issue_token", "optional_principal", "read_token"]
 
 
 def _config(request: Request) -> AuthConfig:
@@ -106,96 +66,21 @@ def auth_required() -> YidiError:
                      "authentication required: send Authorization: Bearer <token> or log in", "Authorization", 401)
 
 
-def auth_invalid(zh: str = "令牌无效或已过期，请重新获取", en: str = "invalid or expired token; get a new one",
-                 field: str = "Authorization") -> YidiError:
-    return YidiError("AUTH_INVALID", zh, en, field, 401)
-
-
 def csrf_failed() -> YidiError:
     return YidiError("CSRF_FAILED", "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试",
                      "CSRF check failed: reload the page and try again", CSRF_FIELD, 403)
 
 
-# --- signed tokens -----------------------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def issue_token(cfg: AuthConfig, principal: Principal, *, account: str, now: float | None = None) -> tuple[str, int]:
-    """A signed bearer token for a principal; `account` is `u:<user id>` or `k:<hospital key id>`."""
-    now = time.time() if now is None else now
-    ttl = cfg.token_minutes * 60
-    payload = {"r": principal.role.value, "s": principal.subject, "d": sorted(principal.duties),
-               "n": principal.user, "a": account, "iat": int(now), "exp": int(now) + ttl}
-    body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
-    sig = _b64(hmac.new(cfg.key("token"), body.encode(), hashlib.sha256).digest())
-    return f"{TOKEN_PREFIX}{body}.{sig}", ttl
-
-
-def read_token(cfg: AuthConfig, token: str, *, now: float | None = None) -> tuple[Principal, str]:
-    """The principal and account a token names, or AUTH_INVALID (bad signature, malformed, expired)."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 2000:
-        raise auth_invalid()
-    body, _, sig = token[len(TOKEN_PREFIX):].partition(".")
-    want = _b64(hmac.new(cfg.key("token"), body.encode(), hashlib.sha256).digest())
-    if not sig or not hmac.compare_digest(sig, want):
-        raise auth_invalid()
-    try:
-        p = json.loads(_unb64(body))
-        principal = Principal(Role(p["r"]), str(p["s"]), frozenset(Duty(d) for d in p["d"]), str(p["n"]))
-        exp, account = int(p["exp"]), str(p["a"])
-    except (ValueError, KeyError, TypeError):
-        raise auth_invalid() from None
-    if exp <= (time.time() if now is None else now):
-        raise auth_invalid("令牌已过期，请重新获取", "token expired; get a new one")
-    return principal, account
-
-
-# Whether the account behind a token is still usable (user active, key not revoked), remembered briefly so
-# a busy client costs one query per half minute, not one per request; a disabled account stops within that.
-_ALIVE_SECONDS = 30.0
-_alive: dict[str, tuple[bool, float]] = {}
-_alive_lock = threading.Lock()
-
-
-def _account_alive(ctx: Context, account: str) -> bool:
-    now = time.monotonic()
-    with _alive_lock:
-        hit = _alive.get(account)
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    kind, _, ident = account.partition(":")
-    ok = False
-    if kind == "u" and ident.isdigit():
-        ok = accounts.active_user(ctx, int(ident)) is not None
-    elif kind == "k":
-        with unit_of_work(ctx.sessions) as s:
-            row = s.get(HospitalKeyRow, ident)
-            ok = row is not None and row.revoked_at is None
-    with _alive_lock:
-        if len(_alive) > 10_000:
-            _alive.clear()
-        _alive[account] = (ok, now + _ALIVE_SECONDS)
-    return ok
-
-
 def forget_accounts() -> None:
     """Drop the remembered account states (after disabling a user or revoking a key in this process)."""
-    with _alive_lock:
-        _alive.clear()
+    principals.forget()
 
 
 # --- CSRF --------------------------------------------------------------------------------------------
 
 
 def _csrf_for(cfg: AuthConfig, sid: str) -> str:
-    return _b64(hmac.new(cfg.key("csrf"), sid.encode(), hashlib.sha256).digest())
+    return b64(hmac.new(cfg.key("csrf"), sid.encode(), hashlib.sha256).digest())
 
 
 def csrf_token(request: Request) -> str:
@@ -272,6 +157,12 @@ def _dev_principal(role: str, subject: str, duties: str | None) -> Principal:
     return Principal(r, subject, held, f"dev:{r.value}")
 
 
+def _key_principal(ctx: Context, key: str) -> Principal:
+    """A hospital API key as a principal: the institution its (verified, unrevoked) row names."""
+    inst = hospital_keys.verify(ctx, key)
+    return principals.key_principal(key[len(hospital_keys.PREFIX):].partition(".")[0], inst)
+
+
 def _resolve_sync(ctx: Context, cfg: AuthConfig, request: Request) -> tuple[Principal | None, bool]:
     """(principal or None, whether it came from the session cookie)."""
     authz = request.headers.get("authorization")
@@ -281,16 +172,16 @@ def _resolve_sync(ctx: Context, cfg: AuthConfig, request: Request) -> tuple[Prin
         if scheme.lower() != "bearer" or not cred:
             raise auth_invalid("Authorization 头格式应为 Bearer <令牌>", "Authorization must be Bearer <token>")
         if cred.startswith(hospital_keys.PREFIX):
-            inst = hospital_keys.verify(ctx, cred)
-            return Principal(Role.HOSPITAL, inst, user=f"key:{cred[3:].partition('.')[0]}"), False
-        principal, account = read_token(cfg, cred)
-        if not _account_alive(ctx, account):
-            raise auth_invalid("账号已停用或密钥已吊销", "account disabled or key revoked")
+            return _key_principal(ctx, cred), False
+        claimed, account = read_token(cfg, cred)
+        principal = principals.current(ctx, account, claimed)
+        if principal is None:  # disabled, revoked, gone, or changed since the token was issued
+            raise auth_invalid("账号已停用、密钥已吊销或账号信息已变更，请重新登录",
+                               "account disabled, key revoked or account changed since the token was issued; log in again")
         return principal, False
     api_key = request.headers.get("x-api-key")
     if api_key:
-        inst = hospital_keys.verify(ctx, api_key.strip())
-        return Principal(Role.HOSPITAL, inst, user=f"key:{api_key.strip()[3:].partition('.')[0]}"), False
+        return _key_principal(ctx, api_key.strip()), False
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         from_session = accounts.session_principal(ctx, sid)
@@ -405,7 +296,7 @@ def _client_credentials(ctx: Context, request: Request, client_id: str, client_s
     except YidiError:
         accounts.record_failure(account_key, _client(request))
         raise YidiError("CLIENT_INVALID", "客户端标识或密钥错误", "wrong client id or secret", "client_secret", 401) from None
-    return Principal(Role.HOSPITAL, inst, user=f"key:{key_id}"), f"k:{key_id}"
+    return principals.key_principal(key_id, inst), f"k:{key_id}"
 
 
 @router.post("/token", response_model=TokenOut, responses=_RATE_LIMITED, summary="获取访问令牌 OAuth2 token (password / client_credentials)")

@@ -24,7 +24,8 @@ from sqlalchemy import select, update
 
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
-from yidi.services.access import Duty, Principal, Role
+from yidi.services import principals
+from yidi.services.access import Duty, Principal
 from yidi.services.context import Context
 from yidi.store.auth_models import SessionRow, UserRow
 from yidi.store.db import unit_of_work
@@ -133,8 +134,7 @@ def bad_login() -> YidiError:
 
 
 def principal_of(user: UserRow) -> Principal:
-    duties = frozenset(Duty(d) for d in user.duties.split(",") if d)
-    return Principal(Role(user.role), user.subject, duties=duties, user=user.username)
+    return principals.user_principal(user.role, user.subject, user.duties.split(","), user.username)
 
 
 def authenticate(ctx: Context, username: str, password: str, *, client: str = "") -> tuple[int, Principal]:
@@ -152,12 +152,6 @@ def authenticate(ctx: Context, username: str, password: str, *, client: str = ""
         raise bad_login()
     limiter.clear(account_key)
     return user.id, principal_of(user)
-
-
-def active_user(ctx: Context, user_id: int) -> Principal | None:
-    with unit_of_work(ctx.sessions) as s:
-        user = s.get(UserRow, user_id)
-        return principal_of(user) if user is not None and user.active else None
 
 
 def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, list[str]]:
@@ -226,6 +220,7 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         # a new password ends every open session of the account
         s.execute(update(SessionRow).where(SessionRow.user_id == user.id, SessionRow.ended_at.is_(None))
                   .values(ended_at=dt.datetime.now(dt.UTC)))
+    principals.forget()
 
 
 def set_active(ctx: Context, username: str, active: bool) -> None:
@@ -234,6 +229,7 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
         if user is None:
             raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
         user.active = active
+    principals.forget()  # this process stops honouring the account's tokens at once, not within the cache time
 
 
 def list_users(ctx: Context) -> list[UserRow]:

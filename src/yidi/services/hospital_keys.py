@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from yidi.domain.errors import YidiError
+from yidi.services import principals
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.models import InstitutionRow
@@ -66,6 +67,7 @@ def revoke_key(ctx: Context, key_id: str, *, actor: str = "cli") -> None:
         s.add(AuditRow(actor_role="operator", actor=actor, action="HOSPITAL_KEY_REVOKE", object_type="hospital_key",
                        object_id=key_id, detail={"institution": row.institution}))
     _cache.clear()
+    principals.forget()  # tokens from this key's client credentials stop too
 
 
 def list_keys(ctx: Context, institution: str | None = None) -> list[HospitalKeyRow]:

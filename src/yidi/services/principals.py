@@ -1,0 +1,77 @@
+"""The principal an account holds now, read from its row (user account or hospital key) for every token.
+
+A signed token names its account (`u:<user id>` or `k:<key id>`) and what it claimed when issued (role,
+subject, duties, user). The claims count only while the account's row still says the same, and the
+principal used is the row's: a token claiming agency for a person's account, or issued before the
+account's duties changed, is refused (the caller logs in again).
+
+Each check is one primary-key read, remembered per database for CACHE_SECONDS; only a live, agreeing
+answer is served from memory (a refusal is always confirmed by a fresh read). A change made in this
+process (account disabled, password changed, key revoked) clears the memory at once; a change made by
+another process (the CLI) is seen within CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+
+from sqlalchemy import Engine
+
+from yidi.services.access import Duty, Principal, Role
+from yidi.services.context import Context
+from yidi.store.account_rows import key_account, user_account
+from yidi.store.db import unit_of_work
+
+CACHE_SECONDS = 10.0
+_MAX_ENTRIES = 10_000
+_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[Principal | None, float]]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def user_principal(role: str, subject: str, duties: Iterable[str], username: str) -> Principal:
+    """The principal of a user account's fields (the one place a user row becomes a principal)."""
+    return Principal(Role(role), subject, frozenset(Duty(d) for d in duties if d), username)
+
+
+def key_principal(key_id: str, institution: str) -> Principal:
+    """The principal of a hospital API key: the institution its row names."""
+    return Principal(Role.HOSPITAL, institution, user=f"key:{key_id}")
+
+
+def forget() -> None:
+    """Drop what is remembered (after an account or key changed in this process)."""
+    with _lock:
+        _cache.clear()
+
+
+def _read(ctx: Context, account: str) -> Principal | None:
+    kind, _, ident = account.partition(":")
+    with unit_of_work(ctx.sessions) as s:
+        if kind == "u" and ident.isascii() and ident.isdigit() and len(ident) <= 18:
+            user = user_account(s, int(ident))
+            if user is not None and user.active:
+                return user_principal(user.role, user.subject, user.duties, user.username)
+        elif kind == "k" and 0 < len(ident) <= 24:
+            key = key_account(s, ident)
+            if key is not None and not key.revoked:
+                return key_principal(key.key_id, key.institution)
+    return None
+
+
+def current(ctx: Context, account: str, claimed: Principal) -> Principal | None:
+    """The account's principal when the account is live and agrees with what the token claimed, else None."""
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(ctx.engine, {}).get(account)
+    if hit is not None and hit[1] > now and hit[0] == claimed:
+        return hit[0]
+    found = _read(ctx, account)
+    with _lock:
+        per_db = _cache.setdefault(ctx.engine, {})
+        if len(per_db) > _MAX_ENTRIES:  # bounded: a flood of distinct accounts cannot grow memory forever
+            per_db.clear()
+        per_db[account] = (found, now + CACHE_SECONDS)
+    return found if found == claimed else None
