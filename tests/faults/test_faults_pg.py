@@ -123,7 +123,7 @@ def test_dropped_database_connections_give_clean_503s_and_nothing_partial(pgctx:
                 r = c.post(f"/visits/{mid}/settle", json={"idempotency_key": f"drop-{mid}"})
                 assert r.status_code == 200, r.text
                 if mid in answered:
-                    assert r.json()["setl_id"] == answered[mid] and r.json()["replayed"] is True
+                    assert r.json()["setl_id"] == answered[mid] and r.headers["Idempotent-Replayed"] == "true"
     finally:
         stop(server)
     print(f"\nfaults: {dropped[0]} connections dropped during {len(visits)} settlements: {dict(statuses)}")

@@ -122,7 +122,7 @@ def test_sigkill_mid_burst_leaves_no_partial_settlement(pgctx: tuple[str, Contex
                 r = c.post(f"/visits/{mid}/settle", json={"idempotency_key": f"crash-{mid}"})
                 assert r.status_code == 200, r.text
                 if mid in answered:
-                    assert r.json()["setl_id"] == answered[mid] and r.json()["replayed"] is True
+                    assert r.json()["setl_id"] == answered[mid] and r.headers["Idempotent-Replayed"] == "true"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

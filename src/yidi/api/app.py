@@ -11,6 +11,7 @@ from yidi.api import advice, claims, clearing, eligibility, errors, filings, hos
 from yidi.api import simulate as simulation
 from yidi.api.authz import authorize
 from yidi.api.errors import ErrorOut
+from yidi.api.limits import BodyLimit
 from yidi.services.context import Context
 from yidi.services.personal_data import install_log_masking
 from yidi.settings import Settings
@@ -42,10 +43,12 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
         lifespan=lifespan,
         dependencies=[Depends(authorize)],  # issue 8: every route is checked against yidi.api.authz.RULES
         responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
-                   404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+                   404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": ErrorOut},
+                   415: {"model": ErrorOut}, 422: {"model": ErrorOut}},
     )
     app.state.ctx = context
     app.state.auth = auth_config
+    app.add_middleware(BodyLimit)  # issue 13: one streaming body limit for every route (413), before anything else
     errors.install(app)
     app.include_router(security.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
     app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)

@@ -13,13 +13,14 @@ from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import ErrorOut
+from yidi.api.json_body import JsonRoute
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import Strict
 from yidi.services import claims
 from yidi.services.claims import ClaimIn, ClaimsConfig, ReasonIn, ReturnIn
 
-router = APIRouter(prefix="/claims", tags=["claims 手工报销"])
+router = APIRouter(prefix="/claims", tags=["claims 手工报销"], route_class=JsonRoute)
 ClaimNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 BatchNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 LineId = Annotated[str, Path(min_length=1, max_length=30)]

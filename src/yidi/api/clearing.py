@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import file_responses
+from yidi.api.json_body import JsonRoute
 from yidi.clearing import report, service
 from yidi.services.access import Principal, Role
 
-router = APIRouter(prefix="/clearing", tags=["clearing 清算"])
+router = APIRouter(prefix="/clearing", tags=["clearing 清算"], route_class=JsonRoute)
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="清算月份 YYYY-MM")]
 DisputeId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
 

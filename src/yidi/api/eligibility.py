@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.json_body import JsonRoute
 from yidi.services import eligibility
 from yidi.services.eligibility import EligibilityRequest
 
-router = APIRouter(tags=["eligibility 待遇资格"])
+router = APIRouter(tags=["eligibility 待遇资格"], route_class=JsonRoute)
 
 
 class ReasonOut(BaseModel):

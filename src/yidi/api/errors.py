@@ -46,7 +46,9 @@ def file_responses(media: str) -> dict[int | str, dict[str, Any]]:
 
 
 def render(err: YidiError) -> JSONResponse:
-    return JSONResponse({"error": err.as_dict()}, status_code=err.status)
+    # a 429 says when to come back (RFC 9110 Retry-After), so a client waits instead of hammering
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else None
+    return JSONResponse({"error": err.as_dict()}, status_code=err.status, headers=headers)
 
 
 class _Errors:
@@ -99,6 +101,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        known = getattr(exc, "error", None)  # e.g. the body limit's 413, which says what the limit is
+        if isinstance(known, YidiError):
+            return render(known)
         code, zh, en = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "请求无法处理", str(exc.detail)))
         return JSONResponse({"error": YidiError(code, zh, en, "", exc.status_code).as_dict()},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.json_body import JsonRoute
 from yidi.domain.enums import FilingType
 from yidi.domain.filing_rules import FilingRequest, FilingStatus
 from yidi.domain.ids import mask_id
@@ -16,7 +17,7 @@ from yidi.domain.validation import Strict
 from yidi.services import filings
 from yidi.services.filings import FilingView
 
-router = APIRouter(prefix="/filings", tags=["filings 备案"])
+router = APIRouter(prefix="/filings", tags=["filings 备案"], route_class=JsonRoute)
 FilingId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 
 

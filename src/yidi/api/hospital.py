@@ -25,12 +25,13 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
+from yidi.api.json_body import JsonRoute
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import from_fen
@@ -39,7 +40,8 @@ from yidi.services import settlement as svc
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow
 
-router = APIRouter(prefix="/hospital", tags=["hospital 医疗机构直接结算"])
+REPLAYED = "Idempotent-Replayed"  # response header: this answers a retry (settle: the first answer verbatim)
+router = APIRouter(prefix="/hospital", tags=["hospital 医疗机构直接结算"], route_class=JsonRoute)
 MdtrtId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 SetlId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 
@@ -81,7 +83,6 @@ class SettlementOut(BaseModel):
     breakdown: dict[str, Any]
     accumulators_before: dict[str, Any]
     accumulators_after: dict[str, Any]
-    replayed: bool = Field(description="true when this answers a retry with the same idempotency key")
     changes: list[ChangeOut] = Field(description="what changed since the pre-settlement sent as `expected`")
 
 
@@ -204,9 +205,12 @@ class SettleBody(svc.PreSettleIn):
     expected: svc.QuoteBasis | None = None
 
 
-@router.post("/visits/{mdtrt_id}/settle", response_model=SettlementOut, summary="2304 / 2207 结算")
+@router.post("/visits/{mdtrt_id}/settle", response_model=SettlementOut, summary="2304 / 2207 结算",
+             responses={200: {"headers": {REPLAYED: {"description": "true: this answers a retry with the same "
+                                                                    "idempotency key (the first answer, byte for byte)",
+                                                     "schema": {"type": "string"}}}}})
 def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
-           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None) -> SettlementOut:
+           idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None) -> Response:
     key = body.idempotency_key or idempotency_key
     if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
         raise YidiError("IDEMPOTENCY_KEY_CONFLICT", "请求头与请求体中的幂等键不一致", "Idempotency-Key header and body disagree",
@@ -215,7 +219,10 @@ def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
         raise YidiError("IDEMPOTENCY_KEY_REQUIRED", "结算须带幂等键（Idempotency-Key 请求头或 idempotency_key 字段）",
                         "settle needs an idempotency key (Idempotency-Key header or idempotency_key)", "idempotency_key", 422)
     req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
-    return SettlementOut.model_validate(_d(svc.settle(ctx, caller, mdtrt_id, req)))
+    view = svc.settle(ctx, caller, mdtrt_id, req)
+    # the stored first answer, verbatim (settlements from before it was stored: rendered from the row)
+    text = view.answer or SettlementOut.model_validate(_d(view)).model_dump_json()
+    return Response(text, media_type="application/json", headers={REPLAYED: "true"} if view.replayed else None)
 
 
 @router.get("/settlements/{setl_id}", response_model=SettlementOut, summary="5203 结算信息查询")
@@ -224,8 +231,11 @@ def show_settlement(ctx: Ctx, caller: Hospital, setl_id: SetlId) -> SettlementOu
 
 
 @router.post("/settlements/{setl_id}/revoke", response_model=SettlementOut, summary="2305 / 2208 结算撤销")
-def revoke(ctx: Ctx, caller: Hospital, setl_id: SetlId, body: svc.RevokeIn) -> SettlementOut:
-    return SettlementOut.model_validate(_d(svc.revoke(ctx, caller, setl_id, body)))
+def revoke(ctx: Ctx, caller: Hospital, setl_id: SetlId, body: svc.RevokeIn, response: Response) -> SettlementOut:
+    view = svc.revoke(ctx, caller, setl_id, body)
+    if view.replayed:  # the same msgid again: the revocation was done once, this shows its result
+        response.headers[REPLAYED] = "true"
+    return SettlementOut.model_validate(_d(view))
 
 
 @router.post("/reversals", response_model=ReversalOut, summary="2601 冲正 (by the hospital's msgid)")

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.json_body import JsonRoute
 from yidi.services import personal_data
 
-router = APIRouter(prefix="/me", tags=["me 个人数据"])
+router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute)
 
 
 @router.get("/export", summary="导出我的个人数据 Export everything held about me (JSON)")

@@ -9,12 +9,13 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from yidi.api.deps import Ctx
+from yidi.api.json_body import JsonRoute
 from yidi.domain.bill import Bill
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.reference import Institution
 from yidi.services import reference
 
-router = APIRouter()
+router = APIRouter(route_class=JsonRoute)
 
 
 class InstitutionOut(BaseModel):

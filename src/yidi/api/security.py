@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from yidi.api.auth_config import AuthConfig
 from yidi.api.errors import ErrorOut
+from yidi.api.json_body import JsonRoute
 from yidi.api.tokens import auth_invalid, b64, issue_token, read_token
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
@@ -249,9 +250,13 @@ async def login(request: Request, response: Response, username: str, password: s
 
 
 async def logout(request: Request, response: Response) -> None:
-    """End the session of this request (if any) and clear its cookie."""
+    """End the session of this request (if any) and clear its cookie.
+
+    Logging out is an unsafe request made with the session cookie like any other: it needs the session's
+    CSRF token and a same-site origin (CSRF_FAILED, 403), or another site could sign a person out at will."""
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
+        await check_csrf(request)
         await run_in_threadpool(accounts.end_session, _ctx(request), sid)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
@@ -263,7 +268,7 @@ def session_csrf_token(sid: str, cfg: AuthConfig) -> str:
 
 # --- the token endpoint and who-am-I -----------------------------------------------------------------
 
-router = APIRouter(prefix="/auth", tags=["auth 认证"])
+router = APIRouter(prefix="/auth", tags=["auth 认证"], route_class=JsonRoute)
 _RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"model": ErrorOut, "description": "LOGIN_RATE_LIMITED"}}
 
 

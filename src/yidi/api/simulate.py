@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yidi.api.deps import Caller
 from yidi.api.errors import file_responses
+from yidi.api.json_body import JsonRoute
 from yidi.batch import service
 from yidi.settings import Settings
 
-router = APIRouter(prefix="/simulate", tags=["simulate 政策模拟"])
+router = APIRouter(prefix="/simulate", tags=["simulate 政策模拟"], route_class=JsonRoute)
 RunId = Annotated[str, Path(pattern=service.RUN_ID, description="模拟编号 simulation id")]
 
 

@@ -39,6 +39,7 @@ class YidiError(Exception):
     field: str = ""
     status: int = 422
     problems: list[Problem] = dc_field(default_factory=list)
+    retry_after: int | None = None  # seconds until trying again makes sense (rate limits: 429 Retry-After)
 
     def __post_init__(self) -> None:
         Exception.__init__(self, f"{self.code}: {self.message_en}")

@@ -30,6 +30,7 @@ from yidi.services.context import Context
 from yidi.store.auth_models import SessionRow, UserRow
 from yidi.store.db import unit_of_work
 from yidi.store.models import InstitutionRow, PersonRow
+from yidi.store.repositories import Regions
 
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 8
@@ -125,7 +126,7 @@ def record_failure(account_key: str, client: str) -> None:
 
 def rate_limited(seconds: int) -> YidiError:
     return YidiError("LOGIN_RATE_LIMITED", f"登录失败次数过多，请 {seconds} 秒后再试",
-                     f"too many failed logins; try again in {seconds} s", "username", 429)
+                     f"too many failed logins; try again in {seconds} s", "username", 429, retry_after=seconds)
 
 
 def bad_login() -> YidiError:
@@ -179,6 +180,17 @@ def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, 
     return subject, parsed
 
 
+def _check_region(regions: Regions, role: AccountRole, subject: str) -> None:
+    """An agency account acts for a region on file; a clearing account for the nation or a province on file."""
+    if role is AccountRole.AGENCY and not regions.exists(subject):
+        raise YidiError("REGION_NOT_FOUND", f"统筹区 {subject} 不存在：请先导入该统筹区（政策包参考数据）",
+                        f"no pooling region {subject} on file (load it with the policy pack's reference data first)",
+                        "subject", 404)
+    if role is AccountRole.CLEARING and subject != "000000" and not regions.any_in_province(subject):
+        raise YidiError("REGION_NOT_FOUND", f"没有属于省级编码 {subject} 的统筹区", f"no pooling region of province {subject} on file",
+                        "subject", 404)
+
+
 def create_user(ctx: Context, username: str, password: str, role: AccountRole, subject: str, *,
                 duties: list[str] | None = None, display_name: str = "", password_hash: str | None = None) -> int:
     """A new account (or USERNAME_TAKEN). A person account must match a person already on file."""
@@ -200,6 +212,7 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
                                 "subject", 404)
         if role is AccountRole.HOSPITAL and s.get(InstitutionRow, subject) is None:
             raise YidiError("INSTITUTION_NOT_FOUND", f"医疗机构 {subject} 不存在", f"no institution {subject}", "subject", 404)
+        _check_region(Regions(s), role, subject)
         row = UserRow(username=username, role=role.value, subject=subject, person_id=person_id,
                       duties=",".join(clean_duties), display_name=display_name,
                       password_hash=password_hash or hash_password(password), active=True)

@@ -25,11 +25,12 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field, field_validator
+from pydantic_core import to_json
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -523,6 +524,8 @@ class SettlementView:
     accumulators_after: dict[str, Any]
     replayed: bool = False
     changes: tuple[Change, ...] = ()
+    # settle only: the JSON this settlement was first answered with, which a replay answers again verbatim
+    answer: str | None = None
 
 
 def _settlement_view(s: Session, row: SettlementRow, *, replayed: bool = False,
@@ -533,6 +536,14 @@ def _settlement_view(s: Session, row: SettlementRow, *, replayed: bool = False,
     return SettlementView(row.setl_id, hv.mdtrt_id, row.institution, row.status, row.settlement_date, row.settled_at,
                           row.revoked_on, row.revoked_at, INFNO[inpatient]["settle"], row.breakdown,
                           row.accumulators_before, row.accumulators_after, replayed, tuple(changes))
+
+
+def settlement_answer(view: SettlementView) -> str:
+    """The settle answer as JSON (the fields of SettlementView but `replayed` and `answer`; dates ISO 8601,
+    amounts strings). Stored with the settlement: while it stands, a retry gets exactly these bytes."""
+    fields = {f: getattr(view, f) for f in view.__dataclass_fields__ if f not in ("replayed", "answer")}
+    fields["changes"] = [c.as_dict() for c in view.changes]
+    return to_json(fields).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -927,7 +938,9 @@ def _replay(s: Session, row: SettlementRow, h: str, key: str) -> SettlementView:
     if row.request_hash != h:
         raise YidiError("IDEMPOTENCY_KEY_REUSED", f"幂等键 {key} 已用于另一笔内容不同的结算请求",
                         f"idempotency key {key} was used for a different settle request", "idempotency_key", 409)
-    return _settlement_view(s, row, replayed=True)
+    # while the settlement stands, the first answer verbatim; once revoked or reversed, the settlement as it
+    # is now (REVOKED): answering "SETTLED" again would tell the hospital money was paid that was given back
+    return replace(_settlement_view(s, row, replayed=True), answer=row.answer if row.status == "SETTLED" else None)
 
 
 def _by_key(s: Session, inst: str, key: str) -> SettlementRow | None:
@@ -939,8 +952,9 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
     """结算: in one transaction, compute and store the settlement, update the year accumulators and the
     personal account, write balanced ledger entries, the message and an audit record.
 
-    The same key with the same body returns the same settlement (`replayed`), even when it has since been
-    revoked; the same key with another body is refused.
+    The same key with the same body returns the first answer again, byte for byte (`replayed`, `answer`);
+    once the settlement was revoked or reversed, the revoked settlement (a retry never pays twice). The same
+    key with another body is refused.
     """
     inst = _hospital(principal, "结算", "settle")
     h = request_hash({"mdtrt_id": mdtrt_id, **req.model_dump(mode="json", exclude={"msgid", "idempotency_key"})})
@@ -996,8 +1010,10 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             _audit(s, principal, "SETTLE", "settlement", row.setl_id,
                    {"mdtrt_id": mdtrt_id, "medfee_sumamt": str(b.medfee_sumamt), "fund_pay_sumamt": str(b.fund_pay_sumamt),
                     "acct_pay": str(b.acct_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": acc_row.version})
+            view = _settlement_view(s, row, changes=_changes(req.expected, c.basis))
+            row.answer = settlement_answer(view)
             s.flush()
-            return _settlement_view(s, row, changes=_changes(req.expected, c.basis))
+            return replace(view, answer=row.answer)
 
     return _retrying(run)
 

@@ -45,6 +45,10 @@ class Regions:
     def exists(self, code: str) -> bool:
         return self.s.get(RegionRow, code) is not None
 
+    def any_in_province(self, province: str) -> bool:
+        """Whether a region of the province with these two leading digits is on file."""
+        return self.s.scalar(select(RegionRow.code).where(RegionRow.code.startswith(province[:2])).limit(1)) is not None
+
     def upsert(self, region: Region) -> None:
         row = self.s.get(RegionRow, region.code)
         if row is None:

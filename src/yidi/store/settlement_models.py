@@ -151,6 +151,8 @@ class SettlementRow(Base):
     # revocation may reinstate the settlement exactly only if nothing touched the accumulators since
     acc_version_after: Mapped[int] = mapped_column(Integer)
     revoked_acc_version: Mapped[int | None] = mapped_column(Integer)
+    # the JSON the settle request was answered with: a retry with the same idempotency key gets these bytes
+    answer: Mapped[str | None] = mapped_column(Text)
 
 
 class YearAccumulatorRow(Base):

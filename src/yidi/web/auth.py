@@ -4,7 +4,7 @@
   cookie `yidi_session`; log out through `security.logout`.
 - CSRF: every form carries `security.csrf_token(request)` (field `csrf`); every unsafe request made with the
   session cookie is checked by `security.check_csrf` — by the app-wide authorisation dependency before
-  the page runs, and by `csrf_checked` below where a page is public (logout).
+  the page runs, and by `security.logout` itself for the public logout.
 - Who may open which page: `yidi.api.authz.RULES` alone (the pages' entries are registered by
   `yidi.web.pages.mount`). A page receives the principal the authorisation layer established (`Who`);
   it never checks roles itself. What a signed-out visitor or a refused one sees (the login page, an HTML
@@ -49,13 +49,6 @@ Who = Annotated[Principal, Depends(signed_in)]
 
 def csrf_token(request: Request) -> str:
     return security.csrf_token(request)
-
-
-async def csrf_checked(request: Request) -> None:
-    """check_csrf for a public page's unsafe request made with a session (the authorisation layer lets a
-    public route through even when its CSRF check fails; a page that acts on the session must not)."""
-    if request.cookies.get(SESSION_COOKIE):
-        await security.check_csrf(request)
 
 
 @dataclass(frozen=True, slots=True)

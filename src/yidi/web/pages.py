@@ -130,8 +130,11 @@ async def login(request: Request, username: Annotated[str, Form()] = "", passwor
             await run_in_threadpool(accounts.end_session, ctx_of(request), old)
         who = await security.login(request, resp, username.strip(), password)
     except YidiError as err:
-        return page(request, "login.html", status=err.status, next=safe_next(next_url), demo=_demo(request),
-                    values={"username": username.strip()}, problems=problems(err))
+        answer = page(request, "login.html", status=err.status, next=safe_next(next_url), demo=_demo(request),
+                      values={"username": username.strip()}, problems=problems(err))
+        if err.retry_after is not None:  # 429: when the browser (or a script) may try again
+            answer.headers["Retry-After"] = str(err.retry_after)
+        return answer
     home = home_of(who)
     resp.headers["location"] = safe_next(next_url, home) if next_url not in ("", "/") else home
     return resp
@@ -139,12 +142,11 @@ async def login(request: Request, username: Annotated[str, Form()] = "", passwor
 
 @router.post("/logout", response_class=Response)
 async def logout(request: Request) -> Response:
+    resp = redirect("/")
     try:
-        await auth.csrf_checked(request)
+        await security.logout(request, resp)  # checks the CSRF token of the session it ends
     except YidiError as err:
         return error_page(request, err)
-    resp = redirect("/")
-    await security.logout(request, resp)
     return resp
 
 
