@@ -13,6 +13,7 @@ import logging
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote_plus
 
 from sqlalchemy import Table, inspect, select
 
@@ -71,22 +72,50 @@ def diagnosis_fields(p: Principal, code: str, name: str) -> dict[str, Any]:
 # Names cannot be recognised in free text; they are masked where a line labels them (name=…, "holder": …,
 # 姓名：…), which is how yidi's own lines and SQL parameter dumps carry them.
 _NAME_RE = re.compile(r"(?P<k>\b(?:name|person_name|payee_name|holder|account_holder|display_name)['\"]?\s*[=:]\s*['\"]?"
-                      r"|(?:姓名|户名)\s*[=:：]\s*)(?P<v>[^\s'\",;:)}\]]+)")
+                      r"|(?:姓名|户名)\s*[=:：]\s*)(?P<v>[^\s'\",;:)}\]&]+)")
 
 
-# ...and positional SQL parameters ('王小明', ...): a quoted run of 2 to 4 Chinese characters is masked as a name
-_QUOTED_HAN_RE = re.compile(r"(?P<q>['\"])(?P<v>[\u4e00-\u9fff]{2,4})(?P=q)")
+# ...and positional SQL parameters ('王小明', ...): a quoted Chinese name is masked. Han characters include
+# Extension A, the compatibility ideographs and Extensions B to I on the supplementary planes (rare characters
+# of names, 王𬌗); a transliterated name joins its parts with a middle dot (阿卜杜·热合曼) written as
+# · U+00B7, ・ U+30FB, • U+2022, ‧ U+2027 or ･ U+FF65.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_DOTS = "\u00b7\u30fb\u2022\u2027\uff65"
+_QUOTED_HAN_RE = re.compile(rf"(?P<q>['\"])(?P<v>[{_HAN}]{{2,4}}|[{_HAN}]{{1,10}}(?:[{_DOTS}][{_HAN}]{{1,10}}){{1,4}})(?P=q)")
+
+# A URL (a request line in the access log, a link in a message) carries its query percent-encoded: an ID
+# number typed into a search box arrives as q=%E8%BA%AB%E4%BB%BD%E8%AF%813601...; such runs are decoded
+# (and `+` read as a space) before masking, and replaced by their masked decoded form.
+_ENCODED_RE = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # bank accounts of any length (8 to 30 digits) where labelled; card-length numbers are masked anywhere (mask_text)
 _ACCOUNT_RE = re.compile(r"(?P<k>\b(?:account_no|bank_account|account)['\"]?\s*[=:]\s*['\"]?)(?P<v>[0-9]{8,30})(?![0-9])")
 
 
-def mask_log_text(text: str) -> str:
-    """mask_text, plus bank accounts and names where a log line labels or quotes them."""
+def _mask_plain(text: str) -> str:
     text = _ACCOUNT_RE.sub(lambda m: m.group("k") + mask_account(m.group("v")), mask_text(text))
     text = _NAME_RE.sub(lambda m: m.group("k") + mask_name(m.group("v")), text)
     return _QUOTED_HAN_RE.sub(lambda m: m.group("q") + mask_name(m.group("v")) + m.group("q"), text)
+
+
+def _mask_encoded(run: re.Match[str]) -> str:
+    raw = run.group(0)
+    decoded = unquote_plus(raw)
+    masked = _mask_plain(decoded)
+    if masked == decoded:
+        return raw  # nothing personal inside: keep the line as it was
+    # decoded text is shown, but a decoded newline must not start a forged log line
+    return _CONTROL_RE.sub(lambda m: f"%{ord(m.group(0)):02X}", masked)
+
+
+def mask_log_text(text: str) -> str:
+    """mask_text, plus bank accounts and names where a log line labels or quotes them, also inside
+    percent-encoded URLs (decoded first)."""
+    if "%" in text:
+        text = _ENCODED_RE.sub(_mask_encoded, text)
+    return _mask_plain(text)
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
