@@ -194,7 +194,7 @@ def test_settlement_failure_adds_the_hospital_note_as_advice(sample: PackSet) ->
                    filing_start="2026-04-01", reason=None)
     g = claim_group(p)
     note = next(m for m in g.items if m.code == "failure_note")
-    assert not note.required and any(c.ref == "domain.md 9#15" for c in g.cites)
+    assert not note.required and any(c.ref == "R-9.15" for c in g.cites)
 
 
 def test_emergency_and_referral_papers_come_from_their_situations(packs: PackSet) -> None:

@@ -37,7 +37,7 @@ def test_unknown_key_rejected(tmp_path: Path) -> None:
 
 
 def test_unknown_section_rejected(tmp_path: Path) -> None:
-    got = _broken(tmp_path, "steps.yaml", 'sections: ["1.1", "9#6"]', 'sections: ["1.1", "9#99"]')
+    got = _broken(tmp_path, "steps.yaml", 'sections: [R-1.1, R-9.6]', 'sections: [R-1.1, R-9.99]')
     assert got == ["KNOWLEDGE_SECTION_UNKNOWN steps:check_status"]
 
 

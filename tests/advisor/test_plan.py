@@ -48,7 +48,7 @@ def every_point_cites(p: Plan) -> None:
     for pt in points:
         assert pt.cites, f"{type(pt).__name__} without a rule: {pt}"
         for c in pt.cites:
-            assert c.ref.startswith("domain.md ") or c.kind == "pack"
+            assert (c.kind == "rules" and c.ref.startswith("R-")) or c.kind == "pack"
 
 
 # ---------------------------------------------------------------------------------------------- filing types
@@ -130,7 +130,7 @@ def test_unfiled_inpatient_before_discharge_files_post_hoc(packs: PackSet) -> No
     p = plan(packs, reason="travelling", filed=False, treated=True, paid_in_full=False)
     assert p.settlement.status == "POSSIBLE_AFTER" and p.settlement.direct_possible is False
     assert p.settlement.by_when_zh == "出院结算前"
-    assert any(c.ref == "domain.md 1.8" for c in p.settlement.cites)
+    assert any(c.ref == "R-1.8" for c in p.settlement.cites)
     assert "file_posthoc" in p.step_ids and "choose_hospital" not in p.step_ids
     d = deadline(p, "posthoc_filing")
     assert d.date is None and "出院结算前" in d.text_zh

@@ -146,7 +146,7 @@ def _fail(err: YidiError, as_json: bool) -> None:
 
 
 def _cites(cites: list[Any]) -> str:
-    return "[dim]〔" + "；".join(c.ref.replace("domain.md ", "§") + (f" {c.article}" if c.article else "") for c in cites) + "〕[/]"
+    return "[dim]〔" + "；".join(c.ref + (f" {c.article}" if c.article else "") for c in cites) + "〕[/]"
 
 
 def _render_topics(found: dict[str, Any], console: Console) -> None:

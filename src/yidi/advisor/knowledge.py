@@ -3,9 +3,10 @@
 yidi.domain.filing_rules.materials_for and manual-claim papers from yidi.domain.claim_rules (with the
 insured region's pack changes), the one source of each.
 
-Every entry names the domain.md sections it rests on; unknown keys, unknown section ids, unknown channel
-ids and unknown placeholders in step texts are all load errors, so a typo in the data is caught by the
-tests instead of showing up as a broken sentence in front of a patient.
+Every entry names the sections of yidi's rules reference it rests on (`sections`: docs/rules.md anchors such
+as R-1.8, listed in yidi.domain.rulebook); unknown keys, unknown anchors, unknown channel ids and unknown
+placeholders in step texts are all load errors, so a typo in the data is caught by the tests instead of
+showing up as a broken sentence in front of a patient.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import Problem, YidiError
+from yidi.domain.rulebook import RULES
 from yidi.domain.validation import Strict, problems_from
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
@@ -34,7 +36,7 @@ Focus = Literal["settlement", "steps", "materials", "deadlines", "money", "warni
 
 
 class Reviewed(Strict):
-    """Who reviewed a knowledge file against domain.md, and when."""
+    """Who reviewed a knowledge file against docs/rules.md, and when."""
 
     date: dt.date
     by: str
@@ -95,11 +97,6 @@ class Topic(Strict):
     prefill: TopicPrefill = Field(default_factory=TopicPrefill)
 
 
-class SectionsFile(Strict):
-    reviewed: Reviewed
-    sections: dict[str, str]
-
-
 class ChannelsFile(Strict):
     reviewed: Reviewed
     channels: list[Channel]
@@ -153,13 +150,12 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
     """Load and cross-check the knowledge folder; raise YidiError KNOWLEDGE_INVALID listing every problem."""
     folder = Path(folder)
     problems: list[Problem] = []
-    sf = _validate(SectionsFile, folder / "sections.yaml", problems)
     cf = _validate(ChannelsFile, folder / "channels.yaml", problems)
     stf = _validate(StepsFile, folder / "steps.yaml", problems)
     tf = _validate(TopicsFile, folder / "topics.yaml", problems)
     if problems:
         raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
-    known = set(sf.sections)
+    known = set(RULES)
     channel_ids = {c.id for c in cf.channels}
 
     def check_ids(kind: str, ids: list[str]) -> None:
@@ -174,8 +170,8 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
         for s in sections:
             if s not in known:
                 problems.append(Problem("KNOWLEDGE_SECTION_UNKNOWN", where,
-                                        f"{where} 引用的 domain.md 章节“{s}”不在 sections.yaml 中",
-                                        f"{where}: domain.md section {s!r} is not listed in sections.yaml"))
+                                        f"{where} 引用的规则章节“{s}”不在 docs/rules.md 中",
+                                        f"{where}: rules section {s!r} is not in docs/rules.md"))
 
     check_ids("channels", [c.id for c in cf.channels])
     check_ids("steps", [s.id for s in stf.steps])
@@ -193,7 +189,7 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
         check_sections(f"topics:{t.id}", t.sections)
     if problems:
         raise YidiError.of(problems, code="KNOWLEDGE_INVALID")
-    return Knowledge(sf.sections, cf.channels, stf.steps, tf.topics)
+    return Knowledge({a: r.title for a, r in RULES.items()}, cf.channels, stf.steps, tf.topics)
 
 
 @cache

@@ -1,8 +1,9 @@
 """The advisor's input (a Situation, any field unknown) and output (a Plan), as validated values.
 
 Situation is an input model: unknown keys are errors, money is Decimal to the fen. A Plan is output
-only; every point in it carries the rules it rests on (`cites`: a domain.md section or a policy-pack
-clause), so a person, a reviewer or a test can see why the advisor says what it says.
+only; every point in it carries the rules it rests on (`cites`: a section of docs/rules.md with the policy
+documents behind it, or a policy-pack clause), so a person, a reviewer or a test can see why the advisor
+says what it says.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pydantic import BaseModel, Field, model_validator
 
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.materials import Material
 from yidi.domain.validation import RegionCode, Strict, Yuan, fail
 
 
 class StayReason(StrEnum):
-    """Why the person is (or will be) in the treatment region; decides the filing type (domain.md 1.2)."""
+    """Why the person is (or will be) in the treatment region; decides the filing type (docs/rules.md R-1.2)."""
 
     LIVES = "lives"  # 长期居住 -> LONG_TERM_RESIDENT
     WORKS = "works"  # 常驻工作 -> RESIDENT_WORKER
@@ -89,12 +91,12 @@ class Situation(Strict):
 
 
 class Cite(BaseModel):
-    """The rule a point rests on: a domain.md section or a clause of a policy pack."""
+    """The rule a point rests on: a section of yidi's rules reference, or a clause of a policy pack."""
 
-    kind: Literal["domain", "pack"]
-    ref: str  # "domain.md 1.8" or "369900@2025-01-01 cross_region.cut.REFERRAL"
-    title: str = ""  # section title, or the cited document
-    article: str = ""
+    kind: Literal["rules", "pack"]
+    ref: str  # a docs/rules.md anchor "R-1.8", or a pack clause "369900@2025-01-01 cross_region.cut.REFERRAL"
+    title: str = ""  # the section's title, or the cited document
+    article: str = ""  # the policy documents a section rests on, or the document's article
 
 
 class Choice(BaseModel):
@@ -168,15 +170,6 @@ class PlanStep(BaseModel):
     cites: list[Cite]
 
 
-class MaterialItem(BaseModel):
-    code: str
-    name_zh: str
-    name_en: str
-    required: bool
-    note_zh: str = ""
-    note_en: str = ""
-
-
 class MaterialGroup(BaseModel):
     """Papers for one purpose: a filing of a type, or a (possible) manual claim."""
 
@@ -184,7 +177,7 @@ class MaterialGroup(BaseModel):
     title_zh: str
     title_en: str
     needed: bool  # False: keep them in case (a manual claim is only a fallback)
-    items: list[MaterialItem]
+    items: list[Material]  # yidi.domain.materials.Material, the papers' one type
     note_zh: str = ""  # the insured region's changes to the national list, when it has any here
     note_en: str = ""
     cites: list[Cite]

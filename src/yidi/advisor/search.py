@@ -27,6 +27,7 @@ from pypinyin import Style, lazy_pinyin
 from yidi.advisor.knowledge import Knowledge, Topic, knowledge
 from yidi.domain.errors import YidiError
 from yidi.domain.packset import PackSet
+from yidi.domain.rulebook import sources
 
 MAX_QUERY = 500
 _K1 = 1.2
@@ -224,7 +225,8 @@ def search(query: str, packs: PackSet | None = None, limit: int = 3, index: Topi
         "query": q,
         "topics": [{"id": h.topic.id, "title_zh": h.topic.title_zh, "title_en": h.topic.title_en,
                     "answer_zh": h.topic.answer_zh, "answer_en": h.topic.answer_en, "focus": list(h.topic.focus),
-                    "sections": [f"domain.md {s}" for s in h.topic.sections], "score": round(h.score, 3)}
+                    "sections": list(h.topic.sections), "sources": sources(*h.topic.sections),
+                    "score": round(h.score, 3)}
                    for h in hits],
         "situation": prefill(q, packs, top),
     }

@@ -23,7 +23,8 @@ class ReasonOut(BaseModel):
     action_en: str
     where_zh: str
     where_en: str
-    section: str
+    section: str  # docs/rules.md anchors, e.g. "R-9.1; R-1.8"
+    source: str  # the policy documents behind them, e.g. 医保发〔2022〕22号 经办规程第16条
     field: str
     blocking: bool
 

@@ -13,6 +13,7 @@ from yidi.api.json_body import JsonRoute
 from yidi.domain.enums import FilingType
 from yidi.domain.filing_rules import FilingRequest, FilingStatus
 from yidi.domain.ids import mask_id
+from yidi.domain.materials import Material
 from yidi.domain.validation import Strict
 from yidi.services import filings
 from yidi.services.filings import FilingView
@@ -89,20 +90,11 @@ class ChangeOut(BaseModel):
     filing: FilingOut
 
 
-class MaterialOut(BaseModel):
-    code: str
-    name_zh: str
-    name_en: str
-    required: bool
-    note_zh: str
-    note_en: str
-
-
 class MaterialsOut(BaseModel):
     type: FilingType
     type_zh: str
     commitment: bool
-    materials: list[MaterialOut]
+    materials: list[Material]
 
 
 def filing_out(v: FilingView, *, history: bool = False) -> FilingOut:
@@ -123,9 +115,7 @@ def filing_out(v: FilingView, *, history: bool = False) -> FilingOut:
 @router.get("/materials", response_model=MaterialsOut, summary="备案所需材料 Materials a filing type needs")
 def get_materials(type: FilingType, commitment: bool = False) -> MaterialsOut:
     ms = filings.materials(type, commitment)
-    return MaterialsOut(type=type, type_zh=type.zh, commitment=commitment, materials=[
-        MaterialOut(code=m.code, name_zh=m.name_zh, name_en=m.name_en, required=m.required, note_zh=m.note_zh,
-                    note_en=m.note_en) for m in ms])
+    return MaterialsOut(type=type, type_zh=type.zh, commitment=commitment, materials=ms)
 
 
 @router.post("", response_model=FilingOut, status_code=status.HTTP_201_CREATED, summary="办理备案 File")

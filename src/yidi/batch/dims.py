@@ -17,10 +17,12 @@ from typing import Any
 
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, ItemClass, Level, Scheme, VisitType
 from yidi.domain.errors import Problem, YidiError
-from yidi.domain.money import HUNDRED, ONE, ZERO
+from yidi.domain.layers import layer_applies, layer_terms
+from yidi.domain.money import ZERO
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import LAYER_FIELD, CrossRegion, PolicyVersion, Tier, pick
-from yidi.domain.reference import province_of
+from yidi.domain.policy import LAYER_FIELD, PolicyVersion, Tier, pick
+from yidi.domain.ratios import adjustment
+from yidi.domain.scope import basis_of, scope_of
 
 RATIO_DIGITS = 8
 RATIO_SCALE = 10**RATIO_DIGITS
@@ -54,34 +56,14 @@ def scaled(ratio: Decimal, what: str) -> int:
     return int(v)
 
 
-def adjusted_ratio(basis: CrossRegionBasis, cut: Decimal, cr: CrossRegion, r: Decimal) -> Decimal:
-    """The fund ratio after the cross-region adjustment, as engine._ratio states it."""
-    if basis is CrossRegionBasis.LONG_TERM:
-        return r * cr.long_term_ratio_factor
-    if not cut:
-        return r
-    if cr.cut_mode == "subtract":
-        return max(ZERO, r - cut / HUNDRED)
-    if cr.cut_mode == "multiply":
-        return r * (ONE - cut / HUNDRED)
-    return r
-
-
-def basis_of(insured: str, treatment: str, filing_type: str, version: PolicyVersion) -> tuple[CrossRegionBasis, FilingType | None]:
+def settled_basis(insured: str, treatment: str, filing_type: str, version: PolicyVersion) -> tuple[CrossRegionBasis, FilingType | None]:
     """Cross-region basis of a settled bill from the filing (or emergency) that covered it.
 
     The settlement table records which filing type covered the visit ("" none; EMERGENCY also for
-    emergency care treated as filed); the insured region's policy decides what that means.
+    emergency care treated as filed); yidi.domain.scope decides what that means for the insured region.
     """
-    cr = version.cross_region
-    if treatment == insured:
-        return CrossRegionBasis.LOCAL, None
-    if province_of(treatment) == province_of(insured) and cr.intra_province == "local":
-        return CrossRegionBasis.INTRA_PROVINCE, None
-    if filing_type:
-        ft = FilingType(filing_type)
-        return (CrossRegionBasis.LONG_TERM if ft.long_term else CrossRegionBasis.TEMPORARY), ft
-    return CrossRegionBasis.UNFILED, None
+    scope = scope_of(insured, treatment, version.cross_region)
+    return basis_of(scope, FilingType(filing_type) if filing_type else None)
 
 
 @dataclass
@@ -195,14 +177,9 @@ def build_dims(
                 else ("CATALOGUE_MISSING", f"就医地 {treatment} 没有医保目录"))
             problems.append(Problem(what[0], "settlement", what[1], what[1]))
             continue
-        cr = ver.cross_region
         rules = ver.rules
-        basis, ft = basis_of(insured, treatment, ftype, ver)
-        cut = ZERO
-        if basis in (CrossRegionBasis.TEMPORARY, CrossRegionBasis.UNFILED):
-            cut = cr.cut_for(ft if basis is CrossRegionBasis.TEMPORARY else None)
-        first = bool(cut) and cr.cut_mode == "first_selfpay"
-        ratio_cut = ZERO if first else cut
+        basis, ft = settled_basis(insured, treatment, ftype, ver)
+        adj = adjustment(ver.cross_region, basis, ft)
         tiers = pick(ben.tiers, cat, level)
         base = pick(ben.deductible.amounts, cat, level)
         assert tiers is not None and base is not None
@@ -213,8 +190,8 @@ def build_dims(
             "cat_idx": d.cat_regions.index(catalogue.region),
             "vt_idx": VISIT_TYPES.index(vt_s),
             "basis": basis.value,
-            "no_benefit": basis is CrossRegionBasis.UNFILED and not cr.unfiled_payable,
-            "xr": scaled(cut / HUNDRED, "cross_region.cut") if first else 0,
+            "no_benefit": not adj.payable,
+            "xr": scaled(adj.first_selfpay_share, "cross_region.cut") if adj.takes_first_selfpay else 0,
             "ded_annual": ben.deductible.mode == "annual",
             "ded_base": fen(base),
             "n_factors": len(rf),
@@ -230,8 +207,7 @@ def build_dims(
             "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
             "acct_pay_ok": scheme is Scheme.EMPLOYEE and spol.account.may_pay,
             "acct_all": spol.account.scope == "all_personal",
-            **_tier_rows(tiers, lambda r, b=basis, rc=ratio_cut, x=cr: scaled(adjusted_ratio(b, rc, x, r), "tiers.ratio"),
-                        d.n_tiers, "t"),
+            **_tier_rows(tiers, lambda r, a=adj: scaled(a.ratio(r), "tiers.ratio"), d.n_tiers, "t"),
         }
         _append(d.benefits, row)
 
@@ -246,21 +222,11 @@ def build_dims(
                             **_tier_rows([], None, d.n_layer_bands, f"l{j}b")})
                 continue
             layer = layers[j]
-            on = (layer.visit_types is None or VisitType(vt_s) in layer.visit_types) and (
-                layer.eligible_groups is None or (group or None) in layer.eligible_groups)
-            threshold, tiers_l, cap = layer.threshold, layer.tiers, layer.annual_cap
-            ov = layer.group_overrides.get(group) if group else None
-            if ov is not None:
-                threshold = ov.threshold if ov.threshold is not None else threshold
-                tiers_l = ov.tiers if ov.tiers is not None else tiers_l
-                cap = None if ov.no_cap else (ov.annual_cap if ov.annual_cap is not None else cap)
-            bands: list[tuple[Decimal, Decimal | None, Decimal]] = [(ZERO, threshold, ZERO)] if threshold > 0 else []
-            for t in tiers_l:
-                if layer.tier_basis == "above_threshold":
-                    bands.append((t.lower + threshold, None if t.upper is None else t.upper + threshold, t.ratio))
-                elif t.upper is None or t.upper > threshold:
-                    bands.append((max(t.lower, threshold), t.upper, t.ratio))
-            as_tiers = [Tier.model_validate({"from": lo, "to": hi, "ratio": r}) for lo, hi, r in bands]
+            on = layer_applies(layer, VisitType(vt_s), group or None)
+            terms = layer_terms(layer, group)
+            cap = terms.cap
+            as_tiers = [Tier.model_validate({"from": lo, "to": hi, "ratio": r})
+                        for lo, hi, r in terms.bands(layer.tier_basis)]
             row.update({
                 f"l{j}_on": on, f"l{j}_kind": layer.kind, f"l{j}_kidx": 1 + LAYER_KINDS.index(layer.kind),
                 f"l{j}_above": layer.base == "above_cap",

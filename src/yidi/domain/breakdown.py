@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from yidi.domain.amounts import AMOUNT_FIELDS as _AMOUNT_FIELDS
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.money import ZERO
 
@@ -157,12 +158,7 @@ class Breakdown:
     accumulators_after: YearAccumulators | None = None
     warnings: list[str] = field(default_factory=list)
 
-    AMOUNT_FIELDS = (
-        "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-        "cross_region_selfpay_amt", "act_pay_dedc", "hifp_pay", "above_cap_amt",
-        "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt",
-        "acct_pay", "psn_cash_pay", "balc",
-    )
+    AMOUNT_FIELDS = _AMOUNT_FIELDS  # yidi.domain.amounts: the one list of amount fields
 
     def as_dict(self, *, explain: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {

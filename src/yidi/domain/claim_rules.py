@@ -26,6 +26,14 @@ from pydantic import Field
 
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
+from yidi.domain.materials import (
+    AGENT_AUTHORISATION,
+    CLAIM_BASE,
+    CLAIM_BY_SITUATION,
+    CLAIM_MATERIAL_CODES,
+    CLAIM_MATERIAL_NAMES,
+    ClaimSituation,
+)
 from yidi.domain.policy import ManualClaimRules
 from yidi.domain.validation import Strict
 
@@ -107,18 +115,7 @@ def transition(state: ClaimState, action: ClaimAction, role: str, reason: str = 
 
 # ---------------------------------------------------------------------------------------------- situations
 
-
-class Situation(StrEnum):
-    INPATIENT = "INPATIENT"
-    OUTPATIENT = "OUTPATIENT"
-    EMERGENCY = "EMERGENCY"
-    REFERRAL = "REFERRAL"
-    UNFILED = "UNFILED"
-
-    @property
-    def zh(self) -> str:
-        return {"INPATIENT": "住院", "OUTPATIENT": "门诊", "EMERGENCY": "急诊抢救", "REFERRAL": "转诊",
-                "UNFILED": "未备案"}[self.value]
+Situation = ClaimSituation  # the situations and their papers live in yidi.domain.materials
 
 
 def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed: bool) -> list[Situation]:
@@ -134,45 +131,10 @@ def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed:
 
 
 # ---------------------------------------------------------------------------------------------- materials
+# The claim materials live in yidi.domain.materials (one list for rules, advisor, API and pages).
 
-CREDENTIAL = "credential"
-INVOICE_SCAN = "invoice"
-FEE_LIST = "fee_list"
-DISCHARGE_SUMMARY = "discharge_summary"
-DIAGNOSIS_CERTIFICATE = "diagnosis_certificate"
-EMERGENCY_RECORDS = "emergency_records"
-REFERRAL_CERTIFICATE = "referral_certificate"
-UNFILED_STATEMENT = "unfiled_statement"
-BANK_CARD = "bank_card"
-AGENT_AUTHORISATION = "agent_authorisation"
-FAILURE_NOTE = "failure_note"
-OTHER = "other"
-
-MATERIAL_NAMES: Mapping[str, tuple[str, str]] = {
-    CREDENTIAL: ("医保电子凭证、身份证或社会保障卡", "insurance credential, ID card or social security card"),
-    INVOICE_SCAN: ("医疗收费票据（含电子票据）", "medical fee receipts (electronic receipts accepted)"),
-    FEE_LIST: ("费用明细清单", "itemised fee list"),
-    DISCHARGE_SUMMARY: ("出院小结或出院记录", "discharge summary or discharge record"),
-    DIAGNOSIS_CERTIFICATE: ("诊断证明或门诊病历", "diagnosis certificate or outpatient record"),
-    EMERGENCY_RECORDS: ("急诊病历或抢救记录", "emergency record or rescue record"),
-    REFERRAL_CERTIFICATE: ("转诊转院证明", "referral certificate"),
-    UNFILED_STATEMENT: ("未备案情况说明或个人承诺书", "statement on the missing filing, or personal commitment"),
-    BANK_CARD: ("本人银行卡或社保卡金融账户", "bank card or social security card account in the person's name"),
-    AGENT_AUTHORISATION: ("代办人身份证件及委托书", "agent's ID and authorisation"),
-    FAILURE_NOTE: ("医院出具的未能直接结算说明", "hospital's note why direct settlement failed"),
-    OTHER: ("其他材料", "other papers"),
-}
-MATERIAL_CODES = frozenset(MATERIAL_NAMES)
-
-# The national base list (domain.md 4.3) and what each situation adds.
-BASE: tuple[str, ...] = (CREDENTIAL, INVOICE_SCAN, FEE_LIST, BANK_CARD)
-BY_SITUATION: Mapping[Situation, tuple[str, ...]] = {
-    Situation.INPATIENT: (DISCHARGE_SUMMARY,),
-    Situation.OUTPATIENT: (DIAGNOSIS_CERTIFICATE,),
-    Situation.EMERGENCY: (EMERGENCY_RECORDS,),
-    Situation.REFERRAL: (REFERRAL_CERTIFICATE,),
-    Situation.UNFILED: (UNFILED_STATEMENT,),
-}
+MATERIAL_NAMES = CLAIM_MATERIAL_NAMES
+MATERIAL_CODES = CLAIM_MATERIAL_CODES
 
 
 class RegionClaimMaterials(Strict):
@@ -223,9 +185,9 @@ class ClaimFacts:
 def required_materials(sits: Sequence[Situation], region: RegionClaimMaterials | None = None,
                        *, on_behalf: bool = False) -> list[tuple[str, str]]:
     """(material code, why) in a stable order: the base list, each situation's, the region's additions."""
-    out: dict[str, str] = {c: "全国通用材料" for c in BASE}
+    out: dict[str, str] = {c: "全国通用材料" for c in CLAIM_BASE}
     for s in sits:
-        for c in BY_SITUATION[s]:
+        for c in CLAIM_BY_SITUATION[s]:
             out.setdefault(c, f"{s.zh}需要")
         if region is not None:
             for c in region.add.get(s, []):

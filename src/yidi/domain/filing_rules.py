@@ -39,6 +39,19 @@ from pydantic import Field
 
 from yidi.domain.enums import FilingType, InsuranceStatus
 from yidi.domain.errors import Problem, YidiError
+from yidi.domain.materials import COMMITMENT_LETTER as COMMITMENT_LETTER
+from yidi.domain.materials import CREDENTIAL as CREDENTIAL
+from yidi.domain.materials import EMERGENCY_NOTE_EN as EMERGENCY_NOTE_EN
+from yidi.domain.materials import EMERGENCY_NOTE_ZH as EMERGENCY_NOTE_ZH
+from yidi.domain.materials import EMERGENCY_RECORDS as EMERGENCY_RECORDS
+from yidi.domain.materials import FILING_FORM as FILING_FORM
+from yidi.domain.materials import FILING_MATERIAL_CODES
+from yidi.domain.materials import HOUSEHOLD_REGISTER as HOUSEHOLD_REGISTER
+from yidi.domain.materials import REFERRAL_CERTIFICATE as REFERRAL_CERTIFICATE
+from yidi.domain.materials import RESIDENCE_PERMIT as RESIDENCE_PERMIT
+from yidi.domain.materials import WORK_POSTING_PROOF as WORK_POSTING_PROOF
+from yidi.domain.materials import Material as Material
+from yidi.domain.materials import materials_for as materials_for
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Filing, Institution, Person, is_province_code, province_of
 from yidi.domain.validation import RegionCode, Strict
@@ -71,93 +84,9 @@ class FilingStatus(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------- materials
+# The filing materials live in yidi.domain.materials (one list for rules, advisor, API and pages).
 
-
-@dataclass(frozen=True, slots=True)
-class Material:
-    """One item a filing needs (domain.md 1.3); `required` already reflects the commitment choice."""
-
-    code: str
-    name_zh: str
-    name_en: str
-    required: bool
-    note_zh: str = ""
-    note_en: str = ""
-
-
-CREDENTIAL = "credential"
-FILING_FORM = "filing_form"
-COMMITMENT_LETTER = "commitment_letter"
-HOUSEHOLD_REGISTER = "household_register"
-RESIDENCE_PERMIT = "residence_permit"
-WORK_POSTING_PROOF = "work_posting_proof"
-REFERRAL_CERTIFICATE = "referral_certificate"
-EMERGENCY_RECORDS = "emergency_records"
-
-_NAMES: dict[str, tuple[str, str]] = {
-    CREDENTIAL: ("有效医保凭证（医保电子凭证、有效身份证件或社会保障卡）",
-                 "a valid insurance credential (e-credential, ID document or social security card)"),
-    FILING_FORM: ("跨省异地就医登记备案表", "the cross-province treatment filing form"),
-    COMMITMENT_LETTER: ("个人承诺书", "personal commitment letter"),
-    HOUSEHOLD_REGISTER: ("户口簿（显示已在就医地落户）", "household register showing settlement in the treatment place"),
-    RESIDENCE_PERMIT: ("居住证或居住证明", "residence permit or residence certificate"),
-    WORK_POSTING_PROOF: ("单位派驻证明或与异地用人单位的劳动合同",
-                         "employer's posting certificate, or labour contract with an employer there"),
-    REFERRAL_CERTIFICATE: ("转诊转院证明（由参保地定点医疗机构出具）",
-                           "referral certificate issued by a designated hospital of the insured region"),
-    EMERGENCY_RECORDS: ("急诊抢救病历或诊断证明", "emergency records or diagnosis certificate"),
-}
-MATERIAL_CODES = frozenset(_NAMES)
-
-_PROOF: dict[FilingType, str] = {
-    FilingType.RETIREE_RESETTLED: HOUSEHOLD_REGISTER,
-    FilingType.LONG_TERM_RESIDENT: RESIDENCE_PERMIT,
-    FilingType.RESIDENT_WORKER: WORK_POSTING_PROOF,
-}
-
-EMERGENCY_NOTE_ZH = (
-    "急诊抢救无需事先备案：医院标记为急诊抢救即视同已备案，可直接结算（医保发〔2022〕22号 经办规程第8、34条）。"
-    "本备案仅作记录；请保留急诊抢救病历，如需回参保地手工报销时使用。"
-)
-EMERGENCY_NOTE_EN = (
-    "Emergency care needs no prior filing: when the hospital flags the visit as an emergency it counts as "
-    "filed and settles directly (D2022 arts. 8, 34). This filing is a record only; keep the emergency "
-    "records for a manual claim."
-)
-
-
-def _material(code: str, required: bool, note_zh: str = "", note_en: str = "") -> Material:
-    zh, en = _NAMES[code]
-    return Material(code, zh, en, required, note_zh, note_en)
-
-
-def materials_for(filing_type: FilingType, commitment: bool) -> list[Material]:
-    """The materials a filing of this type needs (domain.md 1.3, 1.4), given whether the person commits.
-
-    Every type needs the credential and the form. Long-term types need the proof of their situation, or a
-    personal commitment letter instead. Referral needs the referral certificate (a commitment cannot
-    replace it). Other temporary rests on a commitment. Emergency needs nothing in advance.
-    """
-    out = [_material(CREDENTIAL, True), _material(FILING_FORM, True, "网上办理时在线填写即可", "filled in online")]
-    if filing_type.long_term:
-        proof = _PROOF[filing_type]
-        if commitment:
-            out.append(_material(proof, False, "已选择个人承诺，可不提供证明材料", "replaced by the commitment"))
-            out.append(_material(COMMITMENT_LETTER, True, "承诺不实的，经办机构可撤销备案并追回基金",
-                                 "a false commitment lets the agency cancel the filing and recover payments"))
-        else:
-            out.append(_material(proof, True))
-            out.append(_material(COMMITMENT_LETTER, False, "可用个人承诺书代替证明材料",
-                                 "may replace the proof"))
-    elif filing_type is FilingType.REFERRAL:
-        out.append(_material(REFERRAL_CERTIFICATE, True, "个人承诺不能代替转诊证明；没有证明可改办其他临时外出就医备案",
-                             "a commitment cannot replace it; without it, file as other temporary"))
-    elif filing_type is FilingType.EMERGENCY:
-        out.append(_material(EMERGENCY_RECORDS, False, EMERGENCY_NOTE_ZH, EMERGENCY_NOTE_EN))
-    else:  # OTHER_TEMPORARY: the commitment is the basis, no third-party proof
-        out.append(_material(COMMITMENT_LETTER, True, "其他临时外出就医以个人承诺为依据，无需第三方证明",
-                             "other temporary filings rest on the person's commitment"))
-    return out
+MATERIAL_CODES = frozenset(FILING_MATERIAL_CODES)
 
 
 # ---------------------------------------------------------------------------------------------- values

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from pydantic import Field, field_validator, model_validator
 
 from yidi.domain.enums import Category, FilingType, ItemClass, ItemKind, Level, Scheme, VisitType
+from yidi.domain.materials import ClaimMaterial, ClaimSituation
 from yidi.domain.validation import Points, Ratio, RegionCode, Strict, Yuan, fail
 
 T = TypeVar("T")
@@ -260,13 +261,6 @@ class CrossRegion(Strict):
         if ft is None:
             return self.unfiled_cut
         return self.cut.get(ft, Decimal(0))
-
-
-ClaimSituation = Literal["INPATIENT", "OUTPATIENT", "EMERGENCY", "REFERRAL", "UNFILED"]
-ClaimMaterial = Literal[
-    "credential", "invoice", "fee_list", "discharge_summary", "diagnosis_certificate", "emergency_records",
-    "referral_certificate", "unfiled_statement", "bank_card", "agent_authorisation", "failure_note", "other",
-]
 
 
 class ManualClaimRules(Strict):

@@ -33,6 +33,7 @@ from yidi.domain.filing_rules import (
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person
+from yidi.domain.scope import intra_province_needs_filing
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import mask_name
@@ -71,7 +72,7 @@ def rules_for(ctx: Context, region: str, day: dt.date) -> tuple[FilingRules, boo
     if found is None:
         return FilingRules(), False
     _pol, version = found
-    return version.filing, version.cross_region.intra_province == "cross_region"
+    return version.filing, intra_province_needs_filing(version.cross_region)
 
 
 def materials(filing_type: FilingType, commitment: bool) -> list[Material]:

@@ -28,16 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yidi.domain.amounts import AMOUNT_FIELDS as AMOUNT_FIELDS  # stored on a settlement as `<name>_fen`
 from yidi.domain.enums import Scheme, VisitType
 from yidi.store.models import Base
-
-# Amount fields of a Breakdown stored on a settlement, each as `<name>_fen`.
-AMOUNT_FIELDS: tuple[str, ...] = (
-    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-    "cross_region_selfpay_amt", "act_pay_dedc", "hifp_pay", "above_cap_amt",
-    "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt",
-    "acct_pay", "psn_cash_pay", "balc",
-)
 
 
 class HospitalVisitRow(Base):
@@ -153,6 +146,13 @@ class SettlementRow(Base):
     revoked_acc_version: Mapped[int | None] = mapped_column(Integer)
     # the JSON the settle request was answered with: a retry with the same idempotency key gets these bytes
     answer: Mapped[str | None] = mapped_column(Text)
+
+
+# The domain's list decides which amounts a settlement stores: a field without its column (and migration)
+# is a wiring error, refused when the models load rather than lost at the first settlement.
+_MISSING = [f"{f}_fen" for f in AMOUNT_FIELDS if f"{f}_fen" not in SettlementRow.__table__.c]
+if _MISSING:
+    raise RuntimeError(f"settlements table lacks amount column(s) {_MISSING}")
 
 
 class YearAccumulatorRow(Base):

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
+from yidi.domain.amounts import AMOUNT_LABELS, PART_FIELDS
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
@@ -144,8 +145,8 @@ def _settlement(request: Request, who: Principal, setl_id: str, status: int = 20
         s = settlement.show_settlement(ctx_of(request), who, setl_id)
     except YidiError as err:
         return error_page(request, err)
-    return page(request, "hospital/settlement.html", status=status, s=s, b=s.breakdown,
-                **{"problems": {}, "done": "", **more})
+    return page(request, "hospital/settlement.html", status=status, s=s, b=s.breakdown, parts=PART_FIELDS,
+                labels=AMOUNT_LABELS, **{"problems": {}, "done": "", **more})
 
 
 @router.get("/desk/settlements/{setl_id}", response_class=Response)

@@ -17,8 +17,9 @@ from yidi.advisor.models import Situation
 from yidi.advisor.plan import advise
 from yidi.domain.enums import FilingType, Level, Scheme, VisitType
 from yidi.domain.errors import Problem, YidiError
-from yidi.domain.filing_rules import FilingRequest, materials_for
+from yidi.domain.filing_rules import FilingRequest
 from yidi.domain.ids import parse_citizen_id
+from yidi.domain.materials import FILING_MATERIAL_CODES, FILING_MATERIAL_NAMES, materials_for
 from yidi.domain.validation import validate_model
 from yidi.services import claims, filings, reference
 from yidi.services.access import Principal
@@ -29,8 +30,6 @@ from yidi.web.forms import lines_from_text
 router = APIRouter(include_in_schema=False)
 FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
                  "admitted_on", "reason", "filed_by", "consent")
-MATERIAL_CODES = ("credential", "filing_form", "commitment_letter", "household_register", "residence_permit",
-                  "work_posting_proof", "referral_certificate", "emergency_records")
 RELATIONS = ("配偶", "子女", "父母", "其他亲属")
 
 
@@ -100,9 +99,8 @@ def _filing_page(request: Request, values: dict[str, Any], errs: dict[str, Any],
     types = [(t.value, t.zh) for t in FilingType]
     needs = {t.value: [m for m in materials_for(t, True)] for t in FilingType}
     return page(request, "person/filing_new.html", status=status, values=values, problems=errs, types=types,
-                areas=_areas(request), material_codes=MATERIAL_CODES, needs=needs, relations=RELATIONS,
-                change_of=change_of, material_names={m.code: (m.name_zh, m.name_en) for t in FilingType
-                                                     for c in (True, False) for m in materials_for(t, c)})
+                areas=_areas(request), material_codes=FILING_MATERIAL_CODES, needs=needs, relations=RELATIONS,
+                change_of=change_of, material_names=FILING_MATERIAL_NAMES)
 
 
 @router.get("/me/filings", response_class=Response)

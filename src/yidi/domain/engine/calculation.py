@@ -1,0 +1,168 @@
+"""calculate(): the calculation of one bill, its steps in order (docs/rules.md R-3.2).
+
+ 1. classify each fee line with the treatment region's catalogue (就医地目录);
+ 2. decide the cross-region basis (local, intra-province, long-term, temporary filing, unfiled);
+ 3. take the cross-region extra pay-first share where the region cuts that way;
+ 4. the deductible (起付标准), per admission or per year;
+ 5. the pooled fund by ratio bands, with the cross-region cut, up to the annual cap (参保地政策);
+ 6. the later layers in order (large-amount subsidy, civil-servant subsidy, critical illness, assistance);
+ 7. the personal account, then cash; and the accumulators after this bill.
+"""
+
+from __future__ import annotations
+
+from yidi.domain.bill import Bill, YearAccumulators
+from yidi.domain.breakdown import Breakdown, Step
+from yidi.domain.engine.catalogue import classify
+from yidi.domain.engine.context import Ctx, resolve
+from yidi.domain.engine.cross_region import benefit_blocked, cross_region_basis, first_selfpay
+from yidi.domain.engine.fund import deductible, pooled_fund
+from yidi.domain.engine.payers import account_pay, layer_pay
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.money import ZERO, fmt
+from yidi.domain.packset import PackSet
+from yidi.domain.policy import LAYER_FIELD
+from yidi.domain.ratios import adjustment
+from yidi.domain.reference import Filing, Person
+
+
+def calculate(
+    bill: Bill,
+    packs: PackSet,
+    *,
+    person: Person | None = None,
+    filing: Filing | None = None,
+    accumulators: YearAccumulators | None = None,
+    unknown_items: str = "reject",
+) -> Breakdown:
+    """Calculate a bill. `person`, `filing` and `accumulators` default to what the bill carries.
+
+    unknown_items: "reject" raises BILL_UNKNOWN_ITEM (a quote); "self_funded" classifies such lines as
+    fully self-funded and keeps them (hospital upload: never silently dropped).
+    """
+    day = bill.day
+    person = person or bill.person.to_person()
+    if filing is None and bill.filing is not None:
+        filing = bill.filing.to_filing(person.insured_region)
+    acc = accumulators or bill.accumulators or YearAccumulators(year=day.year)
+    if acc.year != day.year:
+        raise YidiError("ACC_YEAR", "年度累计的年份与结算年份不同", "accumulators are for another year", "accumulators.year")
+
+    inst, version = resolve(bill, person, packs)
+    scheme = version.schemes.get(person.scheme)
+    if scheme is None:
+        raise YidiError(
+            "POLICY_NO_SCHEME",
+            f"参保地 {person.insured_region} 的政策没有 {person.scheme.zh} 的规定",
+            f"the insured region's policy has no {person.scheme.value} scheme",
+            "person.scheme",
+        )
+    benefit = scheme.benefits.get(bill.visit_type)
+    if benefit is None:
+        raise YidiError(
+            "POLICY_NO_BENEFIT",
+            f"参保地 {person.insured_region} 的{person.scheme.zh}政策没有{bill.visit_type.zh}待遇",
+            f"the insured region's {person.scheme.value} policy has no {bill.visit_type.value} benefit",
+            "visit_type",
+        )
+    ctx = Ctx(packs, person.insured_region, version.effective_from.isoformat())
+    pool = benefit.cap_pool
+    vt = bill.visit_type.value
+    out = Breakdown(
+        bill_id=bill.bill_id,
+        insured_region=person.insured_region,
+        treatment_region=inst.region,
+        institution=inst.code,
+        visit_type=vt,
+        insutype=person.scheme.insutype,
+        basis="",
+        filing_type=None,
+        pack=f"{packs.name}@{packs.version}",
+        policy_version=ctx.version,
+    )
+    steps = out.steps
+
+    # 1. lines through the treatment region's catalogue
+    full_part = classify(bill, inst, version, packs, out, ctx, unknown_items)
+    coinsured = out.inscp_scp_amt - full_part
+
+    # 2. cross-region basis
+    basis, ftype = cross_region_basis(bill, person, inst, filing, version, out, ctx)
+    out.basis, out.filing_type = basis.value, (ftype.value if ftype else None)
+    adj = adjustment(version.cross_region, basis, ftype)
+
+    no_benefit = benefit_blocked(bill, person, adj, out)
+    new_layer_base = dict(acc.layer_base)
+    new_layer_paid = dict(acc.layer_paid)
+
+    if no_benefit:
+        coinsured = ZERO
+        full_part = ZERO
+
+    # 3. cross-region extra pay-first share (Jiangxi style: 10 % / 20 % of the in-scope amount first)
+    coinsured, full_part = first_selfpay(adj, coinsured, full_part, out, ctx, version)
+
+    # 4. deductible
+    dedc = deductible(bill, person, inst, benefit.deductible, acc, coinsured, out, ctx, version, scheme.source)
+    eligible = coinsured - dedc
+
+    # 5. pooled fund
+    walk_basic, full_paid, above = pooled_fund(
+        bill, person, inst, version, scheme.caps[pool], pool, benefit.tiers, acc, adj, dedc, eligible,
+        full_part, out, ctx, benefit.source or scheme.source,
+    )
+    hifp = walk_basic.pay + full_paid
+    out.hifp_pay = hifp
+    out.above_cap_amt = above
+    cap_shared_cost = walk_basic.covered + full_paid
+
+    # 6. later layers
+    personal_in_scope = out.inscp_scp_amt - hifp
+    above_left = above
+    for layer in scheme.layers:
+        if no_benefit:
+            break
+        pay, base_amt = layer_pay(layer, bill, person, acc, above_left, personal_in_scope, out, ctx, version)
+        if base_amt:
+            new_layer_base[layer.kind] = acc.layer_base.get(layer.kind, ZERO) + base_amt
+        if pay:
+            new_layer_paid[layer.kind] = acc.layer_paid.get(layer.kind, ZERO) + pay
+            setattr(out, LAYER_FIELD[layer.kind], getattr(out, LAYER_FIELD[layer.kind]) + pay)
+            personal_in_scope -= pay
+            if layer.base == "above_cap":
+                above_left -= pay
+            above_left = min(above_left, personal_in_scope)
+
+    out.fund_pay_sumamt = out.hifp_pay + out.hifob_pay + out.cvlserv_pay + out.hifmi_pay + out.maf_pay
+    out.psn_part_amt = out.medfee_sumamt - out.fund_pay_sumamt
+    steps.append(Step(
+        "fund.total",
+        f"基金合计支付 {fmt(out.fund_pay_sumamt)} 元；个人负担 {fmt(out.psn_part_amt)} 元"
+        f"（全自费 {fmt(out.fulamt_ownpay_amt)}，超限价 {fmt(out.overlmt_selfpay)}，先行自付 {fmt(out.preselfpay_amt)}，"
+        f"政策范围内个人负担 {fmt(personal_in_scope)}）。",
+        f"Funds pay {fmt(out.fund_pay_sumamt)} in all; the person bears {fmt(out.psn_part_amt)}.",
+        None,
+        {"medfee_sumamt": out.medfee_sumamt},
+        {"fund_pay_sumamt": out.fund_pay_sumamt, "psn_part_amt": out.psn_part_amt},
+    ))
+
+    # 7. personal account, then cash
+    account_pay(bill, person, scheme.account, personal_in_scope, out, ctx, version)
+    out.psn_cash_pay = out.psn_part_amt - out.acct_pay
+    if no_benefit:
+        # Nothing was borne by the insurance: the year's usage (admissions included, which would
+        # lower the next admission's deductible) stays as it was.
+        out.accumulators_after = acc
+        return out
+    out.accumulators_after = acc.model_copy(update={
+        "admissions": acc.admissions + (1 if bill.visit_type is VisitType.INPATIENT else 0),
+        "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + dedc},
+        "inscope": {**acc.inscope, pool: acc.inscope.get(pool, ZERO) + coinsured},
+        "eligible": {**acc.eligible, pool: acc.eligible.get(pool, ZERO) + eligible},
+        "cost_shared": {**acc.cost_shared, pool: acc.cost_shared.get(pool, ZERO) + cap_shared_cost},
+        "fund_paid": {**acc.fund_paid, pool: acc.fund_paid.get(pool, ZERO) + hifp},
+        "layer_base": new_layer_base,
+        "layer_paid": new_layer_paid,
+    })
+    return out

@@ -1,0 +1,109 @@
+"""Step 1: each fee line through the treatment region's catalogue (就医地目录, docs/rules.md R-3.1).
+
+A line is fully self-funded (not listed, class C, or not payable for the visit type), or split into the part
+over the price cap, the class-B pay-first share and the in-scope rest. Where the insured region pays the
+class-B rest in full, that rest is set apart (returned) instead of entering the deductible and the ratios.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from yidi.domain.bill import Bill
+from yidi.domain.breakdown import Breakdown, Clause, LineResult, Step
+from yidi.domain.engine.context import Ctx
+from yidi.domain.enums import ItemClass
+from yidi.domain.errors import Problem, YidiError
+from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
+from yidi.domain.packset import PackSet
+from yidi.domain.policy import PolicyVersion
+from yidi.domain.reference import Institution
+
+
+def classify(
+    bill: Bill, inst: Institution, version: PolicyVersion, packs: PackSet, out: Breakdown, ctx: Ctx,
+    unknown_items: str,
+) -> Decimal:
+    """Split every line into self-funded / over cap / pay-first / in scope. Returns the B rest paid in full."""
+    cat = packs.catalogue_for(inst.region)
+    assert cat is not None
+    rules = version.rules
+    full_part = ZERO
+    problems: list[Problem] = []
+    vt = bill.visit_type
+    counts = {"A": ZERO, "B": ZERO, "C": ZERO, "X": ZERO}
+    for i, ln in enumerate(bill.lines):
+        value = ln.value
+        item = packs.item(cat, ln.code, ln.date or bill.day)
+        if item is None:
+            if unknown_items == "reject":
+                problems.append(Problem("BILL_UNKNOWN_ITEM", f"lines.{i}.code",
+                                        f"明细 {ln.line_id} 的项目编码 {ln.code} 不在就医地 {cat.region} 的医保目录中",
+                                        f"line {ln.line_id}: item {ln.code} is not in the treatment catalogue {cat.region}"))
+                continue
+            out.lines.append(LineResult(ln.line_id, ln.code, ln.name, value, value, ZERO, ZERO, ZERO, "", ONE,
+                                        "OUT_OF_CATALOGUE", "目录外项目，全自费"))
+            out.fulamt_ownpay_amt += value
+            counts["X"] += value
+            continue
+        name = ln.name or item.name
+        if item.item_class is ItemClass.C or (item.visit_types is not None and vt not in item.visit_types):
+            status, why = (("CLASS_C", "丙类（目录外）项目，全自费") if item.item_class is ItemClass.C
+                           else ("NOT_FOR_VISIT_TYPE", f"该项目不能在{vt.zh}中支付，全自费"))
+            out.lines.append(LineResult(ln.line_id, ln.code, name, value, value, ZERO, ZERO, ZERO,
+                                        item.item_class.chrgitm_lv, ONE, status, why))
+            out.fulamt_ownpay_amt += value
+            counts["C"] += value
+            continue
+        over = ZERO
+        if item.price_cap is not None and ln.unit_price > item.price_cap:
+            over = value - round_fen(ln.quantity * item.price_cap)
+        base = value - over
+        pre = ZERO
+        prop = ZERO
+        if item.item_class is ItemClass.B:
+            if rules.b_class_selfpay_source == "insured":
+                assert rules.b_class_selfpay_ratio is not None
+                prop = rules.b_class_selfpay_ratio
+            else:
+                prop = item.selfpay_ratio if item.selfpay_ratio is not None else cat.b_class_selfpay_ratio
+            pre = round_fen(base * prop)
+        inscope = base - pre
+        if item.item_class is ItemClass.B and rules.b_class_rest == "full":
+            full_part += inscope
+        why = ("甲类，全部进入政策范围" if item.item_class is ItemClass.A
+               else f"乙类，先行自付 {pct(prop)}，其余进入政策范围")
+        if over:
+            why += f"；单价 {fmt(ln.unit_price)} 超过支付标准 {fmt(item.price_cap or ZERO)}，超出部分自付"
+        out.lines.append(LineResult(ln.line_id, ln.code, name, value, ZERO, over, pre, inscope,
+                                    item.item_class.chrgitm_lv, prop, "IN_SCOPE", why))
+        out.overlmt_selfpay += over
+        out.preselfpay_amt += pre
+        out.inscp_scp_amt += inscope
+        counts[item.item_class.value] += value
+    if problems:
+        raise YidiError.of(problems)
+    out.medfee_sumamt = out.fulamt_ownpay_amt + out.overlmt_selfpay + out.preselfpay_amt + out.inscp_scp_amt
+    b_src = "参保地" if rules.b_class_selfpay_source == "insured" else "就医地"
+    out.steps.append(Step(
+        "catalogue.classify",
+        f"按就医地（{cat.region}）医保目录划分 {len(out.lines)} 条明细：总费用 {fmt(out.medfee_sumamt)} 元，"
+        f"其中全自费 {fmt(out.fulamt_ownpay_amt)}，超限价自费 {fmt(out.overlmt_selfpay)}，"
+        f"乙类先行自付 {fmt(out.preselfpay_amt)}（比例按{b_src}），政策范围内 {fmt(out.inscp_scp_amt)}。",
+        f"Lines classified by the treatment-region catalogue {cat.region}: total {fmt(out.medfee_sumamt)}, "
+        f"in scope {fmt(out.inscp_scp_amt)}.",
+        Clause(cat.region, f"{packs.name}@{packs.version}", "", "catalogue",
+               packs.cite(cat.source.doc) if cat.source else "", cat.source.article if cat.source else ""),
+        {"class_A": counts["A"], "class_B": counts["B"], "class_C": counts["C"], "not_listed": counts["X"]},
+        {"fulamt_ownpay_amt": out.fulamt_ownpay_amt, "overlmt_selfpay": out.overlmt_selfpay,
+         "preselfpay_amt": out.preselfpay_amt, "inscp_scp_amt": out.inscp_scp_amt},
+    ))
+    if full_part:
+        out.steps.append(Step(
+            "catalogue.b_class_rest_full",
+            f"参保地规定乙类项目先行自付后其余部分全额支付（不设起付、不按比例）：{fmt(full_part)} 元。",
+            f"Class-B rest after the pay-first share is paid in full: {fmt(full_part)}.",
+            ctx.clause("rules.b_class_rest", version.rules.source, version.source),
+            {}, {"b_class_rest_full": full_part},
+        ))
+    return full_part

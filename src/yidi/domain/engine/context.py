@@ -1,0 +1,64 @@
+"""What a calculation works on: the institution and policy version a bill resolves to, and clause citing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yidi.domain.bill import Bill
+from yidi.domain.breakdown import Clause
+from yidi.domain.errors import Problem, YidiError
+from yidi.domain.packset import PackSet
+from yidi.domain.policy import PolicyVersion, Source
+from yidi.domain.reference import Institution, Person, province_of
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What the steps need to cite clauses."""
+
+    packs: PackSet
+    region: str
+    version: str
+
+    def clause(self, parameter: str, *sources: Source | None) -> Clause:
+        src = next((s for s in sources if s is not None), None)
+        return Clause(
+            self.region,
+            f"{self.packs.name}@{self.packs.version}",
+            self.version,
+            parameter,
+            self.packs.cite(src.doc) if src else "",
+            src.article if src else "",
+        )
+
+
+def resolve(bill: Bill, person: Person, packs: PackSet) -> tuple[Institution, PolicyVersion]:
+    """The bill's institution and the insured region's policy version in force; every problem at once."""
+    problems: list[Problem] = []
+    inst = packs.institutions.get(bill.institution)
+    if inst is None:
+        problems.append(Problem("INSTITUTION_UNKNOWN", "institution", f"定点医疗机构编码 {bill.institution} 不存在",
+                                f"unknown designated institution {bill.institution}"))
+    if person.insured_region not in packs.regions:
+        problems.append(Problem("REGION_UNKNOWN", "person.insured_region",
+                                f"参保地统筹区编码 {person.insured_region} 不存在",
+                                f"unknown pooling region {person.insured_region}"))
+    if bill.filing is not None and bill.filing.treatment_area not in packs.regions and not (
+        bill.filing.treatment_area.endswith("0000")
+        and any(province_of(c) == bill.filing.treatment_area for c in packs.regions)
+    ):
+        problems.append(Problem("REGION_UNKNOWN", "filing.treatment_area",
+                                f"备案就医地编码 {bill.filing.treatment_area} 不存在",
+                                f"unknown treatment area {bill.filing.treatment_area}"))
+    found = packs.policy_for(person.insured_region, bill.day) if person.insured_region in packs.regions else None
+    if person.insured_region in packs.regions and found is None:
+        problems.append(Problem("POLICY_NOT_IN_FORCE", "settlement_date",
+                                f"参保地 {person.insured_region} 在 {bill.day} 没有生效的政策",
+                                f"no policy of {person.insured_region} is in force on {bill.day}"))
+    if inst is not None and packs.catalogue_for(inst.region) is None:
+        problems.append(Problem("CATALOGUE_MISSING", "institution",
+                                f"就医地 {inst.region} 没有医保目录", f"no catalogue for treatment region {inst.region}"))
+    if problems:
+        raise YidiError.of(problems)
+    assert inst is not None and found is not None
+    return inst, found[1]

@@ -1,0 +1,128 @@
+"""Steps 4–5: the deductible and the pooled fund by ratio bands up to the annual cap (参保地政策).
+
+docs/rules.md R-3.3 (deductible), R-3.4 (ratios and bands, in the two readings of the band bounds), R-3.5
+(annual cap on the fund's payment or on the cost it shares). The ratio of each band is the policy ratio
+after the cross-region adjustment of yidi.domain.ratios.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from yidi.domain.bands import BandSpec, Walk, walk
+from yidi.domain.bill import Bill, YearAccumulators
+from yidi.domain.breakdown import BandPay, Breakdown, Step
+from yidi.domain.engine.context import Ctx
+from yidi.domain.enums import VisitType
+from yidi.domain.money import ZERO, fmt, pct, round_fen
+from yidi.domain.policy import Deductible, PolicyVersion, Source, Tier, pick
+from yidi.domain.ratios import RatioAdjustment
+from yidi.domain.reference import Institution, Person
+
+
+def deductible(
+    bill: Bill, person: Person, inst: Institution, ded: Deductible, acc: YearAccumulators, coinsured: Decimal,
+    out: Breakdown, ctx: Ctx, version: PolicyVersion, scheme_src: Source | None,
+) -> Decimal:
+    """The deductible (起付标准) charged on this bill: per admission (lower on repeat admissions) or annual."""
+    vt = bill.visit_type.value
+    base = pick(ded.amounts, person.category, inst.level)
+    assert base is not None
+    if ded.mode == "annual":
+        due = max(ZERO, base - acc.deductible_paid.get(vt, ZERO))
+        how = f"年度起付标准 {fmt(base)} 元，本年已付 {fmt(acc.deductible_paid.get(vt, ZERO))} 元，尚余 {fmt(due)} 元"
+    else:
+        n = acc.admissions + 1 if bill.visit_type is VisitType.INPATIENT else 1
+        factor = ded.repeat_factors[min(n, len(ded.repeat_factors)) - 1]
+        due = round_fen(base * factor)
+        how = (f"{inst.level.zh}医院按次起付标准 {fmt(base)} 元" +
+               (f"，本年第 {n} 次住院按 {pct(factor)} 计，为 {fmt(due)} 元" if factor != 1 else ""))
+    dedc = min(due, coinsured)
+    out.act_pay_dedc = dedc
+    out.steps.append(Step(
+        "deductible",
+        f"{how}；本次政策范围内费用 {fmt(coinsured)} 元，先由个人支付起付线 {fmt(dedc)} 元。",
+        f"Deductible due {fmt(due)}; charged {fmt(dedc)} of in-scope {fmt(coinsured)}.",
+        ctx.clause(f"schemes.{person.scheme.value}.benefits.{vt}.deductible", ded.source, scheme_src, version.source),
+        {"inscope": coinsured, "deductible_due": due},
+        {"act_pay_dedc": dedc},
+    ))
+    return dedc
+
+
+def pooled_fund(
+    bill: Bill, person: Person, inst: Institution, version: PolicyVersion, cap: Decimal, pool: str,
+    tiers_grid: dict[str, dict[str, list[Tier]]], acc: YearAccumulators, adj: RatioAdjustment,
+    dedc: Decimal, eligible: Decimal, full_part: Decimal, out: Breakdown, ctx: Ctx, src: Source | None,
+) -> tuple[Walk, Decimal, Decimal]:
+    """The pooled fund by ratio bands (each ratio adjusted for care away), up to the annual cap.
+
+    Returns the walk of the coinsured amount, the class-B rest paid in full, and the cost above the cap.
+    """
+    rules = version.rules
+    tiers = pick(tiers_grid, person.category, inst.level)
+    assert tiers is not None
+    bands: list[BandSpec] = [(t.lower, t.upper, adj.ratio(t.ratio), t.ratio) for t in tiers]
+    if rules.tier_scope == "annual":
+        start = (acc.inscope.get(pool, ZERO) + dedc) if rules.tier_basis == "cumulative" else acc.eligible.get(pool, ZERO)
+    else:
+        start = dedc if rules.tier_basis == "cumulative" else ZERO
+    paid_before = acc.fund_paid.get(pool, ZERO)
+    shared_before = acc.cost_shared.get(pool, ZERO)
+    vt = bill.visit_type.value
+    param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{person.category.value}.{inst.level.value}"
+    # The B-class rest paid in full (b_class_rest = full) draws on the cap first: more coinsured cost
+    # then never pushes a 100 % part out of the cap, so more in-scope cost never lowers the payment.
+    if rules.cap_basis == "in_scope_cost":
+        cost_room = max(ZERO, cap - shared_before)
+        full_paid = min(full_part, cost_room)
+        shared = min(eligible, cost_room - full_paid)
+        w = walk(bands, start, shared, None)
+        w.beyond = eligible - shared
+        w.capped = shared < eligible
+    else:
+        room = max(ZERO, cap - paid_before)
+        full_paid = min(full_part, room)
+        w = walk(bands, start, eligible, room - full_paid)
+    above = w.beyond + (full_part - full_paid)
+    for s in w.segments:
+        out.bands.append(BandPay("hifp_pay", s.lower, s.upper, s.ratio, s.policy_ratio, s.cost, s.pay))
+    if w.segments:
+        out.pool_prop_selfpay = w.segments[0].ratio
+    parts = "；".join(
+        f"{fmt(s.lower)}–{'以上' if s.upper is None else fmt(s.upper)} 段 {fmt(s.cost)} 元 × {pct(s.ratio)}"
+        + (f"（政策比例 {pct(s.policy_ratio)}，异地调整后）" if s.ratio != s.policy_ratio else "")
+        + f" = {fmt(s.pay)} 元"
+        for s in w.segments
+    ) or "无可报销金额"
+    basis_zh = {"tier_basis": "分段按累计政策范围内费用（含起付线）计" if rules.tier_basis == "cumulative"
+                else "分段按起付线以上金额计"}
+    out.steps.append(Step(
+        "fund.tiers",
+        f"统筹基金按{inst.level.zh}医院{person.category.zh}比例分段支付（{basis_zh['tier_basis']}"
+        f"{'，按年度累计' if rules.tier_scope == 'annual' else ''}）：{parts}。",
+        f"Pooled fund by bands: pays {fmt(w.pay)} on eligible {fmt(eligible)}.",
+        ctx.clause(param, src, version.source),
+        {"eligible": eligible, "band_start": start},
+        {"hifp_pay_bands": w.pay},
+    ))
+    if full_paid:
+        out.steps.append(Step("fund.b_class_rest_full", f"乙类自付后部分全额支付 {fmt(full_paid)} 元。",
+                              f"Class-B rest paid in full: {fmt(full_paid)}.",
+                              ctx.clause("rules.b_class_rest", rules.source, version.source),
+                              {"b_class_rest_full": full_part}, {"paid": full_paid}))
+    if w.capped or above:
+        if rules.cap_basis == "in_scope_cost":
+            zh = (f"年度最高支付限额按政策范围内费用计 {fmt(cap)} 元，本年已由基金分担 {fmt(shared_before)} 元；"
+                  f"本次超出限额的 {fmt(above)} 元基金不再支付。")
+        else:
+            zh = (f"统筹基金年度最高支付限额 {fmt(cap)} 元，本年此前已支付 {fmt(paid_before)} 元，"
+                  f"本次最多支付 {fmt(max(ZERO, cap - paid_before))} 元；超出限额部分的费用 {fmt(above)} 元基金不再支付。")
+        if paid_before >= cap or (rules.cap_basis == "in_scope_cost" and shared_before >= cap):
+            zh = f"本年统筹基金已达到年度最高支付限额 {fmt(cap)} 元，本次统筹基金不再支付（{fmt(above)} 元由后续保障或个人负担）。"
+        out.steps.append(Step(
+            "fund.cap", zh, f"Annual cap {fmt(cap)} ({rules.cap_basis}) reached; {fmt(above)} of cost is above it.",
+            ctx.clause(f"schemes.{person.scheme.value}.caps.{pool}", src, version.source),
+            {"cap": cap, "paid_before": paid_before}, {"above_cap_amt": above},
+        ))
+    return w, full_paid, above
