@@ -1,7 +1,7 @@
 """The advisor agrees with the rules the rest of yidi applies to the same case.
 
 - Direct settlement: for one case, the advisor's `settlement.direct_possible` and the hospital-side
-  `yidi.domain.eligibility.check_eligibility` give the same answer (domain.md 9 is the reference).
+  `yidi.domain.eligibility.check_eligibility` give the same answer (docs/rules.md R-9 is the reference).
 - Manual-claim papers: the advisor lists exactly the papers the claims module's checklist will ask for
   (`yidi.domain.claim_rules`, with the insured region's pack changes), so a region that adds or drops a
   paper changes the plan too.
@@ -69,7 +69,7 @@ CASES: dict[str, dict[str, Any]] = {
     "emergency flagged": {"reason": "emergency", "hospital": H_GZ},
     "hospital not networked": {**LONG_TERM_GZ, "hospital": H_GZ_OFF},
     "insurance lapsed": {**LONG_TERM_GZ, "hospital": H_GZ, "insurance_status": "LAPSED"},
-    # and a few more of domain.md 9
+    # and a few more of docs/rules.md R-9
     "emergency at a hospital not networked": {"reason": "emergency", "hospital": H_GZ_OFF},
     "filing for another area": {**LONG_TERM_GZ, "hospital": H_BJ, "reason": "lives"},
     "temporary filing expired": {"filed": True, "filing_type": "OTHER_TEMPORARY", "filing_area": GUANGZHOU,
@@ -83,7 +83,7 @@ CASES: dict[str, dict[str, Any]] = {
                                       "chronic_disease": "M03900", "chronic_certified": False},
     "intra-province": {"hospital": H_GANZHOU},
     "intra-province, insurance lapsed": {"hospital": H_GANZHOU, "insurance_status": "LAPSED"},
-    # certification is the insured region's, so it is needed at home and in the home province too (2.5, 9#10)
+    # certification is the insured region's, so it is needed at home and in the home province too (R-2.5, R-9.10)
     "intra-province, chronic disease not certified": {"hospital": H_GANZHOU, "visit_type": "CHRONIC_OUTPATIENT",
                                                       "chronic_disease": "M03900", "chronic_certified": False},
     "at home, chronic disease not certified": {"hospital": H_NC, "visit_type": "CHRONIC_OUTPATIENT",

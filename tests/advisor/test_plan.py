@@ -69,11 +69,11 @@ def test_long_term_types_file_first_with_proof_or_commitment(packs: PackSet, rea
     assert "return_home_treatment" in p.step_ids
     m = materials(p, "filing")
     assert m["credential"] and m["filing_form"] and m[proof] and m["commitment_letter"] is False  # the alternative
-    assert deadline(p, "filing_validity").date is None  # long-term: until changed or cancelled (1.6)
+    assert deadline(p, "filing_validity").date is None  # long-term: until changed or cancelled
     assert "6" in deadline(p, "change_lock").text_zh
     assert p.money is not None and p.money.basis == "LONG_TERM"
     row = p.money.rows[0]
-    assert row.away_ratio == row.home_ratio == Decimal("0.90" if cat == "RETIRED" else "0.85")  # no cut (2.2)
+    assert row.away_ratio == row.home_ratio == Decimal("0.90" if cat == "RETIRED" else "0.85")  # no cut
     assert row.unfiled_ratio == row.home_ratio - Decimal("0.20")
     every_point_cites(p)
 
@@ -83,7 +83,7 @@ def test_referral_with_certificate(packs: PackSet) -> None:
     assert p.settlement.filing_type == "REFERRAL"
     assert materials(p, "filing")["referral_certificate"] is True
     assert "get_referral_certificate" not in p.step_ids
-    assert p.money is not None and p.money.rows[0].away_ratio == Decimal("0.75")  # 85 - 10 points (2.3)
+    assert p.money is not None and p.money.rows[0].away_ratio == Decimal("0.75")  # 85 - 10 points
     assert "referral_certificate" in materials(p, "manual_claim")
     assert any("cross_region.cut.REFERRAL" in c.ref for c in p.money.cites)
 
@@ -115,7 +115,7 @@ def test_emergency_counts_as_filed(packs: PackSet) -> None:
     p = plan(packs, reason="emergency", paid_in_full=False)
     assert p.settlement.status == "EMERGENCY_AS_FILED" and p.settlement.direct_possible is True
     assert "flag_emergency" in p.step_ids and "file_online" not in p.step_ids
-    assert not any(g.purpose == "filing" for g in p.materials)  # nothing to file in advance (1.3)
+    assert not any(g.purpose == "filing" for g in p.materials)  # nothing to file in advance
     assert "emergency_records" in materials(p, "manual_claim")
     assert p.money is not None and p.money.filing_type == "EMERGENCY"
     assert p.money.rows[0].away_ratio == Decimal("0.75")

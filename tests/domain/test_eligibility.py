@@ -1,4 +1,4 @@
-"""Eligibility at admission: one test per reason of domain.md section 9, notes, and all reasons at once."""
+"""Eligibility at admission: one test per reason of docs/rules.md R-9, notes, and all reasons at once."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_intra_province_as_cross_region_needs_a_filing() -> None:
 
 
 def test_post_hoc_filing_covers_the_admission() -> None:
-    # admitted 03-10 without a filing, filed on 03-12 before discharge settlement (domain.md 1.8)
+    # admitted 03-10 without a filing, filed on 03-12 before discharge settlement (docs/rules.md R-1.8)
     late = filing(FilingType.OTHER_TEMPORARY, start="2025-03-12", end="2025-09-11")
     at_admission = check([late])
     assert not at_admission.eligible
@@ -145,7 +145,7 @@ def test_no_filing_says_file_before_discharge() -> None:
     assert only(res) == "NO_FILING" and not res.eligible
     r = res.reasons[0]
     assert "出院结算前" in r.action_zh and "补办备案" in r.action_zh and "手工报销" in r.action_zh
-    assert "急诊" in r.action_zh  # 9#13: ask the hospital to flag an emergency
+    assert "急诊" in r.action_zh  # R-9.13: ask the hospital to flag an emergency
     assert "APP" in r.where_zh and "医保办" in r.where_zh
     assert res.basis is CrossRegionBasis.UNFILED and res.ratio_category is RatioCategory.UNFILED
 

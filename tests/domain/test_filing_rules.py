@@ -301,7 +301,7 @@ def test_post_hoc_filing_goes_back_to_admission() -> None:
     rec = file(req(type="OTHER_TEMPORARY", admitted_on="2025-03-02"))
     assert rec.start == dt.date(2025, 3, 2) and rec.admitted_on == dt.date(2025, 3, 2)
     assert rec.end == dt.date(2025, 9, 1)
-    # the long-term types too: domain.md 1.8 does not restrict post-hoc filing by type
+    # the long-term types too: docs/rules.md does not restrict post-hoc filing by type
     lt = file(req(admitted_on="2025-03-02"), fid="F2")
     assert lt.start == dt.date(2025, 3, 2)
 

@@ -1,4 +1,4 @@
-"""Citizen ID numbers (GB 11643): the vectors of domain.md 7.1, birth date, gender, masking."""
+"""Citizen ID numbers (GB 11643): check vectors (docs/rules.md R-7.1), birth date, gender, masking."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def identities(b: Breakdown) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# 1. Tiers crossing a band bound: both readings of domain.md's example (rule variant 1)
+# 1. Tiers crossing a band bound: both readings of the band bounds (docs/rules.md)
 # --------------------------------------------------------------------------------------------------
 
 def test_tiers_cumulative_reading_deductible_inside_first_tier(tmp_path: Path) -> None:
@@ -289,7 +289,7 @@ def test_repeat_admission_factors_halve_the_deductible(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# 4. The annual cap (rule variant 2): domain.md's 50,000 / 90 % / 60,000, mid-bill, already reached
+# 4. The annual cap (rule variant 2): the 50,000 / 90 % / 60,000 of docs/rules.md, mid-bill, already reached
 # --------------------------------------------------------------------------------------------------
 
 def _cap_policy(cap_basis: str, *, layer: bool = False) -> dict[str, Any]:

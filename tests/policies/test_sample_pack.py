@@ -201,7 +201,7 @@ def test_effective_dating(packs: PackSet) -> None:
 
 
 def test_jiangxi_card_figures(packs: PackSet) -> None:
-    """369900 carries the figures of the Jiangxi provincial-level card [A] (domain.md 2.3, 3.3)."""
+    """369900 carries the figures of the Jiangxi provincial-level card [A] (docs/rules.md R-2.3, R-3.3)."""
     v = packs.policies["369900"].versions[0]
     ip = v.schemes[Scheme.EMPLOYEE].benefits[VisitType.INPATIENT]
     for level, ded, ratio in ((Level.L1, "200", "0.95"), (Level.L2, "500", "0.90"), (Level.L3, "800", "0.85")):

@@ -9,24 +9,11 @@ from pydantic import BaseModel
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.json_body import JsonRoute
+from yidi.domain.eligibility import Reason
 from yidi.services import eligibility
 from yidi.services.eligibility import EligibilityRequest
 
 router = APIRouter(tags=["eligibility 待遇资格"], route_class=JsonRoute)
-
-
-class ReasonOut(BaseModel):
-    code: str
-    message_zh: str
-    message_en: str
-    action_zh: str
-    action_en: str
-    where_zh: str
-    where_en: str
-    section: str  # docs/rules.md anchors, e.g. "R-9.1; R-1.8"
-    source: str  # the policy documents behind them, e.g. 医保发〔2022〕22号 经办规程第16条
-    field: str
-    blocking: bool
 
 
 class FilingRefOut(BaseModel):
@@ -44,8 +31,8 @@ class EligibilityOut(BaseModel):
     basis: str | None
     ratio_category: str | None
     filing: FilingRefOut | None
-    reasons: list[ReasonOut]
-    notes: list[ReasonOut]
+    reasons: list[Reason]  # yidi.domain.eligibility.Reason: code, messages, what to do, where, rule and source
+    notes: list[Reason]
     insured_region: str | None
     treatment_region: str
     institution: str

@@ -1,6 +1,6 @@
 """The set-based re-adjudication plan: every settlement of a table through a policy pack at once.
 
-It is the twin of yidi.domain.engine.calculate, step for step (domain.md 3.2), in integer fen:
+It is the twin of yidi.domain.engine.calculate, step for step (docs/rules.md R-3.2), in integer fen:
  1. lines through the treatment catalogue (classified once per line rule and code in a dense table read
     by position), summed per settlement;
  2. cross-region basis, cut and pay-first share (resolved per key in dims.py);

@@ -47,7 +47,7 @@ def bill_from_row(row: Mapping[str, Any], accumulators: YearAccumulators | None 
     filing = None
     emergency = False
     if ft == FilingType.EMERGENCY.value:
-        emergency = True  # treated as filed (domain.md 1.9); the same result as an emergency filing
+        emergency = True  # treated as filed (docs/rules.md ); the same result as an emergency filing
     elif ft:
         filing = FilingIn(type=FilingType(ft), treatment_area=row["treatment_region"], start=min(adm, dt.date(day.year, 1, 1)))
     return Bill(

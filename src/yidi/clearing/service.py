@@ -34,8 +34,8 @@ from yidi.store.db import unit_of_work
 from yidi.store.models import RegionRow
 from yidi.store.settlement_models import AuditRow, SettlementRow
 
-DEFAULT_ADVANCE_MONTHS = 2  # 预付金 about two months of payments [domain.md 5.2, C]
-DEFAULT_WARNING_PCT = Decimal("70")  # warning line: 70 % of the advance fund used [domain.md 5.2, C]
+DEFAULT_ADVANCE_MONTHS = 2  # 预付金 about two months of payments [docs/rules.md, not verified]
+DEFAULT_WARNING_PCT = Decimal("70")  # warning line: 70 % of the advance fund used [docs/rules.md, not verified]
 
 Step = Callable[[str], None]
 

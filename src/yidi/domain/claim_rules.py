@@ -1,7 +1,7 @@
 """Manual reimbursement (手工报销) rules: claim states and who moves them, situations, the materials
 checklist, the deadline, and what a scan really is (pure: no I/O, no clock; `today` is passed in).
 
-Decisions on what the sources leave open (domain.md 4, each [B]/[C]):
+Decisions on what the sources leave open (docs/rules.md R-4.1–R-4.4; regional practice):
 - Situations. A claim is in one or more of INPATIENT / OUTPATIENT (by visit type; chronic outpatient
   counts as OUTPATIENT), EMERGENCY (the person says the care was an emergency), REFERRAL (referred by a
   hospital of the insured region) and UNFILED (no filing covered the care and it was no emergency). Each

@@ -1,4 +1,4 @@
-"""The closed vocabularies of the domain (names follow the glossary in domain.md)."""
+"""The closed vocabularies of the domain (names follow the glossary of docs/rules.md)."""
 
 from __future__ import annotations
 

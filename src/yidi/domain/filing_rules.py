@@ -2,20 +2,20 @@
 
 Everything here is a pure function of its arguments: no I/O and no clock (`today` is passed in). A
 filing is never edited in place or deleted: a change makes a new record and marks the old one
-SUPERSEDED, a cancellation marks the record CANCELLED with the day it ended (domain.md 1.7).
+SUPERSEDED, a cancellation marks the record CANCELLED with the day it ended (docs/rules.md R-1.7).
 
 Decisions on rules the sources leave open (each is also said where it is applied):
-- A long-term filing has no end date (valid until changed or cancelled, domain.md 1.6). A request that
+- A long-term filing has no end date (valid until changed or cancelled, docs/rules.md R-1.6). A request that
   gives one is refused (FILING_LONG_TERM_END) instead of being silently ignored: to end it, cancel it.
 - Temporary validity: `end` defaults to start + `temporary_validity_months` - 1 day. A requested end must
   give at least 6 months (D2022) and at most the region's `temporary_validity_months`.
-- Post-hoc filing (补办备案, domain.md 1.8, D2022 art. 16): a start before `today` is accepted only when the
+- Post-hoc filing (补办备案, docs/rules.md R-1.8, D2022 art. 16): a start before `today` is accepted only when the
   caller states the person is in hospital now, not yet discharge-settled, by passing `admitted_on`; the
   start may then go back to the admission day, not earlier. 1.8 does not limit it to temporary types, so
   neither do we (a resettled retiree admitted before filing is the common case). The caller (service)
   must verify the open admission; this module cannot see visits.
 - An EMERGENCY filing needs no prior filing (the hospital's emergency flag makes the visit count as filed,
-  domain.md 1.9). We still accept one as a record (some people register after the fact, and it gives the
+  docs/rules.md R-1.9). We still accept one as a record (some people register after the fact, and it gives the
   emergency ratio when a hospital forgot the flag); `materials_for` says so in its note.
 - Two temporary filings whose areas intersect and whose dates overlap are always refused (a duplicate);
   `allow_multiple_temporary: false` also refuses overlapping temporary filings for different areas.
@@ -56,7 +56,7 @@ from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Filing, Institution, Person, is_province_code, province_of
 from yidi.domain.validation import RegionCode, Strict
 
-# D2022 (as widely reported, domain.md 1.6): a temporary filing is valid for not less than 6 months.
+# D2022 (as widely reported, docs/rules.md ): a temporary filing is valid for not less than 6 months.
 MIN_TEMPORARY_MONTHS = 6
 
 APP_ZH = "国家医保服务平台APP或“国家异地就医备案”微信小程序"

@@ -216,7 +216,7 @@ class SchemePolicy(Strict):
 
 
 class Rules(Strict):
-    """The rule variants regions disagree on (domain.md), each an explicit setting with a default."""
+    """The rule variants regions disagree on (docs/rules.md R-3.4, R-3.5), each an explicit setting with a default."""
 
     tier_basis: Literal["cumulative", "above_deductible"] = "cumulative"
     tier_scope: Literal["per_visit", "annual"] = "per_visit"
@@ -267,7 +267,7 @@ class ManualClaimRules(Strict):
     """Manual reimbursement (手工报销) parameters of the insured region (deadlines are regional).
 
     `materials_add` / `materials_drop` are the region's changes to the national materials list
-    (domain.md 4.3), per claim situation; `materials_note_zh` explains them to the person.
+    (docs/rules.md R-4.3), per claim situation; `materials_note_zh` explains them to the person.
     """
 
     deadline_days: int = Field(default=365, ge=1, le=3650)

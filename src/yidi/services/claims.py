@@ -409,7 +409,7 @@ def _documents(s: Session, claim: ClaimRow, *, all_: bool = False) -> list[Claim
 
 
 def _filing(s: Session, claim: ClaimRow, person: PersonRow) -> Filing | None:
-    """The filing that covered the care: at admission, or a post-hoc one made before discharge (1.8).
+    """The filing that covered the care: at admission, or a post-hoc one made before discharge (docs/rules.md R-1.8).
     A filing made after discharge does not turn the claim into filed care [decision, C]."""
     records = Filings(s).of_person(person)
     code = claim.institution

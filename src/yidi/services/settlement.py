@@ -1,7 +1,7 @@
 """Direct settlement (直接结算) for hospitals: register a visit, upload and withdraw fee lines, pre-settle,
 settle, revoke, reverse (冲正) by message id, query year accumulators, reconcile a day.
 
-Modelled on the national platform's hospital transactions (domain.md 6.2): 2401/2201 register, 2301/2204
+Modelled on the national platform's hospital transactions (docs/rules.md R-6.2): 2401/2201 register, 2301/2204
 fee upload, 2302/2205 withdraw, 2303/2206 pre-settle, 2304/2207 settle, 2305/2208 revoke, 2601 reversal,
 5206 accumulators, 3201/3202 reconciliation. The calculation is yidi.domain.engine.calculate, always.
 

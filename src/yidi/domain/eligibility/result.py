@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from yidi.domain.enums import CrossRegionBasis, VisitType
@@ -27,11 +28,11 @@ class Reason:
     section: str  # the docs/rules.md anchors the reason rests on, e.g. "R-9.1; R-1.8"
     field: str = ""
     blocking: bool = True
+    # the policy documents behind `section`, named for the person (e.g. 医保发〔2022〕22号 经办规程第16条)
+    source: str = dataclass_field(init=False, default="")
 
-    @property
-    def source(self) -> str:
-        """The policy documents behind `section`, named for the person (e.g. 医保发〔2022〕22号 经办规程第16条)."""
-        return sources(*anchors_of(self.section))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", sources(*anchors_of(self.section)))
 
     def as_dict(self) -> dict[str, Any]:
         return {
