@@ -122,9 +122,6 @@ class Knowledge:
         self.steps = {s.id: s for s in steps}
         self.topics = {t.id: t for t in topics}
 
-    def section_title(self, section: str) -> str:
-        return self.sections.get(section, "")
-
 
 def _read(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
