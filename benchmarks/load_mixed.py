@@ -59,7 +59,21 @@ from yidi.store.settlement_models import SettlementRow
 ROOT = Path(__file__).resolve().parents[1]
 HOSPITALS = ["H44010000001", "H44010000002", "H44030000001"]  # networked in Guangdong, where the filers filed
 CODES = ["S001", "XA01", "XB01", "M002", "XC01"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _one_page_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()  # a scan must parse as a PDF to be stored
 PAPERS = ("credential", "invoice", "fee_list", "bank_card", "discharge_summary", "unfiled_statement")
 WEIGHTS = {"eligibility": 35, "settle": 25, "revoke": 10, "claim": 10, "advice": 20}
 QUESTIONS = ["退休后去广州长住，怎么备案", "在深圳住院能直接结算吗", "忘记备案了还能报销吗", "异地急诊怎么报销"]

@@ -102,7 +102,7 @@ def test_bad_input(client: TestClient, demo: dict[str, DemoPerson]) -> None:
         ({**good, "id_number": "360426199101010072"}, 422, "ID_CHECKSUM"),
         ({**good, "institution": "H00000000000"}, 422, "INSTITUTION_UNKNOWN"),
         ({**good, "visit_type": "DENTAL"}, 422, "FIELD_CHOICE"),
-        ({**good, "day": "2026-13-01"}, 422, "DATE_FORMAT"),
+        ({**good, "day": "2026-13-01"}, 422, "DATE_NOT_EXIST"),
         ({**good, "visit_type": "CHRONIC_OUTPATIENT"}, 422, "CHRONIC_DISEASE_REQUIRED"),
         ({**good, "gender": "X"}, 422, "GENDER_FORMAT"),
         ({k: v for k, v in good.items() if k != "name"}, 422, "FIELD_MISSING"),

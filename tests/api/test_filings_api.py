@@ -173,7 +173,7 @@ BAD: list[tuple[str, dict[str, Any], int, str]] = [
     ("bad type", {**OTHER_TEMP, "type": "HOLIDAY"}, 422, "FIELD_CHOICE"),
     ("unknown field", {**OTHER_TEMP, "colour": "red"}, 422, "FIELD_UNKNOWN"),
     ("missing field", {"treatment_area": "440100"}, 422, "FIELD_MISSING"),
-    ("bad date", {**OTHER_TEMP, "start": "2026-02-30"}, 422, "DATE_FORMAT"),
+    ("no such date", {**OTHER_TEMP, "start": "2026-02-30"}, 422, "DATE_NOT_EXIST"),
     ("unknown hospital", {**OTHER_TEMP, "institutions": ["H99999999999"]}, 422, "INSTITUTION_UNKNOWN"),
     ("bad ID checksum", {**OTHER_TEMP, "id_number": "360426199101010072"}, 422, "ID_CHECKSUM"),
     ("unknown person", {**OTHER_TEMP, "id_number": demo_id("360102", "19990101", 11)}, 404, "PERSON_NOT_FOUND"),

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.support.db import as_
+from tests.support.scans import image_bytes, pdf_bytes
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, Scheme
 from yidi.domain.ids import CitizenId
@@ -18,9 +19,9 @@ from yidi.store.repositories import Persons
 API = "/api/v1/claims"
 QIAN = demo_id("360102", "19800101", 11)  # 钱多多, employee of 369900, no filing
 SUN = demo_id("360102", "19810202", 13)  # 孙小美, employee of 369900, no filing
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+PDF = pdf_bytes()  # real files: an upload must parse as what it claims to be (issue 13)
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 AGENCY = as_("agency", "369900")
 
 # Guangzhou (440100), level 2 hospital, inpatient 2026-02-01..05; the 440000 catalogue classes the lines.

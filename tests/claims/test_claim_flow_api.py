@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.claims.helpers import AGENCY, API, PAPERS, QIAN, add_people, draft, error, me, ready, upload
+from tests.support.scans import image_bytes
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
 from yidi.services import ledger
@@ -141,7 +142,7 @@ def test_return_for_more_and_resubmit(client: TestClient, ctx: Context) -> None:
     assert seen["state"] == "RETURNED"
     assert any(a["code"] == "discharge_summary" and "经办机构要求补充" in a["text_zh"] for a in seen["asks"])
     assert any("出院小结不清晰" in a["text_zh"] for a in seen["asks"])
-    assert upload(client, no, "discharge_summary", b"\xff\xd8\xff\xe0clearer", "summary.jpg",
+    assert upload(client, no, "discharge_summary", image_bytes("JPEG", (255, 255, 255)), "summary.jpg",
                   media="image/jpeg").status_code == 201
     r = client.post(f"{API}/{no}/submit", headers=me())
     assert r.status_code == 200 and r.json()["state"] == "SUBMITTED" and r.json()["asks"] == []

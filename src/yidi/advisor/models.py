@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.materials import Material
-from yidi.domain.validation import RegionCode, Strict, Yuan, fail
+from yidi.domain.validation import Code, Day, RegionCode, Strict, VisitTotal, fail
 
 
 class StayReason(StrEnum):
@@ -58,19 +59,19 @@ class Situation(Strict):
     filed: bool | None = None
     filing_type: FilingType | None = None
     filing_area: RegionCode | None = None  # the area the filing names (region, or province XX0000)
-    filing_start: dt.date | None = None
-    filing_end: dt.date | None = None
+    filing_start: Day | None = None
+    filing_end: Day | None = None
     treated: bool | None = None  # admitted / treated already
-    admitted_on: dt.date | None = None
+    admitted_on: Day | None = None
     paid_in_full: bool | None = None  # discharged (visit over) and paid everything without direct settlement
-    paid_on: dt.date | None = None  # the day of that payment: the manual-claim deadline runs from it
-    hospital: str | None = Field(default=None, min_length=1, max_length=30)
+    paid_on: Day | None = None  # the day of that payment: the manual-claim deadline runs from it
+    hospital: Code | None = Field(default=None, min_length=1, max_length=B.INSTITUTION_CODE)
     hospital_level: Level | None = None
     insurance_status: InsuranceStatus | None = None
-    chronic_disease: str | None = Field(default=None, max_length=20)
+    chronic_disease: Code | None = Field(default=None, max_length=B.DISEASE_CODE)
     chronic_certified: bool | None = None
     referral_certificate: bool | None = None
-    bill_total: Yuan | None = None
+    bill_total: VisitTotal | None = None
     bill_lines: list[FeeLine] | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")

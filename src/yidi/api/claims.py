@@ -16,7 +16,7 @@ from yidi.api.errors import ErrorOut
 from yidi.api.json_body import JsonRoute
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.errors import YidiError
-from yidi.domain.validation import Strict
+from yidi.domain.validation import IdNumber, Strict
 from yidi.services import claims
 from yidi.services.claims import ClaimIn, ClaimsConfig, ReasonIn, ReturnIn
 
@@ -36,7 +36,7 @@ class ClaimCreate(ClaimIn):
     """A new claim. `id_number` names the person: omit it to claim for yourself; agency staff at a service
     window give it."""
 
-    id_number: str | None = Field(default=None, max_length=18)
+    id_number: IdNumber | None = None
 
 
 class PaidIn(Strict):

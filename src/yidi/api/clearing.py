@@ -4,17 +4,18 @@ statements (CSV, Excel) and the HTML report, confirmations, disputes and their d
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import file_responses
 from yidi.api.json_body import JsonRoute
 from yidi.clearing import report, service
+from yidi.domain.bounds import LONG_REASON, REASON, SETL_ID
+from yidi.domain.validation import Code, Number, Strict, Text
 from yidi.services.access import Principal, Role
 
 router = APIRouter(prefix="/clearing", tags=["clearing 清算"], route_class=JsonRoute)
@@ -22,24 +23,24 @@ MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="清算月
 DisputeId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
 
 
-class RunIn(BaseModel):
+class RunIn(Strict):
     engine: str = Field(default="duckdb", pattern="^(duckdb|spark)$")
     advance_months: int = Field(default=service.DEFAULT_ADVANCE_MONTHS, ge=1, le=24)
-    warning_pct: Decimal = Field(default=service.DEFAULT_WARNING_PCT, gt=0, le=100, decimal_places=2)  # stored as VARCHAR(10)
+    warning_pct: Number = Field(default=service.DEFAULT_WARNING_PCT, gt=0, le=100, decimal_places=2)  # stored as VARCHAR(10)
 
 
-class ConfirmIn(BaseModel):
-    note: str = Field(default="", max_length=500)
+class ConfirmIn(Strict):
+    note: Text = Field(default="", max_length=REASON)
 
 
-class DisputeIn(BaseModel):
-    setl_ids: list[str] = Field(min_length=1, max_length=1000)
-    reason: str = Field(min_length=1, max_length=1000)
+class DisputeIn(Strict):
+    setl_ids: list[Annotated[Code, Field(min_length=1, max_length=SETL_ID)]] = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=LONG_REASON)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Strict):
     upheld: bool
-    note: str = Field(default="", max_length=1000)
+    note: Text = Field(default="", max_length=LONG_REASON)
 
 
 def _scope(p: Principal) -> str | None:

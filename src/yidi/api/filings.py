@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.json_body import JsonRoute
+from yidi.domain.bounds import REASON
 from yidi.domain.enums import FilingType
 from yidi.domain.filing_rules import FilingRequest, FilingStatus
 from yidi.domain.ids import mask_id
 from yidi.domain.materials import Material
-from yidi.domain.validation import Strict
+from yidi.domain.validation import IdNumber, Strict, Text
 from yidi.services import filings
 from yidi.services.filings import FilingView
 
@@ -26,16 +27,16 @@ class FilingCreate(FilingRequest):
     """A filing request. `id_number` names the person: omit it to file for yourself; a relative or agency
     staff filing on someone's behalf gives it, with `consent: true` (the person's recorded consent)."""
 
-    id_number: str | None = Field(default=None, max_length=18)
+    id_number: IdNumber | None = None
 
 
 class CancelIn(Strict):
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=REASON)
 
 
 class ReviewIn(Strict):
     approve: bool
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=REASON)
 
 
 class EventOut(BaseModel):

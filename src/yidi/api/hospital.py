@@ -32,10 +32,11 @@ from sqlalchemy import select
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
 from yidi.api.json_body import JsonRoute
+from yidi.domain.bounds import PERSON_NAME
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import from_fen
-from yidi.domain.validation import Strict, validate_model
+from yidi.domain.validation import IdNumber, Strict, Text, validate_model
 from yidi.services import settlement as svc
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow
@@ -127,8 +128,8 @@ class ReconcileOut(BaseModel):
 
 
 class PersonQueryIn(Strict):
-    id_number: str = Field(min_length=1, max_length=20)
-    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber
+    name: Text = Field(min_length=1, max_length=PERSON_NAME)
 
 
 class PersonOut(BaseModel):

@@ -10,7 +10,8 @@ parsed here, and errors are stable 4xx answers instead of the framework's guesse
 | bytes that are not UTF-8 (or a lone surrogate escape), a byte-order mark, broken JSON, `NaN`/`Infinity`, nesting deeper than MAX_DEPTH, an integer of more than 4,300 digits | 400 `JSON_SYNTAX` |
 | the same key twice in one object (`{"amount": "1", "amount": "900"}`) | 400 `JSON_DUPLICATE_KEY`, field = the key |
 
-Numbers with a fraction or exponent become `Decimal`, never `float`: an amount arrives exactly as written.
+Numbers with a fraction or exponent become `Decimal` (a `JsonNumber`, keeping the literal), never `float`: an
+amount arrives exactly as written, and the amount types can refuse an exponent (`NUMBER_FORMAT`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Coroutine
-from decimal import Decimal
 from typing import Any
 
 from fastapi import params
@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from yidi.domain.errors import YidiError
+from yidi.domain.normalise import JsonNumber
 
 MAX_DEPTH = 32  # yidi's deepest body (a claim's lines) nests 3 levels
 
@@ -96,7 +97,8 @@ def parse(raw: bytes) -> Any:
     if _too_deep(raw):
         raise _syntax(f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(text, object_pairs_hook=_object, parse_float=Decimal, parse_constant=_no_constant)
+        # a JsonNumber is a Decimal that remembers its literal: the amount types refuse 1e3 where 1000 is meant
+        value = json.loads(text, object_pairs_hook=_object, parse_float=JsonNumber, parse_constant=_no_constant)
     except _DuplicateKey as dup:
         raise YidiError("JSON_DUPLICATE_KEY", f"JSON 对象中键“{dup.key}”出现了不止一次，无法确定用哪个值",
                         f"key {dup.key!r} appears more than once in a JSON object", dup.key, 400) from None

@@ -4,30 +4,50 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
-from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
-from yidi.domain.money import ZERO, round_fen
+from yidi.domain.money import ZERO, fmt, round_fen
+from yidi.domain.policy import LayerKind
 from yidi.domain.reference import Filing, Person
-from yidi.domain.validation import Quantity, RegionCode, Strict, Yuan, fail
+from yidi.domain.validation import (
+    Accumulated,
+    Balance,
+    Code,
+    Day,
+    IdNumber,
+    LifeDay,
+    LineAmount,
+    Quantity,
+    RegionCode,
+    Strict,
+    Text,
+    UnitPrice,
+    Year,
+    fail,
+)
 
 
 class FeeLine(Strict):
     """One billed item (费用明细): feedetl_sn, med_list_codg, cnt, pric, det_item_fee_sumamt."""
 
-    line_id: str = Field(min_length=1, max_length=30)
-    code: str = Field(min_length=1, max_length=50)
-    name: str = ""
+    line_id: Code = Field(min_length=1, max_length=B.LINE_ID)
+    code: Code = Field(min_length=1, max_length=B.ITEM_CODE)
+    name: Text = Field(default="", max_length=B.ITEM_NAME)
     quantity: Quantity
-    unit_price: Yuan
-    amount: Yuan | None = None  # if given, must equal quantity x unit_price rounded to the fen
-    date: dt.date | None = None
+    unit_price: UnitPrice
+    amount: LineAmount | None = None  # if given, must equal quantity x unit_price rounded to the fen
+    date: Day | None = None
 
     @model_validator(mode="after")
     def _amount(self) -> FeeLine:
+        if self.value > B.LINE_AMOUNT_MAX:
+            raise fail("AMOUNT_TOO_LARGE", f"明细 {self.line_id} 的金额 {fmt(self.value)} 超过单条上限 {B.LINE_AMOUNT_MAX} 元",
+                       f"line {self.line_id}: amount {fmt(self.value)} is above the line limit of {B.LINE_AMOUNT_MAX} yuan")
         if self.amount is not None and self.amount != round_fen(self.quantity * self.unit_price):
             raise fail(
                 "LINE_AMOUNT_MISMATCH",
@@ -44,30 +64,27 @@ class FeeLine(Strict):
 class PersonIn(Strict):
     """The insured person as given with a bill (validated: GB 11643 ID checksum, region code)."""
 
-    id_number: str
-    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber
+    name: Text = Field(min_length=1, max_length=B.PERSON_NAME)
     insured_region: RegionCode
     scheme: Scheme
     category: Category = Category.ACTIVE
     status: InsuranceStatus = InsuranceStatus.ACTIVE
-    status_since: dt.date | None = None
-    account_balance: Yuan = ZERO
-    assistance_group: str | None = None
-    chronic_diseases: list[str] = Field(default_factory=list)
-
-    @field_validator("id_number")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        try:
-            return parse_citizen_id(v).number
-        except YidiError as e:  # as a validation failure, so it is reported with every other problem
-            raise fail(e.code, e.message_zh, e.message_en) from None
+    status_since: LifeDay | None = None
+    account_balance: Balance = ZERO
+    assistance_group: Code | None = Field(default=None, max_length=B.ASSISTANCE_GROUP)
+    chronic_diseases: list[Annotated[Code, Field(min_length=1, max_length=B.DISEASE_CODE)]] = Field(
+        default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _account(self) -> PersonIn:
         if self.scheme is Scheme.RESIDENT and self.account_balance:
             raise fail("ACCOUNT_RESIDENT", "城乡居民医保没有个人账户，account_balance 应为 0", "residents have no personal account")
         return self
+
+    @property
+    def citizen_birth_date(self) -> dt.date:
+        return parse_citizen_id(self.id_number).birth_date
 
     def to_person(self) -> Person:
         return Person(
@@ -89,9 +106,9 @@ class FilingIn(Strict):
 
     type: FilingType
     treatment_area: RegionCode
-    start: dt.date
-    end: dt.date | None = None
-    filing_id: str = ""
+    start: Day
+    end: Day | None = None
+    filing_id: Code = Field(default="", max_length=B.FILING_ID)
 
     @model_validator(mode="after")
     def _dates(self) -> FilingIn:
@@ -103,6 +120,18 @@ class FilingIn(Strict):
         return Filing(self.type, insured_region, self.treatment_area, self.start, self.end, self.filing_id)
 
 
+_AMOUNT_DICTS = ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid")
+PoolKey = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+def _known_keys(v: dict[str, Decimal], known: set[str], zh: str, en: str) -> dict[str, Decimal]:
+    unknown = sorted(set(v) - known)
+    if unknown:
+        raise fail("ACC_KEY_UNKNOWN", f"年度累计中有不认识的{zh}：{'、'.join(unknown)[:200]}",
+                   f"unknown {en} in the accumulators: {', '.join(unknown)[:200]}")
+    return v
+
+
 class YearAccumulators(Strict):
     """年度累计: what a person has used this year in one scheme (deductible, fund, layers, admissions).
 
@@ -110,15 +139,34 @@ class YearAccumulators(Strict):
     cap pool of the policy; `layer_base` and `layer_paid` by layer kind.
     """
 
-    year: int = Field(ge=2000, le=2100)
-    admissions: int = Field(default=0, ge=0)
-    deductible_paid: dict[str, Yuan] = Field(default_factory=dict)
-    inscope: dict[str, Yuan] = Field(default_factory=dict)
-    eligible: dict[str, Yuan] = Field(default_factory=dict)
-    cost_shared: dict[str, Yuan] = Field(default_factory=dict)
-    fund_paid: dict[str, Yuan] = Field(default_factory=dict)
-    layer_base: dict[str, Yuan] = Field(default_factory=dict)
-    layer_paid: dict[str, Yuan] = Field(default_factory=dict)
+    year: Year
+    admissions: int = Field(default=0, ge=0, le=100_000)
+    deductible_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    inscope: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    eligible: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    cost_shared: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    fund_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    layer_base: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    layer_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+
+    @field_validator("deductible_paid")
+    @classmethod
+    def _visit_types(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        return _known_keys(v, {t.value for t in VisitType}, "就诊类型", "visit type")
+
+    @field_validator("layer_base", "layer_paid")
+    @classmethod
+    def _layers(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        return _known_keys(v, set(get_args(LayerKind)), "补充支付层", "layer kind")
+
+    def largest(self) -> Decimal:
+        """The largest amount held (the bound of every year-to-date sum applies to it)."""
+        return max((v for name in _AMOUNT_DICTS for v in getattr(self, name).values()), default=ZERO)
+
+    def unknown_pools(self, pools: set[str]) -> list[str]:
+        """The cap-pool keys (inscope, eligible, cost_shared, fund_paid) that are not pools of `pools`."""
+        return sorted({f"{name}.{k}" for name in ("inscope", "eligible", "cost_shared", "fund_paid")
+                       for k in getattr(self, name) if k not in pools})
 
     def as_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json")
@@ -127,12 +175,12 @@ class YearAccumulators(Strict):
 class Bill(Strict):
     """The bill of one visit (就诊) to calculate."""
 
-    bill_id: str = Field(default="", max_length=30)
+    bill_id: Code = Field(default="", max_length=30)
     visit_type: VisitType
-    institution: str = Field(min_length=1, max_length=30)
-    admission_date: dt.date
-    discharge_date: dt.date | None = None
-    settlement_date: dt.date | None = None
+    institution: Code = Field(min_length=1, max_length=B.INSTITUTION_CODE)
+    admission_date: Day
+    discharge_date: Day | None = None
+    settlement_date: Day | None = None
     person: PersonIn
     filing: FilingIn | None = None
     emergency: bool = False
@@ -162,6 +210,12 @@ class Bill(Strict):
             seen.add(ln.line_id)
             if ln.date is not None and (ln.date < self.admission_date or (last is not None and ln.date > last)):
                 raise fail("LINE_DATE_OUTSIDE", f"明细 {ln.line_id} 的日期 {ln.date} 不在就诊期间内", f"line {ln.line_id}: date {ln.date} is outside the visit")
+        total = sum((ln.value for ln in self.lines), ZERO)
+        if total > B.VISIT_TOTAL_MAX:
+            raise fail("TOTAL_TOO_LARGE", f"费用明细合计 {fmt(total)} 元超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                       f"the lines add up to {fmt(total)} yuan, above the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
+        if self.person.citizen_birth_date > self.day:
+            raise fail("ID_BIRTH_DATE", "身份证号码中的出生日期晚于就诊日期", "the birth date in the citizen ID is after the visit")
         if self.accumulators is not None and self.accumulators.year != self.day.year:
             raise fail("ACC_YEAR", f"年度累计的年份 {self.accumulators.year} 与结算年份 {self.day.year} 不同", "accumulators are for another year than the settlement")
         return self

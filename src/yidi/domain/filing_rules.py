@@ -34,9 +34,11 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import FilingType, InsuranceStatus
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.materials import COMMITMENT_LETTER as COMMITMENT_LETTER
@@ -54,7 +56,7 @@ from yidi.domain.materials import Material as Material
 from yidi.domain.materials import materials_for as materials_for
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Filing, Institution, Person, is_province_code, province_of
-from yidi.domain.validation import RegionCode, Strict
+from yidi.domain.validation import Code, Day, RegionCode, Strict, Text
 
 # D2022 (as widely reported, docs/rules.md ): a temporary filing is valid for not less than 6 months.
 MIN_TEMPORARY_MONTHS = 6
@@ -97,14 +99,15 @@ class FilingRequest(Strict):
 
     type: FilingType
     treatment_area: RegionCode  # a region code, or a province code XX0000 for the whole province
-    start: dt.date | None = None  # None: today (or the admission day of a post-hoc filing)
-    end: dt.date | None = None  # None: long-term, or the region's default temporary validity
+    start: Day | None = None  # None: today (or the admission day of a post-hoc filing)
+    end: Day | None = None  # None: long-term, or the region's default temporary validity
     commitment: bool = False
-    materials: tuple[str, ...] = ()
-    institutions: tuple[str, ...] = ()  # chosen hospitals, where the region requires them
-    admitted_on: dt.date | None = None  # post-hoc filing: in hospital since this day, not yet settled
-    reason: str = Field(default="", max_length=500)
-    filed_by: str = Field(default="", max_length=100)  # empty: the person; else who acts on their behalf
+    materials: tuple[Annotated[Code, Field(max_length=B.MATERIAL_CODE)], ...] = Field(default=(), max_length=20)
+    # chosen hospitals, where the region requires them
+    institutions: tuple[Annotated[Code, Field(max_length=B.INSTITUTION_CODE)], ...] = Field(default=(), max_length=20)
+    admitted_on: Day | None = None  # post-hoc filing: in hospital since this day, not yet settled
+    reason: Text = Field(default="", max_length=B.REASON)
+    filed_by: Text = Field(default="", max_length=B.FILED_BY)  # empty: the person; else who acts on their behalf
     consent: bool = False  # the person's consent, recorded when someone files on their behalf
 
 

@@ -1,11 +1,18 @@
-"""Citizen ID numbers (GB 11643-1999): checksum, birth date, gender, and masking for display."""
+"""Citizen ID numbers (GB 11643-1999): province, birth date, checksum, gender, and masking for display."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from yidi.domain import bounds
 from yidi.domain.errors import YidiError
+from yidi.domain.normalise import id_number
+
+# GB/T 2260: the first two digits of an address code name a province-level division
+PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+                       "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+                       "65", "71", "81", "82"})
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -49,25 +56,39 @@ def mask_id(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def parse_citizen_id(value: str, field: str = "id_number") -> CitizenId:
-    """Validate an 18-character ID (structure, birth date, checksum); lower-case x is accepted."""
-    n = value.strip().upper()
-    if len(n) != 18 or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
+def parse_citizen_id(value: str, field: str = "id_number", *, today: dt.date | None = None) -> CitizenId:
+    """Validate an 18-character ID: structure, province (GB/T 2260), a plausible birth date (not before
+    1900, not after `today` when it is given, never after the last date yidi accepts), checksum.
+
+    Typed forms are normalised first (yidi.domain.normalise.id_number): full-width digits, spaces, x -> X.
+    """
+    n = id_number(value)
+    if len(n) != 18 or not n.isascii() or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
         raise YidiError(
             "ID_FORMAT",
-            f"身份证号码格式不对：应为18位（前17位数字，末位数字或X），收到“{mask_id(n)}”",
+            f"身份证号码格式不对：应为18位（前17位数字，末位数字或X），收到“{mask_id(n[:40])}”",
             "citizen ID must be 18 characters: 17 digits and a digit or X",
             field,
         )
+    if n[:2] not in PROVINCES:
+        raise YidiError(
+            "ID_REGION",
+            "身份证号码的前两位不是有效的省级行政区划代码，请核对是否输错",
+            "the first two digits of the citizen ID are not a province code (GB/T 2260); please check for a typo",
+            field,
+        )
     try:
-        dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+        born = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
     except ValueError:
+        born = None
+    latest = min(today, bounds.DATE_MAX) if today is not None else bounds.DATE_MAX
+    if born is None or not bounds.BIRTH_DATE_MIN <= born <= latest:
         raise YidiError(
             "ID_BIRTH_DATE",
-            "身份证号码中的出生日期不存在",
-            "the birth date inside the citizen ID is not a real date",
+            "身份证号码中的出生日期不存在或不合理（早于1900年或晚于今天）",
+            "the birth date inside the citizen ID is not a real, plausible date (before 1900 or after today)",
             field,
-        ) from None
+        )
     if check_character(n[:17]) != n[17]:
         raise YidiError(
             "ID_CHECKSUM",

@@ -13,9 +13,10 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import Category, FilingType, ItemClass, ItemKind, Level, Scheme, VisitType
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
-from yidi.domain.validation import Points, Ratio, RegionCode, Strict, Yuan, fail
+from yidi.domain.validation import Code, Day, Points, Ratio, RegionCode, Strict, Text, UnitPrice, Yuan, fail
 
 T = TypeVar("T")
 ALL = "ALL"
@@ -342,16 +343,16 @@ class InsuredPolicy(Strict):
 class CatalogueItem(Strict):
     """One entry of a treatment region's catalogue (目录)."""
 
-    code: str = Field(min_length=1, max_length=50)
-    name: str
+    code: Code = Field(min_length=1, max_length=B.ITEM_CODE)
+    name: Text = Field(max_length=B.ITEM_NAME)
     kind: ItemKind
     item_class: ItemClass = Field(alias="class")
     selfpay_ratio: Ratio | None = None  # B class: pay-first share; default is the catalogue's
-    price_cap: Yuan | None = None  # payment standard / price cap per unit
+    price_cap: UnitPrice | None = None  # payment standard / price cap per unit
     visit_types: list[VisitType] | None = None  # None: payable in every visit type
-    unit: str = ""
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    unit: Text = Field(default="", max_length=20)
+    effective_from: Day | None = None
+    effective_to: Day | None = None
 
     @model_validator(mode="after")
     def _check(self) -> CatalogueItem:

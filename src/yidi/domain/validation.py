@@ -1,16 +1,33 @@
-"""Validated value types for input models, and the translation of validation failures into Problems."""
+"""Validated value types for input models, and the translation of validation failures into Problems.
+
+Every amount, quantity, date and text a door accepts goes through one of these types: plain decimal
+notation only, the bounds of yidi.domain.bounds, full-width forms folded (yidi.domain.normalise), and no
+control characters in any text (checked for every field of every `Strict` model).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from yidi.domain import bounds as B
+from yidi.domain import normalise
 from yidi.domain.errors import Problem, YidiError
-from yidi.domain.money import FEN, decimals_of, parse_decimal
+from yidi.domain.ids import parse_citizen_id
+from yidi.domain.money import FEN, decimals_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,28 +37,42 @@ def fail(code: str, zh: str, en: str) -> PydanticCustomError:
     return PydanticCustomError(code, en, {"zh": zh})
 
 
-# Larger than any bill, quantity or price: bounds every product and sum well inside the decimal context and
-# the fen columns (BIGINT), so an absurd number is a 422, never an overflow deep inside (found by fuzzing).
+# Larger than any bill, quantity or price: bounds every product and sum of the numbers that have no
+# bound of their own (policy parameters, ratios) well inside the decimal context (found by fuzzing).
 NUMBER_LIMIT = Decimal(100_000_000)
 
 
-def _number(value: Any) -> Decimal:
+def _plain(value: Any) -> Decimal:
+    """A number in plain decimal notation (JSON number or string): no exponent, underscore, NaN or Infinity."""
     try:
-        d = parse_decimal(value)
-    except ValueError:
-        raise fail("NOT_A_NUMBER", f"不是数字：{value!r}", f"not a number: {value!r}") from None
+        d = normalise.plain_decimal(value)
+    except ValueError as exc:
+        if exc.args and exc.args[0] == "notation":
+            raise fail("NUMBER_FORMAT", f"数字请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:200],
+                       f"write numbers in plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:200]) from None
+        raise fail("NOT_A_NUMBER", f"不是数字：{value!r}"[:200], f"not a number: {value!r}"[:200]) from None
+    written = normalise.number_text(value) or format(d, "f")
+    if len(written) > B.NUMBER_MAX_CHARS:
+        raise fail("NUMBER_FORMAT", f"数字过长（最多 {B.NUMBER_MAX_CHARS} 个字符）", f"number too long (at most {B.NUMBER_MAX_CHARS} characters)")
+    return d
+
+
+def _number(value: Any) -> Decimal:
+    d = _plain(value)
     if abs(d) >= NUMBER_LIMIT:
         raise fail("NUMBER_TOO_LARGE", f"数值过大（绝对值须小于 1 亿）：{value}",
                    f"number too large (absolute value must be below 100000000): {value}")
     return d
 
 
-def _yuan(value: Any) -> Decimal:
-    d = _number(value)
-    if decimals_of(d.normalize()) > 2:
+def _money(value: Any, maximum: Decimal, code: str, *, signed: bool = False) -> Decimal:
+    d = _plain(value)
+    if decimals_of(d) > B.MONEY_DECIMALS:
         raise fail("MONEY_PRECISION", f"金额 {value} 超过两位小数（精确到分）", f"amount {value} has more than 2 decimals")
-    if d < 0:
+    if d < 0 and not signed:
         raise fail("MONEY_NEGATIVE", f"金额不能为负：{value}", f"amount must not be negative: {value}")
+    if abs(d) > maximum:
+        raise fail(code, f"金额 {value} 超过上限 {maximum} 元", f"amount {value} is above the limit of {maximum} yuan")
     return d.quantize(FEN)
 
 
@@ -59,33 +90,113 @@ def _points(value: Any) -> Decimal:
     return d
 
 
-def _positive(value: Any) -> Decimal:
-    d = _number(value)
+def _quantity(value: Any) -> Decimal:
+    d = _plain(value)
     if d <= 0:
         raise fail("QUANTITY_NOT_POSITIVE", f"数量必须大于零，收到 {value}", f"quantity must be greater than zero, got {value}")
-    if decimals_of(d.normalize()) > 4:
-        raise fail("QUANTITY_PRECISION", f"数量最多四位小数：{value}", f"quantity has more than 4 decimals: {value}")
-    return d
+    if decimals_of(d) > B.QUANTITY_DECIMALS:
+        raise fail("QUANTITY_PRECISION", f"数量最多{B.QUANTITY_DECIMALS}位小数：{value}"[:200],
+                   f"quantity has more than {B.QUANTITY_DECIMALS} decimals: {value}"[:200])
+    if d > B.QUANTITY_MAX:
+        raise fail("QUANTITY_TOO_LARGE", f"数量 {value} 超过上限 {B.QUANTITY_MAX}", f"quantity {value} is above the limit of {B.QUANTITY_MAX}")
+    return Decimal(format(d, "f"))  # stored as plain text ("100", never "1E+2")
 
 
 def _region_code(value: Any) -> str:
-    s = str(value).strip()
-    if len(s) != 6 or not s.isdigit():
-        raise fail("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{s}”", f"region code must be 6 digits, got {s!r}")
+    s = normalise.code(str(value))
+    if len(s) != 6 or not s.isascii() or not s.isdigit():
+        raise fail("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{s[:20]}”", f"region code must be 6 digits, got {s[:20]!r}")
     return s
 
 
-Yuan = Annotated[Decimal, BeforeValidator(_yuan)]
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(value: Any, lo: dt.date, hi: dt.date) -> dt.date:
+    """A calendar date written YYYY-MM-DD (not a date-time, not a timestamp), within [lo, hi]."""
+    if isinstance(value, dt.datetime):
+        raise fail("DATE_FORMAT", "这里需要日期（YYYY-MM-DD），不是日期时间", "a date (YYYY-MM-DD) is needed here, not a date-time")
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and _DATE.fullmatch(s := normalise.ascii_width(value).strip()):
+        try:
+            day = dt.date.fromisoformat(s)
+        except ValueError:
+            raise fail("DATE_NOT_EXIST", f"日期不存在：{s}", f"no such date: {s}") from None
+    else:
+        raise fail("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD")
+    if not lo <= day <= hi:
+        raise fail("DATE_OUT_OF_RANGE", f"日期 {day} 不在合理范围 {lo} 至 {hi} 内", f"date {day} is outside the plausible range {lo} .. {hi}")
+    return day
+
+
+def _citizen_id(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise fail("ID_FORMAT", "身份证号码应为文字", "the citizen ID must be a string")
+    today = info.context.get("today") if isinstance(info.context, dict) else None
+    try:
+        return parse_citizen_id(value, today=today).number
+    except YidiError as e:  # as a validation failure, so it is reported with every other problem
+        raise fail(e.code, e.message_zh, e.message_en) from None
+
+
+def _code(value: Any) -> Any:
+    return normalise.code(value) if isinstance(value, str) else value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+# amounts in yuan: at most 2 decimals, not negative (SignedTotal may be), each with its own upper bound
+Yuan = Annotated[Decimal, BeforeValidator(lambda v: _money(v, NUMBER_LIMIT - FEN, "NUMBER_TOO_LARGE"))]
+UnitPrice = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.UNIT_PRICE_MAX, "AMOUNT_TOO_LARGE"))]
+LineAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.LINE_AMOUNT_MAX, "AMOUNT_TOO_LARGE"))]
+InvoiceAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.INVOICE_AMOUNT_MAX, "AMOUNT_TOO_LARGE"))]
+Balance = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCOUNT_BALANCE_MAX, "AMOUNT_TOO_LARGE"))]
+VisitTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.VISIT_TOTAL_MAX, "TOTAL_TOO_LARGE"))]
+Accumulated = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE"))]
+SignedTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE", signed=True))]
+Number = Annotated[Decimal, BeforeValidator(_number)]  # plain notation, |x| < 1e8; constrain it with Field
 Ratio = Annotated[Decimal, BeforeValidator(_ratio)]
 Points = Annotated[Decimal, BeforeValidator(_points)]
-Quantity = Annotated[Decimal, BeforeValidator(_positive)]
+Quantity = Annotated[Decimal, BeforeValidator(_quantity)]
 RegionCode = Annotated[str, BeforeValidator(_region_code)]
+Day = Annotated[dt.date, BeforeValidator(lambda v: _date(v, B.DATE_MIN, B.DATE_MAX))]  # a day something happens
+LifeDay = Annotated[dt.date, BeforeValidator(lambda v: _date(v, B.BIRTH_DATE_MIN, B.DATE_MAX))]  # a person's dates
+IdNumber = Annotated[str, BeforeValidator(_citizen_id), Field(max_length=B.ID_NUMBER)]
+Year = Annotated[int, Field(ge=B.YEAR_MIN, le=B.YEAR_MAX)]
+
+
+# texts: give the bound with Field(max_length=bounds.X) on the field, so the OpenAPI document states it
+Code = Annotated[str, BeforeValidator(_code)]  # a code as typed: full-width folded, surrounding spaces dropped
+Text = Annotated[str, BeforeValidator(_strip)]  # a name or a reason: surrounding spaces dropped
+
+
+def _bad_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return normalise.bad_character(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return next((c for c in map(_bad_text, value) if c is not None), None)
+    if isinstance(value, dict):
+        return _bad_text(list(value)) or _bad_text(list(value.values()))
+    return None
 
 
 class Strict(BaseModel):
-    """Base for every input model: unknown keys are errors (a silently ignored setting is a defect)."""
+    """Base for every input model: unknown keys are errors (a silently ignored setting is a defect), and no
+    text anywhere in it may hold a control character (NUL cannot even be stored by PostgreSQL)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _characters(cls, v: Any) -> Any:
+        bad = _bad_text(v)
+        if bad is not None:
+            raise fail("TEXT_INVALID_CHARACTER", f"文字中有不可用的控制字符（U+{ord(bad):04X}）",
+                       f"the text holds a character that is not allowed (U+{ord(bad):04X})")
+        return v
 
 
 _GENERIC: dict[str, tuple[str, str, str]] = {
@@ -95,9 +206,21 @@ _GENERIC: dict[str, tuple[str, str, str]] = {
     "enum": ("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices"),
     "literal_error": ("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices"),
     "date_from_datetime_parsing": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
+    "date_from_datetime_inexact": ("DATE_FORMAT", "这里需要日期（YYYY-MM-DD），不是日期时间", "a date (YYYY-MM-DD) is needed, not a date-time"),
     "date_parsing": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
     "date_type": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
 }
+
+
+def _generic(etype: str, err: Any, field: str) -> Problem:
+    ctx = err.get("ctx") or {}
+    if etype == "string_too_long":
+        n = ctx.get("max_length")
+        return Problem("TEXT_TOO_LONG", field, f"文字过长：{field} 最多 {n} 个字符", f"text too long: {field} holds at most {n} characters")
+    if etype.startswith("date_") and "outside expected range" in str(ctx.get("error", "")):
+        return Problem("DATE_NOT_EXIST", field, f"日期不存在：{field}", f"no such date: {field}")
+    code, zh, en = _GENERIC[etype]
+    return Problem(code, field, f"{zh}：{field}", err["msg"] if etype in ("enum", "literal_error") else en)
 
 
 def problems_from(exc: ValidationError, prefix: str = "") -> list[Problem]:
@@ -110,10 +233,8 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[Problem]:
         ctx = err.get("ctx") or {}
         if etype.isupper():  # one of ours, raised through fail()
             out.append(Problem(etype, field, str(ctx.get("zh", err["msg"])), err["msg"]))
-        elif etype in _GENERIC:
-            code, zh, en = _GENERIC[etype]
-            detail = err["msg"] if etype in ("enum", "literal_error") else en
-            out.append(Problem(code, field, f"{zh}：{field}", detail))
+        elif etype in _GENERIC or etype == "string_too_long":
+            out.append(_generic(etype, err, field))
         elif etype == "value_error" and isinstance(ctx.get("error"), YidiError):
             ye: YidiError = ctx["error"]
             out.extend(Problem(p.code, field, p.message_zh, p.message_en) for p in ye.problems)
@@ -122,10 +243,12 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[Problem]:
     return out
 
 
-def validate_model(model: type[M], data: Any, *, prefix: str = "", code: str | None = None) -> M:
-    """Validate data into a model, raising YidiError with every problem found."""
+def validate_model(model: type[M], data: Any, *, prefix: str = "", code: str | None = None,
+                   today: dt.date | None = None) -> M:
+    """Validate data into a model, raising YidiError with every problem found. `today` lets the checks that
+    need a clock (a birth date in the future) run; the domain has none of its own."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"today": today} if today else None)
     except ValidationError as exc:
         raise YidiError.of(problems_from(exc, prefix), code=code) from None
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 import copy
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import Catalogue, Document, InsuredPolicy
 from yidi.domain.reference import Institution, Region, is_province_code, province_of
-from yidi.domain.validation import RegionCode, Strict, problems_from
+from yidi.domain.validation import Code, RegionCode, Strict, Text, problems_from
 
 M = TypeVar("M", bound=BaseModel)
 SAMPLE_DIR = Path(__file__).parent / "sample"
@@ -53,12 +54,13 @@ class RegionsFile(Strict):
 
 
 class InstitutionIn(Strict):
-    code: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$")
-    name: str
+    code: Code = Field(min_length=1, max_length=B.INSTITUTION_CODE, pattern=r"^[A-Za-z0-9]+$")
+    name: Text = Field(min_length=1, max_length=B.INSTITUTION_NAME)
     region: RegionCode
     level: Level
     networked: list[VisitType] = Field(default_factory=list)
-    chronic_diseases: list[str] = Field(default_factory=list)
+    chronic_diseases: list[Annotated[Code, Field(min_length=1, max_length=B.DISEASE_CODE)]] = Field(
+        default_factory=list, max_length=200)
 
 
 class InstitutionsFile(Strict):

@@ -30,12 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from yidi.domain import bounds as B
 from yidi.domain import claim_rules as rules
 from yidi.domain.bill import Bill, FeeLine, YearAccumulators
 from yidi.domain.breakdown import Breakdown
@@ -46,13 +47,25 @@ from yidi.domain.errors import Problem, YidiError
 from yidi.domain.filing_rules import filing_for
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import ZERO, fmt, from_fen, to_fen
+from yidi.domain.normalise import account_number
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import ManualClaimRules
 from yidi.domain.reference import Filing, Institution
-from yidi.domain.validation import RegionCode, Strict, Yuan, fail, problems_from, validate_model
+from yidi.domain.validation import (
+    Code,
+    Day,
+    InvoiceAmount,
+    RegionCode,
+    Strict,
+    Text,
+    fail,
+    problems_from,
+    validate_model,
+)
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import diagnosis_fields, mask_account, mask_name
+from yidi.services.scan_check import check_scan
 from yidi.services.settlement import FUND_FIELDS, _lock_accumulators, _person_in, _retrying
 from yidi.services.tabular import read_table
 from yidi.store.claim_models import (
@@ -99,18 +112,18 @@ class ClaimsConfig:
 class VisitIn(Strict):
     """就诊: a hospital of our reference data by `institution`, or one we do not know by name and region."""
 
-    institution: str | None = Field(default=None, min_length=1, max_length=30)
-    hospital_name: str | None = Field(default=None, min_length=1, max_length=200)
+    institution: Code | None = Field(default=None, min_length=1, max_length=B.INSTITUTION_CODE)
+    hospital_name: Text | None = Field(default=None, min_length=1, max_length=B.INSTITUTION_NAME)
     hospital_region: RegionCode | None = None
     hospital_level: Level | None = None
     visit_type: VisitType
-    admitted_on: dt.date
-    discharged_on: dt.date | None = None
+    admitted_on: Day
+    discharged_on: Day | None = None
     emergency: bool = False
     referral: bool = False
-    diagnosis_code: str = Field(default="", max_length=30)
-    diagnosis_name: str = Field(min_length=1, max_length=200)
-    reason_not_direct: str = Field(default="", max_length=500)
+    diagnosis_code: Code = Field(default="", max_length=B.DIAGNOSIS_CODE)
+    diagnosis_name: Text = Field(min_length=1, max_length=B.DIAGNOSIS_NAME)
+    reason_not_direct: Text = Field(default="", max_length=B.REASON)
 
     @model_validator(mode="after")
     def _check(self) -> VisitIn:
@@ -127,10 +140,10 @@ class VisitIn(Strict):
 class InvoiceIn(Strict):
     """医疗收费票据: number, date, amount, payer."""
 
-    invoice_no: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
-    invoice_date: dt.date
-    amount: Yuan
-    payer: str = Field(min_length=1, max_length=50)
+    invoice_no: Code = Field(min_length=1, max_length=B.INVOICE_NO, pattern=r"^[A-Za-z0-9-]+$")
+    invoice_date: Day
+    amount: InvoiceAmount
+    payer: Text = Field(min_length=1, max_length=B.PAYER)
 
     @field_validator("amount")
     @classmethod
@@ -143,16 +156,19 @@ class InvoiceIn(Strict):
 class BankIn(Strict):
     """The account the money goes to: it must be in the person's own name."""
 
-    bank_name: str = Field(min_length=1, max_length=100)
-    account_no: str = Field(min_length=8, max_length=40)
-    holder: str = Field(min_length=1, max_length=50)
+    bank_name: Text = Field(min_length=1, max_length=B.BANK_NAME)
+    account_no: str = Field(min_length=1, max_length=B.BANK_ACCOUNT)
+    holder: Text = Field(min_length=1, max_length=B.PERSON_NAME)
 
-    @field_validator("account_no")
+    @field_validator("account_no", mode="before")
     @classmethod
-    def _digits(cls, v: str) -> str:
-        n = v.replace(" ", "").replace("-", "")
-        if not n.isdigit() or not 8 <= len(n) <= 30:
-            raise fail("BANK_ACCOUNT_FORMAT", "银行账号应为 8 到 30 位数字", "a bank account number is 8 to 30 digits")
+    def _digits(cls, v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        n = account_number(v)  # "６２１７ ００００-…" as printed on a card -> its digits
+        lo, hi = B.BANK_ACCOUNT_DIGITS
+        if not n.isascii() or not n.isdigit() or not lo <= len(n) <= hi:
+            raise fail("BANK_ACCOUNT_FORMAT", f"银行账号应为 {lo} 到 {hi} 位数字", f"a bank account number is {lo} to {hi} digits")
         return n
 
 
@@ -164,14 +180,25 @@ class ClaimIn(Strict):
     lines: list[FeeLine] | None = Field(default=None, max_length=MAX_LINES)
     bank: BankIn | None = None
 
+    @field_validator("invoices", "lines")
+    @classmethod
+    def _total(cls, v: list[InvoiceIn] | list[FeeLine] | None, info: ValidationInfo) -> Any:
+        # the parts given replace the stored ones, so what is given here is the claim's whole total
+        total = sum((x.amount if isinstance(x, InvoiceIn) else x.value for x in v or ()), ZERO)
+        if total > B.CLAIM_TOTAL_MAX:
+            what = ("发票", "invoices") if info.field_name == "invoices" else ("费用明细", "fee lines")
+            raise fail("TOTAL_TOO_LARGE", f"{what[0]}合计 {fmt(total)} 元，超过一笔报销的上限 {B.CLAIM_TOTAL_MAX} 元",
+                       f"the {what[1]} add up to {fmt(total)} yuan, above the limit of {B.CLAIM_TOTAL_MAX} yuan for one claim")
+        return v
+
 
 class ReasonIn(Strict):
-    reason: str = Field(default="", max_length=1000)
+    reason: Text = Field(default="", max_length=B.LONG_REASON)
 
 
 class ReturnIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
-    asked: list[str] = Field(default_factory=list, max_length=20)
+    reason: Text = Field(min_length=1, max_length=B.LONG_REASON)
+    asked: list[Annotated[str, Field(max_length=B.MATERIAL_CODE)]] = Field(default_factory=list, max_length=20)
 
     @field_validator("asked")
     @classmethod
@@ -831,6 +858,7 @@ def add_document(ctx: Context, principal: Principal, claim_no: str, material: st
     if material not in rules.MATERIAL_CODES:
         raise YidiError("MATERIAL_UNKNOWN", f"不认识的材料代码“{material}”", f"unknown material code {material!r}", "material", 422)
     kind = rules.sniff(data, filename, declared_type, cfg.max_scan_bytes)
+    check_scan(kind, data)  # the structure too, not only the first bytes: nothing is stored otherwise
     safe_name = Path(filename.replace("\\", "/")).name[:200] or f"scan.{kind}"
     with unit_of_work(ctx.sessions) as s:  # check first, so a refused upload leaves no file behind either
         claim, _person = _visible(s, principal, claim_no)

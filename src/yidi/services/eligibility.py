@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
+from yidi.domain import bounds as B
 from yidi.domain.eligibility import EligibilityResult, check_eligibility
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
-from yidi.domain.validation import Strict
+from yidi.domain.validation import Code, Day, IdNumber, Strict, Text
 from yidi.services.access import Principal, Role, forbidden
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
@@ -20,14 +19,14 @@ from yidi.store.repositories import Filings, Institutions, Persons, Visits, pers
 class EligibilityRequest(Strict):
     """What a hospital presents at admission (cf. national transactions 1101 and 2001)."""
 
-    id_number: str = Field(min_length=1, max_length=20)
-    name: str = Field(min_length=1, max_length=50)
-    institution: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$")
+    id_number: IdNumber
+    name: Text = Field(min_length=1, max_length=B.PERSON_NAME)
+    institution: Code = Field(min_length=1, max_length=B.INSTITUTION_CODE, pattern=r"^[A-Za-z0-9]+$")
     visit_type: VisitType
-    day: dt.date | None = Field(default=None, description="visit (admission) day; default today")
+    day: Day | None = Field(default=None, description="visit (admission) day; default today")
     emergency: bool = False
-    chronic_disease: str | None = Field(default=None, max_length=20)
-    gender: str | None = Field(default=None, max_length=10)
+    chronic_disease: Code | None = Field(default=None, max_length=B.DISEASE_CODE)
+    gender: Code | None = Field(default=None, max_length=B.GENDER)
 
 
 def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> EligibilityResult:

@@ -27,7 +27,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, field_validator
 from pydantic_core import to_json
@@ -37,6 +37,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from yidi.domain import bounds as B
 from yidi.domain.admissions import OpenAdmission, refuse_second_admission
 from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
@@ -47,7 +48,19 @@ from yidi.domain.errors import Problem, YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import ZERO, from_fen, to_fen
 from yidi.domain.reference import Person
-from yidi.domain.validation import Strict, Yuan, fail, validate_model
+from yidi.domain.validation import (
+    Accumulated,
+    Code,
+    Day,
+    IdNumber,
+    SignedTotal,
+    Strict,
+    Text,
+    VisitTotal,
+    Year,
+    fail,
+    validate_model,
+)
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.store import audit_chain
@@ -111,13 +124,13 @@ MsgId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.
 class RegisterVisitIn(Strict):
     """入院办理 2401 / 门诊挂号 2201: who, which visit type, since when."""
 
-    id_number: str = Field(min_length=1, max_length=20)
-    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber
+    name: Text = Field(min_length=1, max_length=B.PERSON_NAME)
     visit_type: VisitType
-    admitted_on: dt.date | None = Field(default=None, description="admission / visit day; default today")
+    admitted_on: Day | None = Field(default=None, description="admission / visit day; default today")
     emergency: bool = False
-    chronic_disease: str | None = Field(default=None, max_length=20)
-    gender: str | None = Field(default=None, max_length=10)
+    chronic_disease: Code | None = Field(default=None, max_length=B.DISEASE_CODE)
+    gender: Code | None = Field(default=None, max_length=B.GENDER)
     msgid: str | None = MsgId
 
 
@@ -143,7 +156,7 @@ class UploadLinesIn(Strict):
 class WithdrawLinesIn(Strict):
     """费用明细撤销 2302 / 2205: withdraw these lines (all active lines when `line_ids` is omitted)."""
 
-    line_ids: list[str] | None = Field(default=None, max_length=MAX_BATCH)
+    line_ids: list[Annotated[Code, Field(max_length=B.LINE_ID)]] | None = Field(default=None, max_length=MAX_BATCH)
     msgid: str | None = MsgId
 
 
@@ -152,20 +165,20 @@ class QuoteBasis(Strict):
 
     visit_revision: int
     acc_version: int
-    filing_id: str | None = None
-    basis: str = ""
-    policy_version: str = ""
-    account_balance: Yuan = ZERO
-    medfee_sumamt: Yuan = ZERO
-    fund_pay_sumamt: Yuan = ZERO
-    acct_pay: Yuan = ZERO
-    psn_cash_pay: Yuan = ZERO
+    filing_id: str | None = Field(default=None, max_length=B.FILING_ID)
+    basis: str = Field(default="", max_length=20)
+    policy_version: str = Field(default="", max_length=B.POLICY_VERSION)
+    account_balance: Accumulated = ZERO
+    medfee_sumamt: Accumulated = ZERO
+    fund_pay_sumamt: Accumulated = ZERO
+    acct_pay: Accumulated = ZERO
+    psn_cash_pay: Accumulated = ZERO
 
 
 class PreSettleIn(Strict):
     """预结算 2303 / 2206."""
 
-    discharge_date: dt.date | None = None
+    discharge_date: Day | None = None
     use_account: bool = Field(default=True, description="acct_used_flag: pay the person's share from the account")
 
 
@@ -180,7 +193,7 @@ class SettleIn(PreSettleIn):
 class RevokeIn(Strict):
     """结算撤销 2305 / 2208."""
 
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=B.REASON)
     msgid: str | None = MsgId
 
 
@@ -193,16 +206,16 @@ class ReversalIn(Strict):
 class AccumulatorQueryIn(Strict):
     """人员累计信息查询 5206."""
 
-    id_number: str = Field(min_length=1, max_length=20)
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    id_number: IdNumber
+    year: Year | None = None
 
 
 class ReconcileItem(Strict):
-    setl_id: str = Field(min_length=1, max_length=32)
-    medfee_sumamt: Yuan
-    fund_pay_sumamt: Yuan
-    acct_pay: Yuan
-    cash_payamt: Yuan
+    setl_id: Code = Field(min_length=1, max_length=B.SETL_ID)
+    medfee_sumamt: VisitTotal
+    fund_pay_sumamt: VisitTotal
+    acct_pay: VisitTotal
+    cash_payamt: VisitTotal
     revoked: bool = False
 
 
@@ -213,27 +226,14 @@ class ReconcileIn(Strict):
     that day (-1 and minus its amounts), as clearing counts revocations in the period they happen.
     """
 
-    day: dt.date
+    day: Day
     count: int = Field(ge=-1_000_000, le=1_000_000)
-    medfee_sumamt: Decimal
-    fund_pay_sumamt: Decimal
-    acct_pay: Decimal
-    cash_payamt: Decimal
+    # totals may be negative (a day with more revocations than settlements), but exact to the fen
+    medfee_sumamt: SignedTotal
+    fund_pay_sumamt: SignedTotal
+    acct_pay: SignedTotal
+    cash_payamt: SignedTotal
     settlements: list[ReconcileItem] | None = Field(default=None, max_length=100_000)
-
-    @field_validator("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "cash_payamt", mode="before")
-    @classmethod
-    def _money(cls, v: Any) -> Decimal:
-        # totals may be negative (a day with more revocations than settlements), but exact to the fen
-        from yidi.domain.money import decimals_of, parse_decimal
-
-        try:
-            d = parse_decimal(v)
-        except ValueError:
-            raise fail("NOT_A_NUMBER", f"不是数字：{v!r}", f"not a number: {v!r}") from None
-        if decimals_of(d.normalize()) > 2:
-            raise fail("MONEY_PRECISION", f"金额 {v} 超过两位小数", f"amount {v} has more than 2 decimals")
-        return d
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -738,7 +738,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                     row = FeeLineRow(visit_id=visit.id, line_id=ln.line_id)
                     s.add(row)
                     existing[ln.line_id] = row
-                row.code, row.name, row.quantity = ln.code, ln.name, str(ln.quantity)
+                row.code, row.name, row.quantity = ln.code, ln.name, format(ln.quantity, "f")
                 row.unit_price_fen, row.amount_fen, row.line_date = to_fen(ln.unit_price), to_fen(ln.value), ln.date
                 row.status, row.withdrawn_at, row.uploaded_at = "ACTIVE", None, _now()
                 changed += 1
@@ -748,6 +748,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
             if len(active) > MAX_LINES_PER_VISIT:
                 raise YidiError("VISIT_TOO_MANY_LINES", f"一次就诊最多 {MAX_LINES_PER_VISIT} 条有效明细",
                                 f"a visit holds at most {MAX_LINES_PER_VISIT} active lines", "lines", 422)
+            _check_visit_total(sum(r.amount_fen for r in active))
             if changed:
                 hv.revision += 1
                 s.flush()
@@ -761,6 +762,14 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
             return _visit_view(s, hv, visit)
 
     return _retrying(run)
+
+
+def _check_visit_total(total_fen: int) -> None:
+    """Refused at upload, so a visit can never hold lines it could not settle (pre-settle would fail)."""
+    if total_fen > to_fen(B.VISIT_TOTAL_MAX):
+        raise YidiError("TOTAL_TOO_LARGE", f"本次就诊的有效明细合计 {from_fen(total_fen)} 元，超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                        f"the visit's active lines would add up to {from_fen(total_fen)} yuan, above the limit of "
+                        f"{B.VISIT_TOTAL_MAX} yuan for one visit", "lines", 422)
 
 
 def withdraw_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: WithdrawLinesIn) -> VisitView:
@@ -841,6 +850,9 @@ def _compute(ctx: Context, s: Session, hv: HospitalVisitRow, visit: VisitRow, pe
     filing = result.filing.to_filing() if result.filing is not None else None
     bill = _bill(hv, visit, p, rows, today, req.discharge_date, req.use_account)
     b = calculate(bill, ctx.packs, person=p, filing=filing, accumulators=acc, unknown_items="self_funded")
+    if b.accumulators_after is not None and b.accumulators_after.largest() > B.ACCUMULATED_MAX:
+        raise YidiError("TOTAL_TOO_LARGE", f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元", "the person's year-to-date "
+                        f"sums would pass the limit of {B.ACCUMULATED_MAX} yuan", "accumulators", 422)
     basis = QuoteBasis(visit_revision=hv.revision, acc_version=acc_version,
                        filing_id=result.filing.filing_id if result.filing else None, basis=b.basis,
                        policy_version=b.policy_version, account_balance=p.account_balance,

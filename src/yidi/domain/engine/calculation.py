@@ -66,6 +66,13 @@ def calculate(
             f"the insured region's {person.scheme.value} policy has no {bill.visit_type.value} benefit",
             "visit_type",
         )
+    if accumulators is None and bill.accumulators is not None:
+        # a caller's accumulators name the policy's cap pools; a pool it does not have would be ignored
+        unknown = bill.accumulators.unknown_pools(set(scheme.caps))
+        if unknown:
+            raise YidiError("ACC_KEY_UNKNOWN", f"年度累计中有参保地政策没有的封顶池：{'、'.join(unknown)[:200]}（可用：{'、'.join(sorted(scheme.caps))}）",
+                            f"the accumulators name cap pools the policy does not have: {', '.join(unknown)[:200]} "
+                            f"(known: {', '.join(sorted(scheme.caps))})", f"accumulators.{unknown[0]}")
     ctx = Ctx(packs, person.insured_region, version.effective_from.isoformat())
     pool = benefit.cap_pool
     vt = bill.visit_type.value
