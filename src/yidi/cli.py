@@ -19,6 +19,7 @@ from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
 from yidi.domain.errors import YidiError
+from yidi.domain.normalise import loads
 from yidi.domain.validation import validate_model
 from yidi.policies.loader import SAMPLE_DIR, check_packs, load_packs
 
@@ -59,7 +60,7 @@ def _fail(err: YidiError, as_json: bool) -> None:
 
 def read_json_file(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return loads(path.read_text(encoding="utf-8"))  # numbers keep their literal: 1e3 is refused
     except FileNotFoundError:
         raise YidiError("FILE_NOT_FOUND", f"找不到文件：{path}", f"file not found: {path}", "bill", 404) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

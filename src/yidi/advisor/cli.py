@@ -25,6 +25,7 @@ from yidi.advisor.plan import advise
 from yidi.advisor.search import search
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.errors import YidiError
+from yidi.domain.normalise import loads
 from yidi.domain.validation import validate_model
 from yidi.policies.loader import SAMPLE_DIR, load_packs
 
@@ -70,7 +71,7 @@ def advise_command(
         pack = load_packs(packs)
         data: dict[str, Any] = {}
         if situation_file is not None:
-            data.update(json.loads(situation_file.read_text(encoding="utf-8")))
+            data.update(loads(situation_file.read_text(encoding="utf-8")))
         found: dict[str, Any] | None = None
         if q:
             found = search(q, pack)

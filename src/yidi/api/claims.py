@@ -14,6 +14,7 @@ from pydantic import Field
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import ErrorOut
 from yidi.api.json_body import JsonRoute
+from yidi.domain.bounds import LINE_ID
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import IdNumber, Strict
@@ -23,7 +24,7 @@ from yidi.services.claims import ClaimIn, ClaimsConfig, ReasonIn, ReturnIn
 router = APIRouter(prefix="/claims", tags=["claims 手工报销"], route_class=JsonRoute)
 ClaimNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 BatchNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
-LineId = Annotated[str, Path(min_length=1, max_length=30)]
+LineId = Annotated[str, Path(min_length=1, max_length=LINE_ID, pattern=r"^[^\x00-\x1f\x7f]+$")]
 DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # an INTEGER column: larger ids are 422, not a database error
 Json = dict[str, Any]
 # uploads can also answer FILE_TOO_LARGE (413), FILE_TYPE (415) and STORAGE_FULL (507: not saved, retry later)

@@ -14,7 +14,10 @@ from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import file_responses
 from yidi.api.json_body import JsonRoute
 from yidi.clearing import report, service
+from yidi.domain import normalise
 from yidi.domain.bounds import LONG_REASON, REASON, SETL_ID
+from yidi.domain.errors import YidiError
+from yidi.domain.reference import is_province_code, province_of
 from yidi.domain.validation import Code, Number, Strict, Text
 from yidi.services.access import Principal, Role
 
@@ -43,9 +46,30 @@ class DecisionIn(Strict):
     note: Text = Field(default="", max_length=LONG_REASON)
 
 
+RegionQuery = Annotated[str | None, Query(max_length=20, description="统筹区或省级编码: narrow the view to this region's "
+                                                               "lines (an agency: its own region, or one of its province)")]
+
+
 def _scope(p: Principal) -> str | None:
     # an agency sees its own lines; other roles allowed here by authorisation see the national view
     return p.subject if p.role is Role.AGENCY else None
+
+
+def _region(ctx: Ctx, p: Principal, region: str | None) -> str | None:
+    """The view asked for: the caller's own scope, or `region` if it is a known region or province code the
+    caller may see (never ignored: an unknown or foreign code is an error)."""
+    if region is None:
+        return _scope(p)
+    r = normalise.code(region)
+    known = r in ctx.packs.regions or (is_province_code(r) and any(province_of(c) == r for c in ctx.packs.regions))
+    if not known:
+        raise YidiError("REGION_UNKNOWN", f"统筹区或省级编码“{r[:20]}”不存在", f"unknown region or province code {r[:20]!r}",
+                        "region", 422)
+    own = _scope(p)
+    if own is not None and r != own and not (is_province_code(own) and province_of(r) == own):
+        raise YidiError("CLEARING_REGION_FORBIDDEN", f"经办机构 {own} 只能查看本统筹区（或本省）的清算",
+                        f"agency {own} may only see its own region's (or province's) clearing", "region", 403)
+    return r
 
 
 @router.get("/runs", summary="各月清算 months cleared")
@@ -68,9 +92,9 @@ async def close(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
 
 
 @router.get("/runs/{month}", summary="清算结果 a month's results (an agency: its own lines)")
-def show(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
+def show(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None) -> dict[str, Any]:
+    region = _region(ctx, p, region)
     view = service.month_view(ctx, month)
-    region = _scope(p)
     return (view.for_region(region) if region else view).as_dict()
 
 
@@ -80,9 +104,9 @@ def verify(month: MonthPath, ctx: Ctx, _p: Caller) -> dict[str, Any]:
 
 
 @router.get("/runs/{month}/items", summary="清算明细 the settlements behind the lines")
-def items(month: MonthPath, ctx: Ctx, p: Caller,
+def items(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None,
           limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[dict[str, Any]]:
-    return service.items(ctx, month, region=_scope(p), limit=limit)
+    return service.items(ctx, month, region=_region(ctx, p, region), limit=limit)
 
 
 @router.get("/runs/{month}/statement.csv", responses=file_responses("text/csv"), summary="对账单 CSV the agency's statement")
@@ -104,8 +128,9 @@ def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
 
 
 @router.get("/runs/{month}/report.html", responses=file_responses("text/html"), summary="清算报告 printable report")
-def report_html(month: MonthPath, ctx: Ctx, p: Caller) -> HTMLResponse:
-    return HTMLResponse(report.html_report(service.month_view(ctx, month), _scope(p)))
+def report_html(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None) -> HTMLResponse:
+    scope = _region(ctx, p, region)
+    return HTMLResponse(report.html_report(service.month_view(ctx, month), scope))
 
 
 @router.post("/runs/{month}/confirmation", summary="确认 the agency confirms its lines")

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from yidi.api.deps import Ctx
 from yidi.api.json_body import JsonRoute
 from yidi.domain.bill import Bill
+from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.reference import Institution
 from yidi.services import reference
@@ -44,15 +45,17 @@ def institution_out(i: Institution, region_name: str) -> InstitutionOut:
 @router.get("/institutions", response_model=InstitutionPageOut, summary="查询定点医疗机构 Find institutions")
 def list_institutions(
     ctx: Ctx,
-    region: Annotated[str | None, Query(description="统筹区编码, or a province code XX0000")] = None,
+    region: Annotated[str | None, Query(max_length=20, description="统筹区编码, or a province code XX0000")] = None,
     level: Level | None = None,
     visit_type: VisitType | None = None,
     networked: Annotated[bool | None, Query(description="networked (for visit_type, if given)")] = None,
+    chronic_disease: Annotated[str | None, Query(max_length=DISEASE_CODE, description="门诊慢特病 code the institution "
+                                                 "has opened, e.g. M03900")] = None,
     limit: Annotated[int, Query(ge=1, le=reference.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> InstitutionPageOut:
     page = reference.find_institutions(ctx, region=region, level=level, visit_type=visit_type,
-                                       networked=networked, limit=limit, offset=offset)
+                                       networked=networked, chronic_disease=chronic_disease, limit=limit, offset=offset)
     names = {c: r.name for c, r in ctx.packs.regions.items()}
     return InstitutionPageOut(total=page.total, limit=limit, offset=offset,
                               items=[institution_out(i, names.get(i.region, "")) for i in page.items])

@@ -253,6 +253,20 @@ def validate_model(model: type[M], data: Any, *, prefix: str = "", code: str | N
         raise YidiError.of(problems_from(exc, prefix), code=code) from None
 
 
+def checked_text(value: str, field: str, max_length: int) -> str:
+    """The checks of a text field for doors without an input model (CLI options, query parameters): no
+    control character, at most `max_length` characters; surrounding spaces dropped."""
+    v = value.strip()
+    bad = normalise.bad_character(v)
+    if bad is not None:
+        raise YidiError("TEXT_INVALID_CHARACTER", f"文字中有不可用的控制字符（U+{ord(bad):04X}）：{field}",
+                        f"the text holds a character that is not allowed (U+{ord(bad):04X}): {field}", field)
+    if len(v) > max_length:
+        raise YidiError("TEXT_TOO_LONG", f"文字过长：{field} 最多 {max_length} 个字符",
+                        f"text too long: {field} holds at most {max_length} characters", field)
+    return v
+
+
 def check_dates(start: dt.date, end: dt.date | None, field: str) -> None:
     if end is not None and end < start:
         raise fail("DATE_ORDER", f"{field} 的结束日期早于开始日期", f"{field}: end date is before start date")

@@ -22,8 +22,11 @@ from enum import StrEnum
 
 from sqlalchemy import select, update
 
+from yidi.domain.bounds import PERSON_NAME
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
+from yidi.domain.normalise import bad_character
+from yidi.domain.validation import checked_text
 from yidi.services import principals
 from yidi.services.access import Duty, Principal
 from yidi.services.context import Context
@@ -143,8 +146,11 @@ def authenticate(ctx: Context, username: str, password: str, *, client: str = ""
     username = username.strip()
     account_key = f"u:{username.lower()}"
     check_rate(account_key, client)
+    # a name no account can have (too long, a control character: NUL is not even a valid SQL string on
+    # PostgreSQL) is looked up as nobody, and fails like any other wrong login
+    storable = len(username) <= 64 and bad_character(username) is None
     with unit_of_work(ctx.sessions) as s:
-        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        user = s.scalars(select(UserRow).where(UserRow.username == username)).first() if storable else None
         if user is not None:
             s.expunge(user)
     ok = check_password(password, user.password_hash if user is not None else _DUMMY)
@@ -197,7 +203,8 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
     if password_hash is None and len(password) < MIN_PASSWORD:
         raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
                         "password", 422)
-    if not (0 < len(username) <= 64) or any(c.isspace() for c in username):
+    display_name = checked_text(display_name, "name", PERSON_NAME)
+    if not (0 < len(username) <= 64) or any(c.isspace() for c in username) or bad_character(username):
         raise YidiError("USERNAME_INVALID", "用户名应为 1–64 个字符且不含空格", "user name: 1-64 characters, no spaces",
                         "username", 422)
     subject, clean_duties = _validate(role, subject, duties or [])

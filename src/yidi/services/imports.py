@@ -181,6 +181,7 @@ def import_table(
     key_field = "id_number" if kind == "persons" else "code"
     mapping = _mapped(PERSON_HEADERS if kind == "persons" else INSTITUTION_HEADERS, table, key_field)
     report = ImportReport(kind, table.encoding, rows=len(table.rows))
+    today = ctx.today()  # a birth date after today is refused (the domain has no clock of its own)
     with unit_of_work(ctx.sessions) as s:
         regions = set(Regions(s).all())
         seen: dict[str, int] = {}
@@ -188,17 +189,17 @@ def import_table(
         for i, (line, raw) in enumerate(table.rows, start=1):
             data = _prepare(mapping, raw)
             key_raw = str(data.get(key_field, ""))
-            key = mask_id(key_raw) if kind == "persons" else key_raw
+            key = mask_id(key_raw[:40]) if kind == "persons" else key_raw[:40]
             problems: list[Problem] = []
             model: type[BaseModel] = PersonImport if kind == "persons" else InstitutionImport
             parsed: BaseModel | None = None
             try:
-                parsed = model.model_validate(data)
+                parsed = model.model_validate(data, context={"today": today})
             except ValidationError as exc:
                 problems.extend(problems_from(exc))
             region_field = "insured_region" if kind == "persons" else "region"
-            region = data.get(region_field)
-            if isinstance(region, str) and len(region) == 6 and region.isdigit() and region not in regions:
+            region = getattr(parsed, region_field) if parsed is not None else None  # as normalised
+            if region is not None and region not in regions:
                 problems.append(Problem("REGION_UNKNOWN", region_field, f"统筹区 {region} 不存在（先导入或加载该统筹区）",
                                         f"unknown region {region} (load that region first)"))
             if parsed is not None:
@@ -220,7 +221,6 @@ def import_table(
         if report.rejected and not accept_valid:
             return report  # nothing written: the unit of work commits an untouched session
         persons, insts = Persons(s), Institutions(s)
-        today = ctx.today()
         for v in good:
             if isinstance(v, Person):
                 persons.upsert(v, certified_on=today)

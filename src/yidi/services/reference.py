@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yidi.domain.bill import Bill
+from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.errors import YidiError
+from yidi.domain.normalise import code
 from yidi.domain.reference import Institution
+from yidi.domain.validation import checked_text
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.repositories import Institutions, Regions
@@ -49,20 +52,29 @@ def find_institutions(
     level: Level | None = None,
     visit_type: VisitType | None = None,
     networked: bool | None = None,
+    chronic_disease: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> InstitutionPage:
-    """查询定点医疗机构 Find designated institutions (networked hospitals by region, level and visit type)."""
+    """查询定点医疗机构 Find designated institutions (networked hospitals by region, level and visit type, and
+    those that opened a chronic disease); an unknown region or disease code is refused, never ignored."""
+    if chronic_disease is not None:
+        chronic_disease = checked_text(code(chronic_disease), "chronic_disease", DISEASE_CODE) or None
     if region is not None:
-        region = region.strip()
-        if len(region) != 6 or not region.isdigit():
-            raise YidiError("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{region}”",
-                            f"region code must be 6 digits, got {region!r}", "region", 422)
+        region = code(region)
+        if len(region) != 6 or not region.isascii() or not region.isdigit():
+            raise YidiError("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{region[:20]}”",
+                            f"region code must be 6 digits, got {region[:20]!r}", "region", 422)
     with unit_of_work(ctx.sessions) as s:
         if region is not None and not region.endswith("0000") and not Regions(s).exists(region):
             raise YidiError("REGION_UNKNOWN", f"统筹区 {region} 不存在", f"unknown region {region}", "region", 422)
-        total, items = Institutions(s).search(region=region, level=level, visit_type=visit_type,
-                                              networked=networked, limit=min(limit, MAX_PAGE), offset=offset)
+        insts = Institutions(s)
+        if chronic_disease is not None and not insts.disease_known(chronic_disease):
+            raise YidiError("CHRONIC_DISEASE_UNKNOWN", f"不认识的门诊慢特病编码“{chronic_disease}”：没有任何定点医疗机构开通该病种",
+                            f"unknown chronic disease code {chronic_disease!r}: no institution has opened it",
+                            "chronic_disease", 422)
+        total, items = insts.search(region=region, level=level, visit_type=visit_type, networked=networked,
+                                    chronic_disease=chronic_disease, limit=min(limit, MAX_PAGE), offset=offset)
     return InstitutionPage(total, items)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yidi.domain import bounds as B
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.enums import Level, Scheme, VisitType
 from yidi.store.models import Base, str_enum
@@ -52,7 +53,7 @@ class ClaimRow(Base):
     filed_by: Mapped[str] = mapped_column(String(60), default="")
     # the visit; `institution` is set when the hospital is in our reference data, else name + region
     institution: Mapped[str | None] = mapped_column(ForeignKey("institutions.code"))
-    hospital_name: Mapped[str] = mapped_column(String(200))
+    hospital_name: Mapped[str] = mapped_column(String(B.INSTITUTION_NAME))
     hospital_region: Mapped[str] = mapped_column(String(6))
     hospital_level: Mapped[Level] = mapped_column(str_enum(Level))
     networked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -61,13 +62,13 @@ class ClaimRow(Base):
     discharged_on: Mapped[dt.date | None] = mapped_column(Date)
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     referral: Mapped[bool] = mapped_column(Boolean, default=False)
-    diagnosis_code: Mapped[str] = mapped_column(String(30), default="")
-    diagnosis_name: Mapped[str] = mapped_column(String(200), default="")
+    diagnosis_code: Mapped[str] = mapped_column(String(B.DIAGNOSIS_CODE), default="")
+    diagnosis_name: Mapped[str] = mapped_column(String(B.DIAGNOSIS_NAME), default="")
     reason_not_direct: Mapped[str] = mapped_column(Text, default="")
     # bank account in the person's own name
-    bank_name: Mapped[str] = mapped_column(String(100), default="")
-    bank_account: Mapped[str] = mapped_column(String(40), default="")
-    account_holder: Mapped[str] = mapped_column(String(50), default="")
+    bank_name: Mapped[str] = mapped_column(String(B.BANK_NAME), default="")
+    bank_account: Mapped[str] = mapped_column(String(B.BANK_ACCOUNT), default="")
+    account_holder: Mapped[str] = mapped_column(String(B.PERSON_NAME), default="")
     # what the agency asked for when it returned the claim (material codes and a note)
     asked: Mapped[list[str]] = mapped_column(JSON, default=list)
     asked_note: Mapped[str] = mapped_column(Text, default="")
@@ -107,10 +108,10 @@ class ClaimInvoiceRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    invoice_no: Mapped[str] = mapped_column(String(40))
+    invoice_no: Mapped[str] = mapped_column(String(B.INVOICE_NO))
     invoice_date: Mapped[dt.date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    payer: Mapped[str] = mapped_column(String(50))
+    payer: Mapped[str] = mapped_column(String(B.PAYER))
     held: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -123,10 +124,10 @@ class ClaimLineRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    line_id: Mapped[str] = mapped_column(String(30))
-    code: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(String(200), default="")
-    quantity: Mapped[str] = mapped_column(String(32))  # exact decimal text
+    line_id: Mapped[str] = mapped_column(String(B.LINE_ID))
+    code: Mapped[str] = mapped_column(String(B.ITEM_CODE))
+    name: Mapped[str] = mapped_column(String(B.ITEM_NAME), default="")
+    quantity: Mapped[str] = mapped_column(String(B.NUMBER_MAX_CHARS))  # exact decimal text
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     line_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -143,11 +144,11 @@ class ClaimDocumentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    material: Mapped[str] = mapped_column(String(40))
+    material: Mapped[str] = mapped_column(String(B.MATERIAL_CODE))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8))  # pdf / jpeg / png, as sniffed from the content
-    filename: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(B.FILE_NAME))
     uploaded_by: Mapped[str] = mapped_column(String(60))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

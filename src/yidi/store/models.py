@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.filing_rules import FilingStatus
 
@@ -65,7 +66,7 @@ class RegionRow(Base):
 
     __tablename__ = "regions"
 
-    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    code: Mapped[str] = mapped_column(String(B.REGION_CODE), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     province_name: Mapped[str] = mapped_column(String(100), default="")
 
@@ -75,8 +76,8 @@ class InstitutionRow(Base):
 
     __tablename__ = "institutions"
 
-    code: Mapped[str] = mapped_column(String(30), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(B.INSTITUTION_CODE), primary_key=True)
+    name: Mapped[str] = mapped_column(String(B.INSTITUTION_NAME))
     region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     level: Mapped[Level]
     visit_types: Mapped[list[InstitutionVisitTypeRow]] = relationship(
@@ -100,7 +101,7 @@ class InstitutionDiseaseRow(Base):
     __tablename__ = "institution_diseases"
 
     institution: Mapped[str] = mapped_column(ForeignKey("institutions.code", ondelete="CASCADE"), primary_key=True)
-    disease: Mapped[str] = mapped_column(String(20), primary_key=True)
+    disease: Mapped[str] = mapped_column(String(B.DISEASE_CODE), primary_key=True)
 
 
 class PersonRow(Base):
@@ -109,15 +110,15 @@ class PersonRow(Base):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    citizen_id: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(50))
+    citizen_id: Mapped[str] = mapped_column(String(B.ID_NUMBER), unique=True)
+    name: Mapped[str] = mapped_column(String(B.PERSON_NAME))
     insured_region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     scheme: Mapped[Scheme]
     category: Mapped[Category]
     status: Mapped[InsuranceStatus]
     status_since: Mapped[dt.date | None] = mapped_column(Date)
     account_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    assistance_group: Mapped[str | None] = mapped_column(String(20))
+    assistance_group: Mapped[str | None] = mapped_column(String(B.ASSISTANCE_GROUP))
     diseases: Mapped[list[PersonDiseaseRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PersonDiseaseRow.disease")
 
@@ -128,7 +129,7 @@ class PersonDiseaseRow(Base):
     __tablename__ = "person_diseases"
 
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
-    disease: Mapped[str] = mapped_column(String(20), primary_key=True)
+    disease: Mapped[str] = mapped_column(String(B.DISEASE_CODE), primary_key=True)
     certified_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
@@ -137,11 +138,11 @@ class FilingRow(Base):
 
     __tablename__ = "filings"
 
-    filing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    filing_id: Mapped[str] = mapped_column(String(B.FILING_ID), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     insured_region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     type: Mapped[FilingType]
-    treatment_area: Mapped[str] = mapped_column(String(6))
+    treatment_area: Mapped[str] = mapped_column(String(B.REGION_CODE))
     start: Mapped[dt.date] = mapped_column(Date)
     end: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[FilingStatus] = mapped_column(index=True)
@@ -153,7 +154,7 @@ class FilingRow(Base):
     supersedes: Mapped[str | None] = mapped_column(ForeignKey("filings.filing_id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     admitted_on: Mapped[dt.date | None] = mapped_column(Date)
-    filed_by: Mapped[str] = mapped_column(String(100), default="")
+    filed_by: Mapped[str] = mapped_column(String(B.FILED_BY), default="")
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
     reviewed_by: Mapped[str | None] = mapped_column(String(30))

@@ -112,6 +112,7 @@ class Institutions:
         level: Level | None = None,
         visit_type: VisitType | None = None,
         networked: bool | None = None,
+        chronic_disease: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[int, list[Institution]]:
@@ -119,7 +120,8 @@ class Institutions:
 
         `region` may be a province code (XX0000) to search a whole province. With `visit_type`,
         `networked` asks whether the institution is (True) or is not (False) open for that visit type;
-        without it, whether it is open for any visit type at all.
+        without it, whether it is open for any visit type at all. `chronic_disease`: institutions that
+        opened that 门诊慢特病 for cross-province settlement.
         """
         q = select(InstitutionRow)
         if region:
@@ -135,6 +137,9 @@ class Institutions:
                 sub = sub.where(InstitutionVisitTypeRow.visit_type == visit_type)
             has = InstitutionRow.code.in_(sub)
             q = q.where(~has if networked is False else has)
+        if chronic_disease is not None:
+            q = q.where(InstitutionRow.code.in_(select(InstitutionDiseaseRow.institution)
+                                                .where(InstitutionDiseaseRow.disease == chronic_disease)))
         total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = self.s.scalars(q.order_by(InstitutionRow.code).limit(limit).offset(offset))
         return total, [institution_of(r) for r in rows]
@@ -160,6 +165,11 @@ class Institutions:
 
     def count(self) -> int:
         return self.s.scalar(select(func.count()).select_from(InstitutionRow)) or 0
+
+    def disease_known(self, disease: str) -> bool:
+        """Whether any institution of the reference data names this 门诊慢特病 code."""
+        q = select(InstitutionDiseaseRow.institution).where(InstitutionDiseaseRow.disease == disease).limit(1)
+        return self.s.scalar(q) is not None
 
 
 def person_of(row: PersonRow) -> Person:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yidi.domain import bounds as B
 from yidi.domain.amounts import AMOUNT_FIELDS as AMOUNT_FIELDS  # stored on a settlement as `<name>_fen`
 from yidi.domain.enums import Scheme, VisitType
 from yidi.store.models import Base
@@ -40,8 +41,8 @@ class HospitalVisitRow(Base):
     __tablename__ = "hospital_visits"
 
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
-    mdtrt_id: Mapped[str] = mapped_column(String(32), unique=True)
-    chronic_disease: Mapped[str | None] = mapped_column(String(20))
+    mdtrt_id: Mapped[str] = mapped_column(String(B.MDTRT_ID), unique=True)
+    chronic_disease: Mapped[str | None] = mapped_column(String(B.DISEASE_CODE))
     eligible: Mapped[bool] = mapped_column(Boolean)
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=0)
@@ -57,10 +58,10 @@ class FeeLineRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
-    line_id: Mapped[str] = mapped_column(String(30))  # feedetl_sn, the hospital's own id
-    code: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(String(200), default="")
-    quantity: Mapped[str] = mapped_column(String(32))  # exact decimal text
+    line_id: Mapped[str] = mapped_column(String(B.LINE_ID))  # feedetl_sn, the hospital's own id
+    code: Mapped[str] = mapped_column(String(B.ITEM_CODE))
+    name: Mapped[str] = mapped_column(String(B.ITEM_NAME), default="")
+    quantity: Mapped[str] = mapped_column(String(B.NUMBER_MAX_CHARS))  # exact decimal text
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     line_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -93,7 +94,7 @@ class SettlementRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    setl_id: Mapped[str] = mapped_column(String(32), unique=True)
+    setl_id: Mapped[str] = mapped_column(String(B.SETL_ID), unique=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     institution: Mapped[str] = mapped_column(ForeignKey("institutions.code"))
@@ -110,7 +111,7 @@ class SettlementRow(Base):
     filing_id: Mapped[str | None] = mapped_column(String(32))
     filing_type: Mapped[str | None] = mapped_column(String(32))
     pack: Mapped[str] = mapped_column(String(100))
-    policy_version: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(B.POLICY_VERSION))
     visit_revision: Mapped[int] = mapped_column(Integer)
     line_count: Mapped[int] = mapped_column(Integer)
     medfee_sumamt_fen: Mapped[int] = mapped_column(BigInteger)

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from yidi.clearing import service as clearing
@@ -22,9 +22,9 @@ from yidi.services import claims, filings
 from yidi.services.access import Principal, Role
 from yidi.web import charts
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, page, problems, redirect
+from yidi.web.common import ctx_of, error_page, page, plain_params, problems, redirect
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
 
 @router.get("/agency/claims", response_class=Response)

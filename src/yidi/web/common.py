@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from yidi.api import authz
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
+from yidi.domain.validation import checked_text
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.web import auth
@@ -102,6 +103,15 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
 def redirect(url: str) -> RedirectResponse:
     # 303: after a POST the browser follows with a GET, so a reload does not post the form again
     return RedirectResponse(url, status_code=303)
+
+
+def plain_params(request: Request) -> None:
+    """Every page's path and query parameters hold no control character, and a path part no more than an id
+    column does: /me/claims/%00 is a 4xx, never a database error (PostgreSQL cannot even compare a NUL)."""
+    for k, v in request.path_params.items():
+        checked_text(str(v), k, 64)
+    for k, v in request.query_params.multi_items():
+        checked_text(v, k, 1000)
 
 
 def problems(err: YidiError) -> dict[str, list[dict[str, str]]]:

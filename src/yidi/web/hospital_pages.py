@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from yidi.domain.amounts import AMOUNT_LABELS, PART_FIELDS
@@ -20,10 +20,10 @@ from yidi.domain.validation import validate_model
 from yidi.services import claims, eligibility, settlement
 from yidi.services.access import Principal
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "cash_payamt")
 
 

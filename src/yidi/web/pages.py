@@ -13,7 +13,7 @@ import inspect
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
@@ -33,12 +33,13 @@ from yidi.web.common import (
     error_page,
     may,
     page,
+    plain_params,
     problems,
     redirect,
     safe_next,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 YEAR = 365 * 24 * 3600
 
 # Questions people really ask, as starting points for those who do not know how to put it (sample).

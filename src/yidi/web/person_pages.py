@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -24,10 +24,10 @@ from yidi.domain.validation import validate_model
 from yidi.services import claims, filings, reference
 from yidi.services.access import Principal
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
                  "admitted_on", "reason", "filed_by", "consent")
 RELATIONS = ("配偶", "子女", "父母", "其他亲属")
@@ -210,25 +210,25 @@ async def change_filing(request: Request, who: Who, filing_id: str) -> Response:
 
 
 @router.get("/hospitals", response_class=Response)
-def hospitals(request: Request, region: str = "", level: str = "", visit_type: str = "") -> Response:
+def hospitals(request: Request, region: str = "", level: str = "", visit_type: str = "",
+              chronic_disease: str = "") -> Response:
     """找联网医院: open to everyone (no personal data)."""
     ctx = ctx_of(request)
     errs: dict[str, Any] = {}
     found = None
     try:
-        lv = Level(level) if level else None
-        vt = VisitType(visit_type) if visit_type else None
-        if region or lv or vt:
-            found = reference.find_institutions(ctx, region=region or None, level=lv, visit_type=vt,
-                                                networked=True, limit=200)
-    except ValueError:
-        errs = {"": [{"code": "FIELD_CHOICE", "field": "", "message_zh": "取值不在允许范围内",
-                      "message_en": "value is not one of the allowed choices"}]}
+        if level not in ("", *Level) or visit_type not in ("", *VisitType):
+            raise YidiError("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices", "")
+        if region or level or visit_type or chronic_disease:
+            found = reference.find_institutions(
+                ctx, region=region or None, level=Level(level) if level else None, networked=True, limit=200,
+                visit_type=VisitType(visit_type) if visit_type else None, chronic_disease=chronic_disease or None)
     except YidiError as err:
         errs = problems(err)
     names = {c: r.name for c, r in ctx.packs.regions.items()}
     return page(request, "person/hospitals.html", status=422 if errs else 200, areas=_areas(request),
-                region=region, level=level, visit_type=visit_type, found=found, names=names, problems=errs,
+                region=region, level=level, visit_type=visit_type, chronic_disease=chronic_disease, found=found,
+                names=names, problems=errs,
                 levels=[(x.value, x.zh) for x in Level], visit_types=[(x.value, x.zh) for x in VisitType])
 
 
