@@ -4,7 +4,7 @@ and a fee list, submits and follows a claim; the insured region's agency works i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
@@ -83,7 +83,7 @@ def show_batch(ctx: Ctx, caller: Caller, batch_no: BatchNo) -> Json:
 
 @router.get("/batches/{batch_no}/export", summary="导出银行文件 The bank file (CSV with totals and a SHA-256 line)",
             response_class=Response)
-def export_batch(ctx: Ctx, caller: Caller, batch_no: BatchNo, encoding: str = "utf-8") -> Response:
+def export_batch(ctx: Ctx, caller: Caller, batch_no: BatchNo, encoding: Literal["utf-8", "gb18030"] = "utf-8") -> Response:
     data = claims.batch_file(ctx, caller, batch_no, encoding)
     return Response(data, media_type=f"text/csv; charset={encoding}",
                     headers={"Content-Disposition": f'attachment; filename="{batch_no}.csv"'})

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from yidi.api.auth_config import AuthConfig
 from yidi.api.errors import ErrorOut
@@ -348,8 +348,8 @@ def me(caller: Caller) -> MeOut:
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
 
 
 @router.post("/session", response_model=MeOut, responses=_RATE_LIMITED, summary="登录（页面会话）Log in: sets the session cookie")

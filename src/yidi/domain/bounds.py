@@ -93,7 +93,7 @@ TABLE: tuple[Bound, ...] = (
     Bound("invoice amount 发票金额", f"> 0 … {_yuan(INVOICE_AMOUNT_MAX)}", "AMOUNT_TOO_LARGE", "claim invoices"),
     Bound("claim total 报销票据合计", f"≤ {_yuan(CLAIM_TOTAL_MAX)} over all invoices", "TOTAL_TOO_LARGE", "claim invoices"),
     Bound("account balance 个人账户余额", f"0 … {_yuan(ACCOUNT_BALANCE_MAX)}", "AMOUNT_TOO_LARGE", "person import, quote"),
-    Bound("year-to-date sums, day totals 年度累计、日对账合计", f"|x| ≤ {_yuan(ACCUMULATED_MAX)}", "TOTAL_TOO_LARGE",
+    Bound("year-to-date sums, day totals 年度累计、日对账合计", f"−{_yuan(ACCUMULATED_MAX)} … {_yuan(ACCUMULATED_MAX)}", "TOTAL_TOO_LARGE",
           "accumulators (quote, settle), reconciliation"),
     Bound("number notation 数字写法", f"plain decimal only (digits, one point, optional minus), ≤ {NUMBER_MAX_CHARS} characters; "
           "no exponent, underscore, NaN or Infinity", "NUMBER_FORMAT", "every amount and quantity (JSON number or string, forms, files)"),

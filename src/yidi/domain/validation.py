@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -51,6 +52,11 @@ def _plain(value: Any) -> Decimal:
             raise fail("NUMBER_FORMAT", f"数字请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:200],
                        f"write numbers in plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:200]) from None
         raise fail("NOT_A_NUMBER", f"不是数字：{value!r}"[:200], f"not a number: {value!r}"[:200]) from None
+    return d
+
+
+def _fits(value: Any, d: Decimal) -> Decimal:
+    """Checked last, after precision and size said what is wrong: 0000…1 written with 40 digits."""
     written = normalise.number_text(value) or format(d, "f")
     if len(written) > B.NUMBER_MAX_CHARS:
         raise fail("NUMBER_FORMAT", f"数字过长（最多 {B.NUMBER_MAX_CHARS} 个字符）", f"number too long (at most {B.NUMBER_MAX_CHARS} characters)")
@@ -62,7 +68,7 @@ def _number(value: Any) -> Decimal:
     if abs(d) >= NUMBER_LIMIT:
         raise fail("NUMBER_TOO_LARGE", f"数值过大（绝对值须小于 1 亿）：{value}",
                    f"number too large (absolute value must be below 100000000): {value}")
-    return d
+    return _fits(value, d)
 
 
 def _money(value: Any, maximum: Decimal, code: str, *, signed: bool = False) -> Decimal:
@@ -73,7 +79,7 @@ def _money(value: Any, maximum: Decimal, code: str, *, signed: bool = False) -> 
         raise fail("MONEY_NEGATIVE", f"金额不能为负：{value}", f"amount must not be negative: {value}")
     if abs(d) > maximum:
         raise fail(code, f"金额 {value} 超过上限 {maximum} 元", f"amount {value} is above the limit of {maximum} yuan")
-    return d.quantize(FEN)
+    return _fits(value, d).quantize(FEN)
 
 
 def _ratio(value: Any) -> Decimal:
@@ -99,7 +105,7 @@ def _quantity(value: Any) -> Decimal:
                    f"quantity has more than {B.QUANTITY_DECIMALS} decimals: {value}"[:200])
     if d > B.QUANTITY_MAX:
         raise fail("QUANTITY_TOO_LARGE", f"数量 {value} 超过上限 {B.QUANTITY_MAX}", f"quantity {value} is above the limit of {B.QUANTITY_MAX}")
-    return Decimal(format(d, "f"))  # stored as plain text ("100", never "1E+2")
+    return Decimal(format(_fits(value, d), "f"))  # stored as plain text ("100", never "1E+2")
 
 
 def _region_code(value: Any) -> str:
@@ -148,20 +154,23 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# what the OpenAPI document says of every number type: a JSON number, or a string in plain notation
+_PLAIN = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": B.NUMBER_MAX_CHARS,
+                                                        "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}]})
 # amounts in yuan: at most 2 decimals, not negative (SignedTotal may be), each with its own upper bound
-Yuan = Annotated[Decimal, BeforeValidator(lambda v: _money(v, NUMBER_LIMIT - FEN, "NUMBER_TOO_LARGE"))]
-UnitPrice = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.UNIT_PRICE_MAX, "AMOUNT_TOO_LARGE"))]
-LineAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.LINE_AMOUNT_MAX, "AMOUNT_TOO_LARGE"))]
-InvoiceAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.INVOICE_AMOUNT_MAX, "AMOUNT_TOO_LARGE"))]
-Balance = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCOUNT_BALANCE_MAX, "AMOUNT_TOO_LARGE"))]
-VisitTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.VISIT_TOTAL_MAX, "TOTAL_TOO_LARGE"))]
-Accumulated = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE"))]
-SignedTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE", signed=True))]
-Number = Annotated[Decimal, BeforeValidator(_number)]  # plain notation, |x| < 1e8; constrain it with Field
-Ratio = Annotated[Decimal, BeforeValidator(_ratio)]
-Points = Annotated[Decimal, BeforeValidator(_points)]
-Quantity = Annotated[Decimal, BeforeValidator(_quantity)]
-RegionCode = Annotated[str, BeforeValidator(_region_code)]
+Yuan = Annotated[Decimal, BeforeValidator(lambda v: _money(v, NUMBER_LIMIT - FEN, "NUMBER_TOO_LARGE")), _PLAIN]
+UnitPrice = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.UNIT_PRICE_MAX, "AMOUNT_TOO_LARGE")), _PLAIN]
+LineAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.LINE_AMOUNT_MAX, "AMOUNT_TOO_LARGE")), _PLAIN]
+InvoiceAmount = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.INVOICE_AMOUNT_MAX, "AMOUNT_TOO_LARGE")), _PLAIN]
+Balance = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCOUNT_BALANCE_MAX, "AMOUNT_TOO_LARGE")), _PLAIN]
+VisitTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.VISIT_TOTAL_MAX, "TOTAL_TOO_LARGE")), _PLAIN]
+Accumulated = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE")), _PLAIN]
+SignedTotal = Annotated[Decimal, BeforeValidator(lambda v: _money(v, B.ACCUMULATED_MAX, "TOTAL_TOO_LARGE", signed=True)), _PLAIN]
+Number = Annotated[Decimal, BeforeValidator(_number), _PLAIN]  # plain notation, |x| < 1e8; constrain it with Field
+Ratio = Annotated[Decimal, BeforeValidator(_ratio), _PLAIN]
+Points = Annotated[Decimal, BeforeValidator(_points), _PLAIN]
+Quantity = Annotated[Decimal, BeforeValidator(_quantity), _PLAIN]
+RegionCode = Annotated[str, BeforeValidator(_region_code), Field(max_length=B.REGION_CODE)]
 Day = Annotated[dt.date, BeforeValidator(lambda v: _date(v, B.DATE_MIN, B.DATE_MAX))]  # a day something happens
 LifeDay = Annotated[dt.date, BeforeValidator(lambda v: _date(v, B.BIRTH_DATE_MIN, B.DATE_MAX))]  # a person's dates
 IdNumber = Annotated[str, BeforeValidator(_citizen_id), Field(max_length=B.ID_NUMBER)]
@@ -207,6 +216,7 @@ _GENERIC: dict[str, tuple[str, str, str]] = {
     "literal_error": ("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices"),
     "date_from_datetime_parsing": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
     "date_from_datetime_inexact": ("DATE_FORMAT", "这里需要日期（YYYY-MM-DD），不是日期时间", "a date (YYYY-MM-DD) is needed, not a date-time"),
+    "string_unicode": ("TEXT_INVALID_CHARACTER", "文字中有不可用的字符（如单独的代理项）", "the text holds a character that is not allowed (a lone surrogate)"),
     "date_parsing": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
     "date_type": ("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"),
 }
@@ -214,7 +224,7 @@ _GENERIC: dict[str, tuple[str, str, str]] = {
 
 def _generic(etype: str, err: Any, field: str) -> Problem:
     ctx = err.get("ctx") or {}
-    if etype == "string_too_long":
+    if etype == "string_too_long" or (etype == "too_long" and isinstance(err.get("input"), str)):
         n = ctx.get("max_length")
         return Problem("TEXT_TOO_LONG", field, f"文字过长：{field} 最多 {n} 个字符", f"text too long: {field} holds at most {n} characters")
     if etype.startswith("date_") and "outside expected range" in str(ctx.get("error", "")):
@@ -233,7 +243,7 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[Problem]:
         ctx = err.get("ctx") or {}
         if etype.isupper():  # one of ours, raised through fail()
             out.append(Problem(etype, field, str(ctx.get("zh", err["msg"])), err["msg"]))
-        elif etype in _GENERIC or etype == "string_too_long":
+        elif etype in _GENERIC or etype == "string_too_long" or (etype == "too_long" and isinstance(err.get("input"), str)):
             out.append(_generic(etype, err, field))
         elif etype == "value_error" and isinstance(ctx.get("error"), YidiError):
             ye: YidiError = ctx["error"]
