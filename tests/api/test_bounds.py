@@ -120,6 +120,19 @@ def test_a_hundred_invoices_of_a_hundred_million_are_refused(ctx: Context, clien
     assert r.status_code == 201, r.text
 
 
+def test_advice_estimates_a_large_total_and_refuses_lines_beyond_a_visit(client: TestClient) -> None:
+    sit = {"insured_region": "369900", "scheme": "EMPLOYEE", "current_region": "440100", "visit_type": "INPATIENT",
+           "filed": True, "filing_type": "OTHER_TEMPORARY", "filing_area": "440100", "treated": True,
+           "hospital": "H44010000001"}
+    # 12,000,000.00 is above one line's bound (5,000,000.00): estimated as 5,000,000 + 5,000,000 + 2,000,000
+    r = client.post("/api/v1/advice", json={**sit, "bill_total": "12000000.00"})
+    assert r.status_code == 200, r.text
+    assert r.json()["money"]["estimate"]["medfee_sumamt"] == "12000000.00"
+    problem(client.post("/api/v1/advice", json={**sit, "bill_total": "20000000.01"}), 422, "TOTAL_TOO_LARGE", "bill_total")
+    five = [line(i, "5000000.00") for i in range(5)]  # 25,000,000.00 > 20,000,000.00
+    problem(client.post("/api/v1/advice", json={**sit, "bill_lines": five}), 422, "TOTAL_TOO_LARGE", "bill_lines")
+
+
 # ------------------------------------------------------------------------------------------ dates
 
 

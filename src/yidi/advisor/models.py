@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
@@ -73,6 +73,14 @@ class Situation(Strict):
     referral_certificate: bool | None = None
     bill_total: VisitTotal | None = None
     bill_lines: list[FeeLine] | None = Field(default=None, max_length=500)
+
+    @field_validator("bill_lines")
+    @classmethod
+    def _total(cls, v: list[FeeLine] | None) -> list[FeeLine] | None:
+        if sum((ln.value for ln in v or ()), Decimal(0)) > B.VISIT_TOTAL_MAX:
+            raise fail("TOTAL_TOO_LARGE", f"费用明细合计超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                       f"the bill lines add up to more than the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Situation:

@@ -9,9 +9,10 @@ from decimal import Decimal
 from yidi.advisor.models import Estimate, Money, RatioRow, Situation
 from yidi.advisor.plan.context import BASIS_ZH, BLOCKING_STATUS, Ctx, category_of
 from yidi.domain.bill import Bill, FeeLine, FilingIn, PersonIn
+from yidi.domain.bounds import UNIT_PRICE_MAX
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, InsuranceStatus, ItemClass, Level
-from yidi.domain.ids import check_character
+from yidi.domain.ids import PROVINCES, check_character
 from yidi.domain.money import ZERO, fmt, pct
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import pick
@@ -79,7 +80,7 @@ def money_for(c: Ctx, ft: FilingType | None, basis: str | None) -> Money | None:
 
 def placeholder_id(region: str) -> str:
     """A valid, obviously synthetic citizen ID for estimates (born 1970-01-01, sequence 001)."""
-    first17 = f"{region}19700101001"
+    first17 = f"{region if region[:2] in PROVINCES else '110101'}19700101001"
     return first17 + check_character(first17)
 
 
@@ -112,8 +113,14 @@ def estimate_bill(c_or_situation: Situation, packs: PackSet, today: dt.date, ft:
                          and (it.price_cap is None or it.price_cap >= total)), None)
         if item is None:
             return None, "就医地目录中没有可用于估算的甲类项目，无法按总额估算"
-        lines = [FeeLine(line_id="1", code=item.code, name="估算总额（按甲类政策范围内费用）", quantity=Decimal(1),
-                         unit_price=s.bill_total)]
+        # a total above one line's bound is spread over lines of at most that bound, adding up exactly
+        parts: list[Decimal] = []
+        left = s.bill_total or ZERO
+        while left > 0:
+            parts.append(min(left, UNIT_PRICE_MAX))
+            left -= parts[-1]
+        lines = [FeeLine(line_id=str(n), code=item.code, name="估算总额（按甲类政策范围内费用）", quantity=Decimal(1),
+                         unit_price=part) for n, part in enumerate(parts, start=1)]
     filing = None
     emergency = False
     if basis in ("LONG_TERM", "TEMPORARY") and ft is not None:
