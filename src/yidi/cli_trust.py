@@ -1,4 +1,5 @@
-"""Trust commands of the `yidi` CLI (issue 8): `audit verify`, `backup`, `restore`, `users add|list|passwd|disable`."""
+"""Trust commands of the `yidi` CLI (issue 8): `audit verify` (with the row check of issue 13), `backup`, `restore`,
+`users add|list|passwd|disable`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from yidi.domain.errors import YidiError
 from yidi.services import accounts, backup, ledger
 from yidi.services.context import Context
 from yidi.settings import Settings
-from yidi.store import audit_chain
+from yidi.store import audit_chain, row_check
 from yidi.store.db import unit_of_work
 
 audit_app = typer.Typer(help="审计 the audit trail (hash-chained)", no_args_is_help=True)
@@ -43,22 +44,32 @@ def _context() -> Context:
         raise
 
 
-def audit_report(ctx: Context) -> audit_chain.ChainReport:
+def audit_report(ctx: Context, *, rows: bool = True) -> tuple[audit_chain.ChainReport, row_check.RowReport | None]:
+    """The chain and (rows) every audited row against the row log, from one snapshot."""
     with unit_of_work(ctx.sessions) as s:
-        return audit_chain.verify(s)
+        row_check.snapshot(s)
+        chain = audit_chain.verify(s)
+        return chain, row_check.verify_rows(s) if rows else None
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """核对审计链 Recompute the hash chain: an edited or deleted record fails (exit 1)."""
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    rows: Annotated[bool, typer.Option("--rows/--no-rows", help="also compare every audited row with the row log "
+                                       "(reads every table once)")] = True,
+) -> None:
+    """核对审计链 Recompute the hash chain and compare every row with what yidi last wrote: a record edited or
+    deleted, or a row changed, added or deleted outside yidi, fails (exit 1)."""
     ctx = _context()
     try:
-        rep = audit_report(ctx)
+        rep, rrep = audit_report(ctx, rows=rows)
     finally:
         ctx.close()
+    ok = rep.ok and (rrep is None or rrep.ok)
     if as_json:
-        print(json.dumps({"ok": rep.ok, "records": rep.records, "head_seq": rep.head_seq, "head_hash": rep.head_hash,
-                          "problems": rep.problems}, ensure_ascii=False, indent=2))
+        print(json.dumps({"ok": ok, "records": rep.records, "head_seq": rep.head_seq, "head_hash": rep.head_hash,
+                          "problems": rep.problems, "rows": rrep.as_dict() if rrep else None},
+                         ensure_ascii=False, indent=2))
     else:
         console = Console()
         colour = "green" if rep.ok else "red"
@@ -66,8 +77,27 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
                       f"{rep.records} records, head seq {rep.head_seq} {rep.head_hash[:16]}")
         for p in rep.problems:
             console.print(f"  • {p}")
-    if not rep.ok:
+        if rrep is not None:
+            print_rows(console, rrep)
+    if not ok:
         raise typer.Exit(1)
+
+
+def print_rows(console: Console, rep: row_check.RowReport) -> None:
+    colour = "green" if rep.ok else "red"
+    head = "数据与审计一致 rows match the audit trail" if rep.ok else "数据在 yidi 之外被改动 rows changed outside yidi"
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(rep.counts.items()))
+    console.print(f"[{colour}]{head}[/]: {rep.rows} rows in {rep.tables} tables, {rep.lines} log lines"
+                  + (f" — {counts}" if counts else ""))
+    for text in rep.log_problems:
+        console.print(f"  • {text}")
+    for p in rep.problems:
+        zh, en = row_check.WHAT[p.kind]
+        at = f" (seq {p.seq})" if p.seq else ""
+        console.print(f"  • {p.table} {p.key}: {zh} {en}{at}")
+    if sum(rep.counts.values()) > len(rep.problems):
+        console.print(f"  … {sum(rep.counts.values()) - len(rep.problems)} more (--json lists the first "
+                      f"{len(rep.problems)})")
 
 
 def backup_command(
@@ -103,7 +133,7 @@ def restore_command(
     ctx = _context()
     try:
         led = ledger.verify(ctx)
-        aud = audit_report(ctx)
+        aud, rows = audit_report(ctx)
     finally:
         ctx.close()
     console = Console()
@@ -112,7 +142,9 @@ def restore_command(
                   f"{'OK' if aud.ok else 'BROKEN'} ({aud.records} records)")
     for p in [*led.problems, *aud.problems]:
         console.print(f"  • {p}")
-    if not (led.ok and aud.ok):
+    if rows is not None:
+        print_rows(console, rows)
+    if not (led.ok and aud.ok and (rows is None or rows.ok)):
         raise typer.Exit(1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text, update
 
@@ -44,6 +45,7 @@ def test_writes_are_chained_and_verify(ctx: Context, demo: dict[str, DemoPerson]
             assert rec is not None and rec.actor_role == "person" and p.id_number not in rec.actor
 
 
+@pytest.mark.edits_outside_yidi
 def test_edit_detected(ctx: Context, demo: dict[str, DemoPerson]) -> None:
     hospital_keys.create_key(ctx, "H44010000001")
     with ctx.engine.begin() as conn:  # behind the application's back, as an intruder would
@@ -52,6 +54,7 @@ def test_edit_detected(ctx: Context, demo: dict[str, DemoPerson]) -> None:
     assert not rep.ok and any("seq 1" in p and "edited" in p for p in rep.problems)
 
 
+@pytest.mark.edits_outside_yidi
 def test_deletions_detected(ctx: Context, demo: dict[str, DemoPerson]) -> None:
     for _ in range(3):
         hospital_keys.create_key(ctx, "H44010000001")

@@ -106,13 +106,21 @@ def wipe(engine: Engine) -> None:
 
 
 @pytest.fixture
-def ctx(db: tuple[str, Engine], packs: PackSet) -> Iterator[Context]:
-    """A service context on a clean database holding the sample packs' regions and institutions."""
+def ctx(db: tuple[str, Engine], packs: PackSet, request: pytest.FixtureRequest) -> Iterator[Context]:
+    """A service context on a clean database holding the sample packs' regions and institutions.
+
+    After the test, the audit trail must hold (issue 13): the chain verifies and every row is as yidi last
+    wrote it. A test that edits the database behind yidi's back on purpose is marked `edits_outside_yidi`.
+    """
     _url, engine = db
     wipe(engine)
     context = Context(engine, session_factory(engine), packs, lambda: TODAY)
     load_reference(context)
     yield context
+    if request.node.get_closest_marker("edits_outside_yidi") is None:
+        from tests.support.rows import assert_trail_holds
+
+        assert_trail_holds(context)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ Two shapes:
 - `seed_store` writes persons, visits and settlements straight into the store's tables, in the shape
   the settlement service writes them (every amount in fen, status SETTLED/REVOKED, settlement and
   revocation dates), so `yidi clearing run` can be tried on a demo database. Rows are marked synthetic
-  (pack "synthetic", breakdown {"synthetic": true}) and their setl_id starts with "SYN".
+  (pack "synthetic", breakdown {"synthetic": true}) and their setl_id starts with "SYN". They are written
+  through an audited session, so the audit trail's row log knows them (`yidi audit verify` stays green).
 - `arrow_month` / `write_parquet_month` build the clearing input directly (no store), for the engine
   test and the 10-million-row benchmark (DuckDB generates those in SQL, far faster than Python).
 
@@ -17,18 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from yidi.clearing.definition import Month
 from yidi.clearing.engines import schema
 from yidi.domain.enums import Category, InsuranceStatus, Scheme, VisitType
 from yidi.domain.ids import check_character
+from yidi.store.db import session_factory, unit_of_work
 from yidi.store.models import InstitutionRow, PersonRow, RegionRow, VisitRow
 from yidi.store.settlement_models import SettlementRow
 
@@ -112,7 +116,7 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
     done: list[str] = []
     skipped: list[str] = []
     total = revoked = 0
-    with engine.begin() as conn:
+    with _audited(engine) as conn:
         regions = [r for (r,) in conn.execute(select(RegionRow.code).order_by(RegionRow.code))]
         insts = [(c, r) for c, r in conn.execute(select(InstitutionRow.code, InstitutionRow.region)
                                                    .order_by(InstitutionRow.code))]
@@ -169,6 +173,13 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
     return SeedSummary(tuple(done), total, revoked, tuple(skipped))
 
 
+@contextmanager
+def _audited(engine: Engine) -> Iterator[Session]:
+    """A transaction whose writes are audited like any use case's (they are in the row log too)."""
+    with unit_of_work(session_factory(engine)) as s:
+        yield s
+
+
 def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
 
@@ -202,10 +213,10 @@ def revoke(engine: Engine, setl_id: str, on: dt.date) -> None:
     For tests and the demo only: a real revocation goes through yidi.services.settlement.revoke, which
     also restores the person's accumulators and posts the reversing ledger entries.
     """
-    with engine.begin() as conn:
+    with _audited(engine) as conn:
         n = conn.execute(update(SettlementRow).where(SettlementRow.setl_id == setl_id,
                                                      SettlementRow.status == "SETTLED")
-                         .values(status="REVOKED", revoked_on=on, revoked_at=_at(on))).rowcount
+                         .values(status="REVOKED", revoked_on=on, revoked_at=_at(on))).rowcount  # type: ignore[attr-defined]
     if n != 1:
         raise ValueError(f"no live settlement {setl_id}")
 
@@ -326,7 +337,7 @@ def put_settlement(engine: Engine, setl_id: str, institution: str, insured_regio
                    cash: int = 0, revoked_on: dt.date | None = None,
                    visit_type: VisitType = VisitType.INPATIENT) -> int:
     """One hand-made settlement (amounts in fen) for worked examples; returns its id."""
-    with engine.begin() as conn:
+    with _audited(engine) as conn:
         treat = conn.execute(select(InstitutionRow.region).where(InstitutionRow.code == institution)).scalar_one()
         pid, scheme = _synthetic_persons(conn, [insured_region], 1, 0)[insured_region][0]
         vid = conn.execute(insert(VisitRow).returning(VisitRow.id), {
@@ -353,6 +364,6 @@ def put_settlement(engine: Engine, setl_id: str, institution: str, insured_regio
 
 def reinstate(engine: Engine, setl_id: str) -> None:
     """Undo a (synthetic) revocation, as a reversal (冲正) of it leaves the settlement row."""
-    with engine.begin() as conn:
+    with _audited(engine) as conn:
         conn.execute(update(SettlementRow).where(SettlementRow.setl_id == setl_id)
                      .values(status="SETTLED", revoked_on=None, revoked_at=None))

@@ -25,16 +25,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, event, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Table, event, insert, inspect, select, update
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from yidi.store.auth_models import AuditHeadRow
+from yidi.store import audit_bulk, row_state
+from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
 from yidi.store.settlement_models import AuditRow
 
-_SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "alembic_version"})
+# the trail's own tables: proved by the chain itself, not logged as rows
+SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,7 @@ def entry_hash(row: AuditRow) -> str:
 
 @dataclass
 class _Changes:
-    rows: list[dict[str, str]] = field(default_factory=list)
+    rows: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (table, key) -> [before, after]
     explicit: list[AuditRow] = field(default_factory=list)
 
 
@@ -126,23 +129,19 @@ def _changes(session: Session) -> _Changes:
     return ch
 
 
-def _values(obj: Any, *, before: bool) -> dict[str, Any]:
-    state = inspect(obj)
-    out: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        hist = state.attrs[attr.key].history
-        if before and hist.deleted:
-            out[attr.key] = hist.deleted[0]
-        elif before and hist.added and not hist.unchanged:
-            out[attr.key] = None  # was unset before this flush
+def _noter(session: Session) -> audit_bulk.Note:
+    def note(table: str, key: str, before: str, after: str) -> None:
+        rows = _changes(session).rows
+        seen = rows.get((table, key))
+        if seen is None:
+            rows[(table, key)] = [before, after]
         else:
-            out[attr.key] = state.attrs[attr.key].value
-    return out
+            seen[1] = after  # the first state before this transaction, the last after it
+    return note
 
 
-def _key(obj: Any) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else ""
+def _table(obj: Any) -> Table:
+    return cast(Table, inspect(obj).mapper.local_table)
 
 
 def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
@@ -151,44 +150,47 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
         if isinstance(obj, AuditRow):
             ch.explicit.append(obj)
     # before values must be read before the flush resets the attribute history
-    for obj in list(session.dirty) + list(session.deleted):
-        table = inspect(obj).mapper.local_table
-        name = getattr(table, "name", "")
-        if name in _SKIP_TABLES or (obj in session.dirty and not session.is_modified(obj)):
+    dialect = session.get_bind().dialect
+    for obj in session.dirty:
+        table = _table(obj)
+        if table.name in SKIP_TABLES or obj in session.deleted or not session.is_modified(obj):
             continue
-        before = digest(_values(obj, before=True))
-        after = "" if obj in session.deleted else None
-        session.info.setdefault("yidi_audit_pending", []).append((obj, name, before, after))
+        key, before = row_state.python_state(table, row_state.object_values(obj, before=True), dialect)
+        session.info.setdefault("yidi_audit_pending", []).append((obj, table, key, before))
 
 
-def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
-    ch = _changes(session)
+def _after_flush(session: Session, ctx: UOWTransaction) -> None:
+    note, dialect = _noter(session), session.get_bind().dialect
+    # deletions first (an object deleted and a new one with the same key in one flush is a row replaced),
+    # taken from the flush itself: it also deletes orphans no one passed to session.delete(); the attribute
+    # history still holds their values until the flush is finalised
+    for state, (is_delete, list_only) in list(ctx.states.items()):
+        obj = state.obj()
+        if not is_delete or list_only or obj is None or _table(obj).name in SKIP_TABLES:
+            continue
+        table = _table(obj)
+        key, before = row_state.python_state(table, row_state.object_values(obj, before=True), dialect)
+        note(table.name, key, before, row_state.DELETED)
+    for obj, table, key, before in session.info.pop("yidi_audit_pending", []):
+        note(table.name, key, before, row_state.python_state(table, row_state.object_values(obj, before=False),
+                                                             dialect)[1])
     for obj in session.new:
-        name = getattr(inspect(obj).mapper.local_table, "name", "")
-        if name not in _SKIP_TABLES:
-            ch.rows.append({"table": name, "key": _key(obj), "before": "",
-                            "after": digest(_values(obj, before=False))})
-    for obj, name, before, after in session.info.pop("yidi_audit_pending", []):
-        ch.rows.append({"table": name, "key": _key(obj), "before": before,
-                        "after": after if after is not None else digest(_values(obj, before=False))})
+        table = _table(obj)
+        if table.name not in SKIP_TABLES:
+            key, after = row_state.python_state(table, row_state.object_values(obj, before=False), dialect)
+            note(table.name, key, row_state.DELETED, after)
 
 
-def _do_orm_execute(state: ORMExecuteState) -> None:
-    # UPDATE / DELETE / INSERT statements bypass the unit of work: note the statement and its parameters
+def _do_orm_execute(state: ORMExecuteState) -> Result[Any] | None:
+    # UPDATE / DELETE / INSERT statements bypass the unit of work: run them so that they name their rows
     if not (state.is_update or state.is_delete or state.is_insert):
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", "")
-    if table in _SKIP_TABLES:
-        return
-    kind = "update" if state.is_update else "delete" if state.is_delete else "insert"
-    if kind == "update" and _self_assignment(state.statement):
-        return  # `SET x = x`: a row lock taken by writing, changes nothing
-    try:  # an ORM bulk INSERT cannot be compiled outside its execution: then its parameters say enough
-        text = str(state.statement) if kind != "insert" else kind
-    except Exception:
-        text = kind
-    _changes(state.session).rows.append({"table": table, "key": f"<{kind} statement>", "before": "",
-                                         "after": digest([text, state.parameters])})
+        return None
+    table = getattr(state.statement, "table", None)
+    if not isinstance(table, Table) or table.name in SKIP_TABLES:
+        return None
+    if state.is_update and _self_assignment(state.statement):
+        return None  # `SET x = x`: a row lock taken by writing, changes nothing
+    return audit_bulk.run(state, table, _noter(state.session))
 
 
 def _self_assignment(stmt: Any) -> bool:
@@ -221,11 +223,15 @@ def _before_commit(session: Session) -> None:
     if ch is None:
         ch = _changes(session)
     who = actor()
-    rows = ch.rows
+    rows = [{"table": t, "key": k, "before": b, "after": a} for (t, k), (b, a) in ch.rows.items()
+            if (b, a) != (row_state.DELETED, row_state.DELETED)]  # inserted and deleted again: no change
     before = digest([r["before"] for r in rows]) if rows else ""
     after = digest([[r["table"], r["key"], r["after"]] for r in rows]) if rows else ""
     records = [r for r in ch.explicit if inspect(r).persistent] + deferred
     if not records:
+        if not rows:
+            session.info.pop("yidi_audit", None)
+            return
         first = rows[0]
         records = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
                             object_type=first["table"][:30], object_id=first["key"][:64],
@@ -244,20 +250,31 @@ def _before_commit(session: Session) -> None:
         rec.before_digest, rec.after_digest = before, after
         rec.entry_hash = entry_hash(rec)
         seq, prev = rec.seq, rec.entry_hash
+    # the row log: one line per changed row, under the transaction's first record (its digests cover them)
+    log = [{"seq": records[0].seq, "ord": i, "table_name": r["table"], "row_key": r["key"], "before": r["before"],
+            "after": r["after"]} for i, r in enumerate(rows)]
     session.info.pop("yidi_audit", None)
-    if (deferred and len(deferred) == len(records) and inspect(head).persistent
+    if (deferred and len(deferred) == len(records) and inspect(head).persistent and len(log) <= 1000
             and session.get_bind().dialect.name == "postgresql"):
-        # the lock is held until COMMIT: insert the records and move the head in ONE statement
-        # (WITH head AS (UPDATE ...) INSERT ...), so the chain costs two round trips under its lock
+        # the lock is held until COMMIT: insert the records and the row log and move the head in ONE statement
+        # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...), so the chain costs two round trips
+        # under its lock
         move = (update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev)
                 .returning(AuditHeadRow.id).cte("chain_head"))
-        session.connection().execute(insert(AuditRow).values([_row(r) for r in deferred]).add_cte(move))
+        recs = insert(AuditRow).values([record_values(r) for r in deferred])
+        if log:
+            stmt = insert(AuditRowLogRow).values(log).add_cte(move, recs.returning(AuditRow.id).cte("chain_records"))
+        else:
+            stmt = recs.add_cte(move)
+        session.connection().execute(stmt)
         set_committed_value(head, "seq", seq)
         set_committed_value(head, "hash", prev)
     else:
         head.seq, head.hash = seq, prev
         session.add_all(deferred)  # after the head lock: inserted with seq and hashes, no UPDATE afterwards
         session.flush()
+        if log:
+            session.connection().execute(insert(AuditRowLogRow), log)
     session.info.pop("yidi_audit", None)  # this flush noted the records themselves: not for the next commit
 
 
@@ -265,7 +282,8 @@ _ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id
                 "entry_hash", "before_digest", "after_digest")
 
 
-def _row(rec: AuditRow) -> dict[str, Any]:
+def record_values(rec: AuditRow) -> dict[str, Any]:
+    """The columns of a chained record, for an INSERT statement."""
     return {c: getattr(rec, c) for c in _ROW_COLUMNS}
 
 

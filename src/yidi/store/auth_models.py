@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yidi.store.models import Base
@@ -59,3 +59,23 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditRowLogRow(Base):
+    """Issue 13: the state of each row a transaction changed, as its audit record vouches for it.
+
+    One line per (transaction, row): the digest of the row's values before yidi changed it and after (empty:
+    no row). `seq` is the audit record of that transaction; the record's `before_digest` / `after_digest`
+    are digests over these lines, so the chain proves them. `yidi audit verify` compares each row's current
+    state with its newest line here (yidi.store.row_check)."""
+
+    __tablename__ = "audit_row_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ord: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(Text)
+    before: Mapped[str] = mapped_column(String(64))
+    after: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_row_log_row", "table_name", "row_key", "seq"),)

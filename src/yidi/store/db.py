@@ -31,7 +31,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(u, **kwargs)
+    engine = create_engine(u, **kwargs)
+    event.listen(engine, "connect", _pg_utc)
+    return engine
+
+
+def _pg_utc(dbapi_conn: Any, _record: Any) -> None:
+    # Times yidi writes without a zone (the audit trail's) are UTC, and the audit digests read them back as
+    # UTC: a server or PGTZ set to another zone must not shift them.
+    dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

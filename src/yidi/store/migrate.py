@@ -30,7 +30,19 @@ def _run(engine: Engine, fn: str, revision: str) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    _run(engine, "upgrade", revision)
+    """Migrate up; on reaching head, adopt into the row log the rows of tables the upgrade created or
+    reshaped (yidi.store.row_baseline), in the same transaction."""
+    from yidi.store import row_baseline  # imports every model: only when migrating
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        was = MigrationContext.configure(conn).get_current_revision()
+        columns = row_baseline.table_columns(conn)
+        command.upgrade(cfg, revision)
+        now = MigrationContext.configure(conn).get_current_revision()
+        if now is not None and now != was and now == head():
+            row_baseline.after_upgrade(conn, columns, was, now)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -1,0 +1,97 @@
+"""Bulk INSERT / UPDATE / DELETE statements run through a session: which rows they changed, before and after.
+
+The unit of work reports the objects it writes; a statement like `update(ClaimRow).where(...)` reaches rows
+no object stands for. For the row log (issue 13) each such statement is run so that it names its rows:
+- INSERT gets `RETURNING` every column (the caller still receives exactly the columns it asked for);
+- UPDATE and DELETE first read the rows they will reach (`FOR UPDATE` on PostgreSQL, so nothing changes
+  them in between), then run with `synchronize_session="fetch"`, which on SQLite ≥ 3.35 and PostgreSQL
+  makes SQLAlchemy return the primary keys actually hit (RETURNING); an UPDATE's rows are read again
+  afterwards.
+A row the statement hit that the first read did not see (it started to match in between, from another
+transaction) gets the before-digest UNKNOWN rather than a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, select, tuple_
+from sqlalchemy.engine import Connection, Dialect, Result
+from sqlalchemy.engine import result as result_mod
+from sqlalchemy.orm import ORMExecuteState
+
+from yidi.store import row_state
+
+Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
+_CHUNK = 500
+
+
+def run(state: ORMExecuteState, table: Table, note: Note) -> Result[Any]:
+    """Run the statement of `state` and note every row it changed."""
+    dialect = state.session.get_bind().dialect
+    if state.is_insert:
+        return _insert(state, table, dialect, note)
+    if state.is_executemany:
+        raise NotImplementedError(f"audit: an UPDATE/DELETE of {table.name} with several parameter sets cannot "
+                                  "name its rows; change the objects through the session instead")
+    if state.session.autoflush:
+        state.session.flush()  # what SQLAlchemy would flush before the statement, noted in order
+    conn = state.session.connection()
+    stmt: Any = state.statement
+    pre = select(*row_state.read_columns(table))
+    if stmt.whereclause is not None:
+        pre = pre.where(stmt.whereclause)
+    if dialect.name == "postgresql":
+        pre = pre.with_for_update()
+    before = dict(row_state.stored_state(table, row, dialect) for row in conn.execute(pre, state.parameters or {}))
+    res = state.invoke_statement(execution_options={"synchronize_session": "fetch"})
+    hit: Sequence[Any] | None = getattr(res, "returned_defaults_rows", None)
+    if hit is None and getattr(res, "rowcount", -1) == 0:
+        hit = []  # no row hit: SQLAlchemy returns no row list at all
+    if hit is None:
+        raise NotImplementedError("audit: this database cannot say which rows a statement hit (RETURNING: "
+                                  "SQLite 3.35 or later, PostgreSQL)")
+    pk_cols = list(table.primary_key.columns)
+    pks = [tuple(row._mapping[c] for c in pk_cols) for row in hit]  # the returned columns come in no set order
+    keys = [row_state.key_of(table, {c.name: row_state.python_form(c, v, dialect)
+                                     for c, v in zip(pk_cols, pk, strict=True)}) for pk in pks]
+    if state.is_delete:
+        for k in keys:
+            note(table.name, k, before.get(k, row_state.UNKNOWN), row_state.DELETED)
+        return res
+    after = dict(_read(conn, table, dialect, pk_cols, pks))
+    for k in keys:
+        note(table.name, k, before.get(k, row_state.UNKNOWN), after.get(k, row_state.DELETED))
+    return res
+
+
+def _insert(state: ORMExecuteState, table: Table, dialect: Dialect, note: Note) -> Result[Any]:
+    stmt: Any = state.statement
+    asked = list(stmt._returning)
+    if any(not isinstance(c, ColumnElement) for c in asked):
+        raise NotImplementedError(f"audit: an INSERT into {table.name} returning ORM objects cannot name its rows; "
+                                  "return columns instead")
+    wide = stmt.returning(*table.columns, sort_by_parameter_order=bool(getattr(stmt, "_sort_by_parameter_order",
+                                                                                False)))
+    frozen = state.invoke_statement(statement=wide).freeze()
+    n = len(asked)
+    names = [c.name for c in table.columns]
+    for row in frozen().all():
+        key, after = row_state.python_state(table, dict(zip(names, row[n:], strict=True)), dialect)
+        note(table.name, key, row_state.DELETED, after)
+    if n:
+        return frozen().columns(*range(n))
+    return result_mod.null_result()
+
+
+def _read(conn: Connection, table: Table, dialect: Dialect, pk_cols: list[Any],
+          pks: Iterable[tuple[Any, ...]]) -> Iterable[tuple[str, str]]:
+    """(key, digest) of the rows with these primary keys (values in the order of `pk_cols`), as stored now."""
+    target = pk_cols[0] if len(pk_cols) == 1 else tuple_(*pk_cols)
+    todo = [pk[0] if len(pk_cols) == 1 else pk for pk in pks]
+    for lo in range(0, len(todo), _CHUNK):
+        q = select(*row_state.read_columns(table)).where(target.in_(todo[lo:lo + _CHUNK]))
+        for row in conn.execute(q):
+            yield row_state.stored_state(table, row, dialect)
+

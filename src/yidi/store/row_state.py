@@ -1,0 +1,189 @@
+"""Row states for the audit trail (issue 13): one exact digest per row, the same whether yidi computes it from
+the values it wrote or `yidi audit verify` from what the database holds now.
+
+A row's digest is SHA-256 over `{column name: form}` where each value is first brought to the form the
+database holds: times as UTC text on PostgreSQL (every connection runs in UTC, see yidi.store.db), as the
+wall time SQLite keeps; booleans as SQLite's 0/1; JSON as parsed from its stored text. Two readings:
+- `python_form`: from a value in Python (an ORM attribute, a RETURNING row): what it will be stored as;
+- `stored_form`: from the raw value the driver returns with no type processing (yidi.store.row_check reads
+  rows that way, so a value written by hand that SQLAlchemy could not even parse is still compared, not
+  fatal). JSON is read as text and parsed here.
+For every row yidi wrote the two agree; any difference is a change made outside yidi.
+
+Keys: the primary key's forms, as text (one column) or as a JSON list (several), so that no two keys of a
+table can read alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    cast,
+    inspect,
+    type_coerce,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
+
+DELETED = ""  # the digest of "no row": before an insert, after a delete
+ADOPTED = "*"  # before-digest of a row adopted as found (the baseline at an upgrade): no earlier state vouched for
+UNKNOWN = "?"  # before-digest yidi could not read (a row a bulk statement reached that its pre-read did not see)
+LOG_START = "ROWS_LOG_START"  # the audit action that adopts every row when the row log begins (an upgrade)
+BASELINE = "ROWS_BASELINE"  # the audit action that adopts the rows of tables an upgrade reshaped
+
+_FMT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+def _raw(v: Any) -> dict[str, str]:
+    """A value of a type the column does not hold (written by hand): kept visibly different."""
+    return {"$raw": repr(v)}
+
+
+def _utc_text(v: dt.datetime) -> str:
+    if v.tzinfo is not None:
+        v = v.astimezone(dt.UTC).replace(tzinfo=None)
+    return v.strftime(_FMT)
+
+
+def python_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
+    """The stored form of a Python value `v` written to column `col`."""
+    if v is None:
+        return None
+    if isinstance(v, enum.Enum):
+        v = v.value
+    t = col.type
+    if isinstance(t, JSON):
+        return json.loads(json.dumps(v))  # SQLAlchemy's serializer (json.dumps), read back as the reader will
+    try:
+        if isinstance(t, Boolean):
+            return int(bool(v)) if dialect.name == "sqlite" else bool(v)  # SQLite stores 0/1
+        if isinstance(t, Integer):
+            return int(v)
+        if isinstance(t, DateTime):
+            if dialect.name == "sqlite" and isinstance(v, dt.datetime):
+                return v.replace(tzinfo=None).strftime(_FMT)  # SQLite keeps the wall time, drops the zone
+            return _utc_text(v) if isinstance(v, dt.datetime) else str(v)
+        if isinstance(t, Date):
+            return v.isoformat() if isinstance(v, dt.date) else str(v)
+    except (TypeError, ValueError):
+        return _raw(v)
+    if isinstance(t, (String, Text)):
+        return v if isinstance(v, str) else str(v)
+    return v if isinstance(v, (str, int, float, bool)) else str(v)
+
+
+def stored_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
+    """The form of a raw value as `read_columns` returns it from the database."""
+    if v is None:
+        return None
+    t = col.type
+    if isinstance(t, JSON):
+        try:
+            return json.loads(v) if isinstance(v, (str, bytes)) else json.loads(json.dumps(v))
+        except ValueError:
+            return _raw(v)
+    if dialect.name == "sqlite" and isinstance(t, (DateTime, Date)):
+        # stored as text: read as SQLAlchemy reads it (its own text, or the database's CURRENT_TIMESTAMP)
+        try:
+            proc = t.dialect_impl(dialect).result_processor(dialect, None)
+            v = proc(v) if proc is not None else v
+        except (TypeError, ValueError):
+            return _raw(v)
+    if dialect.name == "sqlite" and isinstance(t, Boolean):
+        return v if isinstance(v, int) and not isinstance(v, bool) else _raw(v)
+    if isinstance(t, Boolean):
+        return v if isinstance(v, bool) else _raw(v)
+    if isinstance(t, Integer):
+        return v if isinstance(v, int) and not isinstance(v, bool) else _raw(v)
+    if isinstance(t, DateTime):
+        return _utc_text(v) if isinstance(v, dt.datetime) else _raw(v)
+    if isinstance(t, Date):
+        return v.isoformat() if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else _raw(v)
+    if isinstance(t, (String, Text)):
+        return v if isinstance(v, str) else _raw(v)
+    return v if isinstance(v, (str, int, float, bool)) else _raw(v)
+
+
+def read_columns(table: Table) -> list[ColumnElement[Any]]:
+    """The columns of `table` to SELECT for `stored_form`: raw values, JSON as its text."""
+    return [cast(c, Text) if isinstance(c.type, JSON) else type_coerce(c, NullType()) for c in table.columns]
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_forms(table: Table, forms: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(forms).encode()).hexdigest()
+
+
+def key_of(table: Table, forms: dict[str, Any]) -> str:
+    pk = [forms[c.name] for c in table.primary_key.columns]
+    if len(pk) == 1:
+        return pk[0] if isinstance(pk[0], str) else canonical(pk[0])
+    return canonical(pk)
+
+
+def python_state(table: Table, values: dict[str, Any], dialect: Dialect) -> tuple[str, str]:
+    """(key, digest) of a row given as {column name: Python value}."""
+    forms = {c.name: python_form(c, values.get(c.name), dialect) for c in table.columns}
+    return key_of(table, forms), digest_forms(table, forms)
+
+
+def stored_state(table: Table, row: Any, dialect: Dialect) -> tuple[str, str]:
+    """(key, digest) of a row read with `read_columns` (values in column order)."""
+    forms = {c.name: stored_form(c, v, dialect) for c, v in zip(table.columns, row, strict=True)}
+    return key_of(table, forms), digest_forms(table, forms)
+
+
+def object_values(obj: Any, *, before: bool) -> dict[str, Any]:
+    """{column name: value} of an ORM object: as it stands, or (before) as it was before this flush."""
+    state = inspect(obj)
+    mapper = state.mapper
+    out: dict[str, Any] = {}
+    for col in mapper.local_table.columns:
+        key = mapper.get_property_by_column(col).key
+        hist = state.attrs[key].history
+        if before and hist.deleted:
+            out[col.name] = hist.deleted[0]
+        elif before and hist.added and not hist.unchanged:
+            out[col.name] = None  # was unset before this flush
+        else:
+            out[col.name] = state.attrs[key].value
+    return out
+
+
+class ListDigest:
+    """`digest(list)` of a list too long to hold: fed item by item, the same bytes as canonical(list)."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256(b"[")
+        self._n = 0
+
+    def add(self, item: Any) -> None:
+        self._h.update((b"," if self._n else b"") + canonical(item).encode())
+        self._n += 1
+
+    def hexdigest(self) -> str:
+        h = self._h.copy()
+        h.update(b"]")
+        return h.hexdigest()
+
+    @property
+    def count(self) -> int:
+        return self._n
