@@ -37,9 +37,11 @@ class Seeded:
 
 
 def seed_person(ctx: Context, seq: int, *, balance: str = "3000.00", area: str = "440000",
-                scheme: Scheme = Scheme.EMPLOYEE, filing: bool = True, filed_days_ago: int = 400) -> Seeded:
-    """An employee insured at Jiangxi provincial level (369900) with a long-term filing to `area`."""
-    cid = demo_id("360102", "19700101", seq)
+                scheme: Scheme = Scheme.EMPLOYEE, filing: bool = True, filed_days_ago: int = 400,
+                birth: str = "19700101") -> Seeded:
+    """An employee insured at Jiangxi provincial level (369900) with a long-term filing to `area`
+    (`seq` < 1000 numbers persons born on one day: another `birth` gives a thousand more)."""
+    cid = demo_id("360102", birth, seq)
     name = f"测试{seq}"
     today = ctx.today()
     with unit_of_work(ctx.sessions) as s:
