@@ -134,7 +134,7 @@ def test_postmaster_sigkill_mid_burst_loses_and_doubles_nothing(cluster: Cluster
                 r = c.post(f"/visits/{mid}/settle", json={"idempotency_key": f"pm-{mid}"})
                 assert r.status_code == 200, r.text
                 if mid in answered:
-                    assert r.json()["setl_id"] == answered[mid] and r.json()["replayed"] is True
+                    assert r.json()["setl_id"] == answered[mid] and r.headers["Idempotent-Replayed"] == "true"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)

@@ -7,11 +7,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text, update
 
 from tests.support.db import as_
+from tests.support.rows import assert_trail_holds
 from yidi.demo.dataset import DemoPerson
 from yidi.services import hospital_keys
 from yidi.services.context import Context
 from yidi.store import audit_chain
-from yidi.store.db import unit_of_work
+from yidi.store.db import make_engine, session_factory, unit_of_work
 from yidi.store.settlement_models import AuditRow
 
 
@@ -75,3 +76,21 @@ def test_rollback_leaves_no_record(ctx: Context, demo: dict[str, DemoPerson], cl
     assert count(ctx) == n0 and report(ctx).ok
     with ctx.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def test_chain_and_rows_hold_when_postgresql_runs_in_another_time_zone(ctx: Context, demo: dict[str, DemoPerson],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit times are naive UTC: a session in Asia/Shanghai used to store them 8 hours off, so the chain's
+    very first record failed its hash. Every PostgreSQL connection now runs in UTC."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("time zones of the database session are a PostgreSQL matter")
+    monkeypatch.setenv("PGTZ", "Asia/Shanghai")  # as a server or client configured for China would be
+    engine = make_engine(ctx.engine.url.render_as_string(hide_password=False))
+    try:
+        shanghai = Context(engine, session_factory(engine), ctx.packs, ctx.today)
+        hospital_keys.create_key(shanghai, "H44010000001")
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+        assert_trail_holds(shanghai)
+    finally:
+        engine.dispose()

@@ -163,7 +163,7 @@ def test_cli_exit_code_and_json(ctx: Context, demo: dict[str, DemoPerson], db: t
 
 def test_upgrade_adopts_existing_rows_then_sees_edits(ctx: Context, demo: dict[str, DemoPerson]) -> None:
     # a database from before the row log: data and a chain, no log
-    migrate.downgrade(ctx.engine, "0005_auth")
+    migrate.downgrade(ctx.engine, "0006_settle_answer")
     migrate.upgrade(ctx.engine)
     with unit_of_work(ctx.sessions) as s:
         start = s.scalars(select(AuditRow).where(AuditRow.action == row_state.LOG_START)).one()
@@ -180,7 +180,7 @@ def test_upgrade_that_reshapes_a_table_adopts_its_rows(ctx: Context, demo: dict[
     with ctx.engine.begin() as conn:
         before = row_baseline.table_columns(conn)
         before["persons"] = before["persons"] - {"assistance_group"}
-        n = row_baseline.after_upgrade(conn, before, "0006_row_log", "0007_example")
+        n = row_baseline.after_upgrade(conn, before, "0007_row_log", "0008_example")
     with unit_of_work(ctx.sessions) as s:
         rec = s.scalars(select(AuditRow).where(AuditRow.action == row_state.BASELINE)).one()
         persons = s.scalar(select(func.count()).select_from(PersonRow))

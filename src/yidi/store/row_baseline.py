@@ -1,6 +1,6 @@
 """Adopting rows into the row log at an upgrade (issue 13): the rows the log has no word on yet.
 
-When the row log begins (the upgrade to 0006) every row already in the database is adopted as it stands,
+When the row log begins (the upgrade to 0007) every row already in the database is adopted as it stands,
 under one chained ROWS_LOG_START record: from then on `yidi audit verify` reports any change made outside
 yidi. A later upgrade that changes a table's columns changes every row's digest, so the rows of those
 tables (and of tables it creates) are adopted again under a ROWS_BASELINE record. Adopted lines carry the

@@ -12,7 +12,7 @@ Two passes, both streamed:
    - `overwritten`: when yidi changed the row at seq N it was not in the state yidi had left it in:
      someone edited it in between, and yidi's write carried the edit on.
 Cost: pass 1 reads the log once (every line ever written, like the chain); pass 2 reads each table once and
-holds one table's newest lines in memory (about 200 bytes a row). docs/security.md has measured figures.
+holds one table's newest lines in memory (about 400 bytes a row). docs/security.md has measured figures.
 """
 
 from __future__ import annotations

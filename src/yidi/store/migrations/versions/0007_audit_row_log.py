@@ -3,8 +3,8 @@
 The rows already in the database are adopted into it by `yidi.store.migrate.upgrade` right after this
 migration, in the same transaction (yidi.store.row_baseline), under one chained ROWS_BASELINE record.
 
-Revision ID: 0006_row_log
-Revises: 0005_auth
+Revision ID: 0007_row_log
+Revises: 0006_settle_answer
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006_row_log'
-down_revision: str | None = '0005_auth'
+revision: str = '0007_row_log'
+down_revision: str | None = '0006_settle_answer'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
