@@ -44,7 +44,12 @@ def _context() -> Context:
         raise
 
 
-def audit_report(ctx: Context, *, rows: bool = True) -> tuple[audit_chain.ChainReport, row_check.RowReport | None]:
+def audit_report(ctx: Context) -> audit_chain.ChainReport:
+    """The chain alone (`yidi audit verify --no-rows`)."""
+    return trail_report(ctx, rows=False)[0]
+
+
+def trail_report(ctx: Context, *, rows: bool = True) -> tuple[audit_chain.ChainReport, row_check.RowReport | None]:
     """The chain and (rows) every audited row against the row log, from one snapshot."""
     with unit_of_work(ctx.sessions) as s:
         row_check.snapshot(s)
@@ -62,7 +67,7 @@ def audit_verify(
     deleted, or a row changed, added or deleted outside yidi, fails (exit 1)."""
     ctx = _context()
     try:
-        rep, rrep = audit_report(ctx, rows=rows)
+        rep, rrep = trail_report(ctx, rows=rows)
     finally:
         ctx.close()
     ok = rep.ok and (rrep is None or rrep.ok)
@@ -133,7 +138,7 @@ def restore_command(
     ctx = _context()
     try:
         led = ledger.verify(ctx)
-        aud, rows = audit_report(ctx)
+        aud, rows = trail_report(ctx)
     finally:
         ctx.close()
     console = Console()

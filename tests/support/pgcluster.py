@@ -1,7 +1,7 @@
 """A private PostgreSQL cluster for tests that kill the database itself (issue 13, proof 3).
 
 `initdb` + `pg_ctl` from the installed PostgreSQL (/usr/lib/postgresql/<version>/bin, or YIDI_PG_BIN), in a
-temporary folder, on a free port, listening on 127.0.0.1 only, trust authentication. PostgreSQL refuses to
+temporary folder, on a free port, listening on 127.0.0.1 only (no Unix socket), trust authentication. PostgreSQL refuses to
 run as root: when the tests run as root the cluster is run by the `postgres` system user (runuser), in a
 folder that user owns. Under CI=true missing binaries fail the test instead of skipping it.
 """
@@ -79,7 +79,7 @@ class Cluster:
 
     def start(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60", "-o",
-                  f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}", "start")
+                  f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "start")
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -105,9 +105,9 @@ class Cluster:
             time.sleep(0.5)
         # In a container whose first process does not reap orphans, the dead postmaster stays a zombie and
         # PostgreSQL would take its lock file for a live server: remove the lock of a process that is dead.
-        lock = self.data / "postmaster.pid"
-        if lock.exists() and not _running(int(lock.read_text().split()[0])):
-            lock.unlink()
+        for lock in [self.data / "postmaster.pid", *self.root.glob(".s.PGSQL.*.lock")]:
+            if lock.exists() and not _running(int(lock.read_text().split()[0])):
+                lock.unlink()
 
     def destroy(self) -> None:
         try:

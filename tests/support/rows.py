@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from yidi.cli_trust import trail_report
 from yidi.services.context import Context
 from yidi.store import audit_chain, row_check
 from yidi.store.auth_models import AuditRowLogRow
@@ -14,9 +15,10 @@ from yidi.store.settlement_models import AuditRow
 
 
 def trail(ctx: Context) -> tuple[audit_chain.ChainReport, row_check.RowReport]:
-    with unit_of_work(ctx.sessions) as s:
-        row_check.snapshot(s)
-        return audit_chain.verify(s), row_check.verify_rows(s)
+    """What `yidi audit verify` reports: the chain, and every row against the row log."""
+    chain, rows = trail_report(ctx)
+    assert rows is not None
+    return chain, rows
 
 
 def history(ctx: Context, table: str, key: str) -> list[tuple[Any, ...]]:

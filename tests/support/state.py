@@ -1,38 +1,32 @@
-"""What a refusal must leave behind — nothing: row counts of every table, and the ledger and audit chain checks.
+"""What a refusal must leave behind — nothing: row counts and content of every table, and the ledger, audit
+chain and row checks.
 
 `snapshot(ctx)` before a refused request and `assert_unchanged(ctx, before)` after it prove that no table
-gained or lost a row (audit records included: a rolled-back use case chains nothing) and that
-`ledger verify` and `audit verify` still pass.
+gained, lost or changed a row (audit records included: a rolled-back use case chains nothing) and that
+`ledger verify` and `audit verify` (with rows) still pass.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
+from tests.support.fingerprint import Fingerprint, changed, fingerprint
+from tests.support.rows import assert_trail_holds
 from yidi.services import ledger
 from yidi.services.context import Context
-from yidi.store import audit_chain
-from yidi.store.db import unit_of_work
-from yidi.store.schema import metadata
 
 
-def snapshot(ctx: Context) -> dict[str, int]:
-    """Rows per table, for every table of the schema."""
-    with unit_of_work(ctx.sessions) as s:
-        return {t.name: s.scalar(select(func.count()).select_from(t)) or 0 for t in metadata.sorted_tables}
+def snapshot(ctx: Context) -> Fingerprint:
+    """Rows and a content digest per table, for every table of the schema."""
+    return fingerprint(ctx.engine)
 
 
 def verified(ctx: Context) -> None:
-    """`yidi ledger verify` and `yidi audit verify` both hold."""
+    """`yidi ledger verify` and `yidi audit verify` (chain and rows) both hold."""
     rep = ledger.verify(ctx)
     assert rep.ok, rep.problems
-    with unit_of_work(ctx.sessions) as s:
-        chain = audit_chain.verify(s)
-    assert chain.ok, chain.problems
+    assert_trail_holds(ctx)
 
 
-def assert_unchanged(ctx: Context, before: dict[str, int]) -> None:
-    after = snapshot(ctx)
-    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-    assert not changed, f"a refusal stored something: {changed}"
+def assert_unchanged(ctx: Context, before: Fingerprint) -> None:
+    diff = changed(before, snapshot(ctx))
+    assert not diff, f"a refusal stored something (rows, digest before → after): {diff}"
     verified(ctx)

@@ -1,5 +1,6 @@
-""""Changes nothing", checked: every table's row count is the same, and the ledger and the audit chain
-still verify (`yidi ledger verify`, `yidi audit verify`) before and after."""
+""""Changes nothing", checked: every table's row count and content is the same (tests/support/fingerprint.py),
+and the ledger, the audit chain and every row still verify (`yidi ledger verify`, `yidi audit verify`) before
+and after."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from yidi.cli_trust import audit_report
+from tests.support.fingerprint import changed, fingerprint
+from tests.support.rows import assert_trail_holds
 from yidi.services import ledger
 from yidi.services.context import Context
 from yidi.store.schema import metadata
@@ -22,16 +24,15 @@ def counts(ctx: Context) -> dict[str, int]:
 def verified(ctx: Context) -> None:
     rep = ledger.verify(ctx)
     assert rep.ok, rep.problems
-    chain = audit_report(ctx)
-    assert chain.ok, chain.problems
+    assert_trail_holds(ctx)
 
 
 @contextmanager
 def unchanged(ctx: Context) -> Iterator[None]:
-    """Wrap requests that must be refused: afterwards no table has gained or lost a row."""
+    """Wrap requests that must be refused: afterwards no table has gained, lost or changed a row."""
     verified(ctx)
-    before = counts(ctx)
+    before = fingerprint(ctx.engine)
     yield
-    after = counts(ctx)
-    assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    diff = changed(before, fingerprint(ctx.engine))
+    assert not diff, f"a refusal changed these tables (rows, digest before → after): {diff}"
     verified(ctx)
