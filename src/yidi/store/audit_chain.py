@@ -27,7 +27,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, event, insert, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    Table,
+    Text,
+    bindparam,
+    column,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -262,11 +276,11 @@ def _before_commit(session: Session) -> None:
         move = (update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev)
                 .returning(AuditHeadRow.id).cte("chain_head"))
         recs = insert(AuditRow).values([record_values(r) for r in deferred])
-        if log:
-            stmt = insert(AuditRowLogRow).values(log).add_cte(move, recs.returning(AuditRow.id).cte("chain_records"))
+        if log:  # the lines travel as one JSON parameter: the statement's text never changes, compiled once
+            stmt = _LOG_FROM_JSON.add_cte(move, recs.returning(AuditRow.id).cte("chain_records"))
+            session.connection().execute(stmt, {"row_log_lines": log})
         else:
-            stmt = recs.add_cte(move)
-        session.connection().execute(stmt)
+            session.connection().execute(recs.add_cte(move))
         set_committed_value(head, "seq", seq)
         set_committed_value(head, "hash", prev)
     else:
@@ -277,6 +291,14 @@ def _before_commit(session: Session) -> None:
             session.connection().execute(insert(AuditRowLogRow), log)
     session.info.pop("yidi_audit", None)  # this flush noted the records themselves: not for the next commit
 
+
+_LOG_LINES = func.json_to_recordset(bindparam("row_log_lines", type_=JSON)).table_valued(
+    column("seq", Integer), column("ord", Integer), column("table_name", Text), column("row_key", Text),
+    column("before", Text), column("after", Text)).render_derived(name="lines", with_types=True)
+_LOG_FROM_JSON = insert(AuditRowLogRow).from_select(
+    ["seq", "ord", "table_name", "row_key", "before", "after"],
+    select(_LOG_LINES.c.seq, _LOG_LINES.c.ord, _LOG_LINES.c.table_name, _LOG_LINES.c.row_key, _LOG_LINES.c.before,
+           _LOG_LINES.c.after))
 
 _ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "prev_hash",
                 "entry_hash", "before_digest", "after_digest")

@@ -37,6 +37,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
@@ -60,29 +61,46 @@ def _utc_text(v: dt.datetime) -> str:
     return v.strftime(_FMT)
 
 
+_KINDS: dict[Column[Any], str] = {}
+
+
+def _kind(col: Column[Any]) -> str:
+    """The family of a column's type, worked out once per column (digests run on every write)."""
+    kind = _KINDS.get(col)
+    if kind is None:
+        t = col.type
+        kind = ("json" if isinstance(t, JSON) else "bool" if isinstance(t, Boolean) else "int"
+                if isinstance(t, Integer) else "datetime" if isinstance(t, DateTime) else "date"
+                if isinstance(t, Date) else "str" if isinstance(t, (String, Text)) else "other")
+        _KINDS[col] = kind
+    return kind
+
+
 def python_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
     """The stored form of a Python value `v` written to column `col`."""
     if v is None:
         return None
+    kind = _kind(col)
+    if (kind == "int" and type(v) is int) or (kind == "str" and type(v) is str):
+        return v  # the common case, first
     if isinstance(v, enum.Enum):
         v = v.value
-    t = col.type
-    if isinstance(t, JSON):
+    if kind == "json":
         return json.loads(json.dumps(v))  # SQLAlchemy's serializer (json.dumps), read back as the reader will
     try:
-        if isinstance(t, Boolean):
+        if kind == "bool":
             return int(bool(v)) if dialect.name == "sqlite" else bool(v)  # SQLite stores 0/1
-        if isinstance(t, Integer):
+        if kind == "int":
             return int(v)
-        if isinstance(t, DateTime):
+        if kind == "datetime":
             if dialect.name == "sqlite" and isinstance(v, dt.datetime):
                 return v.replace(tzinfo=None).strftime(_FMT)  # SQLite keeps the wall time, drops the zone
             return _utc_text(v) if isinstance(v, dt.datetime) else str(v)
-        if isinstance(t, Date):
+        if kind == "date":
             return v.isoformat() if isinstance(v, dt.date) else str(v)
     except (TypeError, ValueError):
         return _raw(v)
-    if isinstance(t, (String, Text)):
+    if kind == "str":
         return v if isinstance(v, str) else str(v)
     return v if isinstance(v, (str, int, float, bool)) else str(v)
 
@@ -151,20 +169,26 @@ def stored_state(table: Table, row: Any, dialect: Dialect) -> tuple[str, str]:
     return key_of(table, forms), digest_forms(table, forms)
 
 
+_ATTRS: dict[Any, list[tuple[str, str]]] = {}
+
+
 def object_values(obj: Any, *, before: bool) -> dict[str, Any]:
     """{column name: value} of an ORM object: as it stands, or (before) as it was before this flush."""
     state = inspect(obj)
     mapper = state.mapper
+    attrs = _ATTRS.get(mapper)
+    if attrs is None:
+        attrs = _ATTRS[mapper] = [(c.name, mapper.get_property_by_column(c).key) for c in mapper.local_table.columns]
+    loaded, committed = state.dict, state.committed_state if before else {}
     out: dict[str, Any] = {}
-    for col in mapper.local_table.columns:
-        key = mapper.get_property_by_column(col).key
-        hist = state.attrs[key].history
-        if before and hist.deleted:
-            out[col.name] = hist.deleted[0]
-        elif before and hist.added and not hist.unchanged:
-            out[col.name] = None  # was unset before this flush
+    for name, key in attrs:
+        if key in committed:  # changed in this flush: the value it had (NO_VALUE: it had none)
+            v = committed[key]
+            out[name] = None if v is NO_VALUE else v
+        elif key in loaded:
+            out[name] = loaded[key]
         else:
-            out[col.name] = state.attrs[key].value
+            out[name] = getattr(obj, key)  # expired (e.g. a server default) or deferred: loaded now
     return out
 
 
