@@ -88,7 +88,7 @@ def test_scope(client: TestClient, demo: dict[str, DemoPerson]) -> None:
     r = client.post(API, json=body, headers=as_("hospital", "H44010000001"))
     assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
     r = client.post(API, json=body, headers=as_("person", demo["dibao"].id_number))
-    assert r.status_code == 403
+    assert r.status_code == 403 and r.json()["error"]["code"] == "MAY_NOT_ACT_FOR_PERSON"  # no family link
     assert client.post(API, json=body, headers=as_("person", p.id_number)).status_code == 200
     assert client.post(API, json=body, headers=as_("agency", "440300")).status_code == 403
     assert client.post(API, json=body, headers=as_("agency", "369900")).status_code == 200

@@ -123,11 +123,14 @@ def test_agency_files_on_behalf_with_consent(client: TestClient, demo: dict[str,
     assert r.status_code == 404 and error(r)["code"] == "PERSON_NOT_FOUND"  # not insured in that region
 
 
-def test_relative_needs_consent(client: TestClient, demo: dict[str, DemoPerson], ctx: Context) -> None:
+def test_relative_needs_a_confirmed_family_link(client: TestClient, demo: dict[str, DemoPerson], ctx: Context) -> None:
+    # ticking consent proves nothing: without a link the elder confirmed, nothing is filed for them
+    # (tests/api/test_family_links.py covers the links themselves)
     before = count(ctx)
     elder, child = demo["dibao"], demo["resident_worker"]
-    r = client.post(API, json={**OTHER_TEMP, "id_number": elder.id_number}, headers=me(child))
-    assert r.status_code == 422 and error(r)["code"] == "FILING_CONSENT_MISSING"
+    for extra in ({}, {"consent": True}):
+        r = client.post(API, json={**OTHER_TEMP, "id_number": elder.id_number, **extra}, headers=me(child))
+        assert r.status_code == 403 and error(r)["code"] == "MAY_NOT_ACT_FOR_PERSON"
     assert count(ctx) == before
 
 

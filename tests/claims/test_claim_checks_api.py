@@ -69,7 +69,7 @@ def test_bad_content_is_refused_and_nothing_stored(client: TestClient, ctx: Cont
     error(client.post(API, json={"visit": {**VISIT, "institution": "H00000000000"}}, headers=me()), 422,
           "INSTITUTION_UNKNOWN")
     error(client.post(API, json={"visit": {**VISIT, "discharged_on": None}}, headers=me()), 422, "DISCHARGE_MISSING")
-    error(client.post(API, json={"visit": VISIT, "id_number": SUN}, headers=me()), 403, "FORBIDDEN")
+    error(client.post(API, json={"visit": VISIT, "id_number": SUN}, headers=me()), 403, "MAY_NOT_ACT_FOR_PERSON")
     assert count(ctx, ClaimRow) == 0
     # a hospital not in our reference data, by name and region, is accepted
     unknown = {k: v for k, v in VISIT.items() if k != "institution"} | {"hospital_name": "某县民营医院",

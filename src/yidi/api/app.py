@@ -7,7 +7,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from yidi.api import advice, claims, clearing, eligibility, errors, filings, hospital, me, reference, security
+from yidi.api import (
+    advice,
+    claims,
+    clearing,
+    eligibility,
+    errors,
+    family,
+    filings,
+    hospital,
+    me,
+    reference,
+    security,
+)
 from yidi.api import simulate as simulation
 from yidi.api.authz import authorize
 from yidi.api.errors import ErrorOut
@@ -52,6 +64,8 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
     errors.install(app)
     app.include_router(security.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
     app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)
+    app.include_router(family.me_router, prefix=API_PREFIX)  # 家人关联 who may act for whom (issue 13)
+    app.include_router(family.agency_router, prefix=API_PREFIX)
     app.include_router(filings.router, prefix=API_PREFIX)
     app.include_router(eligibility.router, prefix=API_PREFIX)
     app.include_router(reference.router, prefix=API_PREFIX)

@@ -74,7 +74,18 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": ANY_SIGNED_IN,
     "GET /api/v1/me/export": allow(P),
-    # filings (备案): the person, or staff of the insured region; review needs the reviewer duty
+    # family links (家人关联): a person asks, the relative answers, either side revokes; agency reviewers of
+    # the relative's region record the proof checked at the counter (the service scopes by region)
+    "POST /api/v1/me/relatives": allow(P),
+    "GET /api/v1/me/relatives": allow(P),
+    "POST /api/v1/me/relatives/{link_id}/confirm": allow(P),
+    "POST /api/v1/me/relatives/{link_id}/decline": allow(P),
+    "POST /api/v1/me/relatives/{link_id}/revoke": allow(P),
+    "POST /api/v1/family-links": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/family-links/query": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/family-links/{link_id}/revoke": allow(A, duties=(REVIEWER,)),
+    # filings (备案): the person (or a relative with a confirmed family link: yidi.services.acting), or staff
+    # of the insured region; review needs the reviewer duty
     "POST /api/v1/filings": allow(P, A),
     "GET /api/v1/filings": allow(P, A),
     "GET /api/v1/filings/{filing_id}": allow(P, A),
@@ -147,7 +158,7 @@ RULES: dict[str, Rule] = {
     "GET /login": PUBLIC,
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
-    # the insured person (a relative who consented is served through the person's own session)
+    # the insured person (acting for a relative needs a confirmed family link: yidi.services.acting)
     "GET /me/filings": allow(P),
     "GET /me/filings/new": allow(P),
     "POST /me/filings/validate": allow(P),

@@ -24,8 +24,10 @@ FilingId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-
 
 
 class FilingCreate(FilingRequest):
-    """A filing request. `id_number` names the person: omit it to file for yourself; a relative or agency
-    staff filing on someone's behalf gives it, with `consent: true` (the person's recorded consent)."""
+    """A filing request. `id_number` names the person: omit it to file for yourself. A person files for a
+    relative only with a family link the relative confirmed (else 403 MAY_NOT_ACT_FOR_PERSON, whether or not
+    the number exists); agency staff at the counter give it with `consent: true` (the consent they checked).
+    yidi records who acted (`filed_by`); it is not taken from the request."""
 
     id_number: IdNumber | None = None
 

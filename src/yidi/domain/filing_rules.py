@@ -107,8 +107,7 @@ class FilingRequest(Strict):
     institutions: tuple[Annotated[Code, Field(max_length=B.INSTITUTION_CODE)], ...] = Field(default=(), max_length=20)
     admitted_on: Day | None = None  # post-hoc filing: in hospital since this day, not yet settled
     reason: Text = Field(default="", max_length=B.REASON)
-    filed_by: Text = Field(default="", max_length=B.FILED_BY)  # empty: the person; else who acts on their behalf
-    consent: bool = False  # the person's consent, recorded when someone files on their behalf
+    consent: bool = False  # the person's consent, attested by agency staff filing on their behalf
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +255,7 @@ def _check_request(
     institutions: Mapping[str, Institution] | None,
     intra_province_filing: bool,
     region_names: Mapping[str, str] | None,
+    filed_by: str,
 ) -> tuple[dt.date, dt.date | None, list[Problem]]:
     """Every problem of a request at once, plus the start and end the filing would get."""
     p: list[Problem] = []
@@ -289,7 +289,7 @@ def _check_request(
                          f"insurance status is {person.status.value}: restore normal insured status at the "
                          "insured region first"))
 
-    if request.filed_by and not request.consent:
+    if filed_by and not request.consent:
         p.append(Problem("FILING_CONSENT_MISSING", "consent",
                          "代他人办理备案时须记录参保人本人的同意（consent）",
                          "filing on someone's behalf needs the person's recorded consent"))
@@ -409,27 +409,29 @@ def new_filing(
     institutions: Mapping[str, Institution] | None = None,
     intra_province_filing: bool = False,
     region_names: Mapping[str, str] | None = None,
+    filed_by: str = "",
 ) -> FilingRecord:
     """Validate a filing request against the insured region's rules and make the record.
 
     `existing`: the person's filing records (any status). `regions`: known region codes. `institutions`:
     when given, chosen hospitals are checked to exist and lie in the treatment area. `intra_province_filing`:
     the insured region's province still files intra-province care through yidi (policy
-    `cross_region.intra_province == "cross_region"`). Raises YidiError with every problem at once (409 when
+    `cross_region.intra_province == "cross_region"`). `filed_by`: who acted when it is not the person
+    (decided by the service from the caller, never taken from the request). Raises YidiError with every problem at once (409 when
     the only problems are conflicts with filings held, else 422). The record is ACTIVE at once unless the
     region reviews filings (`rules.review_required`), then PENDING_REVIEW.
     """
     start, end, problems = _check_request(
         request, person, existing, rules, regions, today, ignore=None, institutions=institutions,
-        intra_province_filing=intra_province_filing, region_names=region_names,
+        intra_province_filing=intra_province_filing, region_names=region_names, filed_by=filed_by,
     )
     _raise(problems)
-    return _record(request, person, start, end, rules, today, filing_id, supersedes=None)
+    return _record(request, person, start, end, rules, today, filing_id, supersedes=None, filed_by=filed_by)
 
 
 def _record(
     request: FilingRequest, person: Person, start: dt.date, end: dt.date | None, rules: FilingRules,
-    today: dt.date, filing_id: str, supersedes: str | None,
+    today: dt.date, filing_id: str, supersedes: str | None, filed_by: str = "",
 ) -> FilingRecord:
     return FilingRecord(
         filing_id=filing_id,
@@ -447,7 +449,7 @@ def _record(
         supersedes=supersedes,
         reason=request.reason,
         admitted_on=request.admitted_on if start < today else None,
-        filed_by=request.filed_by,
+        filed_by=filed_by,
         consent=request.consent,
     )
 
@@ -499,6 +501,7 @@ def change_filing(
     institutions: Mapping[str, Institution] | None = None,
     intra_province_filing: bool = False,
     region_names: Mapping[str, str] | None = None,
+    filed_by: str = "",
 ) -> tuple[FilingRecord, FilingRecord]:
     """Replace `record` by a new filing built from `request`; returns (old record after, new record).
 
@@ -511,10 +514,11 @@ def change_filing(
     _check_modifiable(record, rules, today, "变更")
     start, end, problems = _check_request(
         request, person, existing, rules, regions, today, ignore=record.filing_id, institutions=institutions,
-        intra_province_filing=intra_province_filing, region_names=region_names,
+        intra_province_filing=intra_province_filing, region_names=region_names, filed_by=filed_by,
     )
     _raise(problems)
-    new = _record(request, person, start, end, rules, today, filing_id, supersedes=record.filing_id)
+    new = _record(request, person, start, end, rules, today, filing_id, supersedes=record.filing_id,
+                  filed_by=filed_by)
     if new.status is FilingStatus.PENDING_REVIEW:
         return record, new
     return _supersede(record, new, today), new

@@ -44,8 +44,9 @@ from yidi.domain.claim_rules import ClaimAction, ClaimState, Situation
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.errors import Problem, YidiError
+from yidi.domain.family import Act
 from yidi.domain.filing_rules import filing_for
-from yidi.domain.ids import mask_id, parse_citizen_id
+from yidi.domain.ids import mask_id
 from yidi.domain.money import ZERO, fmt, from_fen, to_fen
 from yidi.domain.normalise import account_number
 from yidi.domain.packset import PackSet
@@ -62,6 +63,7 @@ from yidi.domain.validation import (
     problems_from,
     validate_model,
 )
+from yidi.services import acting
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import diagnosis_fields, mask_account, mask_name
@@ -80,7 +82,7 @@ from yidi.store.claim_models import (
 )
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
-from yidi.store.repositories import Filings, Institutions, Persons, Regions, person_of
+from yidi.store.repositories import Filings, Institutions, Regions, person_of
 from yidi.store.settlement_models import SettlementRow
 
 MAX_INVOICES = 100
@@ -221,11 +223,6 @@ def _not_found(claim_no: str) -> YidiError:
     return YidiError("CLAIM_NOT_FOUND", f"没有找到报销申请 {claim_no}", f"claim {claim_no} not found", "claim_no", 404)
 
 
-def _person_not_found() -> YidiError:
-    return YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码", "no insured person with this ID number",
-                     "id_number", 404)
-
-
 def _doer(principal: Principal, what_zh: str, what_en: str) -> None:
     require(principal, Role.PERSON, Role.AGENCY, what_zh=what_zh, what_en=what_en)
 
@@ -245,8 +242,7 @@ def _visible(s: Session, principal: Principal, claim_no: str, *, lock: bool = Fa
         raise _not_found(claim_no)
     person = s.get(PersonRow, claim.person_id)
     assert person is not None
-    if (principal.role is Role.PERSON and person.citizen_id != principal.subject) or (
-            principal.role is Role.AGENCY and claim.insured_region != principal.subject):
+    if not acting.may_act_for(s, principal, person, Act.CLAIM, region=claim.insured_region):
         raise _not_found(claim_no)
     return claim, person
 
@@ -638,20 +634,12 @@ def create(ctx: Context, principal: Principal, body: ClaimIn, id_number: str | N
     _doer(principal, "申请手工报销", "create claims")
     if body.visit is None:
         raise YidiError("FIELD_MISSING", "缺少必填字段：visit（就诊信息）", "field is required: visit", "visit", 422)
-    if id_number is None:
-        if principal.role is not Role.PERSON:
-            raise YidiError("FIELD_MISSING", "缺少必填字段：id_number（为谁申请）", "field is required: id_number", "id_number")
-        id_number = principal.subject
-    number = parse_citizen_id(id_number, "id_number").number
-    if principal.role is Role.PERSON and number != principal.subject:
-        raise YidiError("FORBIDDEN", "参保人只能为自己申请报销", "a person may only claim for themselves", "id_number", 403)
 
     def run() -> dict[str, Any]:
         today = ctx.today()
         with unit_of_work(ctx.sessions) as s:
-            person = Persons(s).row(number, for_update=True)
-            if person is None or (principal.role is Role.AGENCY and person.insured_region != principal.subject):
-                raise _person_not_found()
+            # the person themself, or staff of their insured region at the counter (yidi.services.acting)
+            person = acting.target(s, principal, id_number, Act.CLAIM, lock=True)
             now = _now()
             v = body.visit
             assert v is not None

@@ -8,8 +8,10 @@ from yidi.domain import bounds as B
 from yidi.domain.eligibility import EligibilityResult, check_eligibility
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
+from yidi.domain.family import Act
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.validation import Code, Day, IdNumber, Strict, Text
+from yidi.services import acting
 from yidi.services.access import Principal, Role, forbidden
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
@@ -32,17 +34,17 @@ class EligibilityRequest(Strict):
 def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> EligibilityResult:
     """待遇资格核验 May this visit settle directly, under which filing, and if not, every reason why.
 
-    Scope: a hospital checks admissions at its own institution, a person checks only themself, an agency
-    only persons insured in its region.
+    Scope: a hospital checks admissions at its own institution, a person checks themself or a relative who
+    confirmed a family link (yidi.services.acting), an agency only persons insured in its region.
     """
     today = ctx.today()
     day = req.day or today
     cid = parse_citizen_id(req.id_number, "id_number")
     if principal.role is Role.HOSPITAL and req.institution != principal.subject:
         raise forbidden("核验其他医疗机构的就医", "check visits at another institution", "institution")
-    if principal.role is Role.PERSON and cid.number != principal.subject:
-        raise forbidden("查询他人的待遇资格", "check another person's eligibility", "id_number")
     with unit_of_work(ctx.sessions) as s:
+        if principal.role is Role.PERSON and cid.number != principal.subject:
+            acting.target(s, principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
         institution = Institutions(s).cached(req.institution)
         if institution is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",

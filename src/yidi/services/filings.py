@@ -4,7 +4,8 @@ The rules are the pure functions of yidi.domain.filing_rules; this module finds 
 store, scopes everything by the caller's principal, and stores the records they return (never deleting:
 a change supersedes, a cancellation marks). A person sees only their own filings, an agency only those
 of persons insured in its region; a filing outside the caller's scope is reported as not found, so its
-existence does not leak.
+existence does not leak. A person also files for, and follows the filings of, a relative whose family link
+to them is confirmed (yidi.services.acting decides, for every service); revoking the link ends that at once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from yidi.domain.enums import FilingType
 from yidi.domain.errors import YidiError
+from yidi.domain.family import Act
 from yidi.domain.filing_rules import (
     FilingRecord,
     FilingRequest,
@@ -30,14 +32,15 @@ from yidi.domain.filing_rules import (
     new_filing,
     review_filing,
 )
-from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person
 from yidi.domain.scope import intra_province_needs_filing
+from yidi.services import acting
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import mask_name
 from yidi.store.db import unit_of_work
+from yidi.store.family_links import FamilyLinks
 from yidi.store.models import FilingEventRow, PersonRow
 from yidi.store.repositories import Filings, Institutions, Persons, Regions, Visits, person_of, record_of
 
@@ -79,29 +82,15 @@ def materials(filing_type: FilingType, commitment: bool) -> list[Material]:
     return materials_for(filing_type, commitment)
 
 
-def _person_not_found() -> YidiError:
-    return YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码，或到参保地医保经办机构确认参保登记",
-                     "no insured person with this ID number: check it, or ask the insured region's agency",
-                     "id_number", 404)
-
-
 def _filing_not_found(filing_id: str) -> YidiError:
     return YidiError("FILING_NOT_FOUND", f"没有找到备案 {filing_id}", f"filing {filing_id} not found", "filing_id", 404)
 
 
 def _target(s: Session, principal: Principal, id_number: str | None) -> PersonRow:
     """The person a filing is for, locked for this transaction so that two filings for one person
-    cannot both pass the duplicate check; persons outside the caller's scope do not exist for it."""
+    cannot both pass the duplicate check; persons outside the caller's reach do not exist for it."""
     require(principal, Role.PERSON, Role.AGENCY, what_zh="办理备案", what_en="file")
-    if id_number is None:
-        if principal.role is not Role.PERSON:
-            raise YidiError("FIELD_MISSING", "缺少必填字段：id_number（为谁备案）", "field is required: id_number", "id_number")
-        id_number = principal.subject
-    number = parse_citizen_id(id_number, "id_number").number
-    row = Persons(s).row(number, for_update=True)
-    if row is None or (principal.role is Role.AGENCY and row.insured_region != principal.subject):
-        raise _person_not_found()
-    return row
+    return acting.target(s, principal, id_number, Act.FILING, lock=True)
 
 
 def _visible(s: Session, principal: Principal, filing_id: str, *, lock: bool = False) -> tuple[FilingRecord, PersonRow]:
@@ -109,11 +98,7 @@ def _visible(s: Session, principal: Principal, filing_id: str, *, lock: bool = F
     if found is None:
         raise _filing_not_found(filing_id)
     row, person = found
-    allowed = (
-        (principal.role is Role.PERSON and person.citizen_id == principal.subject)
-        or (principal.role is Role.AGENCY and row.insured_region == principal.subject)
-    )
-    if not allowed:
+    if not acting.may_act_for(s, principal, person, Act.FILING, region=row.insured_region):
         raise _filing_not_found(filing_id)
     if lock:
         # the same person lock as filing takes: a change racing a new filing sees the other's result
@@ -122,11 +107,14 @@ def _visible(s: Session, principal: Principal, filing_id: str, *, lock: bool = F
     return record_of(row, person.citizen_id), person
 
 
-def _on_behalf(principal: Principal, person: PersonRow, request: FilingRequest) -> FilingRequest:
-    """Record who acts when it is not the person: a relative (another person) or agency staff."""
-    if request.filed_by or (principal.role is Role.PERSON and principal.subject == person.citizen_id):
-        return request
-    return request.model_copy(update={"filed_by": f"{principal.role.value}:{principal.shown}"})
+def _on_behalf(principal: Principal, person: PersonRow, request: FilingRequest) -> tuple[FilingRequest, str]:
+    """Who really acts, when it is not the person: a relative (`person:<masked ID>`; the confirmed family link
+    is their consent) or agency staff (`agency:<region>`; they attest the person's consent at the counter)."""
+    if principal.role is Role.PERSON and principal.subject == person.citizen_id:
+        return request, ""
+    if principal.role is Role.PERSON:
+        request = request.model_copy(update={"consent": True})
+    return request, f"{principal.role.value}:{principal.shown}"
 
 
 def _institutions(s: Session, codes: Sequence[str]) -> dict[str, Institution]:
@@ -164,19 +152,20 @@ def _view(s: Session, record: FilingRecord, person: PersonRow, *, history: bool 
 
 
 def file(ctx: Context, principal: Principal, request: FilingRequest, id_number: str | None = None) -> FilingView:
-    """办理备案 File for oneself, or on someone's behalf with their consent (a relative, agency staff)."""
+    """办理备案 File for oneself, for a relative whose family link is confirmed, or (agency staff at the
+    counter) for a person insured in the region with their attested consent."""
     today = ctx.today()
     with unit_of_work(ctx.sessions) as s:
         prow = _target(s, principal, id_number)
         person = person_of(prow)
-        request = _on_behalf(principal, prow, request)
+        request, filed_by = _on_behalf(principal, prow, request)
         rules, intra = rules_for(ctx, person.insured_region, today)
         regions = Regions(s).all()
         _check_admission(s, prow, request)
         record = new_filing(
             request, person, Filings(s).of_person(prow), rules, regions, today, new_filing_id(today),
             institutions=_institutions(s, request.institutions), intra_province_filing=intra,
-            region_names={c: r.name for c, r in regions.items()},
+            region_names={c: r.name for c, r in regions.items()}, filed_by=filed_by,
         )
         Filings(s).save(record, prow.id)
         _event(s, record, "CREATED", principal, today, request.reason)
@@ -185,7 +174,8 @@ def file(ctx: Context, principal: Principal, request: FilingRequest, id_number: 
 
 def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | None = None, limit: int = 100,
                  offset: int = 0) -> FilingPage:
-    """我的备案 A person's own filings (every version), or an agency's region's filings."""
+    """我的备案 A person's own filings and those of relatives they may act for (every version, newest first),
+    or an agency's region's filings."""
     require(principal, Role.PERSON, Role.AGENCY, what_zh="查看备案", what_en="list filings")
     with unit_of_work(ctx.sessions) as s:
         if principal.role is Role.AGENCY:
@@ -194,9 +184,10 @@ def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | N
         prow = Persons(s).row(principal.subject)
         if prow is None:
             return FilingPage(0, [])
-        mine = [r for r in Filings(s).of_person(prow) if status is None or r.status is status]
-        mine.sort(key=lambda r: (r.created_on, r.filing_id), reverse=True)
-        return FilingPage(len(mine), [FilingView(r, mask_name(prow.name)) for r in mine[offset:offset + limit]])
+        people = [prow, *FamilyLinks(s).confirmed_relatives(prow.id)]
+        mine = [(r, p) for p in people for r in Filings(s).of_person(p) if status is None or r.status is status]
+        mine.sort(key=lambda x: (x[0].created_on, x[0].filing_id), reverse=True)
+        return FilingPage(len(mine), [FilingView(r, mask_name(p.name)) for r, p in mine[offset:offset + limit]])
 
 
 def show(ctx: Context, principal: Principal, filing_id: str) -> FilingView:
@@ -216,14 +207,14 @@ def change(ctx: Context, principal: Principal, filing_id: str, request: FilingRe
     with unit_of_work(ctx.sessions) as s:
         record, prow = _visible(s, principal, filing_id, lock=True)
         person: Person = person_of(prow)
-        request = _on_behalf(principal, prow, request)
+        request, filed_by = _on_behalf(principal, prow, request)
         rules, intra = rules_for(ctx, person.insured_region, today)
         regions = Regions(s).all()
         _check_admission(s, prow, request)
         old, new = change_filing(
             record, request, person, Filings(s).of_person(prow), rules, regions, today, new_filing_id(today),
             institutions=_institutions(s, request.institutions), intra_province_filing=intra,
-            region_names={c: r.name for c, r in regions.items()},
+            region_names={c: r.name for c, r in regions.items()}, filed_by=filed_by,
         )
         repo = Filings(s)
         repo.save(new, prow.id)

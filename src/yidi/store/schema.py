@@ -7,7 +7,13 @@ A new model module is added here.
 
 from __future__ import annotations
 
-from yidi.store import auth_models, claim_models, clearing_models, settlement_models  # noqa: F401 - importing registers their tables
+from yidi.store import (  # noqa: F401 - importing registers their tables
+    auth_models,
+    claim_models,
+    clearing_models,
+    family_models,
+    settlement_models,
+)
 from yidi.store.models import Base
 
 metadata = Base.metadata

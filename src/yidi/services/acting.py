@@ -1,0 +1,69 @@
+"""May this principal act for this person? The one answer every service asks before acting for someone.
+
+- A person acts for themself, and for a relative whose family link to them is CONFIRMED and grants the act
+  (yidi.domain.family: filings and eligibility; a manual claim for someone else is done at the counter).
+- Agency staff act for persons insured in their region (at the counter, as before).
+- Anyone else, or a person without such a link, is refused with MAY_NOT_ACT_FOR_PERSON (403) — the same
+  answer whether a person with that ID number exists or not, and before anything is written.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from yidi.domain.errors import YidiError
+from yidi.domain.family import Act, grants, may_not_act
+from yidi.domain.ids import parse_citizen_id
+from yidi.services.access import Principal, Role
+from yidi.store.family_links import FamilyLinks
+from yidi.store.models import PersonRow
+from yidi.store.repositories import Persons
+
+
+def person_not_found(field: str = "id_number") -> YidiError:
+    return YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码，或到参保地医保经办机构确认参保登记",
+                     "no insured person with this ID number: check it, or ask the insured region's agency", field, 404)
+
+
+def linked(s: Session, principal: Principal, person: PersonRow, act: Act) -> bool:
+    """A person principal holds a confirmed family link to `person` that grants `act`."""
+    if principal.role is not Role.PERSON:
+        return False
+    me = Persons(s).row(principal.subject)
+    if me is None:
+        return False
+    found = FamilyLinks(s).live_between(me.id, person.id)
+    return grants(found.link if found else None, act)
+
+
+def may_act_for(s: Session, principal: Principal, person: PersonRow, act: Act, *, region: str | None = None) -> bool:
+    """Whether `principal` may do `act` for `person` now. `region`: the record's insured region when it is not
+    the person's current one (a claim keeps the region it was made in)."""
+    if principal.role is Role.AGENCY:
+        return (region or person.insured_region) == principal.subject
+    if principal.role is Role.PERSON:
+        return person.citizen_id == principal.subject or linked(s, principal, person, act)
+    return False
+
+
+def target(s: Session, principal: Principal, id_number: str | None, act: Act, *, lock: bool = False) -> PersonRow:
+    """The person a use case acts for: the caller (no `id_number`, or their own), a linked relative, or — for
+    agency staff — a person insured in their region. `lock` takes the person's row lock for the transaction
+    (two filings for one person serialise on it)."""
+    if id_number is None:
+        if principal.role is not Role.PERSON:
+            raise YidiError("FIELD_MISSING", "缺少必填字段：id_number（为谁办理）", "field is required: id_number",
+                            "id_number")
+        id_number = principal.subject
+    number = parse_citizen_id(id_number, "id_number").number
+    if principal.role is Role.PERSON and number != principal.subject:
+        # refused alike whether the person exists or not: a stranger learns nothing about the number tried
+        # (and takes no lock on a stranger's row)
+        row = Persons(s).row(number)
+        if row is None or not linked(s, principal, row, act):
+            raise may_not_act(act)
+        return Persons(s).row(number, for_update=True) or row if lock else row
+    row = Persons(s).row(number, for_update=lock)
+    if row is None or not may_act_for(s, principal, row, act):
+        raise person_not_found()
+    return row

@@ -1,0 +1,114 @@
+"""Repository of family links (家人关联): the only code reading and writing family_links and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from yidi.domain.family import FamilyLink, LinkState, ProofKind, Side
+from yidi.store.family_models import FamilyLinkEventRow, FamilyLinkRow
+from yidi.store.models import PersonRow
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWithNames:
+    """A link and the names (and insured regions) of its two persons, for the views."""
+
+    link: FamilyLink
+    requester_name: str
+    relative_name: str
+    relative_region: str
+
+
+def _link(row: FamilyLinkRow, requester: str, relative: str) -> FamilyLink:
+    return FamilyLink(row.link_id, requester, relative, row.relationship, row.state, row.requested_on,
+                      row.decided_on, row.ended_on, Side(row.confirmed_by) if row.confirmed_by else None,
+                      ProofKind(row.proof_kind) if row.proof_kind else None, row.proof_note)
+
+
+_Q = Select[FamilyLinkRow, str, str, str, str, str]
+
+
+class FamilyLinks:
+    """家人关联 and their history."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    @staticmethod
+    def _query() -> _Q:
+        req, rel = aliased(PersonRow), aliased(PersonRow)
+        q = select(FamilyLinkRow, req.citizen_id, req.name, rel.citizen_id, rel.name, rel.insured_region)
+        return q.join(req, req.id == FamilyLinkRow.requester_id).join(rel, rel.id == FamilyLinkRow.relative_id)
+
+    def _rows(self, q: _Q) -> list[LinkWithNames]:
+        return [LinkWithNames(_link(row, rq, rl), rq_name, rl_name, region)
+                for row, rq, rq_name, rl, rl_name, region in self.s.execute(q)]
+
+    def get(self, link_id: str, *, lock: bool = False) -> LinkWithNames | None:
+        q = self._query()
+        q = q.where(FamilyLinkRow.link_id == link_id)
+        if lock:
+            q = q.with_for_update(of=FamilyLinkRow).execution_options(populate_existing=True)
+        found = self._rows(q)
+        return found[0] if found else None
+
+    def live_between(self, requester_id: int, relative_id: int, *, lock: bool = False) -> LinkWithNames | None:
+        """The REQUESTED or CONFIRMED link from one person to another, if any (at most one exists)."""
+        q = self._query()
+        q = q.where(FamilyLinkRow.requester_id == requester_id, FamilyLinkRow.relative_id == relative_id,
+                    FamilyLinkRow.state.in_((LinkState.REQUESTED, LinkState.CONFIRMED)))
+        if lock:
+            q = q.with_for_update(of=FamilyLinkRow).execution_options(populate_existing=True)
+        found = self._rows(q)
+        return found[0] if found else None
+
+    def waiting_from(self, requester_id: int, since: dt.date) -> int:
+        """How many requests of this requester still wait (made on or after `since`)."""
+        q = select(func.count()).select_from(FamilyLinkRow).where(
+            FamilyLinkRow.requester_id == requester_id, FamilyLinkRow.state == LinkState.REQUESTED,
+            FamilyLinkRow.requested_on >= since)
+        return self.s.scalar(q) or 0
+
+    def of_person(self, person_id: int) -> list[LinkWithNames]:
+        """Every link the person is on, either side, newest first."""
+        q = self._query()
+        q = q.where(or_(FamilyLinkRow.requester_id == person_id, FamilyLinkRow.relative_id == person_id))
+        return self._rows(q.order_by(FamilyLinkRow.requested_on.desc(), FamilyLinkRow.id.desc()))
+
+    def confirmed_relatives(self, requester_id: int) -> list[PersonRow]:
+        """The persons this requester may act for now (CONFIRMED links)."""
+        q = select(PersonRow).join(FamilyLinkRow, FamilyLinkRow.relative_id == PersonRow.id).where(
+            FamilyLinkRow.requester_id == requester_id, FamilyLinkRow.state == LinkState.CONFIRMED)
+        return list(self.s.scalars(q.order_by(PersonRow.id)))
+
+    def save(self, link: FamilyLink, requester_id: int, relative_id: int, *, proof_by: str = "") -> None:
+        """Insert a new link or write the new state of an existing one (same link_id)."""
+        row = self.s.scalars(select(FamilyLinkRow).where(FamilyLinkRow.link_id == link.link_id)).one_or_none()
+        if row is None:
+            row = FamilyLinkRow(link_id=link.link_id, requester_id=requester_id, relative_id=relative_id)
+            self.s.add(row)
+        row.relationship, row.state, row.requested_on = link.relationship, link.state, link.requested_on
+        row.decided_on, row.ended_on = link.decided_on, link.ended_on
+        row.confirmed_by = link.confirmed_by.value if link.confirmed_by else ""
+        row.proof_kind = link.proof_kind.value if link.proof_kind else ""
+        row.proof_note = link.proof_note
+        if proof_by:
+            row.proof_by = proof_by
+        self.s.flush()
+
+    def record_event(self, link: FamilyLink, *, action: str, actor_role: str, actor: str, on_day: dt.date,
+                     note: str = "") -> None:
+        seq = (self.s.scalar(select(func.max(FamilyLinkEventRow.seq))
+                             .where(FamilyLinkEventRow.link_id == link.link_id)) or 0) + 1
+        self.s.add(FamilyLinkEventRow(link_id=link.link_id, seq=seq, action=action, state=link.state,
+                                      actor_role=actor_role, actor=actor[:40], on_day=on_day, note=note))
+        self.s.flush()
+
+    def events(self, link_id: str) -> Sequence[FamilyLinkEventRow]:
+        q = select(FamilyLinkEventRow).where(FamilyLinkEventRow.link_id == link_id).order_by(FamilyLinkEventRow.seq)
+        return self.s.scalars(q).all()
