@@ -140,6 +140,8 @@ def test_confirmed_relative_files_and_both_follow_it(client: TestClient, demo: d
                                                   "institution": "H44010000001", "visit_type": "INPATIENT"},
                      headers=me(child))
     assert ok.status_code == 200 and ok.json()["eligible"] is True
+    export = client.get("/api/v1/me/export", headers=me(elder)).json()  # the link is the elder's data too
+    assert [(x["my_side"], x["state"]) for x in export["family_links"]] == [("RELATIVE", "CONFIRMED")]
     # a caller-supplied filer is refused, not stored
     err(file_for(client, child, elder.id_number, filed_by="agency:369900"), 422, "FIELD_UNKNOWN")
     r = client.post(f"{FILINGS}/{fid}/cancel", json={"reason": "行程取消"}, headers=me(child))

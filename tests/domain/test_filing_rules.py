@@ -34,6 +34,7 @@ from yidi.domain.filing_rules import (
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person
+from yidi.domain.validation import validate_model
 
 TODAY = dt.date(2025, 3, 10)
 REGIONS = {"360100", "360400", "440100", "440300", "310000", "110000"}
@@ -288,9 +289,13 @@ def test_future_lapse_and_waiting_period_do_not_stop_filing() -> None:
 
 
 def test_filing_on_behalf_needs_consent() -> None:
-    assert refused(req(filed_by="family:120103198806018241")) == ["FILING_CONSENT_MISSING"]
-    rec = file(req(filed_by="agency:staff7", consent=True))
-    assert rec.filed_by == "agency:staff7" and rec.consent
+    # who acted is the service's finding (yidi.services.filings), never a field of the request
+    assert refused(req(), filed_by="agency:369900") == ["FILING_CONSENT_MISSING"]
+    rec = file(req(consent=True), filed_by="agency:369900")
+    assert rec.filed_by == "agency:369900" and rec.consent
+    with pytest.raises(YidiError) as exc:
+        validate_model(FilingRequest, {"type": "OTHER_TEMPORARY", "treatment_area": "440100", "filed_by": "x"})
+    assert codes(exc) == ["FIELD_UNKNOWN"]
 
 
 def test_backdated_without_admission_refused() -> None:

@@ -322,12 +322,27 @@ def test_english_toggle(phone: Any) -> None:
 
 def test_form_controls_are_labelled(phone: Any) -> None:
     sign_in(phone, person("post_hoc"))
-    for url in ("/me/filings/new", "/me/claims/new", "/estimate", "/hospitals"):
+    for url in ("/me/filings/new", "/me/relatives", "/me/claims/new", "/estimate", "/hospitals"):
         phone.goto(url)
         unlabelled = phone.evaluate("""() => [...document.querySelectorAll('main input, main select, main textarea')]
             .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
             .map(e => e.name)""")
         assert unlabelled == [], (url, unlabelled)
+
+
+def test_family_page_fits_a_phone_in_large_text(phone: Any) -> None:
+    sign_in(phone, person("post_hoc"))
+    phone.goto("/prefs?large=1&next=/me/relatives")
+    phone.get_by_label("家人的身份证号码").fill(person("retiree_resettled"))
+    phone.get_by_label("家人的姓名（与参保登记一致）").fill("张建国")
+    phone.get_by_label("他/她是您的").select_option("PARENT")
+    phone.get_by_role("button", name="发送关联请求").click()
+    phone.wait_for_url(re.compile(r"/me/relatives\?done=sent"))
+    assert "对方登录后会在“我的家人”中看到您的请求" in phone.locator("main").inner_text()
+    for url in ("/me/relatives", "/me/filings/new"):
+        phone.goto(url)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+    phone.goto("/prefs?large=0&next=/")
 
 
 def test_start_page_on_a_phone(phone: Any, tmp_path: Path) -> None:

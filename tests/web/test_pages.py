@@ -221,13 +221,10 @@ def test_filing_form_validates_with_codes(as_person: TestClient) -> None:
 def test_validate_as_you_type_endpoint(as_person: TestClient) -> None:
     token = csrf_of(as_person.get("/me/filings/new").text)  # the script posts the whole form, token included
     r = as_person.post("/me/filings/validate", data={"csrf": token, "type": "OTHER_TEMPORARY",
-                                                     "treatment_area": "4401", "for_whom": "other",
-                                                     "id_number": "3601021956"})
+                                                     "treatment_area": "4401", "for_whom": "self"})
     body = r.json()
     assert body["ok"] is False
     assert body["problems"]["treatment_area"][0]["code"] == "REGION_FORMAT"
-    assert {p["code"] for p in body["problems"]["id_number"]} & {"ID_CHECKSUM", "ID_FORMAT", "ID_BIRTH_DATE"}
-    assert body["problems"]["consent"][0]["code"] == "CONSENT_REQUIRED"
 
 
 def test_file_see_cancel(as_person: TestClient) -> None:
@@ -245,17 +242,53 @@ def test_file_see_cancel(as_person: TestClient) -> None:
     assert f'data-filing="{url.rsplit("/", 1)[1]}" data-status="CANCELLED"' in as_person.get("/me/filings").text
 
 
-def test_file_for_a_relative_needs_consent_and_records_it(as_person: TestClient) -> None:
-    token = csrf_of(as_person.get("/me/filings/new").text)
-    relative = person("beijing_insured")
-    data = {"csrf": token, "for_whom": "other", "id_number": relative, "relation": "子女",
-            "type": "OTHER_TEMPORARY", "treatment_area": "440100", "commitment": "on",
+def test_file_for_a_relative_after_they_confirm_the_link(as_person: TestClient) -> None:
+    """黄勇 asks 林小红 (his mother, say) for a family link; she confirms; he files for her and follows it;
+    she ends the link and he can no longer open it."""
+    web, relative = as_person, person("beijing_insured")
+    page = web.get("/me/relatives")
+    assert page.status_code == 200 and "我的家人" in page.text and "还没有已确认的家人" in page.text
+    token = csrf_of(page.text)
+    data = {"csrf": token, "type": "OTHER_TEMPORARY", "treatment_area": "440100", "commitment": "on",
             "materials": ["credential", "filing_form", "commitment_letter"]}
-    r = as_person.post("/me/filings", data=data)
-    assert r.status_code == 422 and "CONSENT_REQUIRED" in r.text
-    r = as_person.post("/me/filings", data={**data, "consent": "on"})
-    assert r.status_code == 200, r.text[:3000]
-    assert "子女代办" in r.text and "林小红" in r.text
+    # no link yet: the form offers only 本人, and a forged choice is refused without filing anything
+    assert 'name="for_whom" value="GL' not in web.get("/me/filings/new").text
+    r = web.post("/me/filings", data={**data, "for_whom": "GL20260310AAAAAAAAAA"})
+    assert r.status_code == 403 and "MAY_NOT_ACT_FOR_PERSON" in r.text
+    r = web.post("/me/relatives", data={"csrf": token, "id_number": relative, "name": "林小红", "relationship": "PARENT"})
+    assert r.status_code == 303 and r.headers["location"] == "/me/relatives?done=sent"
+    assert "对方登录后会在“我的家人”中看到您的请求" in web.get("/me/relatives?done=sent").text
+    login(web, relative)
+    html = web.get("/me/relatives").text
+    assert "等待我确认" in html and "黄勇请求作为您的子女" in html
+    link_id = re.search(r'action="/me/relatives/(GL\w+)/confirm"', html).group(1)  # type: ignore[union-attr]
+    assert web.post(f"/me/relatives/{link_id}/confirm", data={"csrf": csrf_of(html)}).status_code == 303
+    login(web, person("post_hoc"))
+    form = web.get("/me/filings/new").text
+    assert f'value="{link_id}"' in form and "为家人 林小红（父母）" in form
+    r = web.post("/me/filings", data={**data, "csrf": csrf_of(form), "for_whom": link_id})
+    assert r.status_code == 303, r.text[:3000]
+    url = r.headers["location"].split("?")[0]
+    shown = web.get(url).text
+    assert "林小红" in shown and "家人代办（已确认家人关联）" in shown
+    assert url.rsplit("/", 1)[1] in web.get("/me/filings").text
+    login(web, relative)
+    assert "家人代办" in web.get(url).text  # hers, and she sees who filed it
+    html = web.get("/me/relatives").text
+    assert web.post(f"/me/relatives/{link_id}/revoke", data={"csrf": csrf_of(html)}).status_code == 303
+    login(web, person("post_hoc"))
+    assert web.get(url).status_code == 404
+    assert f'value="{link_id}"' not in web.get("/me/filings/new").text
+
+
+def test_family_page_answers_alike_and_names_bad_input(as_person: TestClient) -> None:
+    token = csrf_of(as_person.get("/me/relatives").text)
+    r = as_person.post("/me/relatives", data={"csrf": token, "id_number": "123", "name": "某人", "relationship": "PARENT"})
+    assert r.status_code == 422 and 'data-code="ID_FORMAT"' in r.text and 'aria-invalid="true"' in r.text
+    for id_number, name in ((person("beijing_insured"), "别人"), ("11010519870521990X", "林小红")):
+        r = as_person.post("/me/relatives", data={"csrf": token, "id_number": id_number, "name": name,
+                                                  "relationship": "SPOUSE"})
+        assert r.status_code == 303 and r.headers["location"] == "/me/relatives?done=sent"
 
 
 # ------------------------------------------------------------------------------------------ estimate

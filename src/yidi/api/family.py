@@ -12,20 +12,11 @@ from yidi.api.deps import Caller, Ctx
 from yidi.domain.family import PROOF_NOTE_MAX, LinkState, ProofKind, Relationship, Side
 from yidi.domain.validation import Strict
 from yidi.services import family
-from yidi.services.family import LinkView
+from yidi.services.family import LinkRequestIn, LinkView
 
 me_router = APIRouter(prefix="/me/relatives", tags=["family 家人关联"])
 agency_router = APIRouter(prefix="/family-links", tags=["family 家人关联"])
 LinkId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
-
-
-class LinkRequestIn(Strict):
-    """Ask a relative to confirm that you may act for them: their ID number, their name as registered, and
-    what they are to you."""
-
-    id_number: str = Field(min_length=1, max_length=18)
-    name: str = Field(min_length=1, max_length=50)
-    relationship: Relationship
 
 
 class SentOut(BaseModel):

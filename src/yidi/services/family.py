@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from yidi.domain.family import (
     MAX_PENDING_PER_REQUESTER,
     MAX_REQUESTS_PER_DAY,
     REQUEST_VALID_DAYS,
+    Act,
     FamilyLink,
     LinkAction,
     LinkState,
@@ -31,11 +33,14 @@ from yidi.domain.family import (
     Relationship,
     Side,
     counter_confirmed,
+    grants,
+    may_not_act,
     move,
     new_request,
     renew_request,
 )
 from yidi.domain.ids import mask_id, parse_citizen_id
+from yidi.domain.validation import Strict
 from yidi.services.access import Principal, Role, require
 from yidi.services.accounts import RateLimiter
 from yidi.services.acting import person_not_found
@@ -54,6 +59,15 @@ SENT_EN = ("Sent. If this ID number and name belong to an insured person, they w
 
 # every request counts, matched or not (per process, like the login limiter)
 request_limiter = RateLimiter(limit=MAX_REQUESTS_PER_DAY, window=24 * 3600.0)
+
+
+class LinkRequestIn(Strict):
+    """Ask a relative to confirm that you may act for them: their ID number, their name as registered, and
+    what they are to you."""
+
+    id_number: str = Field(min_length=1, max_length=18)
+    name: str = Field(min_length=1, max_length=50)
+    relationship: Relationship
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +182,17 @@ def my_family(ctx: Context, principal: Principal) -> MyFamily:
             elif link.state is not LinkState.REQUESTED:
                 out.acting_for_me.append(_view(s, found, Side.RELATIVE, history=False))
         return out
+
+
+def relative_id_number(ctx: Context, principal: Principal, link_id: str) -> str:
+    """The full ID number of the relative a CONFIRMED link of the caller names (the filing form's choice),
+    else MAY_NOT_ACT_FOR_PERSON: the pages offer relatives by link, never by a typed number."""
+    with unit_of_work(ctx.sessions) as s:
+        _me(s, principal)
+        found = FamilyLinks(s).get(link_id)
+        if found is None or found.link.requester != principal.subject or not grants(found.link, Act.FILING):
+            raise may_not_act(Act.FILING)
+        return found.link.relative
 
 
 def _mine(s: Session, principal: Principal, link_id: str) -> tuple[LinkWithNames, Side]:

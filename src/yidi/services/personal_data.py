@@ -22,6 +22,7 @@ from yidi.domain.ids import mask_id
 from yidi.services.access import Duty, Principal, Role, require
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
+from yidi.store.family_links import FamilyLinks
 from yidi.store.models import Base, FilingEventRow, FilingRow, PersonRow, VisitRow
 
 
@@ -210,6 +211,14 @@ def export_person(ctx: Context, principal: Principal) -> dict[str, Any]:
         out["filing_events"] = ([row_dict(e) for e in s.scalars(select(FilingEventRow).where(id_col.in_(ids)))]
                                 if ids and id_col is not None else [])
         out["visits"] = [row_dict(v) for v in s.scalars(select(VisitRow).where(VisitRow.person_id == person.id))]
+        # family links name the person on either side (requester_id / relative_id), so they are listed here
+        links = FamilyLinks(s).of_person(person.id)
+        out["family_links"] = [{"link_id": f.link.link_id, "my_side": "REQUESTER" if f.link.requester == principal.subject
+                                else "RELATIVE", "relationship": f.link.relationship.value, "state": f.link.state.value,
+                                "requested_on": _plain(f.link.requested_on), "decided_on": _plain(f.link.decided_on),
+                                "ended_on": _plain(f.link.ended_on), "confirmed_by": _plain(f.link.confirmed_by),
+                                "proof_kind": _plain(f.link.proof_kind)} for f in links]
+        out["family_link_events"] = [row_dict(e) for f in links for e in FamilyLinks(s).events(f.link.link_id)]
         # every other table that points at the person (settlements, claims, accounts...), found generically
         # so that a table added later is exported too
         for mapper in Base.registry.mappers:

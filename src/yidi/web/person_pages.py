@@ -1,8 +1,9 @@
-"""Pages for the insured person: filings (file, mine, cancel, change, on behalf of a relative who
-consented), networked hospitals, a bill estimate, and manual claims (create, papers, submit, follow).
+"""Pages for the insured person: filings (file, mine, cancel, change, for a relative who confirmed a family
+link), networked hospitals, a bill estimate, and manual claims (create, papers, submit, follow).
 
-A relative acting for someone files with that person's ID number and ticks the consent box; the filing
-records `consent` and `filed_by` (who acted, and as what), as the filing service requires.
+The filing form offers "本人" and each relative whose family link is confirmed (yidi.web.family_pages makes
+the links); the choice is the link, never a typed ID number, and the filing service checks it again and
+records who acted (`filed_by`).
 """
 
 from __future__ import annotations
@@ -16,21 +17,21 @@ from starlette.responses import Response
 from yidi.advisor.models import Situation
 from yidi.advisor.plan import advise
 from yidi.domain.enums import FilingType, Level, Scheme, VisitType
-from yidi.domain.errors import Problem, YidiError
+from yidi.domain.errors import YidiError
+from yidi.domain.family import LinkState
 from yidi.domain.filing_rules import FilingRequest
-from yidi.domain.ids import parse_citizen_id
 from yidi.domain.materials import FILING_MATERIAL_CODES, FILING_MATERIAL_NAMES, materials_for
 from yidi.domain.validation import validate_model
-from yidi.services import claims, filings, reference
+from yidi.services import claims, family, filings, reference
 from yidi.services.access import Principal
+from yidi.web import auth
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
-                 "admitted_on", "reason", "filed_by", "consent")
-RELATIONS = ("配偶", "子女", "父母", "其他亲属")
+                 "admitted_on", "reason")
 
 
 def _areas(request: Request) -> list[tuple[str, str]]:
@@ -47,47 +48,24 @@ def _areas(request: Request) -> list[tuple[str, str]]:
     return out
 
 
-def _filing_form(form: dict[str, Any], materials: list[str]) -> tuple[dict[str, Any], str | None]:
+def _filing_form(form: dict[str, Any], materials: list[str]) -> dict[str, Any]:
     data = {k: v for k, v in form.items() if k in FILING_FIELDS}
     data["materials"] = materials
     data["commitment"] = form.get("commitment") == "on"
-    data["consent"] = form.get("consent") == "on"
     inst = form.get("institutions", "")
     data["institutions"] = [x.strip() for x in inst.replace("，", ",").split(",") if x.strip()]
-    who = form.get("for_whom") == "other"
-    id_number = form.get("id_number") if who else None
-    if who:
-        relation = form.get("relation", "")
-        data["filed_by"] = f"{relation or '亲属'}代办"
-    else:
-        data.pop("consent", None)
-        data.pop("filed_by", None)
-    return data, id_number
+    return data
 
 
-def _check_filing(data: dict[str, Any], id_number: str | None, for_other: bool) -> FilingRequest:
+def _check_filing(data: dict[str, Any]) -> FilingRequest:
     """The form's own checks, before the filing rules: the same model and codes as POST /api/v1/filings."""
-    found: list[Problem] = []
-    request = None
-    try:
-        request = validate_model(FilingRequest, data)
-    except YidiError as err:
-        found += err.problems
-    if for_other:
-        if not id_number:
-            found.append(Problem("FIELD_MISSING", "id_number", "请填写家人的身份证号码", "enter your relative's ID number"))
-        else:
-            try:
-                parse_citizen_id(id_number, "id_number")
-            except YidiError as err:
-                found += err.problems
-        if not data.get("consent"):
-            found.append(Problem("CONSENT_REQUIRED", "consent", "代家人办理须经本人同意，请确认已取得同意",
-                                 "acting for a relative needs their consent: confirm you have it"))
-    if found:
-        raise YidiError.of(found)
-    assert request is not None
-    return request
+    return validate_model(FilingRequest, data)
+
+
+def _for_whom(request: Request, who: Principal, values: dict[str, Any]) -> str | None:
+    """The relative's ID number for the link chosen on the form (None: for oneself)."""
+    link_id = values.get("for_whom", "self")
+    return None if link_id in ("", "self") else family.relative_id_number(ctx_of(request), who, link_id)
 
 
 def _new_values(form: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -98,8 +76,11 @@ def _filing_page(request: Request, values: dict[str, Any], errs: dict[str, Any],
                  change_of: str | None = None) -> Response:
     types = [(t.value, t.zh) for t in FilingType]
     needs = {t.value: [m for m in materials_for(t, True)] for t in FilingType}
+    who = auth.principal(request)
+    relatives = [] if who is None or change_of else \
+        [v for v in family.my_family(ctx_of(request), who).relatives if v.link.state is LinkState.CONFIRMED]
     return page(request, "person/filing_new.html", status=status, values=values, problems=errs, types=types,
-                areas=_areas(request), material_codes=FILING_MATERIAL_CODES, needs=needs, relations=RELATIONS,
+                areas=_areas(request), material_codes=FILING_MATERIAL_CODES, needs=needs, relatives=relatives,
                 change_of=change_of, material_names=FILING_MATERIAL_NAMES)
 
 
@@ -119,11 +100,11 @@ async def validate_filing(request: Request) -> JSONResponse:
     """Validation as you type: the form's problems by field, in the page's language (nothing is stored)."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    data, id_number = _filing_form(values, [v for v in form.getlist("materials") if isinstance(v, str)])
+    data = _filing_form(values, [v for v in form.getlist("materials") if isinstance(v, str)])
     data = {k: v for k, v in data.items() if v not in ("", None)}
     en = request.cookies.get("lang") == "en"
     try:
-        _check_filing(data, id_number, values.get("for_whom") == "other")
+        _check_filing(data)
         return JSONResponse({"ok": True, "problems": {}})
     except YidiError as err:
         out: dict[str, list[dict[str, str]]] = {}
@@ -133,28 +114,26 @@ async def validate_filing(request: Request) -> JSONResponse:
         return JSONResponse({"ok": False, "problems": out})
 
 
-async def _read_filing(request: Request) -> tuple[dict[str, Any], dict[str, Any], str | None, bool]:
+async def _read_filing(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     form = await request.form()
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     mats = [v for v in form.getlist("materials") if isinstance(v, str)]
     values["materials"] = mats
-    data, id_number = _filing_form(values, mats)
+    data = _filing_form(values, mats)
     data = {k: v for k, v in data.items() if v not in ("", None)}
-    return values, data, id_number, values.get("for_whom") == "other"
+    return values, data
 
 
 @router.post("/me/filings", response_class=Response)
 async def create_filing(request: Request, who: Who) -> Response:
     values: dict[str, Any] = {}
     try:
-        values, data, id_number, for_other = await _read_filing(request)
-        req = _check_filing(data, id_number, for_other)
-        view = filings.file(ctx_of(request), who, req, id_number if for_other else None)
+        values, data = await _read_filing(request)
+        req = _check_filing(data)
+        view = filings.file(ctx_of(request), who, req, _for_whom(request, who, values))
     except YidiError as err:
         return _filing_page(request, values or _new_values(), problems(err), status=err.status)
-    if for_other:
-        # a relative's filing is theirs: the actor sees this receipt, the person sees it in their own list
-        return page(request, "person/filing.html", f=view, history=view.events, receipt=True)
+    # a filing made for a relative is theirs, and the filer follows it while the family link holds
     return redirect(f"/me/filings/{view.record.filing_id}?done=created")
 
 
@@ -196,8 +175,8 @@ def change_form(request: Request, who: Who, filing_id: str) -> Response:
 async def change_filing(request: Request, who: Who, filing_id: str) -> Response:
     values: dict[str, Any] = {}
     try:
-        values, data, _id, _other = await _read_filing(request)
-        req = _check_filing(data, None, False)
+        values, data = await _read_filing(request)
+        req = _check_filing(data)
         _old, new = filings.change(ctx_of(request), who, filing_id, req)
     except YidiError as err:
         if err.code == "FILING_NOT_FOUND":
