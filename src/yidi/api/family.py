@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.errors import ErrorOut
 from yidi.domain.family import PROOF_NOTE_MAX, LinkState, ProofKind, Relationship, Side
 from yidi.domain.validation import Strict
 from yidi.services import family
@@ -87,7 +88,7 @@ def link_out(v: LinkView, *, history: bool = True) -> LinkOut:
 
 
 @me_router.post("", response_model=SentOut, status_code=status.HTTP_202_ACCEPTED,
-                summary="发起家人关联 Ask a relative to confirm a family link (same answer whatever is found)")
+                responses={429: {"model": ErrorOut, "description": "FAMILY_LINK_RATE_LIMITED"}}, summary="发起家人关联 Ask a relative to confirm a family link (same answer whatever is found)")
 def request_link(ctx: Ctx, caller: Caller, body: LinkRequestIn) -> SentOut:
     sent = family.request_link(ctx, caller, body.id_number, body.name, body.relationship)
     return SentOut(message_zh=sent.message_zh, message_en=sent.message_en)
