@@ -158,10 +158,14 @@ def grants(link: FamilyLink | None, act: Act) -> bool:
     return link is not None and link.state is LinkState.CONFIRMED and act in LINK_GRANTS
 
 
-def new_request(link_id: str, requester: str, relative: str, relationship: Relationship, today: dt.date) -> FamilyLink:
+def refuse_self(requester: str, relative: str) -> None:
     if requester == relative:
         raise YidiError("FAMILY_LINK_SELF", "不能与自己建立家人关联：为本人办理无需关联",
                         "you cannot link to yourself: acting for yourself needs no link", "id_number", 422)
+
+
+def new_request(link_id: str, requester: str, relative: str, relationship: Relationship, today: dt.date) -> FamilyLink:
+    refuse_self(requester, relative)
     return FamilyLink(link_id, requester, relative, relationship, LinkState.REQUESTED, today)
 
 

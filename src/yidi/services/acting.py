@@ -62,7 +62,9 @@ def target(s: Session, principal: Principal, id_number: str | None, act: Act, *,
         row = Persons(s).row(number)
         if row is None or not linked(s, principal, row, act):
             raise may_not_act(act)
-        return Persons(s).row(number, for_update=True) or row if lock else row
+        if lock:
+            Persons(s).row(number, for_update=True)
+        return row
     row = Persons(s).row(number, for_update=lock)
     if row is None or not may_act_for(s, principal, row, act):
         raise person_not_found()

@@ -37,6 +37,7 @@ from yidi.domain.family import (
     may_not_act,
     move,
     new_request,
+    refuse_self,
     renew_request,
 )
 from yidi.domain.ids import mask_id, parse_citizen_id
@@ -132,7 +133,7 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
     require(principal, Role.PERSON, what_zh="发起家人关联", what_en="request family links")
     number = parse_citizen_id(id_number, "id_number").number
     today = ctx.today()
-    new_request("", principal.subject, number, relationship, today)  # FAMILY_LINK_SELF before anything else
+    refuse_self(principal.subject, number)
     key = f"family:{principal.subject}"
     wait = request_limiter.retry_after(key)
     if wait:
