@@ -255,7 +255,9 @@ def test_requests_are_capped_and_rate_limited(client: TestClient, demo: dict[str
         assert ask(client, child, NOBODY, "某人").status_code == 202
     before = snapshot(ctx)
     for target, name in ((NOBODY, "某人"), (others[0].id_number, others[0].name)):
-        err(ask(client, child, target, name), 429, "FAMILY_LINK_RATE_LIMITED", "id_number")
+        r = ask(client, child, target, name)
+        err(r, 429, "FAMILY_LINK_RATE_LIMITED", "id_number")
+        assert 0 < int(r.headers["Retry-After"]) <= 24 * 3600  # says when to come back
     assert_unchanged(ctx, before)
 
 

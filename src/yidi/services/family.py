@@ -139,7 +139,7 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
     if wait:
         raise YidiError("FAMILY_LINK_RATE_LIMITED", f"发起家人关联过于频繁（每 24 小时最多 {MAX_REQUESTS_PER_DAY} 次），"
                         f"请 {wait} 秒后再试", f"too many family link requests (at most {MAX_REQUESTS_PER_DAY} per "
-                        f"24 hours); try again in {wait} s", "id_number", 429)
+                        f"24 hours); try again in {wait} s", "id_number", 429, retry_after=wait)
     request_limiter.fail(key)
     try:
         with unit_of_work(ctx.sessions) as s:
