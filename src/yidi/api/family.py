@@ -10,13 +10,14 @@ from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import ErrorOut
+from yidi.api.json_body import JsonRoute
 from yidi.domain.family import PROOF_NOTE_MAX, LinkState, ProofKind, Relationship, Side
 from yidi.domain.validation import Strict
 from yidi.services import family
 from yidi.services.family import LinkRequestIn, LinkView
 
-me_router = APIRouter(prefix="/me/relatives", tags=["family 家人关联"])
-agency_router = APIRouter(prefix="/family-links", tags=["family 家人关联"])
+me_router = APIRouter(prefix="/me/relatives", tags=["family 家人关联"], route_class=JsonRoute)
+agency_router = APIRouter(prefix="/family-links", tags=["family 家人关联"], route_class=JsonRoute)
 LinkId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 
 
