@@ -1,7 +1,7 @@
 """Family links (issue 13): who may act for whom — a link a relative confirmed, with its history.
 
-Revision ID: 0007_family_links
-Revises: 0006_settle_answer
+Revision ID: 0008_family_links
+Revises: 0007_row_log
 Create Date: 2026-12-06 04:45:58.527562
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_family_links'
-down_revision: str | None = '0006_settle_answer'
+revision: str = '0008_family_links'
+down_revision: str | None = '0007_row_log'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
