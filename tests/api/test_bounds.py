@@ -220,7 +220,7 @@ def test_text_bounds_are_the_column_lengths(client: TestClient) -> None:
         ("VisitIn", "hospital_name", "claims", "hospital_name"), ("VisitIn", "diagnosis_name", "claims", "diagnosis_name"),
         ("VisitIn", "diagnosis_code", "claims", "diagnosis_code"), ("BankIn", "bank_name", "claims", "bank_name"),
         ("BankIn", "holder", "claims", "account_holder"), ("BankIn", "account_no", "claims", "bank_account"),
-        ("FilingCreate", "filed_by", "filings", "filed_by"),
+        ("CounterProofIn", "proof_note", "family_links", "proof_note"), ("LinkRequestIn", "name", "persons", "name"),
     ]
     for model, field, table, column in pairs:
         prop = schemas[model]["properties"][field]

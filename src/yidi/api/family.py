@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import ErrorOut
 from yidi.api.json_body import JsonRoute
-from yidi.domain.family import PROOF_NOTE_MAX, LinkState, ProofKind, Relationship, Side
-from yidi.domain.validation import Strict
+from yidi.domain import bounds as B
+from yidi.domain.family import LinkState, ProofKind, Relationship, Side
+from yidi.domain.validation import IdNumber, Strict, Text
 from yidi.services import family
 from yidi.services.family import LinkRequestIn, LinkView
 
@@ -27,21 +28,21 @@ class SentOut(BaseModel):
 
 
 class RevokeIn(Strict):
-    reason: str = Field(default="", max_length=200)
+    reason: Text = Field(default="", max_length=B.REASON)
 
 
 class CounterProofIn(Strict):
     """What agency staff checked at the counter: who may act for whom, and the document seen."""
 
-    requester_id_number: str = Field(min_length=1, max_length=18)
-    relative_id_number: str = Field(min_length=1, max_length=18)
+    requester_id_number: IdNumber
+    relative_id_number: IdNumber
     relationship: Relationship = Field(description="what the relative is to the requester")
     proof_kind: ProofKind
-    proof_note: str = Field(min_length=1, max_length=PROOF_NOTE_MAX, description="document number or note")
+    proof_note: Text = Field(min_length=1, max_length=B.PROOF_NOTE, description="document number or note")
 
 
 class PersonQueryIn(Strict):
-    id_number: str = Field(min_length=1, max_length=18)
+    id_number: IdNumber
 
 
 class LinkEventOut(BaseModel):

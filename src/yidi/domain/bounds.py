@@ -53,6 +53,7 @@ MDTRT_ID = 32
 SETL_ID = 32
 MSGID = 64
 FILED_BY = 100
+PROOF_NOTE = 100  # the document number or note staff record when they check a family link at the counter
 MATERIAL_CODE = 40
 DIAGNOSIS_CODE = 30
 DIAGNOSIS_NAME = 200

@@ -19,7 +19,6 @@ from yidi.domain.errors import YidiError
 REQUEST_VALID_DAYS = 30  # a request nobody answered lapses (and stops counting against the requester's cap)
 MAX_PENDING_PER_REQUESTER = 5  # more waiting requests are not stored (the answer stays the same)
 MAX_REQUESTS_PER_DAY = 10  # link requests per requester per 24 h, answered or not: probing costs days
-PROOF_NOTE_MAX = 100  # document number or note recorded at the counter
 
 
 class Relationship(StrEnum):

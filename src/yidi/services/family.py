@@ -19,6 +19,7 @@ from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yidi.domain import bounds as B
 from yidi.domain.eligibility import normalise_name
 from yidi.domain.errors import YidiError
 from yidi.domain.family import (
@@ -41,7 +42,7 @@ from yidi.domain.family import (
     renew_request,
 )
 from yidi.domain.ids import mask_id, parse_citizen_id
-from yidi.domain.validation import Strict
+from yidi.domain.validation import IdNumber, Strict, Text
 from yidi.services.access import Principal, Role, require
 from yidi.services.accounts import RateLimiter
 from yidi.services.acting import person_not_found
@@ -66,8 +67,8 @@ class LinkRequestIn(Strict):
     """Ask a relative to confirm that you may act for them: their ID number, their name as registered, and
     what they are to you."""
 
-    id_number: str = Field(min_length=1, max_length=18)
-    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber
+    name: Text = Field(min_length=1, max_length=B.PERSON_NAME)
     relationship: Relationship
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yidi.domain import bounds as B
 from yidi.domain.family import LinkState, Relationship
 from yidi.store.models import Base, str_enum
 
@@ -37,7 +38,7 @@ class FamilyLinkRow(Base):
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     confirmed_by: Mapped[str] = mapped_column(String(12), default="")  # RELATIVE / AGENCY
     proof_kind: Mapped[str] = mapped_column(String(32), default="")
-    proof_note: Mapped[str] = mapped_column(String(100), default="")
+    proof_note: Mapped[str] = mapped_column(String(B.PROOF_NOTE), default="")
     proof_by: Mapped[str] = mapped_column(String(40), default="")  # agency region and staff account
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                     onupdate=func.now())

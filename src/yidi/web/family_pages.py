@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from yidi.domain import bounds as B
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
@@ -51,7 +52,7 @@ async def ask(request: Request, who: Who) -> Response:
 def answer(request: Request, who: Who, link_id: str, action: str, reason: Annotated[str, Form()] = "") -> Response:
     try:
         if action == "revoke":
-            family.revoke(ctx_of(request), who, link_id, reason.strip()[:200])
+            family.revoke(ctx_of(request), who, link_id, reason.strip()[:B.REASON])
         elif action in ACTIONS:
             ACTIONS[action](ctx_of(request), who, link_id)
         else:
