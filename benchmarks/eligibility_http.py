@@ -63,14 +63,14 @@ def seed(url: str, persons: int) -> list[dict[str, object]]:
         for i in range(persons):
             cid = demo_id("360102", f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", i % 1000)
             area, inst = AREAS[i % len(AREAS)]
-            row = Persons(s).upsert(Person(CitizenId(cid), f"测试{i}", "369900", Scheme.EMPLOYEE, Category.RETIRED))
+            row = Persons(s).upsert_row(Person(CitizenId(cid), f"测试{i}", "369900", Scheme.EMPLOYEE, Category.RETIRED))
             s.flush()
-            if not Filings(s).of_person(row):
+            if not Filings(s).of_person(row.citizen_id):
                 req = FilingRequest(type=FilingType.LONG_TERM_RESIDENT, treatment_area=area, commitment=True,
                                     materials=("credential", "filing_form"))
                 rec = new_filing(req, Persons(s).get(cid) or _never(), [], rules, regions, filed_on,
                                  new_filing_id(filed_on), intra_province_filing=intra)
-                Filings(s).save(rec, row.id)
+                Filings(s).save(rec)
             bodies.append({"id_number": cid, "name": f"测试{i}", "institution": inst, "visit_type": "INPATIENT"})
     ctx.close()
     return bodies

@@ -96,13 +96,13 @@ def seed(ctx: Context, filers: int, claimants: int) -> tuple[list[tuple[str, str
     with unit_of_work(ctx.sessions) as s:
         for i in range(filers + claimants):
             cid, name = demo_id("360102", "19700101", 100 + i), f"压测{i}"
-            row = Persons(s).upsert(Person(CitizenId(cid), name, "369900", Scheme.EMPLOYEE, Category.ACTIVE,
+            Persons(s).upsert(Person(CitizenId(cid), name, "369900", Scheme.EMPLOYEE, Category.ACTIVE,
                                            InsuranceStatus.ACTIVE, account_balance=Decimal("100000.00")))
             s.flush()
             if i < filers:
                 rec = FilingRecord(f"BA{secrets.token_hex(6).upper()}", cid, "369900", FilingType.LONG_TERM_RESIDENT,
                                    "440000", start, None, FilingStatus.ACTIVE, True, (), (), start)
-                Filings(s).save(rec, row.id)
+                Filings(s).save(rec)
                 out_f.append((cid, name))
             else:
                 out_c.append((cid, name))

@@ -71,12 +71,12 @@ def seed(ctx: Context, persons: int) -> list[tuple[str, str]]:
     with unit_of_work(ctx.sessions) as s:
         for i in range(persons):
             cid = demo_id("360102", f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", i % 1000)
-            row = Persons(s).upsert(Person(CitizenId(cid), f"测试{i}", "369900", Scheme.EMPLOYEE, Category.ACTIVE,
+            Persons(s).upsert(Person(CitizenId(cid), f"测试{i}", "369900", Scheme.EMPLOYEE, Category.ACTIVE,
                                            InsuranceStatus.ACTIVE, account_balance=Decimal("10000.00")))
             s.flush()
             Filings(s).save(FilingRecord(f"BA{secrets.token_hex(6).upper()}", cid, "369900",
                                          FilingType.LONG_TERM_RESIDENT, "440000", start, None, FilingStatus.ACTIVE,
-                                         True, (), (), start), row.id)
+                                         True, (), (), start))
             out.append((cid, f"测试{i}"))
     return out
 

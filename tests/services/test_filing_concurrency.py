@@ -35,4 +35,4 @@ def test_concurrent_long_term_filings_only_one_wins(ctx: Context, demo: dict[str
     assert set(results) - set(won) <= {"FILING_DUPLICATE_LONG_TERM", "FILING_SAME_PROVINCE"}
     with unit_of_work(ctx.sessions) as s:
         row = Persons(s).row(p.id_number)
-        assert row is not None and len(Filings(s).of_person(row)) == 1
+        assert row is not None and len(Filings(s).of_person(row.citizen_id)) == 1

@@ -45,14 +45,14 @@ def seed_person(ctx: Context, seq: int, *, balance: str = "3000.00", area: str =
     name = f"测试{seq}"
     today = ctx.today()
     with unit_of_work(ctx.sessions) as s:
-        row = Persons(s).upsert(Person(CitizenId(cid), name, "369900", scheme, Category.ACTIVE, InsuranceStatus.ACTIVE,
-                                       account_balance=Decimal(balance) if scheme is Scheme.EMPLOYEE else Decimal("0.00")))
+        Persons(s).upsert(Person(CitizenId(cid), name, "369900", scheme, Category.ACTIVE, InsuranceStatus.ACTIVE,
+                                   account_balance=Decimal(balance) if scheme is Scheme.EMPLOYEE else Decimal("0.00")))
         s.flush()
         if filing:
             start = today - dt.timedelta(days=filed_days_ago)
             rec = FilingRecord(f"BA{secrets.token_hex(6).upper()}", cid, "369900", FilingType.LONG_TERM_RESIDENT, area,
                                start, None, FilingStatus.ACTIVE, True, (), (), start)
-            Filings(s).save(rec, row.id)
+            Filings(s).save(rec)
     return Seeded(cid, name, Decimal(balance))
 
 
@@ -64,7 +64,7 @@ def add_filing(ctx: Context, person: Seeded, area: str, start: dt.date, ftype: F
         fid = f"BA{secrets.token_hex(6).upper()}"
         rec = FilingRecord(fid, person.id_number, "369900", ftype, area, start, start + dt.timedelta(days=180),
                            FilingStatus.ACTIVE, True, (), (), start, admitted_on=admitted_on)
-        Filings(s).save(rec, row.id)
+        Filings(s).save(rec)
     return fid
 
 

@@ -97,7 +97,7 @@ def test_50_concurrent_settlements_one_person_several_hospitals(pg: Context) -> 
             person = dataclasses.replace(person, account_balance=bal)
             bill = svc._bill(hv, visit, person, svc._active_lines(s, r.visit_id), TODAY, None, True)
             b = calculate(bill, pg.packs, person=person, filing=None if r.filing_id is None else
-                          Filings(s).record(r.filing_id).to_filing(), accumulators=acc, unknown_items="self_funded")
+                          Filings(s).get(r.filing_id).to_filing(), accumulators=acc, unknown_items="self_funded")
             assert {f: to_fen(getattr(b, f)) for f in AMOUNT_FIELDS} == {f: getattr(r, f"{f}_fen") for f in AMOUNT_FIELDS}
             acc, bal = b.accumulators_after, bal - b.acct_pay
     cap = Decimal("400000.00")

@@ -135,10 +135,10 @@ def load_demo(ctx: Context) -> DemoSummary:
             since = today + dt.timedelta(days=d.status_days) if d.status_days is not None else None
             p = Person(CitizenId(d.id_number), d.name, d.insured_region, d.scheme, d.category, d.status, since,
                        d.balance, d.assistance_group, d.diseases)
-            row = persons.upsert(p, certified_on=today - dt.timedelta(days=400))
+            row = persons.upsert_row(p, certified_on=today - dt.timedelta(days=400))
             s.flush()
             out.persons += 1
-            if filings.of_person(row):
+            if filings.of_person(row.citizen_id):
                 continue  # loaded before: keep what people did with the demo since
             for f in d.filings:
                 if f.area not in regions and f.area[:2] + "0000" not in {c[:2] + "0000" for c in regions}:
@@ -148,13 +148,13 @@ def load_demo(ctx: Context) -> DemoSummary:
                 rules, intra = rules_for(ctx, d.insured_region, filed_on)
                 req = FilingRequest(type=f.type, treatment_area=f.area, commitment=f.commitment,
                                     materials=f.materials, reason=f.reason)
-                rec = new_filing(req, person_of(row), filings.of_person(row), rules, regions, filed_on,
+                rec = new_filing(req, person_of(row), filings.of_person(row.citizen_id), rules, regions, filed_on,
                                  new_filing_id(filed_on), intra_province_filing=intra, region_names=names)
-                filings.save(rec, row.id)
+                filings.save(rec)
                 filings.record_event(rec, action="CREATED", actor_role="demo", actor="yidi demo load",
                                      on_day=filed_on, note=f.reason)
                 out.filings += 1
-            if d.admitted is not None and not visits.open_of(row.id):
+            if d.admitted is not None and not visits.open_of(row.citizen_id):
                 admit.append(d)
     for d in admit:
         # registered as the hospital's desk does (2401), so the hospital finds and settles this admission

@@ -111,6 +111,20 @@ class FilingRequest(Strict):
 
 
 @dataclass(frozen=True, slots=True)
+class FilingEvent:
+    """One line of a filing's append-only history: who did what, on which day."""
+
+    filing_id: str
+    seq: int
+    action: str  # CREATED, SUPERSEDED, CANCELLED, APPROVED, REJECTED
+    status: FilingStatus
+    actor_role: str
+    actor: str  # masked citizen ID, institution or region code
+    on_day: dt.date
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FilingRecord:
     """One version of a person's filing, as stored; changes make new records, nothing is deleted."""
 

@@ -9,15 +9,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act, grants, may_not_act
 from yidi.domain.ids import parse_citizen_id
+from yidi.domain.reference import Person
 from yidi.services.access import Principal, Role
-from yidi.store.family_links import FamilyLinks
-from yidi.store.models import PersonRow
-from yidi.store.repositories import Persons
+from yidi.store.uow import UnitOfWork
 
 
 def person_not_found(field: str = "id_number") -> YidiError:
@@ -25,28 +22,24 @@ def person_not_found(field: str = "id_number") -> YidiError:
                      "no insured person with this ID number: check it, or ask the insured region's agency", field, 404)
 
 
-def linked(s: Session, principal: Principal, person: PersonRow, act: Act) -> bool:
+def linked(uow: UnitOfWork, principal: Principal, person: Person, act: Act) -> bool:
     """A person principal holds a confirmed family link to `person` that grants `act`."""
     if principal.role is not Role.PERSON:
         return False
-    me = Persons(s).row(principal.subject)
-    if me is None:
-        return False
-    found = FamilyLinks(s).live_between(me.id, person.id)
-    return grants(found.link if found else None, act)
+    return grants(uow.family_links.link_between(principal.subject, person.citizen_id.number), act)
 
 
-def may_act_for(s: Session, principal: Principal, person: PersonRow, act: Act, *, region: str | None = None) -> bool:
+def may_act_for(uow: UnitOfWork, principal: Principal, person: Person, act: Act, *, region: str | None = None) -> bool:
     """Whether `principal` may do `act` for `person` now. `region`: the record's insured region when it is not
     the person's current one (a claim keeps the region it was made in)."""
     if principal.role is Role.AGENCY:
         return (region or person.insured_region) == principal.subject
     if principal.role is Role.PERSON:
-        return person.citizen_id == principal.subject or linked(s, principal, person, act)
+        return person.citizen_id.number == principal.subject or linked(uow, principal, person, act)
     return False
 
 
-def target(s: Session, principal: Principal, id_number: str | None, act: Act, *, lock: bool = False) -> PersonRow:
+def target(uow: UnitOfWork, principal: Principal, id_number: str | None, act: Act, *, lock: bool = False) -> Person:
     """The person a use case acts for: the caller (no `id_number`, or their own), a linked relative, or — for
     agency staff — a person insured in their region. `lock` takes the person's row lock for the transaction
     (two filings for one person serialise on it)."""
@@ -59,13 +52,13 @@ def target(s: Session, principal: Principal, id_number: str | None, act: Act, *,
     if principal.role is Role.PERSON and number != principal.subject:
         # refused alike whether the person exists or not: a stranger learns nothing about the number tried
         # (and takes no lock on a stranger's row)
-        row = Persons(s).row(number)
-        if row is None or not linked(s, principal, row, act):
+        person = uow.persons.get(number)
+        if person is None or not linked(uow, principal, person, act):
             raise may_not_act(act)
         if lock:
-            Persons(s).row(number, for_update=True)
-        return row
-    row = Persons(s).row(number, for_update=lock)
-    if row is None or not may_act_for(s, principal, row, act):
+            person = uow.persons.get(number, lock=True) or person
+        return person
+    found = uow.persons.get(number, lock=lock)
+    if found is None or not may_act_for(uow, principal, found, act):
         raise person_not_found()
-    return row
+    return found

@@ -82,8 +82,9 @@ from yidi.store.claim_models import (
 )
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
-from yidi.store.repositories import Filings, Institutions, Regions, person_of
+from yidi.store.repositories import Filings, Institutions, Persons, Regions, person_of
 from yidi.store.settlement_models import SettlementRow
+from yidi.store.uow import SqlUnitOfWork
 
 MAX_INVOICES = 100
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -242,7 +243,7 @@ def _visible(s: Session, principal: Principal, claim_no: str, *, lock: bool = Fa
         raise _not_found(claim_no)
     person = s.get(PersonRow, claim.person_id)
     assert person is not None
-    if not acting.may_act_for(s, principal, person, Act.CLAIM, region=claim.insured_region):
+    if not acting.may_act_for(SqlUnitOfWork(s), principal, person_of(person), Act.CLAIM, region=claim.insured_region):
         raise _not_found(claim_no)
     return claim, person
 
@@ -434,7 +435,7 @@ def _documents(s: Session, claim: ClaimRow, *, all_: bool = False) -> list[Claim
 def _filing(s: Session, claim: ClaimRow, person: PersonRow) -> Filing | None:
     """The filing that covered the care: at admission, or a post-hoc one made before discharge (docs/rules.md R-1.8).
     A filing made after discharge does not turn the claim into filed care [decision, C]."""
-    records = Filings(s).of_person(person)
+    records = Filings(s).of_person(person.citizen_id)
     code = claim.institution
     found = filing_for(records, claim.hospital_region, claim.admitted_on, code)
     if found is None and claim.discharged_on is not None:
@@ -639,7 +640,9 @@ def create(ctx: Context, principal: Principal, body: ClaimIn, id_number: str | N
         today = ctx.today()
         with unit_of_work(ctx.sessions) as s:
             # the person themself, or staff of their insured region at the counter (yidi.services.acting)
-            person = acting.target(s, principal, id_number, Act.CLAIM, lock=True)
+            found = acting.target(SqlUnitOfWork(s), principal, id_number, Act.CLAIM, lock=True)
+            person = Persons(s).row(found.citizen_id.number)
+            assert person is not None
             now = _now()
             v = body.visit
             assert v is not None

@@ -16,6 +16,7 @@ from yidi.services.access import Principal, Role, forbidden
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.repositories import Filings, Institutions, Persons, Visits, person_of
+from yidi.store.uow import SqlUnitOfWork
 
 
 class EligibilityRequest(Strict):
@@ -44,7 +45,7 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
         raise forbidden("核验其他医疗机构的就医", "check visits at another institution", "institution")
     with unit_of_work(ctx.sessions) as s:
         if principal.role is Role.PERSON and cid.number != principal.subject:
-            acting.target(s, principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
+            acting.target(SqlUnitOfWork(s), principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
         institution = Institutions(s).cached(req.institution)
         if institution is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
@@ -53,8 +54,8 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
         if principal.role is Role.AGENCY and prow is not None and prow.insured_region != principal.subject:
             raise forbidden("查询其他统筹区参保人的待遇资格", "check persons insured in another region", "id_number")
         person = None if prow is None else person_of(prow)
-        filings = Filings(s).of_person(prow) if prow is not None else []
-        admissions = [(v.institution, v.admitted_on) for v in Visits(s).open_of(prow.id)] if prow is not None else []
+        filings = Filings(s).of_person(prow.citizen_id) if prow is not None else []
+        admissions = [(v.institution, v.admitted_on) for v in Visits(s).open_of(prow.citizen_id)] if prow is not None else []
         policy = None
         if person is not None:
             found = ctx.packs.policy_for(person.insured_region, day)

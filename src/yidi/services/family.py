@@ -48,10 +48,10 @@ from yidi.services.accounts import RateLimiter
 from yidi.services.acting import person_not_found
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
-from yidi.store.family_links import FamilyLinks, LinkWithNames
 from yidi.store.family_models import FamilyLinkEventRow
 from yidi.store.models import PersonRow
 from yidi.store.repositories import Persons
+from yidi.store.repositories.family import FamilyLinks, LinkWithNames
 
 SENT_ZH = ("已提交。如果该身份证号码和姓名属于一位参保人，对方登录后会在“我的家人”中看到您的请求；对方确认后，"
            f"您就可以为其办理备案。请求 {REQUEST_VALID_DAYS} 天内有效。")

@@ -15,12 +15,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from yidi.domain.enums import FilingType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act
 from yidi.domain.filing_rules import (
+    FilingEvent,
     FilingRecord,
     FilingRequest,
     FilingStatus,
@@ -39,10 +38,7 @@ from yidi.services import acting
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import mask_name
-from yidi.store.db import unit_of_work
-from yidi.store.family_links import FamilyLinks
-from yidi.store.models import FilingEventRow, PersonRow
-from yidi.store.repositories import Filings, Institutions, Persons, Regions, Visits, person_of, record_of
+from yidi.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +47,7 @@ class FilingView:
 
     record: FilingRecord
     person_name: str
-    events: Sequence[FilingEventRow] = ()
+    events: Sequence[FilingEvent] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,54 +82,52 @@ def _filing_not_found(filing_id: str) -> YidiError:
     return YidiError("FILING_NOT_FOUND", f"没有找到备案 {filing_id}", f"filing {filing_id} not found", "filing_id", 404)
 
 
-def _target(s: Session, principal: Principal, id_number: str | None) -> PersonRow:
+def _target(uow: UnitOfWork, principal: Principal, id_number: str | None) -> Person:
     """The person a filing is for, locked for this transaction so that two filings for one person
     cannot both pass the duplicate check; persons outside the caller's reach do not exist for it."""
     require(principal, Role.PERSON, Role.AGENCY, what_zh="办理备案", what_en="file")
-    return acting.target(s, principal, id_number, Act.FILING, lock=True)
+    return acting.target(uow, principal, id_number, Act.FILING, lock=True)
 
 
-def _visible(s: Session, principal: Principal, filing_id: str, *, lock: bool = False) -> tuple[FilingRecord, PersonRow]:
-    found = Filings(s).get(filing_id)
-    if found is None:
+def _visible(uow: UnitOfWork, principal: Principal, filing_id: str, *, lock: bool = False) -> tuple[FilingRecord, Person]:
+    record = uow.filings.get(filing_id)
+    person = uow.persons.get(record.person_id_number) if record is not None else None
+    if record is None or person is None:
         raise _filing_not_found(filing_id)
-    row, person = found
-    if not acting.may_act_for(s, principal, person, Act.FILING, region=row.insured_region):
+    if not acting.may_act_for(uow, principal, person, Act.FILING, region=record.insured_region):
         raise _filing_not_found(filing_id)
     if lock:
         # the same person lock as filing takes: a change racing a new filing sees the other's result
-        Persons(s).row(person.citizen_id, for_update=True)
-        s.refresh(row)
-    return record_of(row, person.citizen_id), person
+        uow.persons.get(person.citizen_id.number, lock=True)
+        record = uow.filings.get(filing_id) or record
+    return record, person
 
 
-def _on_behalf(principal: Principal, person: PersonRow, request: FilingRequest) -> tuple[FilingRequest, str]:
+def _on_behalf(principal: Principal, person: Person, request: FilingRequest) -> tuple[FilingRequest, str]:
     """Who really acts, when it is not the person: a relative (`person:<masked ID>`; the confirmed family link
     is their consent) or agency staff (`agency:<region>`; they attest the person's consent at the counter)."""
-    if principal.role is Role.PERSON and principal.subject == person.citizen_id:
+    if principal.role is Role.PERSON and principal.subject == person.citizen_id.number:
         return request, ""
     if principal.role is Role.PERSON:
         request = request.model_copy(update={"consent": True})
     return request, f"{principal.role.value}:{principal.shown}"
 
 
-def _institutions(s: Session, codes: Sequence[str]) -> dict[str, Institution]:
-    repo = Institutions(s)
+def _institutions(uow: UnitOfWork, codes: Sequence[str]) -> dict[str, Institution]:
     out: dict[str, Institution] = {}
     for c in codes:
-        inst = repo.get(c)
+        inst = uow.institutions.get(c)
         if inst is not None:
             out[c] = inst
     return out
 
 
-def _check_admission(s: Session, person: PersonRow, request: FilingRequest) -> None:
+def _check_admission(uow: UnitOfWork, person: Person, request: FilingRequest) -> None:
     """补办备案: a filing that goes back to an admission needs that admission, still open, in the area."""
     if request.admitted_on is None:
         return
-    insts = Institutions(s)
-    for v in Visits(s).open_of(person.id):
-        inst = insts.get(v.institution)
+    for v in uow.visits.open_of(person.citizen_id.number):
+        inst = uow.institutions.get(v.institution)
         if v.admitted_on == request.admitted_on and inst is not None and area_covers(request.treatment_area, inst.region):
             return
     raise YidiError("FILING_NO_OPEN_ADMISSION",
@@ -142,34 +136,34 @@ def _check_admission(s: Session, person: PersonRow, request: FilingRequest) -> N
                     "made before discharge settlement", "admitted_on", 422)
 
 
-def _event(s: Session, record: FilingRecord, action: str, principal: Principal, today: dt.date, note: str = "") -> None:
-    Filings(s).record_event(record, action=action, actor_role=principal.role.value, actor=principal.shown,
-                            on_day=today, note=note)
+def _event(uow: UnitOfWork, record: FilingRecord, action: str, principal: Principal, today: dt.date,
+           note: str = "") -> None:
+    uow.filings.record_event(record, action=action, actor_role=principal.role.value, actor=principal.shown,
+                             on_day=today, note=note)
 
 
-def _view(s: Session, record: FilingRecord, person: PersonRow, *, history: bool = False) -> FilingView:
-    return FilingView(record, person.name, Filings(s).events(record.filing_id) if history else ())
+def _view(uow: UnitOfWork, record: FilingRecord, person: Person, *, history: bool = False) -> FilingView:
+    return FilingView(record, person.name, uow.filings.events(record.filing_id) if history else ())
 
 
 def file(ctx: Context, principal: Principal, request: FilingRequest, id_number: str | None = None) -> FilingView:
     """办理备案 File for oneself, for a relative whose family link is confirmed, or (agency staff at the
     counter) for a person insured in the region with their attested consent."""
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        prow = _target(s, principal, id_number)
-        person = person_of(prow)
-        request, filed_by = _on_behalf(principal, prow, request)
+    with ctx.uow() as uow:
+        person = _target(uow, principal, id_number)
+        request, filed_by = _on_behalf(principal, person, request)
         rules, intra = rules_for(ctx, person.insured_region, today)
-        regions = Regions(s).all()
-        _check_admission(s, prow, request)
+        regions = uow.regions.all()
+        _check_admission(uow, person, request)
         record = new_filing(
-            request, person, Filings(s).of_person(prow), rules, regions, today, new_filing_id(today),
-            institutions=_institutions(s, request.institutions), intra_province_filing=intra,
+            request, person, uow.filings.of_person(person.citizen_id.number), rules, regions, today,
+            new_filing_id(today), institutions=_institutions(uow, request.institutions), intra_province_filing=intra,
             region_names={c: r.name for c, r in regions.items()}, filed_by=filed_by,
         )
-        Filings(s).save(record, prow.id)
-        _event(s, record, "CREATED", principal, today, request.reason)
-        return _view(s, record, prow, history=True)
+        uow.filings.save(record)
+        _event(uow, record, "CREATED", principal, today, request.reason)
+        return _view(uow, record, person, history=True)
 
 
 def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | None = None, limit: int = 100,
@@ -177,23 +171,24 @@ def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | N
     """我的备案 A person's own filings and those of relatives they may act for (every version, newest first),
     or an agency's region's filings."""
     require(principal, Role.PERSON, Role.AGENCY, what_zh="查看备案", what_en="list filings")
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.uow() as uow:
         if principal.role is Role.AGENCY:
-            total, found = Filings(s).of_region(principal.subject, status=status, limit=limit, offset=offset)
+            total, found = uow.filings.of_region(principal.subject, status=status, limit=limit, offset=offset)
             return FilingPage(total, [FilingView(r, mask_name(name)) for r, name in found])  # lists mask names
-        prow = Persons(s).row(principal.subject)
-        if prow is None:
+        me = uow.persons.get(principal.subject)
+        if me is None:
             return FilingPage(0, [])
-        people = [prow, *FamilyLinks(s).confirmed_relatives(prow.id)]
-        mine = [(r, p) for p in people for r in Filings(s).of_person(p) if status is None or r.status is status]
+        people = [me, *uow.family_links.relatives_of(principal.subject)]
+        mine = [(r, p) for p in people for r in uow.filings.of_person(p.citizen_id.number)
+                if status is None or r.status is status]
         mine.sort(key=lambda x: (x[0].created_on, x[0].filing_id), reverse=True)
         return FilingPage(len(mine), [FilingView(r, mask_name(p.name)) for r, p in mine[offset:offset + limit]])
 
 
 def show(ctx: Context, principal: Principal, filing_id: str) -> FilingView:
-    with unit_of_work(ctx.sessions) as s:
-        record, prow = _visible(s, principal, filing_id)
-        return _view(s, record, prow, history=True)
+    with ctx.uow() as uow:
+        record, person = _visible(uow, principal, filing_id)
+        return _view(uow, record, person, history=True)
 
 
 def _modifier(principal: Principal, what_zh: str, what_en: str) -> None:
@@ -204,52 +199,49 @@ def change(ctx: Context, principal: Principal, filing_id: str, request: FilingRe
     """变更备案: the old version ends (or waits for the review of the new one), a new version starts."""
     _modifier(principal, "变更备案", "change a filing")
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        record, prow = _visible(s, principal, filing_id, lock=True)
-        person: Person = person_of(prow)
-        request, filed_by = _on_behalf(principal, prow, request)
+    with ctx.uow() as uow:
+        record, person = _visible(uow, principal, filing_id, lock=True)
+        request, filed_by = _on_behalf(principal, person, request)
         rules, intra = rules_for(ctx, person.insured_region, today)
-        regions = Regions(s).all()
-        _check_admission(s, prow, request)
+        regions = uow.regions.all()
+        _check_admission(uow, person, request)
         old, new = change_filing(
-            record, request, person, Filings(s).of_person(prow), rules, regions, today, new_filing_id(today),
-            institutions=_institutions(s, request.institutions), intra_province_filing=intra,
+            record, request, person, uow.filings.of_person(person.citizen_id.number), rules, regions, today,
+            new_filing_id(today), institutions=_institutions(uow, request.institutions), intra_province_filing=intra,
             region_names={c: r.name for c, r in regions.items()}, filed_by=filed_by,
         )
-        repo = Filings(s)
-        repo.save(new, prow.id)
-        _event(s, new, "CREATED", principal, today, f"变更自 {record.filing_id}")
+        uow.filings.save(new)
+        _event(uow, new, "CREATED", principal, today, f"变更自 {record.filing_id}")
         if old != record:
-            repo.save(old, prow.id)
-            _event(s, old, "SUPERSEDED", principal, today, f"变更为 {new.filing_id}")
-        return _view(s, old, prow, history=True), _view(s, new, prow, history=True)
+            uow.filings.save(old)
+            _event(uow, old, "SUPERSEDED", principal, today, f"变更为 {new.filing_id}")
+        return _view(uow, old, person, history=True), _view(uow, new, person, history=True)
 
 
 def cancel(ctx: Context, principal: Principal, filing_id: str, reason: str = "") -> FilingView:
     """取消备案 from today; the record stays, marked CANCELLED."""
     _modifier(principal, "取消备案", "cancel a filing")
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        record, prow = _visible(s, principal, filing_id, lock=True)
-        rules, _intra = rules_for(ctx, prow.insured_region, today)
+    with ctx.uow() as uow:
+        record, person = _visible(uow, principal, filing_id, lock=True)
+        rules, _intra = rules_for(ctx, person.insured_region, today)
         done = cancel_filing(record, rules, today, reason)
-        Filings(s).save(done, prow.id)
-        _event(s, done, "CANCELLED", principal, today, reason)
-        return _view(s, done, prow, history=True)
+        uow.filings.save(done)
+        _event(uow, done, "CANCELLED", principal, today, reason)
+        return _view(uow, done, person, history=True)
 
 
 def review(ctx: Context, principal: Principal, filing_id: str, approve: bool, reason: str = "") -> FilingView:
     """审核备案: an agency approves or rejects a pending filing of a person insured in its region."""
     require(principal, Role.AGENCY, what_zh="审核备案", what_en="review filings")
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        record, prow = _visible(s, principal, filing_id, lock=True)
-        repo = Filings(s)
-        replaced = repo.record(record.supersedes) if record.supersedes else None
+    with ctx.uow() as uow:
+        record, person = _visible(uow, principal, filing_id, lock=True)
+        replaced = uow.filings.get(record.supersedes) if record.supersedes else None
         done, old = review_filing(record, approve, reason, today, replaced)
-        repo.save(done, prow.id, reviewed_by=principal.subject)
-        _event(s, done, "APPROVED" if approve else "REJECTED", principal, today, reason)
+        uow.filings.save(done, reviewed_by=principal.subject)
+        _event(uow, done, "APPROVED" if approve else "REJECTED", principal, today, reason)
         if old is not None:
-            repo.save(old, prow.id)
-            _event(s, old, "SUPERSEDED", principal, today, f"变更为 {done.filing_id}")
-        return _view(s, done, prow, history=True)
+            uow.filings.save(old)
+            _event(uow, old, "SUPERSEDED", principal, today, f"变更为 {done.filing_id}")
+        return _view(uow, done, person, history=True)

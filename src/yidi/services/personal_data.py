@@ -22,8 +22,8 @@ from yidi.domain.ids import mask_id
 from yidi.services.access import Duty, Principal, Role, require
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
-from yidi.store.family_links import FamilyLinks
 from yidi.store.models import Base, FilingEventRow, FilingRow, PersonRow, VisitRow
+from yidi.store.repositories.family import FamilyLinks
 
 
 def mask_name(name: str) -> str:

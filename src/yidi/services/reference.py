@@ -14,8 +14,6 @@ from yidi.domain.normalise import code
 from yidi.domain.reference import Institution
 from yidi.domain.validation import checked_text
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.repositories import Institutions, Regions
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +24,11 @@ class Loaded:
 
 def load_reference(ctx: Context) -> Loaded:
     """Copy the loaded packs' regions and institutions into the store (insert or update, never delete)."""
-    with unit_of_work(ctx.sessions) as s:
-        regions, insts = Regions(s), Institutions(s)
+    with ctx.uow() as uow:
         for r in ctx.packs.regions.values():
-            regions.upsert(r)
-        s.flush()
-        for i in ctx.packs.institutions.values():
-            insts.upsert(i)
+            uow.regions.upsert(r)
+        for i in ctx.packs.institutions.values():  # after the regions: an institution names its region
+            uow.institutions.upsert(i)
     return Loaded(len(ctx.packs.regions), len(ctx.packs.institutions))
 
 
@@ -65,10 +61,10 @@ def find_institutions(
         if len(region) != 6 or not region.isascii() or not region.isdigit():
             raise YidiError("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{region[:20]}”",
                             f"region code must be 6 digits, got {region[:20]!r}", "region", 422)
-    with unit_of_work(ctx.sessions) as s:
-        if region is not None and not region.endswith("0000") and not Regions(s).exists(region):
+    with ctx.uow() as uow:
+        if region is not None and not region.endswith("0000") and not uow.regions.exists(region):
             raise YidiError("REGION_UNKNOWN", f"统筹区 {region} 不存在", f"unknown region {region}", "region", 422)
-        insts = Institutions(s)
+        insts = uow.institutions
         if chronic_disease is not None and not insts.disease_known(chronic_disease):
             raise YidiError("CHRONIC_DISEASE_UNKNOWN", f"不认识的门诊慢特病编码“{chronic_disease}”：没有任何定点医疗机构开通该病种",
                             f"unknown chronic disease code {chronic_disease!r}: no institution has opened it",

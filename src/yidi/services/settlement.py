@@ -405,7 +405,7 @@ def _eligibility(s: Session, ctx: Context, person: PersonRow, name: str, inst_co
         raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {inst_code} 不存在", f"unknown institution {inst_code}",
                         "institution", 422)
     p = person_of(person)
-    filings = Filings(s).of_person(person)
+    filings = Filings(s).of_person(person.citizen_id)
     # an admission is an inpatient stay: outpatient visits still open elsewhere do not block a visit here
     q = select(VisitRow.institution, VisitRow.admitted_on).where(
         VisitRow.person_id == person.id, VisitRow.status == "OPEN", VisitRow.visit_type == VisitType.INPATIENT)

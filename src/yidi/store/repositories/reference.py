@@ -1,4 +1,4 @@
-"""Repositories: the only code that reads and writes rows; they speak domain values to the services."""
+"""Reference data repositories: 统筹区 regions, 定点医疗机构 institutions and 参保人 persons."""
 
 from __future__ import annotations
 
@@ -6,27 +6,59 @@ import datetime as dt
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Level, VisitType
-from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.money import from_fen, to_fen
 from yidi.domain.reference import Institution, Person, Region
 from yidi.store.models import (
-    FilingEventRow,
-    FilingRow,
     InstitutionDiseaseRow,
     InstitutionRow,
     InstitutionVisitTypeRow,
     PersonDiseaseRow,
     PersonRow,
     RegionRow,
-    VisitRow,
 )
+
+
+class RegionRepository(Protocol):
+    """统筹区: what services may ask of the regions."""
+
+    def get(self, code: str) -> Region | None: ...
+    def all(self) -> dict[str, Region]: ...
+    def exists(self, code: str) -> bool: ...
+    def any_in_province(self, province: str) -> bool: ...
+    def upsert(self, region: Region) -> None: ...
+    def count(self) -> int: ...
+
+
+class InstitutionRepository(Protocol):
+    """定点医疗机构 and what each is networked for."""
+
+    def get(self, code: str) -> Institution | None: ...
+    def cached(self, code: str) -> Institution | None: ...
+    def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
+               networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[int, list[Institution]]: ...
+    def upsert(self, inst: Institution) -> None: ...
+    def count(self) -> int: ...
+    def disease_known(self, disease: str) -> bool: ...
+
+
+class PersonRepository(Protocol):
+    """参保人, found by citizen ID number (the natural key services speak)."""
+
+    def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
+        """The person; `lock` holds the person's row lock to the end of the transaction (filings, admissions
+        and settlements of one person serialise on it)."""
+        ...
+
+    def upsert(self, p: Person, certified_on: dt.date | None = None) -> None: ...
+    def count(self) -> int: ...
 
 
 class Regions:
@@ -53,6 +85,7 @@ class Regions:
         row = self.s.get(RegionRow, region.code)
         if row is None:
             self.s.add(RegionRow(code=region.code, name=region.name, province_name=region.province_name))
+            self.s.flush()  # institutions of this region may follow in the same unit of work
         else:
             row.name, row.province_name = region.name, region.province_name
 
@@ -200,14 +233,18 @@ class Persons:
             q = q.with_for_update()
         return self.s.scalars(q).one_or_none()
 
-    def get(self, citizen_id: str) -> Person | None:
-        row = self.row(citizen_id)
+    def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
+        row = self.row(citizen_id, for_update=lock)
         return None if row is None else person_of(row)
 
     def by_id(self, person_id: int) -> PersonRow | None:
         return self.s.get(PersonRow, person_id)
 
-    def upsert(self, p: Person, certified_on: dt.date | None = None) -> PersonRow:
+    def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
+        self.upsert_row(p, certified_on)
+
+    def upsert_row(self, p: Person, certified_on: dt.date | None = None) -> PersonRow:
+        """As `upsert`, giving the row (for the demo loader and test fixtures, which link rows by id)."""
         row = self.row(p.citizen_id.number)
         if row is None:
             row = PersonRow(citizen_id=p.citizen_id.number)
@@ -226,100 +263,3 @@ class Persons:
         return self.s.scalar(select(func.count()).select_from(PersonRow)) or 0
 
 
-_RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "start", "end", "status", "commitment",
-                  "created_on", "cancelled_on", "supersedes", "reason", "admitted_on", "filed_by", "consent",
-                  "reviewed_on", "review_reason", "cancel_reason")
-
-
-def record_of(row: FilingRow, citizen_id: str) -> FilingRecord:
-    return FilingRecord(
-        person_id_number=citizen_id,
-        materials=tuple(row.materials),
-        institutions=tuple(row.institutions),
-        **{f: getattr(row, f) for f in _RECORD_FIELDS},
-    )
-
-
-class Filings:
-    """备案 records (every version) and their append-only history."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def get(self, filing_id: str) -> tuple[FilingRow, PersonRow] | None:
-        row = self.s.get(FilingRow, filing_id)
-        if row is None:
-            return None
-        person = self.s.get(PersonRow, row.person_id)
-        assert person is not None  # a foreign key guarantees it
-        return row, person
-
-    def record(self, filing_id: str) -> FilingRecord | None:
-        found = self.get(filing_id)
-        return None if found is None else record_of(found[0], found[1].citizen_id)
-
-    def of_person(self, person: PersonRow) -> list[FilingRecord]:
-        q = select(FilingRow).where(FilingRow.person_id == person.id).order_by(FilingRow.created_on, FilingRow.filing_id)
-        return [record_of(r, person.citizen_id) for r in self.s.scalars(q)]
-
-    def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,
-                  ) -> tuple[int, list[tuple[FilingRecord, str]]]:
-        """Filings of persons insured in `region` (an agency's view), newest first, with the person's name."""
-        q = select(FilingRow, PersonRow.citizen_id, PersonRow.name).join(PersonRow, PersonRow.id == FilingRow.person_id)
-        q = q.where(FilingRow.insured_region == region)
-        if status is not None:
-            q = q.where(FilingRow.status == status)
-        total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        q = q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id.desc()).limit(limit).offset(offset)
-        return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q)]
-
-    def save(self, record: FilingRecord, person_id: int, *, reviewed_by: str | None = None) -> None:
-        """Insert a new record or write the new state of an existing one (same filing_id)."""
-        row = self.s.get(FilingRow, record.filing_id)
-        if row is None:
-            row = FilingRow(filing_id=record.filing_id, person_id=person_id)
-            self.s.add(row)
-        for f in _RECORD_FIELDS[1:]:
-            setattr(row, f, getattr(record, f))
-        row.materials = list(record.materials)
-        row.institutions = list(record.institutions)
-        if reviewed_by is not None:
-            row.reviewed_by = reviewed_by
-        self.s.flush()
-
-    def events(self, filing_id: str) -> Sequence[FilingEventRow]:
-        q = select(FilingEventRow).where(FilingEventRow.filing_id == filing_id).order_by(FilingEventRow.seq)
-        return self.s.scalars(q).all()
-
-    def record_event(self, record: FilingRecord, *, action: str, actor_role: str, actor: str, on_day: dt.date,
-                     note: str = "") -> None:
-        fid = record.filing_id
-        seq = (self.s.scalar(select(func.max(FilingEventRow.seq)).where(FilingEventRow.filing_id == fid)) or 0) + 1
-        self.s.add(FilingEventRow(filing_id=fid, seq=seq, action=action, status=record.status,
-                                  actor_role=actor_role, actor=actor, on_day=on_day, note=note))
-
-    def count(self) -> int:
-        return self.s.scalar(select(func.count()).select_from(FilingRow)) or 0
-
-
-class Visits:
-    """就诊: open admissions matter to the eligibility check (one admission at a time)."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def open_of(self, person_id: int) -> Sequence[VisitRow]:
-        q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN").order_by(VisitRow.id)
-        return self.s.scalars(q).all()
-
-    def open_admissions(self, person_id: int) -> Sequence[VisitRow]:
-        """The person's inpatient visits not yet discharge-settled, at any hospital (open outpatient visits
-        are not admissions). Read under the person's row lock, this is what a new admission must not meet."""
-        q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN",
-                                   VisitRow.visit_type == VisitType.INPATIENT).order_by(VisitRow.id)
-        return self.s.scalars(q).all()
-
-    def add(self, row: VisitRow) -> VisitRow:
-        self.s.add(row)
-        self.s.flush()
-        return row

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from yidi.domain.family import FamilyLink, LinkState, ProofKind, Side
+from yidi.domain.reference import Person
 from yidi.store.family_models import FamilyLinkEventRow, FamilyLinkRow
 from yidi.store.models import PersonRow
+from yidi.store.repositories.reference import person_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,18 @@ def _link(row: FamilyLinkRow, requester: str, relative: str) -> FamilyLink:
     return FamilyLink(row.link_id, requester, relative, row.relationship, row.state, row.requested_on,
                       row.decided_on, row.ended_on, Side(row.confirmed_by) if row.confirmed_by else None,
                       ProofKind(row.proof_kind) if row.proof_kind else None, row.proof_note)
+
+
+class FamilyLinkRepository(Protocol):
+    """家人关联 as the services that act for a relative ask about them."""
+
+    def link_between(self, requester: str, relative: str) -> FamilyLink | None:
+        """The REQUESTED or CONFIRMED link from one person to another (citizen ID numbers), if any."""
+        ...
+
+    def relatives_of(self, requester: str) -> list[Person]:
+        """The persons this requester may act for now (CONFIRMED links), by citizen ID order."""
+        ...
 
 
 _Q = Select[FamilyLinkRow, str, str, str, str, str]
@@ -66,6 +81,21 @@ class FamilyLinks:
             q = q.with_for_update(of=FamilyLinkRow).execution_options(populate_existing=True)
         found = self._rows(q)
         return found[0] if found else None
+
+    def link_between(self, requester: str, relative: str) -> FamilyLink | None:
+        req, rel = aliased(PersonRow), aliased(PersonRow)
+        q = self._query().where(
+            FamilyLinkRow.requester_id == select(req.id).where(req.citizen_id == requester).scalar_subquery(),
+            FamilyLinkRow.relative_id == select(rel.id).where(rel.citizen_id == relative).scalar_subquery(),
+            FamilyLinkRow.state.in_((LinkState.REQUESTED, LinkState.CONFIRMED)))
+        found = self._rows(q)
+        return found[0].link if found else None
+
+    def relatives_of(self, requester: str) -> list[Person]:
+        me = select(PersonRow.id).where(PersonRow.citizen_id == requester).scalar_subquery()
+        q = select(PersonRow).join(FamilyLinkRow, FamilyLinkRow.relative_id == PersonRow.id).where(
+            FamilyLinkRow.requester_id == me, FamilyLinkRow.state == LinkState.CONFIRMED)
+        return [person_of(r) for r in self.s.scalars(q.order_by(PersonRow.citizen_id))]
 
     def waiting_from(self, requester_id: int, since: dt.date) -> int:
         """How many requests of this requester still wait (made on or after `since`)."""

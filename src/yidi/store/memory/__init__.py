@@ -1,0 +1,64 @@
+"""In-memory twins of the repositories, so that use-case tests run without a database.
+
+`MemoryStore` holds the tables as dicts of domain values; `memory_units(store)` makes units of work over it
+that keep the SQL unit of work's promise: everything a use case wrote is there when its block ends normally,
+and nothing of it when the block raises (the tables are copied at the start and put back). Locks are no-ops
+(one thread); the race and crash guarantees are proved on PostgreSQL, not here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+
+from yidi.store.memory.family import MemoryFamilyLinks
+from yidi.store.memory.filings import MemoryFilings
+from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
+from yidi.store.memory.tables import Tables
+from yidi.store.memory.visits import MemoryVisits
+from yidi.store.repositories.family import FamilyLinkRepository
+from yidi.store.repositories.filings import FilingRepository
+from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
+from yidi.store.repositories.visits import VisitRepository
+from yidi.store.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork", "Tables", "memory_units"]
+
+
+@dataclass
+class MemoryStore:
+    """The whole in-memory database: its tables, and how many units of work committed (for tests)."""
+
+    tables: Tables = field(default_factory=Tables)
+    commits: int = 0
+
+
+class MemoryUnitOfWork:
+    """The repositories over the in-memory tables."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.regions: RegionRepository = MemoryRegions(tables)
+        self.institutions: InstitutionRepository = MemoryInstitutions(tables)
+        self.persons: PersonRepository = MemoryPersons(tables)
+        self.filings: FilingRepository = MemoryFilings(tables)
+        self.family_links: FamilyLinkRepository = MemoryFamilyLinks(tables)
+        self.visits: VisitRepository = MemoryVisits(tables)
+
+
+def memory_units(store: MemoryStore) -> UnitOfWorkFactory:
+    """A unit-of-work factory over `store`: on error every table is put back as it was at the start."""
+
+    @contextmanager
+    def open_unit() -> Iterator[UnitOfWork]:
+        before = {f.name: copy.deepcopy(getattr(store.tables, f.name)) for f in fields(store.tables)}
+        try:
+            yield MemoryUnitOfWork(store.tables)
+            store.commits += 1
+        except BaseException:
+            for name, value in before.items():
+                setattr(store.tables, name, value)
+            raise
+
+    return open_unit

@@ -1,0 +1,45 @@
+"""In-memory twin of the filings repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
+from yidi.store.memory.tables import Tables
+
+
+class MemoryFilings:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def get(self, filing_id: str) -> FilingRecord | None:
+        return self.t.filings.get(filing_id)
+
+    def of_person(self, citizen_id: str) -> list[FilingRecord]:
+        mine = [r for r in self.t.filings.values() if r.person_id_number == citizen_id]
+        return sorted(mine, key=lambda r: (r.created_on, r.filing_id))
+
+    def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
+                  offset: int = 0) -> tuple[int, list[tuple[FilingRecord, str]]]:
+        found = [r for r in self.t.filings.values()
+                 if r.insured_region == region and (status is None or r.status is status)]
+        found.sort(key=lambda r: (r.created_on, r.filing_id), reverse=True)
+        names = {cid: p.name for cid, p in self.t.persons.items()}
+        return len(found), [(r, names.get(r.person_id_number, "")) for r in found[offset:offset + limit]]
+
+    def save(self, record: FilingRecord, *, reviewed_by: str | None = None) -> None:
+        if record.person_id_number not in self.t.persons:  # the database's foreign key
+            raise LookupError(f"no person for filing {record.filing_id}")
+        self.t.filings[record.filing_id] = record
+
+    def events(self, filing_id: str) -> list[FilingEvent]:
+        return list(self.t.filing_events.get(filing_id, []))
+
+    def record_event(self, record: FilingRecord, *, action: str, actor_role: str, actor: str, on_day: dt.date,
+                     note: str = "") -> None:
+        events = self.t.filing_events.setdefault(record.filing_id, [])
+        events.append(FilingEvent(record.filing_id, len(events) + 1, action, record.status, actor_role, actor, on_day,
+                                  note))
+
+    def count(self) -> int:
+        return len(self.t.filings)

@@ -1,0 +1,83 @@
+"""In-memory twins of the reference repositories: regions, institutions, persons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from yidi.domain.enums import Level, VisitType
+from yidi.domain.reference import Institution, Person, Region
+from yidi.store.memory.tables import Tables
+
+
+class MemoryRegions:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def get(self, code: str) -> Region | None:
+        return self.t.regions.get(code)
+
+    def all(self) -> dict[str, Region]:
+        return dict(self.t.regions)
+
+    def exists(self, code: str) -> bool:
+        return code in self.t.regions
+
+    def any_in_province(self, province: str) -> bool:
+        return any(c[:2] == province[:2] for c in self.t.regions)
+
+    def upsert(self, region: Region) -> None:
+        self.t.regions[region.code] = region
+
+    def count(self) -> int:
+        return len(self.t.regions)
+
+
+class MemoryInstitutions:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def get(self, code: str) -> Institution | None:
+        return self.t.institutions.get(code)
+
+    def cached(self, code: str) -> Institution | None:
+        return self.get(code)
+
+    def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
+               networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[int, list[Institution]]:
+        def keep(i: Institution) -> bool:
+            if region and not (i.region[:2] == region[:2] if region.endswith("0000") else i.region == region):
+                return False
+            if level is not None and i.level is not level:
+                return False
+            if visit_type is not None or networked is not None:
+                has = (visit_type in i.networked) if visit_type is not None else bool(i.networked)
+                if has is (networked is False):
+                    return False
+            return chronic_disease is None or chronic_disease in i.chronic_diseases
+
+        found = sorted((i for i in self.t.institutions.values() if keep(i)), key=lambda i: i.code)
+        return len(found), found[offset:offset + limit]
+
+    def upsert(self, inst: Institution) -> None:
+        self.t.institutions[inst.code] = inst
+
+    def count(self) -> int:
+        return len(self.t.institutions)
+
+    def disease_known(self, disease: str) -> bool:
+        return any(disease in i.chronic_diseases for i in self.t.institutions.values())
+
+
+class MemoryPersons:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
+        return self.t.persons.get(citizen_id)
+
+    def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
+        self.t.persons[p.citizen_id.number] = p
+
+    def count(self) -> int:
+        return len(self.t.persons)

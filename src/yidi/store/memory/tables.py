@@ -1,0 +1,23 @@
+"""The in-memory tables: one dict (or list) of domain values per table, keyed as the database keys them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from yidi.domain.family import FamilyLink
+from yidi.domain.filing_rules import FilingEvent, FilingRecord
+from yidi.domain.reference import Institution, Person, Region
+from yidi.store.repositories.visits import OpenVisit
+
+
+@dataclass
+class Tables:
+    """Every in-memory table. A repository twin reads and writes only its own aggregate's tables."""
+
+    regions: dict[str, Region] = field(default_factory=dict)
+    institutions: dict[str, Institution] = field(default_factory=dict)
+    persons: dict[str, Person] = field(default_factory=dict)  # by citizen ID number
+    filings: dict[str, FilingRecord] = field(default_factory=dict)  # by filing ID, in insertion order
+    filing_events: dict[str, list[FilingEvent]] = field(default_factory=dict)
+    family_links: dict[str, FamilyLink] = field(default_factory=dict)  # by link ID
+    visits: dict[int, tuple[str, OpenVisit, str]] = field(default_factory=dict)  # id -> (citizen ID, visit, status)

@@ -1,0 +1,112 @@
+"""Repository of filings (备案): every version of a person's filings and their append-only history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
+from yidi.store.models import FilingEventRow, FilingRow, PersonRow
+
+
+class FilingRepository(Protocol):
+    """备案 records, keyed by filing ID; a record names its person by citizen ID number."""
+
+    def get(self, filing_id: str) -> FilingRecord | None: ...
+    def of_person(self, citizen_id: str) -> list[FilingRecord]:
+        """Every version of the person's filings, oldest first."""
+        ...
+
+    def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
+                  offset: int = 0) -> tuple[int, list[tuple[FilingRecord, str]]]:
+        """Filings of persons insured in `region` (an agency's view), newest first, with the person's name;
+        and the total before paging."""
+        ...
+
+    def save(self, record: FilingRecord, *, reviewed_by: str | None = None) -> None:
+        """Insert a new record or write the new state of an existing one (same filing_id)."""
+        ...
+
+    def events(self, filing_id: str) -> list[FilingEvent]: ...
+    def record_event(self, record: FilingRecord, *, action: str, actor_role: str, actor: str, on_day: dt.date,
+                     note: str = "") -> None: ...
+    def count(self) -> int: ...
+
+
+_RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "start", "end", "status", "commitment",
+                  "created_on", "cancelled_on", "supersedes", "reason", "admitted_on", "filed_by", "consent",
+                  "reviewed_on", "review_reason", "cancel_reason")
+
+
+def record_of(row: FilingRow, citizen_id: str) -> FilingRecord:
+    return FilingRecord(
+        person_id_number=citizen_id,
+        materials=tuple(row.materials),
+        institutions=tuple(row.institutions),
+        **{f: getattr(row, f) for f in _RECORD_FIELDS},
+    )
+
+
+def _event_of(row: FilingEventRow) -> FilingEvent:
+    return FilingEvent(row.filing_id, row.seq, row.action, row.status, row.actor_role, row.actor, row.on_day,
+                       row.note)
+
+
+class Filings:
+    """The SQL filings repository."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, filing_id: str) -> FilingRecord | None:
+        found = self.s.execute(select(FilingRow, PersonRow.citizen_id).join(PersonRow, PersonRow.id == FilingRow.person_id)
+                               .where(FilingRow.filing_id == filing_id)).one_or_none()
+        return None if found is None else record_of(found[0], found[1])
+
+    def of_person(self, citizen_id: str) -> list[FilingRecord]:
+        q = (select(FilingRow).join(PersonRow, PersonRow.id == FilingRow.person_id)
+             .where(PersonRow.citizen_id == citizen_id).order_by(FilingRow.created_on, FilingRow.filing_id))
+        return [record_of(r, citizen_id) for r in self.s.scalars(q)]
+
+    def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,
+                  ) -> tuple[int, list[tuple[FilingRecord, str]]]:
+        q = select(FilingRow, PersonRow.citizen_id, PersonRow.name).join(PersonRow, PersonRow.id == FilingRow.person_id)
+        q = q.where(FilingRow.insured_region == region)
+        if status is not None:
+            q = q.where(FilingRow.status == status)
+        total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        q = q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id.desc()).limit(limit).offset(offset)
+        return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q)]
+
+    def save(self, record: FilingRecord, *, reviewed_by: str | None = None) -> None:
+        row = self.s.get(FilingRow, record.filing_id)
+        if row is None:
+            person_id = self.s.scalar(select(PersonRow.id).where(PersonRow.citizen_id == record.person_id_number))
+            if person_id is None:  # pragma: no cover - services file only for persons they found
+                raise LookupError(f"no person for filing {record.filing_id}")
+            row = FilingRow(filing_id=record.filing_id, person_id=person_id)
+            self.s.add(row)
+        for f in _RECORD_FIELDS[1:]:
+            setattr(row, f, getattr(record, f))
+        row.materials = list(record.materials)
+        row.institutions = list(record.institutions)
+        if reviewed_by is not None:
+            row.reviewed_by = reviewed_by
+        self.s.flush()
+
+    def events(self, filing_id: str) -> list[FilingEvent]:
+        q = select(FilingEventRow).where(FilingEventRow.filing_id == filing_id).order_by(FilingEventRow.seq)
+        return [_event_of(r) for r in self.s.scalars(q)]
+
+    def record_event(self, record: FilingRecord, *, action: str, actor_role: str, actor: str, on_day: dt.date,
+                     note: str = "") -> None:
+        fid = record.filing_id
+        seq = (self.s.scalar(select(func.max(FilingEventRow.seq)).where(FilingEventRow.filing_id == fid)) or 0) + 1
+        self.s.add(FilingEventRow(filing_id=fid, seq=seq, action=action, status=record.status,
+                                  actor_role=actor_role, actor=actor, on_day=on_day, note=note))
+
+    def count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(FilingRow)) or 0

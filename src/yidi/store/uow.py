@@ -1,0 +1,82 @@
+"""The unit of work: one use case's transaction and the repositories that read and write inside it.
+
+A service never sees a database session. It opens a unit of work (`with ctx.uow() as uow:`), asks the
+repositories it holds (`uow.filings`, `uow.persons`, ...) for domain values, and tells them what to write.
+When the block ends normally the unit of work commits once; on any error it rolls back, so a YidiError
+raised anywhere inside changes nothing (what every door promises).
+
+Two implementations keep the same promise:
+- `SqlUnitOfWork` (here): one SQLAlchemy session = one database transaction, with the audit chain installed
+  on its session factory (yidi.store.db.session_factory);
+- `MemoryUnitOfWork` (yidi.store.memory): dicts of domain values, copied at the start and put back on error,
+  so that use-case tests run without a database. The PostgreSQL race and crash tests use the real store.
+
+A repository is declared once as a Protocol (what services may ask) next to its SQL class in
+yidi.store.repositories; its in-memory twin lives in yidi.store.memory. Adding an aggregate = a Protocol,
+its SQL class, its memory class, and one attribute on `UnitOfWork`, `SqlUnitOfWork` and `MemoryUnitOfWork`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
+from yidi.store.repositories.filings import FilingRepository, Filings
+from yidi.store.repositories.reference import (
+    InstitutionRepository,
+    Institutions,
+    PersonRepository,
+    Persons,
+    RegionRepository,
+    Regions,
+)
+from yidi.store.repositories.visits import VisitRepository, Visits
+
+
+class UnitOfWork(Protocol):
+    """What a service holds while one use case runs: one repository per aggregate, one transaction."""
+
+    regions: RegionRepository
+    institutions: InstitutionRepository
+    persons: PersonRepository
+    filings: FilingRepository
+    family_links: FamilyLinkRepository
+    visits: VisitRepository
+
+
+UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
+
+
+class SqlUnitOfWork:
+    """The repositories over one SQLAlchemy session (one database transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session  # for the store's own modules only (audit records, repositories): never a service
+        self.regions: RegionRepository = Regions(session)
+        self.institutions: InstitutionRepository = Institutions(session)
+        self.persons: PersonRepository = Persons(session)
+        self.filings: FilingRepository = Filings(session)
+        self.family_links: FamilyLinkRepository = FamilyLinks(session)
+        self.visits: VisitRepository = Visits(session)
+
+
+def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:
+    """A unit-of-work factory over a session factory: commit at the end of the block, roll back on error."""
+
+    @contextmanager
+    def open_unit() -> Iterator[UnitOfWork]:
+        session = factory()
+        try:
+            yield SqlUnitOfWork(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    return open_unit
