@@ -86,6 +86,15 @@ class PersonIn(Strict):
     def citizen_birth_date(self) -> dt.date:
         return parse_citizen_id(self.id_number).birth_date
 
+    @classmethod
+    def of(cls, p: Person) -> PersonIn:
+        """A known person as a bill's person (the inverse of to_person). Not validated again: a Person is
+        valid already, and this runs on every settlement."""
+        return cls.model_construct(
+            id_number=p.citizen_id.number, name=p.name, insured_region=p.insured_region, scheme=p.scheme,
+            category=p.category, status=p.status, status_since=p.status_since, account_balance=p.account_balance,
+            assistance_group=p.assistance_group, chronic_diseases=sorted(p.chronic_diseases))
+
     def to_person(self) -> Person:
         return Person(
             citizen_id=parse_citizen_id(self.id_number),

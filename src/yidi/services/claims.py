@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from yidi.domain import bounds as B
 from yidi.domain import claim_rules as rules
-from yidi.domain.bill import Bill, FeeLine, YearAccumulators
+from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.claim_rules import ClaimAction, ClaimState, Situation
 from yidi.domain.engine import calculate
@@ -47,6 +47,7 @@ from yidi.domain.errors import Problem, YidiError
 from yidi.domain.family import Act
 from yidi.domain.filing_rules import filing_for
 from yidi.domain.ids import mask_id
+from yidi.domain.ledger import FUND_FIELDS
 from yidi.domain.money import ZERO, fmt, from_fen, to_fen
 from yidi.domain.normalise import account_number
 from yidi.domain.packset import PackSet
@@ -68,7 +69,6 @@ from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.services.personal_data import diagnosis_fields, mask_account, mask_name
 from yidi.services.scan_check import check_scan
-from yidi.services.settlement import FUND_FIELDS, _lock_accumulators, _person_in, _retrying
 from yidi.services.tabular import read_table
 from yidi.store.claim_models import (
     ClaimBatchRow,
@@ -83,6 +83,8 @@ from yidi.store.claim_models import (
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories import Filings, Institutions, Persons, Regions, person_of
+from yidi.store.repositories.accumulators import Accumulators
+from yidi.store.retry import retrying as _retrying
 from yidi.store.settlement_models import SettlementRow
 from yidi.store.uow import SqlUnitOfWork
 
@@ -489,7 +491,7 @@ def _assess(ctx: Context, s: Session, claim: ClaimRow, person: PersonRow, acc: Y
     bill = validate_model(Bill, {
         "bill_id": claim.claim_no[:30], "visit_type": claim.visit_type, "institution": code,
         "admission_date": claim.admitted_on, "discharge_date": claim.discharged_on,
-        "settlement_date": claim.discharged_on or claim.admitted_on, "person": _person_in(p),
+        "settlement_date": claim.discharged_on or claim.admitted_on, "person": PersonIn.of(p),
         "emergency": claim.emergency,
         # the person paid everything in cash at the hospital; the claim pays back the funds' share only
         "use_account": False,
@@ -1033,7 +1035,7 @@ def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "")
             claim, person = _visible(s, principal, claim_no)
             rules.transition(claim.state, ClaimAction.APPROVE, principal.role.value, reason)
             year = _year(claim)
-            acc_row = _lock_accumulators(s, person.id, person.scheme, year)
+            acc_row = Accumulators(s).lock_row(person.id, person.scheme, year)
             claim, person = _visible(s, principal, claim_no, lock=True)  # read again after the lock
             acc = YearAccumulators.model_validate(acc_row.content)
             b = _assess(ctx, s, claim, person, acc)

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.claim_rules import ClaimState
-from yidi.domain.money import ZERO
+from yidi.domain.ledger import FUND_FIELDS, accumulate, legs, without_zeros
+from yidi.domain.money import to_fen
 from yidi.services.context import Context
-from yidi.services.settlement import _acc_delta, _legs
 from yidi.store.claim_models import ClaimLedgerEntryRow, ClaimRow
 from yidi.store.db import unit_of_work
+from yidi.store.repositories.settlements import posted_of
 from yidi.store.settlement_models import LedgerEntryRow, SettlementRow, YearAccumulatorRow
 
 
@@ -35,14 +36,6 @@ class VerifyReport:
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "postings": self.postings, "entries": self.entries, "settlements": self.settlements,
                 "accumulators": self.accumulators, "problems": self.problems}
-
-
-def _norm(acc: YearAccumulators) -> dict[str, Any]:
-    """Accumulators without zero entries, so {"x": 0} and {} compare equal."""
-    out: dict[str, Any] = {"year": acc.year, "admissions": acc.admissions}
-    for name in ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid"):
-        out[name] = {k: v for k, v in getattr(acc, name).items() if v != ZERO}
-    return out
 
 
 def verify(ctx: Context, limit: int = 50) -> VerifyReport:
@@ -72,7 +65,7 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
         sums: dict[tuple[int, str, int], YearAccumulators] = {}
         for row in s.scalars(select(SettlementRow).order_by(SettlementRow.id)).yield_per(1000):
             rep.settlements += 1
-            fund = sum(getattr(row, f"{f}_fen") for f in ("hifp_pay", "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay"))
+            fund = sum(getattr(row, f"{f}_fen") for f in FUND_FIELDS)
             if row.fund_pay_sumamt_fen != fund:
                 problem(f"{row.setl_id}: fund_pay_sumamt {row.fund_pay_sumamt_fen} != sum of funds {fund}")
             if row.medfee_sumamt_fen != row.fund_pay_sumamt_fen + row.psn_part_amt_fen:
@@ -80,14 +73,14 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
             if row.psn_part_amt_fen != row.acct_pay_fen + row.psn_cash_pay_fen:
                 problem(f"{row.setl_id}: psn_part_amt != acct_pay + psn_cash_pay")
             live = 1 if row.status == "SETTLED" else 0
-            want = {a: live * amt for a, amt in _legs(row) if live * amt}
+            want = {a: to_fen(amt) for a, amt in legs(posted_of(row)) if live and amt}
             have = {a: amt for a, amt in legs_by_setl.get(row.id, {}).items() if amt}
             if want != have:
                 problem(f"{row.setl_id} ({row.status}): ledger nets to {have}, expected {want}")
             if live:
                 key = (row.person_id, row.scheme.value, row.year)
                 base = sums.get(key) or YearAccumulators(year=row.year)
-                sums[key] = _acc_delta(base, YearAccumulators.model_validate(row.accumulators_before),
+                sums[key] = accumulate(base, YearAccumulators.model_validate(row.accumulators_before),
                                        YearAccumulators.model_validate(row.accumulators_after), 1)
         # 2b. manual claims: their postings balance, and approved/paid claims consumed the year's
         # accumulators at approval (claims service), so they count like live settlements.
@@ -104,7 +97,7 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
             assert claim.scheme is not None and claim.year is not None and claim.accumulators_before is not None
             key = (claim.person_id, claim.scheme.value, claim.year)
             base = sums.get(key) or YearAccumulators(year=claim.year)
-            sums[key] = _acc_delta(base, YearAccumulators.model_validate(claim.accumulators_before),
+            sums[key] = accumulate(base, YearAccumulators.model_validate(claim.accumulators_before),
                                    YearAccumulators.model_validate(claim.accumulators_after), 1)
         # 3. every accumulator row equals the sum of its live settlements and consuming claims
         seen: set[tuple[int, str, int]] = set()
@@ -112,8 +105,8 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
             rep.accumulators += 1
             key = (acc_row.person_id, acc_row.scheme.value, acc_row.year)
             seen.add(key)
-            stored = _norm(YearAccumulators.model_validate(acc_row.content))
-            expected = _norm(sums.get(key) or YearAccumulators(year=acc_row.year))
+            stored = without_zeros(YearAccumulators.model_validate(acc_row.content))
+            expected = without_zeros(sums.get(key) or YearAccumulators(year=acc_row.year))
             if stored != expected:
                 problem(f"accumulators of person {key[0]} {key[1]} {key[2]}: stored {_show(stored)} != "
                         f"sum of settlements and claims {_show(expected)}")

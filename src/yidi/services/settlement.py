@@ -24,20 +24,18 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_core import to_json
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from yidi.domain import bounds as B
+from yidi.domain import ledger
 from yidi.domain.admissions import OpenAdmission, refuse_second_admission
 from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
@@ -67,6 +65,9 @@ from yidi.store import audit_chain
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories import Filings, Institutions, Persons, Visits, person_of
+from yidi.store.repositories.accumulators import Accumulators
+from yidi.store.repositories.settlements import posted_of
+from yidi.store.retry import retrying
 from yidi.store.settlement_models import (
     AMOUNT_FIELDS,
     AuditRow,
@@ -78,10 +79,6 @@ from yidi.store.settlement_models import (
     YearAccumulatorRow,
 )
 
-T = TypeVar("T")
-
-# Fund fields of a breakdown, each a debtor of the hospital in the ledger.
-FUND_FIELDS = ("hifp_pay", "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay")
 MAX_BATCH = 1000  # lines per upload (the platform caps a 2301 batch too; a HIS sends more in batches)
 MAX_LINES_PER_VISIT = 5000  # the engine's Bill limit
 # Eligibility reasons a post-hoc filing (补办备案) can still fix before discharge: registration accepts
@@ -267,22 +264,6 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _retrying(fn: Callable[[], T], attempts: int = 4) -> T:
-    """Run a use case again when it lost a race that the database detected (a unique key taken by a
-    concurrent transaction, a deadlock, a serialisation failure): the rerun then sees the winner."""
-    for i in range(attempts):
-        try:
-            return fn()
-        except IntegrityError:
-            if i == attempts - 1:
-                raise
-        except DBAPIError as exc:
-            code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-            if code not in ("40001", "40P01") or i == attempts - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def _audit(s: Session, principal: Principal, action: str, object_type: str, object_id: str,
            detail: dict[str, Any]) -> None:
     audit_chain.add_record(s, AuditRow(actor_role=principal.role.value, actor=principal.shown, action=action,
@@ -312,23 +293,6 @@ def _lock_visit(s: Session, hv: HospitalVisitRow, visit: VisitRow) -> None:
     s.execute(select(HospitalVisitRow).where(HospitalVisitRow.visit_id == hv.visit_id).with_for_update()
               .execution_options(populate_existing=True))
     s.refresh(visit)
-
-
-def _lock_accumulators(s: Session, person_id: int, scheme: Scheme, year: int) -> YearAccumulatorRow:
-    """The serialisation point of settle/revoke/reversal for one person, scheme and year."""
-    q = (select(YearAccumulatorRow).where(YearAccumulatorRow.person_id == person_id,
-                                          YearAccumulatorRow.scheme == scheme, YearAccumulatorRow.year == year)
-         .with_for_update().execution_options(populate_existing=True))
-    # the row exists from the person's first settlement of the year on: then this one statement locks it
-    # (SQLite: BEGIN IMMEDIATE already holds the write lock, see yidi.store.db)
-    row = s.scalars(q).one_or_none()
-    if row is not None:
-        return row
-    values = {"person_id": person_id, "scheme": scheme, "year": year,
-              "content": YearAccumulators(year=year).as_dict(), "version": 0, "updated_at": _now()}
-    ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(ins(YearAccumulatorRow).values(**values).on_conflict_do_nothing())
-    return s.scalars(q).one()
 
 
 def _read_accumulators(s: Session, person_id: int, scheme: Scheme, year: int) -> tuple[YearAccumulators, int]:
@@ -388,13 +352,6 @@ def _fee_line(row: FeeLineRow) -> FeeLine:
     # rows were validated when uploaded; construct without validating again (hot path of settle)
     return FeeLine.model_construct(line_id=row.line_id, code=row.code, name=row.name, quantity=Decimal(row.quantity),
                                    unit_price=from_fen(row.unit_price_fen), amount=None, date=row.line_date)
-
-
-def _person_in(p: Person) -> PersonIn:
-    return PersonIn.model_construct(
-        id_number=p.citizen_id.number, name=p.name, insured_region=p.insured_region, scheme=p.scheme,
-        category=p.category, status=p.status, status_since=p.status_since, account_balance=p.account_balance,
-        assistance_group=p.assistance_group, chronic_diseases=sorted(p.chronic_diseases))
 
 
 def _eligibility(s: Session, ctx: Context, person: PersonRow, name: str, inst_code: str, visit_type: VisitType,
@@ -620,7 +577,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             s.flush()
             return _visit_view(s, hv, visit)
 
-    return _retrying(run)
+    return retrying(run)
 
 
 def _open_admissions(s: Session, person: PersonRow) -> list[OpenAdmission]:
@@ -761,7 +718,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
             s.flush()
             return _visit_view(s, hv, visit)
 
-    return _retrying(run)
+    return retrying(run)
 
 
 def _check_visit_total(total_fen: int) -> None:
@@ -817,7 +774,7 @@ def _bill(hv: HospitalVisitRow, visit: VisitRow, person: Person, rows: Sequence[
     data = {
         "bill_id": hv.mdtrt_id[:30], "visit_type": visit.visit_type, "institution": visit.institution,
         "admission_date": visit.admitted_on, "discharge_date": discharge, "settlement_date": today,
-        "person": _person_in(person), "emergency": visit.emergency, "use_account": use_account,
+        "person": PersonIn.of(person), "emergency": visit.emergency, "use_account": use_account,
         "lines": [_fee_line(r) for r in rows],
     }
     return validate_model(Bill, data)
@@ -906,41 +863,13 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
 # ------------------------------------------------------------------------------------------ settle
 
 
-def _acc_delta(now: YearAccumulators, before: YearAccumulators, after: YearAccumulators, sign: int) -> YearAccumulators:
-    """now + sign x (after - before), field by field: what a settlement added, added again or taken away."""
-    upd: dict[str, Any] = {"admissions": now.admissions + sign * (after.admissions - before.admissions)}
-    for name in ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid"):
-        a, b, n = getattr(after, name), getattr(before, name), dict(getattr(now, name))
-        for k in set(a) | set(b):
-            d = a.get(k, ZERO) - b.get(k, ZERO)
-            if d:
-                n[k] = n.get(k, ZERO) + sign * d
-        upd[name] = n
-    return now.model_copy(update=upd)
-
-
-def _legs(row: SettlementRow) -> list[tuple[str, int]]:
-    legs = [(f"hospital:{row.institution}", -row.medfee_sumamt_fen)]
-    for f in FUND_FIELDS:
-        amt = getattr(row, f"{f}_fen")
-        if amt:
-            legs.append((f"fund:{f}:{row.insured_region}", amt))
-    if row.acct_pay_fen:
-        legs.append((f"account:{row.person_id}", row.acct_pay_fen))
-    if row.psn_cash_pay_fen:
-        legs.append((f"cash:{row.institution}", row.psn_cash_pay_fen))
-    return legs
-
-
 def _post(s: Session, row: SettlementRow, kind: str, sign: int, day: dt.date) -> None:
     """Write one balanced posting; a posting that does not sum to zero is a defect, never written."""
-    legs = [(a, sign * amt) for a, amt in _legs(row)]
-    if sum(amt for _a, amt in legs) != 0:  # pragma: no cover - the breakdown identities make this impossible
-        raise AssertionError(f"unbalanced posting for {row.setl_id}: {legs}")
+    legs = [(a, to_fen(amt)) for a, amt in ledger.legs(posted_of(row), sign)]
     # a settlement's first posting needs no count; later ones (revoke, reinstate) number themselves
     n = 0 if kind == "SETTLE" else s.scalar(select(func.count(func.distinct(LedgerEntryRow.posting)))
                                             .where(LedgerEntryRow.settlement_id == row.id)) or 0
-    posting = f"{row.setl_id}:{kind}:{n}"
+    posting = ledger.posting_id(row.setl_id, kind, n)
     now = _now()
     s.add_all(LedgerEntryRow(posting=posting, settlement_id=row.id, kind=kind, account=a, amount_fen=amt, on_day=day,
                              at=now) for a, amt in legs)
@@ -976,7 +905,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
         today = ctx.today()
         with unit_of_work(ctx.sessions) as s:
             visit_id, person_id, scheme = _find_visit(s, inst, mdtrt_id)
-            acc_row = _lock_accumulators(s, person_id, scheme, today.year)
+            acc_row = Accumulators(s).lock_row(person_id, scheme, today.year)
             # --- serialised from here on for this person: read again everything that decides the money
             found, msg = _key_and_message(s, inst, req.idempotency_key, msgid)
             if found is not None:
@@ -1027,7 +956,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             s.flush()
             return replace(view, answer=row.answer)
 
-    return _retrying(run)
+    return retrying(run)
 
 
 def show_settlement(ctx: Context, principal: Principal, setl_id: str) -> SettlementView:
@@ -1046,7 +975,7 @@ def _undo(s: Session, principal: Principal, row: SettlementRow, acc_row: YearAcc
           reason: str, action: str) -> None:
     """Reverse every effect of a live settlement: accumulators, account, ledger, visit state."""
     now_acc = YearAccumulators.model_validate(acc_row.content)
-    restored = _acc_delta(now_acc, YearAccumulators.model_validate(row.accumulators_before),
+    restored = ledger.accumulate(now_acc, YearAccumulators.model_validate(row.accumulators_before),
                           YearAccumulators.model_validate(row.accumulators_after), -1)
     acc_row.content = restored.as_dict()
     acc_row.version += 1
@@ -1067,7 +996,7 @@ def _lock_settlement(s: Session, inst: str, setl_id: str) -> tuple[SettlementRow
     row = s.scalars(select(SettlementRow).where(SettlementRow.setl_id == setl_id)).one_or_none()
     if row is None or row.institution != inst:
         raise _settlement_not_found(setl_id)
-    acc_row = _lock_accumulators(s, row.person_id, row.scheme, row.year)
+    acc_row = Accumulators(s).lock_row(row.person_id, row.scheme, row.year)
     s.refresh(row)
     return row, acc_row
 
@@ -1109,7 +1038,7 @@ def revoke(ctx: Context, principal: Principal, setl_id: str, req: RevokeIn,
             s.flush()
             return _settlement_view(s, row)
 
-    return _retrying(run)
+    return retrying(run)
 
 
 # ------------------------------------------------------------------------------------------ reversal
@@ -1157,7 +1086,7 @@ def reverse(ctx: Context, principal: Principal, req: ReversalIn) -> ReversalView
                                 f"transaction {msg.infno} cannot be reversed; withdraw lines instead", "omsgid", 422)
             row = s.get(SettlementRow, msg.settlement_id)
             assert row is not None
-            acc_row = _lock_accumulators(s, row.person_id, row.scheme, row.year)
+            acc_row = Accumulators(s).lock_row(row.person_id, row.scheme, row.year)
             s.refresh(row)
             s.refresh(msg)
             if msg.outcome != "DONE":
@@ -1176,7 +1105,7 @@ def reverse(ctx: Context, principal: Principal, req: ReversalIn) -> ReversalView
             s.flush()
             return ReversalView(om, True, msg.infno, result, zh, en, row.setl_id, row.status)  # type: ignore[arg-type]
 
-    return _retrying(run)
+    return retrying(run)
 
 
 def _reinstate(s: Session, principal: Principal, row: SettlementRow, acc_row: YearAccumulatorRow, today: dt.date,
@@ -1195,7 +1124,7 @@ def _reinstate(s: Session, principal: Principal, row: SettlementRow, acc_row: Ye
                         "omsgid", 409)
     after = YearAccumulators.model_validate(row.accumulators_after)
     now_acc = YearAccumulators.model_validate(acc_row.content)
-    acc_row.content = _acc_delta(now_acc, YearAccumulators.model_validate(row.accumulators_before), after, 1).as_dict()
+    acc_row.content = ledger.accumulate(now_acc, YearAccumulators.model_validate(row.accumulators_before), after, 1).as_dict()
     acc_row.version += 1
     person.account_balance_fen -= row.acct_pay_fen
     _post(s, row, "REINSTATE", 1, today)

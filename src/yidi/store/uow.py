@@ -24,6 +24,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from yidi.store.repositories.accumulators import AccumulatorRepository, Accumulators
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.reference import (
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     filings: FilingRepository
     family_links: FamilyLinkRepository
     visits: VisitRepository
+    accumulators: AccumulatorRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self.filings: FilingRepository = Filings(session)
         self.family_links: FamilyLinkRepository = FamilyLinks(session)
         self.visits: VisitRepository = Visits(session)
+        self.accumulators: AccumulatorRepository = Accumulators(session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

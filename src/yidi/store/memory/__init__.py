@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
+from yidi.store.memory.accumulators import MemoryAccumulators
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
+from yidi.store.repositories.accumulators import AccumulatorRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
@@ -45,6 +47,7 @@ class MemoryUnitOfWork:
         self.filings: FilingRepository = MemoryFilings(tables)
         self.family_links: FamilyLinkRepository = MemoryFamilyLinks(tables)
         self.visits: VisitRepository = MemoryVisits(tables)
+        self.accumulators: AccumulatorRepository = MemoryAccumulators(tables)
 
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:

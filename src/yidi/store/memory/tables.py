@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yidi.domain.enums import Scheme
 from yidi.domain.family import FamilyLink
 from yidi.domain.filing_rules import FilingEvent, FilingRecord
 from yidi.domain.reference import Institution, Person, Region
+from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.visits import OpenVisit
 
 
@@ -21,3 +23,4 @@ class Tables:
     filing_events: dict[str, list[FilingEvent]] = field(default_factory=dict)
     family_links: dict[str, FamilyLink] = field(default_factory=dict)  # by link ID
     visits: dict[int, tuple[str, OpenVisit, str]] = field(default_factory=dict)  # id -> (citizen ID, visit, status)
+    accumulators: dict[tuple[int, Scheme, int], HeldAccumulators] = field(default_factory=dict)  # (person, scheme, year)
