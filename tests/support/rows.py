@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from yidi.cli_trust import trail_report
 from yidi.services.context import Context
+from yidi.services.trail import trail_report
 from yidi.store import audit_chain, row_check
 from yidi.store.auth_models import AuditRowLogRow
 from yidi.store.db import unit_of_work

@@ -3,19 +3,16 @@ payment batches (create, export the bank file, mark paid). Each runs as agency s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from yidi.cli.context import open_context
+from yidi.cli.render import console, fail, print_json, table
 from yidi.domain.errors import YidiError
 from yidi.services import claims
 from yidi.services.access import Principal, Role
-from yidi.services.context import Context
-from yidi.settings import Settings
 
 claims_app = typer.Typer(help="手工报销 manual claims: queue, claims, payment batches", no_args_is_help=True)
 batch_app = typer.Typer(help="支付批次 payment batches", no_args_is_help=True)
@@ -25,27 +22,17 @@ Region = Annotated[str, typer.Option("--region", help="the agency's insured regi
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(claims_app, name="claims")
-
-
 def _run(region: str, as_json: bool, fn: Any) -> Any:
-    from yidi.cli import _fail  # one error renderer for every command; imported late (cli imports us)
-
     try:
         if len(region) != 6 or not region.isdigit():
             raise YidiError("REGION_FORMAT", "统筹区编码应为6位数字", "region code must be 6 digits", "region", 422)
-        ctx = Context.from_settings(Settings.from_env())
+        ctx = open_context()
         try:
             return fn(ctx, Principal(Role.AGENCY, region))
         finally:
             ctx.close()
     except YidiError as err:
-        _fail(err, as_json)
-
-
-def _print(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+        fail(err, as_json)
 
 
 @claims_app.command("queue")
@@ -53,16 +40,15 @@ def queue(region: Region, as_json: AsJson = False, limit: int = 100) -> None:
     """审核队列 The region's claims waiting for review, oldest first, with days waiting."""
     q = _run(region, as_json, lambda c, p: claims.queue(c, p, limit=limit))
     if as_json:
-        _print(q)
+        print_json(q)
         return
-    t = Table(title=f"审核队列 review queue {region} — {q['count']} ({q['today']})")
-    for col in ("claim", "state", "person", "hospital", "submitted", "days", "due", "invoices"):
-        t.add_column(col)
+    t = table("claim", "state", "person", "hospital", "submitted", "days", "due", "invoices",
+              title=f"审核队列 review queue {region} — {q['count']} ({q['today']})")
     for i in q["items"]:
         t.add_row(i["claim_no"], i["state_zh"], f"{i['person_name']} {i['person_id_number']}", i["hospital_name"],
                   i["submitted_on"], str(i["days_waiting"]), ("[red]" if i["overdue"] else "") + i["due"],
                   i["invoice_total"])
-    Console().print(t)
+    console().print(t)
 
 
 @claims_app.command("show")
@@ -70,9 +56,9 @@ def show(claim_no: str, region: Region, as_json: AsJson = False) -> None:
     """查看报销申请 A claim with its checklist, amount explanation and history."""
     v = _run(region, as_json, lambda c, p: claims.show(c, p, claim_no))
     if as_json:
-        _print(v)
+        print_json(v)
         return
-    con = Console()
+    con = console()
     con.print(f"[bold]{v['claim_no']}[/] {v['state_zh']} · {v['person_name']} · {v['visit']['hospital_name']} "
               f"{v['visit']['admitted_on']} · 发票合计 {v['invoice_total']}")
     if v["missing"]:
@@ -90,9 +76,9 @@ def batch_create(region: Region, as_json: AsJson = False) -> None:
     """生成支付批次 Gather every approved, unbatched claim of the region into a batch."""
     b = _run(region, as_json, lambda c, p: claims.create_batch(c, p))
     if as_json:
-        _print(b)
+        print_json(b)
         return
-    Console().print(f"[green]批次 {b['batch_no']}[/]: {b['count']} 笔，合计 {b['total']} 元，SHA-256 {b['checksum']}")
+    console().print(f"[green]批次 {b['batch_no']}[/]: {b['count']} 笔，合计 {b['total']} 元，SHA-256 {b['checksum']}")
 
 
 @batch_app.command("export")
@@ -102,7 +88,7 @@ def batch_export(batch_no: str, region: Region,
     """导出银行文件 Write the bank CSV (header, transfers, totals, SHA-256 line)."""
     data = _run(region, False, lambda c, p: claims.batch_file(c, p, batch_no, encoding))
     out.write_bytes(data)
-    Console(stderr=True).print(f"已写入 wrote {out} ({len(data)} bytes)")
+    console(stderr=True).print(f"已写入 wrote {out} ({len(data)} bytes)")
 
 
 @batch_app.command("paid")
@@ -111,6 +97,6 @@ def batch_paid(batch_no: str, region: Region, ref: Annotated[str, typer.Option("
     """标记已支付 The bank paid the batch: its claims become paid and the ledger is written (once)."""
     b = _run(region, as_json, lambda c, p: claims.mark_paid(c, p, batch_no, ref))
     if as_json:
-        _print(b)
+        print_json(b)
         return
-    Console().print(f"[green]批次 {b['batch_no']} 已支付[/]: {b['count']} 笔，合计 {b['total']} 元")
+    console().print(f"[green]批次 {b['batch_no']} 已支付[/]: {b['count']} 笔，合计 {b['total']} 元")

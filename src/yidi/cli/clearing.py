@@ -1,9 +1,8 @@
 """`yidi clearing …` commands: seed, run (with a progress bar), verify, close, report, confirm, dispute,
-resolve, list. Registered on the main CLI by yidi.cli."""
+resolve, list. Registered on the main CLI by yidi.cli.main."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,14 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from yidi.clearing import report, service, synth
 from yidi.clearing.definition import Month
+from yidi.cli.context import open_context
+from yidi.cli.render import EXIT_CHECK_FAILED, fail, print_json, table
+from yidi.cli.render import console as make_console
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
-from yidi.settings import Settings
 
 clearing_app = typer.Typer(help="清算 monthly clearing between agencies", no_args_is_help=True)
 
@@ -36,31 +36,16 @@ AsOpt = Annotated[str, typer.Option("--as", help="经办机构统筹区编码 th
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(clearing_app, name="clearing")
-
-
-def _context() -> Context:
-    return Context.from_settings(Settings.from_env())
-
-
-def _fail(err: YidiError, as_json: bool = False) -> None:
-    from yidi.cli import _fail as render  # one renderer for every command; imported late (cli imports us)
-
-    render(err, as_json)
-
-
 def _print_json(action: Callable[[Context], Any]) -> None:
     """Run one service call in its own context and print its answer as JSON (errors: exit 2)."""
-    ctx = _context()
+    ctx = open_context()
     try:
         out = action(ctx)
     except YidiError as err:
-        _fail(err)
-        return
+        fail(err)
     finally:
         ctx.close()
-    print(json.dumps(out, ensure_ascii=False))
+    print_json(out, indent=None)
 
 
 def _operator(region: str | None = None) -> Principal:
@@ -120,44 +105,41 @@ def run(month: MonthOpt,
         as_json: JsonOpt = False) -> None:
     """清算 Clear a month (rerun while open; a closed month shows its frozen results). Exit 1 if the
     totals do not equal the sum of the settlements behind them."""
-    console = Console(stderr=as_json)
-    ctx = _context()
+    console = make_console(stderr=as_json)
+    ctx = open_context()
     try:
         out = _with_progress(lambda step: service.run_month(
             ctx, _operator(), month, engine=engine, advance_months=advance_months, warning_pct=_pct(warning),
             step=step), console, as_json)
     except YidiError as err:
-        _fail(err, as_json)
-        return
+        fail(err, as_json)
     except ValueError as err:
-        _fail(YidiError("CLEARING_PARAM_INVALID", str(err), str(err), "engine", 422), as_json)
-        return
+        fail(YidiError("CLEARING_PARAM_INVALID", str(err), str(err), "engine", 422), as_json)
     finally:
         ctx.close()
     if as_json:
-        print(json.dumps(out.as_dict(), ensure_ascii=False, indent=2, default=str))
+        print_json(out.as_dict(), default=str)
     else:
         _print_outcome(out, console)
     if not out.verification.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 @clearing_app.command("close")
 def close(month: MonthOpt, engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
           as_json: JsonOpt = False) -> None:
     """关账 Run the month a last time and freeze it; later changes land in the next month."""
-    console = Console(stderr=as_json)
-    ctx = _context()
+    console = make_console(stderr=as_json)
+    ctx = open_context()
     try:
         out = _with_progress(lambda step: service.close_month(ctx, _operator(), month, engine=engine, step=step),
                              console, as_json)
     except YidiError as err:
-        _fail(err, as_json)
-        return
+        fail(err, as_json)
     finally:
         ctx.close()
     if as_json:
-        print(json.dumps(out.as_dict(), ensure_ascii=False, indent=2, default=str))
+        print_json(out.as_dict(), default=str)
     else:
         _print_outcome(out, console)
 
@@ -165,18 +147,17 @@ def close(month: MonthOpt, engine: Annotated[str, typer.Option(help="duckdb or s
 @clearing_app.command("verify")
 def verify(month: MonthOpt) -> None:
     """核对 Recheck a stored month to the fen. Exit 1 if anything differs."""
-    ctx = _context()
+    ctx = open_context()
     try:
         ver = service.verify(ctx, month)
     except YidiError as err:
-        _fail(err)
-        return
+        fail(err)
     finally:
         ctx.close()
     for c in ver.checks:
         print(f"{'✓' if c.ok else '✗'} {c.name} {c.detail}")
     if not ver.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 @clearing_app.command("report")
@@ -186,7 +167,7 @@ def report_cmd(month: MonthOpt,
                out: Annotated[Path | None, typer.Option(help="output file (default: clearing-<month>[-region].<format>)")] = None,
                ) -> None:
     """报表 The month's printable HTML report, or an agency's statement as CSV or Excel."""
-    ctx = _context()
+    ctx = open_context()
     try:
         if fmt not in ("html", "csv", "xlsx"):
             raise YidiError("CLEARING_FORMAT", f"不支持的格式“{fmt}”", f"unknown format {fmt!r}", "format", 422)
@@ -201,8 +182,7 @@ def report_cmd(month: MonthOpt,
         else:
             data = report.statement_xlsx(view, region or "", service.items(ctx, month, region=region, limit=100_000))
     except YidiError as err:
-        _fail(err)
-        return
+        fail(err)
     finally:
         ctx.close()
     path = out or Path(f"clearing-{month}{'-' + region if region else ''}.{fmt}")
@@ -235,16 +215,16 @@ def resolve(dispute_id: Annotated[int, typer.Argument(help="争议编号")], reg
 @clearing_app.command("list")
 def list_months() -> None:
     """各月清算 The months cleared so far."""
-    ctx = _context()
+    ctx = open_context()
     try:
         rows = service.months(ctx)
     finally:
         ctx.close()
-    t = Table("month", "status", "engine", "items", "cleared (yuan)", "adjustments", "runs")
+    t = table("month", "status", "engine", "items", "cleared (yuan)", "adjustments", "runs")
     for r in rows:
         t.add_row(r["month"], r["status"], r["engine"], f"{r['items']:,}", f"{report.yuan(r['cleared_fen']):,}",
                   f"{report.yuan(r['adjust_fen']):,}", str(r["runs"]))
-    Console().print(t)
+    make_console().print(t)
 
 
 @clearing_app.command("seed")
@@ -253,7 +233,7 @@ def seed(months: Annotated[list[str], typer.Option("--month", "-m", help="月份
          previous_year: Annotated[int, typer.Option(help="同时为上一年每月写入的笔数 (sizes advance funds); 0 = none")] = 0,
          seed_: Annotated[int, typer.Option("--seed")] = 7) -> None:
     """示例数据 Write synthetic cross-region settlements into the store (needs `yidi demo load` first)."""
-    ctx = _context()
+    ctx = open_context()
     try:
         ms = [service._month(x) for x in months]
         prev = sorted({Month(m.year - 1, k) for m in ms for k in range(1, 13)}, key=str) if previous_year else []
@@ -263,11 +243,9 @@ def seed(months: Annotated[list[str], typer.Option("--month", "-m", help="月份
                   f"(skipped {len(s0.skipped_months)} already seeded)")
         s1 = synth.seed_store(ctx.engine, ms, count, seed=seed_)
     except YidiError as err:
-        _fail(err)
-        return
+        fail(err)
     except ValueError as err:
-        _fail(YidiError("CLEARING_SEED", str(err), str(err), "", 422))
-        return
+        fail(YidiError("CLEARING_SEED", str(err), str(err), "", 422))
     finally:
         ctx.close()
     print(f"seeded {s1.settlements:,} settlements ({s1.revoked:,} revoked) in {', '.join(s1.months) or 'no month'}"

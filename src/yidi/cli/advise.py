@@ -18,11 +18,12 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.prompt import IntPrompt
-from rich.table import Table
 
 from yidi.advisor.models import Plan, Question, Situation
 from yidi.advisor.plan import advise
 from yidi.advisor.search import search
+from yidi.cli.render import console as make_console
+from yidi.cli.render import fail, print_json, table
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.normalise import loads
@@ -90,7 +91,7 @@ def advise_command(
         plan = advise(situation, pack, day)
         # never wait for input unless a person is at a terminal (CI, pipes and scripts must not block)
         ask = (sys.stdin.isatty() and sys.stdout.isatty()) if interactive is None else (interactive and sys.stdin.isatty())
-        console = Console()
+        console = make_console()
         if ask and not as_json and found:
             _render_topics(found, console)
         skipped: set[str] = set()  # "不清楚": not asked again; the plan keeps it as an open question
@@ -106,17 +107,15 @@ def advise_command(
             situation = validate_model(Situation, data)
             plan = advise(situation, pack, day)
     except YidiError as err:
-        _fail(err, as_json)
-        return
+        fail(err, as_json)
     except (OSError, json.JSONDecodeError) as exc:
-        _fail(YidiError("ADVICE_SITUATION_FILE", f"无法读取情况文件：{exc}", f"cannot read the situation file: {exc}",
+        fail(YidiError("ADVICE_SITUATION_FILE", f"无法读取情况文件：{exc}", f"cannot read the situation file: {exc}",
                         "situation", 400), as_json)
-        return
     if as_json:
         out = plan.model_dump(mode="json")
         if found:
             out["search"] = found
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print_json(out)
         return
     if found and not ask:
         _render_topics(found, console)
@@ -138,12 +137,6 @@ def _ask(question: Question, console: Console) -> str | None:
     console.print("  0. 跳过（不清楚）[dim]skip[/]")
     n = IntPrompt.ask("请选择", console=console, choices=[str(i) for i in range(len(question.choices) + 1)])
     return None if n == 0 else question.choices[n - 1].value
-
-
-def _fail(err: YidiError, as_json: bool) -> None:
-    from yidi.cli import _fail as render  # one renderer for every command; imported late (cli imports us)
-
-    render(err, as_json)
 
 
 def _cites(cites: list[Any]) -> str:
@@ -200,9 +193,7 @@ def render_plan(plan: Plan, console: Console) -> None:
     m = plan.money
     if m is not None:
         console.print(f"[bold]钱 Money[/] {m.text_zh} {_cites(m.cites)}")
-        t = Table(show_header=True)
-        for col in ("医院等级", "起付线", "在参保地", "本次情况", "异地先自付", "不备案时"):
-            t.add_column(col)
+        t = table("医院等级", "起付线", "在参保地", "本次情况", "异地先自付", "不备案时")
         for row in m.rows:
             unfiled = "-" if row.unfiled_ratio is None else \
                 f"{_pct(row.unfiled_ratio)} 先自付{_pct(row.unfiled_first_selfpay or Decimal(0))}"

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from yidi.cli.render import EXIT_BAD_INPUT, fail
+from yidi.cli.render import console as make_console
 from yidi.domain.errors import YidiError
 from yidi.policies.loader import SAMPLE_DIR
 
@@ -31,15 +32,15 @@ def simulate_command(
     from yidi.batch.service import run_simulation
     from yidi.batch.simulate import month_range
 
-    console = Console()
+    console = make_console()
     try:
         period = month_range(first, last)
     except ValueError:
         console.print("[red]--from/--to 应为 YYYY-MM（months as YYYY-MM）[/]")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     if proposal is None and not example_proposal:
         console.print("[red]需要 --proposal 政策包，或 --example-proposal（needs a proposal pack）[/]")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as prog:
         task = prog.add_task("载入政策包 loading packs", total=7)
         try:
@@ -47,10 +48,8 @@ def simulate_command(
                                         settlements=settlements, seed=seed, top=top,
                                         step=lambda label: prog.update(task, advance=1, description=label))
         except YidiError as err:
-            console.print(f"[bold red]错误 {err.code}[/]：{err.message_zh}\n[dim]{err.message_en}[/]")
-            for p in err.problems[:10]:
-                console.print(f"  • [{p.code}] {p.field}: {p.message_zh}")
-            raise typer.Exit(2) from None
+            prog.stop()
+            fail(err)
         prog.update(task, advance=1, description="完成 done")
 
     t = res.totals

@@ -1,0 +1,63 @@
+"""`yidi serve`: bring the database to head (an empty one gets the packs' reference data and the demo), then serve
+the API and the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from yidi.cli.context import open_context
+from yidi.cli.render import console as make_console
+from yidi.cli.render import fail
+from yidi.demo.dataset import load_demo
+from yidi.domain.errors import YidiError
+from yidi.services import database
+from yidi.services.context import Context
+from yidi.services.reference import load_reference
+
+
+def prepare(ctx: Context, console: Console, *, demo: bool) -> None:
+    """Bring the schema to head; on an empty database also load the packs' reference data (and demo)."""
+    empty = database.is_empty(ctx)
+    if empty or database.current(ctx) != database.head():
+        database.upgrade(ctx)
+        console.print(f"[green]数据库已迁移到 {database.head()}[/] schema at {database.head()} ({database.url(ctx)})")
+    if empty:
+        loaded = load_reference(ctx)
+        console.print(f"已加载政策包参考数据 loaded {loaded.regions} regions, {loaded.institutions} institutions "
+                      f"from {ctx.packs.name}@{ctx.packs.version}")
+        if demo:
+            s = load_demo(ctx)
+            console.print(f"已加载演示数据 demo: {s.persons} persons, {s.filings} filings, {s.visits} open admissions")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="load the demo dataset into an empty database")] = True,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """启动服务 Start the HTTP API (an empty database is migrated and gets the sample packs and demo data)."""
+    import uvicorn
+
+    from yidi.api.auth_config import AuthConfig
+    from yidi.settings import Settings
+
+    console = make_console(stderr=True)
+    ctx = open_context()
+    try:  # a missing, weak or world-readable signing secret stops the start here, with its reason
+        AuthConfig.from_env(database.url(ctx))
+    except YidiError as err:
+        ctx.close()
+        fail(err)
+    prepare(ctx, console, demo=demo)
+    ctx.close()
+    console.print(f"yidi API: http://{host}:{port}/api/v1/health  ·  OpenAPI: http://{host}:{port}/docs")
+    if workers > 1:
+        uvicorn.run("yidi.api.main:app", host=host, port=port, workers=workers, log_level="info")
+    else:
+        from yidi.api.app import create_app
+
+        uvicorn.run(create_app(Settings.from_env()), host=host, port=port, log_level="info")
