@@ -8,42 +8,16 @@ leaves the store exactly as it was.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
 import pytest
 
-from yidi.domain.enums import Category, FilingType, Scheme
+from tests.support.memory import MOTHER, SON, STRANGER, TODAY
+from yidi.domain.enums import FilingType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import FamilyLink, LinkState, Relationship, Side
 from yidi.domain.filing_rules import FilingRequest, FilingStatus
-from yidi.domain.ids import CitizenId
-from yidi.domain.reference import Person
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services import filings
 from yidi.services.access import Principal, Role
-from yidi.services.context import Context
-from yidi.services.reference import load_reference
-from yidi.store.memory import MemoryStore
-
-TODAY = dt.date(2026, 3, 10)
-MOTHER = "360102195603120312"  # insured in 南昌 369900 (demo IDs: valid GB 11643 check characters)
-SON = "36010319780705042X"
-STRANGER = "360104198501190551"
-
-
-@pytest.fixture(scope="module")
-def packs():  # type: ignore[no-untyped-def]
-    return load_packs(SAMPLE_DIR)
-
-
-@pytest.fixture
-def world(packs):  # type: ignore[no-untyped-def]
-    store = MemoryStore()
-    ctx = Context.in_memory(packs, lambda: TODAY, store)
-    load_reference(ctx)
-    for cid, name in ((MOTHER, "张建国"), (SON, "李秀英"), (STRANGER, "王磊")):
-        store.tables.persons[cid] = Person(CitizenId(cid), name, "369900", Scheme.EMPLOYEE, Category.ACTIVE)
-    return ctx, store
 
 
 def person(cid: str) -> Principal:

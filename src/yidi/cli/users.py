@@ -50,7 +50,7 @@ def users_list() -> None:
     for u in rows:
         shown = mask_id(u.subject) if u.role == "person" else u.subject
         user = mask_id(u.username) if u.username == u.subject and u.role == "person" else u.username
-        t.add_row(user, u.role, shown, u.duties, mask_name(u.display_name), "yes" if u.active else "no")
+        t.add_row(user, u.role, shown, ",".join(u.duties), mask_name(u.display_name), "yes" if u.active else "no")
     console().print(t)
 
 

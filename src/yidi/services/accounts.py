@@ -20,8 +20,6 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
-
 from yidi.domain.bounds import PERSON_NAME
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
@@ -30,10 +28,8 @@ from yidi.domain.validation import checked_text
 from yidi.services import principals
 from yidi.services.access import Duty, Principal
 from yidi.services.context import Context
-from yidi.store.auth_models import SessionRow, UserRow
-from yidi.store.db import unit_of_work
-from yidi.store.models import InstitutionRow, PersonRow
-from yidi.store.repositories import Regions
+from yidi.store.repositories.accounts import LoginSession, UserAccount
+from yidi.store.repositories.reference import RegionRepository
 
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 8
@@ -137,8 +133,8 @@ def bad_login() -> YidiError:
     return YidiError("LOGIN_FAILED", "用户名或密码错误", "wrong user name or password", "password", 401)
 
 
-def principal_of(user: UserRow) -> Principal:
-    return principals.user_principal(user.role, user.subject, user.duties.split(","), user.username)
+def principal_of(user: UserAccount) -> Principal:
+    return principals.user_principal(user.role, user.subject, user.duties, user.username)
 
 
 def authenticate(ctx: Context, username: str, password: str, *, client: str = "") -> tuple[int, Principal]:
@@ -149,10 +145,8 @@ def authenticate(ctx: Context, username: str, password: str, *, client: str = ""
     # a name no account can have (too long, a control character: NUL is not even a valid SQL string on
     # PostgreSQL) is looked up as nobody, and fails like any other wrong login
     storable = len(username) <= 64 and bad_character(username) is None
-    with unit_of_work(ctx.sessions) as s:
-        user = s.scalars(select(UserRow).where(UserRow.username == username)).first() if storable else None
-        if user is not None:
-            s.expunge(user)
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username) if storable else None
     ok = check_password(password, user.password_hash if user is not None else _DUMMY)
     if user is None or not ok or not user.active:
         record_failure(account_key, client)
@@ -186,7 +180,7 @@ def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, 
     return subject, parsed
 
 
-def _check_region(regions: Regions, role: AccountRole, subject: str) -> None:
+def _check_region(regions: RegionRepository, role: AccountRole, subject: str) -> None:
     """An agency account acts for a region on file; a clearing account for the nation or a province on file."""
     if role is AccountRole.AGENCY and not regions.exists(subject):
         raise YidiError("REGION_NOT_FOUND", f"统筹区 {subject} 不存在：请先导入该统筹区（政策包参考数据）",
@@ -208,53 +202,46 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
         raise YidiError("USERNAME_INVALID", "用户名应为 1–64 个字符且不含空格", "user name: 1-64 characters, no spaces",
                         "username", 422)
     subject, clean_duties = _validate(role, subject, duties or [])
-    with unit_of_work(ctx.sessions) as s:
-        if s.scalars(select(UserRow.id).where(UserRow.username == username)).first() is not None:
+    with ctx.uow() as uow:
+        if uow.users.by_username(username) is not None:
             raise YidiError("USERNAME_TAKEN", f"用户名 {username} 已被使用", f"user name {username} is taken", "username", 409)
-        person_id = None
-        if role is AccountRole.PERSON:
-            person_id = s.scalars(select(PersonRow.id).where(PersonRow.citizen_id == subject)).first()
-            if person_id is None:
-                raise YidiError("PERSON_NOT_FOUND", "参保人不存在：请先导入参保信息", "no insured person with this ID number",
-                                "subject", 404)
-        if role is AccountRole.HOSPITAL and s.get(InstitutionRow, subject) is None:
+        if role is AccountRole.PERSON and uow.persons.get(subject) is None:
+            raise YidiError("PERSON_NOT_FOUND", "参保人不存在：请先导入参保信息", "no insured person with this ID number",
+                            "subject", 404)
+        if role is AccountRole.HOSPITAL and uow.institutions.get(subject) is None:
             raise YidiError("INSTITUTION_NOT_FOUND", f"医疗机构 {subject} 不存在", f"no institution {subject}", "subject", 404)
-        _check_region(Regions(s), role, subject)
-        row = UserRow(username=username, role=role.value, subject=subject, person_id=person_id,
-                      duties=",".join(clean_duties), display_name=display_name,
-                      password_hash=password_hash or hash_password(password), active=True)
-        s.add(row)
-        s.flush()
-        return row.id
+        _check_region(uow.regions, role, subject)
+        return uow.users.add(UserAccount(0, username, role.value, subject, tuple(clean_duties), True, display_name,
+                                         password_hash or hash_password(password)))
+
+
+def _user(found: UserAccount | None, username: str) -> UserAccount:
+    if found is None:
+        raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
+    return found
 
 
 def set_password(ctx: Context, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
                         "password", 422)
-    with unit_of_work(ctx.sessions) as s:
-        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
-        if user is None:
-            raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
-        user.password_hash = hash_password(password)
+    with ctx.uow() as uow:
+        user = _user(uow.users.by_username(username), username)
+        uow.users.set_password_hash(user.id, hash_password(password))
         # a new password ends every open session of the account
-        s.execute(update(SessionRow).where(SessionRow.user_id == user.id, SessionRow.ended_at.is_(None))
-                  .values(ended_at=dt.datetime.now(dt.UTC)))
+        uow.login_sessions.end_all_of(user.id, dt.datetime.now(dt.UTC))
     principals.forget()
 
 
 def set_active(ctx: Context, username: str, active: bool) -> None:
-    with unit_of_work(ctx.sessions) as s:
-        user = s.scalars(select(UserRow).where(UserRow.username == username)).first()
-        if user is None:
-            raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
-        user.active = active
+    with ctx.uow() as uow:
+        uow.users.set_active(_user(uow.users.by_username(username), username).id, active)
     principals.forget()  # this process stops honouring the account's tokens at once, not within the cache time
 
 
-def list_users(ctx: Context) -> list[UserRow]:
-    with unit_of_work(ctx.sessions) as s:
-        return list(s.scalars(select(UserRow).order_by(UserRow.role, UserRow.username)))
+def list_users(ctx: Context) -> list[UserAccount]:
+    with ctx.uow() as uow:
+        return uow.users.all()
 
 
 # --- page sessions -------------------------------------------------------------------------------------
@@ -272,9 +259,9 @@ class Session:
 
 def start_session(ctx: Context, user_id: int, principal: Principal) -> Session:
     sid = secrets.token_urlsafe(32)
-    with unit_of_work(ctx.sessions) as s:
-        s.add(SessionRow(id_hash=_sid_hash(sid), user_id=user_id,
-                         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=SESSION_HOURS)))
+    with ctx.uow() as uow:
+        uow.login_sessions.start(LoginSession(_sid_hash(sid), user_id,
+                                              dt.datetime.now(dt.UTC) + dt.timedelta(hours=SESSION_HOURS)))
     return Session(sid, principal)
 
 
@@ -282,19 +269,14 @@ def session_principal(ctx: Context, sid: str) -> Principal | None:
     """The principal of a live session (not ended, not expired, account active), else None."""
     if not sid or len(sid) > 100:
         return None
-    with unit_of_work(ctx.sessions) as s:
-        row = s.get(SessionRow, _sid_hash(sid))
-        if row is None or row.ended_at is not None:
+    with ctx.uow() as uow:
+        found = uow.login_sessions.get(_sid_hash(sid))
+        if found is None or found.ended_at is not None or found.expires_at <= dt.datetime.now(dt.UTC):
             return None
-        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-        if expires <= dt.datetime.now(dt.UTC):
-            return None
-        user = s.get(UserRow, row.user_id)
+        user = uow.users.by_id(found.user_id)
         return principal_of(user) if user is not None and user.active else None
 
 
 def end_session(ctx: Context, sid: str) -> None:
-    with unit_of_work(ctx.sessions) as s:
-        row = s.get(SessionRow, _sid_hash(sid))
-        if row is not None and row.ended_at is None:
-            row.ended_at = dt.datetime.now(dt.UTC)
+    with ctx.uow() as uow:
+        uow.login_sessions.end(_sid_hash(sid), dt.datetime.now(dt.UTC))

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import Field
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from yidi.domain import bounds as B
 from yidi.domain.eligibility import normalise_name
@@ -42,16 +40,14 @@ from yidi.domain.family import (
     renew_request,
 )
 from yidi.domain.ids import mask_id, parse_citizen_id
+from yidi.domain.reference import Person
 from yidi.domain.validation import IdNumber, Strict, Text
 from yidi.services.access import Principal, Role, require
 from yidi.services.accounts import RateLimiter
 from yidi.services.acting import person_not_found
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.family_models import FamilyLinkEventRow
-from yidi.store.models import PersonRow
-from yidi.store.repositories import Persons
-from yidi.store.repositories.family import FamilyLinks, LinkWithNames
+from yidi.store.repositories.family import LinkEvent, LinkWithNames
+from yidi.store.uow import Conflict, UnitOfWork
 
 SENT_ZH = ("已提交。如果该身份证号码和姓名属于一位参保人，对方登录后会在“我的家人”中看到您的请求；对方确认后，"
            f"您就可以为其办理备案。请求 {REQUEST_VALID_DAYS} 天内有效。")
@@ -86,7 +82,7 @@ class LinkView:
     side: Side  # the viewer's side
     other_name: str
     other_id_number: str  # masked
-    history: Sequence[FamilyLinkEventRow] = ()
+    history: Sequence[LinkEvent] = ()
 
     @property
     def other_is(self) -> Relationship:
@@ -111,22 +107,23 @@ def _not_found(link_id: str) -> YidiError:
                      "link_id", 404)
 
 
-def _view(s: Session, found: LinkWithNames, side: Side, *, history: bool = True) -> LinkView:
+def _view(uow: UnitOfWork, found: LinkWithNames, side: Side, *, history: bool = True) -> LinkView:
     link = found.link
     other, name = (link.relative, found.relative_name) if side is not Side.RELATIVE else \
         (link.requester, found.requester_name)
-    return LinkView(link, side, name, mask_id(other), FamilyLinks(s).events(link.link_id) if history else ())
+    return LinkView(link, side, name, mask_id(other), uow.family_links.events(link.link_id) if history else ())
 
 
-def _event(s: Session, link: FamilyLink, action: LinkAction, principal: Principal, today: dt.date, note: str = "") -> None:
+def _event(uow: UnitOfWork, link: FamilyLink, action: LinkAction, principal: Principal, today: dt.date,
+           note: str = "") -> None:
     actor = f"{principal.shown} {principal.user}".strip() if principal.role is Role.AGENCY else principal.shown
-    FamilyLinks(s).record_event(link, action=action.value, actor_role=principal.role.value, actor=actor,
-                                on_day=today, note=note)
+    uow.family_links.record_event(link, action=action.value, actor_role=principal.role.value, actor=actor,
+                                  on_day=today, note=note)
 
 
-def _me(s: Session, principal: Principal) -> PersonRow | None:
+def _me(uow: UnitOfWork, principal: Principal) -> Person | None:
     require(principal, Role.PERSON, what_zh="管理家人关联", what_en="manage family links")
-    return Persons(s).row(principal.subject)
+    return uow.persons.get(principal.subject)
 
 
 def request_link(ctx: Context, principal: Principal, id_number: str, name: str, relationship: Relationship) -> Sent:
@@ -143,25 +140,25 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
                         f"24 hours); try again in {wait} s", "id_number", 429, retry_after=wait)
     request_limiter.fail(key)
     try:
-        with unit_of_work(ctx.sessions) as s:
-            me, relative = Persons(s).row(principal.subject), Persons(s).row(number)
+        with ctx.uow() as uow:
+            me, relative = uow.persons.get(principal.subject), uow.persons.get(number)
             if me is None or relative is None or normalise_name(name) != normalise_name(relative.name):
                 return Sent()  # nothing stored, nothing told
-            links = FamilyLinks(s)
-            live = links.live_between(me.id, relative.id, lock=True)
+            links = uow.family_links
+            live = links.live_between(principal.subject, number, lock=True)
             if live is not None:
                 if live.link.state is LinkState.REQUESTED:
                     renewed = renew_request(live.link, relationship, today)
-                    links.save(renewed, me.id, relative.id)
-                    _event(s, renewed, LinkAction.REQUEST, principal, today, "再次发起")
+                    links.save(renewed)
+                    _event(uow, renewed, LinkAction.REQUEST, principal, today, "再次发起")
                 return Sent()
             since = today - dt.timedelta(days=REQUEST_VALID_DAYS)
-            if links.waiting_from(me.id, since) >= MAX_PENDING_PER_REQUESTER:
+            if links.waiting_from(principal.subject, since) >= MAX_PENDING_PER_REQUESTER:
                 return Sent()  # silently not stored: a visible cap would tell which requests matched
             link = new_request(new_link_id(today), principal.subject, number, relationship, today)
-            links.save(link, me.id, relative.id)
-            _event(s, link, LinkAction.REQUEST, principal, today)
-    except IntegrityError:
+            links.save(link)
+            _event(uow, link, LinkAction.REQUEST, principal, today)
+    except Conflict:
         pass  # the same request, sent twice at once: the other one is stored
     return Sent()
 
@@ -169,37 +166,37 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
 def my_family(ctx: Context, principal: Principal) -> MyFamily:
     """我的家人: confirmed links I asked for, requests awaiting my answer, and links naming me."""
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        me = _me(s, principal)
+    with ctx.uow() as uow:
+        me = _me(uow, principal)
         out = MyFamily([], [], [])
         if me is None:
             return out
-        for found in FamilyLinks(s).of_person(me.id):
+        for found in uow.family_links.of_person(principal.subject):
             link = found.link
             if link.requester == principal.subject:
                 if link.state in (LinkState.CONFIRMED, LinkState.REVOKED):  # never a request not yet answered
-                    out.relatives.append(_view(s, found, Side.REQUESTER, history=False))
+                    out.relatives.append(_view(uow, found, Side.REQUESTER, history=False))
             elif link.pending(today):
-                out.awaiting_me.append(_view(s, found, Side.RELATIVE, history=False))
+                out.awaiting_me.append(_view(uow, found, Side.RELATIVE, history=False))
             elif link.state is not LinkState.REQUESTED:
-                out.acting_for_me.append(_view(s, found, Side.RELATIVE, history=False))
+                out.acting_for_me.append(_view(uow, found, Side.RELATIVE, history=False))
         return out
 
 
 def relative_id_number(ctx: Context, principal: Principal, link_id: str) -> str:
     """The full ID number of the relative a CONFIRMED link of the caller names (the filing form's choice),
     else MAY_NOT_ACT_FOR_PERSON: the pages offer relatives by link, never by a typed number."""
-    with unit_of_work(ctx.sessions) as s:
-        _me(s, principal)
-        found = FamilyLinks(s).get(link_id)
+    with ctx.uow() as uow:
+        _me(uow, principal)
+        found = uow.family_links.get(link_id)
         if found is None or found.link.requester != principal.subject or not grants(found.link, Act.FILING):
             raise may_not_act(Act.FILING)
         return found.link.relative
 
 
-def _mine(s: Session, principal: Principal, link_id: str) -> tuple[LinkWithNames, Side]:
-    me = _me(s, principal)
-    found = FamilyLinks(s).get(link_id, lock=True)
+def _mine(uow: UnitOfWork, principal: Principal, link_id: str) -> tuple[LinkWithNames, Side]:
+    me = _me(uow, principal)
+    found = uow.family_links.get(link_id, lock=True)
     if me is None or found is None:
         raise _not_found(link_id)
     if found.link.relative == principal.subject:
@@ -211,22 +208,19 @@ def _mine(s: Session, principal: Principal, link_id: str) -> tuple[LinkWithNames
 
 def _act(ctx: Context, principal: Principal, link_id: str, action: LinkAction, note: str = "") -> LinkView:
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        found, side = _mine(s, principal, link_id)
-        return _apply(s, found, side, action, principal, today, note)
+    with ctx.uow() as uow:
+        found, side = _mine(uow, principal, link_id)
+        return _apply(uow, found, side, action, principal, today, note)
 
 
-def _apply(s: Session, found: LinkWithNames, side: Side, action: LinkAction, principal: Principal, today: dt.date,
+def _apply(uow: UnitOfWork, found: LinkWithNames, side: Side, action: LinkAction, principal: Principal, today: dt.date,
            note: str = "", proof: tuple[ProofKind, str] | None = None, proof_by: str = "") -> LinkView:
     done = move(found.link, action, side, today, proof=proof)
-    links, persons = FamilyLinks(s), Persons(s)
-    requester, relative = persons.row(done.requester), persons.row(done.relative)
-    assert requester is not None and relative is not None  # foreign keys
-    links.save(done, requester.id, relative.id, proof_by=proof_by)
-    _event(s, done, action, principal, today, note)
-    again = links.get(done.link_id)
+    uow.family_links.save(done, proof_by=proof_by)
+    _event(uow, done, action, principal, today, note)
+    again = uow.family_links.get(done.link_id)
     assert again is not None
-    return _view(s, again, Side.RELATIVE if side is Side.AGENCY else side)
+    return _view(uow, again, Side.RELATIVE if side is Side.AGENCY else side)
 
 
 def confirm(ctx: Context, principal: Principal, link_id: str) -> LinkView:
@@ -244,11 +238,11 @@ def revoke(ctx: Context, principal: Principal, link_id: str, reason: str = "") -
     if principal.role is not Role.AGENCY:
         return _act(ctx, principal, link_id, LinkAction.REVOKE, reason)
     today = ctx.today()
-    with unit_of_work(ctx.sessions) as s:
-        found = FamilyLinks(s).get(link_id, lock=True)
+    with ctx.uow() as uow:
+        found = uow.family_links.get(link_id, lock=True)
         if found is None or found.relative_region != principal.subject:
             raise _not_found(link_id)
-        return _apply(s, found, Side.AGENCY, LinkAction.REVOKE, principal, today, reason)
+        return _apply(uow, found, Side.AGENCY, LinkAction.REVOKE, principal, today, reason)
 
 
 def record_counter_proof(ctx: Context, principal: Principal, requester_id_number: str, relative_id_number: str,
@@ -263,7 +257,7 @@ def record_counter_proof(ctx: Context, principal: Principal, requester_id_number
     proof_by = f"{principal.subject} {principal.user}".strip()[:40]
     try:
         return _counter(ctx, principal, req_no, rel_no, relationship, proof, proof_by, today)
-    except IntegrityError:  # two counters recording the same pair at once: the other one is stored
+    except Conflict:  # two counters recording the same pair at once: the other one is stored
         raise YidiError("FAMILY_LINK_EXISTS", "这两位参保人之间已有确认的家人关联", "these persons are already linked",
                         "relative_id_number", 409) from None
 
@@ -271,37 +265,35 @@ def record_counter_proof(ctx: Context, principal: Principal, requester_id_number
 def _counter(ctx: Context, principal: Principal, req_no: str, rel_no: str, relationship: Relationship,
              proof: tuple[ProofKind, str], proof_by: str, today: dt.date) -> LinkView:
     proof_kind = proof[0]
-    with unit_of_work(ctx.sessions) as s:
-        persons = Persons(s)
-        relative = persons.row(rel_no)
+    with ctx.uow() as uow:
+        relative = uow.persons.get(rel_no)
         if relative is None or relative.insured_region != principal.subject:
             raise person_not_found("relative_id_number")
-        requester = persons.row(req_no)
-        if requester is None:
+        if uow.persons.get(req_no) is None:
             raise person_not_found("requester_id_number")
-        links = FamilyLinks(s)
-        live = links.live_between(requester.id, relative.id, lock=True)
+        links = uow.family_links
+        live = links.live_between(req_no, rel_no, lock=True)
         if live is not None and live.link.state is LinkState.CONFIRMED:
             raise YidiError("FAMILY_LINK_EXISTS", "这两位参保人之间已有确认的家人关联", "these persons are already linked",
                             "relative_id_number", 409)
         if live is not None:
-            return _apply(s, live, Side.AGENCY, LinkAction.COUNTER_PROOF, principal, today, proof_kind.zh,
+            return _apply(uow, live, Side.AGENCY, LinkAction.COUNTER_PROOF, principal, today, proof_kind.zh,
                           proof, proof_by)
         link = counter_confirmed(new_link_id(today), req_no, rel_no, relationship, today, proof)
-        links.save(link, requester.id, relative.id, proof_by=proof_by)
-        _event(s, link, LinkAction.COUNTER_PROOF, principal, today, proof_kind.zh)
+        links.save(link, proof_by=proof_by)
+        _event(uow, link, LinkAction.COUNTER_PROOF, principal, today, proof_kind.zh)
         found = links.get(link.link_id)
         assert found is not None
-        return _view(s, found, Side.RELATIVE)
+        return _view(uow, found, Side.RELATIVE)
 
 
 def links_of(ctx: Context, principal: Principal, id_number: str) -> list[LinkView]:
     """Agency staff: every link naming a person insured in their region (either side), with history."""
     require(principal, Role.AGENCY, what_zh="查看家人关联", what_en="see family links")
     number = parse_citizen_id(id_number, "id_number").number
-    with unit_of_work(ctx.sessions) as s:
-        person = Persons(s).row(number)
+    with ctx.uow() as uow:
+        person = uow.persons.get(number)
         if person is None or person.insured_region != principal.subject:
             raise person_not_found()
-        return [_view(s, f, Side.RELATIVE if f.link.relative == number else Side.REQUESTER)
-                for f in FamilyLinks(s).of_person(person.id)]
+        return [_view(uow, f, Side.RELATIVE if f.link.relative == number else Side.REQUESTER)
+                for f in uow.family_links.of_person(number)]

@@ -17,14 +17,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from yidi.domain.errors import YidiError
 from yidi.services import principals
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.models import InstitutionRow
-from yidi.store.settlement_models import AuditRow, HospitalKeyRow
+from yidi.store.repositories.accounts import HospitalKey
 
 PREFIX = "yk_"
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: 128 * r * n bytes = 16 MiB of memory per check
@@ -48,34 +44,25 @@ def create_key(ctx: Context, institution: str, *, actor: str = "cli") -> NewKey:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
     salt = secrets.token_hex(16)
-    with unit_of_work(ctx.sessions) as s:
-        if s.get(InstitutionRow, institution) is None:
+    with ctx.uow() as uow:
+        if uow.institutions.get(institution) is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {institution} 不存在", f"unknown institution {institution}",
                             "institution", 422)
-        s.add(HospitalKeyRow(key_id=key_id, institution=institution, salt=salt, secret_hash=_hash(secret, salt)))
-        s.add(AuditRow(actor_role="operator", actor=actor, action="HOSPITAL_KEY_CREATE", object_type="hospital_key",
-                       object_id=key_id, detail={"institution": institution}))
+        uow.hospital_keys.add(HospitalKey(key_id, institution, salt, _hash(secret, salt)), actor=actor)
     return NewKey(key_id, institution, f"{PREFIX}{key_id}.{secret}")
 
 
 def revoke_key(ctx: Context, key_id: str, *, actor: str = "cli") -> None:
-    with unit_of_work(ctx.sessions) as s:
-        row = s.get(HospitalKeyRow, key_id)
-        if row is None:
+    with ctx.uow() as uow:
+        if uow.hospital_keys.revoke(key_id, actor=actor) is None:
             raise YidiError("KEY_NOT_FOUND", f"密钥 {key_id} 不存在", f"no key {key_id}", "key_id", 404)
-        row.revoked_at = func.now()
-        s.add(AuditRow(actor_role="operator", actor=actor, action="HOSPITAL_KEY_REVOKE", object_type="hospital_key",
-                       object_id=key_id, detail={"institution": row.institution}))
     _cache.clear()
     principals.forget()  # tokens from this key's client credentials stop too
 
 
-def list_keys(ctx: Context, institution: str | None = None) -> list[HospitalKeyRow]:
-    with unit_of_work(ctx.sessions) as s:
-        q = select(HospitalKeyRow).order_by(HospitalKeyRow.institution, HospitalKeyRow.created_at)
-        if institution:
-            q = q.where(HospitalKeyRow.institution == institution)
-        return list(s.scalars(q))
+def list_keys(ctx: Context, institution: str | None = None) -> list[HospitalKey]:
+    with ctx.uow() as uow:
+        return uow.hospital_keys.of_institution(institution)
 
 
 def _invalid() -> YidiError:
@@ -97,12 +84,12 @@ def verify(ctx: Context, key: str) -> str:
     if not key.startswith(PREFIX) or "." not in key or len(key) > 200:
         raise _invalid()
     key_id, _, secret = key[len(PREFIX):].partition(".")
-    with unit_of_work(ctx.sessions) as s:
-        row = s.get(HospitalKeyRow, key_id)
-        if row is None or row.revoked_at is not None:
-            raise _invalid()
-        salt, stored, institution = row.salt, row.secret_hash, row.institution
-    if not hmac.compare_digest(_hash(secret, salt), stored):
+    with ctx.uow() as uow:
+        found = uow.hospital_keys.get(key_id)
+    if found is None or found.revoked:
+        raise _invalid()
+    institution = found.institution
+    if not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
         raise _invalid()
     with _lock:
         if len(_cache) > 10_000:  # bounded: a flood of distinct valid keys cannot grow memory forever

@@ -31,8 +31,6 @@ from yidi.domain.validation import problems_from
 from yidi.policies.loader import InstitutionIn, load_packs
 from yidi.services.context import Context
 from yidi.services.tabular import Table
-from yidi.store.db import unit_of_work
-from yidi.store.repositories import Institutions, Persons, Regions
 
 Kind = Literal["persons", "institutions"]
 ReportKind = Literal["persons", "institutions", "catalogue"]
@@ -182,8 +180,8 @@ def import_table(
     mapping = _mapped(PERSON_HEADERS if kind == "persons" else INSTITUTION_HEADERS, table, key_field)
     report = ImportReport(kind, table.encoding, rows=len(table.rows))
     today = ctx.today()  # a birth date after today is refused (the domain has no clock of its own)
-    with unit_of_work(ctx.sessions) as s:
-        regions = set(Regions(s).all())
+    with ctx.uow() as uow:
+        regions = set(uow.regions.all())
         seen: dict[str, int] = {}
         good: list[Person | Institution] = []
         for i, (line, raw) in enumerate(table.rows, start=1):
@@ -219,13 +217,12 @@ def import_table(
                 progress(i)
         report.accepted = len(good)
         if report.rejected and not accept_valid:
-            return report  # nothing written: the unit of work commits an untouched session
-        persons, insts = Persons(s), Institutions(s)
+            return report  # nothing written: the unit of work commits having written nothing
         for v in good:
             if isinstance(v, Person):
-                persons.upsert(v, certified_on=today)
+                uow.persons.upsert(v, certified_on=today)
             else:
-                insts.upsert(v)
+                uow.institutions.upsert(v)
         report.written = len(good)
     return report
 

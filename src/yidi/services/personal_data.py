@@ -11,19 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_plus
-
-from sqlalchemy import Table, inspect, select
 
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.services.access import Duty, Principal, Role, require
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.models import Base, FilingEventRow, FilingRow, PersonRow, VisitRow
-from yidi.store.repositories.family import FamilyLinks
 
 
 def mask_name(name: str) -> str:
@@ -173,59 +167,12 @@ def install_log_masking() -> None:
             handler.addFilter(MaskingFilter())
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, bytes):
-        return f"<{len(v)} bytes>"
-    if hasattr(v, "value"):
-        return v.value
-    return v
-
-
-def row_dict(row: Base, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {c.key: _plain(getattr(row, c.key)) for c in inspect(row).mapper.column_attrs if c.key not in skip}
-
-
-# Tables holding rows about one person, found by a person_id column, beyond the ones listed explicitly.
-# Content blobs (scans) are listed, not embedded: the export says what is held and where to fetch it.
-_SKIP_COLUMNS = ("content", "data", "password_hash", "secret_hash", "salt")
-
-
 def export_person(ctx: Context, principal: Principal) -> dict[str, Any]:
     """Everything yidi holds about the calling person (个人信息查阅复制): profile, filings with history,
     visits, settlements, claims with their lines, documents (listed) and history, accounts and sessions."""
     require(principal, Role.PERSON, what_zh="导出个人数据", what_en="export personal data")
-    with unit_of_work(ctx.sessions) as s:
-        person = s.scalars(select(PersonRow).where(PersonRow.citizen_id == principal.subject)).first()
-        if person is None:
-            raise YidiError("PERSON_NOT_FOUND", "没有找到您的参保信息", "no insured person on file for you", "", 404)
-        out: dict[str, Any] = {"generated_at": dt.datetime.now(dt.UTC).isoformat(),
-                               "person": row_dict(person) | {"diseases": [d.disease for d in person.diseases]}}
-        filings = list(s.scalars(select(FilingRow).where(FilingRow.person_id == person.id)))
-        out["filings"] = [row_dict(f) for f in filings]
-        ids = [f.filing_id for f in filings]
-        id_col = FilingEventRow.__table__.c.get("filing_id")
-        out["filing_events"] = ([row_dict(e) for e in s.scalars(select(FilingEventRow).where(id_col.in_(ids)))]
-                                if ids and id_col is not None else [])
-        out["visits"] = [row_dict(v) for v in s.scalars(select(VisitRow).where(VisitRow.person_id == person.id))]
-        # family links name the person on either side (requester_id / relative_id), so they are listed here
-        links = FamilyLinks(s).of_person(person.id)
-        out["family_links"] = [{"link_id": f.link.link_id, "my_side": "REQUESTER" if f.link.requester == principal.subject
-                                else "RELATIVE", "relationship": f.link.relationship.value, "state": f.link.state.value,
-                                "requested_on": _plain(f.link.requested_on), "decided_on": _plain(f.link.decided_on),
-                                "ended_on": _plain(f.link.ended_on), "confirmed_by": _plain(f.link.confirmed_by),
-                                "proof_kind": _plain(f.link.proof_kind)} for f in links]
-        out["family_link_events"] = [row_dict(e) for f in links for e in FamilyLinks(s).events(f.link.link_id)]
-        # every other table that points at the person (settlements, claims, accounts...), found generically
-        # so that a table added later is exported too
-        for mapper in Base.registry.mappers:
-            table = mapper.local_table
-            if not isinstance(table, Table) or table.name in ("persons", "filings", "visits") or "person_id" not in table.c:
-                continue
-            rows = s.scalars(select(mapper.class_).where(table.c.person_id == person.id)).all()
-            if rows:
-                out[table.name] = [row_dict(r, skip=_SKIP_COLUMNS) for r in rows]
-        return out
+    with ctx.uow() as uow:
+        found = uow.personal_data.export(principal.subject)
+    if found is None:
+        raise YidiError("PERSON_NOT_FOUND", "没有找到您的参保信息", "no insured person on file for you", "", 404)
+    return {"generated_at": dt.datetime.now(dt.UTC).isoformat(), **found}

@@ -22,8 +22,6 @@ from sqlalchemy import Engine
 
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
-from yidi.store.account_rows import key_account, user_account
-from yidi.store.db import unit_of_work
 
 CACHE_SECONDS = 10.0
 _MAX_ENTRIES = 10_000
@@ -49,13 +47,13 @@ def forget() -> None:
 
 def _read(ctx: Context, account: str) -> Principal | None:
     kind, _, ident = account.partition(":")
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.uow() as uow:
         if kind == "u" and ident.isascii() and ident.isdigit() and len(ident) <= 18:
-            user = user_account(s, int(ident))
+            user = uow.users.by_id(int(ident))
             if user is not None and user.active:
                 return user_principal(user.role, user.subject, user.duties, user.username)
         elif kind == "k" and 0 < len(ident) <= 24:
-            key = key_account(s, ident)
+            key = uow.hospital_keys.get(ident)
             if key is not None and not key.revoked:
                 return key_principal(key.key_id, key.institution)
     return None

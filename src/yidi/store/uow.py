@@ -22,11 +22,21 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from yidi.store.repositories.accounts import (
+    HospitalKeyRepository,
+    HospitalKeys,
+    LoginSessionRepository,
+    LoginSessions,
+    UserRepository,
+    Users,
+)
 from yidi.store.repositories.accumulators import AccumulatorRepository, Accumulators
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
+from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
 from yidi.store.repositories.reference import (
     InstitutionRepository,
     Institutions,
@@ -36,6 +46,10 @@ from yidi.store.repositories.reference import (
     Regions,
 )
 from yidi.store.repositories.visits import VisitRepository, Visits
+
+# A write a uniqueness rule refused because another transaction wrote the same thing first (two identical
+# requests at once): services catch it by this name and answer as if theirs had been the one stored.
+Conflict = IntegrityError
 
 
 class UnitOfWork(Protocol):
@@ -48,6 +62,10 @@ class UnitOfWork(Protocol):
     family_links: FamilyLinkRepository
     visits: VisitRepository
     accumulators: AccumulatorRepository
+    users: UserRepository
+    login_sessions: LoginSessionRepository
+    hospital_keys: HospitalKeyRepository
+    personal_data: PersonalDataRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -65,6 +83,10 @@ class SqlUnitOfWork:
         self.family_links: FamilyLinkRepository = FamilyLinks(session)
         self.visits: VisitRepository = Visits(session)
         self.accumulators: AccumulatorRepository = Accumulators(session)
+        self.users: UserRepository = Users(session)
+        self.login_sessions: LoginSessionRepository = LoginSessions(session)
+        self.hospital_keys: HospitalKeyRepository = HospitalKeys(session)
+        self.personal_data: PersonalDataRepository = PersonalData(session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

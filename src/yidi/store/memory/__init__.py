@@ -13,15 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
+from yidi.store.memory.accounts import MemoryHospitalKeys, MemoryLoginSessions, MemoryUsers
 from yidi.store.memory.accumulators import MemoryAccumulators
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
+from yidi.store.memory.personal_data import MemoryPersonalData
 from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
+from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
 from yidi.store.repositories.accumulators import AccumulatorRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
+from yidi.store.repositories.personal_data import PersonalDataRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
 from yidi.store.repositories.visits import VisitRepository
 from yidi.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -48,6 +52,10 @@ class MemoryUnitOfWork:
         self.family_links: FamilyLinkRepository = MemoryFamilyLinks(tables)
         self.visits: VisitRepository = MemoryVisits(tables)
         self.accumulators: AccumulatorRepository = MemoryAccumulators(tables)
+        self.users: UserRepository = MemoryUsers(tables)
+        self.login_sessions: LoginSessionRepository = MemoryLoginSessions(tables)
+        self.hospital_keys: HospitalKeyRepository = MemoryHospitalKeys(tables)
+        self.personal_data: PersonalDataRepository = MemoryPersonalData(tables)
 
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:

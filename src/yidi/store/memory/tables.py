@@ -8,7 +8,9 @@ from yidi.domain.enums import Scheme
 from yidi.domain.family import FamilyLink
 from yidi.domain.filing_rules import FilingEvent, FilingRecord
 from yidi.domain.reference import Institution, Person, Region
+from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.repositories.accumulators import HeldAccumulators
+from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.visits import OpenVisit
 
 
@@ -22,5 +24,10 @@ class Tables:
     filings: dict[str, FilingRecord] = field(default_factory=dict)  # by filing ID, in insertion order
     filing_events: dict[str, list[FilingEvent]] = field(default_factory=dict)
     family_links: dict[str, FamilyLink] = field(default_factory=dict)  # by link ID
+    family_link_events: dict[str, list[LinkEvent]] = field(default_factory=dict)
     visits: dict[int, tuple[str, OpenVisit, str]] = field(default_factory=dict)  # id -> (citizen ID, visit, status)
     accumulators: dict[tuple[int, Scheme, int], HeldAccumulators] = field(default_factory=dict)  # (person, scheme, year)
+    users: dict[int, UserAccount] = field(default_factory=dict)  # by user id
+    login_sessions: dict[str, LoginSession] = field(default_factory=dict)  # by SHA-256 of the session id
+    hospital_keys: dict[str, HospitalKey] = field(default_factory=dict)  # by key id
+    key_audit: list[tuple[str, str, str]] = field(default_factory=list)  # (action, operator, key id)

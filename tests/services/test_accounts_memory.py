@@ -1,0 +1,105 @@
+"""Account use cases on the in-memory store (yidi.store.memory): users, page sessions, hospital API keys.
+
+The same rules are proved through HTTP on SQLite and PostgreSQL (tests/api/test_security.py,
+test_forged_tokens.py, test_limits_and_answers.py); here they run on the unit of work alone, and show that a
+refused use case leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.support.memory import MOTHER
+from yidi.demo.dataset import demo_id
+from yidi.domain.errors import YidiError
+from yidi.services import accounts, hospital_keys, principals
+from yidi.services.access import Duty, Principal, Role
+from yidi.services.accounts import AccountRole
+
+INSURED = MOTHER  # insured in 369900
+NOBODY = demo_id("360102", "19600101", 11)  # a valid ID number nobody is insured under
+PASSWORD = "a-long-password-1"
+
+
+def refused(call, *args, **kwargs) -> YidiError:  # type: ignore[no-untyped-def]
+    with pytest.raises(YidiError) as exc:
+        call(*args, **kwargs)
+    return exc.value
+
+
+def test_an_agency_account_for_a_region_on_file_logs_in(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, store = world
+    uid = accounts.create_user(ctx, "li.reviewer", PASSWORD, AccountRole.AGENCY, "369900", duties=["Reviewer ", ""])
+    assert store.tables.users[uid].duties == ("reviewer",)  # normalised, blanks dropped
+    assert store.tables.users[uid].password_hash.startswith("scrypt$")  # never the password itself
+    got_id, principal = accounts.authenticate(ctx, "li.reviewer", PASSWORD)
+    assert got_id == uid
+    assert principal == Principal(Role.AGENCY, "369900", frozenset({Duty.REVIEWER}), "li.reviewer")
+
+
+def test_an_unknown_region_is_refused_and_nothing_is_stored(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, store = world
+    before = copy.deepcopy(store.tables)
+    err = refused(accounts.create_user, ctx, "x.agency", PASSWORD, AccountRole.AGENCY, "369800", duties=["payer"])
+    assert (err.code, err.status, err.field) == ("REGION_NOT_FOUND", 404, "subject")
+    err = refused(accounts.create_user, ctx, "x.clearing", PASSWORD, AccountRole.CLEARING, "520000")  # no 52xxxx region
+    assert (err.code, err.status) == ("REGION_NOT_FOUND", 404)
+    err = refused(accounts.create_user, ctx, "x.person", PASSWORD, AccountRole.PERSON, NOBODY)
+    assert (err.code, err.status) == ("PERSON_NOT_FOUND", 404)
+    err = refused(accounts.create_user, ctx, "x.desk", PASSWORD, AccountRole.HOSPITAL, "H00000000000")
+    assert (err.code, err.status) == ("INSTITUTION_NOT_FOUND", 404)
+    assert store.tables == before
+
+
+def test_a_user_name_is_taken_once(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, store = world
+    accounts.create_user(ctx, INSURED, PASSWORD, AccountRole.PERSON, INSURED)
+    err = refused(accounts.create_user, ctx, INSURED, PASSWORD, AccountRole.CLEARING, "000000")
+    assert (err.code, err.status) == ("USERNAME_TAKEN", 409)
+    assert [u.role for u in store.tables.users.values()] == ["person"]
+
+
+def test_a_new_password_ends_every_open_session(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    uid = accounts.create_user(ctx, "wang.payer", PASSWORD, AccountRole.AGENCY, "369900", duties=["payer"])
+    _id, principal = accounts.authenticate(ctx, "wang.payer", PASSWORD)
+    first, second = accounts.start_session(ctx, uid, principal), accounts.start_session(ctx, uid, principal)
+    assert accounts.session_principal(ctx, first.sid) == principal
+    accounts.end_session(ctx, first.sid)
+    assert accounts.session_principal(ctx, first.sid) is None
+    assert accounts.session_principal(ctx, second.sid) == principal
+    accounts.set_password(ctx, "wang.payer", "another-password-2")
+    assert accounts.session_principal(ctx, second.sid) is None
+    assert refused(accounts.authenticate, ctx, "wang.payer", PASSWORD).code == "LOGIN_FAILED"
+    assert accounts.authenticate(ctx, "wang.payer", "another-password-2")[1] == principal
+
+
+def test_a_disabled_account_stops_at_once(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    uid = accounts.create_user(ctx, "zhao.admin", PASSWORD, AccountRole.AGENCY, "369900", duties=["administrator"])
+    _id, principal = accounts.authenticate(ctx, "zhao.admin", PASSWORD)
+    sid = accounts.start_session(ctx, uid, principal).sid
+    assert principals.current(ctx, f"u:{uid}", principal) == principal
+    accounts.set_active(ctx, "zhao.admin", False)
+    assert principals.current(ctx, f"u:{uid}", principal) is None  # a token of the account: refused at once
+    assert accounts.session_principal(ctx, sid) is None
+    assert refused(accounts.authenticate, ctx, "zhao.admin", PASSWORD).code == "LOGIN_FAILED"
+
+
+def test_a_hospital_key_works_until_revoked(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, store = world
+    err = refused(hospital_keys.create_key, ctx, "H00000000000")
+    assert (err.code, err.status) == ("INSTITUTION_UNKNOWN", 422)
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    assert new.key_id in store.tables.hospital_keys and new.key.split(".")[1] not in repr(store.tables)
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"
+    claimed = principals.key_principal(new.key_id, "H36010000001")
+    assert principals.current(ctx, f"k:{new.key_id}", claimed) == claimed
+    hospital_keys.revoke_key(ctx, new.key_id, actor="ops")
+    assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID"
+    assert principals.current(ctx, f"k:{new.key_id}", claimed) is None
+    assert [k.revoked for k in hospital_keys.list_keys(ctx, "H36010000001")] == [True]
+    assert store.tables.key_audit == [("HOSPITAL_KEY_CREATE", "ops", new.key_id), ("HOSPITAL_KEY_REVOKE", "ops", new.key_id)]
+    assert refused(hospital_keys.revoke_key, ctx, "nosuchkey").code == "KEY_NOT_FOUND"
