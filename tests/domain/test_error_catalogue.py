@@ -64,7 +64,8 @@ def _sites_in(path: Path) -> list[Site]:
                 values = frozenset(k for k in kw if k not in NOT_VALUES)
             out.append(Site(code.value, f"{where}:{node.lineno}", name, st, values))
         elif isinstance(node, ast.FunctionDef):  # def _not_eligible(..., code: str = "VISIT_NOT_ELIGIBLE")
-            params = node.args.args[len(node.args.args) - len(node.args.defaults):]
+            every = [*node.args.posonlyargs, *node.args.args]
+            params = every[len(every) - len(node.args.defaults):]
             for a, d in zip(params, node.args.defaults, strict=True):
                 if a.arg == "code" and isinstance(d, ast.Constant) and isinstance(d.value, str):
                     out.append(Site(d.value, f"{where}:{node.lineno}", node.name, None, None))
@@ -111,6 +112,7 @@ def test_codes_are_unique_and_well_formed() -> None:
         assert re.fullmatch(r"[A-Z][A-Z0-9_]*[A-Z0-9]", e.code), e.code
         assert 400 <= e.status < 600 and all(400 <= s < 600 for s in e.also), e.code
         assert CJK.search(e.zh) and e.en, e.code  # zh first, English beside it
+        assert not e.placeholders & NOT_VALUES, f"{e.code}: a placeholder may not be named like a keyword of error()"
 
 
 def test_errors_md_is_current() -> None:

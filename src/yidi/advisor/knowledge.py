@@ -21,6 +21,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.rulebook import RULES
 from yidi.domain.validation import Strict, problems_from
@@ -132,11 +133,9 @@ def _validate(model: type[Any], path: Path, problems: list[Problem]) -> Any:
     try:
         return model.model_validate(_read(path))
     except FileNotFoundError:
-        problems.append(Problem("KNOWLEDGE_FILE_MISSING", path.name, f"缺少知识文件 {path.name}",
-                                f"knowledge file {path.name} is missing"))
+        problems.append(problem("KNOWLEDGE_FILE_MISSING", path.name, name=path.name))
     except yaml.YAMLError as exc:
-        problems.append(Problem("KNOWLEDGE_SYNTAX", path.name, f"{path.name}：文件无法解析（{exc}）",
-                                f"{path.name}: cannot parse ({exc})"))
+        problems.append(problem("KNOWLEDGE_SYNTAX", path.name, file=path.name, reason=exc))
     except ValidationError as exc:
         problems.extend(Problem(p.code, f"{path.name}:{p.field}", f"{path.name}：{p.message_zh}",
                                 f"{path.name}: {p.message_en}") for p in problems_from(exc))
@@ -159,16 +158,13 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
         seen: set[str] = set()
         for i in ids:
             if i in seen:
-                problems.append(Problem("KNOWLEDGE_DUPLICATE", f"{kind}:{i}", f"{kind} 中 id “{i}” 重复",
-                                        f"duplicate id {i!r} in {kind}"))
+                problems.append(problem("KNOWLEDGE_DUPLICATE", f"{kind}:{i}", kind=kind, id=i))
             seen.add(i)
 
     def check_sections(where: str, sections: list[str]) -> None:
         for s in sections:
             if s not in known:
-                problems.append(Problem("KNOWLEDGE_SECTION_UNKNOWN", where,
-                                        f"{where} 引用的规则章节“{s}”不在 docs/rules.md 中",
-                                        f"{where}: rules section {s!r} is not in docs/rules.md"))
+                problems.append(problem("KNOWLEDGE_SECTION_UNKNOWN", where, where=where, section=s))
 
     check_ids("channels", [c.id for c in cf.channels])
     check_ids("steps", [s.id for s in stf.steps])
@@ -179,9 +175,7 @@ def load_knowledge(folder: Path | str = KNOWLEDGE_DIR) -> Knowledge:
         check_sections(f"steps:{s.id}", s.sections)
         for w in s.where:
             if w not in channel_ids:
-                problems.append(Problem("KNOWLEDGE_CHANNEL_UNKNOWN", f"steps:{s.id}",
-                                        f"步骤 {s.id} 的办理渠道“{w}”不在 channels.yaml 中",
-                                        f"step {s.id}: channel {w!r} is not in channels.yaml"))
+                problems.append(problem("KNOWLEDGE_CHANNEL_UNKNOWN", f"steps:{s.id}", step=s.id, channel=w))
     for t in tf.topics:
         check_sections(f"topics:{t.id}", t.sections)
     if problems:

@@ -19,7 +19,7 @@ from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.materials import Material
-from yidi.domain.validation import Code, Day, RegionCode, Strict, VisitTotal, fail
+from yidi.domain.validation import Code, Day, RegionCode, Strict, VisitTotal, fail, failure
 
 
 class StayReason(StrEnum):
@@ -91,7 +91,7 @@ class Situation(Strict):
         if self.treated is False and self.paid_in_full:
             raise fail("ADVICE_CONTRADICTION", "还没就医，却说已经全额付款", "not treated yet but paid in full")
         if self.bill_total is not None and self.bill_total <= 0:
-            raise fail("ADVICE_BILL_TOTAL", "费用总额应大于 0", "bill_total must be greater than zero")
+            raise failure("ADVICE_BILL_TOTAL")
         return self
 
     def known(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 from pypinyin import Style, lazy_pinyin
 
 from yidi.advisor.knowledge import Knowledge, Topic, knowledge
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.packset import PackSet
 from yidi.domain.rulebook import sources
 
@@ -216,9 +216,9 @@ def search(query: str, packs: PackSet | None = None, limit: int = 3, index: Topi
     """Ranked topics for a question and the situation it pre-fills (what the API and CLI return)."""
     q = query.strip()
     if not q:
-        raise YidiError("ADVICE_QUERY_EMPTY", "请输入您的问题", "the question is empty", "q")
+        raise error("ADVICE_QUERY_EMPTY")
     if len(q) > MAX_QUERY:
-        raise YidiError("ADVICE_QUERY_TOO_LONG", f"问题太长（最多 {MAX_QUERY} 个字）", f"question too long (max {MAX_QUERY})", "q")
+        raise error("ADVICE_QUERY_TOO_LONG", max_query=MAX_QUERY)
     hits = (index or default_index()).search(q, limit)
     top = hits[0].topic if hits else None
     return {

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, ItemClass, Level, Scheme, VisitType
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.layers import layer_applies, layer_terms
 from yidi.domain.money import ZERO
@@ -47,12 +48,7 @@ def scaled(ratio: Decimal, what: str) -> int:
     """A ratio as an integer over RATIO_SCALE; refuses one that would need rounding."""
     v = ratio * RATIO_SCALE
     if v != v.to_integral_value():
-        raise YidiError(
-            "BATCH_RATIO_PRECISION",
-            f"{what} 的比例 {ratio} 超过 {RATIO_DIGITS} 位小数，批量引擎无法精确计算",
-            f"{what}: ratio {ratio} has more than {RATIO_DIGITS} decimals; the batch engine cannot be exact",
-            what,
-        )
+        raise error("BATCH_RATIO_PRECISION", what=what, ratio=ratio, ratio_digits=RATIO_DIGITS, field=what)
     return int(v)
 
 
@@ -130,8 +126,7 @@ def build_dims(
     for region, day in version_keys:
         found = packs.policy_for(region, day) if region in packs.regions else None
         if found is None:
-            problems.append(Problem("POLICY_NOT_IN_FORCE", "settlement_date",
-                                    f"参保地 {region} 在 {day} 没有生效的政策", f"no policy of {region} is in force on {day}"))
+            problems.append(problem("POLICY_NOT_IN_FORCE", region=region, day=day))
             continue
         pol, ver = found
         key = (region, pol.versions.index(ver))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from yidi.batch.simulate import DIMENSIONS, Result
+from yidi.domain.error_catalogue import error
 from yidi.policies.loader import load_packs
 
 SUMMARY_AMOUNTS = ("fund_pay_sumamt", "hifp_pay", "hifob_pay", "hifmi_pay", "maf_pay", "psn_part_amt", "act_pay_dedc")
@@ -79,15 +80,13 @@ def staff_period(first: str, last: str) -> tuple[dt.date, dt.date]:
     import re
 
     from yidi.batch.simulate import month_range
-    from yidi.domain.errors import YidiError
 
     for name, v in (("from_month", first), ("to_month", last)):
         if not re.fullmatch(r"\d{4}-\d{2}", v or "") or not 1 <= int(v[5:]) <= 12:
-            raise YidiError("SIMULATE_MONTH_INVALID", "月份应为 YYYY-MM", "a month is written YYYY-MM", name, 422)
+            raise error("SIMULATE_MONTH_INVALID", field=name)
     period = month_range(first, last)
     if period[0] > period[1] or period[0].year != period[1].year:
-        raise YidiError("SIMULATE_PERIOD_INVALID", "起止月份应在同一年内，且起始月不晚于结束月",
-                        "the months must be in one year, the first not after the last", "to_month", 422)
+        raise error("SIMULATE_PERIOD_INVALID")
     return period
 
 
@@ -102,15 +101,12 @@ def staff_run(baseline_dir: Path, first: str, last: str, settlements: int, seed:
     """Simulate the example proposal on a synthetic year; the report is kept under simulations_dir()/<id>."""
     import uuid
 
-    from yidi.domain.errors import YidiError
 
     period = staff_period(first, last)
     if not MIN_SETTLEMENTS <= settlements <= MAX_SETTLEMENTS:
-        raise YidiError("SIMULATE_SIZE_INVALID", f"结算笔数应在 {MIN_SETTLEMENTS}–{MAX_SETTLEMENTS} 之间",
-                        f"settlements must be {MIN_SETTLEMENTS}..{MAX_SETTLEMENTS}", "settlements", 422)
+        raise error("SIMULATE_SIZE_INVALID", min_settlements=MIN_SETTLEMENTS, max_settlements=MAX_SETTLEMENTS)
     if not 0 <= seed <= 2**31 - 1:
-        raise YidiError("SIMULATE_SEED_INVALID", "随机种子应为 0–2147483647 的整数", "seed must be 0..2147483647",
-                        "seed", 422)
+        raise error("SIMULATE_SEED_INVALID")
     run_id = uuid.uuid4().hex
     res, _files = run_simulation(baseline_dir, period, simulations_dir() / run_id, settlements=settlements, seed=seed)
     return run_id, res
@@ -120,9 +116,8 @@ def report_file(run_id: str) -> Path:
     """The report.html of a staff run; YidiError SIMULATION_NOT_FOUND (404) for an unknown id."""
     import re
 
-    from yidi.domain.errors import YidiError
 
     path = simulations_dir() / run_id / "report.html"
     if not re.fullmatch(RUN_ID, run_id) or not path.is_file():
-        raise YidiError("SIMULATION_NOT_FOUND", "找不到这次模拟", "no such simulation", "simulation_id", 404)
+        raise error("SIMULATION_NOT_FOUND")
     return path

@@ -25,6 +25,7 @@ from yidi.advisor.search import search
 from yidi.cli.render import console as make_console
 from yidi.cli.render import fail, print_json, table
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.normalise import loads
 from yidi.domain.validation import validate_model
@@ -109,8 +110,7 @@ def advise_command(
     except YidiError as err:
         fail(err, as_json)
     except (OSError, json.JSONDecodeError) as exc:
-        fail(YidiError("ADVICE_SITUATION_FILE", f"无法读取情况文件：{exc}", f"cannot read the situation file: {exc}",
-                        "situation", 400), as_json)
+        fail(error("ADVICE_SITUATION_FILE", reason=exc), as_json)
     if as_json:
         out = plan.model_dump(mode="json")
         if found:
@@ -126,7 +126,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise YidiError("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD", "today") from None
+        raise error("DATE_FORMAT", field="today") from None
 
 
 def _ask(question: Question, console: Console) -> str | None:

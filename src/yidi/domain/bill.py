@@ -29,6 +29,7 @@ from yidi.domain.validation import (
     UnitPrice,
     Year,
     fail,
+    failure,
 )
 
 
@@ -46,14 +47,11 @@ class FeeLine(Strict):
     @model_validator(mode="after")
     def _amount(self) -> FeeLine:
         if self.value > B.LINE_AMOUNT_MAX:
-            raise fail("AMOUNT_TOO_LARGE", f"明细 {self.line_id} 的金额 {fmt(self.value)} 超过单条上限 {B.LINE_AMOUNT_MAX} 元",
-                       f"line {self.line_id}: amount {fmt(self.value)} is above the line limit of {B.LINE_AMOUNT_MAX} yuan")
+            raise failure("AMOUNT_TOO_LARGE", line_id=self.line_id, amount=fmt(self.value),
+                          limit=B.LINE_AMOUNT_MAX)
         if self.amount is not None and self.amount != round_fen(self.quantity * self.unit_price):
-            raise fail(
-                "LINE_AMOUNT_MISMATCH",
-                f"明细 {self.line_id} 的金额 {self.amount} 不等于数量×单价 {round_fen(self.quantity * self.unit_price)}",
-                f"line {self.line_id}: amount {self.amount} is not quantity x unit price",
-            )
+            raise failure("LINE_AMOUNT_MISMATCH", line_id=self.line_id, amount=self.amount,
+                          product=round_fen(self.quantity * self.unit_price))
         return self
 
     @property
@@ -79,7 +77,7 @@ class PersonIn(Strict):
     @model_validator(mode="after")
     def _account(self) -> PersonIn:
         if self.scheme is Scheme.RESIDENT and self.account_balance:
-            raise fail("ACCOUNT_RESIDENT", "城乡居民医保没有个人账户，account_balance 应为 0", "residents have no personal account")
+            raise failure("ACCOUNT_RESIDENT")
         return self
 
     @property

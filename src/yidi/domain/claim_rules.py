@@ -25,6 +25,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.materials import (
     AGENT_AUTHORISATION,
@@ -108,8 +109,7 @@ def transition(state: ClaimState, action: ClaimAction, role: str, reason: str = 
                         f"a claim in state {state.value} cannot {action.value.lower()} "
                         f"(allowed from: {', '.join(sorted(s.value for s in starts))})", "state", 409)
     if needs_reason and not reason.strip():
-        raise YidiError("REASON_REQUIRED", f"{_ACTION_ZH[action]}必须写明理由", f"{action.value.lower()} needs a reason",
-                        "reason", 422)
+        raise error("REASON_REQUIRED", action_zh=_ACTION_ZH[action], action_en=action.value.lower())
     return target
 
 
@@ -244,10 +244,7 @@ def deadline(start: dt.date | None, deadline_days: int) -> dt.date | None:
 def check_deadline(start: dt.date | None, deadline_days: int, today: dt.date) -> None:
     last = deadline(start, deadline_days)
     if last is not None and today > last:
-        raise YidiError("CLAIM_DEADLINE_PASSED",
-                        f"已超过参保地手工报销申请期限：自 {start} 起 {deadline_days} 天，最迟 {last}",
-                        f"the claim deadline has passed: {deadline_days} days from {start}, last day {last}",
-                        "invoices", 422)
+        raise error("CLAIM_DEADLINE_PASSED", start=start, deadline_days=deadline_days, last_day=last)
 
 
 def add_working_days(day: dt.date, n: int) -> dt.date:
@@ -277,14 +274,13 @@ def sniff(data: bytes, filename: str, declared: str | None, max_bytes: int) -> s
     thing and is another is refused rather than stored under a false label.
     """
     if not data:
-        raise YidiError("SCAN_EMPTY", "上传的文件是空的", "the uploaded file is empty", "file", 422)
+        raise error("SCAN_EMPTY")
     if len(data) > max_bytes:
         raise YidiError("SCAN_TOO_LARGE", f"文件过大：{len(data)} 字节，上限 {max_bytes} 字节",
                         f"file too large: {len(data)} bytes, limit {max_bytes}", "file", 413)
     kind = next((k for k, (magic, _e, _m) in SCAN_TYPES.items() if data.startswith(magic)), None)
     if kind is None:
-        raise YidiError("SCAN_TYPE_UNSUPPORTED", "文件内容不是 PDF、JPEG 或 PNG", "the content is not PDF, JPEG or PNG",
-                        "file", 415)
+        raise error("SCAN_TYPE_UNSUPPORTED")
     _magic, endings, media = SCAN_TYPES[kind]
     name = filename.lower()
     known_endings = tuple(e for _m, es, _t in SCAN_TYPES.values() for e in es)

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 
 REQUEST_VALID_DAYS = 30  # a request nobody answered lapses (and stops counting against the requester's cap)
@@ -159,8 +160,7 @@ def grants(link: FamilyLink | None, act: Act) -> bool:
 
 def refuse_self(requester: str, relative: str) -> None:
     if requester == relative:
-        raise YidiError("FAMILY_LINK_SELF", "不能与自己建立家人关联：为本人办理无需关联",
-                        "you cannot link to yourself: acting for yourself needs no link", "id_number", 422)
+        raise error("FAMILY_LINK_SELF")
 
 
 def new_request(link_id: str, requester: str, relative: str, relationship: Relationship, today: dt.date) -> FamilyLink:
@@ -178,17 +178,13 @@ def move(link: FamilyLink, action: LinkAction, side: Side, today: dt.date, *,
     """The link after `side` does `action`, or the reason it may not."""
     found = TRANSITIONS.get((link.state, action))
     if found is None:
-        raise YidiError("FAMILY_LINK_STATE", f"该家人关联当前为“{link.state.zh}”，不能{action.zh}",
-                        f"a link in state {link.state.value} cannot take {action.value}", "state", 409)
+        raise error("FAMILY_LINK_STATE", state_zh=link.state.zh, action_zh=action.zh, state=link.state.value,
+                    action=action.value)
     new_state, who = found
     if side not in who:
-        raise YidiError("FAMILY_LINK_FORBIDDEN", f"只有被关联的家人本人（或参保地经办机构）可以{action.zh}",
-                        f"only the relative named by the link (or the agency) may {action.value.lower()} it",
-                        "link_id", 403)
+        raise error("FAMILY_LINK_FORBIDDEN", action_zh=action.zh, action_en=action.value.lower())
     if link.state is LinkState.REQUESTED and action is LinkAction.CONFIRM and not link.pending(today):
-        raise YidiError("FAMILY_LINK_EXPIRED", f"该关联请求已超过 {REQUEST_VALID_DAYS} 天未确认，已失效；请对方重新发起",
-                        f"the request waited more than {REQUEST_VALID_DAYS} days and lapsed; ask for a new one",
-                        "link_id", 409)
+        raise error("FAMILY_LINK_EXPIRED", request_valid_days=REQUEST_VALID_DAYS)
     if new_state is LinkState.REVOKED:
         return replace(link, state=new_state, ended_on=today)
     kind, note = proof if proof is not None else (None, "")
@@ -206,13 +202,7 @@ def counter_confirmed(link_id: str, requester: str, relative: str, relationship:
 def may_not_act(act: Act) -> YidiError:
     """The one refusal for acting for someone else: the same whether that person exists or not."""
     if act in LINK_GRANTS:
-        return YidiError(
-            "MAY_NOT_ACT_FOR_PERSON",
-            f"您只能为本人或已确认家人关联的亲属{act.zh}。请先在“我的家人”中发起关联并等对方确认，"
-            "或由对方携关系证明到其参保地医保经办机构窗口办理关联",
-            f"you may {act.value.lower()} only for yourself or for a relative who confirmed a family link: request "
-            "one under 'My family' and wait for their confirmation, or have the link recorded at their agency's counter",
-            "id_number", 403)
+        return error("MAY_NOT_ACT_FOR_PERSON", what_zh=act.zh, what_en=act.value.lower())
     return YidiError(
         "MAY_NOT_ACT_FOR_PERSON",
         f"{act.zh}只能由本人在线办理；家人代办请持委托书和双方身份证件到参保人的参保地医保经办机构窗口办理",

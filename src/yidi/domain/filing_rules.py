@@ -40,6 +40,7 @@ from pydantic import Field
 
 from yidi.domain import bounds as B
 from yidi.domain.enums import FilingType, InsuranceStatus
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.materials import COMMITMENT_LETTER as COMMITMENT_LETTER
 from yidi.domain.materials import CREDENTIAL as CREDENTIAL
@@ -298,15 +299,10 @@ def _check_request(
     # the eligibility check reports the waiting period at admission.
     if person.status is not InsuranceStatus.WAITING and insurance_blocked(person, today):
         zh = _INACTIVE_ZH[person.status]
-        p.append(Problem("FILING_INSURANCE_INACTIVE", "person",
-                         f"{zh}，暂不能办理异地就医备案；请先到参保地医保经办机构恢复正常参保（续缴或办结转移接续）",
-                         f"insurance status is {person.status.value}: restore normal insured status at the "
-                         "insured region first"))
+        p.append(problem("FILING_INSURANCE_INACTIVE", state_zh=zh, state=person.status.value))
 
     if filed_by and not request.consent:
-        p.append(Problem("FILING_CONSENT_MISSING", "consent",
-                         "代他人办理备案时须记录参保人本人的同意（consent）",
-                         "filing on someone's behalf needs the person's recorded consent"))
+        p.append(problem("FILING_CONSENT_MISSING"))
 
     # --- dates
     start_given = request.start
@@ -332,10 +328,7 @@ def _check_request(
                          f"filing end {end} is before its start {start}"))
     elif ft.long_term:
         if end is not None:
-            p.append(Problem("FILING_LONG_TERM_END", "end",
-                             "长期备案长期有效（直至变更或取消），不设结束日期；如需结束请办理取消",
-                             "a long-term filing is valid until changed or cancelled and takes no end date; "
-                             "cancel it to end it"))
+            p.append(problem("FILING_LONG_TERM_END"))
     else:
         longest = validity_end(start, rules.temporary_validity_months)
         if end is None:
@@ -343,37 +336,28 @@ def _check_request(
         else:
             shortest = validity_end(start, MIN_TEMPORARY_MONTHS)
             if end < shortest:
-                p.append(Problem("FILING_VALIDITY_TOO_SHORT", "end",
-                                 f"临时外出就医备案有效期不少于{MIN_TEMPORARY_MONTHS}个月：自 {start} 起至少到 {shortest}"
-                                 "（医保发〔2022〕22号）",
-                                 f"a temporary filing is valid for at least {MIN_TEMPORARY_MONTHS} months: from "
-                                 f"{start} at least until {shortest} (D2022)"))
+                p.append(problem("FILING_VALIDITY_TOO_SHORT", min_temporary_months=MIN_TEMPORARY_MONTHS,
+                                 start=start, shortest=shortest))
             elif end > longest:
-                p.append(Problem("FILING_VALIDITY_TOO_LONG", "end",
-                                 f"参保地临时备案有效期最长{rules.temporary_validity_months}个月：自 {start} 起最晚到 "
-                                 f"{longest}；到期后可再次备案",
-                                 f"the insured region allows at most {rules.temporary_validity_months} months: "
-                                 f"from {start} until {longest} at the latest; file again afterwards"))
+                p.append(problem("FILING_VALIDITY_TOO_LONG",
+                                 temporary_validity_months=rules.temporary_validity_months,
+                                 start=start, longest=longest))
 
     # --- materials (a commitment made in the app counts as the signed letter)
     provided = set(request.materials) | ({COMMITMENT_LETTER} if request.commitment else set())
     for code in sorted(set(request.materials) - MATERIAL_CODES):
-        p.append(Problem("FILING_MATERIAL_UNKNOWN", "materials", f"不认识的材料代码“{code}”",
-                         f"unknown material code {code!r}"))
+        p.append(problem("FILING_MATERIAL_UNKNOWN", code=code))
     for m in materials_for(ft, request.commitment):
         if m.required and m.code not in provided:
             hint = "，或选择个人承诺代替证明材料" if ft.long_term else ""
             if m.code == REFERRAL_CERTIFICATE:
                 hint = "；没有转诊证明的，可改办其他临时外出就医备案（报销比例降低更多）"
-            p.append(Problem("FILING_MATERIALS_MISSING", "materials",
-                             f"{ft.zh}备案缺少材料：{m.name_zh}{hint}",
-                             f"{ft.value} filing is missing: {m.name_en}"))
+            p.append(problem("FILING_MATERIALS_MISSING", type_zh=ft.zh, name_zh=m.name_zh, hint=hint,
+                             type=ft.value, name_en=m.name_en))
 
     # --- chosen hospitals
     if rules.chosen_hospitals_required and not request.institutions:
-        p.append(Problem("FILING_HOSPITALS_REQUIRED", "institutions",
-                         "参保地要求备案时选定就医的定点医疗机构，请至少选择一家",
-                         "the insured region requires chosen hospitals: choose at least one"))
+        p.append(problem("FILING_HOSPITALS_REQUIRED"))
     if institutions is not None:
         for code in request.institutions:
             inst = institutions.get(code)
@@ -492,14 +476,8 @@ def _check_modifiable(record: FilingRecord, rules: FilingRules, today: dt.date, 
     unlock = unlock_date(record, rules)
     # the lock guards against switching back and forth; a filing not yet started has not been used
     if record.status is FilingStatus.ACTIVE and unlock is not None and record.start <= today < unlock:
-        raise YidiError("FILING_LOCKED",
-                        f"长期备案自 {record.start} 起{rules.min_months_before_change}个月内不能变更或取消，"
-                        f"{unlock} 起可以办理。在此之前如需到其他地方就医，请另行办理临时外出就医备案"
-                        "（转诊或其他临时外出就医）",
-                        f"a long-term filing cannot be changed or cancelled within "
-                        f"{rules.min_months_before_change} months of its start ({record.start}); possible from "
-                        f"{unlock}. Meanwhile, use a temporary filing to be treated elsewhere",
-                        "filing_id", 409)
+        raise error("FILING_LOCKED", start=record.start,
+                    min_months_before_change=rules.min_months_before_change, unlock=unlock)
 
 
 def change_filing(
@@ -567,11 +545,10 @@ def review_filing(
     person can act on. Errors: FILING_NOT_PENDING (409), FILING_REASON_REQUIRED, FILING_REPLACED_MISMATCH.
     """
     if record.status is not FilingStatus.PENDING_REVIEW:
-        raise YidiError("FILING_NOT_PENDING", f"备案 {record.filing_id} 状态为“{record.status.zh}”，不在待审核状态",
-                        f"filing {record.filing_id} is {record.status.value}, not pending review", "filing_id", 409)
+        raise error("FILING_NOT_PENDING", filing_id=record.filing_id, state_zh=record.status.zh,
+                    state=record.status.value)
     if not approve and not reason.strip():
-        raise YidiError("FILING_REASON_REQUIRED", "不予通过时必须写明原因，告诉参保人如何补正",
-                        "a rejection needs a reason telling the person what to fix", "reason")
+        raise error("FILING_REASON_REQUIRED")
     if replaced is not None and replaced.filing_id != record.supersedes:
         raise YidiError("FILING_REPLACED_MISMATCH",
                         f"备案 {record.filing_id} 变更的是 {record.supersedes or '（无）'}，不是 {replaced.filing_id}",

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from yidi.domain import bounds
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.normalise import id_number
 
@@ -64,19 +65,9 @@ def parse_citizen_id(value: str, field: str = "id_number", *, today: dt.date | N
     """
     n = id_number(value)
     if len(n) != 18 or not n.isascii() or not n[:17].isdigit() or not (n[17].isdigit() or n[17] == "X"):
-        raise YidiError(
-            "ID_FORMAT",
-            f"身份证号码格式不对：应为18位（前17位数字，末位数字或X），收到“{mask_id(n[:40])}”",
-            "citizen ID must be 18 characters: 17 digits and a digit or X",
-            field,
-        )
+        raise error("ID_FORMAT", shown=mask_id(n[:40]), field=field)
     if n[:2] not in PROVINCES:
-        raise YidiError(
-            "ID_REGION",
-            "身份证号码的前两位不是有效的省级行政区划代码，请核对是否输错",
-            "the first two digits of the citizen ID are not a province code (GB/T 2260); please check for a typo",
-            field,
-        )
+        raise error("ID_REGION", field=field)
     try:
         born = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
     except ValueError:
@@ -90,10 +81,5 @@ def parse_citizen_id(value: str, field: str = "id_number", *, today: dt.date | N
             field,
         )
     if check_character(n[:17]) != n[17]:
-        raise YidiError(
-            "ID_CHECKSUM",
-            "身份证号码校验位不正确，请核对是否输错",
-            "citizen ID check character is wrong (GB 11643 checksum); please check for a typo",
-            field,
-        )
+        raise error("ID_CHECKSUM", field=field)
     return CitizenId(n)

@@ -16,7 +16,19 @@ from pydantic import Field, field_validator, model_validator
 from yidi.domain import bounds as B
 from yidi.domain.enums import Category, FilingType, ItemClass, ItemKind, Level, Scheme, VisitType
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
-from yidi.domain.validation import Code, Day, Points, Ratio, RegionCode, Strict, Text, UnitPrice, Yuan, fail
+from yidi.domain.validation import (
+    Code,
+    Day,
+    Points,
+    Ratio,
+    RegionCode,
+    Strict,
+    Text,
+    UnitPrice,
+    Yuan,
+    fail,
+    failure,
+)
 
 T = TypeVar("T")
 ALL = "ALL"
@@ -67,12 +79,12 @@ class Tier(Strict):
 
 def _check_tiers(tiers: list[Tier]) -> list[Tier]:
     if not tiers:
-        raise fail("PACK_TIER_EMPTY", "分段表不能为空", "a tier table needs at least one band")
+        raise failure("PACK_TIER_EMPTY")
     if tiers[0].lower != 0:
         raise fail("PACK_TIER_GAP", "分段表必须从 0 开始", "a tier table must start at 0")
     for i, t in enumerate(tiers):
         if t.upper is not None and t.upper <= t.lower:
-            raise fail("PACK_TIER_ORDER", f"第{i + 1}段的上限不大于下限", f"band {i + 1}: 'to' must exceed 'from'")
+            raise failure("PACK_TIER_ORDER", band=i + 1)
         if i + 1 < len(tiers):
             nxt = tiers[i + 1]
             if t.upper is None:
@@ -96,7 +108,7 @@ def _check_grid(table: dict[str, dict[str, T]], what: str) -> dict[str, dict[str
     for c in Category:
         for lv in Level:
             if pick(table, c, lv) is None:
-                raise fail("PACK_INCOMPLETE", f"{what}：缺少 {c.value}/{lv.value} 的取值", f"{what}: no value for {c.value}/{lv.value}")
+                raise failure("PACK_INCOMPLETE", what=what, category=c.value, level=lv.value)
     return table
 
 
@@ -209,10 +221,10 @@ class SchemePolicy(Strict):
     def _pools(self) -> SchemePolicy:
         for vt, b in self.benefits.items():
             if b.cap_pool not in self.caps:
-                raise fail("PACK_CAP_POOL", f"{vt.value} 引用的封顶池“{b.cap_pool}”没有在 caps 中定义", f"{vt.value}: cap pool {b.cap_pool!r} is not defined in caps")
+                raise failure("PACK_CAP_POOL", value=vt.value, cap_pool=b.cap_pool)
         kinds = [layer.kind for layer in self.layers]
         if len(set(kinds)) != len(kinds):
-            raise fail("PACK_LAYER_DUPLICATE", "同一种补充支付层只能出现一次", "each layer kind may appear once")
+            raise failure("PACK_LAYER_DUPLICATE")
         return self
 
 
@@ -254,7 +266,7 @@ class CrossRegion(Strict):
             if ft not in CUT_LIMITS:
                 raise fail("PACK_MISPLACED", f"{ft.value} 是长期备案类型，不适用降低比例（用 long_term_ratio_factor）", f"{ft.value} is a long-term type; cuts apply to temporary types only")
             if pts > CUT_LIMITS[ft]:
-                raise fail("PACK_CUT_LIMIT", f"{ft.value} 的降幅 {pts} 超过国家规定上限 {CUT_LIMITS[ft]} 个百分点（医保发〔2022〕22号）", f"{ft.value}: cut {pts} exceeds the national limit of {CUT_LIMITS[ft]} points (D2022)")
+                raise failure("PACK_CUT_LIMIT", value=ft.value, pts=pts, limit=CUT_LIMITS[ft])
         return v
 
     def cut_for(self, ft: FilingType | None) -> Decimal:

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from yidi.domain import bounds as B
 from yidi.domain import normalise
+from yidi.domain.error_catalogue import error, message, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.money import FEN, decimals_of
@@ -36,6 +37,12 @@ M = TypeVar("M", bound=BaseModel)
 def fail(code: str, zh: str, en: str) -> PydanticCustomError:
     """A validation failure with our stable code; the Chinese text rides in the context."""
     return PydanticCustomError(code, en, {"zh": zh})
+
+
+def failure(code: str, /, **values: Any) -> PydanticCustomError:
+    """A validation failure of a catalogue code, its messages filled in (pydantic adds where it is)."""
+    zh, en = message(code, **values)
+    return fail(code, zh, en)
 
 
 # Larger than any bill, quantity or price: bounds every product and sum of the numbers that have no
@@ -66,17 +73,16 @@ def _fits(value: Any, d: Decimal) -> Decimal:
 def _number(value: Any) -> Decimal:
     d = _plain(value)
     if abs(d) >= NUMBER_LIMIT:
-        raise fail("NUMBER_TOO_LARGE", f"数值过大（绝对值须小于 1 亿）：{value}",
-                   f"number too large (absolute value must be below 100000000): {value}")
+        raise failure("NUMBER_TOO_LARGE", value=value)
     return _fits(value, d)
 
 
 def _money(value: Any, maximum: Decimal, code: str, *, signed: bool = False) -> Decimal:
     d = _plain(value)
     if decimals_of(d) > B.MONEY_DECIMALS:
-        raise fail("MONEY_PRECISION", f"金额 {value} 超过两位小数（精确到分）", f"amount {value} has more than 2 decimals")
+        raise failure("MONEY_PRECISION", value=value)
     if d < 0 and not signed:
-        raise fail("MONEY_NEGATIVE", f"金额不能为负：{value}", f"amount must not be negative: {value}")
+        raise failure("MONEY_NEGATIVE", value=value)
     if abs(d) > maximum:
         raise fail(code, f"金额 {value} 超过上限 {maximum} 元", f"amount {value} is above the limit of {maximum} yuan")
     return _fits(value, d).quantize(FEN)
@@ -85,33 +91,33 @@ def _money(value: Any, maximum: Decimal, code: str, *, signed: bool = False) -> 
 def _ratio(value: Any) -> Decimal:
     d = _number(value)
     if not (0 <= d <= 1):
-        raise fail("RATIO_RANGE", f"比例应在 0 到 1 之间，收到 {value}", f"ratio must be between 0 and 1, got {value}")
+        raise failure("RATIO_RANGE", value=value)
     return d
 
 
 def _points(value: Any) -> Decimal:
     d = _number(value)
     if not (0 <= d <= 100):
-        raise fail("POINTS_RANGE", f"百分点应在 0 到 100 之间，收到 {value}", f"percentage points must be 0..100, got {value}")
+        raise failure("POINTS_RANGE", value=value)
     return d
 
 
 def _quantity(value: Any) -> Decimal:
     d = _plain(value)
     if d <= 0:
-        raise fail("QUANTITY_NOT_POSITIVE", f"数量必须大于零，收到 {value}", f"quantity must be greater than zero, got {value}")
+        raise failure("QUANTITY_NOT_POSITIVE", value=value)
     if decimals_of(d) > B.QUANTITY_DECIMALS:
         raise fail("QUANTITY_PRECISION", f"数量最多{B.QUANTITY_DECIMALS}位小数：{value}"[:200],
                    f"quantity has more than {B.QUANTITY_DECIMALS} decimals: {value}"[:200])
     if d > B.QUANTITY_MAX:
-        raise fail("QUANTITY_TOO_LARGE", f"数量 {value} 超过上限 {B.QUANTITY_MAX}", f"quantity {value} is above the limit of {B.QUANTITY_MAX}")
+        raise failure("QUANTITY_TOO_LARGE", value=value, limit=B.QUANTITY_MAX)
     return Decimal(format(_fits(value, d), "f"))  # stored as plain text ("100", never "1E+2")
 
 
 def _region_code(value: Any) -> str:
     s = normalise.code(str(value))
     if len(s) != 6 or not s.isascii() or not s.isdigit():
-        raise fail("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{s[:20]}”", f"region code must be 6 digits, got {s[:20]!r}")
+        raise failure("REGION_FORMAT", value=s[:20])
     return s
 
 
@@ -128,11 +134,11 @@ def _date(value: Any, lo: dt.date, hi: dt.date) -> dt.date:
         try:
             day = dt.date.fromisoformat(s)
         except ValueError:
-            raise fail("DATE_NOT_EXIST", f"日期不存在：{s}", f"no such date: {s}") from None
+            raise failure("DATE_NOT_EXIST", value=s) from None
     else:
-        raise fail("DATE_FORMAT", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD")
+        raise failure("DATE_FORMAT")
     if not lo <= day <= hi:
-        raise fail("DATE_OUT_OF_RANGE", f"日期 {day} 不在合理范围 {lo} 至 {hi} 内", f"date {day} is outside the plausible range {lo} .. {hi}")
+        raise failure("DATE_OUT_OF_RANGE", day=day, lo=lo, hi=hi)
     return day
 
 
@@ -203,8 +209,7 @@ class Strict(BaseModel):
     def _characters(cls, v: Any) -> Any:
         bad = _bad_text(v)
         if bad is not None:
-            raise fail("TEXT_INVALID_CHARACTER", f"文字中有不可用的控制字符（U+{ord(bad):04X}）",
-                       f"the text holds a character that is not allowed (U+{ord(bad):04X})")
+            raise failure("TEXT_INVALID_CHARACTER", char=ord(bad))
         return v
 
 
@@ -226,9 +231,9 @@ def _generic(etype: str, err: Any, field: str) -> Problem:
     ctx = err.get("ctx") or {}
     if etype == "string_too_long" or (etype == "too_long" and isinstance(err.get("input"), str)):
         n = ctx.get("max_length")
-        return Problem("TEXT_TOO_LONG", field, f"文字过长：{field} 最多 {n} 个字符", f"text too long: {field} holds at most {n} characters")
+        return problem("TEXT_TOO_LONG", field, name=field, limit=n)
     if etype.startswith("date_") and "outside expected range" in str(ctx.get("error", "")):
-        return Problem("DATE_NOT_EXIST", field, f"日期不存在：{field}", f"no such date: {field}")
+        return problem("DATE_NOT_EXIST", field, value=field)
     code, zh, en = _GENERIC[etype]
     return Problem(code, field, f"{zh}：{field}", err["msg"] if etype in ("enum", "literal_error") else en)
 
@@ -272,8 +277,7 @@ def checked_text(value: str, field: str, max_length: int) -> str:
         raise YidiError("TEXT_INVALID_CHARACTER", f"文字中有不可用的控制字符（U+{ord(bad):04X}）：{field}",
                         f"the text holds a character that is not allowed (U+{ord(bad):04X}): {field}", field)
     if len(v) > max_length:
-        raise YidiError("TEXT_TOO_LONG", f"文字过长：{field} 最多 {max_length} 个字符",
-                        f"text too long: {field} holds at most {max_length} characters", field)
+        raise error("TEXT_TOO_LONG", name=field, limit=max_length, field=field)
     return v
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from yidi.domain import bounds as B
 from yidi.domain.enums import Level, VisitType
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import Catalogue, Document, InsuredPolicy
@@ -156,11 +157,11 @@ def load_packs(root: Path | str) -> PackSet:
         try:
             return read_data(p)
         except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append(Problem("PACK_SYNTAX", rel(p), f"{rel(p)}：文件无法解析（{exc}）", f"{rel(p)}: cannot parse ({exc})"))
+            problems.append(problem("PACK_SYNTAX", rel(p), file=rel(p), reason=exc))
             return None
 
     if not root.is_dir():
-        raise YidiError("PACK_NOT_FOUND", f"政策包目录不存在：{root}", f"policy pack folder not found: {root}", "packs", 404)
+        raise error("PACK_NOT_FOUND", root=root)
 
     meta_path = _find(root, "pack")
     meta = None
@@ -187,8 +188,7 @@ def load_packs(root: Path | str) -> PackSet:
         """Every `source.doc` must name a document listed in pack.yaml."""
         for field, doc in _sources(raw):
             if doc not in documents:
-                problems.append(Problem("PACK_DOC_UNKNOWN", f"{rel(p)}:{field}", f"{rel(p)}：引用的文件 {doc} 未在 pack.yaml 的 documents 中登记",
-                                        f"{rel(p)}: document {doc} is not listed in pack.yaml documents"))
+                problems.append(problem("PACK_DOC_UNKNOWN", f"{rel(p)}:{field}", file=rel(p), doc=doc))
 
     def known_area(code: str) -> bool:
         return code in regions or (is_province_code(code) and any(province_of(c) == code for c in regions))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from yidi.advisor.models import StayReason
 from yidi.advisor.plan.context import FILING_EN, VISIT_EN, Ctx, category_of, treated_of
 from yidi.domain.enums import Category, FilingType, Level, Scheme, VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.policy import pick
 from yidi.domain.scope import Scope, scope_of
@@ -36,8 +37,7 @@ def resolve_case(c: Ctx) -> None:
     if s.hospital is not None:
         inst = packs.institutions.get(s.hospital)
         if inst is None:
-            raise YidiError("ADVICE_HOSPITAL_UNKNOWN", f"定点医疗机构编码 {s.hospital} 不存在",
-                            f"unknown designated institution {s.hospital}", "hospital")
+            raise error("ADVICE_HOSPITAL_UNKNOWN", hospital=s.hospital)
         if s.current_region is not None and inst.region != s.current_region:
             raise YidiError("ADVICE_HOSPITAL_REGION",
                             f"{inst.name}（{inst.code}）不在所填就医地 {c.region_name(s.current_region)}",

@@ -30,7 +30,7 @@ from yidi.domain.eligibility.result import (
     where,
 )
 from yidi.domain.enums import CrossRegionBasis, FilingType, VisitType
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.filing_rules import APP_EN, APP_ZH, FilingRecord, filing_for
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import PolicyVersion
@@ -65,8 +65,7 @@ def check_eligibility(
     cid = parse_citizen_id(id_number)
     presented_gender = parse_gender(gender) if gender else None
     if visit_type is VisitType.CHRONIC_OUTPATIENT and not (chronic_disease or "").strip():
-        raise YidiError("CHRONIC_DISEASE_REQUIRED", "门诊慢特病就医须给出病种编码", "a chronic-outpatient "
-                        "visit needs the chronic disease code", "chronic_disease")
+        raise error("CHRONIC_DISEASE_REQUIRED")
     check_day = today or day
     reasons: list[Reason] = []
     notes: list[Reason] = []
@@ -110,8 +109,7 @@ def check_eligibility(
         ))
 
     if policy is None:
-        raise YidiError("POLICY_NOT_FOUND", f"参保地 {person.insured_region} 在 {day} 没有生效的医保政策",
-                        f"no policy of insured region {person.insured_region} in force on {day}", "day")
+        raise error("POLICY_NOT_FOUND", insured_region=person.insured_region, day=day)
 
     # --- local, or intra-province read as local: not a cross-region case
     scope = scope_of(person.insured_region, region, policy.cross_region)

@@ -11,7 +11,7 @@ import unicodedata
 
 from yidi.domain.eligibility.result import AGENCY, APP, HOSPITAL, Reason, where
 from yidi.domain.enums import InsuranceStatus
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.filing_rules import APP_EN, APP_ZH, insurance_blocked
 from yidi.domain.ids import CitizenId, mask_id
 from yidi.domain.reference import Person
@@ -36,8 +36,7 @@ def parse_gender(value: str) -> str:
     """"M" or "F" from M/F, 男/女 or the platform's gend code 1/2."""
     g = _GENDERS.get(value.strip().upper())
     if g is None:
-        raise YidiError("GENDER_FORMAT", f"性别应为 M/F、男/女 或 1/2，收到“{value}”",
-                        f"gender must be M/F, 男/女 or 1/2, got {value!r}", "gender")
+        raise error("GENDER_FORMAT", value=value)
     return g
 
 

@@ -19,6 +19,7 @@ from yidi.domain.engine.cross_region import benefit_blocked, cross_region_basis,
 from yidi.domain.engine.fund import deductible, pooled_fund
 from yidi.domain.engine.payers import account_pay, layer_pay
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.money import ZERO, fmt
 from yidi.domain.packset import PackSet
@@ -52,20 +53,13 @@ def calculate(
     inst, version = resolve(bill, person, packs)
     scheme = version.schemes.get(person.scheme)
     if scheme is None:
-        raise YidiError(
-            "POLICY_NO_SCHEME",
-            f"参保地 {person.insured_region} 的政策没有 {person.scheme.zh} 的规定",
-            f"the insured region's policy has no {person.scheme.value} scheme",
-            "person.scheme",
-        )
+        raise error("POLICY_NO_SCHEME", insured_region=person.insured_region, scheme_zh=person.scheme.zh,
+                    scheme=person.scheme.value)
     benefit = scheme.benefits.get(bill.visit_type)
     if benefit is None:
-        raise YidiError(
-            "POLICY_NO_BENEFIT",
-            f"参保地 {person.insured_region} 的{person.scheme.zh}政策没有{bill.visit_type.zh}待遇",
-            f"the insured region's {person.scheme.value} policy has no {bill.visit_type.value} benefit",
-            "visit_type",
-        )
+        raise error("POLICY_NO_BENEFIT", insured_region=person.insured_region, scheme_zh=person.scheme.zh,
+                    visit_type_zh=bill.visit_type.zh, scheme=person.scheme.value,
+                    visit_type=bill.visit_type.value)
     if accumulators is None and bill.accumulators is not None:
         # a caller's accumulators name the policy's cap pools; a pool it does not have would be ignored
         unknown = bill.accumulators.unknown_pools(set(scheme.caps))

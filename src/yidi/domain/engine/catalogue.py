@@ -13,6 +13,7 @@ from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Clause, LineResult, Step
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import ItemClass
+from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
 from yidi.domain.packset import PackSet
@@ -37,9 +38,8 @@ def classify(
         item = packs.item(cat, ln.code, ln.date or bill.day)
         if item is None:
             if unknown_items == "reject":
-                problems.append(Problem("BILL_UNKNOWN_ITEM", f"lines.{i}.code",
-                                        f"明细 {ln.line_id} 的项目编码 {ln.code} 不在就医地 {cat.region} 的医保目录中",
-                                        f"line {ln.line_id}: item {ln.code} is not in the treatment catalogue {cat.region}"))
+                problems.append(problem("BILL_UNKNOWN_ITEM", f"lines.{i}.code", line_id=ln.line_id,
+                                        code=ln.code, region=cat.region))
                 continue
             out.lines.append(LineResult(ln.line_id, ln.code, ln.name, value, value, ZERO, ZERO, ZERO, "", ONE,
                                         "OUT_OF_CATALOGUE", "目录外项目，全自费"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Clause
+from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import PolicyVersion, Source
@@ -37,8 +38,7 @@ def resolve(bill: Bill, person: Person, packs: PackSet) -> tuple[Institution, Po
     problems: list[Problem] = []
     inst = packs.institutions.get(bill.institution)
     if inst is None:
-        problems.append(Problem("INSTITUTION_UNKNOWN", "institution", f"定点医疗机构编码 {bill.institution} 不存在",
-                                f"unknown designated institution {bill.institution}"))
+        problems.append(problem("INSTITUTION_UNKNOWN", institution=bill.institution))
     if person.insured_region not in packs.regions:
         problems.append(Problem("REGION_UNKNOWN", "person.insured_region",
                                 f"参保地统筹区编码 {person.insured_region} 不存在",
@@ -52,12 +52,9 @@ def resolve(bill: Bill, person: Person, packs: PackSet) -> tuple[Institution, Po
                                 f"unknown treatment area {bill.filing.treatment_area}"))
     found = packs.policy_for(person.insured_region, bill.day) if person.insured_region in packs.regions else None
     if person.insured_region in packs.regions and found is None:
-        problems.append(Problem("POLICY_NOT_IN_FORCE", "settlement_date",
-                                f"参保地 {person.insured_region} 在 {bill.day} 没有生效的政策",
-                                f"no policy of {person.insured_region} is in force on {bill.day}"))
+        problems.append(problem("POLICY_NOT_IN_FORCE", region=person.insured_region, day=bill.day))
     if inst is not None and packs.catalogue_for(inst.region) is None:
-        problems.append(Problem("CATALOGUE_MISSING", "institution",
-                                f"就医地 {inst.region} 没有医保目录", f"no catalogue for treatment region {inst.region}"))
+        problems.append(problem("CATALOGUE_MISSING", region=inst.region))
     if problems:
         raise YidiError.of(problems)
     assert inst is not None and found is not None

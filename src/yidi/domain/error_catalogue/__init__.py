@@ -41,14 +41,14 @@ def _shown(value: Any, sep: str) -> Any:
     return value
 
 
-def message(code: str, **values: Any) -> tuple[str, str]:
+def message(code: str, /, **values: Any) -> tuple[str, str]:
     """The zh and en messages of a code with its placeholders filled in."""
     spec = CATALOGUE[code]
     return (spec.zh.format(**{k: _shown(v, "、") for k, v in values.items()}),
             spec.en.format(**{k: _shown(v, ", ") for k, v in values.items()}))
 
 
-def error(code: str, *, field: str | None = None, status: int | None = None,
+def error(code: str, /, *, field: str | None = None, status: int | None = None,
           problems: list[Problem] | None = None, retry_after: int | None = None, **values: Any) -> YidiError:
     """The YidiError of a catalogue code: its status and field unless the raise site names others."""
     spec = CATALOGUE[code]
@@ -59,7 +59,7 @@ def error(code: str, *, field: str | None = None, status: int | None = None,
                      spec.status if status is None else status, problems or [], retry_after)
 
 
-def problem(code: str, field: str | None = None, **values: Any) -> Problem:
+def problem(code: str, field: str | None = None, /, **values: Any) -> Problem:
     """One Problem of a catalogue code (for errors that report several problems at once)."""
     zh, en = message(code, **values)
     return Problem(code, CATALOGUE[code].field if field is None else field, zh, en)
