@@ -19,7 +19,7 @@ from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.materials import Material
-from yidi.domain.validation import Code, Day, RegionCode, Strict, VisitTotal, fail, failure
+from yidi.domain.validation import Code, Day, RegionCode, Strict, VisitTotal, failure
 
 
 class StayReason(StrEnum):
@@ -78,18 +78,21 @@ class Situation(Strict):
     @classmethod
     def _total(cls, v: list[FeeLine] | None) -> list[FeeLine] | None:
         if sum((ln.value for ln in v or ()), Decimal(0)) > B.VISIT_TOTAL_MAX:
-            raise fail("TOTAL_TOO_LARGE", f"费用明细合计超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
-                       f"the bill lines add up to more than the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
+            raise failure("TOTAL_TOO_LARGE", detail_zh=f"费用明细合计超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                          detail_en=f"the bill lines add up to more than the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
         return v
 
     @model_validator(mode="after")
     def _check(self) -> Situation:
         if self.filing_start and self.filing_end and self.filing_end < self.filing_start:
-            raise fail("DATE_ORDER", "备案结束日期早于开始日期", "filing_end is before filing_start")
+            raise failure("DATE_ORDER", detail_zh="备案结束日期早于开始日期",
+                          detail_en="filing_end is before filing_start")
         if self.filed is False and self.filing_type is not None:
-            raise fail("ADVICE_CONTRADICTION", "说了没有备案，却给出了备案类型", "filed is false but a filing_type is given")
+            raise failure("ADVICE_CONTRADICTION", detail_zh="说了没有备案，却给出了备案类型",
+                          detail_en="filed is false but a filing_type is given")
         if self.treated is False and self.paid_in_full:
-            raise fail("ADVICE_CONTRADICTION", "还没就医，却说已经全额付款", "not treated yet but paid in full")
+            raise failure("ADVICE_CONTRADICTION", detail_zh="还没就医，却说已经全额付款",
+                          detail_en="not treated yet but paid in full")
         if self.bill_total is not None and self.bill_total <= 0:
             raise failure("ADVICE_BILL_TOTAL")
         return self

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 
 
@@ -41,19 +42,16 @@ def refuse_second_admission(visit_type: VisitType, institution: str,
     where_zh = f"{a.institution_name}（{a.institution}）" if a.institution_name else a.institution
     if a.institution == institution:
         visit_zh, visit_en = (f"（就诊号 {a.mdtrt_id}）", f" (visit {a.mdtrt_id})") if a.mdtrt_id else ("", "")
-        return YidiError(
-            "ADMISSION_ALREADY_OPEN",
-            f"本院已于 {a.admitted_on} 为该参保人办理入院{visit_zh}，尚未出院结算。同一参保人同一时间只能有一次住院："
-            f"请继续使用该就诊号；如该次入院登记有误，请先在本院撤销该次入院登记或办理出院结算，再重新办理入院",
-            f"this hospital already admitted this person on {a.admitted_on}{visit_en}, not yet "
-            "discharge-settled; a person has one admission at a time: keep using that visit, or if it was "
-            "registered by mistake, revoke it or settle its discharge here first, then admit again",
-            "id_number", 409)
-    return YidiError(
-        "ADMISSION_ALREADY_OPEN",
-        f"该参保人自 {a.admitted_on} 起在 {where_zh} 住院，尚未出院结算。同一参保人同一时间只能有一次住院："
-        "请联系该医院先办理出院结算，或在该医院撤销这次入院登记，之后才能在本院办理入院",
-        f"this person has been admitted at {a.institution_name or a.institution} ({a.institution}) since "
-        f"{a.admitted_on}, not yet discharge-settled; a person has one admission at a time: that hospital must "
-        "first settle the discharge or revoke that admission there, then this hospital can admit",
-        "id_number", 409)
+        return error("ADMISSION_ALREADY_OPEN",
+                     held_zh=f"本院已于 {a.admitted_on} 为该参保人办理入院{visit_zh}",
+                     held_en=f"this hospital already admitted this person on {a.admitted_on}{visit_en}",
+                     todo_zh="请继续使用该就诊号；如该次入院登记有误，请先在本院撤销该次入院登记或办理出院结算，再重新办理入院",
+                     todo_en="keep using that visit, or if it was registered by mistake, revoke it or settle its "
+                             "discharge here first, then admit again")
+    return error("ADMISSION_ALREADY_OPEN",
+                 held_zh=f"该参保人自 {a.admitted_on} 起在 {where_zh} 住院",
+                 held_en=f"this person has been admitted at {a.institution_name or a.institution} ({a.institution}) "
+                         f"since {a.admitted_on}",
+                 todo_zh="请联系该医院先办理出院结算，或在该医院撤销这次入院登记，之后才能在本院办理入院",
+                 todo_en="that hospital must first settle the discharge or revoke that admission there, then this "
+                         "hospital can admit")

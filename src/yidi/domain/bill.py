@@ -28,7 +28,6 @@ from yidi.domain.validation import (
     Text,
     UnitPrice,
     Year,
-    fail,
     failure,
 )
 
@@ -120,7 +119,8 @@ class FilingIn(Strict):
     @model_validator(mode="after")
     def _dates(self) -> FilingIn:
         if self.end is not None and self.end < self.start:
-            raise fail("DATE_ORDER", "备案结束日期早于开始日期", "filing end date is before its start date")
+            raise failure("DATE_ORDER", detail_zh="备案结束日期早于开始日期",
+                          detail_en="filing end date is before its start date")
         return self
 
     def to_filing(self, insured_region: str) -> Filing:
@@ -134,8 +134,7 @@ PoolKey = Annotated[str, Field(min_length=1, max_length=40)]
 def _known_keys(v: dict[str, Decimal], known: set[str], zh: str, en: str) -> dict[str, Decimal]:
     unknown = sorted(set(v) - known)
     if unknown:
-        raise fail("ACC_KEY_UNKNOWN", f"年度累计中有不认识的{zh}：{'、'.join(unknown)[:200]}",
-                   f"unknown {en} in the accumulators: {', '.join(unknown)[:200]}")
+        raise failure("ACC_KEY_UNKNOWN", what_zh=zh, what_en=en, keys=unknown[:10], known=sorted(known))
     return v
 
 
@@ -203,8 +202,10 @@ class Bill(Strict):
         adm = info.data.get("admission_date")
         if v is not None and adm is not None and v < adm:
             if info.field_name == "discharge_date":
-                raise fail("DATE_ORDER", "出院日期早于入院日期", "discharge date is before admission date")
-            raise fail("DATE_ORDER", "结算日期早于入院（就诊）日期", "settlement date is before admission date")
+                raise failure("DATE_ORDER", detail_zh="出院日期早于入院日期",
+                              detail_en="discharge date is before admission date")
+            raise failure("DATE_ORDER", detail_zh="结算日期早于入院（就诊）日期",
+                          detail_en="settlement date is before admission date")
         return v
 
     @model_validator(mode="after")
@@ -213,18 +214,21 @@ class Bill(Strict):
         last = self.discharge_date or self.settlement_date
         for ln in self.lines:
             if ln.line_id in seen:
-                raise fail("LINE_DUPLICATE", f"明细流水号 {ln.line_id} 重复", f"duplicate line id {ln.line_id}")
+                raise failure("LINE_DUPLICATE", line_ids=ln.line_id)
             seen.add(ln.line_id)
             if ln.date is not None and (ln.date < self.admission_date or (last is not None and ln.date > last)):
-                raise fail("LINE_DATE_OUTSIDE", f"明细 {ln.line_id} 的日期 {ln.date} 不在就诊期间内", f"line {ln.line_id}: date {ln.date} is outside the visit")
+                raise failure("LINE_DATE_OUTSIDE", line_id=ln.line_id, date=ln.date, why_zh="不在就诊期间内",
+                              why_en="is outside the visit")
         total = sum((ln.value for ln in self.lines), ZERO)
         if total > B.VISIT_TOTAL_MAX:
-            raise fail("TOTAL_TOO_LARGE", f"费用明细合计 {fmt(total)} 元超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
-                       f"the lines add up to {fmt(total)} yuan, above the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
+            raise failure("TOTAL_TOO_LARGE",
+                          detail_zh=f"费用明细合计 {fmt(total)} 元超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                          detail_en=f"the lines add up to {fmt(total)} yuan, above the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
         if self.person.citizen_birth_date > self.day:
-            raise fail("ID_BIRTH_DATE", "身份证号码中的出生日期晚于就诊日期", "the birth date in the citizen ID is after the visit")
+            raise failure("ID_BIRTH_DATE", detail_zh="身份证号码中的出生日期晚于就诊日期",
+                          detail_en="the birth date in the citizen ID is after the visit")
         if self.accumulators is not None and self.accumulators.year != self.day.year:
-            raise fail("ACC_YEAR", f"年度累计的年份 {self.accumulators.year} 与结算年份 {self.day.year} 不同", "accumulators are for another year than the settlement")
+            raise failure("ACC_YEAR", year=self.accumulators.year, settlement_year=self.day.year)
         return self
 
     @property

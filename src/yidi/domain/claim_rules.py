@@ -26,7 +26,6 @@ from pydantic import Field
 
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.materials import (
     AGENT_AUTHORISATION,
     CLAIM_BASE,
@@ -101,13 +100,12 @@ def transition(state: ClaimState, action: ClaimAction, role: str, reason: str = 
     """The state an action leads to, or CLAIM_STATE (409) / ROLE_NOT_ALLOWED (403) / REASON_REQUIRED (422)."""
     starts, target, roles, needs_reason = TRANSITIONS[action]
     if role not in roles:
-        raise YidiError("ROLE_NOT_ALLOWED", f"当前身份不能{_ACTION_ZH[action]}报销申请（需要：{'/'.join(sorted(roles))}）",
-                        f"role {role} may not {action.value.lower()} a claim", "", 403)
+        raise error("ROLE_NOT_ALLOWED", role=role, what_zh=f"{_ACTION_ZH[action]}报销申请",
+                    what_en=f"{action.value.lower()} a claim", allowed="/".join(sorted(roles)))
     if state not in starts:
-        allowed = "、".join(s.zh for s in sorted(starts))
-        raise YidiError("CLAIM_STATE", f"报销申请当前为“{state.zh}”，不能{_ACTION_ZH[action]}（只能在：{allowed}）",
-                        f"a claim in state {state.value} cannot {action.value.lower()} "
-                        f"(allowed from: {', '.join(sorted(s.value for s in starts))})", "state", 409)
+        raise error("CLAIM_STATE", state_zh=state.zh, state=state.value, action_zh=_ACTION_ZH[action],
+                    action_en=action.value.lower(), allowed_zh=[s.zh for s in sorted(starts)],
+                    allowed_en=sorted(s.value for s in starts))
     if needs_reason and not reason.strip():
         raise error("REASON_REQUIRED", action_zh=_ACTION_ZH[action], action_en=action.value.lower())
     return target
@@ -276,8 +274,8 @@ def sniff(data: bytes, filename: str, declared: str | None, max_bytes: int) -> s
     if not data:
         raise error("SCAN_EMPTY")
     if len(data) > max_bytes:
-        raise YidiError("SCAN_TOO_LARGE", f"文件过大：{len(data)} 字节，上限 {max_bytes} 字节",
-                        f"file too large: {len(data)} bytes, limit {max_bytes}", "file", 413)
+        raise error("SCAN_TOO_LARGE", what_zh=f"{len(data)} 字节，上限 {max_bytes} 字节",
+                    what_en=f"{len(data)} bytes, limit {max_bytes}")
     kind = next((k for k, (magic, _e, _m) in SCAN_TYPES.items() if data.startswith(magic)), None)
     if kind is None:
         raise error("SCAN_TYPE_UNSUPPORTED")
@@ -285,15 +283,15 @@ def sniff(data: bytes, filename: str, declared: str | None, max_bytes: int) -> s
     name = filename.lower()
     known_endings = tuple(e for _m, es, _t in SCAN_TYPES.values() for e in es)
     if name.endswith(known_endings) and not name.endswith(endings):
-        raise YidiError("SCAN_TYPE_MISMATCH", f"文件名“{filename}”与内容（{kind.upper()}）不符",
-                        f"file name {filename!r} does not match its content ({kind})", "file", 415)
+        raise error("SCAN_TYPE_MISMATCH", detail_zh=f"文件名“{filename}”与内容（{kind.upper()}）不符",
+                    detail_en=f"file name {filename!r} does not match its content ({kind})")
     if "." in name and not name.endswith(known_endings):
-        raise YidiError("SCAN_TYPE_MISMATCH", f"文件扩展名不受支持：“{filename}”（请用 .pdf/.jpg/.png）",
-                        f"unsupported file name ending: {filename!r} (use .pdf, .jpg or .png)", "file", 415)
+        raise error("SCAN_TYPE_MISMATCH", detail_zh=f"文件扩展名不受支持：“{filename}”（请用 .pdf/.jpg/.png）",
+                    detail_en=f"unsupported file name ending: {filename!r} (use .pdf, .jpg or .png)")
     decl = (declared or "").split(";")[0].strip().lower()
     if decl and decl not in ("application/octet-stream", media) and not (kind == "jpeg" and decl == "image/jpg"):
-        raise YidiError("SCAN_TYPE_MISMATCH", f"声明的文件类型 {decl} 与内容（{kind.upper()}）不符",
-                        f"declared type {decl} does not match the content ({kind})", "file", 415)
+        raise error("SCAN_TYPE_MISMATCH", detail_zh=f"声明的文件类型 {decl} 与内容（{kind.upper()}）不符",
+                    detail_en=f"declared type {decl} does not match the content ({kind})")
     return kind
 
 

@@ -202,10 +202,13 @@ def counter_confirmed(link_id: str, requester: str, relative: str, relationship:
 def may_not_act(act: Act) -> YidiError:
     """The one refusal for acting for someone else: the same whether that person exists or not."""
     if act in LINK_GRANTS:
-        return error("MAY_NOT_ACT_FOR_PERSON", what_zh=act.zh, what_en=act.value.lower())
-    return YidiError(
-        "MAY_NOT_ACT_FOR_PERSON",
-        f"{act.zh}只能由本人在线办理；家人代办请持委托书和双方身份证件到参保人的参保地医保经办机构窗口办理",
-        f"only the person may {act.value.lower()} online; someone acting for them brings a signed authorisation and "
-        "both ID cards to the person's insured-region agency",
-        "id_number", 403)
+        return error("MAY_NOT_ACT_FOR_PERSON", what_zh=act.zh, what_en=act.value.lower(),
+                     how_zh="您只能为本人或已确认家人关联的亲属办理。请先在“我的家人”中发起关联并等对方确认，"
+                            "或由对方携关系证明到其参保地医保经办机构窗口办理关联",
+                     how_en="only for yourself or for a relative who confirmed a family link: request one under "
+                            "'My family' and wait for their confirmation, or have the link recorded at their "
+                            "agency's counter")
+    return error("MAY_NOT_ACT_FOR_PERSON", what_zh=act.zh, what_en=act.value.lower(),
+                 how_zh="只能由本人在线办理；家人代办请持委托书和双方身份证件到参保人的参保地医保经办机构窗口办理",
+                 how_en="only the person may do it online; someone acting for them brings a signed authorisation "
+                        "and both ID cards to the person's insured-region agency")

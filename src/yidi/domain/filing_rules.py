@@ -280,19 +280,13 @@ def _check_request(
 
     # --- area
     if not region_known(area, regions):
-        p.append(Problem("REGION_UNKNOWN", "treatment_area", f"就医地编码 {area} 不存在（不是已知的统筹区或省份）",
-                         f"unknown treatment area {area}"))
+        p.append(problem("REGION_UNKNOWN", "treatment_area", what_zh="就医地编码", what_en="treatment area",
+                         region=area))
     elif area == own or (is_province_code(area) and area == province_of(own)):
-        p.append(Problem("FILING_OWN_REGION", "treatment_area",
-                         f"就医地 {_label(area, region_names)} 就是（或包含）您的参保地 {_label(own, region_names)}，"
-                         "在参保地就医无需备案",
-                         f"the treatment area {area} is (or contains) your own insured region {own}; no filing needed"))
+        p.append(problem("FILING_OWN_REGION", area_zh=_label(area, region_names), area=area,
+                         own_zh=_label(own, region_names), own=own))
     elif province_of(area) == province_of(own) and not intra_province_filing:
-        p.append(Problem("FILING_SAME_PROVINCE", "treatment_area",
-                         f"就医地 {_label(area, region_names)} 与参保地在同一省内，不需要办理跨省异地就医备案，"
-                         "按本省省内异地就医规定执行（多数省份省内就医已无需备案）",
-                         f"{area} is in your own province: no cross-province filing is needed; provincial rules "
-                         "apply (many provinces need no filing within the province)"))
+        p.append(problem("FILING_SAME_PROVINCE", area_zh=_label(area, region_names), area=area))
 
     # --- person
     # A waiting period does not stop a filing: the filing only says where the person will be treated, and
@@ -307,25 +301,25 @@ def _check_request(
     # --- dates
     start_given = request.start
     if request.admitted_on is not None and request.admitted_on > today:
-        p.append(Problem("DATE_ORDER", "admitted_on", f"入院日期 {request.admitted_on} 晚于今天 {today}",
-                         f"admission day {request.admitted_on} is after today {today}"))
+        p.append(problem("DATE_ORDER", "admitted_on", detail_zh=f"入院日期 {request.admitted_on} 晚于今天 {today}",
+                         detail_en=f"admission day {request.admitted_on} is after today {today}"))
     start = start_given if start_given is not None else (request.admitted_on or today)
     if start < today:
         if request.admitted_on is None:
-            p.append(Problem("FILING_BACKDATED", "start",
-                             f"备案开始日期 {start} 早于今天。只有已入院、尚未出院结算的补办备案可以追溯到入院日期"
+            p.append(problem("FILING_BACKDATED",
+                             detail_zh=f"备案开始日期 {start} 早于今天。只有已入院、尚未出院结算的补办备案可以追溯到入院日期"
                              "（请同时提供入院日期 admitted_on）",
-                             f"start {start} is before today; only a post-hoc filing while in hospital may go back, "
+                             detail_en=f"start {start} is before today; only a post-hoc filing while in hospital may go back, "
                              "to the admission day (give admitted_on)"))
         elif start < request.admitted_on:
-            p.append(Problem("FILING_BACKDATED", "start",
-                             f"补办备案最早只能从入院日期 {request.admitted_on} 开始，不能早于入院日期（收到 {start}）",
-                             f"a post-hoc filing may start on the admission day {request.admitted_on} at the "
+            p.append(problem("FILING_BACKDATED",
+                             detail_zh=f"补办备案最早只能从入院日期 {request.admitted_on} 开始，不能早于入院日期（收到 {start}）",
+                             detail_en=f"a post-hoc filing may start on the admission day {request.admitted_on} at the "
                              f"earliest, not {start}"))
     end = request.end
     if end is not None and end < start:
-        p.append(Problem("DATE_ORDER", "end", f"备案结束日期 {end} 早于开始日期 {start}",
-                         f"filing end {end} is before its start {start}"))
+        p.append(problem("DATE_ORDER", "end", detail_zh=f"备案结束日期 {end} 早于开始日期 {start}",
+                         detail_en=f"filing end {end} is before its start {start}"))
     elif ft.long_term:
         if end is not None:
             p.append(problem("FILING_LONG_TERM_END"))
@@ -362,23 +356,19 @@ def _check_request(
         for code in request.institutions:
             inst = institutions.get(code)
             if inst is None:
-                p.append(Problem("INSTITUTION_UNKNOWN", "institutions", f"定点医疗机构 {code} 不存在",
-                                 f"unknown institution {code}"))
+                p.append(problem("INSTITUTION_UNKNOWN", "institutions", institution=code))
             elif not area_covers(area, inst.region):
-                p.append(Problem("FILING_HOSPITAL_OTHER_AREA", "institutions",
-                                 f"所选医疗机构 {inst.name}（{code}）不在备案就医地 {_label(area, region_names)}",
-                                 f"chosen institution {code} is not in the treatment area {area}"))
+                p.append(problem("FILING_HOSPITAL_OTHER_AREA", name=inst.name, institution=code,
+                                 area_zh=_label(area, region_names), area=area))
 
     # --- what the person already holds
     held = [r for r in existing if r.counts_as_held() and r.filing_id != ignore]
     if ft.long_term:
         for r in held:
             if r.long_term:
-                p.append(Problem("FILING_DUPLICATE_LONG_TERM", "type",
-                                 f"您已有{r.status.zh}的长期备案（{r.type.zh}，就医地 {_label(r.treatment_area, region_names)}，"
-                                 f"备案号 {r.filing_id}）。同一时间只能有一个长期备案，如需更改请办理变更",
-                                 f"you already hold a long-term filing ({r.filing_id}, {r.treatment_area}); "
-                                 "change it instead"))
+                p.append(problem("FILING_DUPLICATE_LONG_TERM", state_zh=r.status.zh, type_zh=r.type.zh,
+                                 area_zh=_label(r.treatment_area, region_names), area=r.treatment_area,
+                                 filing_id=r.filing_id))
     else:
         for r in held:
             if r.long_term or not _dates_overlap(start, end, r.start, r.last_day):
@@ -387,11 +377,10 @@ def _check_request(
             if same_area or not rules.allow_multiple_temporary:
                 after = (r.last_day + dt.timedelta(days=1)) if r.last_day else None
                 where = "同一就医地" if same_area else "参保地规定同一时间只能有一个临时备案，"
-                p.append(Problem("FILING_OVERLAP", "start",
-                                 f"{where}已有{r.status.zh}的临时备案（{r.type.zh}，{_label(r.treatment_area, region_names)}，"
-                                 f"{r.start} 至 {r.last_day}，备案号 {r.filing_id}），日期重叠"
-                                 + (f"；新备案可从 {after} 开始，或先取消原备案" if after else ""),
-                                 f"overlaps temporary filing {r.filing_id} ({r.treatment_area}, {r.start}..{r.last_day})"))
+                p.append(problem("FILING_OVERLAP", where_zh=where, state_zh=r.status.zh, type_zh=r.type.zh,
+                                 area_zh=_label(r.treatment_area, region_names), area=r.treatment_area,
+                                 start=r.start, last_day=r.last_day, filing_id=r.filing_id,
+                                 after_zh=f"；新备案可从 {after} 开始，或先取消原备案" if after else ""))
     return start, end, p
 
 
@@ -464,15 +453,13 @@ def unlock_date(record: FilingRecord, rules: FilingRules) -> dt.date | None:
 
 def _check_modifiable(record: FilingRecord, rules: FilingRules, today: dt.date, what_zh: str) -> None:
     if record.status in (FilingStatus.CANCELLED, FilingStatus.SUPERSEDED, FilingStatus.REJECTED):
-        raise YidiError("FILING_NOT_ACTIVE",
-                        f"备案 {record.filing_id} 状态为“{record.status.zh}”，不能再{what_zh}",
-                        f"filing {record.filing_id} is {record.status.value} and cannot be changed or cancelled",
-                        "filing_id", 409)
+        raise error("FILING_NOT_ACTIVE", filing_id=record.filing_id,
+                    why_zh=f"状态为“{record.status.zh}”，不能再{what_zh}",
+                    why_en=f"is {record.status.value} and cannot be changed or cancelled")
     if record.status is FilingStatus.ACTIVE and record.last_day is not None and record.last_day < today:
-        raise YidiError("FILING_NOT_ACTIVE",
-                        f"备案 {record.filing_id} 已于 {record.last_day} 到期，无需{what_zh}；如需继续就医请重新备案",
-                        f"filing {record.filing_id} ended on {record.last_day}; file again if needed",
-                        "filing_id", 409)
+        raise error("FILING_NOT_ACTIVE", filing_id=record.filing_id,
+                    why_zh=f"已于 {record.last_day} 到期，无需{what_zh}；如需继续就医请重新备案",
+                    why_en=f"ended on {record.last_day}; file again if needed")
     unlock = unlock_date(record, rules)
     # the lock guards against switching back and forth; a filing not yet started has not been used
     if record.status is FilingStatus.ACTIVE and unlock is not None and record.start <= today < unlock:
@@ -550,10 +537,8 @@ def review_filing(
     if not approve and not reason.strip():
         raise error("FILING_REASON_REQUIRED")
     if replaced is not None and replaced.filing_id != record.supersedes:
-        raise YidiError("FILING_REPLACED_MISMATCH",
-                        f"备案 {record.filing_id} 变更的是 {record.supersedes or '（无）'}，不是 {replaced.filing_id}",
-                        f"filing {record.filing_id} supersedes {record.supersedes}, not {replaced.filing_id}",
-                        "replaced")
+        raise error("FILING_REPLACED_MISMATCH", filing_id=record.filing_id,
+                    supersedes=record.supersedes or "—", replaced=replaced.filing_id)
     if not approve:
         return replace(record, status=FilingStatus.REJECTED, reviewed_on=today, review_reason=reason), None
     done = replace(record, status=FilingStatus.ACTIVE, reviewed_on=today, review_reason=reason)

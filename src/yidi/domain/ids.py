@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from yidi.domain import bounds
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.normalise import id_number
 
 # GB/T 2260: the first two digits of an address code name a province-level division
@@ -74,12 +73,9 @@ def parse_citizen_id(value: str, field: str = "id_number", *, today: dt.date | N
         born = None
     latest = min(today, bounds.DATE_MAX) if today is not None else bounds.DATE_MAX
     if born is None or not bounds.BIRTH_DATE_MIN <= born <= latest:
-        raise YidiError(
-            "ID_BIRTH_DATE",
-            "身份证号码中的出生日期不存在或不合理（早于1900年或晚于今天）",
-            "the birth date inside the citizen ID is not a real, plausible date (before 1900 or after today)",
-            field,
-        )
+        raise error("ID_BIRTH_DATE", detail_zh="身份证号码中的出生日期不存在或不合理（早于1900年或晚于今天）",
+                    detail_en="the birth date inside the citizen ID is not a real, plausible date (before 1900 or after today)",
+                    field=field)
     if check_character(n[:17]) != n[17]:
         raise error("ID_CHECKSUM", field=field)
     return CitizenId(n)

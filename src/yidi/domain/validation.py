@@ -56,8 +56,8 @@ def _plain(value: Any) -> Decimal:
         d = normalise.plain_decimal(value)
     except ValueError as exc:
         if exc.args and exc.args[0] == "notation":
-            raise fail("NUMBER_FORMAT", f"数字请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:200],
-                       f"write numbers in plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:200]) from None
+            raise failure("NUMBER_FORMAT", detail_zh=f"数字请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:200],
+                          detail_en=f"write numbers in plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:200]) from None
         raise fail("NOT_A_NUMBER", f"不是数字：{value!r}"[:200], f"not a number: {value!r}"[:200]) from None
     return d
 
@@ -66,7 +66,8 @@ def _fits(value: Any, d: Decimal) -> Decimal:
     """Checked last, after precision and size said what is wrong: 0000…1 written with 40 digits."""
     written = normalise.number_text(value) or format(d, "f")
     if len(written) > B.NUMBER_MAX_CHARS:
-        raise fail("NUMBER_FORMAT", f"数字过长（最多 {B.NUMBER_MAX_CHARS} 个字符）", f"number too long (at most {B.NUMBER_MAX_CHARS} characters)")
+        raise failure("NUMBER_FORMAT", detail_zh=f"数字过长（最多 {B.NUMBER_MAX_CHARS} 个字符）",
+                      detail_en=f"number too long (at most {B.NUMBER_MAX_CHARS} characters)")
     return d
 
 
@@ -274,8 +275,7 @@ def checked_text(value: str, field: str, max_length: int) -> str:
     v = value.strip()
     bad = normalise.bad_character(v)
     if bad is not None:
-        raise YidiError("TEXT_INVALID_CHARACTER", f"文字中有不可用的控制字符（U+{ord(bad):04X}）：{field}",
-                        f"the text holds a character that is not allowed (U+{ord(bad):04X}): {field}", field)
+        raise error("TEXT_INVALID_CHARACTER", field=field, char=ord(bad))
     if len(v) > max_length:
         raise error("TEXT_TOO_LONG", name=field, limit=max_length, field=field)
     return v
@@ -283,4 +283,5 @@ def checked_text(value: str, field: str, max_length: int) -> str:
 
 def check_dates(start: dt.date, end: dt.date | None, field: str) -> None:
     if end is not None and end < start:
-        raise fail("DATE_ORDER", f"{field} 的结束日期早于开始日期", f"{field}: end date is before start date")
+        raise failure("DATE_ORDER", detail_zh=f"{field} 的结束日期早于开始日期",
+                      detail_en=f"{field}: end date is before start date")

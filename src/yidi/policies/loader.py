@@ -166,7 +166,8 @@ def load_packs(root: Path | str) -> PackSet:
     meta_path = _find(root, "pack")
     meta = None
     if meta_path is None:
-        problems.append(Problem("PACK_FILE_MISSING", "pack.yaml", "缺少 pack.yaml（包名、版本、政策文件清单）", "pack.yaml is missing"))
+        problems.append(problem("PACK_FILE_MISSING", "pack.yaml", file="pack.yaml", what_zh="包名、版本、政策文件清单",
+                                what_en="name, version, policy documents"))
     else:
         meta = _validate(PackMeta, read(meta_path), rel(meta_path), problems)
     documents = meta.documents if meta else {}
@@ -174,14 +175,16 @@ def load_packs(root: Path | str) -> PackSet:
     regions: dict[str, Region] = {}
     reg_path = _find(root, "regions")
     if reg_path is None:
-        problems.append(Problem("PACK_FILE_MISSING", "regions.yaml", "缺少 regions.yaml（统筹区清单）", "regions.yaml is missing"))
+        problems.append(problem("PACK_FILE_MISSING", "regions.yaml", file="regions.yaml", what_zh="统筹区清单",
+                                what_en="the pooling regions"))
     else:
         rf = _validate(RegionsFile, read(reg_path), rel(reg_path), problems)
         if rf:
             for i, r in enumerate(rf.regions):
                 if r.code in regions:
-                    problems.append(Problem("PACK_DUPLICATE", f"{rel(reg_path)}:regions.{i}.code",
-                                            f"统筹区 {r.code} 重复", f"region {r.code} is listed twice"))
+                    problems.append(problem("PACK_DUPLICATE", f"{rel(reg_path)}:regions.{i}.code",
+                                            detail_zh=f"统筹区 {r.code} 重复",
+                                            detail_en=f"region {r.code} is listed twice"))
                 regions[r.code] = Region(r.code, r.name, rf.provinces.get(province_of(r.code), ""))
 
     def check_sources(p: Path, raw: Any) -> None:
@@ -201,10 +204,13 @@ def load_packs(root: Path | str) -> PackSet:
             for i, it in enumerate(inf.institutions):
                 where = f"{rel(inst_path)}:institutions.{i}"
                 if it.code in institutions:
-                    problems.append(Problem("PACK_DUPLICATE", f"{where}.code", f"机构编码 {it.code} 重复", f"institution {it.code} listed twice"))
+                    problems.append(problem("PACK_DUPLICATE", f"{where}.code",
+                                            detail_zh=f"机构编码 {it.code} 重复",
+                                            detail_en=f"institution {it.code} listed twice"))
                 if regions and it.region not in regions:
-                    problems.append(Problem("REGION_UNKNOWN", f"{where}.region", f"机构 {it.code} 的统筹区 {it.region} 不存在",
-                                            f"institution {it.code}: unknown region {it.region}"))
+                    problems.append(problem("REGION_UNKNOWN", f"{where}.region",
+                                            what_zh=f"机构 {it.code} 的统筹区", what_en=f"region of institution {it.code}",
+                                            region=it.region))
                 institutions[it.code] = Institution(it.code, it.name, it.region, it.level, frozenset(it.networked),
                                                     frozenset(it.chronic_diseases))
 
@@ -218,9 +224,12 @@ def load_packs(root: Path | str) -> PackSet:
         if cat is None:
             continue
         if cat.region in catalogues:
-            problems.append(Problem("PACK_DUPLICATE", f"{rel(p)}:region", f"{cat.region} 的目录重复", f"two catalogues for {cat.region}"))
+            problems.append(problem("PACK_DUPLICATE", f"{rel(p)}:region", detail_zh=f"{cat.region} 的目录重复",
+                                    detail_en=f"two catalogues for {cat.region}"))
         if regions and not known_area(cat.region):
-            problems.append(Problem("REGION_UNKNOWN", f"{rel(p)}:region", f"目录的地区 {cat.region} 不存在", f"unknown catalogue region {cat.region}"))
+            problems.append(problem("REGION_UNKNOWN", f"{rel(p)}:region",
+                                    what_zh="目录的地区", what_en="catalogue region",
+                                    region=cat.region))
         catalogues[cat.region] = cat
 
     policies: dict[str, InsuredPolicy] = {}
@@ -233,9 +242,12 @@ def load_packs(root: Path | str) -> PackSet:
         if pol is None:
             continue
         if pol.region in policies:
-            problems.append(Problem("PACK_DUPLICATE", f"{rel(p)}:region", f"{pol.region} 的政策重复", f"two policies for {pol.region}"))
+            problems.append(problem("PACK_DUPLICATE", f"{rel(p)}:region", detail_zh=f"{pol.region} 的政策重复",
+                                    detail_en=f"two policies for {pol.region}"))
         if regions and pol.region not in regions:
-            problems.append(Problem("REGION_UNKNOWN", f"{rel(p)}:region", f"政策的统筹区 {pol.region} 不存在", f"unknown policy region {pol.region}"))
+            problems.append(problem("REGION_UNKNOWN", f"{rel(p)}:region",
+                                    what_zh="政策的统筹区", what_en="policy region",
+                                    region=pol.region))
         policies[pol.region] = pol
 
     if problems:

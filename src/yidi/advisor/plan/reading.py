@@ -7,7 +7,6 @@ from yidi.advisor.models import StayReason
 from yidi.advisor.plan.context import FILING_EN, VISIT_EN, Ctx, category_of, treated_of
 from yidi.domain.enums import Category, FilingType, Level, Scheme, VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.policy import pick
 from yidi.domain.scope import Scope, scope_of
 
@@ -20,8 +19,8 @@ def resolve_case(c: Ctx) -> None:
     s, packs = c.s, c.packs
     if s.insured_region is not None:
         if s.insured_region not in packs.regions:
-            raise YidiError("ADVICE_REGION_UNKNOWN", f"参保地统筹区编码 {s.insured_region} 不存在",
-                            f"unknown insured region {s.insured_region}", "insured_region")
+            raise error("ADVICE_REGION_UNKNOWN", field="insured_region", what_zh="参保地", what_en="insured",
+                        region=s.insured_region)
         found = packs.policy_for(s.insured_region, c.today)
         if found is None:
             c.warn("NO_POLICY", f"暂无{c.region_name(s.insured_region)}在 {c.today} 生效的医保政策数据，报销比例、报销期限等地区参数无法给出",
@@ -31,17 +30,16 @@ def resolve_case(c: Ctx) -> None:
         else:
             c.version = found[1]
     if s.current_region is not None and s.current_region not in packs.regions:
-        raise YidiError("ADVICE_REGION_UNKNOWN", f"就医地统筹区编码 {s.current_region} 不存在",
-                        f"unknown treatment region {s.current_region}", "current_region")
+        raise error("ADVICE_REGION_UNKNOWN", field="current_region", what_zh="就医地", what_en="treatment",
+                    region=s.current_region)
     c.current = s.current_region
     if s.hospital is not None:
         inst = packs.institutions.get(s.hospital)
         if inst is None:
             raise error("ADVICE_HOSPITAL_UNKNOWN", hospital=s.hospital)
         if s.current_region is not None and inst.region != s.current_region:
-            raise YidiError("ADVICE_HOSPITAL_REGION",
-                            f"{inst.name}（{inst.code}）不在所填就医地 {c.region_name(s.current_region)}",
-                            f"institution {inst.code} is not in the treatment region {s.current_region}", "hospital")
+            raise error("ADVICE_HOSPITAL_REGION", name=inst.name, institution=inst.code,
+                        region_zh=c.region_name(s.current_region), region=s.current_region)
         c.inst = inst
         c.current = inst.region
         c.derived["current_region"] = inst.region

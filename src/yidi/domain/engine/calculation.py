@@ -20,7 +20,6 @@ from yidi.domain.engine.fund import deductible, pooled_fund
 from yidi.domain.engine.payers import account_pay, layer_pay
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.money import ZERO, fmt
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import LAYER_FIELD
@@ -48,7 +47,7 @@ def calculate(
         filing = bill.filing.to_filing(person.insured_region)
     acc = accumulators or bill.accumulators or YearAccumulators(year=day.year)
     if acc.year != day.year:
-        raise YidiError("ACC_YEAR", "年度累计的年份与结算年份不同", "accumulators are for another year", "accumulators.year")
+        raise error("ACC_YEAR", year=acc.year, settlement_year=day.year)
 
     inst, version = resolve(bill, person, packs)
     scheme = version.schemes.get(person.scheme)
@@ -64,9 +63,8 @@ def calculate(
         # a caller's accumulators name the policy's cap pools; a pool it does not have would be ignored
         unknown = bill.accumulators.unknown_pools(set(scheme.caps))
         if unknown:
-            raise YidiError("ACC_KEY_UNKNOWN", f"年度累计中有参保地政策没有的封顶池：{'、'.join(unknown)[:200]}（可用：{'、'.join(sorted(scheme.caps))}）",
-                            f"the accumulators name cap pools the policy does not have: {', '.join(unknown)[:200]} "
-                            f"(known: {', '.join(sorted(scheme.caps))})", f"accumulators.{unknown[0]}")
+            raise error("ACC_KEY_UNKNOWN", field=f"accumulators.{unknown[0]}", what_zh="封顶池（参保地政策没有）",
+                        what_en="cap pools (the policy has none such)", keys=unknown[:10], known=sorted(scheme.caps))
     ctx = Ctx(packs, person.insured_region, version.effective_from.isoformat())
     pool = benefit.cap_pool
     vt = bill.visit_type.value

@@ -40,16 +40,16 @@ def resolve(bill: Bill, person: Person, packs: PackSet) -> tuple[Institution, Po
     if inst is None:
         problems.append(problem("INSTITUTION_UNKNOWN", institution=bill.institution))
     if person.insured_region not in packs.regions:
-        problems.append(Problem("REGION_UNKNOWN", "person.insured_region",
-                                f"参保地统筹区编码 {person.insured_region} 不存在",
-                                f"unknown pooling region {person.insured_region}"))
+        problems.append(problem("REGION_UNKNOWN", "person.insured_region",
+                                what_zh="参保地统筹区编码", what_en="pooling region",
+                                region=person.insured_region))
     if bill.filing is not None and bill.filing.treatment_area not in packs.regions and not (
         bill.filing.treatment_area.endswith("0000")
         and any(province_of(c) == bill.filing.treatment_area for c in packs.regions)
     ):
-        problems.append(Problem("REGION_UNKNOWN", "filing.treatment_area",
-                                f"备案就医地编码 {bill.filing.treatment_area} 不存在",
-                                f"unknown treatment area {bill.filing.treatment_area}"))
+        problems.append(problem("REGION_UNKNOWN", "filing.treatment_area",
+                                what_zh="备案就医地编码", what_en="treatment area",
+                                region=bill.filing.treatment_area))
     found = packs.policy_for(person.insured_region, bill.day) if person.insured_region in packs.regions else None
     if person.insured_region in packs.regions and found is None:
         problems.append(problem("POLICY_NOT_IN_FORCE", region=person.insured_region, day=bill.day))
