@@ -87,17 +87,13 @@ def _check_tiers(tiers: list[Tier]) -> list[Tier]:
         if i + 1 < len(tiers):
             nxt = tiers[i + 1]
             if t.upper is None:
-                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段无上限，但后面还有分段",
-                              detail_en=f"band {i + 1} is open-ended but more bands follow")
+                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段无上限，但后面还有分段", detail_en=f"band {i + 1} is open-ended but more bands follow")
             if nxt.lower > t.upper:
-                raise failure("PACK_TIER_GAP", detail_zh=f"第{i + 1}段与第{i + 2}段之间有空档（{t.upper}–{nxt.lower}）",
-                              detail_en=f"gap between band {i + 1} and {i + 2} ({t.upper}..{nxt.lower})")
+                raise failure("PACK_TIER_GAP", detail_zh=f"第{i + 1}段与第{i + 2}段之间有空档（{t.upper}–{nxt.lower}）", detail_en=f"gap between band {i + 1} and {i + 2} ({t.upper}..{nxt.lower})")
             if nxt.lower < t.upper:
-                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段与第{i + 2}段重叠",
-                              detail_en=f"band {i + 1} overlaps band {i + 2}")
+                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段与第{i + 2}段重叠", detail_en=f"band {i + 1} overlaps band {i + 2}")
     if tiers[-1].upper is not None:
-        raise failure("PACK_TIER_GAP", detail_zh="最后一段必须没有上限（to: null），否则超出部分无规则可用",
-                      detail_en="the last band must be open-ended (to: null)")
+        raise failure("PACK_TIER_GAP", detail_zh="最后一段必须没有上限（to: null），否则超出部分无规则可用", detail_en="the last band must be open-ended (to: null)")
     return tiers
 
 
@@ -146,11 +142,9 @@ class Deductible(Strict):
     @model_validator(mode="after")
     def _factors(self) -> Deductible:
         if not self.repeat_factors:
-            raise failure("PACK_FIELD", detail_zh="repeat_factors 不能为空",
-                          detail_en="repeat_factors must not be empty")
+            raise failure("PACK_FIELD", detail_zh="repeat_factors 不能为空", detail_en="repeat_factors must not be empty")
         if self.mode == "annual" and self.repeat_factors != [1]:
-            raise failure("PACK_MISPLACED", detail_zh="按年度起付时不能设置 repeat_factors（多次住院递减只适用于按次起付）",
-                          detail_en="repeat_factors only apply to per_admission deductibles")
+            raise failure("PACK_MISPLACED", detail_zh="按年度起付时不能设置 repeat_factors（多次住院递减只适用于按次起付）", detail_en="repeat_factors only apply to per_admission deductibles")
         return self
 
 
@@ -249,13 +243,9 @@ class Rules(Strict):
     @model_validator(mode="after")
     def _b(self) -> Rules:
         if self.b_class_selfpay_source == "insured" and self.b_class_selfpay_ratio is None:
-            raise failure("PACK_FIELD",
-                          detail_zh="b_class_selfpay_source 为 insured 时必须给出 b_class_selfpay_ratio",
-                          detail_en="b_class_selfpay_ratio is required when the source is insured")
+            raise failure("PACK_FIELD", detail_zh="b_class_selfpay_source 为 insured 时必须给出 b_class_selfpay_ratio", detail_en="b_class_selfpay_ratio is required when the source is insured")
         if self.b_class_selfpay_source == "treatment" and self.b_class_selfpay_ratio is not None:
-            raise failure("PACK_MISPLACED",
-                          detail_zh="b_class_selfpay_source 为 treatment 时不应设置 b_class_selfpay_ratio（不会被使用）",
-                          detail_en="b_class_selfpay_ratio is unused when the source is treatment")
+            raise failure("PACK_MISPLACED", detail_zh="b_class_selfpay_source 为 treatment 时不应设置 b_class_selfpay_ratio（不会被使用）", detail_en="b_class_selfpay_ratio is unused when the source is treatment")
         return self
 
 
@@ -275,9 +265,7 @@ class CrossRegion(Strict):
     def _limits(cls, v: dict[FilingType, Decimal]) -> dict[FilingType, Decimal]:
         for ft, pts in v.items():
             if ft not in CUT_LIMITS:
-                raise failure("PACK_MISPLACED",
-                              detail_zh=f"{ft.value} 是长期备案类型，不适用降低比例（用 long_term_ratio_factor）",
-                              detail_en=f"{ft.value} is a long-term type; cuts apply to temporary types only")
+                raise failure("PACK_MISPLACED", detail_zh=f"{ft.value} 是长期备案类型，不适用降低比例（用 long_term_ratio_factor）", detail_en=f"{ft.value} is a long-term type; cuts apply to temporary types only")
             if pts > CUT_LIMITS[ft]:
                 raise failure("PACK_CUT_LIMIT", value=ft.value, pts=pts, limit=CUT_LIMITS[ft])
         return v
@@ -343,18 +331,13 @@ class InsuredPolicy(Strict):
             raise failure("PACK_FIELD", detail_zh="至少需要一个政策版本", detail_en="at least one version is required")
         for i, v in enumerate(vs):
             if v.effective_to is not None and v.effective_to < v.effective_from:
-                raise failure("DATE_ORDER", detail_zh=f"第{i + 1}个版本的 effective_to 早于 effective_from",
-                              detail_en=f"version {i + 1}: effective_to is before effective_from")
+                raise failure("DATE_ORDER", detail_zh=f"第{i + 1}个版本的 effective_to 早于 effective_from", detail_en=f"version {i + 1}: effective_to is before effective_from")
             if i + 1 < len(vs):
                 nxt = vs[i + 1]
                 if nxt.effective_from <= v.effective_from:
-                    raise failure("PACK_OVERLAP",
-                                  detail_zh=f"版本生效日期必须递增：{nxt.effective_from} 不晚于 {v.effective_from}",
-                                  detail_en=f"versions must take effect in increasing order: {nxt.effective_from} is not after {v.effective_from}")
+                    raise failure("PACK_OVERLAP", detail_zh=f"版本生效日期必须递增：{nxt.effective_from} 不晚于 {v.effective_from}", detail_en=f"versions must take effect in increasing order: {nxt.effective_from} is not after {v.effective_from}")
                 if v.effective_to is not None and v.effective_to >= nxt.effective_from:
-                    raise failure("PACK_OVERLAP",
-                                  detail_zh=f"版本 {v.effective_from}–{v.effective_to} 与 {nxt.effective_from} 起的版本重叠",
-                                  detail_en=f"version {v.effective_from}..{v.effective_to} overlaps the one from {nxt.effective_from}")
+                    raise failure("PACK_OVERLAP", detail_zh=f"版本 {v.effective_from}–{v.effective_to} 与 {nxt.effective_from} 起的版本重叠", detail_en=f"version {v.effective_from}..{v.effective_to} overlaps the one from {nxt.effective_from}")
         return vs
 
     def in_force(self, day: dt.date) -> PolicyVersion | None:
@@ -387,11 +370,9 @@ class CatalogueItem(Strict):
     @model_validator(mode="after")
     def _check(self) -> CatalogueItem:
         if self.selfpay_ratio is not None and self.item_class is not ItemClass.B:
-            raise failure("PACK_MISPLACED", detail_zh=f"{self.code}：只有乙类项目可设先行自付比例",
-                          detail_en=f"{self.code}: selfpay_ratio applies to class B items only")
+            raise failure("PACK_MISPLACED", detail_zh=f"{self.code}：只有乙类项目可设先行自付比例", detail_en=f"{self.code}: selfpay_ratio applies to class B items only")
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise failure("DATE_ORDER", detail_zh=f"{self.code}：effective_to 早于 effective_from",
-                          detail_en=f"{self.code}: effective_to is before effective_from")
+            raise failure("DATE_ORDER", detail_zh=f"{self.code}：effective_to 早于 effective_from", detail_en=f"{self.code}: effective_to is before effective_from")
         return self
 
     def in_force(self, day: dt.date) -> bool:
@@ -422,6 +403,5 @@ class Catalogue(Strict):
             spans = sorted(((e.effective_from or near), (e.effective_to or far)) for e in entries)
             for (_a0, a1), (b0, _b1) in pairwise(spans):
                 if b0 <= a1:
-                    raise failure("PACK_OVERLAP", detail_zh=f"目录项目 {code} 有生效期重叠的多个条目",
-                                  detail_en=f"catalogue item {code} has entries with overlapping effective dates")
+                    raise failure("PACK_OVERLAP", detail_zh=f"目录项目 {code} 有生效期重叠的多个条目", detail_en=f"catalogue item {code} has entries with overlapping effective dates")
         return items

@@ -1,0 +1,38 @@
+"""The claim deadline: from discharge (inpatient) or the earliest invoice, checked at first submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
+
+
+def deadline_start(visit_type: VisitType, discharged_on: dt.date | None, invoice_dates: Sequence[dt.date]
+                   ) -> dt.date | None:
+    """The day the claim deadline counts from: discharge for inpatient care, else the earliest invoice."""
+    if visit_type is VisitType.INPATIENT and discharged_on is not None:
+        return discharged_on
+    return min(invoice_dates) if invoice_dates else discharged_on
+
+
+def deadline(start: dt.date | None, deadline_days: int) -> dt.date | None:
+    """The last day a claim may be submitted."""
+    return None if start is None else start + dt.timedelta(days=deadline_days)
+
+
+def check_deadline(start: dt.date | None, deadline_days: int, today: dt.date) -> None:
+    last = deadline(start, deadline_days)
+    if last is not None and today > last:
+        raise error("CLAIM_DEADLINE_PASSED", start=start, deadline_days=deadline_days, last_day=last)
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """n working days (Monday to Friday) after `day`; public holidays are not known here [C]."""
+    d = day
+    while n > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5:
+            n -= 1
+    return d
