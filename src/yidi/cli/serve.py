@@ -37,18 +37,26 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="load the demo dataset into an empty database")] = True,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(help="worker processes (docs/serving.md: one per core on PostgreSQL)")] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="log every request")] = True,
 ) -> None:
     """启动服务 Start the HTTP API (an empty database is migrated and gets the sample packs and demo data)."""
     import uvicorn
 
+    from yidi import serving
     from yidi.api.auth_config import AuthConfig
     from yidi.settings import Settings
 
     console = make_console(stderr=True)
+    settings = Settings.from_env()
+    try:
+        serving.check_workers(workers, settings.database_url)
+    except YidiError as err:
+        fail(err)
     ctx = open_context()
     try:  # a missing, weak or world-readable signing secret stops the start here, with its reason
-        AuthConfig.from_env(database.url(ctx))
+        auth = AuthConfig.from_env(database.url(ctx))
+        plan = serving.plan_pools(ctx, workers)
     except YidiError as err:
         ctx.close()
         fail(err)
@@ -56,8 +64,13 @@ def serve(
     ctx.close()
     console.print(f"yidi API: http://{host}:{port}/api/v1/health  ·  OpenAPI: http://{host}:{port}/docs")
     if workers > 1:
-        uvicorn.run("yidi.api.main:app", host=host, port=port, workers=workers, log_level="info")
+        serving.share_secret(auth.source, workers)
+        serving.apply_pools(plan)
+        pools = (f"; PostgreSQL connections per worker {plan.pool_size} + {plan.max_overflow} at a peak"
+                 f" (budget {plan.budget})" if plan.budget is not None else "")
+        console.print(f"{workers} worker processes{pools} — per-process limits and caches: docs/serving.md")
+        serving.run_workers(host, port, workers, access_log=access_log)
     else:
         from yidi.api.app import create_app
 
-        uvicorn.run(create_app(Settings.from_env()), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from yidi.domain.error_catalogue import error
+
+# Connections one process keeps (pool) and may open beyond it at a peak (overflow), on PostgreSQL. `yidi serve
+# --workers N` sets both for its workers from the server's max_connections (yidi.serving, docs/serving.md).
+POOL_SIZE_ENV, MAX_OVERFLOW_ENV = "YIDI_DB_POOL_SIZE", "YIDI_DB_MAX_OVERFLOW"
+DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW = 10, 10
+MAX_POOL = 500  # per process; PostgreSQL's own max_connections is the real bound
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -25,15 +34,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("poolclass", StaticPool)
             kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(u, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        file_db = bool(u.database) and u.database != ":memory:" and u.query.get("mode") != "memory"
+        event.listen(engine, "connect", _sqlite_pragmas_wal if file_db else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_size", pool_setting(POOL_SIZE_ENV, DEFAULT_POOL_SIZE, least=1))
+    kwargs.setdefault("max_overflow", pool_setting(MAX_OVERFLOW_ENV, DEFAULT_MAX_OVERFLOW, least=0))
     engine = create_engine(u, **kwargs)
     event.listen(engine, "connect", _pg_utc)
     return engine
+
+
+def pool_setting(name: str, default: int, *, least: int) -> int:
+    """A pool size from the environment (whole number in [least, MAX_POOL]), or the default when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not least <= int(raw) <= MAX_POOL:
+        raise error("CONFIG_POOL_SIZE", field=name, name=name, least=least, most=MAX_POOL, raw=repr(raw))
+    return int(raw)
+
+
+def connection_limits(engine: Engine) -> tuple[int, int] | None:
+    """PostgreSQL's (max_connections, connections reserved for superusers and roles); None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        most, reserved = conn.execute(text(
+            "SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int"
+            " + coalesce(current_setting('reserved_connections', true), '0')::int")).one()
+    return int(most), int(reserved)
 
 
 def _pg_utc(dbapi_conn: Any, _record: Any) -> None:
@@ -49,6 +80,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores foreign keys unless asked, PostgreSQL never does
     cur.execute("PRAGMA busy_timeout=5000")  # a second writer waits instead of failing at once
+    cur.close()
+
+
+def _sqlite_pragmas_wal(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, record)
+    # Write-ahead log (kept in the file once set): a commit appends to <db>-wal instead of rewriting pages
+    # through a rollback journal, and readers outside yidi's transactions (backup, sqlite3) do not block the
+    # writer. Writers still take turns (BEGIN IMMEDIATE below), in one process or in several workers.
+    # synchronous stays FULL: a committed settlement survives a power cut.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
 
 
