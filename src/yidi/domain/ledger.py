@@ -86,3 +86,16 @@ def without_zeros(acc: YearAccumulators) -> dict[str, Any]:
     for name in ACC_DICTS:
         out[name] = {k: v for k, v in getattr(acc, name).items() if v != ZERO}
     return out
+
+
+def claim_legs(insured_region: str, claimant: int | str, funds: Mapping[str, Decimal],
+               payable: Decimal) -> list[tuple[str, Decimal]]:
+    """The PAY posting of a manual claim (手工报销): each fund that pays debited with its share, the person
+    (`claimant:<claimant>`, the store's number of the person) credited with the transfer, which is the funds'
+    total. Refuses (AssertionError, a defect) a posting that does not sum to zero."""
+    out = [(f"fund:{f}:{insured_region}", funds.get(f, ZERO)) for f in FUND_FIELDS]
+    out = [(a, amt) for a, amt in out if amt]
+    out.append((f"claimant:{claimant}", -payable))
+    if sum(amt for _a, amt in out) != 0:  # pragma: no cover - the breakdown's identities make this impossible
+        raise AssertionError(f"unbalanced claim posting: {out}")
+    return out

@@ -4,7 +4,7 @@ payment batches, payments and the claims' ledger entries.
 Same Base (and naming convention) as yidi.store.models. Money is integer fen (BigInteger), never float;
 quantities are kept as the decimal text that was entered. What guards against paying twice lives here as
 constraints, not only as state checks: one payment row per claim, one posting of each kind per claim.
-Scans are stored as files named by their SHA-256 (yidi.services.claims); a document row is never
+Scans are stored as files named by their SHA-256 (yidi.store.scans); a document row is never
 deleted, an edit only marks it superseded, so no paper is ever lost.
 """
 

@@ -34,6 +34,13 @@ from yidi.store.repositories.accounts import (
     Users,
 )
 from yidi.store.repositories.accumulators import AccumulatorRepository, Accumulators
+from yidi.store.repositories.claim_payments import PaymentBatches, PaymentBatchRepository
+from yidi.store.repositories.claims import (
+    ClaimDocumentRepository,
+    ClaimDocuments,
+    ClaimRepository,
+    Claims,
+)
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
@@ -66,6 +73,9 @@ class UnitOfWork(Protocol):
     login_sessions: LoginSessionRepository
     hospital_keys: HospitalKeyRepository
     personal_data: PersonalDataRepository
+    claims: ClaimRepository
+    claim_documents: ClaimDocumentRepository
+    claim_batches: PaymentBatchRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -87,6 +97,9 @@ class SqlUnitOfWork:
         self.login_sessions: LoginSessionRepository = LoginSessions(session)
         self.hospital_keys: HospitalKeyRepository = HospitalKeys(session)
         self.personal_data: PersonalDataRepository = PersonalData(session)
+        self.claims: ClaimRepository = Claims(session)
+        self.claim_documents: ClaimDocumentRepository = ClaimDocuments(session)
+        self.claim_batches: PaymentBatchRepository = PaymentBatches(session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

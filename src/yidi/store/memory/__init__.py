@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 
 from yidi.store.memory.accounts import MemoryHospitalKeys, MemoryLoginSessions, MemoryUsers
 from yidi.store.memory.accumulators import MemoryAccumulators
+from yidi.store.memory.claim_payments import MemoryPaymentBatches
+from yidi.store.memory.claims import MemoryClaimDocuments, MemoryClaims
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
@@ -23,6 +25,8 @@ from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
 from yidi.store.repositories.accumulators import AccumulatorRepository
+from yidi.store.repositories.claim_payments import PaymentBatchRepository
+from yidi.store.repositories.claims import ClaimDocumentRepository, ClaimRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.personal_data import PersonalDataRepository
@@ -56,6 +60,9 @@ class MemoryUnitOfWork:
         self.login_sessions: LoginSessionRepository = MemoryLoginSessions(tables)
         self.hospital_keys: HospitalKeyRepository = MemoryHospitalKeys(tables)
         self.personal_data: PersonalDataRepository = MemoryPersonalData(tables)
+        self.claims: ClaimRepository = MemoryClaims(tables)
+        self.claim_documents: ClaimDocumentRepository = MemoryClaimDocuments(tables)
+        self.claim_batches: PaymentBatchRepository = MemoryPaymentBatches(tables)
 
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:

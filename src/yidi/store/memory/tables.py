@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from yidi.domain.claim_rules.records import (
+    ClaimDocument,
+    ClaimEvent,
+    ClaimInvoice,
+    ClaimLine,
+    ClaimRecord,
+    Payment,
+    PaymentBatch,
+)
 from yidi.domain.enums import Scheme
 from yidi.domain.family import FamilyLink
 from yidi.domain.filing_rules import FilingEvent, FilingRecord
@@ -31,3 +41,12 @@ class Tables:
     login_sessions: dict[str, LoginSession] = field(default_factory=dict)  # by SHA-256 of the session id
     hospital_keys: dict[str, HospitalKey] = field(default_factory=dict)  # by key id
     key_audit: list[tuple[str, str, str]] = field(default_factory=list)  # (action, operator, key id)
+    claims: dict[str, ClaimRecord] = field(default_factory=dict)  # by claim number, in insertion order
+    claim_invoices: dict[str, list[ClaimInvoice]] = field(default_factory=dict)  # by claim number
+    claim_lines: dict[str, list[ClaimLine]] = field(default_factory=dict)
+    claim_events: dict[str, list[ClaimEvent]] = field(default_factory=dict)
+    claim_documents: dict[int, tuple[str, ClaimDocument]] = field(default_factory=dict)  # id -> (claim number, paper)
+    claim_batches: dict[str, PaymentBatch] = field(default_factory=dict)  # by batch number
+    claim_batch_of: dict[str, str] = field(default_factory=dict)  # claim number -> batch number
+    claim_payments: dict[str, list[Payment]] = field(default_factory=dict)  # by batch number
+    claim_postings: list[tuple[str, str, str, Decimal]] = field(default_factory=list)  # posting, claim, account, amount
