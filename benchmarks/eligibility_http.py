@@ -1,38 +1,42 @@
-"""Eligibility checks per second through the HTTP API on PostgreSQL, beside pgbench's select-only rate.
+"""Eligibility checks per second through the HTTP API on PostgreSQL, beside pgbench's select-only rate, and the floors.
 
-Bounded and loopback only: creates a scratch database, loads the sample packs, the demo dataset and
-N synthetic persons with filings, starts uvicorn on 127.0.0.1, drives POST /api/v1/eligibility from
-8 concurrent keep-alive clients for a fixed time, then runs `pgbench -i` and `pgbench -S -c 8 -T 10`
-on the same scratch database in the same run, prints both rates and their ratio, and drops the database.
+Bounded and loopback only. A scratch database gets the sample packs, the demo dataset and N synthetic long-term
+filers and a hospital API key per hospital; `yidi serve --no-demo --workers W` serves it on 127.0.0.1; `wrk`
+(benchmarks/wrk_list.lua) posts /api/v1/eligibility with the hospitals' keys, saturating for --seconds, then at a
+fixed offered rate of half the rate just measured. Then the floors, interleaved in --rounds rounds, each for
+--floor-seconds: `GET /api/v1/health` of yidi, and a bare FastAPI app (benchmarks/bare_app.py, same uvicorn,
+same worker count) doing SELECT 1 from a sync route, from an async route, and answering without a database;
+then the same four at a fixed rate of half yidi's health maximum. Last, `pgbench -i -s 1` and `pgbench -S -c 8
+-j 2 -T 10` on the same scratch database in the same run; the database is dropped at the end.
 
-    .venv/bin/python benchmarks/eligibility_http.py [--seconds 10] [--clients 8] [--workers 2] [--persons 2000]
+    .venv/bin/python benchmarks/eligibility_http.py [--seconds 10] [--connections 8] [--workers 2]
+        [--persons 2000] [--floor-seconds 5] [--rounds 2] [--json FILE]
+
+--json FILE writes checks_per_s, pgbench_tps, ratio, p50_ms, p99_ms, health_per_s, bare_health_per_s (the faster
+of the bare app's sync and async SELECT 1) and every measured row.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
-import re
 import secrets
-import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
-from _common import PG_URL as ADMIN_URL  # benchmarks/ is on sys.path when run as a script
+import _wrk  # benchmarks/ is on sys.path when run as a script
+from _common import PG_URL as ADMIN_URL
 from _common import admin, free_port
 from rich.console import Console
-from rich.progress import Progress
 
 from yidi.demo.dataset import demo_id, load_demo
 from yidi.domain.enums import Category, FilingType, Scheme
 from yidi.domain.filing_rules import FilingRequest, new_filing
 from yidi.domain.ids import CitizenId
 from yidi.domain.reference import Person
+from yidi.services import hospital_keys
 from yidi.services.context import Context
 from yidi.services.filings import new_filing_id, rules_for
 from yidi.services.reference import load_reference
@@ -43,13 +47,11 @@ from yidi.store.repositories import Filings, Persons, Regions
 
 AREAS = [("440100", "H44010000001"), ("440300", "H44030000001"), ("110100", "H11010000002"),
          ("310100", "H31010000001"), ("510100", "H51010000001")]
-console = Console()
+console = Console(width=220)
 
 
-
-
-def seed(url: str, persons: int) -> list[dict[str, object]]:
-    """Schema, packs, demo, and `persons` synthetic long-term filers; returns one request body each."""
+def seed(url: str, persons: int) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """Schema, packs, demo, `persons` synthetic long-term filers and a key per hospital: (bodies, keys)."""
     ctx = Context.from_settings(Settings(database_url=url))
     migrate.upgrade(ctx.engine)
     load_reference(ctx)
@@ -72,140 +74,107 @@ def seed(url: str, persons: int) -> list[dict[str, object]]:
                                  new_filing_id(filed_on), intra_province_filing=intra)
                 Filings(s).save(rec)
             bodies.append({"id_number": cid, "name": f"测试{i}", "institution": inst, "visit_type": "INPATIENT"})
+    keys = {inst: hospital_keys.create_key(ctx, inst).key for _area, inst in AREAS}
     ctx.close()
-    return bodies
+    return bodies, keys
 
 
 def _never() -> Person:
     raise AssertionError("person just written")
 
 
-def drive(base: str, bodies: list[dict[str, object]], clients: int, seconds: float, *, floor: bool = False,
-          ) -> tuple[int, int, list[float]]:
-    """`clients` threads, each a keep-alive connection, for `seconds` after a 2 s warm-up.
-
-    floor: GET /api/v1/health instead (HTTP stack + one SELECT 1), to show what the framework costs."""
-    stop = threading.Event()
-    measuring = threading.Event()
-    lock = threading.Lock()
-    ok = errors = 0
-    lat: list[float] = []
-
-    def client(k: int) -> None:
-        nonlocal ok, errors
-        mine_ok = mine_err = 0
-        mine_lat: list[float] = []
-        with httpx.Client(base_url=base, timeout=10) as c:
-            i = k
-            while not stop.is_set():
-                body = bodies[i % len(bodies)]
-                i += clients
-                t0 = time.perf_counter()
-                if floor:
-                    r = c.get("/api/v1/health")
-                else:
-                    r = c.post("/api/v1/eligibility", json=body,
-                               headers={"X-Yidi-Role": "hospital", "X-Yidi-Subject": str(body["institution"])})
-                t1 = time.perf_counter()
-                if measuring.is_set():
-                    if r.status_code == 200 and (floor or r.json()["eligible"]):
-                        mine_ok += 1
-                        mine_lat.append(t1 - t0)
-                    else:
-                        mine_err += 1
-        with lock:
-            ok += mine_ok
-            errors += mine_err
-            lat.extend(mine_lat)
-
-    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
-    for t in threads:
-        t.start()
-    time.sleep(2)
-    measuring.set()
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("health over HTTP" if floor else "eligibility over HTTP", total=seconds)
-        start = time.perf_counter()
-        while (el := time.perf_counter() - start) < seconds:
-            bar.update(task, completed=el)
-            time.sleep(0.2)
-    measuring.clear()
-    stop.set()
-    for t in threads:
-        t.join(timeout=15)
-    return ok, errors, lat
-
-
-def pgbench(db: str, clients: int, seconds: int) -> float:
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres", "PGPORT": "5432"}
-    subprocess.run(["pgbench", "-i", "-q", "-s", "1", db], env=env, check=True, capture_output=True, timeout=300)
-    out = subprocess.run(["pgbench", "-S", "-c", str(clients), "-j", str(clients), "-T", str(seconds), db],
-                         env=env, check=True, capture_output=True, text=True, timeout=seconds + 120).stdout
-    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
-    if m is None:
-        raise RuntimeError(f"cannot read pgbench output:\n{out}")
-    return float(m.group(1))  # ok-float: a benchmark figure, not money
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--clients", type=int, default=8)
-    # 1: with --workers > 1, uvicorn 0.54 answered every request ~44 ms late on this machine (delayed-ACK
-    # pattern), at any load; one worker process is faster here until that is understood.
-    ap.add_argument("--workers", type=int, default=1)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="eligibility, saturating and at the fixed rate")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=2, help="yidi serve --workers (and the bare app's)")
     ap.add_argument("--persons", type=int, default=2000)
+    ap.add_argument("--floor-seconds", type=float, default=5.0)
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the health floors")
+    ap.add_argument("--pgbench-seconds", type=int, default=10)
+    ap.add_argument("--access-log", action="store_true", help="yidi with its access log on (off: like the bare app)")
+    ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
 
     db = f"yidi_bench_{secrets.token_hex(3)}"
-    base_url = ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base_url}/{db}"
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{db}"
     admin(f'CREATE DATABASE "{db}"')
-    server = None
+    yidi = bare = None
+    rows: list[_wrk.Result] = []
+    load_before = os.getloadavg()
     try:
         console.print(f"scratch database {db}: seeding {a.persons} persons …")
-        bodies = seed(url, a.persons)
-        port = free_port()
-        # the benchmark speaks as a hospital through the development headers (a scratch database only)
-        env = {**os.environ, "YIDI_DATABASE_URL": url, "YIDI_DEV_HEADERS": "1", "YIDI_SECRET_KEY": secrets.token_urlsafe(32)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "yidi.api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(a.workers), "--log-level", "warning", "--no-access-log"],
-            env=env, cwd=Path(__file__).resolve().parents[1])
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.3)
-        ok, errors, lat = drive(base, bodies, a.clients, a.seconds)
-        floor_ok, _floor_err, _ = drive(base, bodies, a.clients, a.seconds, floor=True)
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
-        rate = ok / a.seconds
-        lat.sort()
-        p50 = statistics.median(lat) * 1000 if lat else 0
-        p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else 0
-        console.print(f"pgbench -S -c {a.clients} -T 10 on {db} …")
-        tps = pgbench(db, a.clients, 10)
+        bodies, keys = seed(url, a.persons)
+        reqs = [_wrk.Row("POST", "/api/v1/eligibility", f"Bearer {keys[str(b['institution'])]}",
+                         json.dumps(b, ensure_ascii=False)) for b in bodies]
+        port, bare_port = free_port(), free_port()
+        yidi = _wrk.start_yidi(url, port, a.workers, access_log=a.access_log,
+                               env={"YIDI_SECRET_KEY": secrets.token_urlsafe(32)})
+        bare = _wrk.start_bare(url, bare_port, a.workers)
+        base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+        common = {"connections": a.connections, "threads": a.threads}
+        _wrk.run(base, reqs, label="warm-up", server_pid=yidi.pid, seconds=2, **common)  # key checks, first requests
+        sat, _ = _wrk.run(base, reqs, label="yidi POST /api/v1/eligibility", server_pid=yidi.pid, seconds=a.seconds,
+                          **common)
+        console.print(sat.line())
+        fixed, _ = _wrk.run(base, reqs, label="yidi POST /api/v1/eligibility", server_pid=yidi.pid,
+                            seconds=a.seconds, rate=max(1.0, sat.per_s / 2), **common)
+        console.print(fixed.line())
+        rows += [sat, fixed]
+        floors = [("yidi GET /api/v1/health", base, "/api/v1/health", yidi.pid),
+                  ("bare FastAPI sync SELECT 1", bare_base, "/sync", bare.pid),
+                  ("bare FastAPI async SELECT 1", bare_base, "/async", bare.pid),
+                  ("bare FastAPI, no database", bare_base, "/nodb", bare.pid)]
+        for _label, b, path, pid in floors:
+            _wrk.run(b, [_wrk.Row("GET", path)], label="warm-up", server_pid=pid, seconds=1, **common)
+        best: dict[str, _wrk.Result] = {}
+        for r in range(a.rounds):
+            for label, b, path, pid in floors:
+                res, _ = _wrk.run(b, [_wrk.Row("GET", path)], label=f"{label} (round {r + 1})", server_pid=pid,
+                                  seconds=a.floor_seconds, **common)
+                console.print(res.line())
+                rows.append(res)
+                if label not in best or res.per_s > best[label].per_s:
+                    best[label] = res
+        half = max(1.0, best["yidi GET /api/v1/health"].per_s / 2)
+        for label, b, path, pid in floors:
+            res, _ = _wrk.run(b, [_wrk.Row("GET", path)], label=label, server_pid=pid, seconds=a.floor_seconds,
+                              rate=half, **common)
+            console.print(res.line())
+            rows.append(res)
+        _wrk.stop(yidi)
+        _wrk.stop(bare)
+        yidi = bare = None
+        console.print(f"pgbench -S -c 8 -j 2 -T {a.pgbench_seconds} on {db} …")
+        tps = _wrk.pgbench(db, select_only=True, seconds=a.pgbench_seconds)
+        health = best["yidi GET /api/v1/health"].per_s
+        bare_best = max(best["bare FastAPI sync SELECT 1"].per_s, best["bare FastAPI async SELECT 1"].per_s)
+        out = {
+            "checks_per_s": round(sat.per_s, 1), "pgbench_tps": round(tps, 1), "ratio": round(sat.per_s / tps, 4),
+            "p50_ms": round(sat.p50_ms, 2), "p99_ms": round(sat.p99_ms, 2),
+            "health_per_s": round(health, 1), "bare_health_per_s": round(bare_best, 1),
+            "health_vs_bare": round(bare_best / health, 2), "workers": a.workers, "connections": a.connections,
+            "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
+                           "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},
+            "errors": sat.errors + fixed.errors,
+            "load_average": [round(x, 1) for x in (*load_before, *os.getloadavg())],
+            "rows": [r.as_dict() for r in rows],
+        }
         console.print()
-        console.print(f"machine: {os.cpu_count()} CPUs; uvicorn workers {a.workers}; clients {a.clients} threads "
-                      "in one process on the same machine")
-        console.print(f"yidi eligibility over HTTP: {rate:,.0f} checks/s  (p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                      f"{ok} ok, {errors} errors in {a.seconds:.0f} s)")
-        console.print(f"floor: GET /health (HTTP + SELECT 1): {floor_ok / a.seconds:,.0f} req/s")
-        console.print(f"pgbench select-only:        {tps:,.0f} tps")
-        console.print(f"ratio yidi/pgbench:         {rate / tps:.3f}")
-        return 1 if errors else 0
+        console.print(f"machine: {_wrk.machine()}; yidi serve --workers {a.workers}; wrk -t {a.threads} -c "
+                      f"{a.connections} on the same machine; load average at start {load_before[0]:.1f}")
+        console.print(f"yidi eligibility: {sat.per_s:,.0f} checks/s (p50 {sat.p50_ms:.1f} ms, p99 {sat.p99_ms:.1f} ms); "
+                      f"at {fixed.offered:,.0f}/s offered: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms")
+        console.print(f"health {health:,.0f}/s, bare SELECT 1 {bare_best:,.0f}/s: bare / yidi = {bare_best / health:.2f} "
+                      "(aim ≤ 1.2)")
+        console.print(f"pgbench select-only {tps:,.0f} tps; ratio yidi / pgbench {sat.per_s / tps:.4f} (aim 0.02, then 0.05)")
+        if a.json:
+            Path(a.json).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return 1 if out["errors"] else 0
     finally:
-        if server is not None:
-            server.kill()
+        _wrk.stop(yidi)
+        _wrk.stop(bare)
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 

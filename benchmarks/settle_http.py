@@ -1,14 +1,19 @@
 """Settlements per second of 20-line bills through the HTTP API on PostgreSQL, beside pgbench's TPC-B rate.
 
-Bounded and loopback only: creates a scratch database, loads the sample packs and N synthetic long-term
-filers, starts uvicorn on 127.0.0.1 and, with 8 concurrent keep-alive clients,
-  A. registers a visit and uploads its 20 fee lines for each of B bills (timed: preparation rate),
-  B. settles every one of them (timed: settlements/s, p50/p99 of POST .../settle),
-then runs `pgbench -i -s 8` and the default TPC-B-like `pgbench -c 8 -j 2 -T 10` on the same scratch
-database, prints the rates and the ratio, profiles the settle use case in-process (cProfile) to show where
-the time goes, verifies the ledger, and drops the database.
+Bounded and loopback only. A scratch database gets the sample packs, N synthetic long-term filers and an API key
+per hospital; `yidi serve --no-demo --workers W` serves it on 127.0.0.1, and `wrk` (benchmarks/wrk_list.lua), each
+request with its hospital's key and its own msgid,
+  A. registers 2 × B visits (each answer's mdtrt_id is captured for the next phases),
+  B. uploads 20 fee lines (A, B, C, over-cap and unknown items) to each,
+  C. settles B of them as fast as answers come back (settlements/s, p50/p99, server CPU per settle),
+  D. settles the others at a fixed offered rate of half that maximum for --seconds (p50/p99 there),
+then `pgbench -i -s 8` and the TPC-B-like `pgbench -c 8 -j 2 -T 10` run on the same database, `yidi ledger
+verify` and `yidi audit verify` must pass, and the database is dropped. Each settle has an idempotency key.
 
-    .venv/bin/python benchmarks/settle_http.py [--bills 1200] [--clients 8] [--workers 1] [--persons 400]
+    .venv/bin/python benchmarks/settle_http.py [--bills 1500] [--connections 8] [--workers 2] [--persons 400]
+        [--seconds 10] [--json FILE] [--profile 200] [--py-spy FILE]
+
+--json FILE writes settles_per_s, pgbench_tps, ratio, p50_ms, p99_ms and the other phases' figures.
 """
 
 from __future__ import annotations
@@ -16,26 +21,22 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import os
 import pstats
-import re
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import httpx
-from _common import PG_URL as ADMIN_URL  # benchmarks/ is on sys.path when run as a script
+import _wrk  # benchmarks/ is on sys.path when run as a script
+from _common import PG_URL as ADMIN_URL
 from _common import admin, free_port
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from yidi.demo.dataset import demo_id
@@ -44,7 +45,7 @@ from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.reference import Person
 from yidi.domain.validation import validate_model
-from yidi.services import hospital_keys, ledger
+from yidi.services import hospital_keys
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
@@ -57,9 +58,7 @@ from yidi.store.repositories import Filings, Persons
 HOSPITALS = ["H44010000001", "H44010000002", "H44010000004", "H44030000001", "H44030000003"]
 CODES = ["S001", "XA01", "XB01", "S002", "M002", "XC01", "ZZ-UNKNOWN"]  # A, B, C, over cap and unknown items
 API = "/api/v1/hospital"
-console = Console()
-
-
+console = Console(width=220)
 
 
 def seed(ctx: Context, persons: int) -> list[tuple[str, str]]:
@@ -84,52 +83,6 @@ def seed(ctx: Context, persons: int) -> list[tuple[str, str]]:
 def bill_lines(i: int) -> list[dict[str, str]]:
     return [{"line_id": f"{i}-{k}", "code": CODES[k % len(CODES)], "quantity": str(1 + k % 3),
              "unit_price": f"{20 + (k * 37) % 180}.50"} for k in range(20)]
-
-
-def run_clients(base: str, clients: int, jobs: list[Any], work: Any, label: str) -> tuple[float, list[float], int]:
-    """Run `work(client, job)` over the jobs from `clients` keep-alive threads; (seconds, latencies, errors)."""
-    lock = threading.Lock()
-    nxt = 0
-    lat: list[float] = []
-    errors = 0
-
-    def worker() -> None:
-        nonlocal nxt, errors
-        with httpx.Client(base_url=base, timeout=30) as c:
-            while True:
-                with lock:
-                    if nxt >= len(jobs):
-                        return
-                    job = jobs[nxt]
-                    nxt += 1
-                t0 = time.perf_counter()
-                ok = work(c, job)
-                t1 = time.perf_counter()
-                with lock:
-                    lat.append(t1 - t0)
-                    errors += 0 if ok else 1
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
-    t0 = time.perf_counter()
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(label, total=len(jobs))
-        for t in threads:
-            t.start()
-        while any(t.is_alive() for t in threads):
-            bar.update(task, completed=nxt)
-            time.sleep(0.1)
-    return time.perf_counter() - t0, lat, errors
-
-
-def pgbench(db: str, clients: int, seconds: int) -> float:
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres", "PGPORT": "5432"}
-    subprocess.run(["pgbench", "-i", "-q", "-s", str(clients), db], env=env, check=True, capture_output=True, timeout=300)
-    out = subprocess.run(["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds), db],
-                         env=env, check=True, capture_output=True, text=True, timeout=seconds + 120).stdout
-    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
-    if m is None:
-        raise RuntimeError(f"cannot read pgbench output:\n{out}")
-    return float(m.group(1))  # ok-float: a benchmark figure, not money
 
 
 def profile(ctx: Context, persons: list[tuple[str, str]], n: int) -> None:
@@ -227,15 +180,18 @@ def spy_report(path: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--bills", type=int, default=1200)
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--bills", type=int, default=1500, help="settled saturating (as many again at the fixed rate)")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=2, help="yidi serve --workers")
     ap.add_argument("--persons", type=int, default=400)
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of the fixed-rate phase at most")
     ap.add_argument("--pgbench-seconds", type=int, default=10)
-    ap.add_argument("--profile", type=int, default=200, help="settlements to profile in-process (0: skip)")
+    ap.add_argument("--profile", type=int, default=0, help="settlements to profile in-process afterwards (0: skip)")
     ap.add_argument("--py-spy", default="", metavar="FILE",
-                    help="sample the server with py-spy during the settle phase (collapsed stacks to FILE) and print "
-                         "where its time goes")
+                    help="sample the server with py-spy during the saturating settle phase (collapsed stacks to FILE)")
+    ap.add_argument("--access-log", action="store_true", help="yidi with its access log on")
+    ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
 
     db = f"yidi_bench_{secrets.token_hex(3)}"
@@ -243,96 +199,101 @@ def main() -> int:
     admin(f'CREATE DATABASE "{db}"')
     server = None
     ctx = Context.from_settings(Settings(database_url=url))
+    load_before = os.getloadavg()
     try:
         console.print(f"scratch database {db}: seeding {a.persons} persons …")
         persons = seed(ctx, a.persons)
-        keys = {h: hospital_keys.create_key(ctx, h).key for h in HOSPITALS}
+        keys = {h: f"Bearer {hospital_keys.create_key(ctx, h).key}" for h in HOSPITALS}
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "yidi.api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(a.workers), "--log-level", "warning", "--no-access-log"],
-            env={**os.environ, "YIDI_DATABASE_URL": url, "YIDI_SECRET_KEY": secrets.token_urlsafe(32)},
-            cwd=Path(__file__).resolve().parents[1])
+        server = _wrk.start_yidi(url, port, a.workers, access_log=a.access_log,
+                                 env={"YIDI_SECRET_KEY": secrets.token_urlsafe(32)})
         base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.3)
-        # each client thread speaks for one hospital (its own key); the bills go round the persons
-        jobs = [(i, HOSPITALS[i % len(HOSPITALS)], *persons[i % len(persons)]) for i in range(a.bills)]
-        mids: dict[int, str] = {}
+        common = {"connections": a.connections, "threads": a.threads, "server_pid": server.pid, "mode": "once"}
 
-        def prepare(c: httpx.Client, job: tuple[int, str, str, str]) -> bool:
-            i, inst, cid, name = job
-            h = {"Authorization": f"Bearer {keys[inst]}"}
-            r = c.post(f"{API}/visits", json={"id_number": cid, "name": name, "visit_type": "OUTPATIENT"}, headers=h)
-            if r.status_code != 201:
-                console.print(r.text)
-                return False
-            mid = r.json()["mdtrt_id"]
-            r = c.post(f"{API}/visits/{mid}/lines", json={"lines": bill_lines(i)}, headers=h)
-            mids[i] = mid
-            return r.status_code == 200
+        def register(n: int, offset: int, label: str) -> tuple[_wrk.Result, list[tuple[str, str]]]:
+            rows = []
+            for i in range(offset, offset + n):
+                cid, name = persons[i % len(persons)]
+                body = {"id_number": cid, "name": name, "visit_type": "OUTPATIENT", "msgid": f"r-{db}-{i}"}
+                rows.append(_wrk.Row("POST", f"{API}/visits", keys[HOSPITALS[i % len(HOSPITALS)]],
+                                     json.dumps(body, ensure_ascii=False)))
+            return _wrk.run(base, rows, label=label, expect=201, seconds=600, **common)
 
-        def settle(c: httpx.Client, job: tuple[int, str, str, str]) -> bool:
-            i, inst, _cid, _name = job
-            r = c.post(f"{API}/visits/{mids[i]}/settle", json={"idempotency_key": f"bench-{mids[i]}"},
-                       headers={"Authorization": f"Bearer {keys[inst]}"})
-            if r.status_code != 200:
-                console.print(r.text)
-            return r.status_code == 200
+        def upload(visits: list[tuple[str, str]], label: str) -> _wrk.Result:
+            rows = [_wrk.Row("POST", f"{API}/visits/{mid}/lines", keys[inst], json.dumps({"lines": bill_lines(k)}))
+                    for k, (mid, inst) in enumerate(visits)]
+            return _wrk.run(base, rows, label=label, seconds=600, **common)[0]
 
-        # warm-up: the scrypt key checks and first-request costs stay out of the figures
-        warm = [(10_000_000 + k, HOSPITALS[k % len(HOSPITALS)], *persons[k % len(persons)]) for k in range(40)]
-        run_clients(base, a.clients, warm, prepare, "warm-up")
-        run_clients(base, a.clients, warm, settle, "warm-up")
-        prep_s, prep_lat, prep_err = run_clients(base, a.clients, jobs, prepare, "register + upload 20 lines")
+        def settle_rows(visits: list[tuple[str, str]]) -> list[_wrk.Row]:
+            return [_wrk.Row("POST", f"{API}/visits/{mid}/settle", keys[inst],
+                             json.dumps({"idempotency_key": f"bench-{mid}", "msgid": f"s-{mid}"})) for mid, inst in visits]
+
+        # warm-up: the key checks and first-request costs stay out of the figures
+        _res, warm = register(40, 10_000_000, "warm-up register")
+        upload(warm, "warm-up upload")
+        _wrk.run(base, settle_rows(warm), label="warm-up settle", seconds=600, **common)
+        reg, visits = register(2 * a.bills, 0, "register visit (2401/2201)")
+        console.print(reg.line())
+        if len(visits) != 2 * a.bills:
+            raise RuntimeError(f"registered {len(visits)} visits of {2 * a.bills}")
+        up = upload(visits, "upload 20 fee lines (2301/2204)")
+        console.print(up.line())
         spy = None
         if a.py_spy:
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--format", "raw", "--rate", "200",
-                                    "-o", a.py_spy], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid),
+                                    "--subprocesses", "--format", "raw", "--rate", "200", "-o", a.py_spy],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        setl_s, lat, setl_err = run_clients(base, a.clients, jobs, settle, "settle")
+        sat, _ = _wrk.run(base, settle_rows(visits[:a.bills]), label="settle 20-line bill (2304/2207)", seconds=600,
+                          **common)
+        console.print(sat.line())
         if spy is not None:
             spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=60)
-        server.terminate()
-        server.wait(timeout=30)
+            spy.wait(timeout=120)
+        rate = max(1.0, sat.per_s / 2)
+        rest = visits[a.bills:][: max(a.connections, int(rate * a.seconds))]
+        fixed, _ = _wrk.run(base, settle_rows(rest), label="settle 20-line bill (2304/2207)", rate=rate,
+                            seconds=600, **common)
+        console.print(fixed.line())
+        _wrk.stop(server)
         server = None
-        lat.sort()
-        rate = a.bills / setl_s
-        prep_rate = a.bills / prep_s
-        e2e = 1 / (1 / rate + 1 / prep_rate)
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[max(0, int(len(lat) * 0.99) - 1)] * 1000
-        console.print(f"pgbench TPC-B-like -c {a.clients} -j 2 -T {a.pgbench_seconds} (scale {a.clients}) on {db} …")
-        tps = pgbench(db, a.clients, a.pgbench_seconds)
-        rep = ledger.verify(ctx)
+        console.print(f"pgbench TPC-B-like -c 8 -j 2 -T {a.pgbench_seconds} (scale 8) on {db} …")
+        tps = _wrk.pgbench(db, select_only=False, scale=8, seconds=a.pgbench_seconds)
+        checks = _wrk.verify(url)
+        errors = sum(r.errors for r in (reg, up, sat, fixed))
+        out = {
+            "settles_per_s": round(sat.per_s, 1), "pgbench_tps": round(tps, 1), "ratio": round(sat.per_s / tps, 4),
+            "p50_ms": round(sat.p50_ms, 2), "p99_ms": round(sat.p99_ms, 2),
+            "server_cpu_ms_per_settle": round(sat.cpu_ms_per_req, 2), "workers": a.workers,
+            "connections": a.connections,
+            "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
+                           "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},
+            "register_per_s": round(reg.per_s, 1), "upload_per_s": round(up.per_s, 1),
+            "whole_flow_per_s": round(1 / (1 / reg.per_s + 1 / up.per_s + 1 / sat.per_s), 1),
+            "errors": errors, **checks,
+            "load_average": [round(x, 1) for x in (*load_before, *os.getloadavg())],
+            "rows": [r.as_dict() for r in (reg, up, sat, fixed)],
+        }
         console.print()
-        console.print(f"machine: {os.cpu_count()} CPUs; uvicorn workers {a.workers}; {a.clients} client threads in one "
-                      "process on the same machine; 20-line outpatient bills, 5 hospitals, "
-                      f"{a.persons} persons")
-        console.print(f"yidi settle over HTTP:      {rate:,.1f} settlements/s  (p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                      f"{a.bills} bills, {setl_err} errors)")
-        console.print(f"register + upload 20 lines: {prep_rate:,.1f} bills/s (p50 {statistics.median(prep_lat) * 1000:.1f} ms "
-                      f"for the two requests, {prep_err} errors); whole flow ≈ {e2e:,.1f} bills/s")
-        console.print(f"pgbench TPC-B-like:         {tps:,.0f} tps")
-        console.print(f"ratio yidi settle/pgbench:  {rate / tps:.3f}")
-        console.print(f"ledger verify: {'OK' if rep.ok else 'FAILED'} ({rep.settlements} settlements, {rep.postings} postings)")
+        console.print(f"machine: {_wrk.machine()}; yidi serve --workers {a.workers}; wrk -t {a.threads} -c "
+                      f"{a.connections} on the same machine; load average at start {load_before[0]:.1f}")
+        console.print(f"yidi settle: {sat.per_s:,.1f} settlements/s (p50 {sat.p50_ms:.1f} ms, p99 {sat.p99_ms:.1f} ms, "
+                      f"server CPU {sat.cpu_ms_per_req:.1f} ms each); at {fixed.offered:,.0f}/s offered: p50 "
+                      f"{fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms (aim ≤ 50), {fixed.late} late")
+        console.print(f"whole flow (register, upload, settle) ≈ {out['whole_flow_per_s']:,.1f} bills/s")
+        console.print(f"pgbench TPC-B-like {tps:,.0f} tps; ratio yidi settle / pgbench {sat.per_s / tps:.4f} "
+                      "(aim 0.1, then 0.3)")
+        console.print(f"ledger verify: {'OK' if checks['ledger_verify'] else 'FAILED'}; audit verify: "
+                      f"{'OK' if checks['audit_verify'] else 'FAILED'}")
+        if a.json:
+            Path(a.json).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if a.py_spy:
             spy_report(a.py_spy)
         if a.profile:
             profile(ctx, persons, a.profile)
-        return 1 if (setl_err or prep_err or not rep.ok) else 0
+        return 1 if errors or not all(checks.values()) else 0
     finally:
-        if server is not None:
-            server.kill()
+        _wrk.stop(server)
         ctx.close()
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
