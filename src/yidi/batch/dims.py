@@ -167,10 +167,12 @@ def build_dims(
         ben = spol.benefits.get(vt) if spol else None
         catalogue = packs.catalogue_for(treatment)
         if spol is None or ben is None or catalogue is None:
-            what = ("POLICY_NO_SCHEME", f"{insured} 没有 {scheme_s} 的规定") if spol is None else (
-                ("POLICY_NO_BENEFIT", f"{insured} {scheme_s} 没有 {vt_s} 待遇") if ben is None
-                else ("CATALOGUE_MISSING", f"就医地 {treatment} 没有医保目录"))
-            problems.append(Problem(what[0], "settlement", what[1], what[1]))
+            problems.append(
+                problem("POLICY_NO_SCHEME", "settlement", insured_region=insured, scheme_zh=scheme.zh,
+                        scheme=scheme_s) if spol is None
+                else problem("POLICY_NO_BENEFIT", "settlement", insured_region=insured, scheme_zh=scheme.zh,
+                             scheme=scheme_s, visit_type_zh=vt.zh, visit_type=vt_s) if ben is None
+                else problem("CATALOGUE_MISSING", "settlement", region=treatment))
             continue
         rules = ver.rules
         basis, ft = settled_basis(insured, treatment, ftype, ver)

@@ -225,8 +225,7 @@ class Bill(Strict):
                           detail_zh=f"费用明细合计 {fmt(total)} 元超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
                           detail_en=f"the lines add up to {fmt(total)} yuan, above the limit of {B.VISIT_TOTAL_MAX} yuan for one visit")
         if self.person.citizen_birth_date > self.day:
-            raise failure("ID_BIRTH_DATE", detail_zh="身份证号码中的出生日期晚于就诊日期",
-                          detail_en="the birth date in the citizen ID is after the visit")
+            raise failure("ID_BIRTH_DATE", detail_zh="晚于就诊日期", detail_en="is after the visit")
         if self.accumulators is not None and self.accumulators.year != self.day.year:
             raise failure("ACC_YEAR", year=self.accumulators.year, settlement_year=self.day.year)
         return self

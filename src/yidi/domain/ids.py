@@ -73,9 +73,8 @@ def parse_citizen_id(value: str, field: str = "id_number", *, today: dt.date | N
         born = None
     latest = min(today, bounds.DATE_MAX) if today is not None else bounds.DATE_MAX
     if born is None or not bounds.BIRTH_DATE_MIN <= born <= latest:
-        raise error("ID_BIRTH_DATE", detail_zh="身份证号码中的出生日期不存在或不合理（早于1900年或晚于今天）",
-                    detail_en="the birth date inside the citizen ID is not a real, plausible date (before 1900 or after today)",
-                    field=field)
+        raise error("ID_BIRTH_DATE", field=field, detail_zh="不存在或不合理（早于1900年或晚于今天）",
+                    detail_en="is not a real, plausible date (before 1900 or after today)")
     if check_character(n[:17]) != n[17]:
         raise error("ID_CHECKSUM", field=field)
     return CitizenId(n)

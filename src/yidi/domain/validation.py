@@ -56,9 +56,9 @@ def _plain(value: Any) -> Decimal:
         d = normalise.plain_decimal(value)
     except ValueError as exc:
         if exc.args and exc.args[0] == "notation":
-            raise failure("NUMBER_FORMAT", detail_zh=f"数字请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:200],
-                          detail_en=f"write numbers in plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:200]) from None
-        raise fail("NOT_A_NUMBER", f"不是数字：{value!r}"[:200], f"not a number: {value!r}"[:200]) from None
+            raise failure("NUMBER_FORMAT", detail_zh=f"请用普通写法（如 1234.50），不要用科学计数法、下划线等：{value!r}"[:180],
+                          detail_en=f"use plain decimal notation (like 1234.50): no exponent, underscore, NaN: {value!r}"[:180]) from None
+        raise failure("NOT_A_NUMBER", value=repr(value)[:180]) from None
     return d
 
 
@@ -66,8 +66,8 @@ def _fits(value: Any, d: Decimal) -> Decimal:
     """Checked last, after precision and size said what is wrong: 0000…1 written with 40 digits."""
     written = normalise.number_text(value) or format(d, "f")
     if len(written) > B.NUMBER_MAX_CHARS:
-        raise failure("NUMBER_FORMAT", detail_zh=f"数字过长（最多 {B.NUMBER_MAX_CHARS} 个字符）",
-                      detail_en=f"number too long (at most {B.NUMBER_MAX_CHARS} characters)")
+        raise failure("NUMBER_FORMAT", detail_zh=f"过长（最多 {B.NUMBER_MAX_CHARS} 个字符）",
+                      detail_en=f"too long (at most {B.NUMBER_MAX_CHARS} characters)")
     return d
 
 
@@ -108,8 +108,7 @@ def _quantity(value: Any) -> Decimal:
     if d <= 0:
         raise failure("QUANTITY_NOT_POSITIVE", value=value)
     if decimals_of(d) > B.QUANTITY_DECIMALS:
-        raise fail("QUANTITY_PRECISION", f"数量最多{B.QUANTITY_DECIMALS}位小数：{value}"[:200],
-                   f"quantity has more than {B.QUANTITY_DECIMALS} decimals: {value}"[:200])
+        raise failure("QUANTITY_PRECISION", decimals=B.QUANTITY_DECIMALS, value=str(value)[:150])
     if d > B.QUANTITY_MAX:
         raise failure("QUANTITY_TOO_LARGE", value=value, limit=B.QUANTITY_MAX)
     return Decimal(format(_fits(value, d), "f"))  # stored as plain text ("100", never "1E+2")
@@ -128,7 +127,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def _date(value: Any, lo: dt.date, hi: dt.date) -> dt.date:
     """A calendar date written YYYY-MM-DD (not a date-time, not a timestamp), within [lo, hi]."""
     if isinstance(value, dt.datetime):
-        raise fail("DATE_FORMAT", "这里需要日期（YYYY-MM-DD），不是日期时间", "a date (YYYY-MM-DD) is needed here, not a date-time")
+        raise failure("DATE_FORMAT")
     if isinstance(value, dt.date):
         day = value
     elif isinstance(value, str) and _DATE.fullmatch(s := normalise.ascii_width(value).strip()):
@@ -145,7 +144,7 @@ def _date(value: Any, lo: dt.date, hi: dt.date) -> dt.date:
 
 def _citizen_id(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
-        raise fail("ID_FORMAT", "身份证号码应为文字", "the citizen ID must be a string")
+        raise failure("ID_FORMAT", shown=f"<{type(value).__name__}>")
     today = info.context.get("today") if isinstance(info.context, dict) else None
     try:
         return parse_citizen_id(value, today=today).number
