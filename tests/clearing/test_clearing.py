@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from yidi.clearing import service, synth
+from yidi.clearing import synth
 from yidi.clearing.definition import Month
 from yidi.domain.errors import YidiError
+from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.store import clearing_models as cm

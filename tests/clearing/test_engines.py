@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.clearing.test_clearing import NATIONAL, agency
-from yidi.clearing import service, synth
+from yidi.clearing import synth
 from yidi.clearing.definition import Month
 from yidi.clearing.engines import DuckDBEngine, SparkEngine, write_parquet
+from yidi.services import clearing as service
 from yidi.services.context import Context
 from yidi.store import clearing_models as cm
+from yidi.store.repositories import clearing_settlements
 from yidi.store.settlement_models import SettlementRow
 
 
@@ -48,8 +50,8 @@ def test_duckdb_and_spark_agree_to_the_fen(ctx: Context, spark: SparkEngine, tmp
 
     m = Month(2026, 10)
     with ctx.engine.connect() as conn:
-        since = service.clearing_since(conn, m)
-        inputs = service.extract(conn, m, since)
+        since = clearing_settlements.clearing_since(conn, m)
+        inputs = clearing_settlements.extract(conn, m, since)
     duck = DuckDBEngine().run(m, inputs, since=since)
     sparked = spark.run(m, inputs, since=since)
     assert duck == sparked

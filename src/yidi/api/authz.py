@@ -142,6 +142,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/clearing/runs/{month}/confirmation": allow(A, duties=(PAYER, ADMIN)),
     "POST /api/v1/clearing/runs/{month}/disputes": allow(A, duties=(PAYER, ADMIN)),
     "GET /api/v1/clearing/disputes": allow(A, C),
+    "GET /api/v1/clearing/disputes/{dispute_id}/items": allow(A, C),
     "POST /api/v1/clearing/disputes/{dispute_id}/decision": allow(A, C, duties=(PAYER, ADMIN)),
     # policy simulation (政策模拟) on synthetic data: agency administrators and clearing operators
     "POST /api/v1/simulate": allow(A, C, duties=(ADMIN,)),
@@ -202,6 +203,7 @@ RULES: dict[str, Rule] = {
     "GET /agency/filings": allow(A),
     "POST /agency/filings/{filing_id}/review": allow(A, duties=(REVIEWER,)),
     "GET /agency/clearing": allow(A, C),
+    "GET /agency/clearing/disputes/{dispute_id}": allow(A, C),
     "POST /agency/clearing/run": allow(A, C, duties=(ADMIN,)),
     "GET /agency/policies": allow(A),
     "GET /agency/simulate": allow(A, C, duties=(ADMIN,)),

@@ -1,9 +1,11 @@
-"""Routes for monthly clearing (清算): run and close a month, read it (scoped to the caller's region),
-statements (CSV, Excel) and the HTML report, confirmations, disputes and their decisions."""
+"""Routes for monthly clearing (清算): run and close a month, read it (scoped to the caller's region by
+yidi.services.clearing.scoping), statements (CSV, Excel) and the HTML report, confirmations, disputes (their
+settlements a page at a time) and their decisions."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -13,12 +15,10 @@ from pydantic import Field
 from yidi.api.deps import Caller, Ctx
 from yidi.api.errors import file_responses
 from yidi.api.json_body import JsonRoute
-from yidi.clearing import report, service
-from yidi.domain import normalise
-from yidi.domain.bounds import LONG_REASON, REASON, SETL_ID
-from yidi.domain.errors import YidiError
-from yidi.domain.reference import is_province_code, province_of
+from yidi.clearing import report
+from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, REASON, SETL_ID
 from yidi.domain.validation import Code, Number, Strict, Text
+from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
 
 router = APIRouter(prefix="/clearing", tags=["clearing 清算"], route_class=JsonRoute)
@@ -37,7 +37,7 @@ class ConfirmIn(Strict):
 
 
 class DisputeIn(Strict):
-    setl_ids: list[Annotated[Code, Field(min_length=1, max_length=SETL_ID)]] = Field(min_length=1, max_length=1000)
+    setl_ids: list[Annotated[Code, Field(min_length=1, max_length=SETL_ID)]] = Field(min_length=1, max_length=DISPUTE_SETTLEMENTS)
     reason: Text = Field(min_length=1, max_length=LONG_REASON)
 
 
@@ -48,28 +48,6 @@ class DecisionIn(Strict):
 
 RegionQuery = Annotated[str | None, Query(max_length=20, description="统筹区或省级编码: narrow the view to this region's "
                                                                "lines (an agency: its own region, or one of its province)")]
-
-
-def _scope(p: Principal) -> str | None:
-    # an agency sees its own lines; other roles allowed here by authorisation see the national view
-    return p.subject if p.role is Role.AGENCY else None
-
-
-def _region(ctx: Ctx, p: Principal, region: str | None) -> str | None:
-    """The view asked for: the caller's own scope, or `region` if it is a known region or province code the
-    caller may see (never ignored: an unknown or foreign code is an error)."""
-    if region is None:
-        return _scope(p)
-    r = normalise.code(region)
-    known = r in ctx.packs.regions or (is_province_code(r) and any(province_of(c) == r for c in ctx.packs.regions))
-    if not known:
-        raise YidiError("REGION_UNKNOWN", f"统筹区或省级编码“{r[:20]}”不存在", f"unknown region or province code {r[:20]!r}",
-                        "region", 422)
-    own = _scope(p)
-    if own is not None and r != own and not (is_province_code(own) and province_of(r) == own):
-        raise YidiError("CLEARING_REGION_FORBIDDEN", f"经办机构 {own} 只能查看本统筹区（或本省）的清算",
-                        f"agency {own} may only see its own region's (or province's) clearing", "region", 403)
-    return r
 
 
 @router.get("/runs", summary="各月清算 months cleared")
@@ -93,9 +71,7 @@ async def close(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
 
 @router.get("/runs/{month}", summary="清算结果 a month's results (an agency: its own lines)")
 def show(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None) -> dict[str, Any]:
-    region = _region(ctx, p, region)
-    view = service.month_view(ctx, month)
-    return (view.for_region(region) if region else view).as_dict()
+    return service.scoped_month(ctx, p, month, region).as_dict()
 
 
 @router.get("/runs/{month}/verify", summary="核对到分 recheck a month to the fen")
@@ -106,7 +82,7 @@ def verify(month: MonthPath, ctx: Ctx, _p: Caller) -> dict[str, Any]:
 @router.get("/runs/{month}/items", summary="清算明细 the settlements behind the lines")
 def items(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None,
           limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[dict[str, Any]]:
-    return service.items(ctx, month, region=_region(ctx, p, region), limit=limit)
+    return service.items(ctx, month, region=service.view_scope(ctx, p, region), limit=limit)
 
 
 @router.get("/runs/{month}/statement.csv", responses=file_responses("text/csv"), summary="对账单 CSV the agency's statement")
@@ -129,7 +105,7 @@ def statement_xlsx(month: MonthPath, ctx: Ctx, p: Caller) -> Response:
 
 @router.get("/runs/{month}/report.html", responses=file_responses("text/html"), summary="清算报告 printable report")
 def report_html(month: MonthPath, ctx: Ctx, p: Caller, region: RegionQuery = None) -> HTMLResponse:
-    scope = _region(ctx, p, region)
+    scope = service.view_scope(ctx, p, region)
     return HTMLResponse(report.html_report(service.month_view(ctx, month), scope))
 
 
@@ -145,11 +121,14 @@ def dispute(month: MonthPath, body: DisputeIn, ctx: Ctx, p: Caller) -> dict[str,
 
 @router.get("/disputes", summary="争议列表 disputes")
 def disputes(ctx: Ctx, p: Caller, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> list[dict[str, Any]]:
-    rows = service.disputes(ctx, month)
-    region = _scope(p)
-    if region is None:
-        return rows
-    return [d for d in rows if d["region"] == region or _touches(ctx, d, region)]
+    return service.scoped_disputes(ctx, p, month)
+
+
+@router.get("/disputes/{dispute_id}/items", summary="争议结算 a page of a dispute's settlements")
+def dispute_items(dispute_id: DisputeId, ctx: Ctx, p: Caller,
+                  limit: Annotated[int, Query(ge=1, le=DISPUTE_SETTLEMENTS)] = DISPUTE_PAGE,
+                  offset: Annotated[int, Query(ge=0, le=DISPUTE_SETTLEMENTS)] = 0) -> dict[str, Any]:
+    return asdict(service.dispute_items(ctx, p, dispute_id, limit=limit, offset=offset))
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="裁定 the counterpart decides a dispute")
@@ -163,8 +142,3 @@ def _agency_region(p: Principal) -> str:
     require(p, Role.AGENCY, what_zh="下载对账单", what_en="download a statement")
     return p.subject
 
-
-def _touches(ctx: Ctx, d: dict[str, Any], region: str) -> bool:
-    # a dispute concerns the region when any of its settlements sits on the region's lines
-    mine = {i["setl_id"] for i in service.items(ctx, d["month"], region=region, limit=1_000_000)}
-    return any(s["setl_id"] in mine for s in d["settlements"])

@@ -18,7 +18,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 
 from yidi.clearing.definition import REASONS
-from yidi.clearing.service import MonthView
+from yidi.domain.clearing import MonthView
 
 FUNDS = (("hifp_fen", "统筹基金 pooled fund"), ("hifob_fen", "大额补助 large-amount subsidy"),
          ("cvlserv_fen", "公务员补助 civil-servant subsidy"), ("hifmi_fen", "大病保险 critical illness"),

@@ -12,12 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from yidi.clearing import report, service, synth
+from yidi.clearing import report, synth
 from yidi.clearing.definition import Month
 from yidi.cli.context import open_context
 from yidi.cli.render import EXIT_CHECK_FAILED, fail, print_json, table
 from yidi.cli.render import console as make_console
 from yidi.domain.errors import YidiError
+from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 
@@ -235,7 +236,7 @@ def seed(months: Annotated[list[str], typer.Option("--month", "-m", help="月份
     """示例数据 Write synthetic cross-region settlements into the store (needs `yidi demo load` first)."""
     ctx = open_context()
     try:
-        ms = [service._month(x) for x in months]
+        ms = [service.month_of(x) for x in months]
         prev = sorted({Month(m.year - 1, k) for m in ms for k in range(1, 13)}, key=str) if previous_year else []
         if prev:
             s0 = synth.seed_store(ctx.engine, prev, previous_year, seed=seed_)

@@ -68,6 +68,10 @@ FILE_NAME = 200
 POLICY_VERSION = 20
 PACK_NAME = 100
 
+# ------------------------------------------------------------------------------------------ counts and pages
+DISPUTE_SETTLEMENTS = 1000  # settlements one clearing dispute may name (争议); also the largest page of them
+DISPUTE_PAGE = 100  # settlements of a dispute shown at once when no page size is asked for
+
 
 @dataclass(frozen=True, slots=True)
 class Bound:
@@ -114,6 +118,8 @@ TABLE: tuple[Bound, ...] = (
           "claims"),
     Bound("reasons and notes 理由、备注", f"≤ {REASON} characters ({LONG_REASON} for reviews and disputes)", "TEXT_TOO_LONG",
           "filings, revocations, claims, clearing"),
+    Bound("dispute settlements 争议结算", f"≤ {DISPUTE_SETTLEMENTS} per dispute; read in pages of {DISPUTE_PAGE} "
+          f"(at most {DISPUTE_SETTLEMENTS})", "FIELD_INVALID", "clearing disputes (raise, list, page)"),
     Bound("characters 字符", "no control characters (tab and line breaks allowed), no lone surrogates", "TEXT_INVALID_CHARACTER",
           "every text field"),
 )

@@ -17,13 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from yidi.store.models import Base
 
-# Amount columns shared by the pair and hospital lines (all fen). `cleared` = fund + personal account:
-# what the insured region owes the treatment region (cash was paid by the person at the desk).
-PAIR_AMOUNTS: tuple[str, ...] = (
-    "medfee_fen", "hifp_fen", "hifob_fen", "cvlserv_fen", "hifmi_fen", "maf_fen", "fund_fen", "acct_fen",
-    "cash_fen", "cleared_fen", "adjust_fen",
-)
-HOSPITAL_AMOUNTS: tuple[str, ...] = ("medfee_fen", "fund_fen", "acct_fen", "cash_fen", "owed_fen", "adjust_fen")
+# The amount columns of the pair and hospital lines are yidi.domain.clearing.PAIR_AMOUNTS and HOSPITAL_AMOUNTS.
 
 
 class ClearingRunRow(Base):

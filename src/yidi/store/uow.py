@@ -41,6 +41,17 @@ from yidi.store.repositories.claims import (
     ClaimRepository,
     Claims,
 )
+from yidi.store.repositories.clearing import (
+    AdvanceFundRepository,
+    AdvanceFunds,
+    ClearingDisputeRepository,
+    ClearingDisputes,
+    ClearingLineRepository,
+    ClearingLines,
+    ClearingRunRepository,
+    ClearingRuns,
+)
+from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository, ClearingSettlements
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
@@ -76,6 +87,11 @@ class UnitOfWork(Protocol):
     claims: ClaimRepository
     claim_documents: ClaimDocumentRepository
     claim_batches: PaymentBatchRepository
+    clearing_runs: ClearingRunRepository
+    clearing_lines: ClearingLineRepository
+    advance_funds: AdvanceFundRepository
+    clearing_disputes: ClearingDisputeRepository
+    clearing_settlements: ClearingSettlementRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -100,6 +116,11 @@ class SqlUnitOfWork:
         self.claims: ClaimRepository = Claims(session)
         self.claim_documents: ClaimDocumentRepository = ClaimDocuments(session)
         self.claim_batches: PaymentBatchRepository = PaymentBatches(session)
+        self.clearing_runs: ClearingRunRepository = ClearingRuns(session)
+        self.clearing_lines: ClearingLineRepository = ClearingLines(session)
+        self.advance_funds: AdvanceFundRepository = AdvanceFunds(session)
+        self.clearing_disputes: ClearingDisputeRepository = ClearingDisputes(session)
+        self.clearing_settlements: ClearingSettlementRepository = ClearingSettlements(session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

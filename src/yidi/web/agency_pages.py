@@ -13,13 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from yidi.clearing import service as clearing
+from yidi.domain.bounds import DISPUTE_PAGE
 from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.filing_rules import FilingStatus
 from yidi.domain.money import from_fen
-from yidi.services import claims, filings
-from yidi.services.access import Principal, Role
+from yidi.services import claims, clearing, filings
+from yidi.services.access import Principal
 from yidi.web import charts
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, page, plain_params, problems, redirect
@@ -148,12 +148,15 @@ def _fen(v: Any) -> Decimal:
     return from_fen(int(v or 0))
 
 
+DISPUTE_STATUS = {"OPEN": ("待裁定", "open"), "UPHELD": ("争议成立", "upheld"), "REJECTED": ("已驳回", "rejected")}
+
+
 @router.get("/agency/clearing", response_class=Response)
 def clearing_page(request: Request, who: Who, month: str = "") -> Response:
     """清算: the months run so far; a month's lines with charts — an agency its own part, a clearing operator
     the whole month (as GET /api/v1/clearing/runs/{month} shows them)."""
     ctx = ctx_of(request)
-    whole = who.role is Role.CLEARING
+    whole = clearing.own_scope(who) is None
     here = "" if whole else "本区"
     months = clearing.months(ctx)
     default = (ctx.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -162,8 +165,7 @@ def clearing_page(request: Request, who: Who, month: str = "") -> Response:
     errs: dict[str, Any] = {}
     if month:
         try:
-            view = clearing.month_view(ctx, month)
-            view = view if whole else view.for_region(who.subject)
+            view = clearing.scoped_month(ctx, who, month)
         except YidiError as err:
             errs = problems(err)
     if view is not None:
@@ -179,7 +181,8 @@ def clearing_page(request: Request, who: Who, month: str = "") -> Response:
         if hosp_rows:
             figs.append(charts.bars(f"{here}医院应付（元）", hosp_rows))
     return page(request, "agency/clearing.html", status=422 if errs else 200, months=months, month=month,
-                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole)
+                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole,
+                dispute_status=DISPUTE_STATUS)
 
 
 @router.post("/agency/clearing/run", response_class=Response)
@@ -190,8 +193,19 @@ def run_clearing(request: Request, who: Who, month: Annotated[str, Form()] = "")
     except YidiError as err:
         return page(request, "agency/clearing.html", status=err.status, months=clearing.months(ctx), month=month,
                     default=month, view=None, figs=[], problems=problems(err), fen=_fen,
-                    whole=who.role is Role.CLEARING)
+                    whole=clearing.own_scope(who) is None, dispute_status=DISPUTE_STATUS)
     return redirect(f"/agency/clearing?month={month.strip()}")
+
+
+@router.get("/agency/clearing/disputes/{dispute_id}", response_class=Response)
+def clearing_dispute(request: Request, who: Who, dispute_id: int, offset: int = 0) -> Response:
+    """争议: one page of the settlements a clearing dispute carries, and how many it carries in all."""
+    try:
+        found = clearing.dispute_items(ctx_of(request), who, dispute_id, limit=DISPUTE_PAGE, offset=max(offset, 0))
+    except YidiError as err:
+        return error_page(request, err)
+    return page(request, "agency/clearing_dispute.html", found=found, fen=_fen, step=DISPUTE_PAGE,
+                dispute_status=DISPUTE_STATUS)
 
 
 @router.get("/agency/policies", response_class=Response)

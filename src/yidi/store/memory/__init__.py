@@ -17,6 +17,13 @@ from yidi.store.memory.accounts import MemoryHospitalKeys, MemoryLoginSessions, 
 from yidi.store.memory.accumulators import MemoryAccumulators
 from yidi.store.memory.claim_payments import MemoryPaymentBatches
 from yidi.store.memory.claims import MemoryClaimDocuments, MemoryClaims
+from yidi.store.memory.clearing import (
+    MemoryAdvanceFunds,
+    MemoryClearingDisputes,
+    MemoryClearingLines,
+    MemoryClearingRuns,
+    MemoryClearingSettlements,
+)
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
@@ -27,6 +34,13 @@ from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSession
 from yidi.store.repositories.accumulators import AccumulatorRepository
 from yidi.store.repositories.claim_payments import PaymentBatchRepository
 from yidi.store.repositories.claims import ClaimDocumentRepository, ClaimRepository
+from yidi.store.repositories.clearing import (
+    AdvanceFundRepository,
+    ClearingDisputeRepository,
+    ClearingLineRepository,
+    ClearingRunRepository,
+)
+from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.personal_data import PersonalDataRepository
@@ -63,6 +77,11 @@ class MemoryUnitOfWork:
         self.claims: ClaimRepository = MemoryClaims(tables)
         self.claim_documents: ClaimDocumentRepository = MemoryClaimDocuments(tables)
         self.claim_batches: PaymentBatchRepository = MemoryPaymentBatches(tables)
+        self.clearing_runs: ClearingRunRepository = MemoryClearingRuns(tables.clearing)
+        self.clearing_lines: ClearingLineRepository = MemoryClearingLines(tables.clearing)
+        self.advance_funds: AdvanceFundRepository = MemoryAdvanceFunds(tables.clearing)
+        self.clearing_disputes: ClearingDisputeRepository = MemoryClearingDisputes(tables.clearing)
+        self.clearing_settlements: ClearingSettlementRepository = MemoryClearingSettlements(tables.clearing)
 
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:

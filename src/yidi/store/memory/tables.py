@@ -19,6 +19,7 @@ from yidi.domain.family import FamilyLink
 from yidi.domain.filing_rules import FilingEvent, FilingRecord
 from yidi.domain.reference import Institution, Person, Region
 from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
+from yidi.store.memory.clearing import ClearingTables
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.visits import OpenVisit
@@ -50,3 +51,4 @@ class Tables:
     claim_batch_of: dict[str, str] = field(default_factory=dict)  # claim number -> batch number
     claim_payments: dict[str, list[Payment]] = field(default_factory=dict)  # by batch number
     claim_postings: list[tuple[str, str, str, Decimal]] = field(default_factory=list)  # posting, claim, account, amount
+    clearing: ClearingTables = field(default_factory=ClearingTables)  # runs, lines, disputes; settlements as read

@@ -1,0 +1,43 @@
+"""What every clearing use case shares: reading a month, who may do what, the clock, and the not-run error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from yidi.clearing.definition import Month
+from yidi.domain.errors import YidiError
+from yidi.services.access import Principal, Role, require
+
+Step = Callable[[str], None]  # progress: told the name of each step as it starts
+
+
+def month_of(text: str) -> Month:
+    """The clearing month written YYYY-MM; anything else is CLEARING_MONTH_INVALID (422)."""
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise YidiError("CLEARING_MONTH_INVALID", f"清算月份应为 YYYY-MM 格式，收到“{text}”",
+                        f"the clearing month must be YYYY-MM, got {text!r}", "month", 422) from None
+
+
+def not_run(month: str) -> YidiError:
+    return YidiError("CLEARING_NOT_RUN", f"{month} 尚未清算", f"{month} has not been cleared yet", "month", 404)
+
+
+def require_operator(principal: Principal, what_zh: str, what_en: str) -> None:
+    # Clearing operators (national or provincial) and agency staff may run and close a month; which agency
+    # staff (duty) is decided per route by yidi.api.authz. Confirmations and disputes are the agencies'.
+    require(principal, Role.AGENCY, Role.CLEARING, what_zh=what_zh, what_en=what_en)
+
+
+def require_agency(principal: Principal, what_zh: str, what_en: str) -> None:
+    require(principal, Role.AGENCY, what_zh=what_zh, what_en=what_en)
+
+
+def actor(principal: Principal) -> str:
+    return f"{principal.role}:{principal.subject}"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
