@@ -17,7 +17,7 @@ import pytest
 from tests.clearing.test_clearing import NATIONAL, agency
 from yidi.clearing import synth
 from yidi.clearing.definition import Month
-from yidi.clearing.engines import DuckDBEngine, SparkEngine, write_parquet
+from yidi.clearing.engines import DuckDBEngine, SparkEngine, arrow_inputs, write_parquet
 from yidi.services import clearing as service
 from yidi.services.context import Context
 from yidi.store import clearing_models as cm
@@ -51,7 +51,7 @@ def test_duckdb_and_spark_agree_to_the_fen(ctx: Context, spark: SparkEngine, tmp
     m = Month(2026, 10)
     with ctx.engine.connect() as conn:
         since = clearing_settlements.clearing_since(conn, m)
-        inputs = clearing_settlements.extract(conn, m, since)
+        inputs = arrow_inputs(clearing_settlements.extract(conn, m, since))
     duck = DuckDBEngine().run(m, inputs, since=since)
     sparked = spark.run(m, inputs, since=since)
     assert duck == sparked

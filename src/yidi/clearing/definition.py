@@ -21,18 +21,8 @@ and every result is ordered by its key, so the two engines return identical rows
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-SETTLEMENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "BIGINT"), ("setl_id", "VARCHAR"), ("institution", "VARCHAR"), ("insured_region", "VARCHAR"),
-    ("treatment_region", "VARCHAR"), ("visit_type", "VARCHAR"), ("settlement_date", "DATE"),
-    ("revoked_on", "DATE"), ("medfee", "BIGINT"), ("hifp", "BIGINT"), ("hifob", "BIGINT"),
-    ("cvlserv", "BIGINT"), ("hifmi", "BIGINT"), ("maf", "BIGINT"), ("fund", "BIGINT"), ("acct", "BIGINT"),
-    ("cash", "BIGINT"),
-)
-CLEARED_COLUMNS: tuple[tuple[str, str], ...] = (("settlement_id", "BIGINT"), ("net", "BIGINT"), ("n", "BIGINT"))
-EXCLUDED_COLUMNS: tuple[tuple[str, str], ...] = (("settlement_id", "BIGINT"),)
-INPUTS = {"settlements": SETTLEMENT_COLUMNS, "cleared": CLEARED_COLUMNS, "excluded": EXCLUDED_COLUMNS}
+from yidi.domain.clearing import Month as Month  # (where the batch, its tests and benchmarks take it from)
 
 # Why a settlement moved in a month (clearing_items.reason).
 REASONS = {
@@ -43,38 +33,6 @@ REASONS = {
     "REINSTATE": "撤销被冲正 revocation reversed",
     "DISPUTE": "争议成立调减 upheld dispute",
 }
-
-
-@dataclass(frozen=True)
-class Month:
-    """A clearing month (calendar month of the settlement or revocation date)."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        y, _, m = text.strip().partition("-")
-        if len(y) != 4 or not y.isdigit() or not m.isdigit() or not 1 <= int(m) <= 12 or len(m) != 2:
-            raise ValueError(f"month must be YYYY-MM, got {text!r}")
-        return cls(int(y), int(m))
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return self.next().start - dt.timedelta(days=1)
-
-    def next(self) -> Month:
-        return Month(self.year + (self.month == 12), self.month % 12 + 1)
-
-    def prev(self) -> Month:
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
 
 def _items_cte(m: Month, since: dt.date | None) -> str:

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from yidi.clearing.definition import INPUTS, Month, stages
+from yidi.clearing.definition import stages
+from yidi.domain.clearing import INPUTS, Month
 
 Rows = list[tuple[Any, ...]]
 Results = dict[str, Rows]
@@ -30,6 +31,11 @@ _ARROW = {"BIGINT": pa.int64(), "VARCHAR": pa.string(), "DATE": pa.date32()}
 
 def schema(name: str) -> pa.Schema:
     return pa.schema([(c, _ARROW[t]) for c, t in INPUTS[name]])
+
+
+def arrow_inputs(columns: Mapping[str, Mapping[str, list[Any]]]) -> dict[str, pa.Table]:
+    """The inputs read from a store (column name -> values, per relation) as the Arrow tables the engines take."""
+    return {name: pa.table(dict(columns[name]), schema=schema(name)) for name in INPUTS}
 
 
 def empty_inputs() -> dict[str, pa.Table]:

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from yidi.clearing.definition import Month
-from yidi.domain.clearing import AdvanceFund, size_advance_funds
+from yidi.domain.clearing import AdvanceFund, Month, size_advance_funds
 from yidi.domain.errors import YidiError
 from yidi.store.uow import UnitOfWork
 

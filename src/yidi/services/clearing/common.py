@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from yidi.clearing.definition import Month
+from yidi.domain.clearing import Month
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role, require
 

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from yidi.clearing.definition import Month
 from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS
-from yidi.domain.clearing import Dispute, dispute_concerns, is_party
+from yidi.domain.clearing import Dispute, Month, dispute_concerns, is_party
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role
 from yidi.services.clearing.common import month_of, not_run, now, require_agency, require_operator

@@ -11,9 +11,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from yidi.clearing.definition import Month
-from yidi.clearing.engines import Engine, Results, engine_named
-from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, AdvanceFund, ClearingRun
+from yidi.clearing.engines import Engine, Results, arrow_inputs, engine_named
+from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, AdvanceFund, ClearingRun, Month
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal
 from yidi.services.clearing.advance_funds import check_params, size_for
@@ -99,7 +98,7 @@ def _run(ctx: Context, principal: Principal, m: Month, engine: str | Engine, adv
                                 f"close the earlier month {earlier} first", "month", 409)
         note("extract")
         since = uow.clearing_settlements.since(m)
-        inputs = uow.clearing_settlements.inputs(m, since)
+        inputs = arrow_inputs(uow.clearing_settlements.inputs(m, since))
         results = eng.run(m, inputs, since=since, with_items=True, progress=note)
         note("advance")
         advance = size_for(uow, m, results["netting"], advance_months, warning_pct)

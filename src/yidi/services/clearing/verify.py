@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from yidi.clearing.definition import Month
-from yidi.domain.clearing import PAIR_AMOUNTS
+from yidi.domain.clearing import PAIR_AMOUNTS, Month
 from yidi.services.clearing.common import month_of, not_run
 from yidi.services.context import Context
 from yidi.store.uow import UnitOfWork

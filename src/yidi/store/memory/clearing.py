@@ -11,16 +11,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from yidi.clearing.definition import Month
-from yidi.domain.clearing import AdvanceFund, ClearingRun, Dispute, Pair
+from yidi.domain.clearing import AdvanceFund, ClearingRun, Dispute, Month, Pair
 from yidi.domain.reference import province_of
 from yidi.store.repositories.clearing import HOSPITAL_COLUMNS, NETTING_COLUMNS, PAIR_COLUMNS, PROVINCE_COLUMNS
-from yidi.store.repositories.clearing_settlements import LineFilter
-
-if TYPE_CHECKING:
-    import pyarrow as pa  # type: ignore[import-untyped]
+from yidi.store.repositories.clearing_settlements import Columns, LineFilter
 
 
 class ClearingSettlement(NamedTuple):
@@ -202,11 +198,7 @@ class MemoryClearingSettlements:
                 if d.status == "UPHELD" and d.effective_month is not None and d.effective_month <= str(m)
                 for sid, _x, _f in self.t.dispute_items[i]]
 
-    def inputs(self, m: Month, since: dt.date) -> dict[str, pa.Table]:
-        import pyarrow as pa  # (imported here: the engines' libraries load on first use)
-
-        from yidi.clearing.engines import schema
-
+    def inputs(self, m: Month, since: dt.date) -> Columns:
         cleared, excluded = self._cleared(m), self._excluded(m)
         start, end = m.start, m.end
         picked = []
@@ -221,12 +213,10 @@ class MemoryClearingSettlements:
                 picked.append(s)
         cols = ClearingSettlement._fields
         in_cleared = [s.id for s in picked if s.id in cleared]
-        return {
-            "settlements": pa.table({c: [getattr(s, c) for s in picked] for c in cols}, schema=schema("settlements")),
-            "cleared": pa.table({"settlement_id": in_cleared, "net": [cleared[i][0] for i in in_cleared],
-                                 "n": [cleared[i][1] for i in in_cleared]}, schema=schema("cleared")),
-            "excluded": pa.table({"settlement_id": excluded}, schema=schema("excluded")),
-        }
+        return {"settlements": {c: [getattr(s, c) for s in picked] for c in cols},
+                "cleared": {"settlement_id": in_cleared, "net": [cleared[i][0] for i in in_cleared],
+                            "n": [cleared[i][1] for i in in_cleared]},
+                "excluded": {"settlement_id": excluded}}
 
     def cross_province_totals(self, year: int) -> dict[Pair, int]:
         out: dict[Pair, int] = defaultdict(int)

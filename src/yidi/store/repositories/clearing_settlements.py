@@ -1,4 +1,4 @@
-"""Settlements as the monthly clearing reads them, set-based: the engine's inputs (Arrow tables), the year's
+"""Settlements as the monthly clearing reads them, set-based: the engine's inputs (column by column), the year's
 cross-province totals that size advance funds, and the second, independent path that verifies a stored
 month (its items joined to their settlements, summed in the store's own database).
 
@@ -11,21 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from yidi.clearing.definition import SETTLEMENT_COLUMNS, Month
-from yidi.domain.clearing import Pair
+from yidi.domain.clearing import SETTLEMENT_COLUMNS, Month, Pair
 from yidi.domain.reference import province_of
 from yidi.store import clearing_models as cm
 from yidi.store.settlement_models import SettlementRow
 
-if TYPE_CHECKING:
-    import pyarrow as pa  # type: ignore[import-untyped]
-
 LineFilter = Callable[[str, str], bool]  # (treatment region, insured region) -> on the caller's lines?
+Columns = dict[str, dict[str, list[Any]]]  # per input relation (yidi.domain.clearing.INPUTS): column -> values
 
 
 class ClearingSettlementRepository(Protocol):
@@ -35,8 +32,8 @@ class ClearingSettlementRepository(Protocol):
         """The first day clearing covers: the first month ever closed, else the month being run."""
         ...
 
-    def inputs(self, m: Month, since: dt.date) -> dict[str, pa.Table]:
-        """The engine's inputs for month `m` (settlements, cleared, excluded) as Arrow tables."""
+    def inputs(self, m: Month, since: dt.date) -> Columns:
+        """The engine's inputs for month `m` (settlements, cleared, excluded), column by column."""
         ...
 
     def cross_province_totals(self, year: int) -> dict[Pair, int]:
@@ -73,18 +70,15 @@ def clearing_since(conn: Connection, m: Month) -> dt.date:
     return min(Month.parse(first).start, m.start) if first else m.start
 
 
-def extract(conn: Connection, m: Month, since: dt.date | None = None) -> dict[str, pa.Table]:
-    """The clearing inputs for month `m` from the store, as Arrow tables.
+def extract(conn: Connection, m: Month, since: dt.date | None = None) -> Columns:
+    """The clearing inputs for month `m` from the store, column by column (yidi.clearing.engines.arrow_inputs
+    makes the engines' Arrow tables of them).
 
     `settlements` is a superset of what can move this month — dated in the month, revoked in it, or
     older and not yet in step with what closed months cleared (never cleared, revoked or reinstated
     since, or taken out by a dispute) — so the store never scans more than it must; the definition
     decides exactly what moves.
     """
-    import pyarrow as pa  # (imported here: the engines' libraries load on first use)
-
-    from yidi.clearing.engines import schema
-
     s, i, r = SettlementRow, cm.ClearingItemRow, cm.ClearingRunRow
     cleared = (select(i.settlement_id.label("sid"), func.sum(i.delta).label("net"), func.count().label("n"))
                .join(r, r.month == i.month).where(r.status == "CLOSED", i.month < str(m))
@@ -118,11 +112,7 @@ def extract(conn: Connection, m: Month, since: dt.date | None = None) -> dict[st
             cl["net"].append(int(row[17]))
             cl["n"].append(int(row[18]))
     ex = [sid for (sid,) in conn.execute(excluded)]
-    return {
-        "settlements": pa.table(data, schema=schema("settlements")),
-        "cleared": pa.table(cl, schema=schema("cleared")),
-        "excluded": pa.table({"settlement_id": ex}, schema=schema("excluded")),
-    }
+    return {"settlements": data, "cleared": cl, "excluded": {"settlement_id": ex}}
 
 
 class ClearingSettlements:
@@ -134,7 +124,7 @@ class ClearingSettlements:
     def since(self, m: Month) -> dt.date:
         return clearing_since(self.s.connection(), m)
 
-    def inputs(self, m: Month, since: dt.date) -> dict[str, pa.Table]:
+    def inputs(self, m: Month, since: dt.date) -> Columns:
         return extract(self.s.connection(), m, since)
 
     def cross_province_totals(self, year: int) -> dict[Pair, int]:
