@@ -7,7 +7,7 @@ The month's numbers come from the one SQL definition (yidi.clearing.definition) 
 (yidi.clearing.engines); the rules are yidi.domain.clearing; the rows are the clearing repositories.
 """
 
-from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, AdvanceFund, MonthView, is_party
+from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, MonthView
 from yidi.services.clearing.common import month_of
 from yidi.services.clearing.disputes import (
     DisputeItems,
@@ -24,8 +24,8 @@ from yidi.services.clearing.scoping import own_scope, view_scope
 from yidi.services.clearing.verify import Check, Verification, verify
 
 __all__ = [
-    "DEFAULT_ADVANCE_MONTHS", "DEFAULT_WARNING_PCT", "AdvanceFund", "Check", "DisputeItems", "MonthView",
-    "RunOutcome", "Verification", "close_month", "confirm", "dispute", "dispute_items", "disputes", "is_party",
+    "DEFAULT_ADVANCE_MONTHS", "DEFAULT_WARNING_PCT", "Check", "DisputeItems", "MonthView",
+    "RunOutcome", "Verification", "close_month", "confirm", "dispute", "dispute_items", "disputes",
     "items", "month_of", "month_view", "months", "own_scope", "resolve", "run_month", "scoped_disputes",
     "scoped_month", "verify", "view_scope",
 ]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from yidi.domain.clearing import Month
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role, require
 
@@ -17,12 +18,11 @@ def month_of(text: str) -> Month:
     try:
         return Month.parse(text)
     except ValueError:
-        raise YidiError("CLEARING_MONTH_INVALID", f"清算月份应为 YYYY-MM 格式，收到“{text}”",
-                        f"the clearing month must be YYYY-MM, got {text!r}", "month", 422) from None
+        raise error("CLEARING_MONTH_INVALID", text=text) from None
 
 
 def not_run(month: str) -> YidiError:
-    return YidiError("CLEARING_NOT_RUN", f"{month} 尚未清算", f"{month} has not been cleared yet", "month", 404)
+    return error("CLEARING_NOT_RUN", month=month)
 
 
 def require_operator(principal: Principal, what_zh: str, what_en: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS
 from yidi.domain.clearing import Dispute, Month, dispute_concerns, is_party
+from yidi.domain.error_catalogue import CATALOGUE, error, message
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role
 from yidi.services.clearing.common import month_of, not_run, now, require_agency, require_operator
@@ -23,16 +24,14 @@ def _closed(uow: UnitOfWork, month: str) -> None:
     if run is None:
         raise not_run(month)
     if run.status != "CLOSED":
-        raise YidiError("CLEARING_NOT_CLOSED", f"{month} 尚未关账，关账后才能确认或提出争议",
-                        f"{month} is not closed yet: lines are confirmed or disputed after the close", "month", 409)
+        raise error("CLEARING_NOT_CLOSED", month=month)
 
 
 def _party_lines(uow: UnitOfWork, month: str, region: str) -> list[dict[str, Any]]:
     lines = [x for x in uow.clearing_lines.month_rows(month)["pairs"]
              if is_party(region, x["treatment_region"], x["insured_region"])]
     if not lines:
-        raise YidiError("CLEARING_NOT_PARTY", f"{region} 在 {month} 没有清算明细",
-                        f"{region} has no clearing lines in {month}", "region", 403)
+        raise error("CLEARING_NOT_PARTY", region=region, month=month)
     return lines
 
 
@@ -46,8 +45,7 @@ def confirm(ctx: Context, principal: Principal, month: str, note: str = "") -> d
         lines = _party_lines(uow, m, region)
         open_ = uow.clearing_disputes.open_ids(m, region)
         if open_:
-            raise YidiError("CLEARING_DISPUTE_OPEN", f"{region} 在 {m} 还有未决争议 {open_}",
-                            f"{region} still has open disputes {open_} on {m}", "month", 409)
+            raise error("CLEARING_DISPUTE_OPEN", region=region, month=m, disputes=open_)
         uow.clearing_disputes.answer(m, region, "CONFIRMED", note, f"agency:{region}", now())
         uow.clearing_runs.log(str(principal.role), principal.subject, "CLEARING_CONFIRM", m,
                               {"region": region, "lines": len(lines)})
@@ -62,13 +60,9 @@ def dispute(ctx: Context, principal: Principal, month: str, setl_ids: Sequence[s
     region = principal.subject
     ids = sorted({x.strip() for x in setl_ids if x.strip()})
     if not ids:
-        raise YidiError("CLEARING_DISPUTE_EMPTY", "争议须列出有异议的结算（setl_id）",
-                        "a dispute must name the settlements in question (setl_id)", "setl_ids", 422)
-    if len(ids) > DISPUTE_SETTLEMENTS:
-        raise YidiError("FIELD_INVALID", f"一项争议最多列出 {DISPUTE_SETTLEMENTS} 笔结算",
-                        f"one dispute names at most {DISPUTE_SETTLEMENTS} settlements", "setl_ids", 422)
+        raise error("CLEARING_DISPUTE_EMPTY")
     if not reason.strip():
-        raise YidiError("CLEARING_DISPUTE_REASON", "请说明争议理由", "give the reason for the dispute", "reason", 422)
+        raise error("CLEARING_DISPUTE_REASON")
     with ctx.uow() as uow:
         _closed(uow, m)
         _party_lines(uow, m, region)
@@ -82,19 +76,12 @@ def dispute(ctx: Context, principal: Principal, month: str, setl_ids: Sequence[s
         if not problems:
             others = {r[3] if is_party(region, r[4], r[4]) else r[4] for r in rows}
             if len(others) > 1:
-                raise YidiError("CLEARING_DISPUTE_MIXED",
-                                f"一项争议只能针对一个对方经办机构，这些结算涉及 {', '.join(sorted(others))}",
-                                f"one dispute is against one counterpart; these settlements involve {', '.join(sorted(others))}",
-                                "setl_ids", 422)
+                raise error("CLEARING_DISPUTE_MIXED", others=sorted(others))
         if problems:
-            raise YidiError("CLEARING_SETTLEMENT_NOT_IN_LINES",
-                            f"这些结算不在 {region} 于 {m} 清算计入的明细中：{', '.join(problems[:10])}",
-                            f"not among the settlements {m} cleared on {region}'s lines: {', '.join(problems[:10])}",
-                            "setl_ids", 422)
+            raise error("CLEARING_SETTLEMENT_NOT_IN_LINES", region=region, month=m, setl_ids=problems[:10])
         taken = uow.clearing_disputes.taken(ids)
         if taken:
-            raise YidiError("CLEARING_ALREADY_DISPUTED", f"这些结算已在争议中：{', '.join(sorted(taken)[:10])}",
-                            f"already disputed: {', '.join(sorted(taken)[:10])}", "setl_ids", 409)
+            raise error("CLEARING_ALREADY_DISPUTED", taken=sorted(taken)[:10])
         new = Dispute(0, m, region, reason.strip(), "OPEN", f"agency:{region}", raised_at=now())
         did = uow.clearing_disputes.add(new, [(found[x][0], x, found[x][5]) for x in ids])
         uow.clearing_disputes.answer(m, region, "DISPUTED", f"dispute {did}", f"agency:{region}", now())
@@ -105,8 +92,7 @@ def dispute(ctx: Context, principal: Principal, month: str, setl_ids: Sequence[s
 
 
 def _not_found(dispute_id: int) -> YidiError:
-    return YidiError("CLEARING_DISPUTE_NOT_FOUND", f"没有编号为 {dispute_id} 的争议",
-                     f"no dispute {dispute_id}", "dispute_id", 404)
+    return error("CLEARING_DISPUTE_NOT_FOUND", dispute_id=dispute_id)
 
 
 def resolve(ctx: Context, principal: Principal, dispute_id: int, upheld: bool, note: str = "") -> dict[str, Any]:
@@ -118,15 +104,15 @@ def resolve(ctx: Context, principal: Principal, dispute_id: int, upheld: bool, n
         if d is None:
             raise _not_found(dispute_id)
         if d.status != "OPEN":
-            raise YidiError("CLEARING_DISPUTE_DECIDED", f"争议 {dispute_id} 已裁定（{d.status}）",
-                            f"dispute {dispute_id} is already decided ({d.status})", "dispute_id", 409)
+            spec = CATALOGUE["CLEARING_DISPUTE_DECIDED"]  # its {status} placeholder is not error()'s status
+            raise YidiError(spec.code, *message(spec.code, dispute_id=dispute_id, status=d.status), spec.field,
+                            spec.status)
         pairs = uow.clearing_disputes.lines([dispute_id])[dispute_id]
         me = principal.subject
         # the counterpart agency decides, or a clearing operator (the national platform arbitrates)
         arbiter = principal.role is Role.CLEARING and (me == "000000" or all(is_party(me, t, i) for t, i in pairs))
         if not arbiter and (me == d.region or not all(is_party(me, t, i) for t, i in pairs)):
-            raise YidiError("CLEARING_NOT_COUNTERPART", "只有争议结算的对方经办机构可以裁定",
-                            "only the counterpart agency of the disputed settlements may decide", "dispute_id", 403)
+            raise error("CLEARING_NOT_COUNTERPART")
         latest = uow.clearing_runs.latest_closed()
         effective = Month.parse(max(latest or d.month, d.month)).next()
         d.status = "UPHELD" if upheld else "REJECTED"

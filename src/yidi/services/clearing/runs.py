@@ -13,7 +13,7 @@ from typing import Any
 
 from yidi.clearing.engines import Engine, Results, arrow_inputs, engine_named
 from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, AdvanceFund, ClearingRun, Month
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.services.access import Principal
 from yidi.services.clearing.advance_funds import check_params, size_for
 from yidi.services.clearing.common import Step, actor, month_of, now, require_operator
@@ -87,15 +87,11 @@ def _run(ctx: Context, principal: Principal, m: Month, engine: str | Engine, adv
             return _outcome(uow, run, frozen=True, unchanged=True)
         later = uow.clearing_runs.latest_closed()
         if later is not None and later > month:
-            raise YidiError("CLEARING_BEFORE_CLOSED",
-                            f"{m} 早于已关账的 {later}：往月的变动会作为调整计入下一个未关账月份",
-                            f"{m} is before the closed month {later}: late changes land in the next open month",
-                            "month", 409)
+            raise error("CLEARING_BEFORE_CLOSED", month=m, later=later)
         if close:
             earlier = uow.clearing_runs.earliest_open_before(month)
             if earlier is not None:
-                raise YidiError("CLEARING_EARLIER_OPEN", f"请先关账更早的 {earlier}",
-                                f"close the earlier month {earlier} first", "month", 409)
+                raise error("CLEARING_EARLIER_OPEN", earlier=earlier)
         note("extract")
         since = uow.clearing_settlements.since(m)
         inputs = arrow_inputs(uow.clearing_settlements.inputs(m, since))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from yidi.domain import normalise
 from yidi.domain.clearing import may_see
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.reference import is_province_code, province_of
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
@@ -30,11 +30,10 @@ def view_scope(ctx: Context, principal: Principal, region: str | None) -> str | 
     r = normalise.code(region)
     known = r in ctx.packs.regions or (is_province_code(r) and any(province_of(c) == r for c in ctx.packs.regions))
     if not known:
-        raise YidiError("REGION_UNKNOWN", f"统筹区或省级编码“{r[:20]}”不存在", f"unknown region or province code {r[:20]!r}",
-                        "region", 422)
+        raise error("REGION_UNKNOWN", field="region", detail_zh=f"“{r[:20]}”（统筹区或省级编码）",
+                    detail_en=f"{r[:20]!r} (region or province code)")
     own = own_scope(principal)
     if not may_see(own, r):
-        raise YidiError("CLEARING_REGION_FORBIDDEN", f"经办机构 {own} 只能查看本统筹区（或本省）的清算",
-                        f"agency {own} may only see its own region's (or province's) clearing", "region", 403)
+        raise error("CLEARING_REGION_FORBIDDEN", own=own)
     return r
 
