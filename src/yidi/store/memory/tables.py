@@ -18,8 +18,8 @@ from yidi.domain.enums import Scheme
 from yidi.domain.family import FamilyLink
 from yidi.domain.filing_rules import FilingEvent, FilingRecord
 from yidi.domain.reference import Institution, Person, Region
-from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.memory.clearing import ClearingTables
+from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.visits import OpenVisit
