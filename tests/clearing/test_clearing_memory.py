@@ -90,6 +90,9 @@ def test_disputes_are_scoped_and_paged_without_a_database(ctx: Context) -> None:
     assert service.dispute_items(mem, agency(SH), d2["dispute_id"], limit=1, offset=1).settlements == []
     # upheld: S1 is taken back in November (-1,000.00 yuan), traceable to the dispute
     service.resolve(mem, agency(SH), d1["dispute_id"], upheld=True)
+    with pytest.raises(YidiError) as e:  # decided once
+        service.resolve(mem, agency(SH), d1["dispute_id"], upheld=False)
+    assert (e.value.code, e.value.status) == ("CLEARING_DISPUTE_DECIDED", 409) and "UPHELD" in e.value.message_en
     nov = service.run_month(mem, NATIONAL, "2026-11")
     assert nov.cleared_fen == -100_000 == nov.adjust_fen and nov.verification.ok
     service.close_month(mem, NATIONAL, "2026-11")

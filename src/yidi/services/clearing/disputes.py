@@ -10,7 +10,7 @@ from typing import Any
 
 from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS
 from yidi.domain.clearing import Dispute, Month, dispute_concerns, is_party
-from yidi.domain.error_catalogue import error, message
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal, Role
 from yidi.services.clearing.common import month_of, not_run, now, require_agency, require_operator
@@ -104,9 +104,7 @@ def resolve(ctx: Context, principal: Principal, dispute_id: int, upheld: bool, n
         if d is None:
             raise _not_found(dispute_id)
         if d.status != "OPEN":
-            # (its {status} placeholder would clash with error()'s own status argument)
-            zh, en = message("CLEARING_DISPUTE_DECIDED", dispute_id=dispute_id, status=d.status)
-            raise YidiError("CLEARING_DISPUTE_DECIDED", zh, en, "dispute_id", 409)
+            raise error("CLEARING_DISPUTE_DECIDED", dispute_id=dispute_id, state=d.status)
         pairs = uow.clearing_disputes.lines([dispute_id])[dispute_id]
         me = principal.subject
         # the counterpart agency decides, or a clearing operator (the national platform arbitrates)

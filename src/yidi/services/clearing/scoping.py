@@ -30,8 +30,8 @@ def view_scope(ctx: Context, principal: Principal, region: str | None) -> str | 
     r = normalise.code(region)
     known = r in ctx.packs.regions or (is_province_code(r) and any(province_of(c) == r for c in ctx.packs.regions))
     if not known:
-        raise error("REGION_UNKNOWN", field="region", detail_zh=f"“{r[:20]}”（统筹区或省级编码）",
-                    detail_en=f"{r[:20]!r} (region or province code)")
+        raise error("REGION_UNKNOWN", field="region", what_zh="统筹区或省级编码", what_en="region or province code",
+                    region=r[:20])
     own = own_scope(principal)
     if not may_see(own, r):
         raise error("CLEARING_REGION_FORBIDDEN", own=own)
