@@ -147,24 +147,28 @@ class Claims:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        # the rows this unit of work read: the session's identity map holds them weakly only, and `save`
+        # writes onto the row read (no second SELECT)
+        self._rows: dict[int, ClaimRow] = {}
+        self._lines: dict[tuple[int, str], ClaimLineRow] = {}
+
+    def _record(self, row: ClaimRow, citizen_id: str) -> ClaimRecord:
+        self._rows[row.id] = row
+        return claim_of(row, citizen_id)
 
     def _row(self, claim: ClaimRecord) -> ClaimRow:
-        row = self.s.get(ClaimRow, claim.key)
+        row = self._rows.get(claim.key) or self.s.get(ClaimRow, claim.key)
         if row is None:  # pragma: no cover - a claim record always comes from this store
             raise LookupError(f"no claim {claim.claim_no}")
         return row
 
-    def _citizen(self, person_id: int) -> str:
-        person = self.s.get(PersonRow, person_id)
-        assert person is not None
-        return person.citizen_id
-
     def get(self, claim_no: str, *, lock: bool = False) -> ClaimRecord | None:
-        q = select(ClaimRow).where(ClaimRow.claim_no == claim_no)
-        if lock:
-            q = q.with_for_update().execution_options(populate_existing=True)
-        row = self.s.scalars(q).one_or_none()
-        return None if row is None else claim_of(row, self._citizen(row.person_id))
+        q = (select(ClaimRow, PersonRow.citizen_id).join(PersonRow, PersonRow.id == ClaimRow.person_id)
+             .where(ClaimRow.claim_no == claim_no))
+        if lock:  # the claim's row only: the person's row is what filings and settlements lock
+            q = q.with_for_update(of=ClaimRow).execution_options(populate_existing=True)
+        found = self.s.execute(q).one_or_none()
+        return None if found is None else self._record(found[0], found[1])
 
     def add(self, claim: ClaimRecord) -> ClaimRecord:
         person_id = self.s.scalar(select(PersonRow.id).where(PersonRow.citizen_id == claim.person_id_number))
@@ -174,6 +178,7 @@ class Claims:
         _write(row, claim)
         self.s.add(row)
         self.s.flush()
+        self._rows[row.id] = row
         claim.key, claim.person_key = row.id, person_id
         return claim
 
@@ -192,13 +197,13 @@ class Claims:
             q = q.where(ClaimRow.state == state)
         total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = self.s.execute(q.order_by(ClaimRow.created_at.desc(), ClaimRow.id.desc()).limit(limit).offset(offset))
-        return total, [(claim_of(c, p.citizen_id), p.name) for c, p in rows]
+        return total, [(self._record(c, p.citizen_id), p.name) for c, p in rows]
 
     def queue(self, region: str, limit: int) -> list[tuple[ClaimRecord, str]]:
         q = (select(ClaimRow, PersonRow).join(PersonRow, PersonRow.id == ClaimRow.person_id)
              .where(ClaimRow.insured_region == region, ClaimRow.state.in_([ClaimState.SUBMITTED, ClaimState.IN_REVIEW]))
              .order_by(ClaimRow.submitted_at, ClaimRow.id).limit(limit))
-        return [(claim_of(c, p.citizen_id), p.name) for c, p in self.s.execute(q)]
+        return [(self._record(c, p.citizen_id), p.name) for c, p in self.s.execute(q)]
 
     def invoices(self, claim: ClaimRecord) -> list[ClaimInvoice]:
         q = select(ClaimInvoiceRow).where(ClaimInvoiceRow.claim_id == claim.key).order_by(ClaimInvoiceRow.id)
@@ -224,9 +229,12 @@ class Claims:
 
     def lines(self, claim: ClaimRecord) -> list[ClaimLine]:
         q = select(ClaimLineRow).where(ClaimLineRow.claim_id == claim.key).order_by(ClaimLineRow.seq)
-        return [_line_of(r) for r in self.s.scalars(q)]
+        rows = list(self.s.scalars(q))
+        self._lines.update({(claim.key, r.line_id): r for r in rows})
+        return [_line_of(r) for r in rows]
 
     def replace_lines(self, claim: ClaimRecord, lines: Sequence[ClaimLine]) -> None:
+        self._lines = {k: r for k, r in self._lines.items() if k[0] != claim.key}
         self.s.execute(delete(ClaimLineRow).where(ClaimLineRow.claim_id == claim.key))
         self.s.flush()
         self.s.add_all(ClaimLineRow(claim_id=claim.key, seq=ln.seq, line_id=ln.line_id, code=ln.code, name=ln.name,
@@ -235,8 +243,8 @@ class Claims:
         self.s.flush()
 
     def save_line(self, claim: ClaimRecord, line: ClaimLine) -> None:
-        row = self.s.scalars(select(ClaimLineRow).where(ClaimLineRow.claim_id == claim.key,
-                                                        ClaimLineRow.line_id == line.line_id)).one()
+        row = self._lines.get((claim.key, line.line_id)) or self.s.scalars(
+            select(ClaimLineRow).where(ClaimLineRow.claim_id == claim.key, ClaimLineRow.line_id == line.line_id)).one()
         row.excluded, row.exclude_reason, row.excluded_by = line.excluded, line.exclude_reason, line.excluded_by
         self.s.flush()
 
@@ -268,6 +276,7 @@ class ClaimDocuments:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._rows: dict[int, ClaimDocumentRow] = {}
 
     def of_claim(self, claim: ClaimRecord, *, superseded: bool = False) -> list[ClaimDocument]:
         q = select(ClaimDocumentRow).where(ClaimDocumentRow.claim_id == claim.key)
@@ -277,7 +286,10 @@ class ClaimDocuments:
 
     def get(self, claim: ClaimRecord, doc_id: int) -> ClaimDocument | None:
         row = self.s.get(ClaimDocumentRow, doc_id)
-        return None if row is None or row.claim_id != claim.key else _document_of(row)
+        if row is None or row.claim_id != claim.key:
+            return None
+        self._rows[doc_id] = row  # supersede writes onto it (the identity map holds rows weakly)
+        return _document_of(row)
 
     def add(self, claim: ClaimRecord, doc: ClaimDocument) -> ClaimDocument:
         row = ClaimDocumentRow(claim_id=claim.key, material=doc.material, sha256=doc.sha256, size=doc.size,
@@ -288,7 +300,7 @@ class ClaimDocuments:
         return _document_of(row)
 
     def supersede(self, claim: ClaimRecord, doc_id: int, at: dt.datetime) -> None:
-        row = self.s.get(ClaimDocumentRow, doc_id)
+        row = self._rows.get(doc_id) or self.s.get(ClaimDocumentRow, doc_id)
         assert row is not None and row.claim_id == claim.key
         row.superseded_at = at
         self.s.flush()
