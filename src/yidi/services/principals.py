@@ -18,14 +18,13 @@ import time
 import weakref
 from collections.abc import Iterable
 
-from sqlalchemy import Engine
-
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
 
 CACHE_SECONDS = 10.0
 _MAX_ENTRIES = 10_000
-_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[Principal | None, float]]] = weakref.WeakKeyDictionary()
+# per database (the context's engine): tests and tools may hold several at once
+_cache: weakref.WeakKeyDictionary[object, dict[str, tuple[Principal | None, float]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
