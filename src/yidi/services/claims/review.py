@@ -97,7 +97,10 @@ def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "")
             # the same lock as direct settlement takes: a claim approved after a settlement sees its deductible
             # and cap, and two approvals for one person compute one after the other
             held = uow.accumulators.get(claim.person_key, person.scheme, year, lock=True)
-            claim, person = visible(uow, principal, claim_no, lock=True)  # read again after the lock
+            # read the claim again after the lock (a claim is never deleted; its person is the one just read)
+            locked = uow.claims.get(claim_no, lock=True)
+            assert locked is not None
+            claim = locked
             acc = held.value
             b = assess(ctx, uow, claim, person, acc)
             assert b.accumulators_after is not None
