@@ -20,7 +20,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # every way src/ raises an error, and where its code is: the callee's name -> index of the code argument
 RAISERS = {"YidiError": 0, "Problem": 0, "fail": 0, "error": 0, "problem": 0, "failure": 0, "message": 0,
-           "_config_error": 0, "_not_eligible": 1}
+           "_config_error": 0, "_not_eligible": 1, "not_eligible": 1}
 # modules that keep a table of codes (pydantic error type -> code, HTTP status -> code): every code-shaped
 # string in them counts as raised
 TABLES = {"src/yidi/domain/validation.py", "src/yidi/api/errors.py"}

@@ -28,9 +28,10 @@ from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.store.db import make_engine, session_factory, unit_of_work
-from yidi.store.models import PersonRow, VisitRow
+from yidi.store.models import PersonRow
 from yidi.store.repositories import Filings, person_of
-from yidi.store.settlement_models import AMOUNT_FIELDS, HospitalVisitRow, SettlementRow, YearAccumulatorRow
+from yidi.store.settlement_models import AMOUNT_FIELDS, SettlementRow, YearAccumulatorRow
+from yidi.store.uow import SqlUnitOfWork
 
 HOSPITALS = [GZ1, GZ2, GZ4, SZ1, SZ3]
 
@@ -92,10 +93,11 @@ def test_50_concurrent_settlements_one_person_several_hospitals(pg: Context) -> 
     bal = Decimal("5000.00")
     with unit_of_work(pg.sessions) as s:
         for r in rows:
-            hv, visit = s.get(HospitalVisitRow, r.visit_id), s.get(VisitRow, r.visit_id)
+            uow = SqlUnitOfWork(s)
             person = person_of(s.get(PersonRow, r.person_id))
             person = dataclasses.replace(person, account_balance=bal)
-            bill = svc._bill(hv, visit, person, svc._active_lines(s, r.visit_id), TODAY, None, True)
+            bill = svc.bill_of(uow.visits.get(r.visit_id), person, uow.lines.of_visit(r.visit_id, active=True), TODAY,
+                               None, True)
             b = calculate(bill, pg.packs, person=person, filing=None if r.filing_id is None else
                           Filings(s).get(r.filing_id).to_filing(), accumulators=acc, unknown_items="self_funded")
             assert {f: to_fen(getattr(b, f)) for f in AMOUNT_FIELDS} == {f: getattr(r, f"{f}_fen") for f in AMOUNT_FIELDS}

@@ -27,19 +27,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
 from yidi.api.json_body import JsonRoute
-from yidi.domain.bounds import PERSON_NAME
 from yidi.domain.errors import YidiError
-from yidi.domain.ids import mask_id, parse_citizen_id
-from yidi.domain.money import from_fen
-from yidi.domain.validation import IdNumber, Strict, Text, validate_model
+from yidi.domain.validation import validate_model
 from yidi.services import settlement as svc
-from yidi.store.db import unit_of_work
-from yidi.store.models import PersonRow
 
 REPLAYED = "Idempotent-Replayed"  # response header: this answers a retry (settle: the first answer verbatim)
 router = APIRouter(prefix="/hospital", tags=["hospital 医疗机构直接结算"], route_class=JsonRoute)
@@ -127,11 +121,6 @@ class ReconcileOut(BaseModel):
     differences: list[dict[str, Any]]
 
 
-class PersonQueryIn(Strict):
-    id_number: IdNumber
-    name: Text = Field(min_length=1, max_length=PERSON_NAME)
-
-
 class PersonOut(BaseModel):
     """1101 baseinfo + insuinfo, as much as a hospital needs at admission (ID masked)."""
 
@@ -159,17 +148,8 @@ def _d(obj: Any) -> dict[str, Any]:
 
 
 @router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
-def person_info(ctx: Ctx, caller: Hospital, body: PersonQueryIn) -> PersonOut:
-    cid = parse_citizen_id(body.id_number, "id_number").number
-    with unit_of_work(ctx.sessions) as s:
-        row = s.scalars(select(PersonRow).where(PersonRow.citizen_id == cid)).one_or_none()
-        # the name must match as well: an ID number alone does not open a person's record to a hospital
-        if row is None or row.name.strip() != body.name.strip():
-            raise YidiError("PERSON_NOT_FOUND", "没有找到与身份证号码和姓名相符的参保人",
-                            "no insured person with this ID number and name", "id_number", 404)
-        return PersonOut(person_id_number=mask_id(cid), name=row.name, insured_region=row.insured_region,
-                         scheme=row.scheme.value, insutype=row.scheme.insutype, category=row.category.value,
-                         status=row.status.value, balc=str(from_fen(row.account_balance_fen)))
+def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
+    return PersonOut.model_validate(_d(svc.person_info(ctx, caller, body)))
 
 
 @router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")

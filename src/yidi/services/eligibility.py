@@ -14,9 +14,6 @@ from yidi.domain.validation import Code, Day, IdNumber, Strict, Text
 from yidi.services import acting
 from yidi.services.access import Principal, Role, forbidden
 from yidi.services.context import Context
-from yidi.store.db import unit_of_work
-from yidi.store.repositories import Filings, Institutions, Persons, Visits, person_of
-from yidi.store.uow import SqlUnitOfWork
 
 
 class EligibilityRequest(Strict):
@@ -43,19 +40,18 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
     cid = parse_citizen_id(req.id_number, "id_number")
     if principal.role is Role.HOSPITAL and req.institution != principal.subject:
         raise forbidden("核验其他医疗机构的就医", "check visits at another institution", "institution")
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.uow() as uow:
         if principal.role is Role.PERSON and cid.number != principal.subject:
-            acting.target(SqlUnitOfWork(s), principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
-        institution = Institutions(s).cached(req.institution)
+            acting.target(uow, principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
+        institution = uow.institutions.cached(req.institution)
         if institution is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
                             f"unknown institution {req.institution}", "institution", 422)
-        prow = Persons(s).row(cid.number)
-        if principal.role is Role.AGENCY and prow is not None and prow.insured_region != principal.subject:
+        person = uow.persons.get(cid.number)
+        if principal.role is Role.AGENCY and person is not None and person.insured_region != principal.subject:
             raise forbidden("查询其他统筹区参保人的待遇资格", "check persons insured in another region", "id_number")
-        person = None if prow is None else person_of(prow)
-        filings = Filings(s).of_person(prow.citizen_id) if prow is not None else []
-        admissions = [(v.institution, v.admitted_on) for v in Visits(s).open_of(prow.citizen_id)] if prow is not None else []
+        filings = uow.filings.of_person(cid.number) if person is not None else []
+        admissions = [(v.institution, v.admitted_on) for v in uow.visits.open_of(cid.number)] if person is not None else []
         policy = None
         if person is not None:
             found = ctx.packs.policy_for(person.insured_region, day)

@@ -52,9 +52,13 @@ from yidi.store.repositories.clearing import (
     ClearingRuns,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository, ClearingSettlements
+from yidi.store.repositories.audit import Audit, AuditLog
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
+from yidi.store.repositories.ledger import Ledger, LedgerRepository
+from yidi.store.repositories.lines import LineRepository, Lines
+from yidi.store.repositories.messages import MessageRepository, Messages
 from yidi.store.repositories.reference import (
     InstitutionRepository,
     Institutions,
@@ -63,6 +67,7 @@ from yidi.store.repositories.reference import (
     RegionRepository,
     Regions,
 )
+from yidi.store.repositories.settlements import SettlementRepository, Settlements
 from yidi.store.repositories.visits import VisitRepository, Visits
 
 # A write a uniqueness rule refused because another transaction wrote the same thing first (two identical
@@ -92,6 +97,11 @@ class UnitOfWork(Protocol):
     advance_funds: AdvanceFundRepository
     clearing_disputes: ClearingDisputeRepository
     clearing_settlements: ClearingSettlementRepository
+    lines: LineRepository
+    settlements: SettlementRepository
+    messages: MessageRepository
+    ledger: LedgerRepository
+    audit: AuditLog
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -121,6 +131,11 @@ class SqlUnitOfWork:
         self.advance_funds: AdvanceFundRepository = AdvanceFunds(session)
         self.clearing_disputes: ClearingDisputeRepository = ClearingDisputes(session)
         self.clearing_settlements: ClearingSettlementRepository = ClearingSettlements(session)
+        self.lines: LineRepository = Lines(session)
+        self.settlements: SettlementRepository = Settlements(session)
+        self.messages: MessageRepository = Messages(session)
+        self.ledger: LedgerRepository = Ledger(session)
+        self.audit: AuditLog = Audit(session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

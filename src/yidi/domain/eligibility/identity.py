@@ -29,6 +29,11 @@ def normalise_name(name: str) -> str:
     return "".join(s.split())
 
 
+def names_match(given: str, recorded: str) -> bool:
+    """Whether a name as given is the name on the insured record (R-9.7), compared as normalise_name does."""
+    return normalise_name(given) == normalise_name(recorded)
+
+
 _GENDERS = {"M": "M", "F": "F", "1": "M", "2": "F", "男": "M", "女": "F", "MALE": "M", "FEMALE": "F"}
 
 
@@ -80,7 +85,7 @@ def record_reasons(person: Person, cid: CitizenId, name: str) -> list[Reason]:
             "record corrected at the insured region",
             *where(HOSPITAL, AGENCY), "R-9.7", "id_number",
         ))
-    if normalise_name(name) != normalise_name(person.name):
+    if not names_match(name, person.name):
         out.append(Reason(
             "IDENTITY_MISMATCH",
             f"所填姓名“{name.strip()}”与参保登记姓名不一致",

@@ -28,6 +28,13 @@ from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
 from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
+from yidi.store.memory.settlements import (
+    MemoryAudit,
+    MemoryLedger,
+    MemoryLines,
+    MemoryMessages,
+    MemorySettlements,
+)
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
@@ -41,10 +48,15 @@ from yidi.store.repositories.clearing import (
     ClearingRunRepository,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository
+from yidi.store.repositories.audit import AuditLog
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.personal_data import PersonalDataRepository
+from yidi.store.repositories.ledger import LedgerRepository
+from yidi.store.repositories.lines import LineRepository
+from yidi.store.repositories.messages import MessageRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
+from yidi.store.repositories.settlements import SettlementRepository
 from yidi.store.repositories.visits import VisitRepository
 from yidi.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -82,6 +94,11 @@ class MemoryUnitOfWork:
         self.advance_funds: AdvanceFundRepository = MemoryAdvanceFunds(tables.clearing)
         self.clearing_disputes: ClearingDisputeRepository = MemoryClearingDisputes(tables.clearing)
         self.clearing_settlements: ClearingSettlementRepository = MemoryClearingSettlements(tables.clearing)
+        self.lines: LineRepository = MemoryLines(tables)
+        self.settlements: SettlementRepository = MemorySettlements(tables)
+        self.messages: MessageRepository = MemoryMessages(tables)
+        self.ledger: LedgerRepository = MemoryLedger(tables)
+        self.audit: AuditLog = MemoryAudit(tables)
 
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:

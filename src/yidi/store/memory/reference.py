@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.reference import Institution, Person, Region
@@ -78,6 +80,22 @@ class MemoryPersons:
 
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
         self.t.persons[p.citizen_id.number] = p
+
+    def key_of(self, citizen_id: str) -> int:
+        """The store number of a person (given in order of first use, as a database sequence would)."""
+        return self.t.person_keys.setdefault(citizen_id, len(self.t.person_keys) + 1)
+
+    def keyed(self, citizen_id: str, *, lock: bool = False) -> tuple[int, Person] | None:
+        p = self.t.persons.get(citizen_id)
+        return None if p is None else (self.key_of(citizen_id), p)
+
+    def by_key(self, key: int, *, lock: bool = False) -> Person:
+        cid = next(c for c, k in self.t.person_keys.items() if k == key)
+        return self.t.persons[cid]
+
+    def add_to_account(self, key: int, amount: Decimal) -> None:
+        p = self.by_key(key)
+        self.t.persons[p.citizen_id.number] = dataclasses.replace(p, account_balance=p.account_balance + amount)
 
     def count(self) -> int:
         return len(self.t.persons)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from yidi.domain.claim_rules.records import (
     ClaimDocument,
@@ -23,6 +25,10 @@ from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAcco
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.visits import OpenVisit
+from yidi.store.repositories.lines import Line
+from yidi.store.repositories.messages import Message
+from yidi.store.repositories.settlements import Settlement
+from yidi.store.repositories.visits import HospitalVisit, OpenVisit
 
 
 @dataclass
@@ -32,6 +38,7 @@ class Tables:
     regions: dict[str, Region] = field(default_factory=dict)
     institutions: dict[str, Institution] = field(default_factory=dict)
     persons: dict[str, Person] = field(default_factory=dict)  # by citizen ID number
+    person_keys: dict[str, int] = field(default_factory=dict)  # citizen ID number -> store number
     filings: dict[str, FilingRecord] = field(default_factory=dict)  # by filing ID, in insertion order
     filing_events: dict[str, list[FilingEvent]] = field(default_factory=dict)
     family_links: dict[str, FamilyLink] = field(default_factory=dict)  # by link ID
@@ -52,3 +59,10 @@ class Tables:
     claim_payments: dict[str, list[Payment]] = field(default_factory=dict)  # by batch number
     claim_postings: list[tuple[str, str, str, Decimal]] = field(default_factory=list)  # posting, claim, account, amount
     clearing: ClearingTables = field(default_factory=ClearingTables)  # runs, lines, disputes; settlements as read
+    hospital_visits: dict[int, HospitalVisit] = field(default_factory=dict)  # by visit number
+    fee_lines: dict[int, Line] = field(default_factory=dict)  # by line number
+    settlements: dict[int, Settlement] = field(default_factory=dict)  # by settlement number
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)  # by (institution, msgid)
+    # ledger legs: (settlement number, posting, kind, account, fen, day)
+    ledger: list[tuple[int, str, str, str, int, dt.date]] = field(default_factory=list)
+    audit: list[tuple[str, str, str, str, str, dict[str, Any]]] = field(default_factory=list)

@@ -2,13 +2,68 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from yidi.domain.reference import Person
 from yidi.store.memory.tables import Tables
-from yidi.store.repositories.visits import OpenVisit
+from yidi.store.repositories.visits import HospitalVisit, OpenVisit, VisitOf
 
 
 class MemoryVisits:
     def __init__(self, tables: Tables) -> None:
         self.t = tables
 
+    def _open(self, v: HospitalVisit) -> OpenVisit:
+        return OpenVisit(v.visit_id, v.institution, v.visit_type, v.admitted_on)
+
+    def _citizen(self, person: int) -> str:
+        return next(c for c, k in self.t.person_keys.items() if k == person)
+
     def open_of(self, citizen_id: str) -> list[OpenVisit]:
-        return [v for _i, (cid, v, status) in sorted(self.t.visits.items()) if cid == citizen_id and status == "OPEN"]
+        plain = [(i, v) for i, (cid, v, status) in self.t.visits.items() if cid == citizen_id and status == "OPEN"]
+        key = self.t.person_keys.get(citizen_id)
+        hosp = [(i, self._open(v)) for i, v in self.t.hospital_visits.items() if v.person == key and v.status == "OPEN"]
+        return [v for _i, v in sorted(plain + hosp, key=lambda x: x[0])]
+
+    def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
+        return [(self._open(v), v.mdtrt_id) for i, v in sorted(self.t.hospital_visits.items())
+                if v.person == person and v.status == "OPEN" and v.visit_type.value == "INPATIENT" and i != besides]
+
+    def find(self, mdtrt_id: str) -> VisitOf | None:
+        v = self.by_mdtrt(mdtrt_id)
+        if v is None:
+            return None
+        return VisitOf(v.visit_id, v.person, self.t.persons[self._citizen(v.person)].scheme, v.institution)
+
+    def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None:
+        found = next((v for v in self.t.hospital_visits.values() if v.mdtrt_id == mdtrt_id), None)
+        return None if found is None else dataclasses.replace(found)
+
+    def get(self, visit_id: int) -> HospitalVisit:
+        return dataclasses.replace(self.t.hospital_visits[visit_id])
+
+    def treated_at(self, person: int, institution: str) -> bool:
+        return any(v.person == person and v.institution == institution for v in self.t.hospital_visits.values())
+
+    def mdtrt_of(self, visit_id: int) -> str:
+        return self.t.hospital_visits[visit_id].mdtrt_id
+
+    def claim(self, visit: HospitalVisit) -> HospitalVisit:
+        return self.get(visit.visit_id)
+
+    def lock(self, visit_id: int) -> HospitalVisit:
+        return self.get(visit_id)
+
+    def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
+        v = self.get(visit_id)
+        return v, self.t.persons[self._citizen(v.person)]
+
+    def add(self, visit: HospitalVisit) -> HospitalVisit:
+        if any(v.mdtrt_id == visit.mdtrt_id for v in self.t.hospital_visits.values()):
+            raise LookupError(f"mdtrt_id {visit.mdtrt_id} taken")  # the database's unique key
+        new = dataclasses.replace(visit, visit_id=max([0, *self.t.hospital_visits, *self.t.visits]) + 1)
+        self.t.hospital_visits[new.visit_id] = new
+        return dataclasses.replace(new)
+
+    def save(self, visit: HospitalVisit) -> None:
+        self.t.hospital_visits[visit.visit_id] = dataclasses.replace(visit)

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import time
 import weakref
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import Engine, event, func, select
@@ -59,6 +60,19 @@ class PersonRepository(Protocol):
 
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None: ...
     def count(self) -> int: ...
+
+    def keyed(self, citizen_id: str, *, lock: bool = False) -> tuple[int, Person] | None:
+        """The person with the store's number of the person (what visits, settlements, accumulators and the
+        personal account's ledger name refer to); `lock` as in `get`."""
+        ...
+
+    def by_key(self, key: int, *, lock: bool = False) -> Person:
+        """The person with this store number (read again when locked)."""
+        ...
+
+    def add_to_account(self, key: int, amount: Decimal) -> None:
+        """Change the personal account balance by `amount` (negative: paid from it)."""
+        ...
 
 
 class Regions:
@@ -239,6 +253,23 @@ class Persons:
 
     def by_id(self, person_id: int) -> PersonRow | None:
         return self.s.get(PersonRow, person_id)
+
+    def keyed(self, citizen_id: str, *, lock: bool = False) -> tuple[int, Person] | None:
+        row = self.row(citizen_id, for_update=lock)
+        return None if row is None else (row.id, person_of(row))
+
+    def by_key(self, key: int, *, lock: bool = False) -> Person:
+        if lock:
+            q = select(PersonRow).where(PersonRow.id == key).with_for_update().execution_options(populate_existing=True)
+            return person_of(self.s.scalars(q).one())
+        row = self.s.get(PersonRow, key)
+        assert row is not None, f"no person {key}"
+        return person_of(row)
+
+    def add_to_account(self, key: int, amount: Decimal) -> None:
+        row = self.s.get(PersonRow, key)  # locked and read in this transaction already: no query
+        assert row is not None
+        row.account_balance_fen += to_fen(amount)
 
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
         self.upsert_row(p, certified_on)

@@ -1,14 +1,190 @@
-"""Repository of settlements (结算): the settlement rows and what the ledger reads of them."""
+"""Repository of settlements (结算): one settlement per row, every amount in fen, found by setl_id, by the
+hospital's idempotency key, by visit, by day; and what the ledger posts for one."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
-from yidi.store.settlement_models import SettlementRow
+from yidi.store.repositories.messages import Message, message_of
+from yidi.store.settlement_models import HospitalMessageRow, SettlementRow
 
 
-def posted_of(row: SettlementRow) -> Posted:
+@dataclass(slots=True)
+class Settlement:
+    """A settlement as stored: the columns of table settlements (`id` is the store's number, None until
+    added; `person_id` the store's number of the person). Amounts are fen, named `<amount field>_fen`."""
+
+    id: int | None
+    setl_id: str
+    visit_id: int
+    person_id: int
+    institution: str
+    insured_region: str
+    treatment_region: str
+    visit_type: VisitType
+    scheme: Scheme
+    year: int
+    idempotency_key: str
+    request_hash: str
+    msgid: str | None
+    status: str  # SETTLED / REVOKED
+    basis: str
+    filing_id: str | None
+    filing_type: str | None
+    pack: str
+    policy_version: str
+    visit_revision: int
+    line_count: int
+    medfee_sumamt_fen: int
+    fulamt_ownpay_amt_fen: int
+    overlmt_selfpay_fen: int
+    preselfpay_amt_fen: int
+    inscp_scp_amt_fen: int
+    cross_region_selfpay_amt_fen: int
+    act_pay_dedc_fen: int
+    hifp_pay_fen: int
+    above_cap_amt_fen: int
+    hifob_pay_fen: int
+    cvlserv_pay_fen: int
+    hifmi_pay_fen: int
+    maf_pay_fen: int
+    fund_pay_sumamt_fen: int
+    psn_part_amt_fen: int
+    acct_pay_fen: int
+    psn_cash_pay_fen: int
+    balc_fen: int
+    pool_prop_selfpay: str
+    breakdown: dict[str, Any]
+    accumulators_before: dict[str, Any]
+    accumulators_after: dict[str, Any]
+    settlement_date: dt.date
+    settled_at: dt.datetime
+    revoked_on: dt.date | None
+    revoked_at: dt.datetime | None
+    revoke_reason: str
+    acc_version_after: int
+    revoked_acc_version: int | None
+    answer: str | None
+
+
+FIELDS = tuple(f.name for f in fields(Settlement))
+# the record is the table: a column without its field (or the other way round) is a wiring error
+if set(FIELDS) != {c.key for c in SettlementRow.__table__.c}:  # pragma: no cover
+    raise RuntimeError(f"Settlement and table settlements differ: {set(FIELDS) ^ {c.key for c in SettlementRow.__table__.c}}")
+
+
+def posted_of(row: Settlement | SettlementRow) -> Posted:
     """What the ledger posts for a stored settlement (amounts back from fen to yuan)."""
     return Posted(row.institution, row.insured_region, row.person_id, from_fen(row.medfee_sumamt_fen),
                   {f: from_fen(getattr(row, f"{f}_fen")) for f in FUND_FIELDS}, from_fen(row.acct_pay_fen),
                   from_fen(row.psn_cash_pay_fen))
+
+
+class SettlementRepository(Protocol):
+    """结算 as the settlement and ledger use cases see them."""
+
+    def get(self, id_: int) -> Settlement: ...
+    def by_setl_id(self, setl_id: str) -> Settlement | None: ...
+
+    def reread(self, s: Settlement) -> Settlement:
+        """The settlement as stored now (after a lock was taken)."""
+        ...
+
+    def by_key_and_message(self, institution: str, key: str, msgid: str) -> tuple[Settlement | None, Message | None]:
+        """The hospital's settlement with this idempotency key and its message with this msgid (both usually
+        absent), asked at once."""
+        ...
+
+    def of_visit(self, visit_id: int) -> list[Settlement]: ...
+    def of_day(self, institution: str, day: dt.date) -> list[Settlement]:
+        """The hospital's settlements settled or revoked on `day`, in the order they were made."""
+        ...
+
+    def settled_count(self, person: int, year: int) -> int:
+        """How many of the person's settlements of the year stand."""
+        ...
+
+    def all(self) -> Iterator[Settlement]:
+        """Every settlement, in the order they were made (streamed)."""
+        ...
+
+    def add(self, s: Settlement) -> Settlement:
+        """Store a new settlement; it gets its number (`id`)."""
+        ...
+
+    def save(self, s: Settlement) -> None: ...
+
+
+def _settlement(row: SettlementRow) -> Settlement:
+    return Settlement(*(getattr(row, n) for n in FIELDS))
+
+
+class Settlements:
+    """The SQL settlements repository (table settlements)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, id_: int) -> Settlement:
+        row = self.s.get(SettlementRow, id_)
+        assert row is not None, f"no settlement {id_}"
+        return _settlement(row)
+
+    def by_setl_id(self, setl_id: str) -> Settlement | None:
+        row = self.s.scalars(select(SettlementRow).where(SettlementRow.setl_id == setl_id)).one_or_none()
+        return None if row is None else _settlement(row)
+
+    def reread(self, s: Settlement) -> Settlement:
+        row = self.s.get(SettlementRow, s.id)
+        assert row is not None
+        self.s.refresh(row)
+        return _settlement(row)
+
+    def by_key_and_message(self, institution: str, key: str, msgid: str) -> tuple[Settlement | None, Message | None]:
+        sid, mid = self.s.execute(select(
+            select(SettlementRow.id).where(SettlementRow.institution == institution,
+                                           SettlementRow.idempotency_key == key).scalar_subquery(),
+            select(HospitalMessageRow.id).where(HospitalMessageRow.institution == institution,
+                                                HospitalMessageRow.msgid == msgid).scalar_subquery())).one()
+        found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
+        msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
+        return (None if found is None else _settlement(found)), (None if msg is None else message_of(msg))
+
+    def of_visit(self, visit_id: int) -> list[Settlement]:
+        q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)
+        return [_settlement(r) for r in self.s.scalars(q)]
+
+    def of_day(self, institution: str, day: dt.date) -> list[Settlement]:
+        q = select(SettlementRow).where(SettlementRow.institution == institution,
+                                        (SettlementRow.settlement_date == day) | (SettlementRow.revoked_on == day))
+        return [_settlement(r) for r in self.s.scalars(q.order_by(SettlementRow.id))]
+
+    def settled_count(self, person: int, year: int) -> int:
+        return self.s.scalar(select(func.count()).select_from(SettlementRow).where(
+            SettlementRow.person_id == person, SettlementRow.year == year, SettlementRow.status == "SETTLED")) or 0
+
+    def all(self) -> Iterator[Settlement]:
+        for row in self.s.scalars(select(SettlementRow).order_by(SettlementRow.id)).yield_per(1000):
+            yield _settlement(row)
+
+    def add(self, s: Settlement) -> Settlement:
+        row = SettlementRow(**{n: getattr(s, n) for n in FIELDS if n != "id"})
+        self.s.add(row)
+        self.s.flush()
+        s.id = row.id
+        return s
+
+    def save(self, s: Settlement) -> None:
+        row = self.s.get(SettlementRow, s.id)  # in the session already: no query
+        assert row is not None
+        for n in FIELDS[1:]:
+            setattr(row, n, getattr(s, n))

@@ -1,17 +1,19 @@
-"""Repository of visits (就诊): what the other aggregates ask about a person's open visits and admissions."""
+"""Repository of visits (就诊): a person's visits and what direct settlement adds to one (mdtrt_id, revision)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from yidi.domain.enums import VisitType
+from yidi.domain.enums import Scheme, VisitType
+from yidi.domain.reference import Person
 from yidi.store.models import PersonRow, VisitRow
+from yidi.store.repositories.reference import person_of
+from yidi.store.settlement_models import HospitalVisitRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +26,91 @@ class OpenVisit:
     admitted_on: dt.date
 
 
+@dataclass(slots=True)
+class HospitalVisit:
+    """A visit registered by a hospital for direct settlement, as stored (`person` is the store's number of
+    the person). `revision` counts every change of its fee lines."""
+
+    visit_id: int
+    person: int
+    institution: str
+    visit_type: VisitType
+    admitted_on: dt.date
+    discharged_on: dt.date | None
+    emergency: bool
+    status: str  # OPEN / SETTLED / ...
+    filing_id: str | None
+    mdtrt_id: str
+    chronic_disease: str | None
+    eligible: bool
+    eligibility: dict[str, Any] = field(default_factory=dict)
+    revision: int = 0
+    msgid: str | None = None
+    registered_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitOf:
+    """Which visit a hospital's mdtrt_id names, whose, at which hospital: found without locking anything."""
+
+    visit_id: int
+    person: int
+    scheme: Scheme
+    institution: str
+
+
 class VisitRepository(Protocol):
-    """就诊 as the filing and eligibility use cases see them."""
+    """就诊 as the filing, eligibility and settlement use cases see them."""
 
     def open_of(self, citizen_id: str) -> list[OpenVisit]:
         """The person's visits still OPEN at any hospital, oldest first."""
         ...
 
+    def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
+        """The person's inpatient visits not yet discharge-settled, at any hospital, oldest first, each with
+        its mdtrt_id ("" when none), leaving out visit `besides`. Read under the person's lock, this is what a
+        new admission must not meet (open outpatient visits are not admissions)."""
+        ...
+
+    def find(self, mdtrt_id: str) -> VisitOf | None: ...
+    def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None: ...
+    def get(self, visit_id: int) -> HospitalVisit: ...
+    def mdtrt_of(self, visit_id: int) -> str: ...
+
+    def treated_at(self, person: int, institution: str) -> bool:
+        """Whether the person has any visit at this institution (what lets a hospital ask about them)."""
+        ...
+
+    def claim(self, visit: HospitalVisit) -> HospitalVisit:
+        """Lock the visit for a change of its lines (a write first: the SQLite write lock, the PostgreSQL row
+        lock) and read it again, so a settlement running at the same moment is seen."""
+        ...
+
+    def lock(self, visit_id: int) -> HospitalVisit:
+        """The same lock as `claim`, taken by settle and reinstate, and the visit read again."""
+        ...
+
+    def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
+        """`lock` and the person's lock at once, both read again after the lock."""
+        ...
+
+    def add(self, visit: HospitalVisit) -> HospitalVisit:
+        """Store a new visit (its visit_id is ignored): the visit with the number the store gave it."""
+        ...
+
+    def save(self, visit: HospitalVisit) -> None:
+        """Store what may change of a visit: status, discharge day, revision, eligibility."""
+        ...
+
+
+def _record(hv: HospitalVisitRow, v: VisitRow) -> HospitalVisit:
+    return HospitalVisit(v.id, v.person_id, v.institution, v.visit_type, v.admitted_on, v.discharged_on, v.emergency,
+                         v.status, v.filing_id, hv.mdtrt_id, hv.chronic_disease, hv.eligible, hv.eligibility,
+                         hv.revision, hv.msgid, hv.registered_at)
+
 
 class Visits:
-    """The SQL visits repository."""
+    """The SQL visits repository (tables visits and hospital_visits)."""
 
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -44,14 +121,84 @@ class Visits:
              .where(PersonRow.citizen_id == citizen_id, VisitRow.status == "OPEN").order_by(VisitRow.id))
         return [OpenVisit(i, inst, vt, day) for i, inst, vt, day in self.s.execute(q)]
 
-    def open_admissions(self, person_id: int) -> Sequence[VisitRow]:
-        """The person's inpatient visits not yet discharge-settled, at any hospital (open outpatient visits
-        are not admissions). Read under the person's row lock, this is what a new admission must not meet."""
-        q = select(VisitRow).where(VisitRow.person_id == person_id, VisitRow.status == "OPEN",
-                                   VisitRow.visit_type == VisitType.INPATIENT).order_by(VisitRow.id)
-        return self.s.scalars(q).all()
+    def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
+        q = (select(VisitRow.id, VisitRow.institution, VisitRow.visit_type, VisitRow.admitted_on,
+                    HospitalVisitRow.mdtrt_id)
+             .outerjoin(HospitalVisitRow, HospitalVisitRow.visit_id == VisitRow.id)
+             .where(VisitRow.person_id == person, VisitRow.status == "OPEN",
+                    VisitRow.visit_type == VisitType.INPATIENT).order_by(VisitRow.id))
+        if besides is not None:
+            q = q.where(VisitRow.id != besides)
+        return [(OpenVisit(i, inst, vt, day), md or "") for i, inst, vt, day, md in self.s.execute(q)]
 
-    def add(self, row: VisitRow) -> VisitRow:
-        self.s.add(row)
+    def find(self, mdtrt_id: str) -> VisitOf | None:
+        row = self.s.execute(select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
+                             .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                             .join(PersonRow, PersonRow.id == VisitRow.person_id)
+                             .where(HospitalVisitRow.mdtrt_id == mdtrt_id)).one_or_none()
+        return None if row is None else VisitOf(*row)
+
+    def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None:
+        row = self.s.execute(select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                             .where(HospitalVisitRow.mdtrt_id == mdtrt_id)).one_or_none()
+        return None if row is None else _record(*row)
+
+    def _rows(self, visit_id: int) -> tuple[HospitalVisitRow, VisitRow]:
+        hv, v = self.s.get(HospitalVisitRow, visit_id), self.s.get(VisitRow, visit_id)
+        assert hv is not None and v is not None, f"no visit {visit_id}"
+        return hv, v
+
+    def get(self, visit_id: int) -> HospitalVisit:
+        return _record(*self._rows(visit_id))
+
+    def treated_at(self, person: int, institution: str) -> bool:
+        return bool(self.s.scalar(select(func.count()).select_from(VisitRow).where(
+            VisitRow.person_id == person, VisitRow.institution == institution)))
+
+    def mdtrt_of(self, visit_id: int) -> str:
+        hv = self.s.get(HospitalVisitRow, visit_id)
+        assert hv is not None
+        return hv.mdtrt_id
+
+    def claim(self, visit: HospitalVisit) -> HospitalVisit:
+        self.s.execute(update(HospitalVisitRow).where(HospitalVisitRow.visit_id == visit.visit_id)
+                       .values(revision=HospitalVisitRow.revision))
+        hv, v = self._rows(visit.visit_id)
+        self.s.refresh(hv)
+        self.s.refresh(v)
+        return _record(hv, v)
+
+    def lock(self, visit_id: int) -> HospitalVisit:
+        hv = self.s.scalars(select(HospitalVisitRow).where(HospitalVisitRow.visit_id == visit_id).with_for_update()
+                            .execution_options(populate_existing=True)).one()
+        v = self.s.get(VisitRow, visit_id)
+        assert v is not None
+        self.s.refresh(v)
+        return _record(hv, v)
+
+    def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
+        # one statement: FOR UPDATE OF the visit detail and the person rows
+        q = (select(HospitalVisitRow, VisitRow, PersonRow)
+             .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+             .join(PersonRow, PersonRow.id == VisitRow.person_id)
+             .where(HospitalVisitRow.visit_id == visit_id)
+             .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
+        hv, v, p = self.s.execute(q).one()
+        return _record(hv, v), person_of(p)
+
+    def add(self, visit: HospitalVisit) -> HospitalVisit:
+        v = VisitRow(person_id=visit.person, institution=visit.institution, visit_type=visit.visit_type,
+                     admitted_on=visit.admitted_on, discharged_on=visit.discharged_on, emergency=visit.emergency,
+                     status=visit.status, filing_id=visit.filing_id)
+        self.s.add(v)
         self.s.flush()
-        return row
+        hv = HospitalVisitRow(visit_id=v.id, mdtrt_id=visit.mdtrt_id, chronic_disease=visit.chronic_disease,
+                              eligible=visit.eligible, eligibility=visit.eligibility, revision=visit.revision,
+                              msgid=visit.msgid, registered_at=visit.registered_at)
+        self.s.add(hv)
+        return _record(hv, v)
+
+    def save(self, visit: HospitalVisit) -> None:
+        hv, v = self._rows(visit.visit_id)  # in the session already: no query
+        v.status, v.discharged_on = visit.status, visit.discharged_on
+        hv.revision, hv.eligible, hv.eligibility = visit.revision, visit.eligible, visit.eligibility

@@ -1,0 +1,141 @@
+"""预结算 / 结算 (2303/2206, 2304/2207): quote a visit without writing; settle it once, in one transaction,
+with its accumulators, personal account, balanced ledger posting, message and audit record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import replace
+
+from yidi.domain import ledger
+from yidi.domain.amounts import AMOUNT_FIELDS
+from yidi.domain.enums import VisitType
+from yidi.domain.errors import YidiError
+from yidi.domain.money import from_fen, to_fen
+from yidi.services.access import Principal
+from yidi.services.context import Context
+from yidi.services.settlement.bills import changes, compute
+from yidi.services.settlement.checks import (
+    audit,
+    check_open,
+    hospital,
+    msgid_reused,
+    now,
+    own_visit,
+    refuse_reversed,
+    request_hash,
+    settlement_not_found,
+    visit_not_found,
+)
+from yidi.services.settlement.requests import INFNO, PreSettleIn, SettleIn
+from yidi.services.settlement.views import Quote, SettlementView, settlement_answer, settlement_view
+from yidi.store.repositories.messages import Message
+from yidi.store.repositories.settlements import Settlement, posted_of
+from yidi.store.retry import retrying
+from yidi.store.uow import UnitOfWork
+
+
+def post(uow: UnitOfWork, row: Settlement, kind: str, sign: int, day: dt.date) -> None:
+    """Write one balanced posting of the settlement (yidi.domain.ledger.legs refuses an unbalanced one)."""
+    assert row.id is not None
+    legs = [(a, to_fen(amt)) for a, amt in ledger.legs(posted_of(row), sign)]
+    # a settlement's first posting needs no count; later ones (revoke, reinstate) number themselves
+    n = 0 if kind == "SETTLE" else uow.ledger.postings_of(row.id)
+    uow.ledger.post(row.id, ledger.posting_id(row.setl_id, kind, n), kind, legs, day, now())
+
+
+def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettleIn) -> Quote:
+    """预结算: the breakdown a settlement would give now, with its explanation; changes nothing."""
+    inst = hospital(principal, "预结算", "pre-settle")
+    today = ctx.today()
+    with ctx.uow() as uow:
+        visit = own_visit(uow, inst, mdtrt_id)
+        check_open(visit, mdtrt_id)
+        person = uow.persons.by_key(visit.person)
+        held = uow.accumulators.get(visit.person, person.scheme, today.year)
+        c = compute(ctx, uow, visit, person, held.value, held.version, req, today)
+        return Quote(mdtrt_id, c.breakdown.as_dict(), c.basis, c.eligibility.as_dict())
+
+
+def _replay(mdtrt_id: str, row: Settlement, h: str, key: str) -> SettlementView:
+    if row.request_hash != h:
+        raise YidiError("IDEMPOTENCY_KEY_REUSED", f"幂等键 {key} 已用于另一笔内容不同的结算请求",
+                        f"idempotency key {key} was used for a different settle request", "idempotency_key", 409)
+    # while the settlement stands, the first answer verbatim; once revoked or reversed, the settlement as it
+    # is now (REVOKED): answering "SETTLED" again would tell the hospital money was paid that was given back
+    return replace(settlement_view(mdtrt_id, row, replayed=True), answer=row.answer if row.status == "SETTLED" else None)
+
+
+def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> SettlementView:
+    """结算: in one transaction, compute and store the settlement, update the year accumulators and the
+    personal account, write balanced ledger entries, the message and an audit record.
+
+    The same key with the same body returns the first answer again, byte for byte (`replayed`, `answer`);
+    once the settlement was revoked or reversed, the revoked settlement (a retry never pays twice). The same
+    key with another body is refused.
+    """
+    inst = hospital(principal, "结算", "settle")
+    h = request_hash({"mdtrt_id": mdtrt_id, **req.model_dump(mode="json", exclude={"msgid", "idempotency_key"})})
+    msgid = req.msgid or req.idempotency_key
+
+    def run() -> SettlementView:
+        today = ctx.today()
+        with ctx.uow() as uow:
+            found_visit = uow.visits.find(mdtrt_id)
+            if found_visit is None or found_visit.institution != inst:
+                raise visit_not_found(mdtrt_id)
+            held = uow.accumulators.get(found_visit.person, found_visit.scheme, today.year, lock=True)
+            # --- serialised from here on for this person: read again everything that decides the money
+            found, msg = uow.settlements.by_key_and_message(inst, req.idempotency_key, msgid)
+            if found is not None:
+                return _replay(mdtrt_id, found, h, req.idempotency_key)
+            refuse_reversed(msg, msgid)
+            if msg is not None:
+                raise msgid_reused(msgid)
+            visit, person = uow.visits.lock_with_person(found_visit.visit_id)
+            if visit.status == "SETTLED":
+                raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
+                                f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
+            check_open(visit, mdtrt_id)
+            c = compute(ctx, uow, visit, person, held.value, held.version, req, today)
+            b = c.breakdown
+            assert b.accumulators_after is not None
+            at = now()
+            amounts = {f"{f}_fen": to_fen(getattr(b, f)) for f in AMOUNT_FIELDS}
+            row = uow.settlements.add(Settlement(
+                id=None, setl_id=f"S{today:%Y%m%d}{secrets.token_hex(6).upper()}", visit_id=visit.visit_id,
+                person_id=visit.person, institution=inst, insured_region=b.insured_region,
+                treatment_region=b.treatment_region, visit_type=visit.visit_type, scheme=person.scheme, year=today.year,
+                idempotency_key=req.idempotency_key, request_hash=h, msgid=msgid, status="SETTLED", basis=b.basis,
+                filing_id=c.basis.filing_id, filing_type=b.filing_type, pack=b.pack, policy_version=b.policy_version,
+                visit_revision=visit.revision, line_count=len(c.lines),
+                pool_prop_selfpay=str(b.pool_prop_selfpay), breakdown=b.as_dict(),
+                accumulators_before=held.value.as_dict(), accumulators_after=b.accumulators_after.as_dict(),
+                settlement_date=today, settled_at=at, revoked_on=None, revoked_at=None, revoke_reason="",
+                acc_version_after=held.version + 1, revoked_acc_version=None, answer=None, **amounts))
+            post(uow, row, "SETTLE", 1, today)
+            held = uow.accumulators.save(held, b.accumulators_after)
+            uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))
+            visit.status = "SETTLED"
+            visit.discharged_on = req.discharge_date or (today if visit.visit_type is VisitType.INPATIENT else None)
+            uow.visits.save(visit)
+            uow.messages.add(Message(None, inst, msgid, INFNO[visit.visit_type is VisitType.INPATIENT]["settle"], "DONE",
+                                     settlement_id=row.id, visit_id=visit.visit_id, request_hash=h, at=at))
+            audit(uow, principal, "SETTLE", "settlement", row.setl_id,
+                  {"mdtrt_id": mdtrt_id, "medfee_sumamt": str(b.medfee_sumamt), "fund_pay_sumamt": str(b.fund_pay_sumamt),
+                   "acct_pay": str(b.acct_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": held.version})
+            view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis))
+            row.answer = settlement_answer(view)
+            uow.settlements.save(row)
+            return replace(view, answer=row.answer)
+
+    return retrying(run)
+
+
+def show_settlement(ctx: Context, principal: Principal, setl_id: str) -> SettlementView:
+    inst = hospital(principal, "查看结算", "see settlements")
+    with ctx.uow() as uow:
+        row = uow.settlements.by_setl_id(setl_id)
+        if row is None or row.institution != inst:
+            raise settlement_not_found(setl_id)
+        return settlement_view(uow.visits.mdtrt_of(row.visit_id), row)
