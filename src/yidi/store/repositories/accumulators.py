@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
+from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import YearAccumulatorRow
 
 
@@ -79,6 +80,7 @@ class Accumulators:
         row = self.lock_row(person, scheme, year) if lock else self.s.get(YearAccumulatorRow, (person, scheme, year))
         if row is None:
             return HeldAccumulators(person, scheme, year, YearAccumulators(year=year), 0)
+        hold(self.s, row)
         return HeldAccumulators(person, scheme, year, YearAccumulators.model_validate(row.content), row.version)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:

@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import FeeLineRow
 
 
@@ -69,7 +70,9 @@ class Lines:
         q = select(FeeLineRow).where(FeeLineRow.visit_id == visit_id)
         if active:
             q = q.where(FeeLineRow.status == "ACTIVE")
-        return [_line(r) for r in self.s.scalars(q.order_by(FeeLineRow.id))]
+        rows = list(self.s.scalars(q.order_by(FeeLineRow.id)))
+        hold(self.s, *rows)
+        return [_line(r) for r in rows]
 
     def save(self, lines: Iterable[Line]) -> None:
         new: list[tuple[Line, FeeLineRow]] = []

@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import HospitalMessageRow
 
 
@@ -61,6 +62,7 @@ class Messages:
         q = select(HospitalMessageRow).where(HospitalMessageRow.institution == institution,
                                              HospitalMessageRow.msgid == msgid)
         row = self.s.scalars(q.execution_options(populate_existing=True)).one_or_none()
+        hold(self.s, row)
         return None if row is None else message_of(row)
 
     def add(self, m: Message) -> None:

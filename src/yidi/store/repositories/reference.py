@@ -24,6 +24,7 @@ from yidi.store.models import (
     PersonRow,
     RegionRow,
 )
+from yidi.store.repositories.held import hold
 
 
 class RegionRepository(Protocol):
@@ -256,14 +257,20 @@ class Persons:
 
     def keyed(self, citizen_id: str, *, lock: bool = False) -> tuple[int, Person] | None:
         row = self.row(citizen_id, for_update=lock)
-        return None if row is None else (row.id, person_of(row))
+        if row is None:
+            return None
+        hold(self.s, row)
+        return row.id, person_of(row)
 
     def by_key(self, key: int, *, lock: bool = False) -> Person:
         if lock:
             q = select(PersonRow).where(PersonRow.id == key).with_for_update().execution_options(populate_existing=True)
-            return person_of(self.s.scalars(q).one())
-        row = self.s.get(PersonRow, key)
-        assert row is not None, f"no person {key}"
+            row = self.s.scalars(q).one()
+        else:
+            got = self.s.get(PersonRow, key)
+            assert got is not None, f"no person {key}"
+            row = got
+        hold(self.s, row)
         return person_of(row)
 
     def add_to_account(self, key: int, amount: Decimal) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
+from yidi.store.repositories.held import hold
 from yidi.store.repositories.messages import Message, message_of
 from yidi.store.settlement_models import HospitalMessageRow, SettlementRow
 
@@ -137,10 +138,12 @@ class Settlements:
     def get(self, id_: int) -> Settlement:
         row = self.s.get(SettlementRow, id_)
         assert row is not None, f"no settlement {id_}"
+        hold(self.s, row)
         return _settlement(row)
 
     def by_setl_id(self, setl_id: str) -> Settlement | None:
         row = self.s.scalars(select(SettlementRow).where(SettlementRow.setl_id == setl_id)).one_or_none()
+        hold(self.s, row)
         return None if row is None else _settlement(row)
 
     def reread(self, s: Settlement) -> Settlement:
@@ -157,6 +160,7 @@ class Settlements:
                                                 HospitalMessageRow.msgid == msgid).scalar_subquery())).one()
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
+        hold(self.s, found, msg)
         return (None if found is None else _settlement(found)), (None if msg is None else message_of(msg))
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
@@ -180,6 +184,7 @@ class Settlements:
         row = SettlementRow(**{n: getattr(s, n) for n in FIELDS if n != "id"})
         self.s.add(row)
         self.s.flush()
+        hold(self.s, row)
         s.id = row.id
         return s
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.reference import Person
 from yidi.store.models import PersonRow, VisitRow
+from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
 from yidi.store.settlement_models import HospitalVisitRow
 
@@ -141,11 +142,15 @@ class Visits:
     def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None:
         row = self.s.execute(select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
                              .where(HospitalVisitRow.mdtrt_id == mdtrt_id)).one_or_none()
-        return None if row is None else _record(*row)
+        if row is None:
+            return None
+        hold(self.s, *row)
+        return _record(*row)
 
     def _rows(self, visit_id: int) -> tuple[HospitalVisitRow, VisitRow]:
         hv, v = self.s.get(HospitalVisitRow, visit_id), self.s.get(VisitRow, visit_id)
         assert hv is not None and v is not None, f"no visit {visit_id}"
+        hold(self.s, hv, v)
         return hv, v
 
     def get(self, visit_id: int) -> HospitalVisit:
@@ -174,6 +179,7 @@ class Visits:
         v = self.s.get(VisitRow, visit_id)
         assert v is not None
         self.s.refresh(v)
+        hold(self.s, hv, v)
         return _record(hv, v)
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
@@ -184,6 +190,7 @@ class Visits:
              .where(HospitalVisitRow.visit_id == visit_id)
              .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
         hv, v, p = self.s.execute(q).one()
+        hold(self.s, hv, v, p)
         return _record(hv, v), person_of(p)
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
@@ -196,6 +203,7 @@ class Visits:
                               eligible=visit.eligible, eligibility=visit.eligibility, revision=visit.revision,
                               msgid=visit.msgid, registered_at=visit.registered_at)
         self.s.add(hv)
+        hold(self.s, hv, v)
         return _record(hv, v)
 
     def save(self, visit: HospitalVisit) -> None:
