@@ -34,6 +34,7 @@ from yidi.store.repositories.accounts import (
     Users,
 )
 from yidi.store.repositories.accumulators import AccumulatorRepository, Accumulators
+from yidi.store.repositories.audit import Audit, AuditLog
 from yidi.store.repositories.claim_payments import PaymentBatches, PaymentBatchRepository
 from yidi.store.repositories.claims import (
     ClaimDocumentRepository,
@@ -52,13 +53,12 @@ from yidi.store.repositories.clearing import (
     ClearingRuns,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository, ClearingSettlements
-from yidi.store.repositories.audit import Audit, AuditLog
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
-from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
 from yidi.store.repositories.ledger import Ledger, LedgerRepository
 from yidi.store.repositories.lines import LineRepository, Lines
 from yidi.store.repositories.messages import MessageRepository, Messages
+from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
 from yidi.store.repositories.reference import (
     InstitutionRepository,
     Institutions,

@@ -39,6 +39,7 @@ from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
 from yidi.store.repositories.accumulators import AccumulatorRepository
+from yidi.store.repositories.audit import AuditLog
 from yidi.store.repositories.claim_payments import PaymentBatchRepository
 from yidi.store.repositories.claims import ClaimDocumentRepository, ClaimRepository
 from yidi.store.repositories.clearing import (
@@ -48,13 +49,12 @@ from yidi.store.repositories.clearing import (
     ClearingRunRepository,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository
-from yidi.store.repositories.audit import AuditLog
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
-from yidi.store.repositories.personal_data import PersonalDataRepository
 from yidi.store.repositories.ledger import LedgerRepository
 from yidi.store.repositories.lines import LineRepository
 from yidi.store.repositories.messages import MessageRepository
+from yidi.store.repositories.personal_data import PersonalDataRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
 from yidi.store.repositories.settlements import SettlementRepository
 from yidi.store.repositories.visits import VisitRepository

@@ -24,7 +24,6 @@ from yidi.store.memory.clearing import ClearingTables
 from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.family import LinkEvent
-from yidi.store.repositories.visits import OpenVisit
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
 from yidi.store.repositories.settlements import Settlement
