@@ -78,6 +78,7 @@ def _scheme(rng: random.Random, employee: bool) -> dict[str, Any]:
     ip_ded["repeat_factors"] = ["1"]
     if ip_mode == "per_admission":
         ip_ded["repeat_factors"] = rng.choice([["1"], ["1", "0.5"], ["1", "0.8", "0.6"], ["1", "0.55", "0"]])
+        ip_ded["counted_admissions"] = rng.choice(["all", "in_scope"])
     layers = []
     if employee:
         layers.append(_layer(rng, "large_amount_subsidy", "above_cap"))

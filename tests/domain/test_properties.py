@@ -67,6 +67,7 @@ def policy(draw: Any) -> dict[str, Any]:
                     "cap_pool": "main",
                     "deductible": {"mode": dmode,
                                    "repeat_factors": ["1", "0.5"] if dmode == "per_admission" else ["1"],
+                                   "counted_admissions": draw(st.sampled_from(["all", "in_scope"])),
                                    "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 2000)))}}},
                     "tiers": {"ACTIVE": {"ALL": draw(tiers())}, "RETIRED": {"ALL": draw(tiers())}},
                 },

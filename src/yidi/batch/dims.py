@@ -192,6 +192,7 @@ def build_dims(
             "ded_annual": ben.deductible.mode == "annual",
             "ded_base": fen(base),
             "n_factors": len(rf),
+            "adm_in_scope": ben.deductible.counted_admissions == "in_scope",
             **{f"f{i}": scaled(rf[min(i, len(rf) - 1)], "deductible.repeat_factors") for i in range(d.n_factors)},
             "pool": ben.cap_pool,
             "pool_idx": d.pools.index(ben.cap_pool),

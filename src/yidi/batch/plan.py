@@ -260,8 +260,9 @@ class Plan:
             "fullp": c("fu0") - (c("cross_region_selfpay_amt") - c("take_c")),
             "inp": k.to_int(c("vt_idx") == INPATIENT),
         })
-        # an admission without benefit is not counted (it must not lower the next one's deductible)
-        df = k.with_columns(df, {"adm": k.when(c("no_benefit"), lit(0), c("inp"))})
+        # an admission without benefit is not counted (it must not lower the next one's deductible),
+        # nor, where the pack counts in-scope admissions only, one without in-scope cost
+        df = k.with_columns(df, {"adm": k.when(c("no_benefit") | (c("adm_in_scope") & (c("l_in") <= 0)), lit(0), c("inp"))})
         df = k.with_columns(df, {"adm_before": k.cum_sum(c("adm"), self.py) - c("adm")})
         n = k.when(c("inp") > 0, c("adm_before") + 1, lit(1))
         idx = k.least(n, c("n_factors")) - 1

@@ -131,6 +131,9 @@ class Deductible(Strict):
     mode: Literal["per_admission", "annual"] = "per_admission"
     # Factor for the 1st, 2nd, ... inpatient admission of the year; the last factor repeats.
     repeat_factors: list[Ratio] = Field(default_factory=lambda: [Decimal(1)])
+    # Which inpatient settlements count as an admission for the repeat factors: "all" (every one with
+    # benefit, even a bill that is all self-funded or zero) or "in_scope" (only one with in-scope cost).
+    counted_admissions: Literal["all", "in_scope"] = "all"
     amounts: dict[str, dict[str, Yuan]]
     source: Source | None = None
 

@@ -154,8 +154,10 @@ def calculate(
         # lower the next admission's deductible) stays as it was.
         out.accumulators_after = acc
         return out
+    counted = bill.visit_type is VisitType.INPATIENT and (
+        benefit.deductible.counted_admissions == "all" or out.inscp_scp_amt > 0)
     out.accumulators_after = acc.model_copy(update={
-        "admissions": acc.admissions + (1 if bill.visit_type is VisitType.INPATIENT else 0),
+        "admissions": acc.admissions + (1 if counted else 0),
         "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + dedc},
         "inscope": {**acc.inscope, pool: acc.inscope.get(pool, ZERO) + coinsured},
         "eligible": {**acc.eligible, pool: acc.eligible.get(pool, ZERO) + eligible},
