@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.advisor.packs import GUANGZHOU, H_BJ, H_GZ, H_GZ_OFF, H_NC, INSURED, make_packs
+from tests.support.packs import sample_packs
 from yidi.advisor.models import Plan, Situation
 from yidi.advisor.plan import advise, placeholder_id
 from yidi.domain import claim_rules
@@ -24,7 +25,6 @@ from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.packset import PackSet
 from yidi.domain.reference import Person
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 
 TODAY = dt.date(2026, 5, 1)
 ADMITTED = dt.date(2026, 4, 28)
@@ -120,7 +120,7 @@ def test_uncertified_chronic_disease_at_home_is_not_direct(packs: PackSet) -> No
 
 @pytest.fixture(scope="module")
 def sample() -> PackSet:
-    return load_packs(SAMPLE_DIR)
+    return sample_packs()
 
 
 def claim_group(p: Plan) -> Any:

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.support.packs import sample_packs
 from yidi.api.app import create_app
 from yidi.cli import app as cli_app
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services.context import Context
 from yidi.store.db import make_engine, session_factory
 
@@ -52,7 +52,7 @@ def test_cli_bad_input_exit_2() -> None:
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     engine = make_engine("sqlite://")
-    ctx = Context(engine, session_factory(engine), load_packs(SAMPLE_DIR), lambda: TODAY)
+    ctx = Context(engine, session_factory(engine), sample_packs(), lambda: TODAY)
     with TestClient(create_app(ctx=ctx)) as c:
         yield c
     engine.dispose()

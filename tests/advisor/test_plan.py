@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from tests.advisor.packs import BEIJING, GANZHOU, GUANGZHOU, H_BJ, H_GZ, H_GZ_OFF, INSURED, make_packs
+from tests.support.packs import sample_packs
 from yidi.advisor.models import Plan, Situation
 from yidi.advisor.plan import advise
 from yidi.domain.bill import Bill
 from yidi.domain.engine import calculate
 from yidi.domain.errors import YidiError
 from yidi.domain.packset import PackSet
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 
 TODAY = dt.date(2026, 5, 1)
 BASE = {"insured_region": INSURED, "current_region": GUANGZHOU, "scheme": "EMPLOYEE", "category": "ACTIVE",
@@ -369,7 +369,7 @@ def test_estimate_follows_the_plan_basis(packs: PackSet) -> None:
 
 def test_every_sample_situation_gives_a_plan() -> None:
     """The shipped sample pack: every region pair and visit type gives a plan without error (rules, not figures)."""
-    packs = load_packs(SAMPLE_DIR)
+    packs = sample_packs()
     regions = sorted(packs.policies)
     for insured in regions:
         for current in sorted(packs.regions):

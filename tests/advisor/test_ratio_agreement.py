@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.packs import sample_packs
 from yidi.advisor.models import Situation
 from yidi.advisor.plan import advise
 from yidi.domain.bill import Bill, FeeLine, FilingIn, PersonIn
@@ -26,7 +27,6 @@ from yidi.domain.ids import check_character
 from yidi.domain.money import round_fen
 from yidi.domain.packset import PackSet
 from yidi.domain.reference import Institution
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 
 DAY = dt.date(2026, 5, 1)
 ADMITTED = dt.date(2026, 4, 28)
@@ -36,7 +36,7 @@ COVERS = [*(ft.value for ft in FilingType), "emergency flagged", "unfiled"]
 
 @pytest.fixture(scope="module")
 def packs() -> PackSet:
-    return load_packs(SAMPLE_DIR)
+    return sample_packs()
 
 
 def _hospital(packs: PackSet, region: str, vt: VisitType) -> Institution:

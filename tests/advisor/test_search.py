@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.packs import sample_packs
 from yidi.advisor.knowledge import knowledge
 from yidi.advisor.search import default_index, prefill, search
 from yidi.domain.errors import YidiError
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,13 +64,13 @@ def test_prefill_from_the_words() -> None:
 
 
 def test_prefill_regions_from_the_packs() -> None:
-    packs = load_packs(SAMPLE_DIR)
+    packs = sample_packs()
     s = prefill("我是南昌的医保，现在在广州住院", packs)
     assert s["insured_region"] == "360100" and s["current_region"] == "440100"
 
 
 def test_search_result_feeds_the_advisor() -> None:
-    r = search("我爸已经在广州住院三天了没有备案怎么办", load_packs(SAMPLE_DIR))
+    r = search("我爸已经在广州住院三天了没有备案怎么办", sample_packs())
     assert r["topics"][0]["id"] == "posthoc_filing"
     assert r["situation"]["filed"] is False and r["situation"]["treated"] is True
     assert r["situation"]["current_region"] == "440100"
@@ -86,6 +86,6 @@ def test_bad_queries(q: str, code: str) -> None:
 
 def test_insured_region_is_read_through_the_scheme_word() -> None:
     # "南昌的职工医保": the scheme word between the region and 医保 must not hide the insured region.
-    found = search("我是南昌的职工医保，退休了，在广州住院，没备案，还没出院", load_packs(SAMPLE_DIR))
+    found = search("我是南昌的职工医保，退休了，在广州住院，没备案，还没出院", sample_packs())
     assert found["situation"]["insured_region"] == "360100"
     assert found["situation"]["current_region"] == "440100"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -138,23 +139,22 @@ def test_review_of_a_region_that_reviews(client: TestClient, demo: dict[str, Dem
     pol = ctx.packs.policies["369900"]
     versions = [v.model_copy(update={"filing": v.filing.model_copy(update={"review_required": True})})
                 for v in pol.versions]
-    ctx.packs.policies["369900"] = pol.model_copy(update={"versions": versions})
-    try:
-        p = demo["dibao"]
-        f = client.post(API, json=OTHER_TEMP, headers=me(p)).json()
-        assert f["status"] == "PENDING_REVIEW"
-        r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True}, headers=me(p))
-        assert r.status_code == 403 and error(r)["code"] == "ROLE_NOT_ALLOWED"
-        r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": False}, headers=as_("agency", "369900"))
-        assert r.status_code == 422 and error(r)["code"] == "FILING_REASON_REQUIRED"
-        r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True, "reason": "材料齐全"},
-                        headers=as_("agency", "369900"))
-        assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
-        assert [e["action"] for e in r.json()["history"]] == ["CREATED", "APPROVED"]
-        r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True}, headers=as_("agency", "369900"))
-        assert r.status_code == 409 and error(r)["code"] == "FILING_NOT_PENDING"
-    finally:
-        ctx.packs.policies["369900"] = pol
+    # a changed copy for this test's context: the sample packs are shared by the whole session
+    ctx.packs = dataclasses.replace(ctx.packs, policies={**ctx.packs.policies,
+                                                        "369900": pol.model_copy(update={"versions": versions})})
+    p = demo["dibao"]
+    f = client.post(API, json=OTHER_TEMP, headers=me(p)).json()
+    assert f["status"] == "PENDING_REVIEW"
+    r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True}, headers=me(p))
+    assert r.status_code == 403 and error(r)["code"] == "ROLE_NOT_ALLOWED"
+    r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": False}, headers=as_("agency", "369900"))
+    assert r.status_code == 422 and error(r)["code"] == "FILING_REASON_REQUIRED"
+    r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True, "reason": "材料齐全"},
+                    headers=as_("agency", "369900"))
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
+    assert [e["action"] for e in r.json()["history"]] == ["CREATED", "APPROVED"]
+    r = client.post(f"{API}/{f['filing_id']}/review", json={"approve": True}, headers=as_("agency", "369900"))
+    assert r.status_code == 409 and error(r)["code"] == "FILING_NOT_PENDING"
 
 
 def test_post_hoc_filing_needs_the_open_admission(client: TestClient, demo: dict[str, DemoPerson]) -> None:

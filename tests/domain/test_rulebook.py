@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.packs import sample_packs
 from yidi.advisor.models import Situation
 from yidi.advisor.plan import advise
 from yidi.advisor.search import search
@@ -21,7 +22,6 @@ from yidi.domain.ids import parse_citizen_id
 from yidi.domain.packset import PackSet
 from yidi.domain.reference import Institution, Person
 from yidi.domain.rulebook import RULES, anchors_of, sources
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_MD = ROOT / "docs" / "rules.md"
@@ -116,7 +116,7 @@ def test_eligibility_answers_cite_rules_and_name_their_documents() -> None:
 
 @pytest.fixture(scope="module")
 def packs() -> PackSet:
-    return load_packs(SAMPLE_DIR)
+    return sample_packs()
 
 
 @pytest.mark.parametrize("fields", [

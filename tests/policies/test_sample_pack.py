@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.packs import sample_packs
 
 from yidi.domain.bill import Bill
 from yidi.domain.engine import calculate
@@ -23,7 +24,7 @@ from yidi.domain.packset import PackSet
 from yidi.domain.policy import PolicyVersion, pick
 from yidi.domain.reference import province_of
 from yidi.domain.validation import validate_model
-from yidi.policies.loader import SAMPLE_DIR, check_packs, load_packs, read_data
+from yidi.policies.loader import SAMPLE_DIR, check_packs, read_data
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(SAMPLE_DIR.rglob("*.yaml"))
@@ -36,7 +37,7 @@ ORIGINAL_INSTITUTIONS = {"H36010000001", "H44010000001", "H44010000002", "H44010
 
 @pytest.fixture(scope="module")
 def packs() -> PackSet:
-    return load_packs(SAMPLE_DIR)
+    return sample_packs()
 
 
 def versions(packs: PackSet) -> Iterator[tuple[str, PolicyVersion]]:

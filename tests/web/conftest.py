@@ -1,4 +1,4 @@
-"""Fixtures for the page tests: an app on a fresh SQLite file with the sample packs and the demo data.
+"""Fixtures for the page tests: an app on its own SQLite file with the sample packs and the demo data.
 
 Pages are the same on SQLite and PostgreSQL (the services underneath are tested on both), so the page
 tests use the embedded default only; the day is pinned so dates in the pages are stable.
@@ -6,18 +6,23 @@ tests use the embedded default only; the day is pinned so dates in the pages are
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.apps import reuse
+from tests.support.packs import sample_packs
 from yidi.api.app import create_app
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import PERSONS, load_demo
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services.context import Context
 from yidi.services.reference import load_reference
 from yidi.store import migrate
@@ -30,13 +35,26 @@ def person(key: str) -> str:
     return next(p.id_number for p in PERSONS if p.key == key)
 
 
-def make_context(folder: Path, today: dt.date = TODAY) -> Context:
+@cache
+def _template(today: dt.date) -> Path:
+    """A SQLite file migrated and holding the sample packs' reference data and the demo as of `today`: made
+    once per session (the migrations and the demo load take seconds), copied for each test."""
+    folder = Path(tempfile.mkdtemp(prefix="yidi-web-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     engine = make_engine(f"sqlite:///{folder / 'web.db'}")
     migrate.upgrade(engine)
-    ctx = Context(engine, session_factory(engine), load_packs(SAMPLE_DIR), lambda: today)
+    ctx = Context(engine, session_factory(engine), sample_packs(), lambda: today)
     load_reference(ctx)
     load_demo(ctx)
-    return ctx
+    engine.dispose()
+    return folder / "web.db"
+
+
+def make_context(folder: Path, today: dt.date = TODAY) -> Context:
+    """A context on `folder`/web.db, a fresh copy of the template: this test's own database."""
+    shutil.copyfile(_template(today), folder / "web.db")
+    engine = make_engine(f"sqlite:///{folder / 'web.db'}")
+    return Context(engine, session_factory(engine), sample_packs(), lambda: today)
 
 
 @pytest.fixture
@@ -49,7 +67,7 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
 
 @pytest.fixture
 def web(ctx: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx), follow_redirects=False) as c:
+    with TestClient(reuse(create_app(ctx=ctx), "web"), follow_redirects=False) as c:
         yield c
 
 
