@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.support.db import TODAY, as_
-from tests.support.state import assert_unchanged, snapshot, verified
+from tests.support.unchanged import assert_unchanged, snapshot, verified
 from yidi.demo.dataset import DemoPerson, demo_id
 from yidi.domain.family import MAX_PENDING_PER_REQUESTER, MAX_REQUESTS_PER_DAY
 from yidi.domain.ids import mask_id

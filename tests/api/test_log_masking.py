@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import io
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from tests.support.db import TODAY, new_database
+from tests.support.net import free_port
 from yidi.api.app import create_app
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, InsuranceStatus, Scheme
@@ -37,13 +37,6 @@ from yidi.store.repositories import Persons
 ID = demo_id("360426", "19910101", 7)
 RARE = "王\U0002c317"  # 王𬌗: the second character is in CJK Extension E (outside the BMP)
 DOTTED = "阿卜杜·热合曼"  # a transliterated name: parts joined by a middle dot (U+00B7)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.settlement.helpers import API, GZ1, key_for, visits_with_lines
-from tests.support.pgcluster import Cluster, free_port
+from tests.support.net import free_port
+from tests.support.pgcluster import Cluster
 from tests.support.rows import assert_trail_holds
 from yidi.domain.packset import PackSet
 from yidi.services import ledger

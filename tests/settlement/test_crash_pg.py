@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from sqlalchemy import select
 
 from tests.settlement.helpers import API, GZ1, key_for, visits_with_lines
 from tests.support.db import drop_database, new_database
+from tests.support.net import free_port
 from yidi.domain.packset import PackSet
 from yidi.services import ledger
 from yidi.services.context import Context
@@ -32,12 +32,6 @@ from yidi.store.models import VisitRow
 from yidi.store.settlement_models import SettlementRow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:

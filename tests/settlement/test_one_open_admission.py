@@ -35,7 +35,7 @@ from tests.settlement.helpers import (
     upload,
 )
 from tests.support.db import TODAY
-from tests.support.state import assert_unchanged, snapshot, verified
+from tests.support.unchanged import assert_unchanged, snapshot, verified
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.packset import PackSet

@@ -1,6 +1,10 @@
 """"Changes nothing", checked: every table's row count and content is the same (tests/support/fingerprint.py),
-and the ledger, the audit chain and every row still verify (`yidi ledger verify`, `yidi audit verify`) before
-and after."""
+and the ledger, the audit chain and every row still verify (`yidi ledger verify`, `yidi audit verify`).
+
+Two ways to say it: `with unchanged(ctx): ...` around requests that must be refused (verifies before and
+after), or `before = snapshot(ctx)` ... `assert_unchanged(ctx, before)` when the refusals are spread over a
+test (audit records included: a rolled-back use case chains nothing).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from tests.support.fingerprint import changed, fingerprint
+from tests.support.fingerprint import Fingerprint, changed, fingerprint
 from tests.support.rows import assert_trail_holds
 from yidi.services import ledger
 from yidi.services.context import Context
@@ -22,17 +26,27 @@ def counts(ctx: Context) -> dict[str, int]:
 
 
 def verified(ctx: Context) -> None:
+    """`yidi ledger verify` and `yidi audit verify` (chain and rows) both hold."""
     rep = ledger.verify(ctx)
     assert rep.ok, rep.problems
     assert_trail_holds(ctx)
+
+
+def snapshot(ctx: Context) -> Fingerprint:
+    """Rows and a content digest per table, for every table of the schema."""
+    return fingerprint(ctx.engine)
+
+
+def assert_unchanged(ctx: Context, before: Fingerprint) -> None:
+    diff = changed(before, snapshot(ctx))
+    assert not diff, f"a refusal stored something (rows, digest before → after): {diff}"
+    verified(ctx)
 
 
 @contextmanager
 def unchanged(ctx: Context) -> Iterator[None]:
     """Wrap requests that must be refused: afterwards no table has gained, lost or changed a row."""
     verified(ctx)
-    before = fingerprint(ctx.engine)
+    before = snapshot(ctx)
     yield
-    diff = changed(before, fingerprint(ctx.engine))
-    assert not diff, f"a refusal changed these tables (rows, digest before → after): {diff}"
-    verified(ctx)
+    assert_unchanged(ctx, before)

@@ -9,7 +9,6 @@ where a missing browser is a failure (a green run must not hide tests that never
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from tests.support.net import free_port
 from tests.web.conftest import make_context
 from yidi.api.app import create_app
 
@@ -44,19 +44,12 @@ def _need_browser() -> None:
     pytest.skip(why)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class Server:
     """uvicorn in a thread of the test process, so the test can pin the day and read the database."""
 
     def __init__(self, folder: Path) -> None:
         self.ctx = make_context(folder)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(ctx=self.ctx), host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")
