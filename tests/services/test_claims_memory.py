@@ -26,7 +26,6 @@ from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.reference import Person
 from yidi.domain.validation import validate_model
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services import claims
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
@@ -64,11 +63,6 @@ def body(**over: Any) -> claims.ClaimIn:
     }
     raw.update(over)
     return validate_model(claims.ClaimIn, raw)
-
-
-@pytest.fixture(scope="module")
-def packs():  # type: ignore[no-untyped-def]
-    return load_packs(SAMPLE_DIR)
 
 
 @pytest.fixture
