@@ -126,6 +126,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/clearing/runs/{month}/confirmation":        "-  -  -  Y  -  Y  Y  -",
     "POST /api/v1/clearing/runs/{month}/disputes":            "-  -  -  Y  -  Y  Y  -",
     "GET /api/v1/clearing/disputes":                          "-  -  -  Y  Y  Y  Y  Y",
+    "GET /api/v1/clearing/disputes/{dispute_id}/items":       "-  -  -  Y  Y  Y  Y  Y",
     "POST /api/v1/clearing/disputes/{dispute_id}/decision":   "-  -  -  Y  -  Y  Y  Y",
     # policy simulation: agency administrators and the clearing centre
     "POST /api/v1/simulate":                                  "-  -  -  Y  -  -  Y  Y",
@@ -182,6 +183,7 @@ EXPECTED: dict[str, str] = {
     "GET /agency/filings":                                    "-  -  -  Y  Y  Y  Y  -",
     "POST /agency/filings/{filing_id}/review":                "-  -  -  Y  Y  -  -  -",
     "GET /agency/clearing":                                   "-  -  -  Y  Y  Y  Y  Y",
+    "GET /agency/clearing/disputes/{dispute_id}":             "-  -  -  Y  Y  Y  Y  Y",
     "POST /agency/clearing/run":                              "-  -  -  Y  -  -  Y  Y",
     "GET /agency/policies":                                   "-  -  -  Y  Y  Y  Y  -",
     "GET /agency/simulate":                                   "-  -  -  Y  -  -  Y  Y",
