@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.packs import sample_packs
 
+from tests.support.packs import sample_packs
 from yidi.domain.bill import Bill
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Category, ItemClass, ItemKind, Level, Scheme, VisitType

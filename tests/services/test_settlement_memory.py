@@ -20,7 +20,6 @@ from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
 from yidi.domain.ledger import without_zeros
 from yidi.domain.reference import Person
-from yidi.policies.loader import SAMPLE_DIR, load_packs
 from yidi.services import ledger
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
@@ -33,11 +32,6 @@ CID = "360102195603120312"  # insured in 江西省本级 369900, with a long-ter
 NAME = "张建国"
 GZ1 = "H44010000001"  # a Guangzhou hospital networked for outpatient and inpatient care
 HOSPITAL = Principal(Role.HOSPITAL, GZ1)
-
-
-@pytest.fixture(scope="module")
-def packs():  # type: ignore[no-untyped-def]
-    return load_packs(SAMPLE_DIR)
 
 
 @pytest.fixture
