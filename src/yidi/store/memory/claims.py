@@ -33,7 +33,8 @@ class MemoryClaims:
         if claim.claim_no in self.t.claims:  # the unique claim number
             raise LookupError(f"claim {claim.claim_no} exists")
         claim.key = len(self.t.claims) + 1
-        claim.person_key = list(self.t.persons).index(claim.person_id_number) + 1  # the store's number of the person
+        # the store's number of the person, as the persons twin gives it (MemoryPersons.key_of)
+        claim.person_key = self.t.person_keys.setdefault(claim.person_id_number, len(self.t.person_keys) + 1)
         self.t.claims[claim.claim_no] = copy.deepcopy(claim)
         return claim
 

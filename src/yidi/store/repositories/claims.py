@@ -29,6 +29,7 @@ from yidi.store.claim_models import (
     ClaimRow,
 )
 from yidi.store.models import PersonRow, VisitRow
+from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import SettlementRow
 
 
@@ -147,17 +148,14 @@ class Claims:
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        # the rows this unit of work read: the session's identity map holds them weakly only, and `save`
-        # writes onto the row read (no second SELECT)
-        self._rows: dict[int, ClaimRow] = {}
-        self._lines: dict[tuple[int, str], ClaimLineRow] = {}
+        self._lines: dict[tuple[int, str], ClaimLineRow] = {}  # the lines read, for save_line to write onto
 
     def _record(self, row: ClaimRow, citizen_id: str) -> ClaimRecord:
-        self._rows[row.id] = row
+        hold(self.s, row)  # `save` writes onto it without a second SELECT
         return claim_of(row, citizen_id)
 
     def _row(self, claim: ClaimRecord) -> ClaimRow:
-        row = self._rows.get(claim.key) or self.s.get(ClaimRow, claim.key)
+        row = self.s.get(ClaimRow, claim.key)
         if row is None:  # pragma: no cover - a claim record always comes from this store
             raise LookupError(f"no claim {claim.claim_no}")
         return row
@@ -178,7 +176,7 @@ class Claims:
         _write(row, claim)
         self.s.add(row)
         self.s.flush()
-        self._rows[row.id] = row
+        hold(self.s, row)
         claim.key, claim.person_key = row.id, person_id
         return claim
 
@@ -276,7 +274,6 @@ class ClaimDocuments:
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        self._rows: dict[int, ClaimDocumentRow] = {}
 
     def of_claim(self, claim: ClaimRecord, *, superseded: bool = False) -> list[ClaimDocument]:
         q = select(ClaimDocumentRow).where(ClaimDocumentRow.claim_id == claim.key)
@@ -288,7 +285,7 @@ class ClaimDocuments:
         row = self.s.get(ClaimDocumentRow, doc_id)
         if row is None or row.claim_id != claim.key:
             return None
-        self._rows[doc_id] = row  # supersede writes onto it (the identity map holds rows weakly)
+        hold(self.s, row)  # supersede writes onto it
         return _document_of(row)
 
     def add(self, claim: ClaimRecord, doc: ClaimDocument) -> ClaimDocument:
@@ -300,7 +297,7 @@ class ClaimDocuments:
         return _document_of(row)
 
     def supersede(self, claim: ClaimRecord, doc_id: int, at: dt.datetime) -> None:
-        row = self._rows.get(doc_id) or self.s.get(ClaimDocumentRow, doc_id)
+        row = self.s.get(ClaimDocumentRow, doc_id)
         assert row is not None and row.claim_id == claim.key
         row.superseded_at = at
         self.s.flush()
