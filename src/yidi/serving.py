@@ -26,7 +26,7 @@ from yidi.store.db import (
 
 log = logging.getLogger("yidi.serving")
 
-APP = "yidi.api.main:app"  # what each worker imports (uvicorn needs an import string for workers)
+APP = "yidi.asgi:app"  # what each worker imports (uvicorn needs an import string for workers)
 MAX_WORKERS = 64
 # Connections left to everything that is not a worker: the CLI (backup, audit verify, migrations), psql,
 # monitoring, a second deployment during a rolling restart.
@@ -131,7 +131,7 @@ def listen_socket(host: str, port: int, backlog: int) -> socket.socket:
 
 
 def run_workers(host: str, port: int, workers: int, *, access_log: bool) -> None:
-    """Serve with `workers` processes (each imports yidi.api.main) until SIGINT/SIGTERM."""
+    """Serve with `workers` processes (each imports yidi.asgi) until SIGINT/SIGTERM."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.support.packs import sample_packs
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.cli import app as cli_app
 from yidi.services.context import Context
 from yidi.store.db import make_engine, session_factory

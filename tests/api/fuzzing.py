@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests.settlement.helpers import GZ1, lines, register, seed_person, settle, upload
 from tests.support.db import drop_database, new_database
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.demo.dataset import PERSONS, load_demo
 from yidi.domain.packset import PackSet
 from yidi.services.context import Context

@@ -11,9 +11,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from yidi.api.app import create_app
-from yidi.api.authz import RULES
-from yidi.api.security import AuthConfig
+from yidi.app import create_app
+from yidi.http.authz import RULES
+from yidi.http.security import AuthConfig
 from yidi.services.context import Context
 
 

@@ -8,7 +8,7 @@ administrator runs clearing and simulations); clearing operators see the whole m
 Which records a caller then sees within a route is the services' scoping (each role only its own data:
 tests/api/test_filings_api.py, tests/claims/, tests/clearing/, tests/settlement/ ask for others' records).
 
-The table is checked three ways: the registry `yidi.api.authz.RULES` decides exactly as the table says for
+The table is checked three ways: the registry `yidi.http.authz.RULES` decides exactly as the table says for
 every route the app has (and has a rule for no other); every API operation answers as the table says (an
 allowed caller gets past authorisation, a denied one gets 401 when signed out, 403 ROLE_NOT_ALLOWED when
 signed in, never a 5xx); every page answers as the table says (signed out: 303 to the login page; refused:
@@ -25,10 +25,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.apps import reuse
-from yidi.api.app import create_app
-from yidi.api.authz import RULES, app_routes
-from yidi.api.security import AuthConfig
+from yidi.app import create_app
 from yidi.demo.dataset import DemoPerson
+from yidi.http.authz import RULES, app_routes
+from yidi.http.security import AuthConfig
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
 
@@ -219,7 +219,7 @@ def test_every_route_has_a_rule(ctx: Context) -> None:
     app = create_app(ctx=ctx, auth=AuthConfig(b"x" * 20))
     routes = app_routes(app)
     missing = sorted(routes - RULES.keys())
-    assert not missing, f"routes without an access rule (add them to yidi.api.authz.RULES): {missing}"
+    assert not missing, f"routes without an access rule (add them to yidi.http.authz.RULES): {missing}"
     spec = app.openapi()
     ops = {f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item}
     assert ops <= routes  # the OpenAPI document shows nothing that escapes the check
@@ -229,7 +229,7 @@ def test_no_rule_for_a_route_the_app_does_not_have(ctx: Context) -> None:
     # a stale rule is a route someone removed or renamed without deciding again who may call it
     app = create_app(ctx=ctx, auth=AuthConfig(b"x" * 20))
     stale = sorted(RULES.keys() - app_routes(app))
-    assert not stale, f"rules for routes this app does not have (remove them from yidi.api.authz.RULES): {stale}"
+    assert not stale, f"rules for routes this app does not have (remove them from yidi.http.authz.RULES): {stale}"
 
 
 def test_the_registry_decides_as_the_table(ctx: Context) -> None:

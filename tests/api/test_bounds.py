@@ -148,7 +148,7 @@ def test_filing_in_the_year_9999_is_refused_on_the_api(ctx: Context, client: Tes
 
 def test_filing_in_the_year_9999_is_refused_on_the_page(ctx: Context, demo: Any) -> None:
     from tests.web.conftest import csrf_of, login, person
-    from yidi.api.app import create_app
+    from yidi.app import create_app
 
     with TestClient(create_app(ctx=ctx), follow_redirects=False) as web:
         login(web, person("post_hoc"))

@@ -15,15 +15,15 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.support.db import TODAY, new_database
-from yidi.api import security
-from yidi.api.app import create_app
-from yidi.api.auth_config import AuthConfig, load_or_create_secret, secret_file_for
-from yidi.api.tokens import issue_token, read_token
+from yidi.app import create_app
 from yidi.cli import app as cli
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import DemoPerson, load_demo
 from yidi.domain.errors import YidiError
 from yidi.domain.packset import PackSet
+from yidi.http import security
+from yidi.http.auth_config import AuthConfig, load_or_create_secret, secret_file_for
+from yidi.http.tokens import issue_token, read_token
 from yidi.services import accounts, hospital_keys
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context

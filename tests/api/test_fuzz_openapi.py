@@ -27,8 +27,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import checks as st_checks
 
 from tests.api.fuzzing import ServerErrors, fuzz_target, role_headers, strategies
-from yidi.api.authz import RULES
 from yidi.domain.packset import PackSet
+from yidi.http.authz import RULES
 
 EXAMPLES = int(os.environ.get("YIDI_FUZZ_EXAMPLES", "6"))
 CHECKS = [st_checks.not_a_server_error, st_checks.status_code_conformance, st_checks.content_type_conformance,

@@ -30,8 +30,8 @@ from schemathesis import checks as st_checks
 
 from tests.api.fuzzing import FuzzTarget, ServerErrors, fuzz_target, role_headers, strategies
 from tests.support.fingerprint import Fingerprint, changed, fingerprint
-from yidi.api.authz import RULES
 from yidi.domain.packset import PackSet
+from yidi.http.authz import RULES
 
 EXAMPLES = int(os.environ.get("YIDI_FUZZ_WRITE_EXAMPLES", "8"))
 WRONG_ROLE_EXAMPLES = 2

@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from tests.settlement.helpers import API, GZ1, key_for, lines, seed_person, upload, visit_with_lines
 from tests.support.db import as_
-from yidi.api import limits, security
 from yidi.cli import app as cli
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import DemoPerson
 from yidi.domain.errors import YidiError
+from yidi.http import limits, security
 from yidi.services import accounts, ledger
 from yidi.services.access import Role
 from yidi.services.context import Context

@@ -22,7 +22,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tests.support.db import TODAY, new_database
 from tests.support.net import free_port
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, InsuranceStatus, Scheme
 from yidi.domain.ids import CitizenId, mask_id

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.db import as_
-from yidi.api import security
-from yidi.api.app import create_app
-from yidi.api.security import AuthConfig, issue_token
+from yidi.app import create_app
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import DemoPerson
 from yidi.domain.errors import YidiError
+from yidi.http import security
+from yidi.http.security import AuthConfig, issue_token
 from yidi.services import accounts
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context

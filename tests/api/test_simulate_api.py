@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from yidi.api.app import create_app
-from yidi.api.security import AuthConfig
+from yidi.app import create_app
+from yidi.http.security import AuthConfig
 from yidi.services.context import Context
 
 ADMIN = {"X-Yidi-Role": "agency", "X-Yidi-Subject": "369900", "X-Yidi-Duties": "administrator"}

@@ -102,7 +102,7 @@ def test_real_scans_are_stored(client: TestClient, ctx: Context, data_dir: Path)
 
 def test_page_upload_refuses_a_pdf_that_is_html(ctx: Context, demo: Any, data_dir: Path) -> None:
     from tests.web.conftest import csrf_of, login, person
-    from yidi.api.app import create_app
+    from yidi.app import create_app
 
     with TestClient(create_app(ctx=ctx), follow_redirects=False) as web:
         login(web, person("post_hoc"))

@@ -23,7 +23,7 @@ RAISERS = {"YidiError": 0, "Problem": 0, "fail": 0, "error": 0, "problem": 0, "f
            "_config_error": 0, "_not_eligible": 1, "not_eligible": 1}
 # modules that keep a table of codes (pydantic error type -> code, HTTP status -> code): every code-shaped
 # string in them counts as raised
-TABLES = {"src/yidi/domain/validation.py", "src/yidi/api/errors.py"}
+TABLES = {"src/yidi/domain/validation.py", "src/yidi/http/errors.py"}
 # callees that name the code of several problems by keyword (YidiError.of, multiple, validate_model)
 BY_KEYWORD = {"of", "multiple", "validate_model"}
 NOT_VALUES = {"field", "status", "problems", "retry_after"}

@@ -10,7 +10,7 @@ import time
 from fastapi.testclient import TestClient
 
 from tests.support.db import TODAY
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.domain.packset import PackSet
 from yidi.services.context import Context
 from yidi.store.db import make_engine, session_factory

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "YIDI_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "yidi.api.app:create_app", "--host",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "yidi.app:create_app", "--host",
                              "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, delete, text
 
 from tests.support.apps import reuse
 from tests.support.packs import packs, sample_packs  # noqa: F401 - re-exported: the directories' conftests import it here
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.demo.dataset import PERSONS, DemoPerson, load_demo
 from yidi.services.access import Role
 from yidi.services.context import Context

@@ -20,7 +20,7 @@ import uvicorn
 
 from tests.support.net import free_port
 from tests.web.conftest import make_context
-from yidi.api.app import create_app
+from yidi.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.apps import reuse
 from tests.support.packs import sample_packs
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.demo.dataset import PERSONS, load_demo
 from yidi.services.context import Context

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import TODAY, csrf_of, login, person
-from yidi.api.app import create_app
+from yidi.app import create_app
 from yidi.demo.accounts import DEMO_PASSWORD
 from yidi.domain.ids import mask_id
 from yidi.services.context import Context

@@ -14,7 +14,7 @@ from yidi.advisor.models import Plan, Situation
 from yidi.advisor.plan import advise
 from yidi.advisor.search import MAX_QUERY, search
 from yidi.api.deps import Ctx
-from yidi.api.json_body import JsonRoute
+from yidi.http.json_body import JsonRoute
 
 router = APIRouter(tags=["advisor 异地就医助手"], route_class=JsonRoute)
 

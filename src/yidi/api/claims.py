@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.errors import ErrorOut
-from yidi.api.json_body import JsonRoute
 from yidi.domain.bounds import LINE_ID
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import IdNumber, Strict
+from yidi.http.errors import ErrorOut
+from yidi.http.json_body import JsonRoute
 from yidi.services import claims
 from yidi.services.claims import ClaimIn, ClaimsConfig, ReasonIn, ReturnIn
 

@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.errors import file_responses
-from yidi.api.json_body import JsonRoute
 from yidi.clearing import report
 from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, REASON, SETL_ID
 from yidi.domain.validation import Code, Number, Strict, Text
+from yidi.http.errors import file_responses
+from yidi.http.json_body import JsonRoute
 from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
 

@@ -1,8 +1,8 @@
 """Request dependencies: the shared service context and the caller's principal.
 
-The principal comes from yidi.api.security (bearer tokens, hospital API keys, page sessions, and the
+The principal comes from yidi.http.security (bearer tokens, hospital API keys, page sessions, and the
 development headers X-Yidi-Role / X-Yidi-Subject only when YIDI_DEV_HEADERS enables them); whether it may
-use a route is decided by yidi.api.authz for every request; records are scoped in the services
+use a route is decided by yidi.http.authz for every request; records are scoped in the services
 (yidi.services.access). Routers keep importing `Caller` and `Ctx` from here.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from yidi.api.security import Caller, get_principal
+from yidi.http.security import Caller, get_principal
 from yidi.services.context import Context
 
 __all__ = ["Caller", "Ctx", "get_context", "get_principal"]

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.json_body import JsonRoute
 from yidi.domain.eligibility import Reason
+from yidi.http.json_body import JsonRoute
 from yidi.services import eligibility
 from yidi.services.eligibility import EligibilityRequest
 

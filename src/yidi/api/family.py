@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.errors import ErrorOut
-from yidi.api.json_body import JsonRoute
 from yidi.domain import bounds as B
 from yidi.domain.family import LinkState, ProofKind, Relationship, Side
 from yidi.domain.validation import IdNumber, Strict, Text
+from yidi.http.errors import ErrorOut
+from yidi.http.json_body import JsonRoute
 from yidi.services import family
 from yidi.services.family import LinkRequestIn, LinkView
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.json_body import JsonRoute
 from yidi.domain.bounds import REASON
 from yidi.domain.enums import FilingType
 from yidi.domain.filing_rules import FilingRequest, FilingStatus
 from yidi.domain.ids import mask_id
 from yidi.domain.materials import Material
 from yidi.domain.validation import IdNumber, Strict, Text
+from yidi.http.json_body import JsonRoute
 from yidi.services import filings
 from yidi.services.filings import FilingView
 

@@ -30,9 +30,9 @@ from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
-from yidi.api.json_body import JsonRoute
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
+from yidi.http.json_body import JsonRoute
 from yidi.services import settlement as svc
 
 REPLAYED = "Idempotent-Replayed"  # response header: this answers a retry (settle: the first answer verbatim)

@@ -1,8 +1,8 @@
 """Hospital authentication for /api/v1/hospital: the caller must be a hospital (its API key or a token).
 
 `Authorization: Bearer <token>` (OAuth2 client credentials, issue 8) or the key itself `Bearer yk_<id>.<secret>`
-(or `X-Api-Key: yk_...`) becomes Principal(HOSPITAL, institution): yidi.api.security reads them all. The
-size of a batch is capped for every route alike, before anything is read (yidi.api.limits).
+(or `X-Api-Key: yk_...`) becomes Principal(HOSPITAL, institution): yidi.http.security reads them all. The
+size of a batch is capped for every route alike, before anything is read (yidi.http.limits).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from yidi.api.security import get_principal, oauth2_scheme
+from yidi.http.security import get_principal, oauth2_scheme
 from yidi.services.access import Principal, Role, require
 
 

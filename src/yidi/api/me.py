@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from yidi.api.deps import Caller, Ctx
-from yidi.api.json_body import JsonRoute
+from yidi.http.json_body import JsonRoute
 from yidi.services import personal_data
 
 router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute)

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from yidi.api.deps import Ctx
-from yidi.api.json_body import JsonRoute
 from yidi.domain.bill import Bill
 from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.reference import Institution
+from yidi.http.json_body import JsonRoute
 from yidi.services import reference
 
 router = APIRouter(route_class=JsonRoute)

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from yidi.api.deps import Caller
-from yidi.api.errors import file_responses
-from yidi.api.json_body import JsonRoute
 from yidi.batch import service
+from yidi.http.errors import file_responses
+from yidi.http.json_body import JsonRoute
 from yidi.settings import Settings
 
 router = APIRouter(prefix="/simulate", tags=["simulate 政策模拟"], route_class=JsonRoute)

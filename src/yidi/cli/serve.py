@@ -44,7 +44,7 @@ def serve(
     import uvicorn
 
     from yidi import serving
-    from yidi.api.auth_config import AuthConfig
+    from yidi.http.auth_config import AuthConfig
     from yidi.settings import Settings
 
     console = make_console(stderr=True)
@@ -71,6 +71,6 @@ def serve(
         console.print(f"{workers} worker processes{pools} — per-process limits and caches: docs/serving.md")
         serving.run_workers(host, port, workers, access_log=access_log)
     else:
-        from yidi.api.app import create_app
+        from yidi.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)

@@ -1,6 +1,6 @@
 """User accounts and their credentials: password hashing (scrypt), login, page sessions, rate limiting.
 
-Used by the doors (yidi.api.security, the CLI); nothing here knows about HTTP. Passwords are hashed with
+Used by the doors (yidi.http.security, the CLI); nothing here knows about HTTP. Passwords are hashed with
 scrypt (memory-hard, 16 MiB per try, the same cost as hospital API keys) and compared in constant time.
 Failed logins are counted per user name and per client address in process memory: after
 `MAX_FAILURES` within `WINDOW_SECONDS` further attempts are refused with 429 until the window passes —

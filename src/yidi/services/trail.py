@@ -1,5 +1,5 @@
-"""The audit trail check (`yidi audit verify`, `yidi restore`): the hash chain, and every audited row against the
-row log, read from one snapshot."""
+"""The audit trail from the doors' side: the check (`yidi audit verify`, `yidi restore`) of the hash chain and of
+every audited row against the row log, read from one snapshot; and who a request's writes are by."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from yidi.store.audit_chain import ChainReport
 from yidi.store.db import unit_of_work
 from yidi.store.row_check import WHAT, RowReport
 
-__all__ = ["WHAT", "ChainReport", "RowReport", "trail_report"]
+__all__ = ["WHAT", "ChainReport", "RowReport", "note_actor", "trail_report"]
 
 
 def trail_report(ctx: Context, *, rows: bool = True) -> tuple[ChainReport, RowReport | None]:
@@ -18,3 +18,9 @@ def trail_report(ctx: Context, *, rows: bool = True) -> tuple[ChainReport, RowRe
         row_check.snapshot(s)
         chain = audit_chain.verify(s)
         return chain, row_check.verify_rows(s) if rows else None
+
+
+def note_actor(role: str, actor: str, action: str) -> None:
+    """Who the writes of this request are by, as the audit trail records them (a door says it once per request;
+    a context variable carries it to the thread the endpoint runs in)."""
+    audit_chain.set_actor(audit_chain.Actor(role, actor[:40], action[:40]))

@@ -1,7 +1,7 @@
 """Pages for agency staff (经办机构) and clearing operators: the claim review queue and a claim's review
 (start, exclude a line, approve, return for more papers, reject), payment batches of approved claims, the
 region's filings (and their review), the monthly clearing with its charts, and the policy packs in force
-with their effective dates. Which role and duty may open each is written in yidi.api.authz.RULES.
+with their effective dates. Which role and duty may open each is written in yidi.http.authz.RULES.
 """
 
 from __future__ import annotations

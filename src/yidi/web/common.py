@@ -17,10 +17,10 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from yidi.api import authz
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.domain.validation import checked_text
+from yidi.http import authz
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.web import auth
@@ -78,7 +78,7 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 
 def may(who: Principal | None, key: str) -> bool:
-    """Whether this principal may use the route "METHOD /path" — asked of the one registry (yidi.api.authz),
+    """Whether this principal may use the route "METHOD /path" — asked of the one registry (yidi.http.authz),
     so a page shows only the links and buttons that will work for the person looking at it."""
     rule = authz.RULES.get(key)
     return rule is not None and rule.allows(who)

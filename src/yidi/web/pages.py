@@ -1,7 +1,7 @@
 """Page routes: the start page, the advisor's guided flow, login and logout, preferences; mounts the role pages.
 
 `mount(app)` is the one call the app factory makes: it adds these routes, the person, hospital and agency
-pages, /static, and the page error handler. Who may open a page is decided by yidi.api.authz.RULES, like
+pages, /static, and the page error handler. Who may open a page is decided by yidi.http.authz.RULES, like
 every API route (the pages' rules are written there). Pages call the services directly (the same
 functions as the JSON API) with the principal of the session, and show a YidiError's code and Chinese
 message next to the field it names instead of a JSON body.
@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from yidi.advisor.plan import advise
 from yidi.advisor.search import search
-from yidi.api import security
 from yidi.domain.errors import Problem, YidiError
+from yidi.http import security
 from yidi.services import accounts
 from yidi.services.access import Principal, Role
 from yidi.web import advisor_view, auth
@@ -105,8 +105,10 @@ def home_of(who: Principal) -> str:
     return next((u for u in HOMES.get(who.role, ()) if may(who, f"GET {u}")), "/")
 
 
-def _demo(request: Request) -> list[auth.DemoAccount]:
-    return auth.demo_accounts() if ctx_of(request).packs.sample else []
+def _demo(request: Request) -> list[Any]:
+    """The demo's one-click logins the assembly handed over (yidi.app), only while the sample pack is served."""
+    logins: list[Any] = getattr(request.app.state, "demo_logins", [])
+    return logins if ctx_of(request).packs.sample else []
 
 
 @router.get("/login", response_class=Response)
@@ -169,9 +171,9 @@ def page_endpoints(routers: tuple[APIRouter, ...]) -> set[Any]:
 def _install_page_errors(app: FastAPI, routers: tuple[APIRouter, ...]) -> None:
     """Errors of page routes as pages: signed out (401) -> the login page, refused (403) -> an HTML page.
 
-    The authorisation layer (yidi.api.authz) decides and raises the same errors for pages as for the API;
+    The authorisation layer (yidi.http.authz) decides and raises the same errors for pages as for the API;
     only how they are shown differs: a person must land on the login form, not on a JSON 401. Errors of
-    the API's routes keep the JSON handler installed by yidi.api.errors."""
+    the API's routes keep the JSON handler installed by yidi.http.errors."""
     endpoints = page_endpoints(routers)
     json_handler = app.exception_handlers[YidiError]
 

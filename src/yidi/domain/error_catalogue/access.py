@@ -60,7 +60,7 @@ ENTRIES = (
       "role {role} may not {what_en} (needs {allowed})"),
     E("ROUTE_WITHOUT_RULE", 403, "",
       "该接口尚未配置访问规则（{key}），一律拒绝",
-      "no access rule for {key}: denied (add it to yidi.api.authz.RULES)"),
+      "no access rule for {key}: denied (add it to yidi.http.authz.RULES)"),
     E("SUBJECT_INVALID", 422, "subject",
       "账号的主体不对：{detail_zh}",
       "the account's subject is wrong: {detail_en}"),

@@ -27,7 +27,7 @@ def not_run(month: str) -> YidiError:
 
 def require_operator(principal: Principal, what_zh: str, what_en: str) -> None:
     # Clearing operators (national or provincial) and agency staff may run and close a month; which agency
-    # staff (duty) is decided per route by yidi.api.authz. Confirmations and disputes are the agencies'.
+    # staff (duty) is decided per route by yidi.http.authz. Confirmations and disputes are the agencies'.
     require(principal, Role.AGENCY, Role.CLEARING, what_zh=what_zh, what_en=what_en)
 
 

@@ -18,10 +18,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.routing import iter_route_contexts
 
-from yidi.api.security import optional_principal
 from yidi.domain.errors import YidiError
+from yidi.http.security import optional_principal
+from yidi.services import trail
 from yidi.services.access import Duty, Principal, Role
-from yidi.store import audit_chain
 
 P, H, A, C = Role.PERSON, Role.HOSPITAL, Role.AGENCY, Role.CLEARING
 REVIEWER, PAYER, ADMIN = Duty.REVIEWER, Duty.PAYER, Duty.ADMINISTRATOR
@@ -249,9 +249,10 @@ def rule_for(request: Request) -> tuple[str, Rule | None]:
 def _note_actor(request: Request, key: str) -> None:
     """Tell the audit chain who this request's writes are by (contextvar: reaches the endpoint's thread)."""
     p: Principal | None = getattr(request.state, "principal", None)
-    who = audit_chain.Actor(p.role.value, (f"{p.shown} {p.user}" if p.user else p.shown)[:40], key[:40]) if p else \
-        audit_chain.Actor("anonymous", (request.client.host if request.client else "")[:40], key[:40])
-    audit_chain.set_actor(who)
+    if p is not None:
+        trail.note_actor(p.role.value, f"{p.shown} {p.user}" if p.user else p.shown, key)
+    else:
+        trail.note_actor("anonymous", request.client.host if request.client else "", key)
 
 
 async def authorize(request: Request) -> None:
@@ -266,7 +267,7 @@ async def authorize(request: Request) -> None:
 async def _check(request: Request, key: str, rule: Rule | None) -> None:
     if rule is None:
         raise YidiError("ROUTE_WITHOUT_RULE", f"该接口尚未配置访问规则（{key}），一律拒绝",
-                        f"no access rule for {key}: denied (add it to yidi.api.authz.RULES)", "", 403)
+                        f"no access rule for {key}: denied (add it to yidi.http.authz.RULES)", "", 403)
     if rule.public:
         try:  # so a page can still see who is signed in; bad credentials do not close a public route
             await optional_principal(request)
@@ -275,7 +276,7 @@ async def _check(request: Request, key: str, rule: Rule | None) -> None:
         return
     principal = await optional_principal(request)
     if principal is None:
-        from yidi.api.security import auth_required
+        from yidi.http.security import auth_required
 
         raise auth_required()
     if not rule.allows(principal):

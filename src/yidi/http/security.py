@@ -1,7 +1,7 @@
 """Authentication for every door of the HTTP app: who is calling, established once per request.
 
 A request's principal comes from, in this order:
-1. `Authorization: Bearer <token>` — a token from `POST /api/v1/auth/token` (OAuth2 password grant for
+1. `Authorization: Bearer <token>` — a token from `POST /api/v1/auth/token` (yidi.api.auth) (OAuth2 password grant for
    persons, agency staff and clearing operators; client-credentials grant for hospitals, whose client id
    and secret are their API key), or a hospital API key `yk_<id>.<secret>` itself (also `X-Api-Key`);
 2. the page session cookie `yidi_session` (made by `login()`; unsafe methods must carry the CSRF token in
@@ -10,32 +10,28 @@ A request's principal comes from, in this order:
    setting `YIDI_DEV_HEADERS=1` enables them (tests, local development). They are off by default, also for
    `yidi serve`: the demo is used through the demo accounts instead (docs/security.md).
 
-Tokens are HMAC-SHA256 signed with a key derived from the secret of yidi.api.auth_config (YIDI_SECRET_KEY,
+Tokens are HMAC-SHA256 signed with a key derived from the secret of yidi.http.auth_config (YIDI_SECRET_KEY,
 or a random secret kept beside the SQLite database); no published key signs anything. A token only names
 its account: the principal used is the account row's current one (yidi.services.principals), and a token
 whose claims no longer match its account is refused.
-Whether the principal may use the route is decided afterwards by yidi.api.authz.
+Whether the principal may use the route is decided afterwards by yidi.http.authz.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
-from pydantic import BaseModel, Field
 
-from yidi.api.auth_config import AuthConfig
-from yidi.api.errors import ErrorOut
-from yidi.api.json_body import JsonRoute
-from yidi.api.tokens import auth_invalid, b64, issue_token, read_token
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
+from yidi.http.auth_config import AuthConfig
+from yidi.http.tokens import auth_invalid, b64, issue_token, read_token
 from yidi.services import accounts, hospital_keys, principals
 from yidi.services.access import Duty, Principal, Role
 from yidi.services.context import Context
@@ -49,12 +45,12 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 __all__ = ["AuthConfig", "Caller", "auth_invalid", "get_principal", "issue_token", "optional_principal", "read_token"]
 
 
-def _config(request: Request) -> AuthConfig:
+def config_of(request: Request) -> AuthConfig:
     cfg: AuthConfig = request.app.state.auth
     return cfg
 
 
-def _ctx(request: Request) -> Context:
+def context_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 
@@ -90,7 +86,7 @@ def csrf_token(request: Request) -> str:
     Bound to the session (an HMAC of its id), so nothing is stored; empty when there is no session (the
     login form itself is protected by the same-origin check and the SameSite=Lax cookie)."""
     sid = request.cookies.get(SESSION_COOKIE, "")
-    return _csrf_for(_config(request), sid) if sid else ""
+    return _csrf_for(config_of(request), sid) if sid else ""
 
 
 def _same_origin(request: Request) -> bool:
@@ -116,7 +112,7 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not sid or not sent or not hmac.compare_digest(sent, _csrf_for(_config(request), sid)):
+    if not sid or not sent or not hmac.compare_digest(sent, _csrf_for(config_of(request), sid)):
         raise csrf_failed()
 
 
@@ -203,7 +199,7 @@ async def optional_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached
-    principal, via_cookie = await run_in_threadpool(_resolve_sync, _ctx(request), _config(request), request)
+    principal, via_cookie = await run_in_threadpool(_resolve_sync, context_of(request), config_of(request), request)
     if via_cookie:
         await check_csrf(request)
     request.state.principal = principal
@@ -228,7 +224,7 @@ Caller = Annotated[Principal, Depends(get_principal)]
 # --- page sessions: what the web pages call ------------------------------------------------------------
 
 
-def _client(request: Request) -> str:
+def client_host(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
@@ -240,8 +236,8 @@ async def login(request: Request, response: Response, username: str, password: s
     """
     if not _same_origin(request):
         raise csrf_failed()
-    ctx, cfg = _ctx(request), _config(request)
-    user_id, principal = await run_in_threadpool(accounts.authenticate, ctx, username, password, client=_client(request))
+    ctx, cfg = context_of(request), config_of(request)
+    user_id, principal = await run_in_threadpool(accounts.authenticate, ctx, username, password, client=client_host(request))
     session = await run_in_threadpool(accounts.start_session, ctx, user_id, principal)
     response.set_cookie(SESSION_COOKIE, session.sid, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="lax", secure=cfg.secure_cookies, path="/")
@@ -257,109 +253,10 @@ async def logout(request: Request, response: Response) -> None:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         await check_csrf(request)
-        await run_in_threadpool(accounts.end_session, _ctx(request), sid)
+        await run_in_threadpool(accounts.end_session, context_of(request), sid)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 def session_csrf_token(sid: str, cfg: AuthConfig) -> str:
     """The CSRF token of a session id (for tests and for a page rendered right after login)."""
     return _csrf_for(cfg, sid)
-
-
-# --- the token endpoint and who-am-I -----------------------------------------------------------------
-
-router = APIRouter(prefix="/auth", tags=["auth 认证"], route_class=JsonRoute)
-_RATE_LIMITED: dict[int | str, dict[str, Any]] = {429: {"model": ErrorOut, "description": "LOGIN_RATE_LIMITED"}}
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
-    role: str
-    subject: str
-    duties: list[str]
-
-
-class MeOut(BaseModel):
-    role: str
-    subject: str
-    duties: list[str]
-    user: str
-
-
-def _grant_error(zh: str, en: str, field: str = "grant_type") -> YidiError:
-    return YidiError("GRANT_INVALID", zh, en, field, 400)
-
-
-def _client_credentials(ctx: Context, request: Request, client_id: str, client_secret: str) -> tuple[Principal, str]:
-    account_key = f"k:{client_id}"
-    accounts.check_rate(account_key, _client(request))
-    key_id = client_id.removeprefix(hospital_keys.PREFIX)
-    try:
-        inst = hospital_keys.verify(ctx, f"{hospital_keys.PREFIX}{key_id}.{client_secret}")
-    except YidiError:
-        accounts.record_failure(account_key, _client(request))
-        raise YidiError("CLIENT_INVALID", "客户端标识或密钥错误", "wrong client id or secret", "client_secret", 401) from None
-    return principals.key_principal(key_id, inst), f"k:{key_id}"
-
-
-@router.post("/token", response_model=TokenOut, responses=_RATE_LIMITED, summary="获取访问令牌 OAuth2 token (password / client_credentials)")
-def token(
-    request: Request,
-    grant_type: Annotated[str, Form(max_length=40)],
-    username: Annotated[str | None, Form(max_length=64)] = None,
-    password: Annotated[str | None, Form(max_length=200)] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
-    scope: Annotated[str | None, Form(max_length=200)] = None,
-) -> TokenOut:
-    """`grant_type=password` with `username`, `password` (persons, agency staff, clearing operators);
-    `grant_type=client_credentials` with `client_id` (the hospital key id) and `client_secret` (its secret),
-    in the form or as HTTP Basic. Failed attempts are rate-limited per account and per client address."""
-    ctx, cfg = _ctx(request), _config(request)
-    if grant_type == "password":
-        if not username or not password:
-            raise _grant_error("密码模式需要 username 和 password", "password grant needs username and password", "username")
-        user_id, principal = accounts.authenticate(ctx, username, password, client=_client(request))
-        account = f"u:{user_id}"
-    elif grant_type == "client_credentials":
-        basic = request.headers.get("authorization", "")
-        if basic.lower().startswith("basic "):
-            try:
-                client_id, _, client_secret = base64.b64decode(basic[6:].strip()).decode().partition(":")
-            except ValueError:
-                raise _grant_error("Basic 认证头无效", "malformed Basic authorization", "Authorization") from None
-        if not client_id or not client_secret:
-            raise _grant_error("客户端模式需要 client_id 和 client_secret",
-                               "client_credentials grant needs client_id and client_secret", "client_id")
-        principal, account = _client_credentials(ctx, request, client_id, client_secret)
-    else:
-        raise _grant_error(f"不支持的授权类型“{grant_type}”（可用 password / client_credentials）",
-                           f"unsupported grant_type {grant_type!r} (password or client_credentials)")
-    access, ttl = issue_token(cfg, principal, account=account)
-    return TokenOut(access_token=access, expires_in=ttl, role=principal.role.value, subject=principal.shown,
-                    duties=sorted(principal.duties))
-
-
-@router.get("/me", response_model=MeOut, summary="当前身份 Who am I")
-def me(caller: Caller) -> MeOut:
-    return MeOut(role=caller.role.value, subject=caller.shown, duties=sorted(caller.duties), user=caller.user)
-
-
-class LoginIn(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=200)
-
-
-@router.post("/session", response_model=MeOut, responses=_RATE_LIMITED, summary="登录（页面会话）Log in: sets the session cookie")
-async def session_login(request: Request, response: Response, body: LoginIn) -> MeOut:
-    p = await login(request, response, body.username, body.password)
-    return MeOut(role=p.role.value, subject=p.shown, duties=sorted(p.duties), user=p.user)
-
-
-@router.post("/logout", status_code=204, summary="退出登录 Log out: ends the session")
-async def session_logout(request: Request, response: Response) -> Response:
-    await logout(request, response)
-    response.status_code = 204
-    return response

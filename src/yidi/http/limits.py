@@ -57,7 +57,7 @@ def too_large(limit: int) -> YidiError:
 
 
 class BodyTooLarge(HTTPException):
-    """Raised from the body stream when it passes the limit; rendered as the 413 envelope (yidi.api.errors)."""
+    """Raised from the body stream when it passes the limit; rendered as the 413 envelope (yidi.http.errors)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, "request body too large")

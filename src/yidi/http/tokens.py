@@ -1,6 +1,6 @@
 """Signed bearer tokens (`yt1.<payload>.<signature>`): HMAC-SHA256 over role, subject, duties, user, account
-and expiry, keyed from the secret of yidi.api.auth_config. A token is a claim about an account; whether the
-account still agrees is yidi.services.principals' question, asked for every request (yidi.api.security)."""
+and expiry, keyed from the secret of yidi.http.auth_config. A token is a claim about an account; whether the
+account still agrees is yidi.services.principals' question, asked for every request (yidi.http.security)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import hmac
 import json
 import time
 
-from yidi.api.auth_config import AuthConfig
 from yidi.domain.errors import YidiError
+from yidi.http.auth_config import AuthConfig
 from yidi.services.access import Duty, Principal, Role
 
 TOKEN_PREFIX = "yt1."

@@ -1,0 +1,37 @@
+"""The JSON API's routers, all under /api/v1 (the app is assembled in yidi.app)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from yidi.api import (
+    advice,
+    auth,
+    claims,
+    clearing,
+    eligibility,
+    family,
+    filings,
+    hospital,
+    me,
+    reference,
+)
+from yidi.api import simulate as simulation
+
+API_PREFIX = "/api/v1"
+
+
+def mount(app: FastAPI) -> None:
+    """Add every API router to an app (the assembly's one line for the API door)."""
+    app.include_router(auth.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
+    app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)
+    app.include_router(family.me_router, prefix=API_PREFIX)  # 家人关联 who may act for whom (issue 13)
+    app.include_router(family.agency_router, prefix=API_PREFIX)
+    app.include_router(filings.router, prefix=API_PREFIX)
+    app.include_router(eligibility.router, prefix=API_PREFIX)
+    app.include_router(reference.router, prefix=API_PREFIX)
+    app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)
+    app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
+    app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
+    app.include_router(clearing.router, prefix=API_PREFIX)  # 清算 clearing (issue 6)
+    app.include_router(simulation.router, prefix=API_PREFIX)  # 政策模拟 policy simulation (issue 7)
