@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from yidi.advisor.models import Situation
-from yidi.advisor.plan import advise
+from yidi.advisor import estimate as estimates
 from yidi.domain.enums import FilingType, Level, Scheme, VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
@@ -248,32 +247,14 @@ async def estimate(request: Request, upload: Annotated[UploadFile | None, File()
             lines = claims.parse_fee_list(name, data, claims.MAX_FEE_LIST_BYTES)
         else:
             lines = lines_from_text(values.get("lines", ""))
-        inst = ctx.packs.institutions.get(values.get("hospital", ""))
-        sit: dict[str, Any] = {k: values[k] for k in ("insured_region", "scheme", "category", "hospital", "visit_type")
-                               if k in values}
-        if inst is not None:
-            sit["current_region"] = inst.region
-        filed = values.get("filed") == "true"
-        sit["filed"] = filed
-        if filed and values.get("filing_type"):
-            sit["filing_type"] = values["filing_type"]
-            sit["filing_area"] = inst.region if inst else None
-        sit["treated"] = True
-        # unfiled: what a manual claim would pay (the insured region judges paid-in-full care as unfiled);
-        # the stay reason does not change that amount, so the advisor is not made to ask for it
-        sit["paid_in_full"] = not filed
-        if not filed:
-            sit["reason"] = "travelling"
-        sit["bill_lines"] = [ln.model_dump(mode="json") for ln in lines]
-        situation = validate_model(Situation, {k: v for k, v in sit.items() if v is not None})
-        plan = advise(situation, ctx.packs, ctx.today())
+        situation = estimates.situation_for(
+            ctx.packs, insured_region=values.get("insured_region"), scheme=values.get("scheme"),
+            category=values.get("category"), hospital=values.get("hospital"), visit_type=values.get("visit_type"),
+            filed=values.get("filed") == "true", filing_type=values.get("filing_type"), lines=lines)
+        plan, est = estimates.estimate(ctx.packs, ctx.today(), situation)
     except YidiError as err:
         return _estimate_page(request, values, status=err.status, problems=problems(err))
-    if plan.money is None or plan.money.estimate is None:
-        why = YidiError("ESTIMATE_UNAVAILABLE", plan.money.estimate_note_zh if plan.money else "缺少估算所需的信息（参保地、险种、医院）",
-                        "an estimate needs the insured region, scheme and hospital", "")
-        return _estimate_page(request, values, status=422, problems=problems(why), plan=plan)
-    return _estimate_page(request, values, plan=plan, est=plan.money.estimate)
+    return _estimate_page(request, values, plan=plan, est=est)
 
 
 # ------------------------------------------------------------------------------------------ claims
