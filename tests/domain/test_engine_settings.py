@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.domain.packs import make_packs
-from tests.domain.test_worked_examples import emp_inpatient, identities, make_bill
+from tests.domain.packs import make_packs, one_tier
+from tests.domain.test_worked_examples import emp_inpatient, identities, make_bill, merged
 from yidi.domain.engine import calculate
+from yidi.domain.money import fmt
 
 
 def D(s: str) -> Decimal:
@@ -56,3 +57,42 @@ def test_counted_admissions(tmp_path: Path, counted: str | None, first_lines: li
         assert second.psn_part_amt == D("1090.00")
     assert second.accumulators_after is not None
     assert second.accumulators_after.admissions == acc.admissions + 1  # a bill with in-scope cost always counts
+
+
+# --- Rule 5: beside the cost above the cap, the fund payment the cap took away ----------------------
+
+def _cap_50k(cap_basis: str) -> dict[str, object]:
+    # cap 50,000, no deductible, one band at 90 %: the domain example of docs/rules.md
+    return merged({"rules": {"cap_basis": cap_basis}}, {"schemes": {"EMPLOYEE": {"caps": {"basic": "50000.00"}}}},
+                  emp_inpatient(deductible={"amounts": {"ALL": {"ALL": "0"}}}, tiers={"ALL": {"ALL": one_tier("0.90")}}))
+
+
+@pytest.mark.parametrize(
+    ("cap_basis", "before", "amount", "hifp", "above", "withheld"),
+    [
+        # fund_payment: without the cap 60,000 x 90 % = 54,000; fund pays 50,000 -> withheld 4,000.00
+        # (cost above the cap 60,000 - 50,000 / 0.9 = 60,000 - 55,555.56 = 4,444.44)
+        ("fund_payment", {}, "60000.00", "50000.00", "4444.44", "4000.00"),
+        # in_scope_cost: the fund shares in 50,000 of cost: 45,000; without the cap 54,000 -> withheld 9,000.00
+        ("in_scope_cost", {}, "60000.00", "45000.00", "10000.00", "9000.00"),
+        # fund_payment, 48,000 paid before: 5,000 x 90 % = 4,500 uncapped; room 2,000 -> withheld 2,500.00
+        # cost covered 2,000 / 0.9 = 2,222.22; above 5,000 - 2,222.22 = 2,777.78
+        ("fund_payment", {"fund_paid": {"basic": "48000"}}, "5000.00", "2000.00", "2777.78", "2500.00"),
+        # cap not reached: 10,000 x 90 % = 9,000 paid in full; nothing above, nothing withheld
+        ("fund_payment", {}, "10000.00", "9000.00", "0.00", "0.00"),
+    ],
+)
+def test_above_cap_fund_amt(tmp_path: Path, cap_basis: str, before: dict[str, object], amount: str,
+                            hifp: str, above: str, withheld: str) -> None:
+    packs = make_packs(tmp_path, _cap_50k(cap_basis))
+    b = calculate(make_bill([("A01", "1", amount)], accumulators={"year": 2025, **before}), packs)
+    identities(b)
+    assert b.hifp_pay == D(hifp)
+    assert b.above_cap_amt == D(above)
+    assert b.above_cap_fund_amt == D(withheld)
+    # no later layers: the person bears what the fund does not pay, the withheld part included
+    assert b.psn_part_amt == D(amount) - D(hifp)
+    if withheld != "0.00":
+        cap_step = next(s for s in b.steps if s.rule == "fund.cap")
+        assert f"应多付 {fmt(D(withheld))} 元" in cap_step.text_zh
+        assert cap_step.outputs["above_cap_fund_amt"] == D(withheld)

@@ -311,6 +311,8 @@ class Plan:
         df = k.with_columns(df, {
             "hifp_pay": c("w_pay") + c("full_paid"),
             "above_cap_amt": (c("elig") - c("w_cov")) + (c("fullp") - c("full_paid")),
+            # what the fund would pay without the cap (t_all: the walk with no room) less what it pays
+            "above_cap_fund_amt": c("fullp") + c("t_all") - c("w_pay") - c("full_paid"),
             "shared_cost": c("w_cov") + c("full_paid"),
         })
         return k.with_columns(df, {

@@ -19,6 +19,7 @@ AMOUNT_LABELS: Mapping[str, tuple[str, str]] = {
     "act_pay_dedc": ("起付线", "deductible"),
     "hifp_pay": ("统筹基金", "pooled fund"),
     "above_cap_amt": ("超过年度限额的费用", "cost above the annual cap"),
+    "above_cap_fund_amt": ("因年度限额少付的统筹基金", "pooled-fund payment the annual cap withheld"),
     "hifob_pay": ("大额医疗费用补助", "large-amount subsidy"),
     "cvlserv_pay": ("公务员医疗补助", "civil-servant subsidy"),
     "hifmi_pay": ("大病保险", "critical-illness insurance"),

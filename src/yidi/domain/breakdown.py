@@ -143,6 +143,7 @@ class Breakdown:
     hifp_pay: Decimal = ZERO
     pool_prop_selfpay: Decimal = ZERO  # the first band's effective fund ratio, echoed as the platform does
     above_cap_amt: Decimal = ZERO  # in-scope cost beyond the pooled fund's annual cap
+    above_cap_fund_amt: Decimal = ZERO  # what the pooled fund would have paid more without the cap
     hifob_pay: Decimal = ZERO
     cvlserv_pay: Decimal = ZERO
     hifmi_pay: Decimal = ZERO

@@ -123,6 +123,7 @@ class SettlementRow(Base):
     act_pay_dedc_fen: Mapped[int] = mapped_column(BigInteger)
     hifp_pay_fen: Mapped[int] = mapped_column(BigInteger)
     above_cap_amt_fen: Mapped[int] = mapped_column(BigInteger)
+    above_cap_fund_amt_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     hifob_pay_fen: Mapped[int] = mapped_column(BigInteger)
     cvlserv_pay_fen: Mapped[int] = mapped_column(BigInteger)
     hifmi_pay_fen: Mapped[int] = mapped_column(BigInteger)

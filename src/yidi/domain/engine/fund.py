@@ -85,6 +85,11 @@ def pooled_fund(
         full_paid = min(full_part, room)
         w = walk(bands, start, eligible, room - full_paid)
     above = w.beyond + (full_part - full_paid)
+    # the fund payment the cap took away: the walk without a cap (same bands, same rounding) less the payment
+    withheld = ZERO
+    if w.capped or above:
+        withheld = walk(bands, start, eligible, None).pay + full_part - w.pay - full_paid
+    out.above_cap_fund_amt = withheld
     for s in w.segments:
         out.bands.append(BandPay("hifp_pay", s.lower, s.upper, s.ratio, s.policy_ratio, s.cost, s.pay))
     if w.segments:
@@ -120,9 +125,11 @@ def pooled_fund(
                   f"本次最多支付 {fmt(max(ZERO, cap - paid_before))} 元；超出限额部分的费用 {fmt(above)} 元基金不再支付。")
         if paid_before >= cap or (rules.cap_basis == "in_scope_cost" and shared_before >= cap):
             zh = f"本年统筹基金已达到年度最高支付限额 {fmt(cap)} 元，本次统筹基金不再支付（{fmt(above)} 元由后续保障或个人负担）。"
+        zh += f"无此限额时统筹基金应多付 {fmt(withheld)} 元，由后续保障或个人负担。"
         out.steps.append(Step(
-            "fund.cap", zh, f"Annual cap {fmt(cap)} ({rules.cap_basis}) reached; {fmt(above)} of cost is above it.",
+            "fund.cap", zh, f"Annual cap {fmt(cap)} ({rules.cap_basis}) reached; {fmt(above)} of cost is above it; "
+            f"the fund pays {fmt(withheld)} less than it would without the cap.",
             ctx.clause(f"schemes.{person.scheme.value}.caps.{pool}", src, version.source),
-            {"cap": cap, "paid_before": paid_before}, {"above_cap_amt": above},
+            {"cap": cap, "paid_before": paid_before}, {"above_cap_amt": above, "above_cap_fund_amt": withheld},
         ))
     return w, full_paid, above

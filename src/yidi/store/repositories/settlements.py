@@ -54,6 +54,7 @@ class Settlement:
     act_pay_dedc_fen: int
     hifp_pay_fen: int
     above_cap_amt_fen: int
+    above_cap_fund_amt_fen: int
     hifob_pay_fen: int
     cvlserv_pay_fen: int
     hifmi_pay_fen: int
