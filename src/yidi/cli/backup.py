@@ -11,6 +11,7 @@ import typer
 from yidi.cli.audit import print_rows
 from yidi.cli.context import open_context
 from yidi.cli.render import EXIT_CHECK_FAILED, console, fail
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services import backup, ledger
 from yidi.services.trail import trail_report
@@ -38,8 +39,7 @@ def restore_command(
 ) -> None:
     """恢复 Restore a backup over the database, then verify the ledger and the audit chain (exit 1 if either fails)."""
     if not yes:
-        fail(YidiError("CONFIRM_REQUIRED", "恢复会覆盖当前数据库：确认请加 --yes",
-                       "a restore replaces the database's content: add --yes to confirm", "--yes", 400))
+        fail(error("CONFIRM_REQUIRED", what_zh="恢复会覆盖当前数据库", what_en="a restore replaces the database's content"))
     url = Settings.from_env().database_url
     try:
         kind = backup.restore(url, file)

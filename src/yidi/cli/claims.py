@@ -10,6 +10,7 @@ import typer
 
 from yidi.cli.context import open_context
 from yidi.cli.render import console, fail, print_json, table
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services import claims
 from yidi.services.access import Principal, Role
@@ -25,7 +26,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 def _run(region: str, as_json: bool, fn: Any) -> Any:
     try:
         if len(region) != 6 or not region.isdigit():
-            raise YidiError("REGION_FORMAT", "统筹区编码应为6位数字", "region code must be 6 digits", "region", 422)
+            raise error("REGION_FORMAT", value=region[:20])
         ctx = open_context()
         try:
             return fn(ctx, Principal(Role.AGENCY, region))

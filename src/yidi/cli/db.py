@@ -8,7 +8,7 @@ import typer
 
 from yidi.cli.context import open_context
 from yidi.cli.render import console, fail
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.services import database
 
 db_app = typer.Typer(help="数据库 database schema (Alembic migrations)", no_args_is_help=True)
@@ -30,8 +30,7 @@ def db_downgrade(
 ) -> None:
     """降级 Migrate down (default: base, which drops every yidi table)."""
     if not yes:
-        fail(YidiError("CONFIRM_REQUIRED", "降级会删除数据表及其数据：确认请加 --yes",
-                       "a downgrade drops tables and their data: add --yes to confirm", "--yes", 400))
+        fail(error("CONFIRM_REQUIRED", what_zh="降级会删除数据表及其数据", what_en="a downgrade drops tables and their data"))
     ctx = open_context()
     database.downgrade(ctx, revision)
     console().print(f"[green]ok[/] {database.url(ctx)} at {database.current(ctx) or 'base'}")

@@ -14,6 +14,7 @@ from yidi.cli.render import console, fail, print_json
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.normalise import loads
 from yidi.domain.validation import validate_model
@@ -24,9 +25,10 @@ def read_json_file(path: Path) -> Any:
     try:
         return loads(path.read_text(encoding="utf-8"))  # numbers keep their literal: 1e3 is refused
     except FileNotFoundError:
-        raise YidiError("FILE_NOT_FOUND", f"找不到文件：{path}", f"file not found: {path}", "bill", 404) from None
+        raise error("FILE_NOT_FOUND", path=path, field="bill") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise YidiError("JSON_SYNTAX", f"文件不是有效的 JSON：{exc}", f"not valid JSON: {exc}", "bill", 400) from None
+        raise error("JSON_SYNTAX", detail_zh=f"文件不是有效的 JSON：{exc}", detail_en=f"not valid JSON: {exc}",
+                    field="bill") from None
 
 
 def quote(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 
 log = logging.getLogger("yidi.security")
 
@@ -30,10 +30,6 @@ TOKEN_MINUTES = 60
 MIN_SECRET = 16  # characters of YIDI_SECRET_KEY
 MIN_FILE_SECRET = 32  # characters of a secret file (yidi writes 43)
 _ON = ("1", "true", "yes", "on")
-
-
-def _config_error(code: str, zh: str, en: str) -> YidiError:
-    return YidiError(code, zh, en, "YIDI_SECRET_KEY", 400)
 
 
 def secret_file_for(database_url: str) -> Path | None:
@@ -50,18 +46,14 @@ def read_secret_file(path: Path) -> bytes:
     try:
         st = path.lstat()
         if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
-            raise _config_error("CONFIG_SECRET_FILE", f"密钥文件 {path} 不是普通文件", f"secret file {path} is not a regular file")
+            raise error("CONFIG_SECRET_FILE", path=path)
         if st.st_mode & 0o077:
-            raise _config_error("CONFIG_SECRET_PERMISSIONS",
-                                f"密钥文件 {path} 的权限过宽（{stat.S_IMODE(st.st_mode):o}），其他用户可读：请执行 chmod 600 {path}",
-                                f"secret file {path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}): chmod 600 {path}")
+            raise error("CONFIG_SECRET_PERMISSIONS", path=path, mode=stat.S_IMODE(st.st_mode))
         data = path.read_bytes().strip()
     except OSError as exc:
-        raise _config_error("CONFIG_SECRET_UNREADABLE", f"无法读取密钥文件 {path}（{exc.strerror}）",
-                            f"cannot read secret file {path} ({exc.strerror})") from None
+        raise error("CONFIG_SECRET_UNREADABLE", path=path, strerror=exc.strerror) from None
     if len(data) < MIN_FILE_SECRET:
-        raise _config_error("CONFIG_SECRET_WEAK", f"密钥文件 {path} 的内容太短（至少 {MIN_FILE_SECRET} 个字符）",
-                            f"secret file {path} is too short (at least {MIN_FILE_SECRET} characters)")
+        raise error("CONFIG_SECRET_WEAK", what_zh=f"密钥文件 {path} 的内容", what_en=f"secret file {path}", limit=MIN_FILE_SECRET)
     return data
 
 
@@ -105,8 +97,7 @@ class AuthConfig:
         key = os.environ.get("YIDI_SECRET_KEY", "")
         if key:
             if len(key) < MIN_SECRET:
-                raise _config_error("CONFIG_SECRET_WEAK", f"YIDI_SECRET_KEY 太短（至少{MIN_SECRET}个字符）",
-                                    f"YIDI_SECRET_KEY is too short (at least {MIN_SECRET} characters)")
+                raise error("CONFIG_SECRET_WEAK", what_zh="YIDI_SECRET_KEY ", what_en="YIDI_SECRET_KEY", limit=MIN_SECRET)
             return cls(key.encode(), dev_headers, secure, source="env")
         file = secret_file_for(database_url)
         if file is not None:
@@ -114,10 +105,7 @@ class AuthConfig:
         if make_url(database_url).get_backend_name() == "sqlite" or dev_headers:
             log.warning("YIDI_SECRET_KEY is not set: tokens are signed with a random key of this process only")
             return cls(secrets.token_bytes(32), dev_headers, secure, source="process")
-        raise _config_error("CONFIG_SECRET_MISSING",
-                            "未设置 YIDI_SECRET_KEY：PostgreSQL 上必须配置签名密钥（至少16个字符），服务未启动",
-                            "YIDI_SECRET_KEY is not set: a signing secret (16+ characters) is required on PostgreSQL; "
-                            "not starting")
+        raise error("CONFIG_SECRET_MISSING")
 
     def key(self, purpose: str) -> bytes:
         # one secret, separate keys per use: a CSRF token can never pass as an access token

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import problems_from
 
@@ -93,10 +94,10 @@ def install(app: FastAPI) -> None:
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_strip_loc(e) for e in exc.errors()]
         if any(e.get("type") == "json_invalid" for e in errors):
-            return render(YidiError("JSON_SYNTAX", "请求内容不是有效的 JSON", "request body is not valid JSON", "", 400))
+            return render(error("JSON_SYNTAX", detail_zh="语法错误", detail_en="syntax error"))
         problems = problems_from(cast(ValidationError, _Errors(errors)))
         if not problems:  # pragma: no cover - pydantic always says what failed
-            return render(YidiError("REQUEST_INVALID", "请求无效", "invalid request"))
+            return render(error("REQUEST_INVALID"))
         return render(YidiError.of(problems, status=422))
 
     @app.exception_handler(StarletteHTTPException)
@@ -115,13 +116,10 @@ def install(app: FastAPI) -> None:
         if not (exc.connection_invalidated or isinstance(exc, sqlalchemy.exc.OperationalError)):
             return await _unexpected(_req, exc)
         log.warning("database unavailable: %s", type(exc.orig).__name__)
-        return JSONResponse({"error": YidiError("DATABASE_UNAVAILABLE", "数据库暂时不可用，本次操作未生效，请稍后重试",
-                                                "database temporarily unavailable; nothing was changed, retry shortly",
-                                                "", 503).as_dict()}, status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse({"error": error("DATABASE_UNAVAILABLE").as_dict()}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         # not the caller's fault: log it (never with personal data in the message) and say so plainly
         log.exception("unexpected error: %s", type(exc).__name__)
-        return JSONResponse({"error": YidiError("INTERNAL", "服务器内部错误，请稍后重试", "internal server error", "",
-                                                500).as_dict()}, status_code=500)
+        return JSONResponse({"error": error("INTERNAL").as_dict()}, status_code=500)

@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.normalise import JsonNumber
 
@@ -39,7 +40,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _syntax(zh: str, en: str) -> YidiError:
-    return YidiError("JSON_SYNTAX", f"请求内容不是有效的 JSON：{zh}", f"request body is not valid JSON: {en}", "", 400)
+    return error("JSON_SYNTAX", detail_zh=zh, detail_en=en)
 
 
 class _DuplicateKey(ValueError):
@@ -100,8 +101,7 @@ def parse(raw: bytes) -> Any:
         # a JsonNumber is a Decimal that remembers its literal: the amount types refuse 1e3 where 1000 is meant
         value = json.loads(text, object_pairs_hook=_object, parse_float=JsonNumber, parse_constant=_no_constant)
     except _DuplicateKey as dup:
-        raise YidiError("JSON_DUPLICATE_KEY", f"JSON 对象中键“{dup.key}”出现了不止一次，无法确定用哪个值",
-                        f"key {dup.key!r} appears more than once in a JSON object", dup.key, 400) from None
+        raise error("JSON_DUPLICATE_KEY", key=dup.key, field=dup.key) from None
     except json.JSONDecodeError as exc:
         raise _syntax(f"第 {exc.lineno} 行第 {exc.colno} 列（{exc.msg}）",
                       f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
@@ -121,9 +121,7 @@ def check_media_type(content_type: str | None) -> None:
     main, _, sub = kind.partition("/")
     if main != "application" or not (sub == "json" or sub.endswith("+json")) or charset not in ("utf-8", "utf8"):
         shown = (content_type or "").strip()[:80] or "（无）"
-        raise YidiError("UNSUPPORTED_MEDIA_TYPE", f"请求内容类型应为 application/json（UTF-8），收到 {shown}",
-                        f"send the body as application/json (UTF-8); got {shown if content_type else 'none'}",
-                        "Content-Type", 415)
+        raise error("UNSUPPORTED_MEDIA_TYPE", shown_zh=shown, shown_en=shown if content_type else "none")
 
 
 class JsonRequest(Request):

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 
 KIB, MIB = 1024, 1024 * 1024
@@ -52,8 +53,7 @@ def _shown(n: int) -> str:
 
 
 def too_large(limit: int) -> YidiError:
-    return YidiError("PAYLOAD_TOO_LARGE", f"请求内容超过上限 {_shown(limit)}；请分批发送或压缩文件",
-                     f"request body over the {_shown(limit)} limit; send it in parts or a smaller file", "", 413)
+    return error("PAYLOAD_TOO_LARGE", limit=_shown(limit))
 
 
 class BodyTooLarge(HTTPException):

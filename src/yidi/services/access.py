@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 
@@ -42,11 +43,10 @@ class Principal:
 
 
 def forbidden(what_zh: str, what_en: str, field: str = "") -> YidiError:
-    return YidiError("FORBIDDEN", f"无权{what_zh}", f"not allowed to {what_en}", field, 403)
+    return error("FORBIDDEN", what_zh=what_zh, what_en=what_en, field=field)
 
 
 def require(principal: Principal, *roles: Role, what_zh: str, what_en: str) -> None:
     if principal.role not in roles:
         allowed = "/".join(r.value for r in roles)
-        raise YidiError("ROLE_NOT_ALLOWED", f"当前身份不能{what_zh}（需要：{allowed}）",
-                        f"role {principal.role.value} may not {what_en} (needs {allowed})", "", 403)
+        raise error("ROLE_NOT_ALLOWED", role=principal.role.value, what_zh=what_zh, what_en=what_en, allowed=allowed)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act, grants, may_not_act
 from yidi.domain.ids import parse_citizen_id
@@ -18,8 +19,7 @@ from yidi.store.uow import UnitOfWork
 
 
 def person_not_found(field: str = "id_number") -> YidiError:
-    return YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码，或到参保地医保经办机构确认参保登记",
-                     "no insured person with this ID number: check it, or ask the insured region's agency", field, 404)
+    return error("PERSON_NOT_FOUND", field=field)
 
 
 def linked(uow: UnitOfWork, principal: Principal, person: Person, act: Act) -> bool:
@@ -45,8 +45,7 @@ def target(uow: UnitOfWork, principal: Principal, id_number: str | None, act: Ac
     (two filings for one person serialise on it)."""
     if id_number is None:
         if principal.role is not Role.PERSON:
-            raise YidiError("FIELD_MISSING", "缺少必填字段：id_number（为谁办理）", "field is required: id_number",
-                            "id_number")
+            raise error("FIELD_MISSING", field="id_number", detail_zh="id_number（为谁办理）", detail_en="id_number")
         id_number = principal.subject
     number = parse_citizen_id(id_number, "id_number").number
     if principal.role is Role.PERSON and number != principal.subject:

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import URL, make_url
 
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class BackupResult:
 
 def _sqlite_file(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise YidiError("BACKUP_UNSUPPORTED", "内存数据库无法备份", "an in-memory database cannot be backed up", "database", 400)
+        raise error("BACKUP_UNSUPPORTED")
     return Path(url.database).expanduser()
 
 
@@ -57,8 +57,7 @@ def _pg_env(url: URL) -> tuple[list[str], dict[str, str]]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise YidiError("TOOL_MISSING", f"找不到 {name}：请安装 PostgreSQL 客户端工具", f"{name} not found: install the "
-                        "PostgreSQL client tools", name, 400)
+        raise error("TOOL_MISSING", name=name, field=name)
     return path
 
 
@@ -68,7 +67,7 @@ def backup(database_url: str, target: Path) -> BackupResult:
     if url.get_backend_name() == "sqlite":
         src_path = _sqlite_file(url)
         if not src_path.exists():
-            raise YidiError("DATABASE_NOT_FOUND", f"数据库文件不存在：{src_path}", f"no database file {src_path}", "database", 404)
+            raise error("DATABASE_NOT_FOUND", src_path=src_path)
         tmp = target.with_suffix(target.suffix + ".part")
         src, dst = sqlite3.connect(src_path), sqlite3.connect(tmp)
         try:
@@ -86,20 +85,19 @@ def backup(database_url: str, target: Path) -> BackupResult:
         cmd += ["--schema", schema]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if run.returncode != 0:
-        raise YidiError("BACKUP_FAILED", f"pg_dump 失败：{run.stderr.strip()[:300]}", f"pg_dump failed: {run.stderr.strip()[:300]}",
-                        "database", 400)
+        raise error("BACKUP_FAILED", reason=run.stderr.strip()[:300])
     return BackupResult(target, "postgresql", target.stat().st_size)
 
 
 def restore(database_url: str, source: Path) -> str:
     """Replace the database's content with the backup. Returns the kind restored."""
     if not source.exists():
-        raise YidiError("BACKUP_NOT_FOUND", f"备份文件不存在：{source}", f"no backup file {source}", "file", 404)
+        raise error("BACKUP_NOT_FOUND", source=source)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         with open(source, "rb") as f:
             if f.read(16) != b"SQLite format 3\x00":
-                raise YidiError("BACKUP_INVALID", "这不是 SQLite 备份文件", "not a SQLite backup file", "file", 400)
+                raise error("BACKUP_INVALID")
         dst_path = _sqlite_file(url)
         dst_path.parent.mkdir(parents=True, exist_ok=True)
         src, dst = sqlite3.connect(source), sqlite3.connect(dst_path)
@@ -118,6 +116,5 @@ def restore(database_url: str, source: Path) -> str:
         cmd[1:1] = ["--schema", schema]  # a dump of one schema goes back into that schema
     run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if run.returncode != 0:
-        raise YidiError("RESTORE_FAILED", f"pg_restore 失败：{run.stderr.strip()[:300]}",
-                        f"pg_restore failed: {run.stderr.strip()[:300]}", "file", 400)
+        raise error("RESTORE_FAILED", reason=run.stderr.strip()[:300])
     return "postgresql"

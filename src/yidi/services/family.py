@@ -19,6 +19,7 @@ from pydantic import Field
 
 from yidi.domain import bounds as B
 from yidi.domain.eligibility import normalise_name
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import (
     MAX_PENDING_PER_REQUESTER,
@@ -103,8 +104,7 @@ def new_link_id(today: dt.date) -> str:
 
 
 def _not_found(link_id: str) -> YidiError:
-    return YidiError("FAMILY_LINK_NOT_FOUND", f"没有找到家人关联 {link_id}", f"family link {link_id} not found",
-                     "link_id", 404)
+    return error("FAMILY_LINK_NOT_FOUND", link_id=link_id)
 
 
 def _view(uow: UnitOfWork, found: LinkWithNames, side: Side, *, history: bool = True) -> LinkView:
@@ -135,9 +135,8 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
     key = f"family:{principal.subject}"
     wait = request_limiter.retry_after(key)
     if wait:
-        raise YidiError("FAMILY_LINK_RATE_LIMITED", f"发起家人关联过于频繁（每 24 小时最多 {MAX_REQUESTS_PER_DAY} 次），"
-                        f"请 {wait} 秒后再试", f"too many family link requests (at most {MAX_REQUESTS_PER_DAY} per "
-                        f"24 hours); try again in {wait} s", "id_number", 429, retry_after=wait)
+        raise error("FAMILY_LINK_RATE_LIMITED", max_requests_per_day=MAX_REQUESTS_PER_DAY, wait=wait,
+                    retry_after=wait)
     request_limiter.fail(key)
     try:
         with ctx.uow() as uow:
@@ -258,8 +257,7 @@ def record_counter_proof(ctx: Context, principal: Principal, requester_id_number
     try:
         return _counter(ctx, principal, req_no, rel_no, relationship, proof, proof_by, today)
     except Conflict:  # two counters recording the same pair at once: the other one is stored
-        raise YidiError("FAMILY_LINK_EXISTS", "这两位参保人之间已有确认的家人关联", "these persons are already linked",
-                        "relative_id_number", 409) from None
+        raise error("FAMILY_LINK_EXISTS") from None
 
 
 def _counter(ctx: Context, principal: Principal, req_no: str, rel_no: str, relationship: Relationship,
@@ -274,8 +272,7 @@ def _counter(ctx: Context, principal: Principal, req_no: str, rel_no: str, relat
         links = uow.family_links
         live = links.live_between(req_no, rel_no, lock=True)
         if live is not None and live.link.state is LinkState.CONFIRMED:
-            raise YidiError("FAMILY_LINK_EXISTS", "这两位参保人之间已有确认的家人关联", "these persons are already linked",
-                            "relative_id_number", 409)
+            raise error("FAMILY_LINK_EXISTS")
         if live is not None:
             return _apply(uow, live, Side.AGENCY, LinkAction.COUNTER_PROOF, principal, today, proof_kind.zh,
                           proof, proof_by)

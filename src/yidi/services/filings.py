@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from yidi.domain.enums import FilingType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act
 from yidi.domain.filing_rules import (
@@ -79,7 +80,7 @@ def materials(filing_type: FilingType, commitment: bool) -> list[Material]:
 
 
 def _filing_not_found(filing_id: str) -> YidiError:
-    return YidiError("FILING_NOT_FOUND", f"没有找到备案 {filing_id}", f"filing {filing_id} not found", "filing_id", 404)
+    return error("FILING_NOT_FOUND", filing_id=filing_id)
 
 
 def _target(uow: UnitOfWork, principal: Principal, id_number: str | None) -> Person:
@@ -130,10 +131,7 @@ def _check_admission(uow: UnitOfWork, person: Person, request: FilingRequest) ->
         inst = uow.institutions.get(v.institution)
         if v.admitted_on == request.admitted_on and inst is not None and area_covers(request.treatment_area, inst.region):
             return
-    raise YidiError("FILING_NO_OPEN_ADMISSION",
-                    f"没有找到 {request.admitted_on} 在备案就医地入院且尚未出院结算的记录；补办备案须在出院结算前办理",
-                    f"no open admission on {request.admitted_on} in the treatment area; a post-hoc filing must be "
-                    "made before discharge settlement", "admitted_on", 422)
+    raise error("FILING_NO_OPEN_ADMISSION", admitted_on=request.admitted_on)
 
 
 def _event(uow: UnitOfWork, record: FilingRecord, action: str, principal: Principal, today: dt.date,

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services import principals
 from yidi.services.context import Context
@@ -46,8 +47,7 @@ def create_key(ctx: Context, institution: str, *, actor: str = "cli") -> NewKey:
     salt = secrets.token_hex(16)
     with ctx.uow() as uow:
         if uow.institutions.get(institution) is None:
-            raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {institution} 不存在", f"unknown institution {institution}",
-                            "institution", 422)
+            raise error("INSTITUTION_UNKNOWN", institution=institution)
         uow.hospital_keys.add(HospitalKey(key_id, institution, salt, _hash(secret, salt)), actor=actor)
     return NewKey(key_id, institution, f"{PREFIX}{key_id}.{secret}")
 
@@ -55,7 +55,7 @@ def create_key(ctx: Context, institution: str, *, actor: str = "cli") -> NewKey:
 def revoke_key(ctx: Context, key_id: str, *, actor: str = "cli") -> None:
     with ctx.uow() as uow:
         if uow.hospital_keys.revoke(key_id, actor=actor) is None:
-            raise YidiError("KEY_NOT_FOUND", f"密钥 {key_id} 不存在", f"no key {key_id}", "key_id", 404)
+            raise error("KEY_NOT_FOUND", key_id=key_id)
     _cache.clear()
     principals.forget()  # tokens from this key's client credentials stop too
 
@@ -66,7 +66,7 @@ def list_keys(ctx: Context, institution: str | None = None) -> list[HospitalKey]
 
 
 def _invalid() -> YidiError:
-    return YidiError("AUTH_INVALID", "API 密钥无效或已停用", "invalid or revoked API key", "Authorization", 401)
+    return error("AUTH_INVALID", detail_zh="API 密钥无效或已停用", detail_en="invalid or revoked API key")
 
 
 _cache: dict[str, tuple[str, float]] = {}

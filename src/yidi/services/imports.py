@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from yidi.domain.bill import PersonIn
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.ids import mask_id
 from yidi.domain.policy import Catalogue, CatalogueItem
@@ -144,10 +145,9 @@ def _mapped(aliases: dict[str, str], table: Table, key_field: str) -> dict[str, 
             mapping[h] = key
     if unknown:
         known = sorted(set(aliases.values()))
-        raise YidiError("IMPORT_HEADER_UNKNOWN", f"表头中有不认识的列：{'、'.join(unknown)}（可用：{', '.join(known)}）",
-                        f"unknown column(s): {', '.join(unknown)} (known: {', '.join(known)})", "header", 422)
+        raise error("IMPORT_HEADER_UNKNOWN", unknown=unknown, known=known)
     if key_field not in mapping.values():
-        raise YidiError("IMPORT_HEADER_MISSING", f"缺少必需的列 {key_field}", f"required column {key_field} is missing", "header", 422)
+        raise error("IMPORT_HEADER_MISSING", key_field=key_field)
     return mapping
 
 
@@ -198,12 +198,12 @@ def import_table(
             region_field = "insured_region" if kind == "persons" else "region"
             region = getattr(parsed, region_field) if parsed is not None else None  # as normalised
             if region is not None and region not in regions:
-                problems.append(Problem("REGION_UNKNOWN", region_field, f"统筹区 {region} 不存在（先导入或加载该统筹区）",
-                                        f"unknown region {region} (load that region first)"))
+                problems.append(problem("REGION_UNKNOWN", region_field, what_zh="统筹区（请先导入或加载该统筹区）",
+                                        what_en="region (load that region first)", region=region))
             if parsed is not None:
                 k = parsed.id_number if isinstance(parsed, PersonImport) else getattr(parsed, "code", "")
                 if k in seen:
-                    problems.append(Problem("IMPORT_DUPLICATE", key_field, f"与第 {seen[k]} 行重复", f"duplicate of line {seen[k]}"))
+                    problems.append(problem("IMPORT_DUPLICATE", key_field, row=seen[k]))
                 else:
                     seen[k] = line
             if problems:

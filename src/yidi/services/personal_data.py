@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.ids import mask_id
 from yidi.services.access import Duty, Principal, Role, require
 from yidi.services.context import Context
@@ -174,5 +174,5 @@ def export_person(ctx: Context, principal: Principal) -> dict[str, Any]:
     with ctx.uow() as uow:
         found = uow.personal_data.export(principal.subject)
     if found is None:
-        raise YidiError("PERSON_NOT_FOUND", "没有找到您的参保信息", "no insured person on file for you", "", 404)
+        raise error("PERSON_NOT_FOUND", field="")
     return {"generated_at": dt.datetime.now(dt.UTC).isoformat(), **found}

@@ -9,7 +9,7 @@ from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Level, VisitType
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.normalise import code
 from yidi.domain.reference import Institution
 from yidi.domain.validation import checked_text
@@ -59,16 +59,13 @@ def find_institutions(
     if region is not None:
         region = code(region)
         if len(region) != 6 or not region.isascii() or not region.isdigit():
-            raise YidiError("REGION_FORMAT", f"统筹区编码应为6位数字，收到“{region[:20]}”",
-                            f"region code must be 6 digits, got {region[:20]!r}", "region", 422)
+            raise error("REGION_FORMAT", value=region[:20])
     with ctx.uow() as uow:
         if region is not None and not region.endswith("0000") and not uow.regions.exists(region):
-            raise YidiError("REGION_UNKNOWN", f"统筹区 {region} 不存在", f"unknown region {region}", "region", 422)
+            raise error("REGION_UNKNOWN", what_zh="统筹区", what_en="region", region=region)
         insts = uow.institutions
         if chronic_disease is not None and not insts.disease_known(chronic_disease):
-            raise YidiError("CHRONIC_DISEASE_UNKNOWN", f"不认识的门诊慢特病编码“{chronic_disease}”：没有任何定点医疗机构开通该病种",
-                            f"unknown chronic disease code {chronic_disease!r}: no institution has opened it",
-                            "chronic_disease", 422)
+            raise error("CHRONIC_DISEASE_UNKNOWN", chronic_disease=chronic_disease)
         total, items = insts.search(region=region, level=level, visit_type=visit_type, networked=networked,
                                     chronic_disease=chronic_disease, limit=min(limit, MAX_PAGE), offset=offset)
     return InstitutionPage(total, items)

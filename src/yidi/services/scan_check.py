@@ -20,6 +20,7 @@ from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.generic import IndirectObject, StreamObject
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 
 log = logging.getLogger("yidi.claims")
@@ -43,14 +44,11 @@ _PDF_LIMITS: dict[str, Any] = {
 
 def invalid(kind: str) -> YidiError:
     name = kind.upper()
-    return YidiError("SCAN_INVALID", f"文件内容不是有效的 {name}（无法按 {name} 格式读取），未保存；请重新扫描或拍照后上传",
-                     f"the file is not a valid {name} (it does not parse as one) and was not stored; scan or photograph "
-                     "the paper again", "file", 422)
+    return error("SCAN_INVALID", name=name)
 
 
 def too_large(what_zh: str, what_en: str) -> YidiError:
-    return YidiError("SCAN_TOO_LARGE", f"文件解开后过大（{what_zh}），未保存", f"the file decodes too large ({what_en}); not stored",
-                     "file", 413)
+    return error("SCAN_TOO_LARGE", what_zh=f"解开后 {what_zh}", what_en=f"decoded: {what_en}")
 
 
 def check_scan(kind: str, data: bytes) -> None:

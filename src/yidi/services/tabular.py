@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +37,7 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise YidiError("FILE_ENCODING", "文件编码无法识别：请另存为 UTF-8 或 GB18030 编码的 CSV",
-                        "cannot decode the file: save it as UTF-8 or GB18030 CSV", "file", 422) from None
+        raise error("FILE_ENCODING") from None
 
 
 def _cell(v: Any) -> str:
@@ -64,13 +63,13 @@ def _cell(v: Any) -> str:
 def read_table(path: Path) -> Table:
     """Read a .csv or .xlsx file. Blank rows are skipped; line numbers count the header as line 1."""
     if not path.exists():
-        raise YidiError("FILE_NOT_FOUND", f"找不到文件：{path}", f"file not found: {path}", "file", 404)
+        raise error("FILE_NOT_FOUND", path=path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(path)
     if suffix not in (".csv", ".txt"):
-        raise YidiError("FILE_TYPE", f"不支持的文件类型 {suffix}：请用 .csv 或 .xlsx", f"unsupported file type {suffix}: use .csv or .xlsx",
-                        "file", 422)
+        raise error("FILE_TYPE", detail_zh=f"不支持的文件类型 {suffix}：请用 .csv 或 .xlsx",
+                    detail_en=f"unsupported file type {suffix}: use .csv or .xlsx", status=422)
     text, enc = decode(path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
     raw = list(reader)
@@ -83,8 +82,7 @@ def _read_xlsx(path: Path) -> Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a broken file
-        raise YidiError("FILE_UNREADABLE", f"Excel 文件无法读取：{type(exc).__name__}", f"cannot read the Excel file: {exc}",
-                        "file", 422) from None
+        raise error("FILE_UNREADABLE", reason=type(exc).__name__) from None
     try:
         ws = wb.worksheets[0]
         raw = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
@@ -95,7 +93,7 @@ def _read_xlsx(path: Path) -> Table:
 
 def _table(raw: list[list[str]], enc: str) -> Table:
     if not raw or not any(raw[0]):
-        raise YidiError("FILE_EMPTY", "文件没有表头行", "the file has no header row", "file", 422)
+        raise error("FILE_EMPTY", detail_zh="文件没有表头行", detail_en="the file has no header row")
     headers = [h.strip() for h in raw[0]]
     while headers and not headers[-1]:
         headers.pop()

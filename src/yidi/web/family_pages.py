@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from yidi.domain import bounds as B
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
@@ -56,7 +57,8 @@ def answer(request: Request, who: Who, link_id: str, action: str, reason: Annota
         elif action in ACTIONS:
             ACTIONS[action](ctx_of(request), who, link_id)
         else:
-            raise YidiError("FIELD_CHOICE", "没有这个操作", "no such action", "action", 404)
+            raise error("FIELD_CHOICE", detail_zh="没有这个操作", detail_en="no such action", field="action",
+                        status=404)
     except YidiError as err:
         if err.status == 404:
             return error_page(request, err)

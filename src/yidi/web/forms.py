@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from yidi.domain.bill import FeeLine
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.validation import validate_model
 
@@ -20,8 +21,7 @@ def lines_from_text(text: str, field: str = "lines") -> list[FeeLine]:
     for n, row in enumerate(rows, start=1):
         parts = [p.strip() for p in row.split(",")]
         if len(parts) < 3:
-            problems.append(Problem("LINE_FORMAT", field, f"第 {n} 行应为：编码, 数量, 单价（可加名称）",
-                                    f"line {n}: write code, quantity, unit price (and a name)"))
+            problems.append(problem("LINE_FORMAT", field, row=n))
             continue
         data: dict[str, Any] = {"line_id": str(n), "code": parts[0], "quantity": parts[1], "unit_price": parts[2]}
         if len(parts) > 3 and parts[3]:
@@ -34,5 +34,5 @@ def lines_from_text(text: str, field: str = "lines") -> list[FeeLine]:
     if problems:
         raise YidiError.of(problems)
     if not out:
-        raise YidiError("BILL_NO_LINES", "请至少输入一条费用明细", "enter at least one fee line", field)
+        raise error("BILL_NO_LINES", field=field)
     return out

@@ -143,6 +143,6 @@ ENTRIES = (
       "合计金额超过上限：{detail_zh}",
       "a total is above its limit: {detail_en}"),
     E("UNSUPPORTED_MEDIA_TYPE", 415, "Content-Type",
-      "请求内容类型应为 application/json（UTF-8），收到 {shown}",
-      "send the body as application/json (UTF-8); got {shown}"),
+      "请求内容类型应为 application/json（UTF-8），收到 {shown_zh}",
+      "send the body as application/json (UTF-8); got {shown_en}"),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from yidi.domain import claim_rules as rules
 from yidi.domain.claim_rules.records import ClaimRecord
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act
 from yidi.domain.reference import Person
@@ -16,7 +17,7 @@ from yidi.store.uow import UnitOfWork
 
 def not_found(claim_no: str) -> YidiError:
     # someone else's claim is "not found" too: its existence must not leak
-    return YidiError("CLAIM_NOT_FOUND", f"没有找到报销申请 {claim_no}", f"claim {claim_no} not found", "claim_no", 404)
+    return error("CLAIM_NOT_FOUND", claim_no=claim_no)
 
 
 def doer(principal: Principal, what_zh: str, what_en: str) -> None:
@@ -46,5 +47,4 @@ def visible(uow: UnitOfWork, principal: Principal, claim_no: str, *, lock: bool 
 def editable(claim: ClaimRecord) -> None:
     """Only a draft or a returned claim changes content."""
     if claim.state not in rules.EDITABLE:
-        raise YidiError("CLAIM_NOT_EDITABLE", f"报销申请当前为“{claim.state.zh}”，不能修改（只有草稿或退回补充材料时可以）",
-                        f"a claim in state {claim.state.value} cannot be changed (only DRAFT or RETURNED)", "state", 409)
+        raise error("CLAIM_NOT_EDITABLE", state_zh=claim.state.zh, state=claim.state.value)

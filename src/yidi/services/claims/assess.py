@@ -10,7 +10,7 @@ from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.claim_rules.records import ClaimRecord
 from yidi.domain.engine import calculate
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.packset import PackSet
 from yidi.domain.reference import Institution, Person
 from yidi.domain.validation import validate_model
@@ -35,8 +35,7 @@ def assess(ctx: Context, uow: UnitOfWork, claim: ClaimRecord, person: Person, ac
     """The breakdown of the claim's lines not excluded (CLAIM_NO_LINES when there are none)."""
     rows = [r for r in uow.claims.lines(claim) if not r.excluded]
     if not rows:
-        raise YidiError("CLAIM_NO_LINES", "没有可计算的费用明细（全部被剔除或尚未录入）",
-                        "no fee lines left to calculate (none entered, or all excluded)", "lines", 422)
+        raise error("CLAIM_NO_LINES")
     packs, code = packs_with(ctx.packs, claim)
     bill = validate_model(Bill, {
         "bill_id": claim.claim_no[:30], "visit_type": claim.visit_type, "institution": code,

@@ -10,6 +10,7 @@ from typing import Any
 from yidi.domain.bill import FeeLine
 from yidi.domain.claim_rules.records import ClaimInvoice, ClaimLine, ClaimRecord
 from yidi.domain.enums import Level
+from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.reference import Person
 from yidi.services.access import Principal, Role
@@ -23,14 +24,12 @@ def hospital(uow: UnitOfWork, ctx: Context, v: VisitIn) -> tuple[str | None, str
     if v.institution is not None:
         inst = uow.institutions.get(v.institution)
         if inst is None:
-            raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构编码 {v.institution} 不存在；不在目录中的医院请填写名称和所在统筹区",
-                            f"unknown institution {v.institution}; for a hospital not listed give its name and region",
-                            "visit.institution", 422)
+            raise error("INSTITUTION_UNKNOWN", field="visit.institution", institution=v.institution)
         return inst.code, inst.name, inst.region, inst.level, inst.networked_for(v.visit_type)
     assert v.hospital_name is not None and v.hospital_region is not None
     if not uow.regions.exists(v.hospital_region) and v.hospital_region not in ctx.packs.regions:
-        raise YidiError("REGION_UNKNOWN", f"统筹区编码 {v.hospital_region} 不存在", f"unknown region {v.hospital_region}",
-                        "visit.hospital_region", 422)
+        raise error("REGION_UNKNOWN", field="visit.hospital_region", what_zh="统筹区编码", what_en="region",
+                    region=v.hospital_region)
     return None, v.hospital_name, v.hospital_region, v.hospital_level or Level.UNRATED, False
 
 
@@ -42,33 +41,32 @@ def check_content(claim: ClaimRecord, invoices: Sequence[ClaimInvoice], lines: S
     for i, inv in enumerate(invoices):
         f = f"invoices.{i}"
         if inv.invoice_no in seen:
-            problems.append(Problem("INVOICE_DUPLICATE", f"{f}.invoice_no", f"发票号 {inv.invoice_no} 在本申请中重复",
-                                    f"invoice {inv.invoice_no} appears twice in this claim"))
+            problems.append(problem("INVOICE_DUPLICATE", f"{f}.invoice_no", invoice_nos=inv.invoice_no))
         seen.add(inv.invoice_no)
         if inv.invoice_date > today:
-            problems.append(Problem("INVOICE_DATE_FUTURE", f"{f}.invoice_date", f"发票 {inv.invoice_no} 的日期 {inv.invoice_date} 晚于今天",
-                                    f"invoice {inv.invoice_no} is dated after today"))
+            problems.append(problem("INVOICE_DATE_FUTURE", f"{f}.invoice_date", invoice_no=inv.invoice_no,
+                                    invoice_date=inv.invoice_date))
         if inv.invoice_date < claim.admitted_on:
-            problems.append(Problem("INVOICE_DATE_BEFORE_VISIT", f"{f}.invoice_date",
-                                    f"发票 {inv.invoice_no} 的日期 {inv.invoice_date} 早于就诊日期 {claim.admitted_on}",
-                                    f"invoice {inv.invoice_no} is dated before the visit"))
+            problems.append(problem("INVOICE_DATE_BEFORE_VISIT", f"{f}.invoice_date",
+                                    invoice_no=inv.invoice_no,
+                                    invoice_date=inv.invoice_date,
+                                    admitted_on=claim.admitted_on))
     if claim.admitted_on > today:
-        problems.append(Problem("DATE_IN_FUTURE", "visit.admitted_on", "就诊日期不能晚于今天", "the visit cannot be in the future"))
+        problems.append(problem("DATE_IN_FUTURE", "visit.admitted_on", what_zh="就诊日期", what_en="visit"))
     if claim.discharged_on is not None and claim.discharged_on > today:
-        problems.append(Problem("DATE_IN_FUTURE", "visit.discharged_on", "出院日期不能晚于今天", "the discharge cannot be in the future"))
+        problems.append(problem("DATE_IN_FUTURE", "visit.discharged_on", what_zh="出院日期", what_en="discharge"))
     last = claim.discharged_on or today
     for i, ln in enumerate(lines):
         if ln.line_date is not None and (ln.line_date < claim.admitted_on or ln.line_date > last):
-            problems.append(Problem("LINE_DATE_OUTSIDE", f"lines.{i}.date", f"明细 {ln.line_id} 的日期 {ln.line_date} 不在就诊期间内",
-                                    f"line {ln.line_id}: date outside the visit"))
+            problems.append(problem("LINE_DATE_OUTSIDE", f"lines.{i}.date", line_id=ln.line_id, date=ln.line_date,
+                                    why_zh="不在就诊期间内", why_en="is outside the visit"))
     if problems:
         raise YidiError.of(problems)
 
 
 def check_bank(bank: BankIn, person: Person) -> None:
     if bank.holder.strip() != person.name:
-        raise YidiError("BANK_ACCOUNT_NOT_OWNER", f"银行账户户名“{bank.holder}”与参保人姓名不一致：报销款只能支付到本人账户",
-                        "the bank account is not in the insured person's name", "bank.holder", 422)
+        raise error("BANK_ACCOUNT_NOT_OWNER", holder=bank.holder)
 
 
 def invoice_holders(uow: UnitOfWork, principal: Principal, claim: ClaimRecord, numbers: Sequence[str]) -> None:
@@ -81,8 +79,8 @@ def invoice_holders(uow: UnitOfWork, principal: Principal, claim: ClaimRecord, n
                                                                and h.insured_region == principal.subject)
         where_zh = f"报销申请 {h.claim_no}（{h.state.zh}）" if own else "另一笔报销申请"
         where_en = f"claim {h.claim_no} ({h.state.value})" if own else "another claim"
-        problems.append(Problem("INVOICE_ALREADY_CLAIMED", "invoices", f"发票 {h.invoice_no} 已在{where_zh}中申请报销",
-                                f"invoice {h.invoice_no} is already claimed in {where_en}"))
+        problems.append(problem("INVOICE_ALREADY_CLAIMED", invoice_no=h.invoice_no, where_zh=where_zh,
+                                where_en=where_en))
     if problems:
         raise YidiError.of(problems, status=409)
 
@@ -92,10 +90,8 @@ def settled_directly(uow: UnitOfWork, claim: ClaimRecord) -> None:
     found = uow.claims.direct_settlement(claim)
     if found is not None:
         setl_id, day = found
-        raise YidiError("CLAIM_ALREADY_SETTLED",
-                        f"这次就医已在 {claim.hospital_name}（{claim.institution}）于 {day} 直接结算（结算号 {setl_id}），不能再手工报销",
-                        f"this visit was already settled directly at {claim.institution} on {day} (settlement {setl_id})",
-                        "visit", 409)
+        raise error("CLAIM_ALREADY_SETTLED", hospital_name=claim.hospital_name,
+                    institution=claim.institution, day=day, setl_id=setl_id)
 
 
 def stored_lines(lines: Sequence[FeeLine]) -> list[ClaimLine]:
@@ -103,7 +99,7 @@ def stored_lines(lines: Sequence[FeeLine]) -> list[ClaimLine]:
     ids = [ln.line_id for ln in lines]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise YidiError("LINE_DUPLICATE", f"明细流水号重复：{'、'.join(dup)}", f"duplicate line ids: {dup}", "lines", 422)
+        raise error("LINE_DUPLICATE", line_ids=dup)
     return [ClaimLine(n, ln.line_id, ln.code, ln.name, format(ln.quantity, "f"), ln.unit_price, ln.value, ln.date)
             for n, ln in enumerate(lines, 1)]
 
@@ -130,8 +126,7 @@ def apply(uow: UnitOfWork, ctx: Context, principal: Principal, claim: ClaimRecor
         numbers = [i.invoice_no for i in body.invoices]
         dup = sorted({n for n in numbers if numbers.count(n) > 1})
         if dup:
-            raise YidiError("INVOICE_DUPLICATE", f"发票号在本申请中重复：{'、'.join(dup)}",
-                            f"invoice numbers appear twice in this claim: {dup}", "invoices", 422)
+            raise error("INVOICE_DUPLICATE", invoice_nos=dup)
         invoice_holders(uow, principal, claim, numbers)  # before the insert, so the unique index is a backstop only
         uow.claims.replace_invoices(claim, [ClaimInvoice(i.invoice_no, i.invoice_date, i.amount, i.payer)
                                             for i in body.invoices])

@@ -8,6 +8,7 @@ from typing import Any
 
 from yidi.domain import claim_rules as rules
 from yidi.domain.claim_rules.records import ClaimDocument
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal
 from yidi.services.claims.access import doer, editable, visible
@@ -20,7 +21,7 @@ from yidi.store.scans import ScanStore
 
 
 def _document_not_found(doc_id: int) -> YidiError:
-    return YidiError("DOCUMENT_NOT_FOUND", f"没有找到材料 {doc_id}", f"document {doc_id} not found", "doc_id", 404)
+    return error("DOCUMENT_NOT_FOUND", doc_id=doc_id)
 
 
 def add_document(ctx: Context, principal: Principal, claim_no: str, material: str, filename: str,
@@ -29,7 +30,7 @@ def add_document(ctx: Context, principal: Principal, claim_no: str, material: st
     doer(principal, "上传材料", "upload papers")
     cfg = config or ClaimsConfig.from_env()
     if material not in rules.MATERIAL_CODES:
-        raise YidiError("MATERIAL_UNKNOWN", f"不认识的材料代码“{material}”", f"unknown material code {material!r}", "material", 422)
+        raise error("MATERIAL_UNKNOWN", materials=material)
     kind = rules.sniff(data, filename, declared_type, cfg.max_scan_bytes)
     check_scan(kind, data)  # the structure too, not only the first bytes: nothing is stored otherwise
     safe_name = Path(filename.replace("\\", "/")).name[:200] or f"scan.{kind}"

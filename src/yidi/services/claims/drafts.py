@@ -10,7 +10,7 @@ from typing import Any
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.claim_rules.records import ClaimRecord
 from yidi.domain.enums import Level
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.family import Act
 from yidi.services import acting
 from yidi.services.access import Principal, Role
@@ -32,7 +32,8 @@ def create(ctx: Context, principal: Principal, body: ClaimIn, id_number: str | N
     """A new claim in DRAFT (agency staff at a window give `id_number`; a person claims for themselves)."""
     doer(principal, "申请手工报销", "create claims")
     if body.visit is None:
-        raise YidiError("FIELD_MISSING", "缺少必填字段：visit（就诊信息）", "field is required: visit", "visit", 422)
+        raise error("FIELD_MISSING", detail_zh="缺少必填字段：visit（就诊信息）", detail_en="field is required: visit",
+                    field="visit")
     v = body.visit
 
     def run() -> dict[str, Any]:

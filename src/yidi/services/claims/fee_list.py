@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from yidi.domain.bill import FeeLine
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.validation import problems_from
 from yidi.services.access import Principal
@@ -36,15 +37,17 @@ def parse_fee_list(filename: str, data: bytes, max_bytes: int) -> list[FeeLine]:
     row is reported at once with its row number, and nothing is kept when any row is bad."""
     name = filename.lower()
     if not data:
-        raise YidiError("FILE_EMPTY", "上传的文件是空的", "the uploaded file is empty", "file", 422)
+        raise error("FILE_EMPTY", detail_zh="上传的文件是空的", detail_en="the uploaded file is empty")
     if len(data) > max_bytes:
-        raise YidiError("FILE_TOO_LARGE", f"文件过大：{len(data)} 字节，上限 {max_bytes} 字节",
-                        f"file too large: {len(data)} bytes, limit {max_bytes}", "file", 413)
+        raise error("FILE_TOO_LARGE", detail_zh=f"{len(data)} 字节，上限 {max_bytes} 字节",
+                    detail_en=f"{len(data)} bytes, limit {max_bytes}")
     suffix = ".xlsx" if name.endswith(".xlsx") else ".csv" if name.endswith((".csv", ".txt")) else ""
     if not suffix:
-        raise YidiError("FILE_TYPE", "费用明细请上传 .csv 或 .xlsx 文件", "upload the fee list as .csv or .xlsx", "file", 415)
+        raise error("FILE_TYPE", detail_zh="费用明细请上传 .csv 或 .xlsx 文件",
+                    detail_en="upload the fee list as .csv or .xlsx")
     if suffix == ".xlsx" and not data.startswith(b"PK\x03\x04"):
-        raise YidiError("FILE_TYPE", "文件名为 .xlsx，但内容不是 Excel 文件", "named .xlsx but the content is not Excel", "file", 415)
+        raise error("FILE_TYPE", detail_zh="文件名为 .xlsx，但内容不是 Excel 文件",
+                    detail_en="named .xlsx but the content is not Excel")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"fee-list{suffix}"
@@ -56,8 +59,7 @@ def parse_fee_list(filename: str, data: bytes, max_bytes: int) -> list[FeeLine]:
     have = set(mapped.values())
     need = [f for f in ("code", "quantity", "unit_price") if f not in have]
     if need:
-        raise YidiError("FILE_HEADER", f"费用明细缺少列：{'、'.join(need)}（可用：项目编码、数量、单价）",
-                        f"the fee list lacks columns: {need}", "file", 422)
+        raise error("FILE_HEADER", need=need)
     lines: list[FeeLine] = []
     problems: list[Problem] = []
     for n, row in table.rows:
@@ -75,9 +77,9 @@ def parse_fee_list(filename: str, data: bytes, max_bytes: int) -> list[FeeLine]:
     if problems:
         raise YidiError.of(problems, code="FILE_ROWS_INVALID")
     if not lines:
-        raise YidiError("FILE_EMPTY", "费用明细文件没有数据行", "the fee list has no rows", "file", 422)
+        raise error("FILE_EMPTY", detail_zh="费用明细文件没有数据行", detail_en="the fee list has no rows")
     if len(lines) > MAX_LINES:
-        raise YidiError("FILE_TOO_LARGE", f"最多 {MAX_LINES} 条明细", f"at most {MAX_LINES} lines", "file", 413)
+        raise error("FILE_TOO_LARGE", detail_zh=f"最多 {MAX_LINES} 条明细", detail_en=f"at most {MAX_LINES} lines")
     return lines
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from yidi.domain.claim_rules import ClaimAction
 from yidi.domain.claim_rules.records import ClaimRecord, Payment, PaymentBatch
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.ledger import FUND_FIELDS, claim_legs
 from yidi.domain.money import ZERO, fmt
 from yidi.services.access import Principal
@@ -65,7 +65,8 @@ def create_batch(ctx: Context, principal: Principal) -> dict[str, Any]:
             # a claim approved at 0.00 (deductible not reached) has nothing to transfer and stays APPROVED
             claims = uow.claim_batches.gather(batch)
             if not claims:
-                raise YidiError("BATCH_EMPTY", "没有待支付的已审核报销申请", "no approved claims waiting for payment", "", 422)
+                raise error("BATCH_EMPTY", detail_zh="没有待支付的已审核报销申请",
+                            detail_en="no approved claims waiting for payment")
             transfers = [(Payment(n, c.claim_no, c.fund_pay_sumamt or ZERO, c.account_holder, c.bank_name, c.bank_account), c)
                          for n, c in enumerate(claims, 1)]
             uow.claim_batches.add_payments(batch, [p for p, _c in transfers])
@@ -85,7 +86,7 @@ def _batch(uow: UnitOfWork, principal: Principal, batch_no: str) -> PaymentBatch
     region = agency(principal, "查看支付批次", "see payment batches")
     batch = uow.claim_batches.get(batch_no)
     if batch is None or batch.insured_region != region:
-        raise YidiError("BATCH_NOT_FOUND", f"没有找到支付批次 {batch_no}", f"payment batch {batch_no} not found", "batch_no", 404)
+        raise error("BATCH_NOT_FOUND", batch_no=batch_no)
     return batch
 
 
@@ -97,7 +98,8 @@ def show_batch(ctx: Context, principal: Principal, batch_no: str) -> dict[str, A
 
 def batch_file(ctx: Context, principal: Principal, batch_no: str, encoding: str = "utf-8") -> bytes:
     if encoding not in ("utf-8", "gb18030"):
-        raise YidiError("FIELD_CHOICE", "编码只能是 utf-8 或 gb18030", "encoding must be utf-8 or gb18030", "encoding", 422)
+        raise error("FIELD_CHOICE", detail_zh="编码只能是 utf-8 或 gb18030",
+                    detail_en="encoding must be utf-8 or gb18030", field="encoding")
     with ctx.uow() as uow:
         batch = _batch(uow, principal, batch_no)
         return export_csv(batch, uow.claim_batches.payments(batch_no), encoding)
@@ -116,8 +118,7 @@ def mark_paid(ctx: Context, principal: Principal, batch_no: str, bank_reference:
     with ctx.uow() as uow:
         _batch(uow, principal, batch_no)
         if not uow.claim_batches.mark_paid(batch_no, today, principal.shown, bank_reference[:64]):
-            raise YidiError("BATCH_ALREADY_PAID", f"支付批次 {batch_no} 已标记为已支付，不能重复支付",
-                            f"payment batch {batch_no} is already paid", "batch_no", 409)
+            raise error("BATCH_ALREADY_PAID", batch_no=batch_no)
         batch = uow.claim_batches.get(batch_no)
         assert batch is not None
         at = now()

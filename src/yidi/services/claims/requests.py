@@ -17,7 +17,7 @@ from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.money import ZERO, fmt
 from yidi.domain.normalise import account_number
-from yidi.domain.validation import Code, Day, InvoiceAmount, RegionCode, Strict, Text, fail
+from yidi.domain.validation import Code, Day, InvoiceAmount, RegionCode, Strict, Text, failure
 
 MAX_INVOICES = 100
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -62,12 +62,12 @@ class VisitIn(Strict):
     @model_validator(mode="after")
     def _check(self) -> VisitIn:
         if self.institution is None and (self.hospital_name is None or self.hospital_region is None):
-            raise fail("HOSPITAL_MISSING", "请给出医院编码，或医院名称和所在统筹区编码",
-                       "give the institution code, or the hospital's name and region code")
+            raise failure("HOSPITAL_MISSING")
         if self.discharged_on is not None and self.discharged_on < self.admitted_on:
-            raise fail("DATE_ORDER", "出院日期早于入院日期", "discharge date is before admission date")
+            raise failure("DATE_ORDER", detail_zh="出院日期早于入院日期",
+                          detail_en="discharge date is before admission date")
         if self.visit_type is VisitType.INPATIENT and self.discharged_on is None:
-            raise fail("DISCHARGE_MISSING", "住院报销需要出院日期", "an inpatient claim needs the discharge date")
+            raise failure("DISCHARGE_MISSING")
         return self
 
 
@@ -83,7 +83,7 @@ class InvoiceIn(Strict):
     @classmethod
     def _positive(cls, v: Decimal) -> Decimal:
         if v <= 0:
-            raise fail("MONEY_NOT_POSITIVE", "发票金额必须大于零", "the invoice amount must be greater than zero")
+            raise failure("MONEY_NOT_POSITIVE")
         return v
 
 
@@ -102,7 +102,7 @@ class BankIn(Strict):
         n = account_number(v)  # "６２１７ ００００-…" as printed on a card -> its digits
         lo, hi = B.BANK_ACCOUNT_DIGITS
         if not n.isascii() or not n.isdigit() or not lo <= len(n) <= hi:
-            raise fail("BANK_ACCOUNT_FORMAT", f"银行账号应为 {lo} 到 {hi} 位数字", f"a bank account number is {lo} to {hi} digits")
+            raise failure("BANK_ACCOUNT_FORMAT", lo=lo, hi=hi)
         return n
 
 
@@ -121,8 +121,9 @@ class ClaimIn(Strict):
         total = sum((x.amount if isinstance(x, InvoiceIn) else x.value for x in v or ()), ZERO)
         if total > B.CLAIM_TOTAL_MAX:
             what = ("发票", "invoices") if info.field_name == "invoices" else ("费用明细", "fee lines")
-            raise fail("TOTAL_TOO_LARGE", f"{what[0]}合计 {fmt(total)} 元，超过一笔报销的上限 {B.CLAIM_TOTAL_MAX} 元",
-                       f"the {what[1]} add up to {fmt(total)} yuan, above the limit of {B.CLAIM_TOTAL_MAX} yuan for one claim")
+            raise failure("TOTAL_TOO_LARGE",
+                          detail_zh=f"{what[0]}合计 {fmt(total)} 元，超过一笔报销的上限 {B.CLAIM_TOTAL_MAX} 元",
+                          detail_en=f"the {what[1]} add up to {fmt(total)} yuan, above the limit of {B.CLAIM_TOTAL_MAX} yuan for one claim")
         return v
 
 
@@ -139,5 +140,5 @@ class ReturnIn(Strict):
     def _codes(cls, v: list[str]) -> list[str]:
         unknown = [c for c in v if c not in rules.MATERIAL_CODES]
         if unknown:
-            raise fail("MATERIAL_UNKNOWN", f"不认识的材料代码：{'、'.join(unknown)}", f"unknown material codes: {unknown}")
+            raise failure("MATERIAL_UNKNOWN", materials=unknown)
         return v

@@ -11,7 +11,7 @@ from typing import Any
 from yidi.domain import claim_rules as rules
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.claim_rules import ClaimAction, ClaimState
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.money import ZERO, fmt
 from yidi.services.access import Principal
 from yidi.services.claims.access import agency, visible
@@ -61,15 +61,16 @@ def exclude_line(ctx: Context, principal: Principal, claim_no: str, line_id: str
     agency(principal, "剔除费用明细", "exclude fee lines")
     today = ctx.today()
     if not include and not reason.strip():
-        raise YidiError("REASON_REQUIRED", "剔除明细必须写明理由", "excluding a line needs a reason", "reason", 422)
+        raise error("REASON_REQUIRED", action_zh="剔除明细", action_en="excluding a line")
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no, lock=True)
         if claim.state is not ClaimState.IN_REVIEW:
-            raise YidiError("CLAIM_STATE", f"报销申请当前为“{claim.state.zh}”，只有审核中可以剔除明细",
-                            f"lines can be excluded only while IN_REVIEW (now {claim.state.value})", "state", 409)
+            raise error("CLAIM_STATE", state_zh=claim.state.zh, state=claim.state.value, action_zh="剔除明细",
+                        action_en="exclude lines", allowed_zh=ClaimState.IN_REVIEW.zh,
+                        allowed_en=ClaimState.IN_REVIEW.value)
         line = next((ln for ln in uow.claims.lines(claim) if ln.line_id == line_id), None)
         if line is None:
-            raise YidiError("LINE_NOT_FOUND", f"本申请没有明细 {line_id}", f"no line {line_id} in this claim", "line_id", 404)
+            raise error("LINE_NOT_FOUND", line_id=line_id)
         uow.claims.save_line(claim, dataclasses.replace(
             line, excluded=not include, exclude_reason="" if include else reason.strip(),
             excluded_by="" if include else principal.shown))

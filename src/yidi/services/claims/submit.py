@@ -9,7 +9,8 @@ from typing import Any
 
 from yidi.domain import claim_rules as rules
 from yidi.domain.claim_rules import ClaimAction
-from yidi.domain.errors import Problem, YidiError
+from yidi.domain.error_catalogue import error, problem
+from yidi.domain.errors import YidiError
 from yidi.domain.money import ZERO, fmt
 from yidi.services.access import Principal
 from yidi.services.claims.access import visible
@@ -33,16 +34,13 @@ def submit(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
             invoices, lines = uow.claims.invoices(claim), uow.claims.lines(claim)
             miss = rules.missing(checklist(ctx, uow, claim))
             if miss:
-                raise YidiError.of([Problem("CLAIM_INCOMPLETE", i.code, f"缺少：{i.name_zh}", f"missing: {i.name_en}")
+                raise YidiError.of([problem("CLAIM_INCOMPLETE", i.code, name_zh=i.name_zh, name_en=i.name_en)
                                     for i in miss], code="CLAIM_INCOMPLETE")
             check_content(claim, invoices, lines, today)
             inv_total = sum((i.amount for i in invoices), ZERO)
             line_total = sum((r.amount for r in lines), ZERO)
             if inv_total != line_total:
-                raise YidiError("CLAIM_TOTALS_MISMATCH",
-                                f"发票合计 {fmt(inv_total)} 元与费用明细合计 {fmt(line_total)} 元不一致",
-                                f"invoices total {fmt(inv_total)} but fee lines total {fmt(line_total)}",
-                                "lines", 422)
+                raise error("CLAIM_TOTALS_MISMATCH", inv_total=fmt(inv_total), line_total=fmt(line_total))
             if claim.submitted_on is None:
                 start, days = deadline(ctx, uow, claim)
                 rules.check_deadline(start, days, today)
