@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from sqlalchemy.engine import URL, make_url
 
 from yidi.domain.error_catalogue import error
+from yidi.domain.errors import YidiError as YidiError  # callers catch backup.YidiError
 
 
 @dataclass(frozen=True, slots=True)
