@@ -96,3 +96,25 @@ def test_above_cap_fund_amt(tmp_path: Path, cap_basis: str, before: dict[str, ob
         cap_step = next(s for s in b.steps if s.rule == "fund.cap")
         assert f"应多付 {fmt(D(withheld))} 元" in cap_step.text_zh
         assert cap_step.outputs["above_cap_fund_amt"] == D(withheld)
+
+
+# --- Rule 6: one default for tier_basis everywhere (cumulative) ---------------------------------------
+
+@pytest.mark.parametrize(("basis", "pay"), [(None, "3344.00"), ("cumulative", "3344.00"), ("above_threshold", "3044.00")])
+def test_layer_tier_basis_default_is_cumulative(tmp_path: Path, basis: str | None, pay: str) -> None:
+    layer: dict[str, object] = {
+        "kind": "civil_servant_subsidy", "base": "personal_in_scope", "threshold": "1000",
+        "tiers": [{"from": "0", "to": "5000", "ratio": "0.50"}, {"from": "5000", "to": None, "ratio": "0.80"}],
+    }
+    if basis is not None:
+        layer["tier_basis"] = basis
+    packs = make_packs(tmp_path, {"schemes": {"EMPLOYEE": {"layers": [layer]}}})
+    b = calculate(make_bill([("A01", "1", "40000.00")], accumulators={"year": 2025}), packs)
+    identities(b)
+    # fund (40,000 - 800) x 85 % = 33,320.00; the person's in-scope share 40,000 - 33,320 = 6,680.00
+    # cumulative (the default, as rules.tier_basis): [1,000, 5,000) 4,000 x 50 % = 2,000 + [5,000, 6,680)
+    #   1,680 x 80 % = 1,344 -> 3,344.00
+    # above_threshold: bands shift by 1,000: [1,000, 6,000) 5,000 x 50 % = 2,500 + 680 x 80 % = 544 -> 3,044.00
+    assert b.hifp_pay == D("33320.00")
+    assert b.cvlserv_pay == D(pay)
+    assert b.psn_part_amt == D("6680.00") - D(pay)

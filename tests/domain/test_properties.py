@@ -52,6 +52,7 @@ def policy(draw: Any) -> dict[str, Any]:
     layer = {
         "kind": "critical_illness", "base": "personal_in_scope", "threshold": str(draw(st.integers(0, 5000))),
         "tiers": draw(tiers()), "annual_cap": str(draw(st.integers(1000, 50000))),
+        "tier_basis": draw(st.sampled_from(["above_threshold", "cumulative"])),
         "group_overrides": {"低保": {"threshold": "100", "no_cap": True}},
     }
     big = {"kind": "large_amount_subsidy", "base": "above_cap", "tiers": [{"from": "0", "to": None, "ratio": "0.9"}],

@@ -556,7 +556,7 @@ def test_local_treatment_ignores_cross_region_cuts(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 
 RESIDENT_LAYERS = {"schemes": {"RESIDENT": {"layers": [
-    {"kind": "critical_illness", "base": "personal_in_scope", "threshold": "20000",
+    {"kind": "critical_illness", "base": "personal_in_scope", "threshold": "20000", "tier_basis": "above_threshold",
      "tiers": [{"from": "0", "to": "30000", "ratio": "0.60"}, {"from": "30000", "to": None, "ratio": "0.70"}],
      "annual_cap": "20000",
      "group_overrides": {"低保": {

@@ -189,7 +189,8 @@ class Layer(Strict):
     # above_cap: in-scope cost beyond the pooled fund's annual cap; personal_in_scope: the in-scope
     # amount the person still bears after the payers before this one (deductible, coinsurance, above cap).
     base: Literal["above_cap", "personal_in_scope"]
-    tier_basis: Literal["above_threshold", "cumulative"] = "above_threshold"
+    # one default everywhere (rules.tier_basis too): bands on the cumulative amount, from 0
+    tier_basis: Literal["above_threshold", "cumulative"] = "cumulative"
     threshold: Yuan = Decimal("0.00")
     tiers: list[Tier]
     annual_cap: Yuan | None = None
