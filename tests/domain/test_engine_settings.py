@@ -118,3 +118,23 @@ def test_layer_tier_basis_default_is_cumulative(tmp_path: Path, basis: str | Non
     assert b.hifp_pay == D("33320.00")
     assert b.cvlserv_pay == D(pay)
     assert b.psn_part_amt == D("6680.00") - D(pay)
+
+
+# --- Explanations: the cell the engine used, wording by scheme ---------------------------------------
+
+def test_tier_step_cites_the_cell_used_and_words_by_scheme(tmp_path: Path) -> None:
+    packs = make_packs(tmp_path, emp_inpatient(tiers={"ALL": {"ALL": one_tier("0.85")}}))
+    b = calculate(make_bill([("A01", "1", "10000.00")], accumulators={"year": 2025}), packs)
+    step = next(s for s in b.steps if s.rule == "fund.tiers")
+    # an active employee at a level-3 hospital: the grid resolved to ALL x ALL, cited so, not ACTIVE.L3
+    # fund (10,000 - 800) x 85 % = 7,820.00
+    assert b.hifp_pay == D("7820.00")
+    assert step.clause is not None
+    assert step.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.tiers.ALL.ALL"
+    assert "在职比例" in step.text_zh
+
+    resident = {"id_number": "110101202311012176", "name": "李小", "scheme": "RESIDENT"}
+    r = calculate(make_bill([("A01", "1", "10000.00")], person=resident, accumulators={"year": 2025}), packs)
+    rstep = next(s for s in r.steps if s.rule == "fund.tiers")
+    assert "在职" not in rstep.text_zh and "居民比例" in rstep.text_zh
+    assert rstep.clause is not None and rstep.clause.parameter.startswith("schemes.RESIDENT.benefits.INPATIENT.tiers.")

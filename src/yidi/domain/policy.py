@@ -113,16 +113,23 @@ def _check_grid(table: dict[str, dict[str, T]], what: str) -> dict[str, dict[str
     return table
 
 
-def pick(table: dict[str, dict[str, T]], category: Category, level: Level) -> T | None:
-    """The most specific entry of a category x level grid (ALL is the fallback on either axis)."""
+def pick_cell(table: dict[str, dict[str, T]], category: Category, level: Level) -> tuple[str, str] | None:
+    """The keys (category, level) of the most specific entry of a grid (ALL is the fallback on either axis):
+    the cell an explanation cites, as the pack wrote it."""
     for c in (category.value, ALL):
         row = table.get(c)
         if row is None:
             continue
         for lv in (level.value, ALL):
             if lv in row:
-                return row[lv]
+                return c, lv
     return None
+
+
+def pick(table: dict[str, dict[str, T]], category: Category, level: Level) -> T | None:
+    """The most specific entry of a category x level grid (ALL is the fallback on either axis)."""
+    cell = pick_cell(table, category, level)
+    return None if cell is None else table[cell[0]][cell[1]]
 
 
 class Deductible(Strict):

@@ -13,9 +13,9 @@ from yidi.domain.bands import BandSpec, Walk, walk
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import BandPay, Breakdown, Step
 from yidi.domain.engine.context import Ctx
-from yidi.domain.enums import VisitType
+from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.money import ZERO, fmt, pct, round_fen
-from yidi.domain.policy import Deductible, PolicyVersion, Source, Tier, pick
+from yidi.domain.policy import ALL, Deductible, PolicyVersion, Source, Tier, pick, pick_cell
 from yidi.domain.ratios import RatioAdjustment
 from yidi.domain.reference import Institution, Person
 
@@ -70,7 +70,11 @@ def pooled_fund(
     paid_before = acc.fund_paid.get(pool, ZERO)
     shared_before = acc.cost_shared.get(pool, ZERO)
     vt = bill.visit_type.value
-    param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{person.category.value}.{inst.level.value}"
+    # cite the cell the grid resolved to (a pack written tiers: {ALL: {ALL: …}} is cited as tiers.ALL.ALL)
+    cat_key, level_key = pick_cell(tiers_grid, person.category, inst.level) or (ALL, ALL)
+    param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{cat_key}.{level_key}"
+    # wording by scheme: 在职 / 退休 are employee categories; a resident's ratio is the resident ratio
+    who = person.category.zh if person.scheme is Scheme.EMPLOYEE else "居民"
     # The B-class rest paid in full (b_class_rest = full) draws on the cap first: more coinsured cost
     # then never pushes a 100 % part out of the cap, so more in-scope cost never lowers the payment.
     if rules.cap_basis == "in_scope_cost":
@@ -104,7 +108,7 @@ def pooled_fund(
                 else "分段按起付线以上金额计"}
     out.steps.append(Step(
         "fund.tiers",
-        f"统筹基金按{inst.level.zh}医院{person.category.zh}比例分段支付（{basis_zh['tier_basis']}"
+        f"统筹基金按{inst.level.zh}医院{who}比例分段支付（{basis_zh['tier_basis']}"
         f"{'，按年度累计' if rules.tier_scope == 'annual' else ''}）：{parts}。",
         f"Pooled fund by bands: pays {fmt(w.pay)} on eligible {fmt(eligible)}.",
         ctx.clause(param, src, version.source),
