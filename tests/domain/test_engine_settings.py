@@ -138,3 +138,11 @@ def test_tier_step_cites_the_cell_used_and_words_by_scheme(tmp_path: Path) -> No
     rstep = next(s for s in r.steps if s.rule == "fund.tiers")
     assert "在职" not in rstep.text_zh and "居民比例" in rstep.text_zh
     assert rstep.clause is not None and rstep.clause.parameter.startswith("schemes.RESIDENT.benefits.INPATIENT.tiers.")
+
+
+def test_band_cut_short_by_the_cap_shows_where_coverage_ended(tmp_path: Path) -> None:
+    packs = make_packs(tmp_path, _cap_50k("fund_payment"))
+    b = calculate(make_bill([("A01", "1", "60000.00")], accumulators={"year": 2025}), packs)
+    step = next(s for s in b.steps if s.rule == "fund.tiers")
+    # cap 50,000 at 90 %: coverage ends at 50,000 / 0.9 = 55,555.56, not at the bill's 60,000
+    assert "0.00–55555.56 段 55555.56 元 × 90% = 50000.00 元" in step.text_zh

@@ -99,7 +99,8 @@ def pooled_fund(
     if w.segments:
         out.pool_prop_selfpay = w.segments[0].ratio
     parts = "；".join(
-        f"{fmt(s.lower)}–{'以上' if s.upper is None else fmt(s.upper)} 段 {fmt(s.cost)} 元 × {pct(s.ratio)}"
+        # where coverage really ended: a band cut short by the cap ends at lower + the cost it covered
+        f"{fmt(s.lower)}–{fmt(s.lower + s.cost)} 段 {fmt(s.cost)} 元 × {pct(s.ratio)}"
         + (f"（政策比例 {pct(s.policy_ratio)}，异地调整后）" if s.ratio != s.policy_ratio else "")
         + f" = {fmt(s.pay)} 元"
         for s in w.segments
