@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from yidi.domain.bounds import PERSON_NAME
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.normalise import bad_character
@@ -206,8 +207,7 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
         if uow.users.by_username(username) is not None:
             raise YidiError("USERNAME_TAKEN", f"用户名 {username} 已被使用", f"user name {username} is taken", "username", 409)
         if role is AccountRole.PERSON and uow.persons.get(subject) is None:
-            raise YidiError("PERSON_NOT_FOUND", "参保人不存在：请先导入参保信息", "no insured person with this ID number",
-                            "subject", 404)
+            raise error("PERSON_NOT_FOUND", field="subject")
         if role is AccountRole.HOSPITAL and uow.institutions.get(subject) is None:
             raise YidiError("INSTITUTION_NOT_FOUND", f"医疗机构 {subject} 不存在", f"no institution {subject}", "subject", 404)
         _check_region(uow.regions, role, subject)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yidi.domain.eligibility.identity import names_match
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.services.access import Principal
 from yidi.services.context import Context
@@ -35,7 +35,6 @@ def person_info(ctx: Context, principal: Principal, req: PersonQueryIn) -> Perso
     with ctx.uow() as uow:
         p = uow.persons.get(cid)
     if p is None or not names_match(req.name, p.name):
-        raise YidiError("PERSON_NOT_FOUND", "没有找到与身份证号码和姓名相符的参保人",
-                        "no insured person with this ID number and name", "id_number", 404)
+        raise error("PERSON_NOT_FOUND")
     return PersonInfo(mask_id(cid), p.name, p.insured_region, p.scheme.value, p.scheme.insutype, p.category.value,
                       p.status.value, str(p.account_balance))

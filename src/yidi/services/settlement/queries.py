@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import ZERO, from_fen
 from yidi.services.access import Principal
@@ -42,8 +42,7 @@ def accumulators(ctx: Context, principal: Principal, req: AccumulatorQueryIn) ->
         found = uow.persons.keyed(cid)
         if found is None or not uow.visits.treated_at(found[0], inst):
             # only persons with a visit here: a hospital cannot browse other people's data
-            raise YidiError("PERSON_NOT_FOUND", "本院没有该参保人的就诊记录", "no visit of this person at this institution",
-                            "id_number", 404)
+            raise error("PERSON_NOT_FOUND")
         key, person = found
         held = uow.accumulators.get(key, person.scheme, year)
         acc = held.value

@@ -6,6 +6,7 @@ import secrets
 
 from yidi.domain.admissions import OpenAdmission, refuse_second_admission
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.services.access import Principal
@@ -60,8 +61,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             # the same moment): the second one reads the first one's admission after the lock
             found = uow.persons.keyed(cid, lock=True)
             if found is None:
-                raise YidiError("PERSON_NOT_FOUND", "没有找到该参保人：请核对身份证号码，或请参保人到参保地医保经办机构确认参保登记",
-                                "no insured person with this ID number", "id_number", 404)
+                raise error("PERSON_NOT_FOUND")
             key, person = found
             second = refuse_second_admission(req.visit_type, inst, _open_admissions(uow, key))
             if second is not None:
