@@ -14,9 +14,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from yidi.domain.catalogue import Catalogue
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import Catalogue, InsuredPolicy
+from yidi.domain.policy import InsuredPolicy
 from yidi.domain.reference import Institution, Region
 from yidi.policies.loader import merge_versions
 

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import Breakdown
+from yidi.domain.catalogue import Catalogue
 from yidi.domain.engine import calculate
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import Catalogue, InsuredPolicy
+from yidi.domain.policy import InsuredPolicy
 from yidi.domain.reference import Institution, Region
 from yidi.policies.loader import merge_versions
 

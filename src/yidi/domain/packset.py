@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from yidi.domain.policy import Catalogue, CatalogueItem, Document, InsuredPolicy, PolicyVersion
+from yidi.domain.catalogue import Catalogue, CatalogueItem
+from yidi.domain.policy import Document, InsuredPolicy, PolicyVersion
 from yidi.domain.reference import Institution, Region, province_of
 
 

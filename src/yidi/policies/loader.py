@@ -14,11 +14,12 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from yidi.domain import bounds as B
+from yidi.domain.catalogue import Catalogue
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import Catalogue, Document, InsuredPolicy
+from yidi.domain.policy import Document, InsuredPolicy
 from yidi.domain.reference import Institution, Region, is_province_code, province_of
 from yidi.domain.validation import Code, RegionCode, Strict, Text, problems_from
 

@@ -23,10 +23,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from yidi.domain.bill import PersonIn
+from yidi.domain.catalogue import Catalogue, CatalogueItem
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.ids import mask_id
-from yidi.domain.policy import Catalogue, CatalogueItem
 from yidi.domain.reference import Institution, Person
 from yidi.domain.validation import problems_from
 from yidi.policies.loader import InstitutionIn, load_packs
