@@ -53,6 +53,8 @@ def test_readable_output_names_payers_in_chinese(tmp_path: Path) -> None:
     res = runner.invoke(app, ["quote", "--bill", str(EXAMPLE)])
     assert res.exit_code == 0
     assert "统筹基金" in res.stdout and "计算过程" in res.stdout
+    # beside the cost above the cap, the fund payment the cap withheld (docs/breakdown.md)
+    assert "限额少付" in res.stdout and "above_cap_fund_amt" in res.stdout
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,44 @@ def test_band_cut_short_by_the_cap_shows_where_coverage_ended(tmp_path: Path) ->
     step = next(s for s in b.steps if s.rule == "fund.tiers")
     # cap 50,000 at 90 %: coverage ends at 50,000 / 0.9 = 55,555.56, not at the bill's 60,000
     assert "0.00–55555.56 段 55555.56 元 × 90% = 50000.00 元" in step.text_zh
+
+
+# --- The ratio step that applies a cross-region cut cites the cut's parameter too --------------------
+
+REFERRAL_GZ = {"type": "REFERRAL", "treatment_area": "440100", "start": "2025-01-01", "end": "2025-12-31"}
+
+
+@pytest.mark.parametrize(
+    ("cross_region", "filing", "pay", "also", "words"),
+    [
+        # referral, 10 points off 85 %: (10,000 - 800) x 75 % = 9,200 x 0.75 = 6,900.00
+        ({"cut_mode": "subtract", "cut": {"REFERRAL": "10"}}, REFERRAL_GZ, "6900.00",
+         ["cross_region.cut.REFERRAL", "cross_region.cut_mode"], "备案降低 10 个百分点后"),
+        # multiply: 85 % x (1 - 10 %) = 76.5 %: 9,200 x 0.765 = 7,038.00
+        ({"cut_mode": "multiply", "cut": {"REFERRAL": "10"}}, REFERRAL_GZ, "7038.00",
+         ["cross_region.cut.REFERRAL", "cross_region.cut_mode"], "乘以 (1 − 10%)"),
+        # long-term filer, factor 0.9: 85 % x 0.9 = 76.5 % -> 7,038.00
+        ({"long_term_ratio_factor": "0.9"}, None, "7038.00",
+         ["cross_region.long_term_ratio_factor"], "比例系数 0.9 调整后"),
+        # first_selfpay leaves the ratio as it is: the tier step cites the tier alone
+        # (1,000 = 10 % of 10,000 paid first; (9,000 - 800) x 85 % = 6,970.00)
+        ({"cut_mode": "first_selfpay", "cut": {"REFERRAL": "10"}}, REFERRAL_GZ, "6970.00", [], ""),
+        # no cut at all (long-term, factor 1): the tier alone; 9,200 x 85 % = 7,820.00
+        ({}, None, "7820.00", [], ""),
+    ],
+)
+def test_ratio_step_cites_the_cut_it_applied(tmp_path: Path, cross_region: dict[str, object],
+                                             filing: dict[str, str] | None, pay: str, also: list[str],
+                                             words: str) -> None:
+    packs = make_packs(tmp_path, {"cross_region": cross_region})
+    kw: dict[str, object] = {} if filing is None else {"filing": filing}
+    b = calculate(make_bill([("A01", "1", "10000.00")], accumulators={"year": 2025}, **kw), packs)  # type: ignore[arg-type]
+    identities(b)
+    assert b.hifp_pay == D(pay)
+    step = next(s for s in b.steps if s.rule == "fund.tiers")
+    assert step.clause is not None
+    assert step.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.tiers.ALL.ALL"
+    assert list(step.clause.also) == also
+    assert step.clause.as_dict()["also"] == also
+    if words:
+        assert words in step.text_zh and "政策比例 85%" in step.text_zh

@@ -62,7 +62,8 @@ def render(b: Breakdown, con: Console) -> None:
         ("超限价自费 over price cap", "overlmt_selfpay"), ("先行自付 B-class pay-first", "preselfpay_amt"),
         ("政策范围内 in scope", "inscp_scp_amt"), ("异地先行自付 cross-region pay-first", "cross_region_selfpay_amt"),
         ("起付线 deductible", "act_pay_dedc"), ("统筹基金 pooled fund", "hifp_pay"),
-        ("超限额费用 above annual cap", "above_cap_amt"), ("大额补助 large-amount subsidy", "hifob_pay"),
+        ("超限额费用 above annual cap", "above_cap_amt"),
+        ("限额少付 fund withheld by the cap", "above_cap_fund_amt"), ("大额补助 large-amount subsidy", "hifob_pay"),
         ("公务员补助 civil-servant subsidy", "cvlserv_pay"), ("大病保险 critical illness", "hifmi_pay"),
         ("医疗救助 medical assistance", "maf_pay"), ("基金合计 funds total", "fund_pay_sumamt"),
         ("个人负担 person's share", "psn_part_amt"), ("个人账户 personal account", "acct_pay"),
@@ -83,7 +84,7 @@ def render(b: Breakdown, con: Console) -> None:
         cite = ""
         if s.clause:
             c = s.clause
-            cite = f" [dim]〔{c.region} {c.version} {c.parameter}{' · ' + c.document if c.document else ''}" \
+            cite = f" [dim]〔{c.region} {c.version} {c.parameters}{' · ' + c.document if c.document else ''}" \
                    f"{' ' + c.article if c.article else ''}〕[/]"
         con.print(f"{i:>2}. {s.text_zh}{cite}")
     for w in b.warnings:

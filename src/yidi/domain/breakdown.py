@@ -21,16 +21,25 @@ class Clause:
     parameter: str
     document: str = ""
     article: str = ""
+    # further parameters the step applied beside `parameter` (a ratio band cut for care away also
+    # applies the cut's parameter, e.g. cross_region.cut.REFERRAL)
+    also: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "region": self.region,
             "pack": self.pack,
             "version": self.version,
             "parameter": self.parameter,
+            "also": list(self.also),
             "document": self.document,
             "article": self.article,
         }
+
+    @property
+    def parameters(self) -> str:
+        """Every parameter the step applied, as one line for a reader (the main one first)."""
+        return " + ".join((self.parameter, *self.also))
 
 
 @dataclass(slots=True)

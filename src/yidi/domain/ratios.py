@@ -52,6 +52,22 @@ class RatioAdjustment:
             return "cross_region.long_term_ratio_factor"
         return "cross_region.unfiled_cut"
 
+    @property
+    def cuts_ratio(self) -> bool:
+        """The adjustment changes the bands' ratios (a long-term factor other than 1, or a cut off the ratio)."""
+        if self.basis is CrossRegionBasis.LONG_TERM:
+            return self.long_term_factor != ONE
+        return bool(self.cut) and self.mode in ("subtract", "multiply")
+
+    @property
+    def applied(self) -> tuple[str, ...]:
+        """The pack parameters a ratio changed by this adjustment applies, beside the tier's own cell."""
+        if not self.cuts_ratio:
+            return ()
+        if self.basis is CrossRegionBasis.LONG_TERM:
+            return (self.parameter,)
+        return (self.parameter, "cross_region.cut_mode")
+
     def ratio(self, r: Decimal) -> Decimal:
         """The ratio the fund applies away for a home ratio `r` (a first self-pay share leaves it as is)."""
         if self.basis is CrossRegionBasis.LONG_TERM:

@@ -21,7 +21,7 @@ class Ctx:
     region: str
     version: str
 
-    def clause(self, parameter: str, *sources: Source | None) -> Clause:
+    def clause(self, parameter: str, *sources: Source | None, also: tuple[str, ...] = ()) -> Clause:
         src = next((s for s in sources if s is not None), None)
         return Clause(
             self.region,
@@ -30,6 +30,7 @@ class Ctx:
             parameter,
             self.packs.cite(src.doc) if src else "",
             src.article if src else "",
+            also,
         )
 
 

@@ -13,7 +13,7 @@ from yidi.domain.bands import BandSpec, Walk, walk
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import BandPay, Breakdown, Step
 from yidi.domain.engine.context import Ctx
-from yidi.domain.enums import Scheme, VisitType
+from yidi.domain.enums import CrossRegionBasis, Scheme, VisitType
 from yidi.domain.money import ZERO, fmt, pct, round_fen
 from yidi.domain.policy import ALL, Deductible, PolicyVersion, Source, Tier, pick, pick_cell
 from yidi.domain.ratios import RatioAdjustment
@@ -48,6 +48,16 @@ def deductible(
         {"act_pay_dedc": dedc},
     ))
     return dedc
+
+
+def _adjusted_zh(adj: RatioAdjustment) -> str:
+    """How a band's ratio was changed for care away, in words a person reads (the cut's figure named)."""
+    if adj.basis is CrossRegionBasis.LONG_TERM:
+        return f"长期异地居住比例系数 {adj.long_term_factor.normalize():f} 调整后"
+    who = adj.filing_type.zh + "备案" if adj.filing_type is not None else "未备案异地就医"
+    how = (f"降低 {adj.cut.normalize():f} 个百分点" if adj.mode == "subtract"
+           else f"乘以 (1 − {adj.cut.normalize():f}%)")
+    return f"{who}{how}后"
 
 
 def pooled_fund(
@@ -98,10 +108,11 @@ def pooled_fund(
         out.bands.append(BandPay("hifp_pay", s.lower, s.upper, s.ratio, s.policy_ratio, s.cost, s.pay))
     if w.segments:
         out.pool_prop_selfpay = w.segments[0].ratio
+    adj_zh = _adjusted_zh(adj)
     parts = "；".join(
         # where coverage really ended: a band cut short by the cap ends at lower + the cost it covered
         f"{fmt(s.lower)}–{fmt(s.lower + s.cost)} 段 {fmt(s.cost)} 元 × {pct(s.ratio)}"
-        + (f"（政策比例 {pct(s.policy_ratio)}，异地调整后）" if s.ratio != s.policy_ratio else "")
+        + (f"（政策比例 {pct(s.policy_ratio)}，{adj_zh}）" if s.ratio != s.policy_ratio else "")
         + f" = {fmt(s.pay)} 元"
         for s in w.segments
     ) or "无可报销金额"
@@ -112,7 +123,8 @@ def pooled_fund(
         f"统筹基金按{inst.level.zh}医院{who}比例分段支付（{basis_zh['tier_basis']}"
         f"{'，按年度累计' if rules.tier_scope == 'annual' else ''}）：{parts}。",
         f"Pooled fund by bands: pays {fmt(w.pay)} on eligible {fmt(eligible)}.",
-        ctx.clause(param, src, version.source),
+        # a ratio cut for care away applies the cut's parameter too: cited beside the tier's cell
+        ctx.clause(param, src, version.source, also=adj.applied if w.segments else ()),
         {"eligible": eligible, "band_start": start},
         {"hifp_pay_bands": w.pay},
     ))
