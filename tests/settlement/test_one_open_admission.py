@@ -70,7 +70,7 @@ def test_second_admission_at_another_hospital_is_refused(ctx: Context, client: T
     # what the hospital can act on today: which hospital, since when, and what that hospital must do
     assert GZ1 in err["message_zh"] and TWO_DAYS_AGO in err["message_zh"]
     assert "出院结算" in err["message_zh"] and "撤销" in err["message_zh"]
-    assert "discharge" in err["message_en"] and "revoke" in err["message_en"]
+    assert "discharge" in err["message_en"] and "cancel" in err["message_en"]
     assert first["mdtrt_id"] not in r.text, "another hospital's visit number is not shown"
     assert_unchanged(ctx, before)
 

@@ -5,6 +5,10 @@
 | POST /hospital/persons/query | 1101 人员信息获取 |
 | POST /hospital/visits | 2401 入院办理 / 2201 门诊挂号 |
 | GET /hospital/visits/{mdtrt_id} | 5201 就诊信息查询 |
+| POST /hospital/visits/{mdtrt_id}/cancel | 2404 入院撤销 / 2202 挂号撤销 |
+| POST /hospital/visits/{mdtrt_id}/change | 2403 住院信息变更 |
+| POST /hospital/visits/{mdtrt_id}/discharge | 2402 出院办理 |
+| POST /hospital/visits/{mdtrt_id}/discharge/cancel | 2405 出院撤销 |
 | POST /hospital/visits/{mdtrt_id}/lines | 2301 / 2204 费用明细上传 |
 | POST /hospital/visits/{mdtrt_id}/lines/withdraw | 2302 / 2205 费用明细撤销 |
 | POST /hospital/visits/{mdtrt_id}/pre-settle | 2303 / 2206 预结算 |
@@ -160,6 +164,26 @@ def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> Vis
 @router.get("/visits/{mdtrt_id}", response_model=VisitOut, summary="就诊信息查询 (lines, settlements)")
 def show_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId) -> VisitOut:
     return VisitOut.model_validate(_d(svc.show_visit(ctx, caller, mdtrt_id)))
+
+
+@router.post("/visits/{mdtrt_id}/cancel", response_model=VisitOut, summary="2404 入院撤销 / 2202 挂号撤销")
+def cancel_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.CancelVisitIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.cancel_visit(ctx, caller, mdtrt_id, body)))
+
+
+@router.post("/visits/{mdtrt_id}/change", response_model=VisitOut, summary="2403 住院信息变更")
+def change_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.ChangeVisitIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.change_visit(ctx, caller, mdtrt_id, body)))
+
+
+@router.post("/visits/{mdtrt_id}/discharge", response_model=VisitOut, summary="2402 出院办理")
+def discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.DischargeIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.discharge(ctx, caller, mdtrt_id, body)))
+
+
+@router.post("/visits/{mdtrt_id}/discharge/cancel", response_model=VisitOut, summary="2405 出院撤销")
+def cancel_discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.CancelDischargeIn) -> VisitOut:
+    return VisitOut.model_validate(_d(svc.cancel_discharge(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/lines", response_model=VisitOut, summary="2301 / 2204 费用明细上传")

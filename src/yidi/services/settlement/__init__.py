@@ -3,7 +3,8 @@ settle, revoke, reverse (冲正) by message id, query year accumulators, reconci
 
 Modelled on the national platform's hospital transactions (docs/rules.md R-6.2): 2401/2201 register, 2301/2204
 fee upload, 2302/2205 withdraw, 2303/2206 pre-settle, 2304/2207 settle, 2305/2208 revoke, 2601 reversal,
-5206 accumulators, 3201/3202 reconciliation. The calculation is yidi.domain.engine.calculate, always.
+5206 accumulators, 3201/3202 reconciliation; the lifecycle 2404/2202 cancel, 2403 change, 2402 discharge, 2405
+discharge cancel (yidi.domain.visit_states says which state allows which). The calculation is yidi.domain.engine.calculate, always.
 
 How safety is obtained (each use case is one unit of work, yidi.store.uow):
 - settle, revoke and reversal first lock the person's year-accumulator row (INSERT ... ON CONFLICT DO
@@ -17,13 +18,14 @@ How safety is obtained (each use case is one unit of work, yidi.store.uow):
 - every error a caller can cause is a YidiError raised before commit, so it changes nothing.
 
 One idea per module: requests (what a hospital sends), checks (what several use cases check alike), views
-(what they answer), visits (register, show), lines (upload, withdraw), bills (the calculation), settle
+(what they answer), visits (register, show), lifecycle (cancel, change, discharge), lines (upload, withdraw), bills (the calculation), settle
 (quote, settle), revoke (revoke, reversal), queries (accumulators, reconciliation). The doors import this
 package only.
 """
 
 from yidi.services.settlement.bills import bill_of
 from yidi.services.settlement.checks import request_hash
+from yidi.services.settlement.lifecycle import cancel_discharge, cancel_visit, change_visit, discharge
 from yidi.services.settlement.lines import upload_lines, withdraw_lines
 from yidi.services.settlement.persons import PersonInfo, person_info
 from yidi.services.settlement.queries import AccumulatorView, ReconcileView, accumulators, reconcile
@@ -34,6 +36,10 @@ from yidi.services.settlement.requests import (
     MAX_LINES_PER_VISIT,
     REVERSAL,
     AccumulatorQueryIn,
+    CancelDischargeIn,
+    CancelVisitIn,
+    ChangeVisitIn,
+    DischargeIn,
     MsgId,
     PersonQueryIn,
     PreSettleIn,
@@ -61,7 +67,11 @@ __all__ = [
     "REVERSAL",
     "AccumulatorQueryIn",
     "AccumulatorView",
+    "CancelDischargeIn",
+    "CancelVisitIn",
     "Change",
+    "ChangeVisitIn",
+    "DischargeIn",
     "MsgId",
     "PersonInfo",
     "PersonQueryIn",
@@ -83,6 +93,10 @@ __all__ = [
     "WithdrawLinesIn",
     "accumulators",
     "bill_of",
+    "cancel_discharge",
+    "cancel_visit",
+    "change_visit",
+    "discharge",
     "person_info",
     "pre_settle",
     "reconcile",

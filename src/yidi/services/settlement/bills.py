@@ -69,7 +69,8 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     if not result.eligible:
         raise not_eligible(result, "SETTLE_NOT_ELIGIBLE")
     filing = result.filing.to_filing() if result.filing is not None else None
-    bill = bill_of(visit, p, rows, today, req.discharge_date, req.use_account)
+    # a visit discharged (2402) settles on its discharge day unless the request names another
+    bill = bill_of(visit, p, rows, today, req.discharge_date or visit.discharged_on, req.use_account)
     b = calculate(bill, ctx.packs, person=p, filing=filing, accumulators=acc, unknown_items="self_funded")
     if b.accumulators_after is not None and b.accumulators_after.largest() > B.ACCUMULATED_MAX:
         raise YidiError("TOTAL_TOO_LARGE", f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元", "the person's year-to-date "

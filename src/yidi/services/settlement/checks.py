@@ -10,8 +10,10 @@ from typing import Any
 
 from yidi.domain.eligibility import EligibilityResult, check_eligibility
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.reference import Person
+from yidi.domain.visit_states import STATE_EN, STATE_ZH, UNSETTLED
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 from yidi.store.repositories.messages import Message
@@ -67,9 +69,9 @@ def check_open(visit: HospitalVisit, mdtrt_id: str) -> None:
     if visit.status == "SETTLED":
         raise YidiError("VISIT_SETTLED", f"就诊 {mdtrt_id} 已结算，明细不能再改；如需退费请先撤销结算",
                         f"visit {mdtrt_id} is settled; revoke the settlement before changing its lines", "mdtrt_id", 409)
-    if visit.status != "OPEN":
-        raise YidiError("VISIT_CLOSED", f"就诊 {mdtrt_id} 已{visit.status}", f"visit {mdtrt_id} is {visit.status}",
-                        "mdtrt_id", 409)
+    if visit.status not in UNSETTLED:
+        raise error("VISIT_CLOSED", mdtrt_id=mdtrt_id, state_zh=STATE_ZH.get(visit.status, visit.status),
+                    state_en=STATE_EN.get(visit.status, visit.status))
 
 
 def refuse_reversed(msg: Message | None, msgid: str) -> None:

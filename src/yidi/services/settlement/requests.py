@@ -35,12 +35,13 @@ FIXABLE_BEFORE_DISCHARGE = frozenset({
     "FILING_PENDING_REVIEW",
 })
 
-# transaction codes (infno) by visit type: register, upload, withdraw, pre-settle, settle, revoke
+# transaction codes (infno) by visit type (inpatient?): register, upload, withdraw, pre-settle, settle, revoke,
+# and the lifecycle: cancel the registration, change it, discharge, cancel the discharge (inpatient only)
 INFNO = {
     True: {"register": "2401", "upload": "2301", "withdraw": "2302", "quote": "2303", "settle": "2304",
-           "revoke": "2305"},
+           "revoke": "2305", "cancel": "2404", "change": "2403", "discharge": "2402", "discharge_cancel": "2405"},
     False: {"register": "2201", "upload": "2204", "withdraw": "2205", "quote": "2206", "settle": "2207",
-            "revoke": "2208"},
+            "revoke": "2208", "cancel": "2202", "change": "2203"},
 }
 REVERSAL = "2601"
 
@@ -101,6 +102,35 @@ class WithdrawLinesIn(Strict):
     """费用明细撤销 2302 / 2205: withdraw these lines (all active lines when `line_ids` is omitted)."""
 
     line_ids: list[Annotated[Code, Field(max_length=B.LINE_ID)]] | None = Field(default=None, max_length=MAX_BATCH)
+    msgid: str | None = MsgId
+
+
+class CancelVisitIn(Strict):
+    """入院撤销 2404 / 挂号撤销 2202: a registration made by mistake (no fee lines left, not discharged)."""
+
+    reason: Text = Field(default="", max_length=B.REASON)
+    msgid: str | None = MsgId
+
+
+class ChangeVisitIn(Strict):
+    """住院信息变更 2403 (门诊就诊信息 2203): correct what was registered; omitted fields stay."""
+
+    admitted_on: Day | None = None
+    emergency: bool | None = None
+    chronic_disease: Code | None = Field(default=None, max_length=B.DISEASE_CODE)
+    msgid: str | None = MsgId
+
+
+class DischargeIn(Strict):
+    """出院办理 2402: the day the person left (default today)."""
+
+    discharge_date: Day | None = None
+    msgid: str | None = MsgId
+
+
+class CancelDischargeIn(Strict):
+    """出院撤销 2405: the person stays (or the discharge was registered by mistake)."""
+
     msgid: str | None = MsgId
 
 

@@ -11,6 +11,7 @@ from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
+from yidi.domain.visit_states import OPEN, after_revoke
 from yidi.services.access import Principal
 from yidi.services.context import Context
 from yidi.services.settlement.checks import (
@@ -45,7 +46,9 @@ def _undo(uow: UnitOfWork, principal: Principal, row: Settlement, held: HeldAccu
     row.revoked_acc_version = held.version
     uow.settlements.save(row)
     visit = uow.visits.get(row.visit_id)
-    visit.status, visit.discharged_on = "OPEN", None
+    visit.status = after_revoke(visit.visit_type)
+    if visit.status == OPEN:
+        visit.discharged_on = None
     uow.visits.save(visit)
     audit(uow, principal, action, "settlement", row.setl_id,
           {"reason": reason, "medfee_sumamt": str(from_fen(row.medfee_sumamt_fen)), "acc_version": held.version})
@@ -166,7 +169,7 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
     """Undo a revocation exactly, which is only sound if nothing has moved since it was made."""
     visit = uow.visits.lock(row.visit_id)
     person = uow.persons.by_key(row.person_id, lock=True)
-    if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != "OPEN"
+    if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != after_revoke(visit.visit_type)
             or visit.revision != row.visit_revision or person.account_balance < from_fen(row.acct_pay_fen)):
         raise YidiError("REVERSAL_NOT_POSSIBLE",
                         "撤销之后该参保人或该就诊已有新的变化（新的结算、明细或账户变动），不能冲正撤销；请重新结算",

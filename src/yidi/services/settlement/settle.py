@@ -117,7 +117,8 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             held = uow.accumulators.save(held, b.accumulators_after)
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))
             visit.status = "SETTLED"
-            visit.discharged_on = req.discharge_date or (today if visit.visit_type is VisitType.INPATIENT else None)
+            visit.discharged_on = (req.discharge_date or visit.discharged_on
+                                   or (today if visit.visit_type is VisitType.INPATIENT else None))
             uow.visits.save(visit)
             uow.messages.add(Message(None, inst, msgid, INFNO[visit.visit_type is VisitType.INPATIENT]["settle"], "DONE",
                                      settlement_id=row.id, visit_id=visit.visit_id, request_hash=h, at=at))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from yidi.domain.reference import Person
+from yidi.domain.visit_states import UNSETTLED
 from yidi.store.memory.tables import Tables
 from yidi.store.repositories.visits import HospitalVisit, OpenVisit, VisitOf
 
@@ -22,12 +23,12 @@ class MemoryVisits:
     def open_of(self, citizen_id: str) -> list[OpenVisit]:
         plain = [(i, v) for i, (cid, v, status) in self.t.visits.items() if cid == citizen_id and status == "OPEN"]
         key = self.t.person_keys.get(citizen_id)
-        hosp = [(i, self._open(v)) for i, v in self.t.hospital_visits.items() if v.person == key and v.status == "OPEN"]
+        hosp = [(i, self._open(v)) for i, v in self.t.hospital_visits.items() if v.person == key and v.status in UNSETTLED]
         return [v for _i, v in sorted(plain + hosp, key=lambda x: x[0])]
 
     def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
         return [(self._open(v), v.mdtrt_id) for i, v in sorted(self.t.hospital_visits.items())
-                if v.person == person and v.status == "OPEN" and v.visit_type.value == "INPATIENT" and i != besides]
+                if v.person == person and v.status in UNSETTLED and v.visit_type.value == "INPATIENT" and i != besides]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
         v = self.by_mdtrt(mdtrt_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.reference import Person
+from yidi.domain.visit_states import UNSETTLED
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -39,7 +40,7 @@ class HospitalVisit:
     admitted_on: dt.date
     discharged_on: dt.date | None
     emergency: bool
-    status: str  # OPEN / SETTLED / ...
+    status: str  # yidi.domain.visit_states: OPEN / DISCHARGED / SETTLED / CANCELLED
     filing_id: str | None
     mdtrt_id: str
     chronic_disease: str | None
@@ -64,7 +65,7 @@ class VisitRepository(Protocol):
     """就诊 as the filing, eligibility and settlement use cases see them."""
 
     def open_of(self, citizen_id: str) -> list[OpenVisit]:
-        """The person's visits still OPEN at any hospital, oldest first."""
+        """The person's visits not yet settled nor cancelled at any hospital, oldest first."""
         ...
 
     def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
@@ -100,7 +101,8 @@ class VisitRepository(Protocol):
         ...
 
     def save(self, visit: HospitalVisit) -> None:
-        """Store what may change of a visit: status, discharge day, revision, eligibility."""
+        """Store what may change of a visit: status, days, emergency, chronic disease, filing, revision,
+        eligibility."""
         ...
 
 
@@ -119,14 +121,14 @@ class Visits:
     def open_of(self, citizen_id: str) -> list[OpenVisit]:
         q = (select(VisitRow.id, VisitRow.institution, VisitRow.visit_type, VisitRow.admitted_on)
              .join(PersonRow, PersonRow.id == VisitRow.person_id)
-             .where(PersonRow.citizen_id == citizen_id, VisitRow.status == "OPEN").order_by(VisitRow.id))
+             .where(PersonRow.citizen_id == citizen_id, VisitRow.status.in_(UNSETTLED)).order_by(VisitRow.id))
         return [OpenVisit(i, inst, vt, day) for i, inst, vt, day in self.s.execute(q)]
 
     def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
         q = (select(VisitRow.id, VisitRow.institution, VisitRow.visit_type, VisitRow.admitted_on,
                     HospitalVisitRow.mdtrt_id)
              .outerjoin(HospitalVisitRow, HospitalVisitRow.visit_id == VisitRow.id)
-             .where(VisitRow.person_id == person, VisitRow.status == "OPEN",
+             .where(VisitRow.person_id == person, VisitRow.status.in_(UNSETTLED),
                     VisitRow.visit_type == VisitType.INPATIENT).order_by(VisitRow.id))
         if besides is not None:
             q = q.where(VisitRow.id != besides)
@@ -209,4 +211,6 @@ class Visits:
     def save(self, visit: HospitalVisit) -> None:
         hv, v = self._rows(visit.visit_id)  # in the session already: no query
         v.status, v.discharged_on = visit.status, visit.discharged_on
+        v.admitted_on, v.emergency, v.filing_id = visit.admitted_on, visit.emergency, visit.filing_id
+        hv.chronic_disease = visit.chronic_disease
         hv.revision, hv.eligible, hv.eligibility = visit.revision, visit.eligible, visit.eligibility
