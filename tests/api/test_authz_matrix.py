@@ -67,6 +67,16 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/me/relatives/{link_id}/revoke":             "-  Y  -  -  -  -  -  -",
     # the proof of a family link checked at the counter: agency reviewers
     "POST /api/v1/family-links":                              "-  -  -  Y  Y  -  -  -",
+    # 门诊慢特病认定: the person applies and follows; staff of the insured region review (reviewer duty)
+    "POST /api/v1/me/chronic":                                "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/me/chronic":                                 "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/chronic/queue":                              "-  -  -  Y  Y  -  -  -",
+    "GET /api/v1/chronic/{cert_id}":                          "-  Y  -  Y  Y  Y  Y  -",
+    "POST /api/v1/chronic/{cert_id}/papers":                  "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/chronic/{cert_id}/papers/{paper_id}":        "-  Y  -  Y  Y  Y  Y  -",
+    "POST /api/v1/chronic/{cert_id}/resubmit":                "-  Y  -  -  -  -  -  -",
+    "POST /api/v1/chronic/{cert_id}/withdraw":                "-  Y  -  -  -  -  -  -",
+    "POST /api/v1/chronic/{cert_id}/review":                  "-  -  -  Y  Y  -  -  -",
     "POST /api/v1/family-links/query":                        "-  -  -  Y  Y  -  -  -",
     "POST /api/v1/family-links/{link_id}/revoke":             "-  -  -  Y  Y  -  -  -",
     # filings: the person, or the staff of the insured region; deciding one: reviewers
@@ -80,6 +90,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/eligibility":                               "-  Y  Y  Y  Y  Y  Y  -",
     # direct settlement: hospital desks only
     "POST /api/v1/hospital/persons/query":                    "-  -  Y  -  -  -  -  -",
+    "POST /api/v1/hospital/persons/chronic":                  "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/visits":                           "-  -  Y  -  -  -  -  -",
     "GET /api/v1/hospital/visits/{mdtrt_id}":                 "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/visits/{mdtrt_id}/cancel":         "-  -  Y  -  -  -  -  -",

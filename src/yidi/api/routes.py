@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from yidi.api import (
     advice,
     auth,
+    chronic,
     claims,
     clearing,
     eligibility,
@@ -28,6 +29,9 @@ def mount(app: FastAPI) -> None:
     app.include_router(family.me_router, prefix=API_PREFIX)  # 家人关联 who may act for whom (issue 13)
     app.include_router(family.agency_router, prefix=API_PREFIX)
     app.include_router(filings.router, prefix=API_PREFIX)
+    app.include_router(chronic.me_router, prefix=API_PREFIX)  # 门诊慢特病认定 (issue 17)
+    app.include_router(chronic.router, prefix=API_PREFIX)
+    app.include_router(chronic.hospital_router, prefix=API_PREFIX)
     app.include_router(eligibility.router, prefix=API_PREFIX)
     app.include_router(reference.router, prefix=API_PREFIX)
     app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)

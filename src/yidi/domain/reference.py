@@ -62,6 +62,18 @@ class Person:
     account_balance: Decimal = ZERO  # personal account (employees only)
     assistance_group: str | None = None  # 特困 / 低保 / 低保边缘 / 返贫致贫 … for medical assistance layers
     chronic_diseases: frozenset[str] = frozenset()  # 慢特病 certified by the insured region
+    # (disease, valid from, valid until) of certifications that carry a validity (yidi.domain.chronic);
+    # a certified disease not listed here (imported from the insured region's system) has no bounds
+    chronic_periods: tuple[tuple[str, dt.date | None, dt.date | None], ...] = ()
+
+    def chronic_certified(self, disease: str, day: dt.date) -> bool:
+        """Whether the insured region certified `disease` for this person and the certification covers `day`."""
+        if disease not in self.chronic_diseases:
+            return False
+        for code, start, until in self.chronic_periods:
+            if code == disease:
+                return (start is None or start <= day) and (until is None or day <= until)
+        return True
 
 
 @dataclass(frozen=True, slots=True)

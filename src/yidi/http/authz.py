@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/eligibility": allow(P, H, A),
     # direct settlement: hospitals only, each its own visits (services.settlement scopes by institution)
     "POST /api/v1/hospital/persons/query": allow(H),
+    "POST /api/v1/hospital/persons/chronic": allow(H),
     "POST /api/v1/hospital/visits": allow(H),
     "GET /api/v1/hospital/visits/{mdtrt_id}": allow(H),
     "POST /api/v1/hospital/visits/{mdtrt_id}/cancel": allow(H),
@@ -111,6 +112,17 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/hospital/reversals": allow(H),
     "POST /api/v1/hospital/accumulators/query": allow(H),
     "POST /api/v1/hospital/reconciliation": allow(H),
+    # 门诊慢特病认定: the person applies for themself; staff of the insured region review (the service scopes
+    # an application to its applicant and that region)
+    "POST /api/v1/me/chronic": allow(P),
+    "GET /api/v1/me/chronic": allow(P),
+    "GET /api/v1/chronic/queue": allow(A, duties=(REVIEWER,)),
+    "GET /api/v1/chronic/{cert_id}": allow(P, A),
+    "POST /api/v1/chronic/{cert_id}/papers": allow(P),
+    "GET /api/v1/chronic/{cert_id}/papers/{paper_id}": allow(P, A),
+    "POST /api/v1/chronic/{cert_id}/resubmit": allow(P),
+    "POST /api/v1/chronic/{cert_id}/withdraw": allow(P),
+    "POST /api/v1/chronic/{cert_id}/review": allow(A, duties=(REVIEWER,)),
     # manual claims (手工报销): the person or staff of the insured region; review and payment by duty
     "POST /api/v1/claims": allow(P, A),
     "GET /api/v1/claims": allow(P, A),

@@ -131,6 +131,9 @@ class PersonDiseaseRow(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
     disease: Mapped[str] = mapped_column(String(B.DISEASE_CODE), primary_key=True)
     certified_on: Mapped[dt.date | None] = mapped_column(Date)
+    # set by an approved certification (yidi.store.chronic_models); imported diseases carry no bounds
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class FilingRow(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from yidi.store import (  # noqa: F401 - importing registers their tables
     auth_models,
+    chronic_models,
     claim_models,
     clearing_models,
     family_models,

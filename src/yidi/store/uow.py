@@ -35,6 +35,7 @@ from yidi.store.repositories.accounts import (
 )
 from yidi.store.repositories.accumulators import AccumulatorRepository, Accumulators
 from yidi.store.repositories.audit import Audit, AuditLog
+from yidi.store.repositories.chronic import ChronicCertRepository, ChronicCerts
 from yidi.store.repositories.claim_payments import PaymentBatches, PaymentBatchRepository
 from yidi.store.repositories.claims import (
     ClaimDocumentRepository,
@@ -83,6 +84,7 @@ class UnitOfWork(Protocol):
     persons: PersonRepository
     filings: FilingRepository
     family_links: FamilyLinkRepository
+    chronic_certs: ChronicCertRepository
     visits: VisitRepository
     accumulators: AccumulatorRepository
     users: UserRepository
@@ -117,6 +119,7 @@ class SqlUnitOfWork:
         self.persons: PersonRepository = Persons(session)
         self.filings: FilingRepository = Filings(session)
         self.family_links: FamilyLinkRepository = FamilyLinks(session)
+        self.chronic_certs: ChronicCertRepository = ChronicCerts(session)
         self.visits: VisitRepository = Visits(session)
         self.accumulators: AccumulatorRepository = Accumulators(session)
         self.users: UserRepository = Users(session)

@@ -98,13 +98,16 @@ def check_eligibility(
 
     # --- chronic disease certified at home: applies to local visits too
     disease = (chronic_disease or "").strip()
-    if visit_type is VisitType.CHRONIC_OUTPATIENT and disease not in person.chronic_diseases:
+    if visit_type is VisitType.CHRONIC_OUTPATIENT and not person.chronic_certified(disease, day):
+        lapsed = disease in person.chronic_diseases  # certified, but not for this day
         reasons.append(Reason(
             "CHRONIC_NOT_CERTIFIED",
+            f"门诊慢特病（{disease}）资格认定在 {day} 不在有效期内" if lapsed else
             f"未在参保地取得门诊慢特病（{disease}）待遇资格认定",
+            f"the chronic-disease qualification for {disease} is not valid on {day}" if lapsed else
             f"no chronic-disease qualification for {disease} at the insured region",
-            "请先到参保地医保经办机构（或其线上渠道）申请该病种的门诊慢特病资格认定，认定后即可按门诊慢特病结算。",
-            "apply for the chronic-disease qualification at the insured region first",
+            "请到参保地医保经办机构（或其线上渠道）申请该病种的门诊慢特病资格认定（或续期），认定后即可按门诊慢特病结算。",
+            "apply for (or renew) the chronic-disease qualification at the insured region first",
             *where(AGENCY), "R-9.10; R-2.5", "chronic_disease",
         ))
 

@@ -13,6 +13,7 @@ from typing import Any
 from yidi.domain.error_catalogue import (
     access,
     advisor,
+    chronic,
     claims,
     clearing,
     files,
@@ -28,7 +29,7 @@ from yidi.domain.errors import Problem, YidiError
 
 # (title, entries) in the order docs/errors.md shows them
 GROUPS: tuple[tuple[str, tuple[ErrorSpec, ...]], ...] = tuple(
-    (m.TITLE, m.ENTRIES) for m in (requests, access, persons, reference, filings, settlement, claims, files,
+    (m.TITLE, m.ENTRIES) for m in (requests, access, persons, reference, filings, chronic, settlement, claims, files,
                                    clearing, advisor, operations))
 
 CATALOGUE: Mapping[str, ErrorSpec] = {e.code: e for _title, entries in GROUPS for e in entries}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 
 from yidi.store.memory.accounts import MemoryHospitalKeys, MemoryLoginSessions, MemoryUsers
 from yidi.store.memory.accumulators import MemoryAccumulators
+from yidi.store.memory.chronic import MemoryChronicCerts
 from yidi.store.memory.claim_payments import MemoryPaymentBatches
 from yidi.store.memory.claims import MemoryClaimDocuments, MemoryClaims
 from yidi.store.memory.clearing import (
@@ -40,6 +41,7 @@ from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
 from yidi.store.repositories.accumulators import AccumulatorRepository
 from yidi.store.repositories.audit import AuditLog
+from yidi.store.repositories.chronic import ChronicCertRepository
 from yidi.store.repositories.claim_payments import PaymentBatchRepository
 from yidi.store.repositories.claims import ClaimDocumentRepository, ClaimRepository
 from yidi.store.repositories.clearing import (
@@ -80,6 +82,7 @@ class MemoryUnitOfWork:
         self.persons: PersonRepository = MemoryPersons(tables)
         self.filings: FilingRepository = MemoryFilings(tables)
         self.family_links: FamilyLinkRepository = MemoryFamilyLinks(tables)
+        self.chronic_certs: ChronicCertRepository = MemoryChronicCerts(tables)
         self.visits: VisitRepository = MemoryVisits(tables)
         self.accumulators: AccumulatorRepository = MemoryAccumulators(tables)
         self.users: UserRepository = MemoryUsers(tables)

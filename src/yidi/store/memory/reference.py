@@ -81,6 +81,12 @@ class MemoryPersons:
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
         self.t.persons[p.citizen_id.number] = p
 
+    def certify(self, citizen_id: str, disease: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
+        p = self.t.persons[citizen_id]
+        periods = (*tuple(x for x in p.chronic_periods if x[0] != disease), (disease, valid_from, valid_until))
+        self.t.persons[citizen_id] = dataclasses.replace(p, chronic_diseases=p.chronic_diseases | {disease},
+                                                         chronic_periods=periods)
+
     def key_of(self, citizen_id: str) -> int:
         """The store number of a person (given in order of first use, as a database sequence would)."""
         return self.t.person_keys.setdefault(citizen_id, len(self.t.person_keys) + 1)

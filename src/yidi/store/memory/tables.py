@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from yidi.domain.chronic import Certification
 from yidi.domain.claim_rules.records import (
     ClaimDocument,
     ClaimEvent,
@@ -23,6 +24,7 @@ from yidi.domain.reference import Institution, Person, Region
 from yidi.store.memory.clearing import ClearingTables
 from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.repositories.accumulators import HeldAccumulators
+from yidi.store.repositories.chronic import CertEvent, CertPaper
 from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
@@ -42,6 +44,9 @@ class Tables:
     filing_events: dict[str, list[FilingEvent]] = field(default_factory=dict)
     family_links: dict[str, FamilyLink] = field(default_factory=dict)  # by link ID
     family_link_events: dict[str, list[LinkEvent]] = field(default_factory=dict)
+    chronic_certs: dict[str, Certification] = field(default_factory=dict)  # by cert ID, in insertion order
+    chronic_papers: dict[str, list[CertPaper]] = field(default_factory=dict)
+    chronic_events: dict[str, list[CertEvent]] = field(default_factory=dict)
     visits: dict[int, tuple[str, OpenVisit, str]] = field(default_factory=dict)  # id -> (citizen ID, visit, status)
     accumulators: dict[tuple[int, Scheme, int], HeldAccumulators] = field(default_factory=dict)  # (person, scheme, year)
     users: dict[int, UserAccount] = field(default_factory=dict)  # by user id

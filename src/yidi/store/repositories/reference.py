@@ -62,6 +62,11 @@ class PersonRepository(Protocol):
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None: ...
     def count(self) -> int: ...
 
+    def certify(self, citizen_id: str, disease: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
+        """Record an approved 门诊慢特病 certification on the person (what eligibility reads), replacing the
+        disease's earlier validity."""
+        ...
+
     def keyed(self, citizen_id: str, *, lock: bool = False) -> tuple[int, Person] | None:
         """The person with the store's number of the person (what visits, settlements, accumulators and the
         personal account's ledger name refer to); `lock` as in `get`."""
@@ -232,6 +237,8 @@ def person_of(row: PersonRow) -> Person:
         account_balance=from_fen(row.account_balance_fen),
         assistance_group=row.assistance_group,
         chronic_diseases=frozenset(d.disease for d in row.diseases),
+        chronic_periods=tuple((d.disease, d.valid_from, d.valid_until) for d in row.diseases
+                              if d.valid_from is not None or d.valid_until is not None),
     )
 
 
@@ -284,18 +291,33 @@ class Persons:
     def upsert_row(self, p: Person, certified_on: dt.date | None = None) -> PersonRow:
         """As `upsert`, giving the row (for the demo loader and test fixtures, which link rows by id)."""
         row = self.row(p.citizen_id.number)
+        kept: dict[str, tuple[dt.date | None, dt.date | None]] = {}
         if row is None:
             row = PersonRow(citizen_id=p.citizen_id.number)
             self.s.add(row)
         else:
+            kept = {d.disease: (d.valid_from, d.valid_until) for d in row.diseases}
             row.diseases.clear()  # see Institutions.upsert: delete before re-inserting the same keys
             self.s.flush()
+        kept.update({code: (start, until) for code, start, until in p.chronic_periods})
         row.name, row.insured_region, row.scheme, row.category = p.name, p.insured_region, p.scheme, p.category
         row.status, row.status_since = p.status, p.status_since
         row.account_balance_fen = to_fen(p.account_balance)
         row.assistance_group = p.assistance_group
-        row.diseases.extend(PersonDiseaseRow(disease=d, certified_on=certified_on) for d in sorted(p.chronic_diseases))
+        # an approved certification's validity survives a re-import of the person
+        row.diseases.extend(PersonDiseaseRow(disease=d, certified_on=certified_on, valid_from=kept.get(d, (None, None))[0],
+                                             valid_until=kept.get(d, (None, None))[1]) for d in sorted(p.chronic_diseases))
         return row
+
+    def certify(self, citizen_id: str, disease: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
+        row = self.row(citizen_id, for_update=True)
+        assert row is not None, "a certified person exists"
+        found = next((d for d in row.diseases if d.disease == disease), None)
+        if found is None:
+            row.diseases.append(PersonDiseaseRow(disease=disease, certified_on=valid_from, valid_from=valid_from,
+                                                 valid_until=valid_until))
+        else:
+            found.certified_on, found.valid_from, found.valid_until = valid_from, valid_from, valid_until
 
     def count(self) -> int:
         return self.s.scalar(select(func.count()).select_from(PersonRow)) or 0
