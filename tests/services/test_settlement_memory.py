@@ -150,3 +150,21 @@ def test_the_person_query_needs_the_name_as_recorded(world) -> None:  # type: ig
     with pytest.raises(YidiError) as exc:
         svc.person_info(ctx, HOSPITAL, svc.PersonQueryIn(id_number=CID, name="李秀英"))
     assert exc.value.code == "PERSON_NOT_FOUND"
+
+
+def test_the_persons_history_and_slip_need_no_database(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    first = svc.settle(ctx, HOSPITAL, a_visit_with_lines(ctx), svc.SettleIn(idempotency_key="key-0001"))
+    svc.revoke(ctx, HOSPITAL, first.setl_id, svc.RevokeIn(reason="退费"))
+    second = svc.settle(ctx, HOSPITAL, a_visit_with_lines(ctx), svc.SettleIn(idempotency_key="key-0002"))
+    me = Principal(Role.PERSON, CID)
+    found = svc.person_settlements(ctx, me)
+    # newest first; the revoked one stays in the history with its reason; 20 lines x 2 x 100.00 = 4,000.00 each
+    assert [(i.setl_id, i.status) for i in found.items] == [(second.setl_id, "SETTLED"), (first.setl_id, "REVOKED")]
+    assert found.items[1].revoke_reason == "退费" and found.items[0].medfee_sumamt == "4000.00"
+    assert found.items[0].institution_name != GZ1 and found.person_name == NAME
+    slip = svc.slip(ctx, HOSPITAL, second.setl_id)
+    assert slip.person_name == NAME and slip.amounts == {k: v for k, v in second.breakdown.items() if k in slip.amounts}
+    with pytest.raises(YidiError) as e:
+        svc.slip(ctx, Principal(Role.HOSPITAL, "H44030000001"), second.setl_id)  # another hospital's
+    assert e.value.code == "SETTLEMENT_NOT_FOUND"

@@ -1,14 +1,16 @@
-"""The person's own door: `GET /api/v1/me/export`, everything yidi holds about the caller (issue 8)."""
+"""The person's own door: `GET /api/v1/me/export` (everything yidi holds about the caller, issue 8) and
+`GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 
 from yidi.api.deps import Caller, Ctx
+from yidi.domain.validation import IdNumber
 from yidi.http.json_body import JsonRoute
-from yidi.services import personal_data
+from yidi.services import personal_data, settlement
 
 router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute)
 
@@ -16,3 +18,19 @@ router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute
 @router.get("/export", summary="导出我的个人数据 Export everything held about me (JSON)")
 def export(ctx: Ctx, caller: Caller) -> dict[str, Any]:
     return personal_data.export_person(ctx, caller)
+
+
+@router.get("/settlements", summary="我的结算记录 My settlements, newest first (id_number: a relative who confirmed the link)")
+def my_settlements(ctx: Ctx, caller: Caller, id_number: Annotated[IdNumber | None, Query()] = None) -> dict[str, Any]:
+    found = settlement.person_settlements(ctx, caller, id_number)
+    return {"person_id_number": found.person_id_number, "person_name": found.person_name,
+            "items": [i.as_dict() | {"slip": f"/api/v1/me/settlements/{i.setl_id}"} for i in found.items]}
+
+
+@router.get("/settlements/{setl_id}", summary="结算单 A settlement slip of mine or of a linked relative")
+def my_slip(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
+    s = settlement.slip(ctx, caller, setl_id)
+    return {**s.item.as_dict(), "mdtrt_id": s.mdtrt_id, "person_name": s.person_name,
+            "person_id_number": s.person_id_number, "insured_region": s.insured_region,
+            "insured_region_name": s.insured_region_name, "scheme": s.scheme, "admitted_on": s.admitted_on,
+            "discharged_on": s.discharged_on, "amounts": s.amounts, "breakdown": s.breakdown}

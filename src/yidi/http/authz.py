@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": ANY_SIGNED_IN,
     "GET /api/v1/me/export": allow(P),
+    "GET /api/v1/me/settlements": allow(P),
+    "GET /api/v1/me/settlements/{setl_id}": allow(P),
     # family links (家人关联): a person asks, the relative answers, either side revokes; agency reviewers of
     # the relative's region record the proof checked at the counter (the service scopes by region)
     "POST /api/v1/me/relatives": allow(P),
@@ -187,6 +189,8 @@ RULES: dict[str, Rule] = {
     "GET /me/relatives": allow(P),
     "POST /me/relatives": allow(P),
     "POST /me/relatives/{link_id}/{action}": allow(P),
+    "GET /me/settlements": allow(P),
+    "GET /me/settlements/{setl_id}": allow(P),
     "GET /me/claims": allow(P),
     "GET /me/claims/new": allow(P),
     "POST /me/claims": allow(P),
@@ -203,6 +207,7 @@ RULES: dict[str, Rule] = {
     "POST /desk/visits/{mdtrt_id}/pre-settle": allow(H),
     "POST /desk/visits/{mdtrt_id}/settle": allow(H),
     "GET /desk/settlements/{setl_id}": allow(H),
+    "GET /desk/settlements/{setl_id}/slip": allow(H),
     "POST /desk/settlements/{setl_id}/revoke": allow(H),
     "GET /desk/reconcile": allow(H),
     "POST /desk/reconcile": allow(H),

@@ -182,14 +182,14 @@ def my_family(ctx: Context, principal: Principal) -> MyFamily:
         return out
 
 
-def relative_id_number(ctx: Context, principal: Principal, link_id: str) -> str:
-    """The full ID number of the relative a CONFIRMED link of the caller names (the filing form's choice),
-    else MAY_NOT_ACT_FOR_PERSON: the pages offer relatives by link, never by a typed number."""
+def relative_id_number(ctx: Context, principal: Principal, link_id: str, act: Act = Act.FILING) -> str:
+    """The full ID number of the relative a CONFIRMED link of the caller names (the filing form's choice, the
+    settlement history's), else MAY_NOT_ACT_FOR_PERSON: the pages offer relatives by link, never by a typed number."""
     with ctx.uow() as uow:
         _me(uow, principal)
         found = uow.family_links.get(link_id)
-        if found is None or found.link.requester != principal.subject or not grants(found.link, Act.FILING):
-            raise may_not_act(Act.FILING)
+        if found is None or found.link.requester != principal.subject or not grants(found.link, act):
+            raise may_not_act(act)
         return found.link.relative
 
 

@@ -24,6 +24,7 @@ from yidi.http import authz
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.web import auth
+from yidi.web.labels import label
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "lang"
@@ -91,10 +92,21 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
     def t(zh: str, en: str) -> str:
         return en if lg == "en" else zh
 
+    regions = ctx_of(request).packs.regions
+
+    def place(code: object) -> str:
+        """A region (or province) as people read it: its name beside the code (广州市 440100); the code alone
+        if unknown."""
+        r = regions.get(str(code))
+        if r is not None:
+            return f"{r.name} {code}"
+        prov = next((x.province_name for x in regions.values() if x.province == str(code) and x.province_name), "")
+        return f"{prov} {code}" if prov else str(code)
+
     html = env.get_template(template).render(
         request=request, t=t, lang=lg, large=large(request), who=who, Role=Role,
         role_zh=ROLE_ZH, role_en=ROLE_EN, duty_zh=DUTY_ZH, csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
-        may=lambda key: may(who, key),
+        may=lambda key: may(who, key), label=lambda kind, code: label(kind, code, lg), place=place,
         path=request.url.path, full_path=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         today=ctx_of(request).today(), **values)
     return HTMLResponse(html, status_code=status)

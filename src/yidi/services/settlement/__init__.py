@@ -25,6 +25,7 @@ package only.
 
 from yidi.services.settlement.bills import bill_of
 from yidi.services.settlement.checks import request_hash
+from yidi.services.settlement.history import History, SettlementItem, Slip, person_settlements, slip
 from yidi.services.settlement.lifecycle import cancel_discharge, cancel_visit, change_visit, discharge
 from yidi.services.settlement.lines import upload_lines, withdraw_lines
 from yidi.services.settlement.persons import PersonInfo, person_info
@@ -72,6 +73,7 @@ __all__ = [
     "Change",
     "ChangeVisitIn",
     "DischargeIn",
+    "History",
     "MsgId",
     "PersonInfo",
     "PersonQueryIn",
@@ -87,7 +89,9 @@ __all__ = [
     "RevokeIn",
     "SettleIn",
     "SettlementConfig",
+    "SettlementItem",
     "SettlementView",
+    "Slip",
     "UploadLinesIn",
     "VisitView",
     "WithdrawLinesIn",
@@ -98,6 +102,7 @@ __all__ = [
     "change_visit",
     "discharge",
     "person_info",
+    "person_settlements",
     "pre_settle",
     "reconcile",
     "register_visit",
@@ -108,6 +113,7 @@ __all__ = [
     "settlement_answer",
     "show_settlement",
     "show_visit",
+    "slip",
     "upload_lines",
     "withdraw_lines",
 ]

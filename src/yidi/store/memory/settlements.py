@@ -57,6 +57,10 @@ class MemorySettlements:
     def of_visit(self, visit_id: int) -> list[Settlement]:
         return [dataclasses.replace(s) for _i, s in sorted(self.t.settlements.items()) if s.visit_id == visit_id]
 
+    def of_person(self, person: int, limit: int) -> list[Settlement]:
+        mine = [s for _i, s in sorted(self.t.settlements.items(), reverse=True) if s.person_id == person]
+        return [dataclasses.replace(s) for s in mine[:limit]]
+
     def of_day(self, institution: str, day: dt.date) -> list[Settlement]:
         return [dataclasses.replace(s) for _i, s in sorted(self.t.settlements.items())
                 if s.institution == institution and day in (s.settlement_date, s.revoked_on)]

@@ -107,6 +107,10 @@ class SettlementRepository(Protocol):
         ...
 
     def of_visit(self, visit_id: int) -> list[Settlement]: ...
+    def of_person(self, person: int, limit: int) -> list[Settlement]:
+        """The person's settlements (standing or revoked), newest first, at most `limit`."""
+        ...
+
     def of_day(self, institution: str, day: dt.date) -> list[Settlement]:
         """The hospital's settlements settled or revoked on `day`, in the order they were made."""
         ...
@@ -167,6 +171,10 @@ class Settlements:
     def of_visit(self, visit_id: int) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)
         return [_settlement(r) for r in self.s.scalars(q)]
+
+    def of_person(self, person: int, limit: int) -> list[Settlement]:
+        q = select(SettlementRow).where(SettlementRow.person_id == person).order_by(SettlementRow.id.desc())
+        return [_settlement(r) for r in self.s.scalars(q.limit(limit))]
 
     def of_day(self, institution: str, day: dt.date) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.institution == institution,

@@ -39,6 +39,9 @@
   var summary = document.getElementById("form-errors");
   if (summary) summary.focus();
   // Confirm irreversible actions (revoke, reject, cancel); without JS the separate reason field is the check.
+  document.querySelectorAll("[data-print]").forEach(function (el) {
+    el.addEventListener("click", function () { window.print(); });
+  });
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (e) { if (!window.confirm(el.getAttribute("data-confirm"))) e.preventDefault(); });
   });

@@ -1,0 +1,89 @@
+"""The one table of what pages show for a code: (kind, code) -> (中文, English), e.g. ("visit_type", "INPATIENT").
+
+Where the domain already names a value in Chinese (an enum's `.zh`), that name is taken from it, so no label
+is written twice; this module adds the English beside it and labels the stored statuses that have no enum.
+Templates call `label(kind, code)` (yidi.web.common passes it with the page's language); an unknown code is
+shown as it is, so a new value is visible rather than blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Protocol
+
+from yidi.advisor.models import StayReason
+from yidi.domain.claim_rules.states import ClaimState
+from yidi.domain.enums import Category, CrossRegionBasis, FilingType, Level, Scheme, VisitType
+from yidi.domain.family import LinkState, Relationship
+from yidi.domain.filing_rules.records import FilingStatus
+from yidi.services.access import Duty, Role
+
+
+class _Named(Protocol):
+    """An enum member that names itself in Chinese."""
+
+    @property
+    def value(self) -> str: ...
+    @property
+    def zh(self) -> str: ...
+
+
+def _from_enum(values: Iterable[_Named], en: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    return {v.value: (v.zh, en[v.value]) for v in values}
+
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "visit_type": _from_enum(VisitType, {"INPATIENT": "inpatient", "OUTPATIENT": "outpatient",
+                                         "CHRONIC_OUTPATIENT": "chronic-disease outpatient"}),
+    "scheme": _from_enum(Scheme, {"EMPLOYEE": "employee insurance", "RESIDENT": "resident insurance"}),
+    "category": _from_enum(Category, {"ACTIVE": "working", "RETIRED": "retired"}),
+    "level": _from_enum(Level, {"L1": "grade 1", "L2": "grade 2", "L3": "grade 3", "UNRATED": "unrated"}),
+    "filing_type": _from_enum(FilingType, {
+        "RETIREE_RESETTLED": "retiree resettled elsewhere", "LONG_TERM_RESIDENT": "long-term resident elsewhere",
+        "RESIDENT_WORKER": "posted to work elsewhere", "REFERRAL": "referral", "EMERGENCY": "emergency",
+        "OTHER_TEMPORARY": "other temporary trip"}),
+    "filing_status": _from_enum(FilingStatus, {
+        "PENDING_REVIEW": "pending review", "ACTIVE": "in force", "REJECTED": "rejected", "CANCELLED": "cancelled",
+        "SUPERSEDED": "changed"}),
+    "claim_status": _from_enum(ClaimState, {
+        "DRAFT": "draft", "SUBMITTED": "submitted", "IN_REVIEW": "in review", "RETURNED": "returned for papers",
+        "APPROVED": "approved, to be paid", "PAID": "paid", "REJECTED": "rejected"}),
+    "link_state": _from_enum(LinkState, {"REQUESTED": "awaiting confirmation", "CONFIRMED": "confirmed",
+                                         "DECLINED": "declined", "REVOKED": "ended"}),
+    "relationship": {r.value: (r.zh, r.en) for r in Relationship},
+    "stay_reason": _from_enum(StayReason, {
+        "lives": "lives there", "works": "works there", "retired": "retired there", "referred": "referred",
+        "emergency": "emergency", "travelling": "travelling"}),
+    "basis": {
+        CrossRegionBasis.LOCAL: ("参保地就医", "treated at home"),
+        CrossRegionBasis.INTRA_PROVINCE: ("省内异地就医", "elsewhere in the province"),
+        CrossRegionBasis.LONG_TERM: ("跨省长期备案", "cross-province, long-term filing"),
+        CrossRegionBasis.TEMPORARY: ("跨省临时备案", "cross-province, temporary filing"),
+        CrossRegionBasis.UNFILED: ("跨省未备案", "cross-province, not filed"),
+    },
+    "insurance_status": {"ACTIVE": ("正常", "active"), "LAPSED": ("暂停（断缴）", "lapsed"),
+                         "TERMINATED": ("终止", "terminated"), "WAITING": ("等待期", "waiting period"),
+                         "TRANSFERRING": ("转移接续中", "being transferred")},
+    "settlement_status": {"SETTLED": ("已结算", "settled"), "REVOKED": ("已撤销", "revoked")},
+    "visit_status": {"OPEN": ("在院（未结算）", "open (not settled)"), "SETTLED": ("已结算", "settled")},
+    "line_status": {"ACTIVE": ("有效", "in force"), "WITHDRAWN": ("已撤销", "withdrawn")},
+    "batch_status": {"OPEN": ("待支付", "to be paid"), "PAID": ("已支付", "paid")},
+    "clearing_status": {"OPEN": ("未结束（可重算）", "open (may run again)"), "CLOSED": ("已结束", "closed")},
+    "dispute_status": {"OPEN": ("待裁定", "open"), "UPHELD": ("争议成立", "upheld"), "REJECTED": ("已驳回", "rejected")},
+    "role": {Role.PERSON: ("参保人", "insured person"), Role.HOSPITAL: ("医疗机构", "hospital"),
+             Role.AGENCY: ("经办机构", "agency"), Role.CLEARING: ("清算机构", "clearing operator")},
+    "duty": {Duty.REVIEWER: ("审核", "reviewer"), Duty.PAYER: ("支付", "payer"),
+             Duty.ADMINISTRATOR: ("管理", "administrator")},
+}
+
+
+def label_pair(kind: str, code: object) -> tuple[str, str]:
+    """(中文, English) of a code; the code itself for both when the table does not know it."""
+    key = code.value if isinstance(code, StrEnum) else str(code)
+    return LABELS.get(kind, {}).get(key, (key, key))
+
+
+def label(kind: str, code: object, lang: str) -> str:
+    zh, en = label_pair(kind, code)
+    return en if lang == "en" else zh
