@@ -17,6 +17,8 @@ from yidi.domain.claim_rules.states import ClaimState
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, Level, Scheme, VisitType
 from yidi.domain.family import LinkState, Relationship
 from yidi.domain.filing_rules.records import FilingStatus
+from yidi.domain.visit_states import STATE_EN as VISIT_STATE_EN
+from yidi.domain.visit_states import STATE_ZH as VISIT_STATE_ZH
 from yidi.services.access import Duty, Role
 
 
@@ -66,7 +68,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "TERMINATED": ("终止", "terminated"), "WAITING": ("等待期", "waiting period"),
                          "TRANSFERRING": ("转移接续中", "being transferred")},
     "settlement_status": {"SETTLED": ("已结算", "settled"), "REVOKED": ("已撤销", "revoked")},
-    "visit_status": {"OPEN": ("在院（未结算）", "open (not settled)"), "SETTLED": ("已结算", "settled")},
+    "visit_status": {k: (zh, VISIT_STATE_EN[k]) for k, zh in VISIT_STATE_ZH.items()},
     "line_status": {"ACTIVE": ("有效", "in force"), "WITHDRAWN": ("已撤销", "withdrawn")},
     "batch_status": {"OPEN": ("待支付", "to be paid"), "PAID": ("已支付", "paid")},
     "clearing_status": {"OPEN": ("未结束（可重算）", "open (may run again)"), "CLOSED": ("已结束", "closed")},
