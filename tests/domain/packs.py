@@ -43,6 +43,7 @@ ITEMS: list[dict[str, Any]] = [
     {"code": "S60", "name": "床位费（限价 60）", "kind": "SERVICE", "class": "A", "price_cap": "60.00"},
     {"code": "M800", "name": "支架（乙类 30 %，限价 800）", "kind": "MATERIAL", "class": "B",
      "selfpay_ratio": "0.30", "price_cap": "800.00"},
+    {"code": "IMP", "name": "人工关节（乙类，植入类耗材）", "kind": "MATERIAL", "class": "B", "group": "implant"},
 ]
 
 

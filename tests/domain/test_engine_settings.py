@@ -14,6 +14,7 @@ import pytest
 from tests.domain.packs import make_packs, one_tier
 from tests.domain.test_worked_examples import emp_inpatient, identities, make_bill, merged
 from yidi.domain.engine import calculate
+from yidi.domain.errors import YidiError
 from yidi.domain.money import fmt
 
 
@@ -187,3 +188,110 @@ def test_ratio_step_cites_the_cut_it_applied(tmp_path: Path, cross_region: dict[
     assert step.clause.as_dict()["also"] == also
     if words:
         assert words in step.text_zh and "政策比例 85%" in step.text_zh
+
+
+# --- Rule 1: the rest after a pay-first share, per catalogue class / item group ----------------------
+
+IMPLANTS = {"name": "植入类耗材", "groups": ["implant"], "selfpay_ratio": "0.50"}
+# B10: 10 x 100 = 1,000 (乙类药, catalogue 10 % first); IMP: 20,000 (植入类, group tag implant); A01: 9,100
+RULE1_LINES = [("B10", "10", "100.00"), ("IMP", "1", "20000.00"), ("A01", "1", "9100.00")]
+
+
+@pytest.mark.parametrize(
+    ("group", "pre", "hifp"),
+    [
+        # implants 50 % first (10,000), rest 10,000 paid in full; B10 100 first, 900 coinsured with A01 9,100:
+        # (10,000 - 800) x 85 % = 7,820; fund 7,820 + 10,000 = 17,820.00
+        ({**IMPLANTS, "rest": "full"}, "10100.00", "17820.00"),
+        # rest at the group's own 80 %: 10,000 x 0.8 = 8,000; fund 7,820 + 8,000 = 15,820.00
+        ({**IMPLANTS, "rest": "ratio", "rest_ratio": "0.80"}, "10100.00", "15820.00"),
+        # rest coinsured: (900 + 10,000 + 9,100 - 800) x 85 % = 19,200 x 0.85 = 16,320.00
+        ({**IMPLANTS, "rest": "coinsurance"}, "10100.00", "16320.00"),
+        # no group (the class-B default): IMP 10 % first = 2,000; (900 + 18,000 + 9,100 - 800) x 85 %
+        # = 27,200 x 0.85 = 23,120.00; pay-first 100 + 2,000 = 2,100.00
+        (None, "2100.00", "23120.00"),
+    ],
+)
+def test_item_group_rest(tmp_path: Path, group: dict[str, object] | None, pre: str, hifp: str) -> None:
+    packs = make_packs(tmp_path, {"rules": {"item_groups": [group] if group else []}})
+    b = calculate(make_bill(RULE1_LINES, accumulators={"year": 2025}), packs)
+    identities(b)
+    # the pay-first share stands in preselfpay_amt (not folded into a bigger share), line by line
+    assert b.medfee_sumamt == D("30100.00")
+    assert b.preselfpay_amt == D(pre)
+    assert b.inscp_scp_amt == D("30100.00") - D(pre)
+    assert b.hifp_pay == D(hifp)
+    assert b.psn_part_amt == D("30100.00") - D(hifp)
+    imp = next(ln for ln in b.lines if ln.code == "IMP")
+    if group:
+        assert imp.preselfpay_amt == D("10000.00") and imp.selfpay_prop == D("0.50")
+        assert "植入类耗材" in imp.reason_zh
+    if group and group["rest"] != "coinsurance":
+        step = next(s for s in b.steps if s.rule == "fund.item_group")
+        assert step.clause is not None and step.clause.parameter == "rules.item_groups.0"
+        assert "植入类耗材" in step.text_zh
+
+
+def test_item_group_by_class_and_kind_overrides_b_class_rest(tmp_path: Path) -> None:
+    # b_class_rest full for class B, except B drugs, which a group sends back to coinsurance
+    drugs = {"name": "乙类药品", "classes": ["B"], "kinds": ["DRUG"], "rest": "coinsurance"}
+    packs = make_packs(tmp_path, {"rules": {"b_class_rest": "full", "item_groups": [drugs]}})
+    b = calculate(make_bill([("B10", "10", "100.00"), ("M800", "1", "800.00"), ("A01", "1", "9100.00")],
+                            accumulators={"year": 2025}), packs)
+    identities(b)
+    # B10 1,000: 100 first, 900 coinsured (the group); M800 800: 30 % first = 240, 560 paid in full
+    # (b_class_rest); coinsured 900 + 9,100 = 10,000: (10,000 - 800) x 85 % = 7,820; fund 7,820 + 560 = 8,380.00
+    assert b.preselfpay_amt == D("340.00")
+    assert b.inscp_scp_amt == D("10560.00")
+    assert b.hifp_pay == D("8380.00")
+    assert b.psn_part_amt == D("10900.00") - D("8380.00")
+
+
+@pytest.mark.parametrize(
+    ("paid_before", "hifp", "above", "withheld"),
+    [
+        # cap 15,000: the implant rest draws first: 10,000 x 80 % = 8,000, room left 7,000; coinsured
+        # (10,000 - 800) x 85 % = 7,820 > 7,000 -> 7,000, covering 7,000 / 0.85 = 8,235.29;
+        # above 9,200 - 8,235.29 = 964.71; withheld 7,820 - 7,000 = 820.00
+        ("0", "15000.00", "964.71", "820.00"),
+        # 10,000 paid before: room 5,000 all to the rest, covering 5,000 / 0.8 = 6,250 of its 10,000;
+        # above 9,200 + 3,750 = 12,950.00; withheld 7,820 + 8,000 - 5,000 = 10,820.00
+        ("10000", "5000.00", "12950.00", "10820.00"),
+    ],
+)
+def test_item_group_rest_inside_the_cap(tmp_path: Path, paid_before: str, hifp: str, above: str,
+                                        withheld: str) -> None:
+    group = {**IMPLANTS, "rest": "ratio", "rest_ratio": "0.80"}
+    packs = make_packs(tmp_path, merged({"rules": {"item_groups": [group]}},
+                                        {"schemes": {"EMPLOYEE": {"caps": {"basic": "15000.00"}}}}))
+    acc = {"year": 2025, "fund_paid": {"basic": paid_before}}
+    b = calculate(make_bill(RULE1_LINES, accumulators=acc), packs)
+    identities(b)
+    assert b.hifp_pay == D(hifp)
+    assert b.above_cap_amt == D(above)
+    assert b.above_cap_fund_amt == D(withheld)
+    assert b.accumulators_after is not None
+    assert b.accumulators_after.fund_paid["basic"] == D("15000.00")
+
+
+def test_item_group_rest_and_a_cross_region_pay_first_share(tmp_path: Path) -> None:
+    group = {**IMPLANTS, "rest": "full"}
+    packs = make_packs(tmp_path, {"rules": {"item_groups": [group]},
+                                  "cross_region": {"cut_mode": "first_selfpay", "cut": {"REFERRAL": "10"}}})
+    b = calculate(make_bill(RULE1_LINES, filing=REFERRAL_GZ, accumulators={"year": 2025}), packs)
+    identities(b)
+    # in scope 10,000 coinsured + 10,000 implant rest = 20,000; 10 % first = 2,000, taken from the
+    # coinsured part: 8,000; (8,000 - 800) x 85 % = 6,120; fund 6,120 + 10,000 = 16,120.00
+    assert b.cross_region_selfpay_amt == D("2000.00")
+    assert b.hifp_pay == D("16120.00")
+
+
+@pytest.mark.parametrize("group", [
+    {"name": "无选择", "rest": "full"},  # matches nothing
+    {"name": "缺比例", "groups": ["implant"], "rest": "ratio"},  # rest ratio missing
+    {"name": "多余比例", "groups": ["implant"], "rest": "full", "rest_ratio": "0.8"},
+])
+def test_item_group_is_checked(tmp_path: Path, group: dict[str, object]) -> None:
+    with pytest.raises(YidiError) as exc:
+        make_packs(tmp_path, {"rules": {"item_groups": [group]}})
+    assert [p.code for p in exc.value.problems] == ["PACK_FIELD"]

@@ -45,6 +45,7 @@ PERSON_NAME = 50
 LINE_ID = 30  # feedetl_sn
 ITEM_CODE = 50  # med_list_codg
 ITEM_NAME = 200
+ITEM_GROUP = 40  # a catalogue item's group tag (rules.item_groups)
 DISEASE_CODE = 20  # 门诊慢特病 code
 ASSISTANCE_GROUP = 20
 GENDER = 10
@@ -110,7 +111,7 @@ TABLE: tuple[Bound, ...] = (
     Bound("citizen ID 身份证号码", f"{ID_NUMBER} characters after normalisation; province part a GB/T 2260 province",
           "ID_FORMAT, ID_REGION, ID_BIRTH_DATE, ID_CHECKSUM", "every door"),
     Bound("person name 姓名", f"≤ {PERSON_NAME} characters", "TEXT_TOO_LONG", "persons, visits, invoices (payer), bank holder"),
-    Bound("codes 编码", f"region {REGION_CODE}, institution {INSTITUTION_CODE}, line id {LINE_ID}, item {ITEM_CODE}, "
+    Bound("codes 编码", f"region {REGION_CODE}, institution {INSTITUTION_CODE}, line id {LINE_ID}, item {ITEM_CODE}, item group {ITEM_GROUP}, "
           f"disease {DISEASE_CODE}, invoice {INVOICE_NO}, diagnosis {DIAGNOSIS_CODE} characters", "TEXT_TOO_LONG", "every door"),
     Bound("names 名称", f"item {ITEM_NAME}, hospital {INSTITUTION_NAME}, diagnosis {DIAGNOSIS_NAME}, bank {BANK_NAME} characters",
           "TEXT_TOO_LONG", "fee lines, claims, institution import"),

@@ -24,6 +24,8 @@ class CatalogueItem(Strict):
     selfpay_ratio: Ratio | None = None  # B class: pay-first share; default is the catalogue's
     price_cap: UnitPrice | None = None  # payment standard / price cap per unit
     visit_types: list[VisitType] | None = None  # None: payable in every visit type
+    # an item group the insured region's rules.item_groups may name (e.g. implant 植入类耗材)
+    group: Code | None = Field(default=None, min_length=1, max_length=B.ITEM_GROUP)
     unit: Text = Field(default="", max_length=20)
     effective_from: Day | None = None
     effective_to: Day | None = None

@@ -14,13 +14,15 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from yidi.domain.enums import Category, FilingType, Level, Scheme, VisitType
+from yidi.domain.enums import Category, FilingType, ItemKind, Level, Scheme, VisitType
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
 from yidi.domain.validation import (
+    Code,
     Points,
     Ratio,
     RegionCode,
     Strict,
+    Text,
     Yuan,
     failure,
 )
@@ -236,6 +238,39 @@ class SchemePolicy(Strict):
         return self
 
 
+class ItemGroup(Strict):
+    """How the insured region pays one class or group of catalogue items after its pay-first share.
+
+    Matches an in-scope line by item class, kind and/or the catalogue item's `group` (all given must
+    match); the first matching entry of rules.item_groups applies, a line none matches follows the
+    rules above. rest: `coinsurance` (deductible and tier ratios), `full` (the fund pays it all) or
+    `ratio` (the fund pays rest_ratio of it), the last two outside the deductible and bands.
+    """
+
+    name: Text = Field(min_length=1, max_length=40)  # e.g. 植入类耗材, named in explanations
+    classes: list[Literal["A", "B"]] | None = None
+    kinds: list[ItemKind] | None = None
+    groups: list[Code] | None = None
+    selfpay_ratio: Ratio | None = None  # the group's pay-first share; None: the class-B share as usual (A: 0)
+    rest: Literal["coinsurance", "full", "ratio"] = "coinsurance"
+    rest_ratio: Ratio | None = None
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ItemGroup:
+        if self.classes is None and self.kinds is None and self.groups is None:
+            raise failure("PACK_FIELD", detail_zh=f"{self.name}：至少给出 classes、kinds、groups 之一",
+                          detail_en=f"{self.name}: give at least one of classes, kinds, groups")
+        if (self.rest == "ratio") != (self.rest_ratio is not None):
+            raise failure("PACK_FIELD", detail_zh=f"{self.name}：rest 为 ratio 时必须且只有此时给出 rest_ratio",
+                          detail_en=f"{self.name}: rest_ratio is required with rest: ratio, and only then")
+        return self
+
+    def matches(self, item_class: str, kind: str, group: str | None) -> bool:
+        return ((self.classes is None or item_class in self.classes) and (self.kinds is None or kind in self.kinds)
+                and (self.groups is None or group in self.groups))
+
+
 class Rules(Strict):
     """The rule variants regions disagree on (docs/rules.md R-3.4, R-3.5), each an explicit setting with a default."""
 
@@ -245,6 +280,7 @@ class Rules(Strict):
     b_class_rest: Literal["coinsurance", "full"] = "coinsurance"
     b_class_selfpay_source: Literal["treatment", "insured"] = "treatment"
     b_class_selfpay_ratio: Ratio | None = None
+    item_groups: list[ItemGroup] = Field(default_factory=list)  # per class / item group, first match wins
     source: Source | None = None
 
     @model_validator(mode="after")

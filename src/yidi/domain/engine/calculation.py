@@ -3,6 +3,7 @@
  1. classify each fee line with the treatment region's catalogue (就医地目录);
  2. decide the cross-region basis (local, intra-province, long-term, temporary filing, unfiled);
  3. take the cross-region extra pay-first share where the region cuts that way;
+    (rests paid outside the deductible and bands — item groups, the class-B rest in full — come from 1)
  4. the deductible (起付标准), per admission or per year;
  5. the pooled fund by ratio bands, with the cross-region cut, up to the annual cap (参保地政策);
  6. the later layers in order (large-amount subsidy, civil-servant subsidy, critical illness, assistance);
@@ -83,8 +84,8 @@ def calculate(
     steps = out.steps
 
     # 1. lines through the treatment region's catalogue
-    full_part = classify(bill, inst, version, packs, out, ctx, unknown_items)
-    coinsured = out.inscp_scp_amt - full_part
+    rests = classify(bill, inst, version, packs, out, ctx, unknown_items)
+    coinsured = out.inscp_scp_amt - sum((r.amount for r in rests), ZERO)
 
     # 2. cross-region basis
     basis, ftype = cross_region_basis(bill, person, inst, filing, version, out, ctx)
@@ -97,24 +98,22 @@ def calculate(
 
     if no_benefit:
         coinsured = ZERO
-        full_part = ZERO
+        rests = []
 
     # 3. cross-region extra pay-first share (Jiangxi style: 10 % / 20 % of the in-scope amount first)
-    coinsured, full_part = first_selfpay(adj, coinsured, full_part, out, ctx, version)
+    coinsured = first_selfpay(adj, coinsured, rests, out, ctx, version)
 
     # 4. deductible
     dedc = deductible(bill, person, inst, benefit.deductible, acc, coinsured, out, ctx, version, scheme.source)
     eligible = coinsured - dedc
 
     # 5. pooled fund
-    walk_basic, full_paid, above = pooled_fund(
+    hifp, cap_shared_cost, above = pooled_fund(
         bill, person, inst, version, scheme.caps[pool], pool, benefit.tiers, acc, adj, dedc, eligible,
-        full_part, out, ctx, benefit.source or scheme.source,
+        rests, out, ctx, benefit.source or scheme.source,
     )
-    hifp = walk_basic.pay + full_paid
     out.hifp_pay = hifp
     out.above_cap_amt = above
-    cap_shared_cost = walk_basic.covered + full_paid
 
     # 6. later layers
     personal_in_scope = out.inscp_scp_amt - hifp

@@ -1,34 +1,58 @@
 """Step 1: each fee line through the treatment region's catalogue (就医地目录, docs/rules.md R-3.1).
 
 A line is fully self-funded (not listed, class C, or not payable for the visit type), or split into the part
-over the price cap, the class-B pay-first share and the in-scope rest. Where the insured region pays the
-class-B rest in full, that rest is set apart (returned) instead of entering the deductible and the ratios.
+over the price cap, the pay-first share and the in-scope rest. Where the insured region pays a rest outside
+the deductible and the ratio bands (the class-B rest in full, or an item group's rest in full or at its own
+ratio: rules.item_groups), that rest is set apart (returned as a Rest) instead of being coinsured.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Clause, LineResult, Step
+from yidi.domain.catalogue import CatalogueItem
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import ItemClass
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import PolicyVersion
+from yidi.domain.policy import ItemGroup, PolicyVersion, Source
 from yidi.domain.reference import Institution
+
+
+@dataclass(slots=True)
+class Rest:
+    """In-scope cost the fund pays outside the deductible and the bands: in full (ratio 1) or at its own ratio."""
+
+    label_zh: str
+    ratio: Decimal
+    amount: Decimal
+    parameter: str
+    source: Source | None
+
+
+def _group(groups: list[ItemGroup], item: CatalogueItem) -> tuple[int, ItemGroup | None]:
+    """The first of the insured region's item groups an in-scope item belongs to (index, group)."""
+    for i, g in enumerate(groups):
+        if g.matches(item.item_class.value, item.kind.value, item.group):
+            return i, g
+    return -1, None
 
 
 def classify(
     bill: Bill, inst: Institution, version: PolicyVersion, packs: PackSet, out: Breakdown, ctx: Ctx,
     unknown_items: str,
-) -> Decimal:
-    """Split every line into self-funded / over cap / pay-first / in scope. Returns the B rest paid in full."""
+) -> list[Rest]:
+    """Split every line into self-funded / over cap / pay-first / in scope. Returns the rests paid outside
+    the deductible and bands, item groups in pack order first, then the class-B rest paid in full."""
     cat = packs.catalogue_for(inst.region)
     assert cat is not None
     rules = version.rules
+    rests: dict[int, Rest] = {}
     full_part = ZERO
     problems: list[Problem] = []
     vt = bill.visit_type
@@ -61,18 +85,32 @@ def classify(
         base = value - over
         pre = ZERO
         prop = ZERO
-        if item.item_class is ItemClass.B:
+        gi, grp = _group(rules.item_groups, item)
+        if grp is not None and grp.selfpay_ratio is not None:
+            prop = grp.selfpay_ratio  # the insured region's share for this group wins over the catalogue's
+        elif item.item_class is ItemClass.B:
             if rules.b_class_selfpay_source == "insured":
                 assert rules.b_class_selfpay_ratio is not None
                 prop = rules.b_class_selfpay_ratio
             else:
                 prop = item.selfpay_ratio if item.selfpay_ratio is not None else cat.b_class_selfpay_ratio
-            pre = round_fen(base * prop)
+        pre = round_fen(base * prop)
         inscope = base - pre
-        if item.item_class is ItemClass.B and rules.b_class_rest == "full":
-            full_part += inscope
-        why = ("甲类，全部进入政策范围" if item.item_class is ItemClass.A
-               else f"乙类，先行自付 {pct(prop)}，其余进入政策范围")
+        cls_zh = "甲类" if item.item_class is ItemClass.A else "乙类"
+        if grp is not None:
+            rest_zh = {"coinsurance": "其余进入政策范围", "full": "其余由统筹基金全额支付",
+                       "ratio": f"其余由统筹基金按 {pct(grp.rest_ratio or ZERO)} 支付"}[grp.rest]
+            why = f"{cls_zh}，{grp.name}，先行自付 {pct(prop)}，{rest_zh}"
+            if grp.rest != "coinsurance":
+                ratio = ONE if grp.rest == "full" else (grp.rest_ratio or ZERO)
+                rest = rests.setdefault(gi, Rest(grp.name, ratio, ZERO, f"rules.item_groups.{gi}",
+                                                 grp.source or rules.source))
+                rest.amount += inscope
+        else:
+            if item.item_class is ItemClass.B and rules.b_class_rest == "full":
+                full_part += inscope
+            why = ("甲类，全部进入政策范围" if item.item_class is ItemClass.A
+                   else f"乙类，先行自付 {pct(prop)}，其余进入政策范围")
         if over:
             why += f"；单价 {fmt(ln.unit_price)} 超过支付标准 {fmt(item.price_cap or ZERO)}，超出部分自付"
         out.lines.append(LineResult(ln.line_id, ln.code, name, value, ZERO, over, pre, inscope,
@@ -106,4 +144,17 @@ def classify(
             ctx.clause("rules.b_class_rest", version.rules.source, version.source),
             {}, {"b_class_rest_full": full_part},
         ))
-    return full_part
+    for rest in rests.values():
+        how = "全额支付" if rest.ratio == ONE else f"按 {pct(rest.ratio)} 支付"
+        out.steps.append(Step(
+            "catalogue.item_group",
+            f"参保地规定{rest.label_zh}先行自付后其余部分由统筹基金{how}（不设起付、不分段）：{fmt(rest.amount)} 元。",
+            f"Item group {rest.label_zh}: the rest after its pay-first share, {fmt(rest.amount)}, is paid at "
+            f"{pct(rest.ratio)} outside the deductible and bands.",
+            ctx.clause(rest.parameter, rest.source, version.source),
+            {}, {"item_group_rest": rest.amount},
+        ))
+    out_rests = [rests[i] for i in sorted(rests)]
+    if full_part:
+        out_rests.append(Rest("乙类项目", ONE, full_part, "rules.b_class_rest", rules.source))
+    return out_rests

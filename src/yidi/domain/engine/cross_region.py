@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Step
+from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import CrossRegionBasis, FilingType, InsuranceStatus
-from yidi.domain.money import HUNDRED, fmt, pct, round_fen
+from yidi.domain.money import HUNDRED, ZERO, fmt, pct, round_fen
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.ratios import RatioAdjustment
 from yidi.domain.reference import Filing, Institution, Person
@@ -83,29 +84,35 @@ def benefit_blocked(bill: Bill, person: Person, adj: RatioAdjustment, out: Break
 
 
 def first_selfpay(
-    adj: RatioAdjustment, coinsured: Decimal, full_part: Decimal, out: Breakdown, ctx: Ctx, version: PolicyVersion,
-) -> tuple[Decimal, Decimal]:
+    adj: RatioAdjustment, coinsured: Decimal, rests: list[Rest], out: Breakdown, ctx: Ctx, version: PolicyVersion,
+) -> Decimal:
     """Take a cut made as a pay-first share of the in-scope amount (Jiangxi: 10 % / 20 % first).
 
-    Returns the coinsured amount and the class-B rest paid in full that are left; the ratio is then not
-    cut again (yidi.domain.ratios: a pay-first share leaves the ratio as it is).
+    Returns the coinsured amount left; the share is taken from the coinsured amount first, then from the
+    rests paid outside the bands (in their order), which are reduced in place. The ratio is then not cut
+    again (yidi.domain.ratios: a pay-first share leaves the ratio as it is).
     """
-    if not (adj.takes_first_selfpay and (coinsured or full_part)):
-        return coinsured, full_part
+    rest_total = sum((r.amount for r in rests), ZERO)
+    if not (adj.takes_first_selfpay and (coinsured or rest_total)):
+        return coinsured
     cut = adj.cut
-    extra = round_fen((coinsured + full_part) * cut / HUNDRED)
+    extra = round_fen((coinsured + rest_total) * cut / HUNDRED)
     take_c = min(extra, coinsured)
     coinsured -= take_c
-    full_part -= extra - take_c
+    left = extra - take_c
+    for r in rests:
+        take = min(left, r.amount)
+        r.amount -= take
+        left -= take
     out.cross_region_selfpay_amt = extra
     basis = adj.basis
     out.steps.append(Step(
         "cross_region.first_selfpay",
-        f"{basis_zh(basis, adj.filing_type)}：政策范围内费用 {fmt(extra + coinsured + full_part)} 元先由个人自付 "
+        f"{basis_zh(basis, adj.filing_type)}：政策范围内费用 {fmt(coinsured + rest_total + take_c)} 元先由个人自付 "
         f"{pct(cut / HUNDRED)}，即 {fmt(extra)} 元，其余按正常比例报销。",
         f"Cross-region {basis.value.lower()}: {pct(cut / HUNDRED)} of the in-scope amount is paid first by the person.",
         ctx.clause(adj.parameter, version.cross_region.source, version.source),
         {"inscp_scp_amt": out.inscp_scp_amt},
         {"cross_region_selfpay_amt": extra},
     ))
-    return coinsured, full_part
+    return coinsured

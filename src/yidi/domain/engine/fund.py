@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from yidi.domain.bands import BandSpec, Walk, walk
+from yidi.domain.bands import BandSpec, walk
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import BandPay, Breakdown, Step
+from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import CrossRegionBasis, Scheme, VisitType
 from yidi.domain.money import ZERO, fmt, pct, round_fen
@@ -63,11 +64,12 @@ def _adjusted_zh(adj: RatioAdjustment) -> str:
 def pooled_fund(
     bill: Bill, person: Person, inst: Institution, version: PolicyVersion, cap: Decimal, pool: str,
     tiers_grid: dict[str, dict[str, list[Tier]]], acc: YearAccumulators, adj: RatioAdjustment,
-    dedc: Decimal, eligible: Decimal, full_part: Decimal, out: Breakdown, ctx: Ctx, src: Source | None,
-) -> tuple[Walk, Decimal, Decimal]:
-    """The pooled fund by ratio bands (each ratio adjusted for care away), up to the annual cap.
+    dedc: Decimal, eligible: Decimal, rests: list[Rest], out: Breakdown, ctx: Ctx, src: Source | None,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """The pooled fund: the rests outside the bands, then by ratio bands (each ratio adjusted for care
+    away), up to the annual cap.
 
-    Returns the walk of the coinsured amount, the class-B rest paid in full, and the cost above the cap.
+    Returns the fund's payment, the cost it shared in (for a cap on cost), and the cost above the cap.
     """
     rules = version.rules
     tiers = pick(tiers_grid, person.category, inst.level)
@@ -85,24 +87,26 @@ def pooled_fund(
     param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{cat_key}.{level_key}"
     # wording by scheme: 在职 / 退休 are employee categories; a resident's ratio is the resident ratio
     who = person.category.zh if person.scheme is Scheme.EMPLOYEE else "居民"
-    # The B-class rest paid in full (b_class_rest = full) draws on the cap first: more coinsured cost
-    # then never pushes a 100 % part out of the cap, so more in-scope cost never lowers the payment.
+    # The rests paid outside the bands (item groups, the B-class rest in full) draw on the cap first:
+    # more coinsured cost then never pushes them out of the cap, so more in-scope cost never lowers
+    # the payment.
+    rest_room = max(ZERO, cap - (shared_before if rules.cap_basis == "in_scope_cost" else paid_before))
+    paid_rests, rest_room = _rests(rests, rules.cap_basis, rest_room)
+    rest_amount = sum((r.amount for r in rests), ZERO)
+    rest_paid = sum((p for p, _c, _u in paid_rests), ZERO)
+    rest_covered = sum((c for _p, c, _u in paid_rests), ZERO)
     if rules.cap_basis == "in_scope_cost":
-        cost_room = max(ZERO, cap - shared_before)
-        full_paid = min(full_part, cost_room)
-        shared = min(eligible, cost_room - full_paid)
+        shared = min(eligible, rest_room)
         w = walk(bands, start, shared, None)
         w.beyond = eligible - shared
         w.capped = shared < eligible
     else:
-        room = max(ZERO, cap - paid_before)
-        full_paid = min(full_part, room)
-        w = walk(bands, start, eligible, room - full_paid)
-    above = w.beyond + (full_part - full_paid)
+        w = walk(bands, start, eligible, rest_room)
+    above = w.beyond + (rest_amount - rest_covered)
     # the fund payment the cap took away: the walk without a cap (same bands, same rounding) less the payment
     withheld = ZERO
     if w.capped or above:
-        withheld = walk(bands, start, eligible, None).pay + full_part - w.pay - full_paid
+        withheld = walk(bands, start, eligible, None).pay + sum((u for _p, _c, u in paid_rests), ZERO) - w.pay - rest_paid
     out.above_cap_fund_amt = withheld
     for s in w.segments:
         out.bands.append(BandPay("hifp_pay", s.lower, s.upper, s.ratio, s.policy_ratio, s.cost, s.pay))
@@ -128,11 +132,17 @@ def pooled_fund(
         {"eligible": eligible, "band_start": start},
         {"hifp_pay_bands": w.pay},
     ))
-    if full_paid:
-        out.steps.append(Step("fund.b_class_rest_full", f"乙类自付后部分全额支付 {fmt(full_paid)} 元。",
-                              f"Class-B rest paid in full: {fmt(full_paid)}.",
-                              ctx.clause("rules.b_class_rest", rules.source, version.source),
-                              {"b_class_rest_full": full_part}, {"paid": full_paid}))
+    for rest, (paid, _cov, _unc) in zip(rests, paid_rests, strict=True):
+        if not paid:
+            continue
+        if rest.parameter == "rules.b_class_rest":
+            zh, rule = f"乙类自付后部分全额支付 {fmt(paid)} 元。", "fund.b_class_rest_full"
+        else:
+            zh, rule = (f"{rest.label_zh}先行自付后其余部分 {fmt(rest.amount)} 元 × {pct(rest.ratio)}，"
+                        f"统筹基金支付 {fmt(paid)} 元。"), "fund.item_group"
+        out.steps.append(Step(rule, zh, f"{rest.label_zh}: rest paid at {pct(rest.ratio)}: {fmt(paid)}.",
+                              ctx.clause(rest.parameter, rest.source, rules.source, version.source),
+                              {"rest": rest.amount}, {"paid": paid}))
     if w.capped or above:
         if rules.cap_basis == "in_scope_cost":
             zh = (f"年度最高支付限额按政策范围内费用计 {fmt(cap)} 元，本年已由基金分担 {fmt(shared_before)} 元；"
@@ -149,4 +159,22 @@ def pooled_fund(
             ctx.clause(f"schemes.{person.scheme.value}.caps.{pool}", src, version.source),
             {"cap": cap, "paid_before": paid_before}, {"above_cap_amt": above, "above_cap_fund_amt": withheld},
         ))
-    return w, full_paid, above
+    return w.pay + rest_paid, w.covered + rest_covered, above
+
+
+def _rests(rests: list[Rest], cap_basis: str, room: Decimal) -> tuple[list[tuple[Decimal, Decimal, Decimal]], Decimal]:
+    """Each rest paid at its ratio in order, inside the room left under the cap (on the fund's payment or
+    on the cost shared). Returns (paid, cost covered, paid without the cap) per rest, and the room left."""
+    out: list[tuple[Decimal, Decimal, Decimal]] = []
+    for r in rests:
+        uncapped = round_fen(r.amount * r.ratio)
+        if cap_basis == "in_scope_cost":
+            cost = min(r.amount, room)
+            paid = round_fen(cost * r.ratio)
+            room -= cost
+        else:
+            w = walk([(ZERO, None, r.ratio, r.ratio)], ZERO, r.amount, room)
+            paid, cost = w.pay, w.covered
+            room -= paid
+        out.append((paid, cost, uncapped))
+    return out, room
