@@ -2,7 +2,7 @@
 
 Seeded (random.Random), so a failure reproduces. Twelve insured regions in five provinces each draw
 their own variants (tier_basis, tier_scope, cap_basis, b_class_rest, b_class_selfpay_source, cut_mode
-subtract/multiply/first_selfpay, long-term factor, unfiled payable or not, intra-province local or
+subtract/multiply/first_selfpay, item groups, long-term factor, unfiled payable or not, intra-province local or
 cross-region, per-admission deductibles with repeat factors or annual ones that differ by hospital level,
 caps small enough to be reached mid-bill, every layer kind with thresholds, tier bases, caps, group
 overrides and eligible groups, personal account scope); some take a second version in mid-year.
@@ -122,6 +122,11 @@ def _version(rng: random.Random, start: str) -> dict[str, Any]:
             "b_class_selfpay_source": src,
             # stated either way: a later version replaces, never inherits, the ratio
             "b_class_selfpay_ratio": rng.choice(["0.1", "0.15", "0.125"]) if src == "insured" else None,
+            # per class / item group rests (routed to the per-bill engine by the plan)
+            "item_groups": ([{"name": "植入", "groups": ["implant"], "selfpay_ratio": "0.5",
+                              **rng.choice([{"rest": "full"}, {"rest": "ratio", "rest_ratio": "0.8"}])},
+                             {"name": "乙药", "classes": ["B"], "kinds": ["DRUG"], "rest": "coinsurance"}]
+                            if rng.random() < 0.2 else []),
         },
         "cross_region": {
             "cut_mode": rng.choice(["subtract", "multiply", "first_selfpay"]),
@@ -144,6 +149,8 @@ def _catalogue(rng: random.Random, region: str) -> Catalogue:
                               "class": cls}
         if cls == "B" and rng.random() < 0.4:
             it["selfpay_ratio"] = rng.choice(["0.05", "0.2", "0.3", "0.125"])
+        if it["kind"] == "MATERIAL" and rng.random() < 0.5:
+            it["group"] = "implant"
         if rng.random() < 0.3:
             it["price_cap"] = str(rng.randint(5, 400))
         if rng.random() < 0.15:

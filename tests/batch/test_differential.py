@@ -47,6 +47,8 @@ def test_batch_equals_per_bill_engine_on_random_settlements(seed: int) -> None:
     assert not bad, "\n".join(bad)
     # the paths are all exercised: set-based, folded partitions, per-bill fallback across versions
     assert plan.stats.folded_rows > 0 or seed != 11
+    # person-years under item groups (or two versions) are chained through the per-bill engine
+    assert plan.stats.per_bill_rows > 0
 
 
 def test_every_variant_is_drawn() -> None:
@@ -54,11 +56,12 @@ def test_every_variant_is_drawn() -> None:
     for seed in (11, 12, 13, 14):
         for pol in random_packs(seed).policies.values():
             for v in pol.versions:
-                for name, val in [*v.rules.model_dump().items(), ("cut_mode", v.cross_region.cut_mode),
+                rules = {**v.rules.model_dump(), "item_groups": bool(v.rules.item_groups)}
+                for name, val in [*rules.items(), ("cut_mode", v.cross_region.cut_mode),
                                   ("unfiled_payable", v.cross_region.unfiled_payable),
                                   ("intra_province", v.cross_region.intra_province)]:
                     seen.setdefault(name, set()).add(val)
-    for name in ("tier_basis", "tier_scope", "cap_basis", "b_class_rest", "b_class_selfpay_source", "cut_mode",
+    for name in ("tier_basis", "tier_scope", "cap_basis", "b_class_rest", "b_class_selfpay_source", "item_groups", "cut_mode",
                  "unfiled_payable", "intra_province"):
         assert len(seen[name]) >= 2, name
     assert seen["cut_mode"] == {"subtract", "multiply", "first_selfpay"}

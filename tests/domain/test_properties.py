@@ -26,7 +26,8 @@ ITEMS = [
     {"code": "A1", "name": "甲药", "kind": "DRUG", "class": "A"},
     {"code": "A2", "name": "甲项目限价", "kind": "SERVICE", "class": "A", "price_cap": "50.00"},
     {"code": "B1", "name": "乙药", "kind": "DRUG", "class": "B"},
-    {"code": "B2", "name": "乙材料", "kind": "MATERIAL", "class": "B", "selfpay_ratio": "0.3", "price_cap": "800.00"},
+    {"code": "B2", "name": "乙材料", "kind": "MATERIAL", "class": "B", "selfpay_ratio": "0.3", "price_cap": "800.00",
+     "group": "implant"},
     {"code": "C1", "name": "丙药", "kind": "DRUG", "class": "C"},
     {"code": "I1", "name": "住院专用", "kind": "SERVICE", "class": "A", "visit_types": ["INPATIENT"]},
 ]
@@ -45,6 +46,15 @@ def tiers(draw: Any) -> list[dict[str, str | None]]:
          "ratio": str(draw(st.integers(40, 100)) / Decimal(100))}
         for lo, hi in zip(lows, highs, strict=True)
     ]
+
+
+# rules.item_groups: none, or a few entries by group tag / class / kind with each kind of rest
+ITEM_GROUPS = st.lists(st.sampled_from([
+    {"name": "植入", "groups": ["implant"], "selfpay_ratio": "0.5", "rest": "full"},
+    {"name": "植入", "groups": ["implant"], "rest": "ratio", "rest_ratio": "0.7"},
+    {"name": "乙药", "classes": ["B"], "kinds": ["DRUG"], "rest": "coinsurance"},
+    {"name": "甲类服务", "classes": ["A"], "kinds": ["SERVICE"], "selfpay_ratio": "0.05", "rest": "ratio", "rest_ratio": "0.95"},
+]), max_size=3)
 
 
 @st.composite
@@ -93,6 +103,7 @@ def policy(draw: Any) -> dict[str, Any]:
                 "b_class_rest": draw(st.sampled_from(["coinsurance", "full"])),
                 "b_class_selfpay_source": src,
                 "b_class_selfpay_ratio": "0.15" if src == "insured" else None,
+                "item_groups": draw(ITEM_GROUPS),
             },
             "cross_region": {
                 "cut_mode": draw(st.sampled_from(["subtract", "multiply", "first_selfpay"])),

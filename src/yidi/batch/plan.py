@@ -22,7 +22,8 @@ i.e. a running sum and a running minimum: window functions. Where b does decreas
 no fixed-size closed form exists; those partitions (flagged set-based) are folded in a plain Python loop
 over just their rows, then patched back. A person-year whose settlements fall under two policy versions
 (a policy change in mid-year may switch rule variants between bills) is calculated by the per-bill
-engine itself, chained in settlement order.
+engine itself, chained in settlement order; so is a person-year with a bill under a version whose rules
+the plan does not express (rules.item_groups: per-group pay-first shares and rests; dims `per_bill`).
 
 Rounding is the one rule of money.round_fen: half up to the fen where a ratio multiplies an amount,
 done exactly in integers (ratios are scaled by dims.RATIO_SCALE).
@@ -61,7 +62,7 @@ class PlanStats:
 
     settlements: int = 0
     folded_rows: int = 0  # rows of partitions whose cap decreases: Python fold
-    per_bill_rows: int = 0  # rows of person-years spanning two policy versions: per-bill engine
+    per_bill_rows: int = 0  # rows of person-years spanning two policy versions, or under per-bill rules: per-bill engine
     folds: dict[str, int] = field(default_factory=dict)
 
 
@@ -364,9 +365,11 @@ class Plan:
         })
 
     def _per_bill_fallback(self, df: Any) -> Any:
-        """Person-years under two policy versions: chain the per-bill engine over them (exact by definition)."""
+        """Person-years under two policy versions, or with a bill under rules only the per-bill engine
+        expresses (per_bill): chain the per-bill engine over them (exact by definition)."""
         k, c = self.k, self.k.c
-        df = k.with_columns(df, {"__mixed": k.any_over(c("vid") != k.lag(c("vid"), self.py, c("vid")), self.py)})
+        df = k.with_columns(df, {"__mixed": k.any_over((c("vid") != k.lag(c("vid"), self.py, c("vid"))) | c("per_bill"),
+                                                       self.py)})
         df = k.checkpoint(df)
         n = k.count(df, c("__mixed"))
         if not n:
