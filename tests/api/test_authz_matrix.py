@@ -151,6 +151,7 @@ EXPECTED: dict[str, str] = {
     # pages open to everyone
     "GET /":                                                  "Y  Y  Y  Y  Y  Y  Y  Y",
     "GET /prefs":                                             "Y  Y  Y  Y  Y  Y  Y  Y",
+    "GET /favicon.ico":                                       "Y  Y  Y  Y  Y  Y  Y  Y",
     "GET /advice":                                            "Y  Y  Y  Y  Y  Y  Y  Y",
     "GET /estimate":                                          "Y  Y  Y  Y  Y  Y  Y  Y",
     "POST /estimate":                                         "Y  Y  Y  Y  Y  Y  Y  Y",

@@ -114,7 +114,7 @@ def test_person_files_and_hospital_settles(phone: Any, browser: Any, server: Ser
     phone.evaluate("() => { const s = document.querySelector('#f-treatment_area');"
                    " s.add(new Option('x', '4401')); s.value = '4401'; s.dispatchEvent(new Event('change', {bubbles: true})); }")
     phone.locator('.live[data-for="treatment_area"] .err').wait_for()
-    assert "REGION_FORMAT" in phone.locator('.live[data-for="treatment_area"]').inner_text()
+    assert phone.locator('.live[data-for="treatment_area"] [data-code="REGION_FORMAT"]').count() == 1
     phone.select_option("#f-treatment_area", "440100")
     phone.wait_for_function("() => !document.querySelector('.live[data-for=\"treatment_area\"] .err')")
     phone.get_by_label("选择个人承诺（可代替证明材料，即时办结）").check()
@@ -141,7 +141,7 @@ def test_person_files_and_hospital_settles(phone: Any, browser: Any, server: Ser
     desk.locator("#quote").wait_for()
     desk.get_by_role("button", name="确认结算").click()
     desk.wait_for_url(re.compile(r"/desk/settlements/\w+"))
-    assert desk.locator("#setl-status").inner_text() == "SETTLED"
+    assert desk.locator("#setl-status").get_attribute("data-status") == "SETTLED"
     assert desk.locator("#medfee").inner_text() == "¥251.00"
     desk.context.close()
 
@@ -264,7 +264,7 @@ def test_signed_out_visitor_logs_in_and_comes_back(phone: Any) -> None:
     phone.get_by_label("密码").fill("wrong-password")
     phone.locator("#login-form").get_by_role("button", name="登录").click()
     phone.wait_for_load_state()
-    assert "LOGIN_FAILED" in phone.locator("#form-errors").inner_text()
+    assert phone.locator('#form-errors [data-code="LOGIN_FAILED"]').count() == 1
     phone.get_by_label("密码").fill("yidi-demo-2026")
     phone.locator("#login-form").get_by_role("button", name="登录").click()
     phone.wait_for_url(re.compile(r"/me/claims$"))

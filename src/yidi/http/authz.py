@@ -170,6 +170,7 @@ RULES: dict[str, Rule] = {
     # open to everyone: the start page, the advisor with its estimate, the hospital finder, login/logout
     "GET /": PUBLIC,
     "GET /prefs": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /advice": PUBLIC,
     "GET /estimate": PUBLIC,
     "POST /estimate": PUBLIC,

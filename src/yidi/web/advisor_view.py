@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from yidi.advisor.models import Situation, StayReason
-from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.advisor.models import Situation
 from yidi.domain.packset import PackSet
 from yidi.domain.validation import validate_model
+from yidi.web.labels import label
 
 FIELDS = tuple(Situation.model_fields)
 BOOL_FIELDS = {"filed", "treated", "paid_in_full", "chronic_certified", "referral_certificate"}
@@ -41,9 +41,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "referral_certificate": ("有转诊证明", "Referral certificate"),
     "bill_total": ("费用总额", "Bill total"),
 }
-_STATUS_ZH = {InsuranceStatus.ACTIVE: "正常", InsuranceStatus.LAPSED: "暂停（断缴）", InsuranceStatus.TERMINATED: "终止",
-              InsuranceStatus.WAITING: "等待期", InsuranceStatus.TRANSFERRING: "转移接续中"}
-
 
 def situation_from(params: Mapping[str, str]) -> Situation:
     """A Situation from query parameters; unknown parameters are not the advisor's and are left alone."""
@@ -69,6 +66,11 @@ def as_params(known: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+# an answer's field -> its kind in yidi.web.labels
+_KINDS = {"scheme": "scheme", "category": "category", "visit_type": "visit_type", "hospital_level": "level",
+          "filing_type": "filing_type", "reason": "stay_reason", "insurance_status": "insurance_status"}
+
+
 def describe(field: str, value: Any, packs: PackSet, lang: str) -> str:
     """An answer as a person reads it (region names, 是/否, enum labels)."""
     en = lang == "en"
@@ -83,20 +85,8 @@ def describe(field: str, value: Any, packs: PackSet, lang: str) -> str:
                 return f"{r.name} ({s})"
             prov = next((x.province_name for x in packs.regions.values() if x.province == s and x.province_name), "")
             return f"{prov} ({s})" if prov else s
-        if field == "scheme":
-            return s if en else Scheme(s).zh
-        if field == "category":
-            return s if en else Category(s).zh
-        if field == "visit_type":
-            return s if en else VisitType(s).zh
-        if field == "hospital_level":
-            return s if en else Level(s).zh
-        if field == "filing_type":
-            return s if en else FilingType(s).zh
-        if field == "reason":
-            return s if en else StayReason(s).zh
-        if field == "insurance_status":
-            return s if en else _STATUS_ZH[InsuranceStatus(s)]
+        if field in _KINDS:  # the one label table: the same words in both languages
+            return label(_KINDS[field], s, lang)
         if field == "hospital":
             inst = packs.institutions.get(s)
             return f"{inst.name} ({s})" if inst else s

@@ -148,7 +148,6 @@ def _fen(v: Any) -> Decimal:
     return from_fen(int(v or 0))
 
 
-DISPUTE_STATUS = {"OPEN": ("待裁定", "open"), "UPHELD": ("争议成立", "upheld"), "REJECTED": ("已驳回", "rejected")}
 
 
 @router.get("/agency/clearing", response_class=Response)
@@ -181,8 +180,7 @@ def clearing_page(request: Request, who: Who, month: str = "") -> Response:
         if hosp_rows:
             figs.append(charts.bars(f"{here}医院应付（元）", hosp_rows))
     return page(request, "agency/clearing.html", status=422 if errs else 200, months=months, month=month,
-                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole,
-                dispute_status=DISPUTE_STATUS)
+                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole)
 
 
 @router.post("/agency/clearing/run", response_class=Response)
@@ -193,7 +191,7 @@ def run_clearing(request: Request, who: Who, month: Annotated[str, Form()] = "")
     except YidiError as err:
         return page(request, "agency/clearing.html", status=err.status, months=clearing.months(ctx), month=month,
                     default=month, view=None, figs=[], problems=problems(err), fen=_fen,
-                    whole=clearing.own_scope(who) is None, dispute_status=DISPUTE_STATUS)
+                    whole=clearing.own_scope(who) is None)
     return redirect(f"/agency/clearing?month={month.strip()}")
 
 
@@ -204,8 +202,7 @@ def clearing_dispute(request: Request, who: Who, dispute_id: int, offset: int = 
         found = clearing.dispute_items(ctx_of(request), who, dispute_id, limit=DISPUTE_PAGE, offset=max(offset, 0))
     except YidiError as err:
         return error_page(request, err)
-    return page(request, "agency/clearing_dispute.html", found=found, fen=_fen, step=DISPUTE_PAGE,
-                dispute_status=DISPUTE_STATUS)
+    return page(request, "agency/clearing_dispute.html", found=found, fen=_fen, step=DISPUTE_PAGE)
 
 
 @router.get("/agency/policies", response_class=Response)

@@ -17,6 +17,7 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from yidi.domain.amounts import AMOUNT_LABELS
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.domain.validation import checked_text
@@ -29,10 +30,6 @@ from yidi.web.labels import label
 HERE = Path(__file__).parent
 LANG_COOKIE = "lang"
 A11Y_COOKIE = "a11y"
-ROLE_ZH = {Role.PERSON: "参保人", Role.HOSPITAL: "医疗机构", Role.AGENCY: "经办机构", Role.CLEARING: "清算机构"}
-ROLE_EN = {Role.PERSON: "insured person", Role.HOSPITAL: "hospital", Role.AGENCY: "agency",
-           Role.CLEARING: "clearing operator"}
-DUTY_ZH = {"reviewer": "审核", "payer": "支付", "administrator": "管理"}
 
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "svg"]),
                   trim_blocks=True, lstrip_blocks=True)
@@ -64,6 +61,7 @@ def pct(v: Any) -> str:
 env.filters["yuan"] = yuan
 env.filters["pct"] = pct
 env.filters["masked"] = mask_id
+env.globals["amount_labels"] = AMOUNT_LABELS
 
 
 def ctx_of(request: Request) -> Context:
@@ -105,7 +103,7 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
 
     html = env.get_template(template).render(
         request=request, t=t, lang=lg, large=large(request), who=who, Role=Role,
-        role_zh=ROLE_ZH, role_en=ROLE_EN, duty_zh=DUTY_ZH, csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
+        csrf=auth.csrf_token(request), csrf_field=auth.CSRF_FIELD,
         may=lambda key: may(who, key), label=lambda kind, code: label(kind, code, lg), place=place,
         path=request.url.path, full_path=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         today=ctx_of(request).today(), **values)

@@ -16,10 +16,12 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import FileResponse, Response
 
 from yidi.advisor.plan import advise
 from yidi.advisor.search import search
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.http import security
 from yidi.services import accounts
@@ -56,6 +58,13 @@ EXAMPLES = (
 @router.get("/", response_class=Response)
 def start(request: Request) -> Response:
     return page(request, "start.html", examples=EXAMPLES, demo=_demo(request))
+
+
+@router.get("/favicon.ico", response_class=Response)
+def favicon() -> Response:
+    # browsers ask for /favicon.ico whatever the page links; the one icon is the SVG the pages link
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/prefs", response_class=Response)
@@ -188,6 +197,23 @@ def _install_page_errors(app: FastAPI, routers: tuple[APIRouter, ...]) -> None:
         return error_page(request, exc)
 
     app.add_exception_handler(YidiError, handler)
+    http_json = app.exception_handlers[StarletteHTTPException]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """An unknown page address gets a page saying so; API (and static, docs) addresses keep JSON."""
+        if isinstance(exc, StarletteHTTPException) and exc.status_code == 404 and _is_page_path(request.url.path):
+            return error_page(request, error("NOT_FOUND"))
+        answer = http_json(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
+
+
+NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json")
+
+
+def _is_page_path(path: str) -> bool:
+    return not any(path == p.rstrip("/") or path.startswith(p) for p in NOT_PAGES)
 
 
 def _back_to(request: Request) -> str:

@@ -14,8 +14,8 @@
       ps.forEach(function (p) {
         var el = document.createElement("p");
         el.className = "err"; el.id = "err-" + name;
-        var code = document.createElement("span"); code.className = "code"; code.textContent = p.code;
-        el.appendChild(code); el.appendChild(document.createTextNode(" " + p.message));
+        el.setAttribute("data-code", p.code);  // the code for scripts and staff; people read the message
+        el.textContent = p.message;
         box.appendChild(el);
       });
       if (input) {
