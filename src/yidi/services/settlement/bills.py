@@ -22,6 +22,7 @@ from yidi.services.settlement.checks import eligibility, not_eligible
 from yidi.services.settlement.requests import PreSettleIn, QuoteBasis
 from yidi.services.settlement.views import Change
 from yidi.store.repositories.lines import Line
+from yidi.store.repositories.settlements import SettleInputs
 from yidi.store.repositories.visits import HospitalVisit
 from yidi.store.uow import UnitOfWork
 
@@ -54,18 +55,20 @@ class Computed:
 
 
 def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc: YearAccumulators, acc_version: int,
-            req: PreSettleIn, today: dt.date) -> Computed:
-    """What settling the visit now gives (eligibility checked again); refused when it may not settle."""
+            req: PreSettleIn, today: dt.date, known: SettleInputs | None = None) -> Computed:
+    """What settling the visit now gives (eligibility checked again); refused when it may not settle.
+    `known`: the lines, filings and open admissions already read (settle reads them in one statement)."""
     mdtrt_id = visit.mdtrt_id
     if req.discharge_date is not None and (req.discharge_date < visit.admitted_on or req.discharge_date > today):
         raise YidiError("DATE_ORDER", "出院日期应在入院日期与今天之间", "the discharge date must lie between admission and today",
                         "discharge_date", 422)
-    rows = uow.lines.of_visit(visit.visit_id, active=True)
+    rows = known.lines if known is not None else uow.lines.of_visit(visit.visit_id, active=True)
     if not rows:
         raise YidiError("VISIT_NO_LINES", f"就诊 {mdtrt_id} 没有有效的费用明细", f"visit {mdtrt_id} has no active fee lines",
                         "mdtrt_id", 422)
     result = eligibility(uow, ctx, visit.person, p, p.name, visit.institution, visit.visit_type, visit.admitted_on,
-                         today, emergency=visit.emergency, chronic=visit.chronic_disease, this_visit=visit.visit_id)
+                         today, emergency=visit.emergency, chronic=visit.chronic_disease, this_visit=visit.visit_id,
+                         known=None if known is None else (known.filings, known.admissions))
     if not result.eligible:
         raise not_eligible(result, "SETTLE_NOT_ELIGIBLE")
     filing = result.filing.to_filing() if result.filing is not None else None

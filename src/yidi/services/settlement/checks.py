@@ -12,6 +12,7 @@ from yidi.domain.eligibility import EligibilityResult, check_eligibility
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
+from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.reference import Person
 from yidi.domain.visit_states import STATE_EN, STATE_ZH, UNSETTLED
 from yidi.services.access import Principal, Role, require
@@ -82,14 +83,20 @@ def refuse_reversed(msg: Message | None, msgid: str) -> None:
 
 def eligibility(uow: UnitOfWork, ctx: Context, person_key: int, p: Person, name: str, inst_code: str,
                 visit_type: VisitType, day: dt.date, today: dt.date, *, emergency: bool, chronic: str | None,
-                gender: str | None = None, this_visit: int | None = None) -> EligibilityResult:
+                gender: str | None = None, this_visit: int | None = None,
+                known: tuple[list[FilingRecord], list[tuple[str, dt.date]]] | None = None) -> EligibilityResult:
+    """The person's eligibility for this visit; `known`: their filings and other open admissions, already read."""
     institution = uow.institutions.cached(inst_code)
     if institution is None:
         raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {inst_code} 不存在", f"unknown institution {inst_code}",
                         "institution", 422)
-    filings = uow.filings.of_person(p.citizen_id.number)
-    # an admission is an inpatient stay: outpatient visits still open elsewhere do not block a visit here
-    admissions = [(v.institution, v.admitted_on) for v, _md in uow.visits.open_admissions(person_key, besides=this_visit)]
+    if known is not None:
+        filings, admissions = known
+    else:
+        filings = uow.filings.of_person(p.citizen_id.number)
+        # an admission is an inpatient stay: outpatient visits still open elsewhere do not block a visit here
+        admissions = [(v.institution, v.admitted_on)
+                      for v, _md in uow.visits.open_admissions(person_key, besides=this_visit)]
     found = ctx.packs.policy_for(p.insured_region, day)
     return check_eligibility(p, p.citizen_id.number, name, institution, visit_type, day, filings,
                              found[1] if found else None, gender=gender, emergency=emergency,

@@ -30,6 +30,7 @@ from yidi.services.settlement.checks import (
 from yidi.services.settlement.requests import INFNO, PreSettleIn, SettleIn
 from yidi.services.settlement.views import Quote, SettlementView, settlement_answer, settlement_view
 from yidi.store.repositories.messages import Message
+from yidi.store.repositories.reference import with_diseases
 from yidi.store.repositories.settlements import Settlement, posted_of
 from yidi.store.retry import retrying
 from yidi.store.uow import UnitOfWork
@@ -85,24 +86,27 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             if found_visit is None or found_visit.institution != inst:
                 raise visit_not_found(mdtrt_id)
             held = uow.accumulators.get(found_visit.person, found_visit.scheme, today.year, lock=True)
-            # --- serialised from here on for this person: read again everything that decides the money
-            found, msg = uow.settlements.by_key_and_message(inst, req.idempotency_key, msgid)
-            if found is not None:
-                return _replay(mdtrt_id, found, h, req.idempotency_key)
-            refuse_reversed(msg, msgid)
-            if msg is not None:
-                raise msgid_reused(msgid)
+            # --- serialised from here on for this person: lock the visit and the person, then read again, in
+            # one statement after those locks, everything that decides the money
             visit, person = uow.visits.lock_with_person(found_visit.visit_id)
+            got = uow.settlements.inputs(inst, req.idempotency_key, msgid, visit.visit_id, visit.person,
+                                         person.citizen_id.number)
+            if got.found is not None:
+                return _replay(mdtrt_id, got.found, h, req.idempotency_key)
+            refuse_reversed(got.message, msgid)
+            if got.message is not None:
+                raise msgid_reused(msgid)
+            person = with_diseases(person, got.diseases)
             if visit.status == "SETTLED":
                 raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
                                 f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
             check_open(visit, mdtrt_id)
-            c = compute(ctx, uow, visit, person, held.value, held.version, req, today)
+            c = compute(ctx, uow, visit, person, held.value, held.version, req, today, got)
             b = c.breakdown
             assert b.accumulators_after is not None
             at = now()
             amounts = {f"{f}_fen": to_fen(getattr(b, f)) for f in AMOUNT_FIELDS}
-            row = uow.settlements.add(Settlement(
+            row = Settlement(
                 id=None, setl_id=f"S{today:%Y%m%d}{secrets.token_hex(6).upper()}", visit_id=visit.visit_id,
                 person_id=visit.person, institution=inst, insured_region=b.insured_region,
                 treatment_region=b.treatment_region, visit_type=visit.visit_type, scheme=person.scheme, year=today.year,
@@ -112,7 +116,11 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                 pool_prop_selfpay=str(b.pool_prop_selfpay), breakdown=b.as_dict(),
                 accumulators_before=held.value.as_dict(), accumulators_after=b.accumulators_after.as_dict(),
                 settlement_date=today, settled_at=at, revoked_on=None, revoked_at=None, revoke_reason="",
-                acc_version_after=held.version + 1, revoked_acc_version=None, answer=None, **amounts))
+                acc_version_after=held.version + 1, revoked_acc_version=None, answer=None, **amounts)
+            # the answer is stored with the row (no UPDATE afterwards): it needs no number the store gives
+            view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis))
+            row.answer = settlement_answer(view)
+            row = uow.settlements.add(row)
             post(uow, row, "SETTLE", 1, today)
             held = uow.accumulators.save(held, b.accumulators_after)
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))
@@ -125,9 +133,6 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             audit(uow, principal, "SETTLE", "settlement", row.setl_id,
                   {"mdtrt_id": mdtrt_id, "medfee_sumamt": str(b.medfee_sumamt), "fund_pay_sumamt": str(b.fund_pay_sumamt),
                    "acct_pay": str(b.acct_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": held.version})
-            view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis))
-            row.answer = settlement_answer(view)
-            uow.settlements.save(row)
             return replace(view, answer=row.answer)
 
     return retrying(run)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
+from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.tables import Tables
+from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.ledger import StoredAccumulators
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
-from yidi.store.repositories.settlements import Settlement
+from yidi.store.repositories.settlements import SettleInputs, Settlement
 
 
 class MemoryLines:
@@ -53,6 +56,18 @@ class MemorySettlements:
                       if (s.institution, s.idempotency_key) == (institution, key)), None)
         msg = self.t.messages.get((institution, msgid))
         return (None if found is None else dataclasses.replace(found)), (None if msg is None else dataclasses.replace(msg))
+
+    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+               citizen_id: str) -> SettleInputs:
+        found, msg = self.by_key_and_message(institution, key, msgid)
+        admissions = [(v.institution, v.admitted_on) for v, _md in MemoryVisits(self.t).open_admissions(person, besides=visit_id)]
+        p = self.t.persons[citizen_id]
+        bounds = {code: (start, until) for code, start, until in p.chronic_periods}
+        diseases = [SimpleNamespace(disease=d, valid_from=bounds.get(d, (None, None))[0],
+                                    valid_until=bounds.get(d, (None, None))[1]) for d in sorted(p.chronic_diseases)]
+        return SettleInputs(found, msg, diseases,
+                            MemoryLines(self.t).of_visit(visit_id, active=True),
+                            MemoryFilings(self.t).of_person(citizen_id), admissions)
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         return [dataclasses.replace(s) for _i, s in sorted(self.t.settlements.items()) if s.visit_id == visit_id]

@@ -57,7 +57,8 @@ class MemoryVisits:
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         v = self.get(visit_id)
-        return v, self.t.persons[self._citizen(v.person)]
+        return v, dataclasses.replace(self.t.persons[self._citizen(v.person)], chronic_diseases=frozenset(),
+                                   chronic_periods=())
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
         if any(v.mdtrt_id == visit.mdtrt_id for v in self.t.hospital_visits.values()):

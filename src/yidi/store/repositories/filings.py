@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,7 +41,8 @@ _RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "star
                   "reviewed_on", "review_reason", "cancel_reason")
 
 
-def record_of(row: FilingRow, citizen_id: str) -> FilingRecord:
+def record_of(row: FilingRow | Any, citizen_id: str) -> FilingRecord:
+    """The record of a stored row (a FilingRow, or its columns read as JSON: yidi.store.json_rows)."""
     return FilingRecord(
         person_id_number=citizen_id,
         materials=tuple(row.materials),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
@@ -225,7 +227,20 @@ class Institutions:
         return self.s.scalar(q) is not None
 
 
-def person_of(row: PersonRow) -> Person:
+def _periods(ds: Sequence[Any]) -> tuple[tuple[str, dt.date | None, dt.date | None], ...]:
+    return tuple((d.disease, d.valid_from, d.valid_until) for d in ds if d.valid_from is not None or d.valid_until is not None)
+
+
+def with_diseases(p: Person, diseases: Sequence[Any]) -> Person:
+    """The person with these chronic diseases (rows with disease, valid_from, valid_until)."""
+    return dataclasses.replace(p, chronic_diseases=frozenset(d.disease for d in diseases), chronic_periods=_periods(diseases))
+
+
+def person_of(row: PersonRow | Any, *, diseases: Sequence[Any] | None = None) -> Person:
+    """The person of a row (or of its columns read as JSON: yidi.store.json_rows); its chronic diseases from
+    `diseases` (rows with disease, valid_from, valid_until) when given, else from the row (a query when not
+    loaded)."""
+    ds = row.diseases if diseases is None else diseases
     return Person(
         citizen_id=CitizenId(row.citizen_id),
         name=row.name,
@@ -236,9 +251,8 @@ def person_of(row: PersonRow) -> Person:
         status_since=row.status_since,
         account_balance=from_fen(row.account_balance_fen),
         assistance_group=row.assistance_group,
-        chronic_diseases=frozenset(d.disease for d in row.diseases),
-        chronic_periods=tuple((d.disease, d.valid_from, d.valid_until) for d in row.diseases
-                              if d.valid_from is not None or d.valid_until is not None),
+        chronic_diseases=frozenset(d.disease for d in ds),
+        chronic_periods=_periods(ds),
     )
 
 

@@ -6,17 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
+from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
+from yidi.store import json_rows
+from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
+from yidi.store.repositories.filings import record_of
 from yidi.store.repositories.held import hold
+from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message, message_of
-from yidi.store.settlement_models import HospitalMessageRow, SettlementRow
+from yidi.store.settlement_models import FeeLineRow, HospitalMessageRow, SettlementRow
 
 
 @dataclass(slots=True)
@@ -91,6 +97,21 @@ def posted_of(row: Settlement | SettlementRow) -> Posted:
                   from_fen(row.psn_cash_pay_fen))
 
 
+@dataclass(frozen=True, slots=True)
+class SettleInputs:
+    """What settling a visit reads once its visit and person are locked: the hospital's settlement with the
+    request's idempotency key and its message with the msgid (both usually absent), the person's chronic
+    diseases, the visit's active lines, the person's filings, and their other open admissions
+    (institution, admitted on)."""
+
+    found: Settlement | None
+    message: Message | None
+    diseases: list[SimpleNamespace]  # person_diseases rows: disease, valid_from, valid_until
+    lines: list[Line]
+    filings: list[FilingRecord]
+    admissions: list[tuple[str, dt.date]]
+
+
 class SettlementRepository(Protocol):
     """结算 as the settlement and ledger use cases see them."""
 
@@ -104,6 +125,11 @@ class SettlementRepository(Protocol):
     def by_key_and_message(self, institution: str, key: str, msgid: str) -> tuple[Settlement | None, Message | None]:
         """The hospital's settlement with this idempotency key and its message with this msgid (both usually
         absent), asked at once."""
+        ...
+
+    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+               citizen_id: str) -> SettleInputs:
+        """Everything a settle reads after its locks (`SettleInputs`), asked at once."""
         ...
 
     def of_visit(self, visit_id: int) -> list[Settlement]: ...
@@ -128,6 +154,9 @@ class SettlementRepository(Protocol):
         ...
 
     def save(self, s: Settlement) -> None: ...
+
+
+_LINE_FIELDS = tuple(f.name for f in fields(Line))
 
 
 def _settlement(row: SettlementRow) -> Settlement:
@@ -167,6 +196,39 @@ class Settlements:
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)
         return (None if found is None else _settlement(found)), (None if msg is None else message_of(msg))
+
+    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+               citizen_id: str) -> SettleInputs:
+        # one statement, sent after the locks were taken, so it reads with a snapshot that sees everything
+        # committed by whoever held them (a subquery of the locking statement itself would not)
+        d = self.s.get_bind().dialect.name
+        line_cols = [FeeLineRow.__table__.c[n] for n in _LINE_FIELDS]
+        filing_cols = list(FilingRow.__table__.c)
+        vc = VisitRow.__table__.c
+        visit_cols = [vc.id, vc.institution, vc.admitted_on]
+        dc = PersonDiseaseRow.__table__.c
+        disease_cols = [dc.disease, dc.valid_from, dc.valid_until]
+        q = select(
+            select(SettlementRow.id).where(SettlementRow.institution == institution,
+                                           SettlementRow.idempotency_key == key).scalar_subquery(),
+            select(HospitalMessageRow.id).where(HospitalMessageRow.institution == institution,
+                                                HospitalMessageRow.msgid == msgid).scalar_subquery(),
+            json_rows.array_of(d, disease_cols, dc.person_id == person),
+            json_rows.array_of(d, line_cols, (FeeLineRow.visit_id == visit_id) & (FeeLineRow.status == "ACTIVE")),
+            json_rows.array_of(d, filing_cols, FilingRow.person_id == person),
+            json_rows.array_of(d, visit_cols, (vc.person_id == person) & (vc.status == "OPEN")
+                               & (vc.visit_type == VisitType.INPATIENT) & (vc.id != visit_id)))
+        sid, mid, diseases, lines, filings, admissions = self.s.execute(q).one()
+        found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
+        msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
+        hold(self.s, found, msg)
+        return SettleInputs(
+            None if found is None else _settlement(found), None if msg is None else message_of(msg),
+            [SimpleNamespace(**r) for r in json_rows.rows_of(disease_cols, diseases, "disease")],
+            [Line(**r) for r in json_rows.rows_of(line_cols, lines, "id")],
+            [record_of(SimpleNamespace(**r), citizen_id)
+             for r in json_rows.rows_of(filing_cols, filings, "created_on", "filing_id")],
+            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(visit_cols, admissions, "id")])
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)

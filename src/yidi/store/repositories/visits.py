@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.reference import Person
@@ -93,7 +93,8 @@ class VisitRepository(Protocol):
         ...
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
-        """`lock` and the person's lock at once, both read again after the lock."""
+        """`lock` and the person's lock at once, both read again after the lock; the person's chronic diseases
+        are left out (empty): settle reads them after the lock with the rest (SettlementRepository.inputs)."""
         ...
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
@@ -185,15 +186,16 @@ class Visits:
         return _record(hv, v)
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
-        # one statement: FOR UPDATE OF the visit detail and the person rows
-        q = (select(HospitalVisitRow, VisitRow, PersonRow)
+        # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
+        # lazily, were anyone to ask: settle reads them after the lock)
+        q = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
              .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
              .join(PersonRow, PersonRow.id == VisitRow.person_id)
              .where(HospitalVisitRow.visit_id == visit_id)
              .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
         hv, v, p = self.s.execute(q).one()
         hold(self.s, hv, v, p)
-        return _record(hv, v), person_of(p)
+        return _record(hv, v), person_of(p, diseases=())
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
         v = VisitRow(person_id=visit.person, institution=visit.institution, visit_type=visit.visit_type,
