@@ -1,0 +1,146 @@
+"""Each role's main pages on a 390-px phone, in normal and large-text mode (issue 19): nothing wider than the
+screen (document scrollWidth ≤ 390), no internal code in the visible text of a zh page, and the slip prints
+on A4 and on an 80 mm receipt. Screenshots of every page are kept as artefacts in tmp/artefacts/phone-walk
+(not committed; CI keeps the folder of its run).
+"""
+
+# ruff: noqa: F811  (pytest fixtures imported from tests/web/browser.py are parameters of the tests below)
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.browser import PHONE, Server, browser, server  # noqa: F401
+from tests.web.codes import internal_codes
+from tests.web.conftest import TODAY
+from yidi.demo.dataset import PERSONS
+from yidi.domain.bill import FeeLine
+from yidi.domain.enums import VisitType
+from yidi.domain.validation import validate_model
+from yidi.services import claims, settlement
+from yidi.services.access import Principal, Role
+
+ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
+PATIENT = next(x for x in PERSONS if x.key == "chronic_retiree")  # 郑丽, long-term filing in Guangzhou
+DESK = "desk-H44010000001"
+HOSPITAL = Principal(Role.HOSPITAL, "H44010000001")
+MODES = ("normal", "large")
+
+
+@pytest.fixture(scope="module")
+def made(server: Server) -> dict[str, str]:
+    """What the pages show: a settled visit of the patient and a draft manual claim, made through the services
+    as the hospital's HIS and the person's app would."""
+    ctx = server.ctx
+    visit = settlement.register_visit(ctx, HOSPITAL, settlement.RegisterVisitIn(
+        id_number=PATIENT.id_number, name=PATIENT.name, visit_type=VisitType.INPATIENT, admitted_on=TODAY))
+    lines = [FeeLine(line_id="L1", code="S001", quantity="3", unit_price="60", name="床位费"),  # type: ignore[arg-type]
+             FeeLine(line_id="L2", code="XA01", quantity="2", unit_price="35.5")]  # type: ignore[arg-type]
+    settlement.upload_lines(ctx, HOSPITAL, visit.mdtrt_id, settlement.UploadLinesIn(lines=lines))
+    done = settlement.settle(ctx, HOSPITAL, visit.mdtrt_id, settlement.SettleIn(idempotency_key="walk-0001"))
+    claim = claims.create(ctx, Principal(Role.PERSON, PATIENT.id_number), validate_model(claims.ClaimIn, {
+        "visit": {"institution": "H44030000002", "visit_type": "INPATIENT", "admitted_on": TODAY.replace(day=1).isoformat(),
+                  "discharged_on": TODAY.replace(day=5).isoformat(), "diagnosis_name": "肺炎"},
+        "invoices": [{"invoice_no": "FP2026009", "invoice_date": TODAY.replace(day=5).isoformat(), "amount": "251.00",
+                      "payer": PATIENT.name}],
+        "lines": [{"line_id": "1", "code": "S001", "quantity": "3", "unit_price": "60"},
+                  {"line_id": "2", "code": "XA01", "quantity": "2", "unit_price": "35.5"}]}))
+    return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"]}
+
+
+def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
+    """role -> (account, its main pages)."""
+    setl = made["setl"]
+    return {
+        "public": (None, ["/", "/advice?q=我是南昌的医保，现在在广州住院，没备案", "/estimate", "/hospitals?region=440100",
+                          "/login", "/no/such/page"]),
+        "person": (PATIENT.id_number, ["/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
+                                       f"/me/claims/{made['claim']}", "/me/claims/new", "/me/settlements",
+                                       f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk"]),
+        "hospital": (DESK, ["/desk", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
+                            f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
+        "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
+                                     "/agency/payments"]),
+        "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate"]),
+    }
+
+
+def _context(browser: Any, server: Server, mode: str, account: str | None) -> Any:
+    context = browser.new_context(viewport=PHONE, base_url=server.url, locale="zh-CN")
+    if mode == "large":
+        context.add_cookies([{"name": "a11y", "value": "large", "url": server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    if account:
+        page.goto("/login")
+        page.get_by_label("用户名").fill(account)
+        page.get_by_label("密码").fill("yidi-demo-2026")
+        with page.expect_navigation():
+            page.locator("#login-form").get_by_role("button", name="登录").click()
+    return page
+
+
+def _slug(url: str) -> str:
+    """A file name that stays the same from run to run (the record numbers are random)."""
+    url = re.sub(r"\b(S|MD|BX)20\d{6}[0-9A-F]+", r"\1", url)
+    return re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "start"
+
+
+def _check(page: Any, role: str, mode: str, url: str, problems: list[str]) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+            .slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))""")
+        problems.append(f"{mode} {role} {url}: {width} px wide ({wide})")
+    codes = internal_codes(page.evaluate("document.body.innerText"))
+    if codes:
+        problems.append(f"{mode} {role} {url}: internal codes {sorted(set(codes))}")
+    shot = ARTEFACTS / mode / f"{role}-{_slug(url)}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_roles_pages_fit_a_phone_and_speak_in_words(browser: Any, server: Server, made: dict[str, str],
+                                                         mode: str) -> None:
+    problems: list[str] = []
+    for role, (account, urls) in pages(made).items():
+        page = _context(browser, server, mode, account)
+        for url in urls:
+            page.goto(url)
+            _check(page, role, mode, url, problems)
+        if role == "public":  # the estimate's result, the longest public page
+            page.goto("/estimate")
+            with page.expect_navigation():
+                page.locator("main form").get_by_role("button", name="计算").click()
+            assert page.locator("#estimate").count() == 1
+            _check(page, role, mode, "/estimate#result", problems)
+        page.context.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(("paper", "width_mm"), [("a4", 210), ("80mm", 80)])
+def test_the_slip_prints_on_a4_and_on_a_receipt(browser: Any, server: Server, made: dict[str, str],
+                                                 paper: str, width_mm: int) -> None:
+    from pypdf import PdfReader
+
+    page = _context(browser, server, "normal", PATIENT.id_number)
+    page.goto(f"/me/settlements/{made['setl']}?paper={paper}")
+    page.emulate_media(media="print")
+    # printed: the slip alone, without the menus, the buttons or the auditors' fold
+    assert page.locator("header.top").is_hidden() and page.locator(".slip-actions").is_hidden()
+    assert page.locator(".slip details.audit").first.is_hidden() and page.locator("#slip-patient").is_visible()
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    # the page size comes from the slip's @page rule: 1 mm = 72 / 25.4 pt
+    assert abs(float(pdf.pages[0].mediabox.width) - width_mm * 72 / 25.4) < 2
+    text = "".join(p.extract_text() for p in pdf.pages)
+    assert PATIENT.name in text and "个人负担" in text and "fulamt_ownpay_amt" not in text
+    (ARTEFACTS / "print").mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "print" / f"slip-{paper}.pdf").write_bytes(page.pdf(prefer_css_page_size=True))
+    page.context.close()
