@@ -93,6 +93,7 @@ EXPECTED: dict[str, str] = {
     # direct settlement: hospital desks only
     "POST /api/v1/hospital/persons/query":                    "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/persons/chronic":                  "-  -  Y  -  -  -  -  -",
+    "POST /api/v1/fsi":                                       "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/visits":                           "-  -  Y  -  -  -  -  -",
     "GET /api/v1/hospital/visits/{mdtrt_id}":                 "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/visits/{mdtrt_id}/cancel":         "-  -  Y  -  -  -  -  -",

@@ -13,6 +13,7 @@ from yidi.api import (
     eligibility,
     family,
     filings,
+    fsi,
     hospital,
     me,
     reference,
@@ -35,6 +36,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(eligibility.router, prefix=API_PREFIX)
     app.include_router(reference.router, prefix=API_PREFIX)
     app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)
+    app.include_router(fsi.router, prefix=API_PREFIX)  # the national interface envelope (issue 18)
     app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
     app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
     app.include_router(clearing.router, prefix=API_PREFIX)  # 清算 clearing (issue 6)

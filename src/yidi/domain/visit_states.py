@@ -23,8 +23,8 @@ STATE_EN = {OPEN: "open", DISCHARGED: "discharged, not settled", SETTLED: "settl
 
 # transition -> (states it may start from, visit types it applies to, zh name, en name)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[VisitType, ...], str, str]] = {
-    "cancel": ((OPEN,), (VisitType.INPATIENT, VisitType.OUTPATIENT), "撤销入院（挂号）登记", "cancel the registration"),
-    "change": (UNSETTLED, (VisitType.INPATIENT, VisitType.OUTPATIENT), "变更就诊信息", "change the visit"),
+    "cancel": ((OPEN,), tuple(VisitType), "撤销入院（挂号）登记", "cancel the registration"),
+    "change": (UNSETTLED, tuple(VisitType), "变更就诊信息", "change the visit"),
     "discharge": ((OPEN,), (VisitType.INPATIENT,), "办理出院", "discharge"),
     "discharge_cancel": ((DISCHARGED,), (VisitType.INPATIENT,), "撤销出院", "cancel the discharge"),
 }
@@ -44,13 +44,22 @@ def after_revoke(visit_type: VisitType) -> str:
     return DISCHARGED if visit_type is VisitType.INPATIENT else OPEN
 
 
-def check_transition(transition: str, visit_type: VisitType, state: str, mdtrt_id: str) -> None:
+# the visit types a transaction code is for: the inpatient codes (24xx) and the outpatient ones (22xx)
+ADMISSIONS = (VisitType.INPATIENT,)
+OUTPATIENT_VISITS = (VisitType.OUTPATIENT, VisitType.CHRONIC_OUTPATIENT)
+
+
+def check_transition(transition: str, visit_type: VisitType, state: str, mdtrt_id: str,
+                     only: tuple[VisitType, ...] | None = None) -> None:
     """Refuse a transition from the wrong state (VISIT_STATE_NOT_ALLOWED) or of the wrong visit type
-    (VISIT_TYPE_NOT_ALLOWED); both 409 and change nothing."""
+    (VISIT_TYPE_NOT_ALLOWED; `only`: the types the caller's transaction code is for); both 409 and change
+    nothing."""
     states, types, zh, en = TRANSITIONS[transition]
-    if visit_type not in types:
+    allowed = tuple(t for t in types if only is None or t in only)
+    if visit_type not in allowed:
         raise error("VISIT_TYPE_NOT_ALLOWED", mdtrt_id=mdtrt_id, action_zh=zh, action_en=en,
-                    visit_type=visit_type.value)
+                    visit_type=visit_type.value.lower(), visit_type_zh=visit_type.zh,
+                    allowed_zh="、".join(t.zh for t in allowed), allowed_en=", ".join(t.value.lower() for t in allowed))
     if state not in states:
         todo_zh, todo_en = _TODO.get(state, ("", ""))
         raise error("VISIT_STATE_NOT_ALLOWED", mdtrt_id=mdtrt_id, action_zh=zh, action_en=en,

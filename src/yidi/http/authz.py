@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     # direct settlement: hospitals only, each its own visits (services.settlement scopes by institution)
     "POST /api/v1/hospital/persons/query": allow(H),
     "POST /api/v1/hospital/persons/chronic": allow(H),
+    "POST /api/v1/fsi": allow(H),  # the national envelope: the same hospital transactions
     "POST /api/v1/hospital/visits": allow(H),
     "GET /api/v1/hospital/visits/{mdtrt_id}": allow(H),
     "POST /api/v1/hospital/visits/{mdtrt_id}/cancel": allow(H),

@@ -18,6 +18,7 @@ from yidi.domain.error_catalogue import (
     clearing,
     files,
     filings,
+    fsi,
     operations,
     persons,
     reference,
@@ -29,8 +30,8 @@ from yidi.domain.errors import Problem, YidiError
 
 # (title, entries) in the order docs/errors.md shows them
 GROUPS: tuple[tuple[str, tuple[ErrorSpec, ...]], ...] = tuple(
-    (m.TITLE, m.ENTRIES) for m in (requests, access, persons, reference, filings, chronic, settlement, claims, files,
-                                   clearing, advisor, operations))
+    (m.TITLE, m.ENTRIES) for m in (requests, access, persons, reference, filings, chronic, settlement, fsi, claims,
+                                   files, clearing, advisor, operations))
 
 CATALOGUE: Mapping[str, ErrorSpec] = {e.code: e for _title, entries in GROUPS for e in entries}
 

@@ -13,6 +13,7 @@ from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.eligibility import EligibilityResult
 from yidi.domain.engine import calculate
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
@@ -66,6 +67,9 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     if not rows:
         raise YidiError("VISIT_NO_LINES", f"就诊 {mdtrt_id} 没有有效的费用明细", f"visit {mdtrt_id} has no active fee lines",
                         "mdtrt_id", 422)
+    ours = from_fen(sum(r.amount_fen for r in rows))
+    if req.medfee_sumamt is not None and req.medfee_sumamt != ours:
+        raise error("MEDFEE_MISMATCH", theirs=req.medfee_sumamt, ours=ours)
     result = eligibility(uow, ctx, visit.person, p, p.name, visit.institution, visit.visit_type, visit.admitted_on,
                          today, emergency=visit.emergency, chronic=visit.chronic_disease, this_visit=visit.visit_id,
                          known=None if known is None else (known.filings, known.admissions))

@@ -47,7 +47,8 @@ Apply = Callable[[UnitOfWork, HospitalVisit, dt.date], dict[str, Any]]
 
 
 def _transition(ctx: Context, principal: Principal, mdtrt_id: str, kind: str, msgid: str | None,
-                body: dict[str, Any], apply: Apply, what: tuple[str, str], action: str) -> VisitView:
+                body: dict[str, Any], apply: Apply, what: tuple[str, str], action: str,
+                only: tuple[VisitType, ...] | None = None) -> VisitView:
     inst = hospital(principal, *what)
     h = request_hash({"mdtrt_id": mdtrt_id, **body})
 
@@ -63,7 +64,7 @@ def _transition(ctx: Context, principal: Principal, mdtrt_id: str, kind: str, ms
                     if msg.infno != infno or msg.request_hash != h or msg.visit_id != visit.visit_id:
                         raise msgid_reused(msgid)
                     return visit_view(uow, visit)  # done once: the visit as it is now
-            check_transition(kind, visit.visit_type, visit.status, mdtrt_id)
+            check_transition(kind, visit.visit_type, visit.status, mdtrt_id, only)
             before = visit.status
             detail = apply(uow, visit, today)
             uow.visits.save(visit)
@@ -77,9 +78,11 @@ def _transition(ctx: Context, principal: Principal, mdtrt_id: str, kind: str, ms
     return retrying(run)
 
 
-def cancel_visit(ctx: Context, principal: Principal, mdtrt_id: str, req: CancelVisitIn) -> VisitView:
+def cancel_visit(ctx: Context, principal: Principal, mdtrt_id: str, req: CancelVisitIn,
+                 only: tuple[VisitType, ...] | None = None) -> VisitView:
     """入院撤销 2404 / 挂号撤销 2202: a registration made by mistake ends, CANCELLED; the person is free to be
-    admitted elsewhere at once. Only an OPEN visit without active fee lines (withdraw them first)."""
+    admitted elsewhere at once. Only an OPEN visit without active fee lines (withdraw them first); `only`:
+    the visit type the caller's transaction is for (the envelope's 2404 cancels admissions only)."""
 
     def apply(uow: UnitOfWork, visit: HospitalVisit, today: dt.date) -> dict[str, Any]:
         refused = refuse_active_lines(len(uow.lines.of_visit(visit.visit_id, active=True)), mdtrt_id)
@@ -89,7 +92,7 @@ def cancel_visit(ctx: Context, principal: Principal, mdtrt_id: str, req: CancelV
         return {"reason": req.reason}
 
     return _transition(ctx, principal, mdtrt_id, "cancel", req.msgid, {"kind": "cancel", "reason": req.reason},
-                       apply, ("撤销入院（挂号）登记", "cancel registrations"), "VISIT_CANCEL")
+                       apply, ("撤销入院（挂号）登记", "cancel registrations"), "VISIT_CANCEL", only)
 
 
 def discharge(ctx: Context, principal: Principal, mdtrt_id: str, req: DischargeIn) -> VisitView:

@@ -154,6 +154,8 @@ class PreSettleIn(Strict):
 
     discharge_date: Day | None = None
     use_account: bool = Field(default=True, description="acct_used_flag: pay the person's share from the account")
+    medfee_sumamt: VisitTotal | None = Field(default=None, description="the total the HIS holds for the visit: "
+                                             "refused (MEDFEE_MISMATCH) unless the active lines add up to it")
 
 
 class SettleIn(PreSettleIn):
