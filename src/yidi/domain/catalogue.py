@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from yidi.domain import bounds as B
 from yidi.domain.enums import ItemClass, ItemKind, VisitType
-from yidi.domain.policy import Source
+from yidi.domain.sources import Source
 from yidi.domain.validation import Code, Day, Ratio, RegionCode, Strict, Text, UnitPrice, failure
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from yidi.domain.catalogue import Catalogue, CatalogueItem
-from yidi.domain.policy import Document, InsuredPolicy, PolicyVersion
+from yidi.domain.policy import InsuredPolicy, PolicyVersion
 from yidi.domain.reference import Institution, Region, province_of
+from yidi.domain.sources import Document
 
 
 @dataclass

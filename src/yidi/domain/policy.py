@@ -1,6 +1,7 @@
 """Policy packs as validated values: an insured region's policy (its versions, schemes, layers, rules).
 
-The treatment region's catalogue is `domain/catalogue.py`.
+The treatment region's catalogue is `domain/catalogue.py`; the documents parameters cite `domain/sources.py`;
+item groups (rules.item_groups) `domain/item_groups.py`.
 
 A pack is data (YAML files, see docs/policy-pack.md); these models are its schema. Every model forbids
 unknown keys, so a misspelt or misplaced parameter is an error instead of a silently ignored setting.
@@ -14,15 +15,15 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from yidi.domain.enums import Category, FilingType, ItemKind, Level, Scheme, VisitType
+from yidi.domain.enums import Category, FilingType, Level, Scheme, VisitType
+from yidi.domain.item_groups import ItemGroup
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
+from yidi.domain.sources import Source
 from yidi.domain.validation import (
-    Code,
     Points,
     Ratio,
     RegionCode,
     Strict,
-    Text,
     Yuan,
     failure,
 )
@@ -46,24 +47,6 @@ LAYER_FIELD = {
     "critical_illness": "hifmi_pay",
     "medical_assistance": "maf_pay",
 }
-
-
-class Source(Strict):
-    """Where a parameter comes from: a document id of the pack's `documents` and the article."""
-
-    doc: str
-    article: str = ""
-
-
-class Document(Strict):
-    """A policy document a pack cites (number, issuer, date)."""
-
-    title: str
-    number: str = ""
-    issuer: str = ""
-    date: dt.date | None = None
-    url: str = ""
-    note: str = ""
 
 
 class Tier(Strict):
@@ -236,39 +219,6 @@ class SchemePolicy(Strict):
         if len(set(kinds)) != len(kinds):
             raise failure("PACK_LAYER_DUPLICATE")
         return self
-
-
-class ItemGroup(Strict):
-    """How the insured region pays one class or group of catalogue items after its pay-first share.
-
-    Matches an in-scope line by item class, kind and/or the catalogue item's `group` (all given must
-    match); the first matching entry of rules.item_groups applies, a line none matches follows the
-    rules above. rest: `coinsurance` (deductible and tier ratios), `full` (the fund pays it all) or
-    `ratio` (the fund pays rest_ratio of it), the last two outside the deductible and bands.
-    """
-
-    name: Text = Field(min_length=1, max_length=40)  # e.g. 植入类耗材, named in explanations
-    classes: list[Literal["A", "B"]] | None = None
-    kinds: list[ItemKind] | None = None
-    groups: list[Code] | None = None
-    selfpay_ratio: Ratio | None = None  # the group's pay-first share; None: the class-B share as usual (A: 0)
-    rest: Literal["coinsurance", "full", "ratio"] = "coinsurance"
-    rest_ratio: Ratio | None = None
-    source: Source | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> ItemGroup:
-        if self.classes is None and self.kinds is None and self.groups is None:
-            raise failure("PACK_FIELD", detail_zh=f"{self.name}：至少给出 classes、kinds、groups 之一",
-                          detail_en=f"{self.name}: give at least one of classes, kinds, groups")
-        if (self.rest == "ratio") != (self.rest_ratio is not None):
-            raise failure("PACK_FIELD", detail_zh=f"{self.name}：rest 为 ratio 时必须且只有此时给出 rest_ratio",
-                          detail_en=f"{self.name}: rest_ratio is required with rest: ratio, and only then")
-        return self
-
-    def matches(self, item_class: str, kind: str, group: str | None) -> bool:
-        return ((self.classes is None or item_class in self.classes) and (self.kinds is None or kind in self.kinds)
-                and (self.groups is None or group in self.groups))
 
 
 class Rules(Strict):

@@ -19,8 +19,9 @@ from yidi.domain.enums import Level, VisitType
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import Document, InsuredPolicy
+from yidi.domain.policy import InsuredPolicy
 from yidi.domain.reference import Institution, Region, is_province_code, province_of
+from yidi.domain.sources import Document
 from yidi.domain.validation import Code, RegionCode, Strict, Text, problems_from
 
 M = TypeVar("M", bound=BaseModel)

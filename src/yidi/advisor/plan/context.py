@@ -19,9 +19,10 @@ from yidi.advisor.models import (
 )
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import PolicyVersion, Source
+from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution
 from yidi.domain.rulebook import rule
+from yidi.domain.sources import Source
 
 BLOCKING_STATUS = {
     InsuranceStatus.LAPSED: ("INSURANCE_LAPSED", "参保状态为暂停（断缴）", "insurance suspended (contributions lapsed)"),

@@ -18,10 +18,12 @@ from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import ItemClass
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
+from yidi.domain.item_groups import ItemGroup
 from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import ItemGroup, PolicyVersion, Source
+from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution
+from yidi.domain.sources import Source
 
 
 @dataclass(slots=True)

@@ -9,8 +9,9 @@ from yidi.domain.breakdown import Clause
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
-from yidi.domain.policy import PolicyVersion, Source
+from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution, Person, province_of
+from yidi.domain.sources import Source
 
 
 @dataclass(slots=True)

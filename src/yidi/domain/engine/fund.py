@@ -16,9 +16,10 @@ from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import CrossRegionBasis, Scheme, VisitType
 from yidi.domain.money import ZERO, fmt, pct, round_fen
-from yidi.domain.policy import ALL, Deductible, PolicyVersion, Source, Tier, pick, pick_cell
+from yidi.domain.policy import ALL, Deductible, PolicyVersion, Tier, pick, pick_cell
 from yidi.domain.ratios import RatioAdjustment
 from yidi.domain.reference import Institution, Person
+from yidi.domain.sources import Source
 
 
 def deductible(
