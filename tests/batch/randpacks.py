@@ -2,7 +2,7 @@
 
 Seeded (random.Random), so a failure reproduces. Twelve insured regions in five provinces each draw
 their own variants (tier_basis, tier_scope, cap_basis, b_class_rest, b_class_selfpay_source, cut_mode
-subtract/multiply/first_selfpay, item groups, long-term factor, unfiled payable or not, intra-province local or
+subtract/multiply/first_selfpay, item groups, benefit selectors, long-term factor, unfiled payable or not, intra-province local or
 cross-region, per-admission deductibles with repeat factors or annual ones that differ by hospital level,
 caps small enough to be reached mid-bill, every layer kind with thresholds, tier bases, caps, group
 overrides and eligible groups, personal account scope); some take a second version in mid-year.
@@ -94,7 +94,11 @@ def _scheme(rng: random.Random, employee: bool) -> dict[str, Any]:
         "caps": pools,
         "account": {"may_pay": employee and rng.random() < 0.8, "scope": rng.choice(["all_personal", "in_scope"])},
         "benefits": {
-            "INPATIENT": {"cap_pool": "main", "deductible": ip_ded, "tiers": _grid(rng, lambda: _tiers(rng))},
+            "INPATIENT": {"cap_pool": "main", "deductible": ip_ded, "tiers": _grid(rng, lambda: _tiers(rng)),
+                          # selectors by age / category / group (routed to the per-bill engine by the plan)
+                          "selectors": ([{"name": "60岁以上", "min_age": 60, "tiers": {"ALL": {"ALL": _tiers(rng)}}},
+                                         {"name": "低保", "groups": ["低保"], "cap": str(rng.randint(1, 20) * 500)}]
+                                        if rng.random() < 0.15 else [])},
             "OUTPATIENT": {
                 "cap_pool": rng.choice(["main", "op"]),
                 "deductible": {"mode": "annual", "amounts": _grid(rng, lambda: str(rng.choice([0, 50, 100, 300, 550])))},

@@ -295,3 +295,75 @@ def test_item_group_is_checked(tmp_path: Path, group: dict[str, object]) -> None
     with pytest.raises(YidiError) as exc:
         make_packs(tmp_path, {"rules": {"item_groups": [group]}})
     assert [p.code for p in exc.value.problems] == ["PACK_FIELD"]
+
+
+# --- Rule 2: age and person-group selectors for ratios, deductibles and caps -------------------------
+
+BORN_1955_03_01 = "360426195503010076"  # turns 70 on 2025-03-01
+OVER_70 = {"name": "70岁以上退休人员", "min_age": 70, "categories": ["RETIRED"],
+           "deductible": {"amounts": {"ALL": {"ALL": "400"}}}, "tiers": {"ALL": {"ALL": one_tier("0.95")}}}
+
+
+@pytest.mark.parametrize(
+    ("category", "admission", "hifp", "applies"),
+    [
+        # retired, 70 on the admission day: deductible 400, 95 %: (10,000 - 400) x 0.95 = 9,120.00
+        ("RETIRED", "2025-03-01", "9120.00", True),
+        # the day before, still 69: the benefit's own 800 and 85 %: 9,200 x 0.85 = 7,820.00
+        ("RETIRED", "2025-02-28", "7820.00", False),
+        # 70 but not retired: the selector wants RETIRED -> 7,820.00
+        ("ACTIVE", "2025-03-01", "7820.00", False),
+    ],
+)
+def test_age_and_category_selector(tmp_path: Path, category: str, admission: str, hifp: str, applies: bool) -> None:
+    packs = make_packs(tmp_path, emp_inpatient(selectors=[OVER_70]))
+    person = {"id_number": BORN_1955_03_01, "category": category}
+    b = calculate(make_bill([("A01", "1", "10000.00")], person=person, admission=admission,
+                            accumulators={"year": 2025}), packs)
+    identities(b)
+    assert b.hifp_pay == D(hifp)
+    assert b.psn_part_amt == D("10000.00") - D(hifp)
+    sel = [s for s in b.steps if s.rule == "benefit.selector"]
+    ded = next(s for s in b.steps if s.rule == "deductible")
+    tiers = next(s for s in b.steps if s.rule == "fund.tiers")
+    assert ded.clause is not None and tiers.clause is not None
+    if applies:
+        assert b.act_pay_dedc == D("400.00")
+        assert "70岁以上退休人员" in sel[0].text_zh and "年满 70 周岁" in sel[0].text_zh
+        assert ded.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.selectors.0.deductible"
+        assert tiers.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.selectors.0.tiers.ALL.ALL"
+    else:
+        assert b.act_pay_dedc == D("800.00")
+        assert not sel
+        assert ded.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.deductible"
+
+
+def test_assistance_group_selector_with_its_own_cap(tmp_path: Path) -> None:
+    dibao = {"name": "低保对象", "groups": ["低保"], "tiers": {"ALL": {"ALL": one_tier("0.90")}}, "cap": "5000"}
+    packs = make_packs(tmp_path, emp_inpatient(selectors=[OVER_70, dibao]))
+    b = calculate(make_bill([("A01", "1", "10000.00")], person={"assistance_group": "低保"},
+                            accumulators={"year": 2025}), packs)
+    identities(b)
+    # the first selector does not match (34, active); 低保: deductible 800 stays, 90 %, cap 5,000:
+    # (10,000 - 800) x 0.9 = 8,280 > 5,000 -> 5,000.00; cost covered 5,000 / 0.9 = 5,555.56;
+    # above 9,200 - 5,555.56 = 3,644.44; withheld 8,280 - 5,000 = 3,280.00
+    assert b.act_pay_dedc == D("800.00")
+    assert b.hifp_pay == D("5000.00")
+    assert b.above_cap_amt == D("3644.44")
+    assert b.above_cap_fund_amt == D("3280.00")
+    cap = next(s for s in b.steps if s.rule == "fund.cap")
+    assert cap.clause is not None and cap.clause.parameter == "schemes.EMPLOYEE.benefits.INPATIENT.selectors.1.cap"
+    # the same person without the group: 9,200 x 85 % = 7,820.00, under the 400,000 cap
+    plain = calculate(make_bill([("A01", "1", "10000.00")], accumulators={"year": 2025}), packs)
+    assert plain.hifp_pay == D("7820.00")
+
+
+@pytest.mark.parametrize("selector", [
+    {"name": "无条件", "cap": "1000"},  # selects no one in particular
+    {"name": "无待遇", "min_age": 70},  # changes nothing
+    {"name": "年龄颠倒", "min_age": 70, "max_age": 60, "cap": "1000"},
+])
+def test_selector_is_checked(tmp_path: Path, selector: dict[str, object]) -> None:
+    with pytest.raises(YidiError) as exc:
+        make_packs(tmp_path, emp_inpatient(selectors=[selector]))
+    assert [p.code for p in exc.value.problems] == ["PACK_FIELD"]

@@ -57,6 +57,15 @@ ITEM_GROUPS = st.lists(st.sampled_from([
 ]), max_size=3)
 
 
+# benefit selectors: by age (the test persons are 2, 35 and 37 in 2026), category and group
+SELECTORS = st.lists(st.sampled_from([
+    {"name": "30岁以上", "min_age": 30, "tiers": {"ALL": {"ALL": [{"from": "0", "to": None, "ratio": "0.97"}]}}},
+    {"name": "退休", "categories": ["RETIRED"], "deductible": {"amounts": {"ALL": {"ALL": "100"}}}},
+    {"name": "低保", "groups": ["低保"], "cap": "2000"},
+    {"name": "儿童", "max_age": 17, "deductible": {"mode": "annual", "amounts": {"ALL": {"ALL": "300"}}}, "cap": "100000"},
+]), max_size=2)
+
+
 @st.composite
 def policy(draw: Any) -> dict[str, Any]:
     dmode = draw(st.sampled_from(["per_admission", "annual"]))
@@ -82,6 +91,7 @@ def policy(draw: Any) -> dict[str, Any]:
                                    "counted_admissions": draw(st.sampled_from(["all", "in_scope"])),
                                    "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 2000)))}}},
                     "tiers": {"ACTIVE": {"ALL": draw(tiers())}, "RETIRED": {"ALL": draw(tiers())}},
+                    "selectors": draw(SELECTORS),
                 },
                 "OUTPATIENT": {
                     "cap_pool": draw(st.sampled_from(["main", "op"])),
@@ -230,23 +240,34 @@ def test_funds_never_pass_their_annual_caps_over_a_year_of_bills(raw: dict[str, 
     scheme = seq[0]["person"]["scheme"]
     acc = YearAccumulators(year=2026)
     paid: dict[str, Decimal] = {}
+    caps: dict[str, Decimal] = {}
     layer_paid: dict[str, Decimal] = {}
     day = dt.date(2026, 1, 10)
     for bill in seq:
         bill = dict(bill, person={**seq[0]["person"]}, admission_date=str(day), discharge_date=str(day))
-        day += dt.timedelta(days=7)
-        b = calculate(Bill.model_validate(bill), packs, accumulators=acc)
+        model = Bill.model_validate(bill)
+        b = calculate(model, packs, accumulators=acc)
         check_identities(b)
         pol = version.schemes[scheme]
-        pool = pol.benefits[VisitType(bill["visit_type"])].cap_pool
-        paid[pool] = paid.get(pool, ZERO) + b.hifp_pay
+        benefit = pol.benefits[VisitType(bill["visit_type"])]
+        pool = benefit.cap_pool
+        # the cap this bill answers to: a selector's (age on the day, category, group) or the pool's
+        who = model.person.to_person()
+        _i, sel = benefit.select(who.citizen_id.age_on(day), who.category, who.assistance_group)
+        cap = sel.cap if sel is not None and sel.cap is not None else pol.caps[pool]
+        before = paid.get(pool, ZERO)
+        # no bill takes the pool past the cap it answers to (nor pays when it is already past it)
+        assert before + b.hifp_pay <= max(cap, before), f"pool {pool}: {before} + {b.hifp_pay} over cap {cap}"
+        paid[pool] = before + b.hifp_pay
+        caps[pool] = max(caps.get(pool, ZERO), cap)
+        day += dt.timedelta(days=7)
         for layer in pol.layers:
             field = {"large_amount_subsidy": "hifob_pay", "critical_illness": "hifmi_pay"}[layer.kind]
             layer_paid[layer.kind] = layer_paid.get(layer.kind, ZERO) + getattr(b, field)
         assert b.accumulators_after is not None
         acc = b.accumulators_after
     for pool, total in paid.items():
-        assert total <= pol.caps[pool], f"pool {pool}: paid {total} over cap {pol.caps[pool]}"
+        assert total <= caps[pool], f"pool {pool}: paid {total} over cap {caps[pool]}"
         assert acc.fund_paid.get(pool, ZERO) == total
     for layer in pol.layers:
         if layer.annual_cap is not None and seq[0]["person"]["assistance_group"] is None:

@@ -23,7 +23,8 @@ no fixed-size closed form exists; those partitions (flagged set-based) are folde
 over just their rows, then patched back. A person-year whose settlements fall under two policy versions
 (a policy change in mid-year may switch rule variants between bills) is calculated by the per-bill
 engine itself, chained in settlement order; so is a person-year with a bill under a version whose rules
-the plan does not express (rules.item_groups: per-group pay-first shares and rests; dims `per_bill`).
+the plan does not express (rules.item_groups: per-group pay-first shares and rests; a benefit's
+selectors by age, category or group; dims `per_bill`).
 
 Rounding is the one rule of money.round_fen: half up to the fen where a ratio multiplies an amount,
 done exactly in integers (ratios are scaled by dims.RATIO_SCALE).

@@ -20,10 +20,12 @@ from yidi.domain.item_groups import ItemGroup
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
 from yidi.domain.sources import Source
 from yidi.domain.validation import (
+    Code,
     Points,
     Ratio,
     RegionCode,
     Strict,
+    Text,
     Yuan,
     failure,
 )
@@ -139,21 +141,72 @@ class Deductible(Strict):
         return self
 
 
+def _check_tier_grid(v: dict[str, dict[str, list[Tier]]]) -> dict[str, dict[str, list[Tier]]]:
+    for row in v.values():
+        for t in row.values():
+            _check_tiers(t)
+    return _check_grid(v, "tiers")
+
+
+class Selector(Strict):
+    """A benefit's own deductible, ratios or cap for some persons: an age band (age on the treatment
+    day), person categories and/or assistance groups; every selector given must match."""
+
+    name: Text = Field(min_length=1, max_length=40)  # e.g. 70岁以上退休人员, named in explanations
+    min_age: int | None = Field(default=None, ge=0, le=150)  # aged at least this many whole years
+    max_age: int | None = Field(default=None, ge=0, le=150)  # aged at most this many whole years
+    categories: list[Category] | None = None
+    groups: list[Code] | None = None  # assistance groups (特困 / 低保 …)
+    deductible: Deductible | None = None  # replaces the benefit's deductible
+    tiers: dict[str, dict[str, list[Tier]]] | None = None  # replaces the benefit's tier grid
+    cap: Yuan | None = None  # replaces the annual cap of the benefit's pool for this bill
+    source: Source | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: dict[str, dict[str, list[Tier]]] | None) -> dict[str, dict[str, list[Tier]]] | None:
+        return None if v is None else _check_tier_grid(v)
+
+    @model_validator(mode="after")
+    def _check(self) -> Selector:
+        if self.min_age is None and self.max_age is None and self.categories is None and self.groups is None:
+            raise failure("PACK_FIELD", detail_zh=f"{self.name}：至少给出 min_age、max_age、categories、groups 之一",
+                          detail_en=f"{self.name}: give at least one of min_age, max_age, categories, groups")
+        if self.deductible is None and self.tiers is None and self.cap is None:
+            raise failure("PACK_FIELD", detail_zh=f"{self.name}：至少给出 deductible、tiers、cap 之一",
+                          detail_en=f"{self.name}: give at least one of deductible, tiers, cap")
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            raise failure("PACK_FIELD", detail_zh=f"{self.name}：max_age 小于 min_age",
+                          detail_en=f"{self.name}: max_age is below min_age")
+        return self
+
+    def matches(self, age: int, category: Category, group: str | None) -> bool:
+        return ((self.min_age is None or age >= self.min_age) and (self.max_age is None or age <= self.max_age)
+                and (self.categories is None or category in self.categories)
+                and (self.groups is None or group in self.groups))
+
+
 class Benefit(Strict):
-    """One visit type of one scheme: which cap pool it draws on, its deductible and ratio tiers."""
+    """One visit type of one scheme: which cap pool it draws on, its deductible and ratio tiers, and the
+    selectors that give some persons their own (the first matching one applies)."""
 
     cap_pool: str
     deductible: Deductible
     tiers: dict[str, dict[str, list[Tier]]]
+    selectors: list[Selector] = Field(default_factory=list)
     source: Source | None = None
 
     @field_validator("tiers")
     @classmethod
     def _tiers(cls, v: dict[str, dict[str, list[Tier]]]) -> dict[str, dict[str, list[Tier]]]:
-        for row in v.values():
-            for t in row.values():
-                _check_tiers(t)
-        return _check_grid(v, "tiers")
+        return _check_tier_grid(v)
+
+    def select(self, age: int, category: Category, group: str | None) -> tuple[int, Selector | None]:
+        """The first selector that matches the person (index, selector), or (-1, None)."""
+        for i, sel in enumerate(self.selectors):
+            if sel.matches(age, category, group):
+                return i, sel
+        return -1, None
 
 
 class LayerOverride(Strict):

@@ -35,6 +35,10 @@ def money_for(c: Ctx, ft: FilingType | None, basis: str | None) -> Money | None:
         c.warn("NO_BENEFIT", f"参保地政策数据中没有{s.scheme.zh}的{s.visit_type.zh}待遇。",
                f"no {s.visit_type.value} benefit of the {s.scheme.value} scheme in the pack.", "", "", c.rules("R-2.1"))
         return None
+    if benefit.selectors:
+        # the advisor does not know the person's age or group: it states the benefit's own terms
+        c.assumptions.append("参保地对部分人群另有起付线、比例或限额（" + "、".join(x.name for x in benefit.selectors)
+                             + "），此处按一般人员计算")
     levels = [c.inst.level] if c.inst else ([s.hospital_level] if s.hospital_level else [Level.L1, Level.L2, Level.L3])
     adj = adjustment(v.cross_region, CrossRegionBasis(basis), ft)
     unfiled = adjustment(v.cross_region, CrossRegionBasis.UNFILED, None)

@@ -19,6 +19,7 @@ from yidi.domain.engine.context import Ctx, resolve
 from yidi.domain.engine.cross_region import benefit_blocked, cross_region_basis, first_selfpay
 from yidi.domain.engine.fund import deductible, pooled_fund
 from yidi.domain.engine.payers import account_pay, layer_pay
+from yidi.domain.engine.selection import terms
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.money import ZERO, fmt
@@ -104,13 +105,16 @@ def calculate(
     coinsured = first_selfpay(adj, coinsured, rests, out, ctx, version)
 
     # 4. deductible
-    dedc = deductible(bill, person, inst, benefit.deductible, acc, coinsured, out, ctx, version, scheme.source)
+    # the person's terms: the benefit's own, or a selector's (age on the treatment day, category, group)
+    t = terms(bill, person, scheme, benefit, out, ctx, version)
+    dedc = deductible(bill, person, inst, t.deductible, t.deductible_param, acc, coinsured, out, ctx, version,
+                      t.source or scheme.source)
     eligible = coinsured - dedc
 
     # 5. pooled fund
     hifp, cap_shared_cost, above = pooled_fund(
-        bill, person, inst, version, scheme.caps[pool], pool, benefit.tiers, acc, adj, dedc, eligible,
-        rests, out, ctx, benefit.source or scheme.source,
+        bill, person, inst, version, t, pool, acc, adj, dedc, eligible,
+        rests, out, ctx, t.source or benefit.source or scheme.source,
     )
     out.hifp_pay = hifp
     out.above_cap_amt = above
@@ -154,7 +158,7 @@ def calculate(
         out.accumulators_after = acc
         return out
     counted = bill.visit_type is VisitType.INPATIENT and (
-        benefit.deductible.counted_admissions == "all" or out.inscp_scp_amt > 0)
+        t.deductible.counted_admissions == "all" or out.inscp_scp_amt > 0)
     out.accumulators_after = acc.model_copy(update={
         "admissions": acc.admissions + (1 if counted else 0),
         "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + dedc},

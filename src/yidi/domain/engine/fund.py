@@ -14,17 +14,18 @@ from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import BandPay, Breakdown, Step
 from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
+from yidi.domain.engine.selection import Terms
 from yidi.domain.enums import CrossRegionBasis, Scheme, VisitType
 from yidi.domain.money import ZERO, fmt, pct, round_fen
-from yidi.domain.policy import ALL, Deductible, PolicyVersion, Tier, pick, pick_cell
+from yidi.domain.policy import ALL, Deductible, PolicyVersion, pick, pick_cell
 from yidi.domain.ratios import RatioAdjustment
 from yidi.domain.reference import Institution, Person
 from yidi.domain.sources import Source
 
 
 def deductible(
-    bill: Bill, person: Person, inst: Institution, ded: Deductible, acc: YearAccumulators, coinsured: Decimal,
-    out: Breakdown, ctx: Ctx, version: PolicyVersion, scheme_src: Source | None,
+    bill: Bill, person: Person, inst: Institution, ded: Deductible, param: str, acc: YearAccumulators,
+    coinsured: Decimal, out: Breakdown, ctx: Ctx, version: PolicyVersion, scheme_src: Source | None,
 ) -> Decimal:
     """The deductible (起付标准) charged on this bill: per admission (lower on repeat admissions) or annual."""
     vt = bill.visit_type.value
@@ -45,7 +46,7 @@ def deductible(
         "deductible",
         f"{how}；本次政策范围内费用 {fmt(coinsured)} 元，先由个人支付起付线 {fmt(dedc)} 元。",
         f"Deductible due {fmt(due)}; charged {fmt(dedc)} of in-scope {fmt(coinsured)}.",
-        ctx.clause(f"schemes.{person.scheme.value}.benefits.{vt}.deductible", ded.source, scheme_src, version.source),
+        ctx.clause(param, ded.source, scheme_src, version.source),
         {"inscope": coinsured, "deductible_due": due},
         {"act_pay_dedc": dedc},
     ))
@@ -63,8 +64,8 @@ def _adjusted_zh(adj: RatioAdjustment) -> str:
 
 
 def pooled_fund(
-    bill: Bill, person: Person, inst: Institution, version: PolicyVersion, cap: Decimal, pool: str,
-    tiers_grid: dict[str, dict[str, list[Tier]]], acc: YearAccumulators, adj: RatioAdjustment,
+    bill: Bill, person: Person, inst: Institution, version: PolicyVersion, bt: Terms, pool: str,
+    acc: YearAccumulators, adj: RatioAdjustment,
     dedc: Decimal, eligible: Decimal, rests: list[Rest], out: Breakdown, ctx: Ctx, src: Source | None,
 ) -> tuple[Decimal, Decimal, Decimal]:
     """The pooled fund: the rests outside the bands, then by ratio bands (each ratio adjusted for care
@@ -73,6 +74,7 @@ def pooled_fund(
     Returns the fund's payment, the cost it shared in (for a cap on cost), and the cost above the cap.
     """
     rules = version.rules
+    cap, tiers_grid = bt.cap, bt.tiers
     tiers = pick(tiers_grid, person.category, inst.level)
     assert tiers is not None
     bands: list[BandSpec] = [(t.lower, t.upper, adj.ratio(t.ratio), t.ratio) for t in tiers]
@@ -82,10 +84,9 @@ def pooled_fund(
         start = dedc if rules.tier_basis == "cumulative" else ZERO
     paid_before = acc.fund_paid.get(pool, ZERO)
     shared_before = acc.cost_shared.get(pool, ZERO)
-    vt = bill.visit_type.value
     # cite the cell the grid resolved to (a pack written tiers: {ALL: {ALL: …}} is cited as tiers.ALL.ALL)
     cat_key, level_key = pick_cell(tiers_grid, person.category, inst.level) or (ALL, ALL)
-    param = f"schemes.{person.scheme.value}.benefits.{vt}.tiers.{cat_key}.{level_key}"
+    param = f"{bt.tiers_param}.{cat_key}.{level_key}"
     # wording by scheme: 在职 / 退休 are employee categories; a resident's ratio is the resident ratio
     who = person.category.zh if person.scheme is Scheme.EMPLOYEE else "居民"
     # The rests paid outside the bands (item groups, the B-class rest in full) draw on the cap first:
@@ -157,7 +158,7 @@ def pooled_fund(
         out.steps.append(Step(
             "fund.cap", zh, f"Annual cap {fmt(cap)} ({rules.cap_basis}) reached; {fmt(above)} of cost is above it; "
             f"the fund pays {fmt(withheld)} less than it would without the cap.",
-            ctx.clause(f"schemes.{person.scheme.value}.caps.{pool}", src, version.source),
+            ctx.clause(bt.cap_param, src, version.source),
             {"cap": cap, "paid_before": paid_before}, {"above_cap_amt": above, "above_cap_fund_amt": withheld},
         ))
     return w.pay + rest_paid, w.covered + rest_covered, above
