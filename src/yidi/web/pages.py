@@ -24,7 +24,7 @@ from yidi.advisor.search import search
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.http import security
-from yidi.services import accounts
+from yidi.services import accounts, profile
 from yidi.services.access import Principal, Role
 from yidi.web import advisor_view, auth
 from yidi.web.common import (
@@ -80,29 +80,33 @@ def prefs(request: Request, next: str = "/", lang: str | None = None, large: str
 
 @router.get("/advice", response_class=Response)
 def advice(request: Request) -> Response:
-    """异地就医助手: a question (q) pre-fills the situation; each answer adds a field; the plan follows."""
+    """异地就医助手: a question (q) pre-fills the situation; each answer adds a field; the plan follows.
+    A signed-in person's account gives the insured region, scheme and category, over what the question says."""
     ctx = ctx_of(request)
     params = dict(request.query_params)
     q = params.pop("q", "").strip()
     topics: list[dict[str, object]] = []
+    account = {k: v for k, v in profile.own_situation(ctx, auth.principal(request)).items() if k not in params}
     try:
+        said: dict[str, str] = {}
         if q:
             found = search(q, ctx.packs, 3)
-            topics = found["topics"]
-            # what the question says fills only what the person has not answered explicitly
-            params = {**advisor_view.as_params(found["situation"]), **params}
+            topics, said = found["topics"], advisor_view.as_params(found["situation"])
+        # what the question says fills only what the account and the person's explicit answers leave open
+        params = {**said, **account, **params}
         situation = advisor_view.situation_from(params)
         plan = advise(situation, ctx.packs, ctx.today())
     except YidiError as err:
         return page(request, "advice.html", status=err.status, q=q, topics=topics, plan=None, known={},
                     problems=problems(err), error=err, describe=advisor_view.describe, packs=ctx.packs,
-                    labels=advisor_view.LABELS, params={})
+                    labels=advisor_view.LABELS, params={}, account={})
     known = situation.known()
     known.pop("bill_lines", None)
     keep = advisor_view.as_params(known)
     undo = {k: "/advice?" + urlencode({x: y for x, y in keep.items() if x != k}) for k in keep}
     return page(request, "advice.html", q=q, topics=topics, plan=plan, known=known, params=keep, undo=undo,
-                problems={}, error=None, describe=advisor_view.describe, packs=ctx.packs, labels=advisor_view.LABELS)
+                problems={}, error=None, describe=advisor_view.describe, packs=ctx.packs, labels=advisor_view.LABELS,
+                account=account)
 
 
 # each role's first page; agency staff land on the first their duties open (review, payment, clearing…)

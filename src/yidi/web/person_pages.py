@@ -90,8 +90,14 @@ def my_filings(request: Request, who: Who, done: str = "") -> Response:
 
 
 @router.get("/me/filings/new", response_class=Response)
-def new_filing_form(request: Request, who: Who) -> Response:
-    return _filing_page(request, _new_values(), {})
+def new_filing_form(request: Request, who: Who, type: str = "", treatment_area: str = "") -> Response:
+    """The form; the advisor's "去办理备案" carries the advised filing type and the city (only known values)."""
+    values = _new_values()
+    if type in {t.value for t in FilingType}:
+        values["type"] = type
+    if treatment_area in {code for code, _name in _areas(request)}:
+        values["treatment_area"] = treatment_area
+    return _filing_page(request, values, {})
 
 
 @router.post("/me/filings/validate")
