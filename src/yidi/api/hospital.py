@@ -4,6 +4,7 @@
 |---|---|
 | POST /hospital/persons/query | 1101 人员信息获取 |
 | POST /hospital/visits | 2401 入院办理 / 2201 门诊挂号 |
+| GET /hospital/visits | the desk's visit list (today's, in house, by state, by ID number or name) |
 | GET /hospital/visits/{mdtrt_id} | 5201 就诊信息查询 |
 | POST /hospital/visits/{mdtrt_id}/cancel | 2404 入院撤销 / 2202 挂号撤销 |
 | POST /hospital/visits/{mdtrt_id}/change | 2403 住院信息变更 |
@@ -29,7 +30,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
@@ -159,6 +160,22 @@ def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOu
 @router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")
 def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
     return VisitOut.model_validate(_d(svc.register_visit(ctx, caller, body)))
+
+
+class VisitSummaryOut(BaseModel):
+    mdtrt_id: str
+    visit_type: str
+    admitted_on: dt.date
+    discharged_on: dt.date | None
+    status: str
+    eligible: bool
+    person_id_number: str = Field(description="masked")
+    person_name: str
+
+
+@router.get("/visits", response_model=list[VisitSummaryOut], summary="就诊列表 (this hospital's visits)")
+def visit_list(ctx: Ctx, caller: Hospital, query: Annotated[svc.VisitListIn, Query()]) -> list[VisitSummaryOut]:
+    return [VisitSummaryOut.model_validate(_d(v)) for v in svc.visit_list(ctx, caller, query)]
 
 
 @router.get("/visits/{mdtrt_id}", response_model=VisitOut, summary="就诊信息查询 (lines, settlements)")

@@ -101,6 +101,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/hospital/persons/chronic": allow(H),
     "POST /api/v1/fsi": allow(H),  # the national envelope: the same hospital transactions
     "POST /api/v1/hospital/visits": allow(H),
+    "GET /api/v1/hospital/visits": allow(H),
     "GET /api/v1/hospital/visits/{mdtrt_id}": allow(H),
     "POST /api/v1/hospital/visits/{mdtrt_id}/cancel": allow(H),
     "POST /api/v1/hospital/visits/{mdtrt_id}/change": allow(H),
@@ -204,6 +205,7 @@ RULES: dict[str, Rule] = {
     "GET /desk": allow(H),
     "POST /desk/check": allow(H),
     "POST /desk/admit": allow(H),
+    "GET /desk/visits": allow(H),
     "GET /desk/visits/{mdtrt_id}": allow(H),
     "POST /desk/visits/{mdtrt_id}/lines": allow(H),
     "POST /desk/visits/{mdtrt_id}/pre-settle": allow(H),

@@ -24,6 +24,7 @@ from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, p
 from yidi.web.forms import lines_from_text
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
+LIST_FIELDS = ("status", "day", "today", "in_house", "id_number", "name")
 RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "cash_payamt")
 
 
@@ -81,6 +82,19 @@ def _visit(request: Request, who: Principal, mdtrt_id: str, status: int = 200, *
         return error_page(request, err)
     return page(request, "hospital/visit.html", status=status, v=visit, key=f"web-{secrets.token_hex(8)}",
                 **{"problems": {}, "quote": None, "done": "", "values": {}, **more})
+
+
+@router.get("/desk/visits", response_class=Response)
+def visits(request: Request, who: Who) -> Response:
+    """就诊列表: today's, in house, by state, by ID number or name (the same list as GET /api/v1/hospital/visits)."""
+    values = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
+    try:
+        query = validate_model(settlement.VisitListIn, {k: v for k, v in values.items() if k in LIST_FIELDS})
+        found = settlement.visit_list(ctx_of(request), who, query)
+    except YidiError as err:
+        return page(request, "hospital/visits.html", status=err.status, values=values, visits=[],
+                    problems=problems(err))
+    return page(request, "hospital/visits.html", values=values, visits=found, problems={})
 
 
 @router.get("/desk/visits/{mdtrt_id}", response_class=Response)

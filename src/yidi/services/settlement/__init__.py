@@ -18,7 +18,7 @@ How safety is obtained (each use case is one unit of work, yidi.store.uow):
 - every error a caller can cause is a YidiError raised before commit, so it changes nothing.
 
 One idea per module: requests (what a hospital sends), checks (what several use cases check alike), views
-(what they answer), visits (register, show), lifecycle (cancel, change, discharge), lines (upload, withdraw), bills (the calculation), settle
+(what they answer), visits (register, show), visit_list (the desk's list), lifecycle (cancel, change, discharge), lines (upload, withdraw), bills (the calculation), settle
 (quote, settle), revoke (revoke, reversal), queries (accumulators, reconciliation). The doors import this
 package only.
 """
@@ -58,6 +58,7 @@ from yidi.services.settlement.requests import (
 from yidi.services.settlement.revoke import ReversalView, reverse, revoke
 from yidi.services.settlement.settle import pre_settle, settle, show_settlement
 from yidi.services.settlement.views import Change, Quote, SettlementView, VisitView, settlement_answer
+from yidi.services.settlement.visit_list import VisitListIn, VisitSummary, visit_list
 from yidi.services.settlement.visits import register_visit, show_visit
 
 __all__ = [
@@ -93,6 +94,8 @@ __all__ = [
     "SettlementView",
     "Slip",
     "UploadLinesIn",
+    "VisitListIn",
+    "VisitSummary",
     "VisitView",
     "WithdrawLinesIn",
     "accumulators",
@@ -115,5 +118,6 @@ __all__ = [
     "show_visit",
     "slip",
     "upload_lines",
+    "visit_list",
     "withdraw_lines",
 ]

@@ -7,7 +7,7 @@ import dataclasses
 from yidi.domain.reference import Person
 from yidi.domain.visit_states import UNSETTLED
 from yidi.store.memory.tables import Tables
-from yidi.store.repositories.visits import HospitalVisit, OpenVisit, VisitOf
+from yidi.store.repositories.visits import HospitalVisit, ListedVisit, OpenVisit, VisitFilter, VisitOf
 
 
 class MemoryVisits:
@@ -29,6 +29,20 @@ class MemoryVisits:
     def open_admissions(self, person: int, *, besides: int | None = None) -> list[tuple[OpenVisit, str]]:
         return [(self._open(v), v.mdtrt_id) for i, v in sorted(self.t.hospital_visits.items())
                 if v.person == person and v.status in UNSETTLED and v.visit_type.value == "INPATIENT" and i != besides]
+
+    def of_institution(self, institution: str, f: VisitFilter) -> list[ListedVisit]:
+        out = []
+        for _i, v in sorted(self.t.hospital_visits.items(), reverse=True):
+            cid = self._citizen(v.person)
+            p = self.t.persons[cid]
+            if v.institution != institution or (f.statuses and v.status not in f.statuses) or \
+                    (f.admitted_on is not None and v.admitted_on != f.admitted_on) or \
+                    (f.in_house and not (v.visit_type.value == "INPATIENT" and v.status in UNSETTLED)) or \
+                    (f.citizen_id is not None and cid != f.citizen_id) or (f.name is not None and p.name != f.name):
+                continue
+            out.append(ListedVisit(v.mdtrt_id, v.visit_type, v.admitted_on, v.discharged_on, v.status, v.eligible,
+                                   cid, p.name))
+        return out[:f.limit]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
         v = self.by_mdtrt(mdtrt_id)

@@ -61,6 +61,32 @@ class VisitOf:
     institution: str
 
 
+@dataclass(frozen=True, slots=True)
+class VisitFilter:
+    """Which of a hospital's visits a desk lists: all of them but for what is set."""
+
+    statuses: tuple[str, ...] = ()
+    admitted_on: dt.date | None = None
+    in_house: bool = False  # admissions not yet settled nor cancelled (OPEN or DISCHARGED)
+    citizen_id: str | None = None
+    name: str | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ListedVisit:
+    """A line of the desk's visit list (the ID number in full: the view masks it)."""
+
+    mdtrt_id: str
+    visit_type: VisitType
+    admitted_on: dt.date
+    discharged_on: dt.date | None
+    status: str
+    eligible: bool
+    citizen_id: str
+    person_name: str
+
+
 class VisitRepository(Protocol):
     """就诊 as the filing, eligibility and settlement use cases see them."""
 
@@ -72,6 +98,10 @@ class VisitRepository(Protocol):
         """The person's inpatient visits not yet discharge-settled, at any hospital, oldest first, each with
         its mdtrt_id ("" when none), leaving out visit `besides`. Read under the person's lock, this is what a
         new admission must not meet (open outpatient visits are not admissions)."""
+        ...
+
+    def of_institution(self, institution: str, f: VisitFilter) -> list[ListedVisit]:
+        """The institution's visits that pass the filter, the latest registered first, at most `f.limit`."""
         ...
 
     def find(self, mdtrt_id: str) -> VisitOf | None: ...
@@ -134,6 +164,24 @@ class Visits:
         if besides is not None:
             q = q.where(VisitRow.id != besides)
         return [(OpenVisit(i, inst, vt, day), md or "") for i, inst, vt, day, md in self.s.execute(q)]
+
+    def of_institution(self, institution: str, f: VisitFilter) -> list[ListedVisit]:
+        q = (select(HospitalVisitRow.mdtrt_id, VisitRow.visit_type, VisitRow.admitted_on, VisitRow.discharged_on,
+                    VisitRow.status, HospitalVisitRow.eligible, PersonRow.citizen_id, PersonRow.name)
+             .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+             .join(PersonRow, PersonRow.id == VisitRow.person_id)
+             .where(VisitRow.institution == institution).order_by(VisitRow.id.desc()).limit(f.limit))
+        if f.statuses:
+            q = q.where(VisitRow.status.in_(f.statuses))
+        if f.admitted_on is not None:
+            q = q.where(VisitRow.admitted_on == f.admitted_on)
+        if f.in_house:
+            q = q.where(VisitRow.visit_type == VisitType.INPATIENT, VisitRow.status.in_(UNSETTLED))
+        if f.citizen_id is not None:
+            q = q.where(PersonRow.citizen_id == f.citizen_id)
+        if f.name is not None:
+            q = q.where(PersonRow.name == f.name)
+        return [ListedVisit(*r) for r in self.s.execute(q)]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
         row = self.s.execute(select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
