@@ -62,7 +62,7 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
         "person": (PATIENT.id_number, ["/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
                                        f"/me/claims/{made['claim']}", "/me/claims/new", "/me/settlements",
                                        f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk"]),
-        "hospital": (DESK, ["/desk", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
+        "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
                             f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
                                      "/agency/payments"]),
