@@ -127,7 +127,8 @@ class FilingIn(Strict):
         return Filing(self.type, insured_region, self.treatment_area, self.start, self.end, self.filing_id)
 
 
-_AMOUNT_DICTS = ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid")
+_AMOUNT_DICTS = ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid",
+                 "disease_deductible", "disease_paid")
 PoolKey = Annotated[str, Field(min_length=1, max_length=40)]
 
 
@@ -142,7 +143,8 @@ class YearAccumulators(Strict):
     """年度累计: what a person has used this year in one scheme (deductible, fund, layers, admissions).
 
     Keys: `deductible_paid` by visit type; `inscope`, `eligible`, `cost_shared` and `fund_paid` by the
-    cap pool of the policy; `layer_base` and `layer_paid` by layer kind.
+    cap pool of the policy; `layer_base` and `layer_paid` by layer kind; `disease_deductible` and
+    `disease_paid` by 门诊慢特病 code.
     """
 
     year: Year
@@ -154,6 +156,10 @@ class YearAccumulators(Strict):
     fund_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
     layer_base: dict[PoolKey, Accumulated] = Field(default_factory=dict)
     layer_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    # 门诊慢特病 with terms of their own (policy Benefit.diseases), by disease code: the deductible paid and
+    # the pooled fund's payment this year
+    disease_deductible: dict[PoolKey, Accumulated] = Field(default_factory=dict)
+    disease_paid: dict[PoolKey, Accumulated] = Field(default_factory=dict)
 
     @field_validator("deductible_paid")
     @classmethod
@@ -190,6 +196,8 @@ class Bill(Strict):
     person: PersonIn
     filing: FilingIn | None = None
     emergency: bool = False
+    # the certified 门诊慢特病 a CHRONIC_OUTPATIENT visit treats (policy Benefit.diseases may give it terms)
+    chronic_disease: Code | None = Field(default=None, min_length=1, max_length=B.DISEASE_CODE)
     use_account: bool = True
     accumulators: YearAccumulators | None = None
     lines: list[FeeLine] = Field(min_length=1, max_length=5000)

@@ -24,7 +24,8 @@ from yidi.domain.money import ZERO
 FUND_FIELDS = ("hifp_pay", "hifob_pay", "cvlserv_pay", "hifmi_pay", "maf_pay")
 
 # The amount dicts of YearAccumulators that a settlement moves.
-ACC_DICTS = ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid")
+ACC_DICTS = ("deductible_paid", "inscope", "eligible", "cost_shared", "fund_paid", "layer_base", "layer_paid",
+             "disease_deductible", "disease_paid")
 
 
 @dataclass(frozen=True, slots=True)

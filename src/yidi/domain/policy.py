@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from yidi.domain.enums import Category, FilingType, Level, Scheme, VisitType
+from yidi.domain.enums import Category, FilingType, Scheme, VisitType
+
+# the grids live in yidi.domain.grids; their names stay importable from here
+from yidi.domain.grids import ALL as ALL
+from yidi.domain.grids import Tier as Tier
+from yidi.domain.grids import _check_grid, _check_tier_grid, _check_tiers
+from yidi.domain.grids import pick as pick
+from yidi.domain.grids import pick_cell as pick_cell
 from yidi.domain.item_groups import ItemGroup
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
 from yidi.domain.sources import Source
@@ -30,10 +37,6 @@ from yidi.domain.validation import (
     failure,
 )
 
-T = TypeVar("T")
-ALL = "ALL"
-_CATEGORY_KEYS = {c.value for c in Category} | {ALL}
-_LEVEL_KEYS = {lv.value for lv in Level} | {ALL}
 # D2022: the ratio cut for temporary filers is at most 10 points (referral, emergency), 20 (other).
 CUT_LIMITS = {FilingType.REFERRAL: 10, FilingType.EMERGENCY: 10, FilingType.OTHER_TEMPORARY: 20}
 LayerKind = Literal["large_amount_subsidy", "civil_servant_subsidy", "critical_illness", "medical_assistance"]
@@ -49,70 +52,6 @@ LAYER_FIELD = {
     "critical_illness": "hifmi_pay",
     "medical_assistance": "maf_pay",
 }
-
-
-class Tier(Strict):
-    """One band of a tier table: [from, to) at `ratio`; `to: null` is open-ended."""
-
-    lower: Yuan = Field(alias="from")
-    upper: Yuan | None = Field(default=None, alias="to")
-    ratio: Ratio
-
-
-def _check_tiers(tiers: list[Tier]) -> list[Tier]:
-    if not tiers:
-        raise failure("PACK_TIER_EMPTY")
-    if tiers[0].lower != 0:
-        raise failure("PACK_TIER_GAP", detail_zh="分段表必须从 0 开始", detail_en="a tier table must start at 0")
-    for i, t in enumerate(tiers):
-        if t.upper is not None and t.upper <= t.lower:
-            raise failure("PACK_TIER_ORDER", band=i + 1)
-        if i + 1 < len(tiers):
-            nxt = tiers[i + 1]
-            if t.upper is None:
-                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段无上限，但后面还有分段", detail_en=f"band {i + 1} is open-ended but more bands follow")
-            if nxt.lower > t.upper:
-                raise failure("PACK_TIER_GAP", detail_zh=f"第{i + 1}段与第{i + 2}段之间有空档（{t.upper}–{nxt.lower}）", detail_en=f"gap between band {i + 1} and {i + 2} ({t.upper}..{nxt.lower})")
-            if nxt.lower < t.upper:
-                raise failure("PACK_TIER_OVERLAP", detail_zh=f"第{i + 1}段与第{i + 2}段重叠", detail_en=f"band {i + 1} overlaps band {i + 2}")
-    if tiers[-1].upper is not None:
-        raise failure("PACK_TIER_GAP", detail_zh="最后一段必须没有上限（to: null），否则超出部分无规则可用", detail_en="the last band must be open-ended (to: null)")
-    return tiers
-
-
-def _check_grid(table: dict[str, dict[str, T]], what: str) -> dict[str, dict[str, T]]:
-    for cat, levels in table.items():
-        if cat not in _CATEGORY_KEYS:
-            raise failure("PACK_KEY", what=what, kind_zh="人员类别", kind_en="person category", key=cat,
-                          allowed="ACTIVE/RETIRED/ALL")
-        for lv in levels:
-            if lv not in _LEVEL_KEYS:
-                raise failure("PACK_KEY", what=what, kind_zh="医院等级", kind_en="level", key=lv,
-                              allowed="L1/L2/L3/UNRATED/ALL")
-    for c in Category:
-        for lv in Level:
-            if pick(table, c, lv) is None:
-                raise failure("PACK_INCOMPLETE", what=what, category=c.value, level=lv.value)
-    return table
-
-
-def pick_cell(table: dict[str, dict[str, T]], category: Category, level: Level) -> tuple[str, str] | None:
-    """The keys (category, level) of the most specific entry of a grid (ALL is the fallback on either axis):
-    the cell an explanation cites, as the pack wrote it."""
-    for c in (category.value, ALL):
-        row = table.get(c)
-        if row is None:
-            continue
-        for lv in (level.value, ALL):
-            if lv in row:
-                return c, lv
-    return None
-
-
-def pick(table: dict[str, dict[str, T]], category: Category, level: Level) -> T | None:
-    """The most specific entry of a category x level grid (ALL is the fallback on either axis)."""
-    cell = pick_cell(table, category, level)
-    return None if cell is None else table[cell[0]][cell[1]]
 
 
 class Deductible(Strict):
@@ -139,13 +78,6 @@ class Deductible(Strict):
         if self.mode == "annual" and self.repeat_factors != [1]:
             raise failure("PACK_MISPLACED", detail_zh="按年度起付时不能设置 repeat_factors（多次住院递减只适用于按次起付）", detail_en="repeat_factors only apply to per_admission deductibles")
         return self
-
-
-def _check_tier_grid(v: dict[str, dict[str, list[Tier]]]) -> dict[str, dict[str, list[Tier]]]:
-    for row in v.values():
-        for t in row.values():
-            _check_tiers(t)
-    return _check_grid(v, "tiers")
 
 
 class Selector(Strict):
@@ -186,6 +118,25 @@ class Selector(Strict):
                 and (self.groups is None or group in self.groups))
 
 
+class DiseaseBenefit(Strict):
+    """门诊慢特病 terms of one disease (issue 16 rule 7): what differs from the chronic benefit as written.
+
+    `deductible`: an annual deductible of this disease's own (None: the benefit's deductible, shared);
+    `tiers`: this disease's ratio bands (None: the benefit's); `annual_limit`: the most the pooled fund pays
+    for this disease in a year, inside the pool's cap (None: only the pool's cap).
+    """
+
+    deductible: Yuan | None = None
+    tiers: dict[str, dict[str, list[Tier]]] | None = None
+    annual_limit: Yuan | None = None
+    source: Source | None = None
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: dict[str, dict[str, list[Tier]]] | None) -> dict[str, dict[str, list[Tier]]] | None:
+        return None if v is None else _check_tier_grid(v)
+
+
 class Benefit(Strict):
     """One visit type of one scheme: which cap pool it draws on, its deductible and ratio tiers, and the
     selectors that give some persons their own (the first matching one applies)."""
@@ -194,6 +145,8 @@ class Benefit(Strict):
     deductible: Deductible
     tiers: dict[str, dict[str, list[Tier]]]
     selectors: list[Selector] = Field(default_factory=list)
+    # CHRONIC_OUTPATIENT only: per-disease terms by national 慢特病 code (a disease not listed: as written)
+    diseases: dict[Code, DiseaseBenefit] = Field(default_factory=dict)
     source: Source | None = None
 
     @field_validator("tiers")
@@ -268,6 +221,9 @@ class SchemePolicy(Strict):
         for vt, b in self.benefits.items():
             if b.cap_pool not in self.caps:
                 raise failure("PACK_CAP_POOL", value=vt.value, cap_pool=b.cap_pool)
+            if b.diseases and vt is not VisitType.CHRONIC_OUTPATIENT:
+                raise failure("PACK_MISPLACED", detail_zh=f"diseases（按病种待遇）只用于门诊慢特病，不能写在 {vt.value}",
+                              detail_en=f"per-disease terms (diseases) only apply to CHRONIC_OUTPATIENT, not {vt.value}")
         kinds = [layer.kind for layer in self.layers]
         if len(set(kinds)) != len(kinds):
             raise failure("PACK_LAYER_DUPLICATE")

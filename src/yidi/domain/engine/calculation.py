@@ -15,6 +15,13 @@ from __future__ import annotations
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import Breakdown, Step
 from yidi.domain.engine.catalogue import classify
+from yidi.domain.engine.chronic import (
+    cite_disease,
+    disease_accumulators,
+    disease_after,
+    disease_limit,
+    for_disease,
+)
 from yidi.domain.engine.context import Ctx, resolve
 from yidi.domain.engine.cross_region import benefit_blocked, cross_region_basis, first_selfpay
 from yidi.domain.engine.fund import deductible, pooled_fund
@@ -61,6 +68,7 @@ def calculate(
         raise error("POLICY_NO_BENEFIT", insured_region=person.insured_region, scheme_zh=person.scheme.zh,
                     visit_type_zh=bill.visit_type.zh, scheme=person.scheme.value,
                     visit_type=bill.visit_type.value)
+    benefit, disease = for_disease(bill, person, benefit)  # a 门诊慢特病 with terms of its own (rule 7)
     if accumulators is None and bill.accumulators is not None:
         # a caller's accumulators name the policy's cap pools; a pool it does not have would be ignored
         unknown = bill.accumulators.unknown_pools(set(scheme.caps))
@@ -107,8 +115,9 @@ def calculate(
     # 4. deductible
     # the person's terms: the benefit's own, or a selector's (age on the treatment day, category, group)
     t = terms(bill, person, scheme, benefit, out, ctx, version)
-    dedc = deductible(bill, person, inst, t.deductible, t.deductible_param, acc, coinsured, out, ctx, version,
-                      t.source or scheme.source)
+    first_step = len(out.steps)
+    dedc = deductible(bill, person, inst, t.deductible, t.deductible_param, disease_accumulators(acc, disease),
+                      coinsured, out, ctx, version, t.source or scheme.source)
     eligible = coinsured - dedc
 
     # 5. pooled fund
@@ -116,6 +125,8 @@ def calculate(
         bill, person, inst, version, t, pool, acc, adj, dedc, eligible,
         rests, out, ctx, t.source or benefit.source or scheme.source,
     )
+    cite_disease(out, disease, first_step)
+    hifp = disease_limit(disease, hifp, acc, out, ctx, version)
     out.hifp_pay = hifp
     out.above_cap_amt = above
 
@@ -161,12 +172,15 @@ def calculate(
         t.deductible.counted_admissions == "all" or out.inscp_scp_amt > 0)
     out.accumulators_after = acc.model_copy(update={
         "admissions": acc.admissions + (1 if counted else 0),
-        "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + dedc},
+        # a disease with a deductible of its own counts it apart (disease_after), not in the visit type's
+        "deductible_paid": {**acc.deductible_paid, vt: acc.deductible_paid.get(vt, ZERO) + (
+            ZERO if disease is not None and disease.terms.deductible is not None else dedc)},
         "inscope": {**acc.inscope, pool: acc.inscope.get(pool, ZERO) + coinsured},
         "eligible": {**acc.eligible, pool: acc.eligible.get(pool, ZERO) + eligible},
         "cost_shared": {**acc.cost_shared, pool: acc.cost_shared.get(pool, ZERO) + cap_shared_cost},
         "fund_paid": {**acc.fund_paid, pool: acc.fund_paid.get(pool, ZERO) + hifp},
         "layer_base": new_layer_base,
         "layer_paid": new_layer_paid,
+        **disease_after(acc, disease, dedc, hifp),
     })
     return out

@@ -7,6 +7,10 @@ from yidi.domain.error_catalogue.spec import E
 TITLE = "Chronic-disease certification (门诊慢特病资格认定)"
 
 ENTRIES = (
+    E("BILL_CHRONIC_NOT_CERTIFIED", 422, "chronic_disease",
+      "参保人在 {day} 没有有效的门诊慢特病（{chronic_disease}）资格认定，不能按该病种结算：请先在参保地申请认定（或续期）",
+      "the person holds no chronic-disease certification for {chronic_disease} valid on {day}: certify it at the "
+      "insured region first"),
     E("CHRONIC_CERT_NOT_FOUND", 404, "cert_id",
       "没有找到门诊慢特病认定申请 {cert_id}",
       "no chronic-disease application {cert_id}"),

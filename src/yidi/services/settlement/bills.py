@@ -13,6 +13,7 @@ from yidi.domain.bill import Bill, FeeLine, PersonIn, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.eligibility import EligibilityResult
 from yidi.domain.engine import calculate
+from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
@@ -43,6 +44,8 @@ def bill_of(visit: HospitalVisit, person: Person, rows: Sequence[Line], today: d
         "person": PersonIn.of(person), "emergency": visit.emergency, "use_account": use_account,
         "lines": [_fee_line(r) for r in rows],
     }
+    if visit.visit_type is VisitType.CHRONIC_OUTPATIENT and visit.chronic_disease:
+        data["chronic_disease"] = visit.chronic_disease  # its certification and terms (domain/engine/chronic.py)
     return validate_model(Bill, data)
 
 
