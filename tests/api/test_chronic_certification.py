@@ -162,3 +162,14 @@ def test_validity_bounds(client: TestClient, ctx: Context, demo: dict[str, DemoP
     # approved from April: a visit on 2026-03-10 is not covered yet, one in April is
     assert not eligibility(client, p)["eligible"]
     assert eligibility(client, p, dt.date(2026, 4, 1))["eligible"]
+
+
+def test_the_finder_filters_by_disease(client: TestClient, ctx: Context) -> None:
+    # the sample institutions.yaml opens 器官移植抗排异治疗 (M08300) at these five hospitals only
+    r = client.get("/api/v1/institutions", params={"chronic_disease": "M08300"})
+    assert r.status_code == 200, r.text
+    assert [i["code"] for i in r.json()["items"]] == ["H11010000002", "H31010000002", "H36010000002", "H44010000004",
+                                                      "H51010000001"]
+    r = client.get("/api/v1/institutions", params={"chronic_disease": "M08300", "region": "440000"})
+    assert [i["code"] for i in r.json()["items"]] == ["H44010000004"]
+    err(client.get("/api/v1/institutions", params={"chronic_disease": "M99999"}), 422, "CHRONIC_DISEASE_UNKNOWN")

@@ -168,10 +168,17 @@ async def logout(request: Request) -> Response:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and their static files to an app (the app factory's one line for the web door)."""
-    from yidi.web import agency_pages, family_pages, hospital_pages, person_pages, settlement_pages
+    from yidi.web import (
+        agency_pages,
+        chronic_pages,
+        family_pages,
+        hospital_pages,
+        person_pages,
+        settlement_pages,
+    )
 
-    routers = (router, person_pages.router, family_pages.router, settlement_pages.router, hospital_pages.router,
-               agency_pages.router)
+    routers = (router, person_pages.router, family_pages.router, chronic_pages.router, settlement_pages.router,
+               hospital_pages.router, agency_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -1,0 +1,111 @@
+"""Pages of 门诊慢特病 certification: the person's (apply, add papers, resubmit, withdraw, follow) and the
+insured region's agency queue (approve with validity, return for material, reject with reason).
+
+The same services as `/api/v1/me/chronic` and `/api/v1/chronic`. Disease names are shown, their codes only
+in a fold for auditors; a refused form is shown again with each problem beside its field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from starlette.responses import Response
+
+from yidi.domain.chronic import CHRONIC_DISEASES, CertState
+from yidi.domain.error_catalogue import error
+from yidi.domain.errors import YidiError
+from yidi.domain.validation import validate_model
+from yidi.services import chronic
+from yidi.services.claims import ClaimsConfig
+from yidi.web.auth import Who
+from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
+
+router = APIRouter(include_in_schema=False)
+DONE = ("applied", "uploaded", "resubmit", "withdraw", "reviewed")
+PERSON_ACTIONS = {"resubmit": chronic.resubmit, "withdraw": chronic.withdraw}
+
+
+def _names(request: Request) -> dict[str, str]:
+    return {c: r.name for c, r in ctx_of(request).packs.regions.items()}
+
+
+def _mine(request: Request, who: Who, status: int = 200, **more: Any) -> Response:
+    return page(request, "person/chronic.html", status=status, certs=chronic.mine(ctx_of(request), who),
+                diseases=CHRONIC_DISEASES, region_names=_names(request),
+                **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
+
+
+@router.get("/me/chronic", response_class=Response)
+def mine(request: Request, who: Who, done: str = "") -> Response:
+    return _mine(request, who, done=done if done in DONE else "")
+
+
+@router.post("/me/chronic", response_class=Response)
+async def apply(request: Request, who: Who) -> Response:
+    values = form_dict(await request.form())
+    try:
+        body = validate_model(chronic.ApplyIn, {k: values[k] for k in ("disease", "hospital", "diagnosed_on") if k in values})
+        chronic.apply(ctx_of(request), who, body)
+    except YidiError as err:
+        return _mine(request, who, status=err.status, values=values, problems=problems(err))
+    return redirect("/me/chronic?done=applied")
+
+
+@router.post("/me/chronic/{cert_id}/papers", response_class=Response)
+async def add_paper(request: Request, who: Who, cert_id: str,
+                    scan: Annotated[UploadFile | None, File()] = None) -> Response:
+    try:
+        if scan is None or not scan.filename:
+            raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
+        cfg = ClaimsConfig.from_env()
+        data = await scan.read(cfg.max_scan_bytes + 1)
+        if len(data) > cfg.max_scan_bytes:
+            raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {cfg.max_scan_bytes} 字节",
+                            f"file too large; the limit is {cfg.max_scan_bytes} bytes", "scan", 413)
+        chronic.add_paper(ctx_of(request), who, cert_id, scan.filename, scan.content_type, data, cfg)
+    except YidiError as err:
+        if err.status == 404:
+            return error_page(request, err)
+        return _mine(request, who, status=err.status, problems=problems(err), failed=cert_id)
+    return redirect("/me/chronic?done=uploaded")
+
+
+@router.post("/me/chronic/{cert_id}/{action}", response_class=Response)
+def person_act(request: Request, who: Who, cert_id: str, action: str) -> Response:
+    try:
+        if action not in PERSON_ACTIONS:
+            raise error("FIELD_CHOICE", detail_zh="没有这个操作", detail_en="no such action", field="action", status=404)
+        PERSON_ACTIONS[action](ctx_of(request), who, cert_id)
+    except YidiError as err:
+        if err.status == 404:
+            return error_page(request, err)
+        return _mine(request, who, status=err.status, problems=problems(err), failed=cert_id)
+    return redirect(f"/me/chronic?done={action}")
+
+
+def _queue(request: Request, who: Who, state: str, status: int = 200, **more: Any) -> Response:
+    chosen = CertState(state) if state in CertState.__members__ else CertState.APPLIED
+    certs = chronic.queue(ctx_of(request), who, (chosen,), limit=100)
+    return page(request, "agency/chronic.html", status=status, certs=certs, chosen=chosen.value,
+                states=[(s.value, s.zh) for s in CertState], diseases=CHRONIC_DISEASES, region_names=_names(request),
+                **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
+
+
+@router.get("/agency/chronic", response_class=Response)
+def queue(request: Request, who: Who, state: str = "APPLIED", done: str = "") -> Response:
+    return _queue(request, who, state, done=done if done in DONE else "")
+
+
+@router.post("/agency/chronic/{cert_id}/review", response_class=Response)
+async def review(request: Request, who: Who, cert_id: str) -> Response:
+    values = form_dict(await request.form())
+    try:
+        body = validate_model(chronic.ReviewIn, {k: values[k] for k in ("decision", "valid_from", "valid_until", "reason")
+                                                if k in values})
+        chronic.review(ctx_of(request), who, cert_id, body)
+    except YidiError as err:
+        if err.status == 404:
+            return error_page(request, err)
+        return _queue(request, who, "APPLIED", status=err.status, values=values, problems=problems(err), failed=cert_id)
+    return redirect("/agency/chronic?done=reviewed")
