@@ -168,3 +168,22 @@ def test_the_persons_history_and_slip_need_no_database(world) -> None:  # type: 
     with pytest.raises(YidiError) as e:
         svc.slip(ctx, Principal(Role.HOSPITAL, "H44030000001"), second.setl_id)  # another hospital's
     assert e.value.code == "SETTLEMENT_NOT_FOUND"
+
+
+def test_a_visit_left_unsettled_becomes_a_claim_form_without_a_database(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    me = Principal(Role.PERSON, CID)
+    mdtrt_id = a_visit_with_lines(ctx)  # outpatient, eligible: in progress, not a failure yet
+    assert svc.unsettled_visits(ctx, me) == []
+    with pytest.raises(YidiError) as e:
+        svc.claim_values(ctx, me, mdtrt_id)
+    assert e.value.code == "MY_VISIT_NOT_FOUND"
+    with ctx.uow() as uow:  # the hospital's check had refused it: no direct settlement
+        v = uow.visits.by_mdtrt(mdtrt_id)
+        assert v is not None
+        v.eligible = False
+        uow.visits.save(v)
+    [found] = svc.unsettled_visits(ctx, me)
+    assert found.mdtrt_id == mdtrt_id and found.total == "4000.00"  # 20 lines x 2 x 100.00
+    values = svc.claim_values(ctx, me, mdtrt_id)
+    assert values["institution"] == GZ1 and len(values["lines"].splitlines()) == 20

@@ -21,7 +21,7 @@ from yidi.domain.family import LinkState
 from yidi.domain.filing_rules import FilingRequest
 from yidi.domain.materials import FILING_MATERIAL_CODES, FILING_MATERIAL_NAMES, materials_for
 from yidi.domain.validation import validate_model
-from yidi.services import claims, family, filings, reference
+from yidi.services import claims, family, filings, reference, settlement
 from yidi.services.access import Principal
 from yidi.web import auth
 from yidi.web.auth import Who
@@ -281,8 +281,15 @@ def _claim_new_page(request: Request, values: dict[str, Any], errs: dict[str, An
 
 
 @router.get("/me/claims/new", response_class=Response)
-def new_claim_form(request: Request, who: Who) -> Response:
-    return _claim_new_page(request, {"visit_type": "INPATIENT"}, {})
+def new_claim_form(request: Request, who: Who, visit: str = "") -> Response:
+    """A new claim; `visit`: one of mine the hospital could not settle directly fills the form from it."""
+    values: dict[str, Any] = {"visit_type": "INPATIENT"}
+    if visit:
+        try:
+            values = {**settlement.claim_values(ctx_of(request), who, visit), "from_visit": visit}
+        except YidiError as err:
+            return error_page(request, err)
+    return _claim_new_page(request, values, {})
 
 
 def _claim_body(values: dict[str, str]) -> dict[str, Any]:

@@ -30,7 +30,10 @@ def my_settlements(request: Request, who: Who, relative: str = "") -> Response:
     except YidiError as err:
         return error_page(request, err)
     links = [v for v in family.my_family(ctx, who).relatives if v.link.state is LinkState.CONFIRMED]
-    return page(request, "person/settlements.html", found=found, relatives=links, relative=relative)
+    # a claim pays the person's own account: visits to claim for are shown for oneself only
+    unsettled = [] if relative else settlement.unsettled_visits(ctx, who)
+    return page(request, "person/settlements.html", found=found, relatives=links, relative=relative,
+                unsettled=unsettled)
 
 
 def _slip(request: Request, who: Who, setl_id: str, paper: str) -> Response:

@@ -57,6 +57,7 @@ from yidi.services.settlement.requests import (
 )
 from yidi.services.settlement.revoke import ReversalView, reverse, revoke
 from yidi.services.settlement.settle import pre_settle, settle, show_settlement
+from yidi.services.settlement.unsettled import UnsettledVisit, claim_values, unsettled_visits
 from yidi.services.settlement.views import Change, Quote, SettlementView, VisitView, settlement_answer
 from yidi.services.settlement.visit_list import VisitListIn, VisitSummary, visit_list
 from yidi.services.settlement.visits import register_visit, show_visit
@@ -93,6 +94,7 @@ __all__ = [
     "SettlementItem",
     "SettlementView",
     "Slip",
+    "UnsettledVisit",
     "UploadLinesIn",
     "VisitListIn",
     "VisitSummary",
@@ -103,6 +105,7 @@ __all__ = [
     "cancel_discharge",
     "cancel_visit",
     "change_visit",
+    "claim_values",
     "discharge",
     "person_info",
     "person_settlements",
@@ -117,6 +120,7 @@ __all__ = [
     "show_settlement",
     "show_visit",
     "slip",
+    "unsettled_visits",
     "upload_lines",
     "visit_list",
     "withdraw_lines",

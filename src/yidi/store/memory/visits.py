@@ -44,6 +44,11 @@ class MemoryVisits:
                                    cid, p.name))
         return out[:f.limit]
 
+    def unsettled_of(self, person: int, limit: int) -> list[HospitalVisit]:
+        mine = [v for _i, v in sorted(self.t.hospital_visits.items(), reverse=True)
+                if v.person == person and v.status in UNSETTLED]
+        return [dataclasses.replace(v) for v in mine[:limit]]
+
     def find(self, mdtrt_id: str) -> VisitOf | None:
         v = self.by_mdtrt(mdtrt_id)
         if v is None:

@@ -104,6 +104,10 @@ class VisitRepository(Protocol):
         """The institution's visits that pass the filter, the latest registered first, at most `f.limit`."""
         ...
 
+    def unsettled_of(self, person: int, limit: int) -> list[HospitalVisit]:
+        """The person's hospital visits not settled (open or discharged), newest first, at most `limit`."""
+        ...
+
     def find(self, mdtrt_id: str) -> VisitOf | None: ...
     def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None: ...
     def get(self, visit_id: int) -> HospitalVisit: ...
@@ -182,6 +186,11 @@ class Visits:
         if f.name is not None:
             q = q.where(PersonRow.name == f.name)
         return [ListedVisit(*r) for r in self.s.execute(q)]
+
+    def unsettled_of(self, person: int, limit: int) -> list[HospitalVisit]:
+        q = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+             .where(VisitRow.person_id == person, VisitRow.status.in_(UNSETTLED)).order_by(VisitRow.id.desc()))
+        return [_record(hv, v) for hv, v in self.s.execute(q.limit(limit))]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
         row = self.s.execute(select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
