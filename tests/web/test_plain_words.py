@@ -61,7 +61,7 @@ def test_english_mode_uses_the_same_labels(web: TestClient) -> None:
     assert "INPATIENT" not in text and "EMPLOYEE" not in text
 
 
-@pytest.mark.parametrize("url", ["/no/such/page", "/me/nothing-here", "/desk/visits"])
+@pytest.mark.parametrize("url", ["/no/such/page", "/me/nothing-here", "/desk/nothing-here"])
 def test_an_unknown_page_gets_a_page(web: TestClient, url: str) -> None:
     r = web.get(url)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
