@@ -1,5 +1,6 @@
-"""How many statements one settle sends to the database: the round trips are the cost of a settle on a busy
-machine (benchmarks/README.md), so a change that adds one must say so here."""
+"""How many statements one settle and one eligibility check send to the database: the round trips are their
+cost on a busy machine (benchmarks/README.md), so a change that adds one must say so here. And the reference
+data cache: a change of an institution is seen by the very next check, with no timer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import Engine, event
 from tests.settlement.helpers import GZ1, seed_person
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
+from yidi.domain.reference import Institution
+from yidi.services import eligibility
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
@@ -58,3 +61,31 @@ def test_a_settle_of_a_20_line_bill_in_12_statements(ctx: Context) -> None:
     # SQLite: BEGIN IMMEDIATE, one INSERT per ledger leg (2 here) and the head, record and row log apart: 16
     expected = 12 if ctx.engine.dialect.name == "postgresql" else 16
     assert len(seen) == expected, "\n".join(seen)
+
+
+def _check(ctx: Context, h: Principal, id_number: str, name: str) -> eligibility.EligibilityResult:
+    return eligibility.check(ctx, h, eligibility.EligibilityRequest(
+        id_number=id_number, name=name, institution=GZ1, visit_type=VisitType.OUTPATIENT))
+
+
+def test_an_eligibility_check_in_one_statement(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 32)
+    assert _check(ctx, h, p.id_number, p.name).eligible  # the institution is now cached
+    with statements(ctx.engine) as seen:
+        assert _check(ctx, h, p.id_number, p.name).eligible
+    # the person, diseases, filings, open visits and the reference version in one SELECT (SQLite: and BEGIN)
+    assert len(seen) == (1 if ctx.engine.dialect.name == "postgresql" else 2), "\n".join(seen)
+
+
+def test_a_changed_institution_is_seen_by_the_next_check(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 33)
+    assert _check(ctx, h, p.id_number, p.name).eligible  # cached: networked for outpatient visits
+    with ctx.uow() as uow:
+        was = uow.institutions.get(GZ1)
+        assert was is not None
+        uow.institutions.upsert(Institution(was.code, was.name, was.region, was.level, frozenset(), frozenset()))
+    # no longer networked for any visit type: the cached copy must not answer
+    result = _check(ctx, h, p.id_number, p.name)
+    assert [r.code for r in result.reasons] == ["HOSPITAL_NOT_NETWORKED"]

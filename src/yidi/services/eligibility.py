@@ -43,15 +43,15 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
     with ctx.uow() as uow:
         if principal.role is Role.PERSON and cid.number != principal.subject:
             acting.target(uow, principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
-        institution = uow.institutions.cached(req.institution)
+        # one statement: the person, their filings and open visits, and the reference data's version
+        facts = uow.filings.at_admission(cid.number)
+        institution = uow.institutions.cached(req.institution, facts.reference_version)
         if institution is None:
             raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
                             f"unknown institution {req.institution}", "institution", 422)
-        person = uow.persons.get(cid.number)
+        person, filings, admissions = facts.person, facts.filings, facts.open_visits
         if principal.role is Role.AGENCY and person is not None and person.insured_region != principal.subject:
             raise forbidden("查询其他统筹区参保人的待遇资格", "check persons insured in another region", "id_number")
-        filings = uow.filings.of_person(cid.number) if person is not None else []
-        admissions = [(v.institution, v.admitted_on) for v in uow.visits.open_of(cid.number)] if person is not None else []
         policy = None
         if person is not None:
             found = ctx.packs.policy_for(person.insured_region, day)

@@ -61,6 +61,16 @@ class Base(DeclarativeBase):
     }
 
 
+class ReferenceVersionRow(Base):
+    """One row (id 1, made by the first import): bumped by every change of regions or institutions, so that a
+    process's cache of them is checked against it on each use (yidi.store.repositories.reference)."""
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RegionRow(Base):
     """统筹区 a pooling region."""
 

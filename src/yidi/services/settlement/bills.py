@@ -75,7 +75,7 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
         raise error("MEDFEE_MISMATCH", theirs=req.medfee_sumamt, ours=ours)
     result = eligibility(uow, ctx, visit.person, p, p.name, visit.institution, visit.visit_type, visit.admitted_on,
                          today, emergency=visit.emergency, chronic=visit.chronic_disease, this_visit=visit.visit_id,
-                         known=None if known is None else (known.filings, known.admissions))
+                         known=None if known is None else (known.filings, known.admissions, known.reference_version))
     if not result.eligible:
         raise not_eligible(result, "SETTLE_NOT_ELIGIBLE")
     filing = result.filing.to_filing() if result.filing is not None else None

@@ -84,14 +84,15 @@ def refuse_reversed(msg: Message | None, msgid: str) -> None:
 def eligibility(uow: UnitOfWork, ctx: Context, person_key: int, p: Person, name: str, inst_code: str,
                 visit_type: VisitType, day: dt.date, today: dt.date, *, emergency: bool, chronic: str | None,
                 gender: str | None = None, this_visit: int | None = None,
-                known: tuple[list[FilingRecord], list[tuple[str, dt.date]]] | None = None) -> EligibilityResult:
-    """The person's eligibility for this visit; `known`: their filings and other open admissions, already read."""
-    institution = uow.institutions.cached(inst_code)
+                known: tuple[list[FilingRecord], list[tuple[str, dt.date]], int] | None = None) -> EligibilityResult:
+    """The person's eligibility for this visit; `known`: their filings, other open admissions and the reference
+    version, already read."""
+    institution = uow.institutions.cached(inst_code, None if known is None else known[2])
     if institution is None:
         raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {inst_code} 不存在", f"unknown institution {inst_code}",
                         "institution", 422)
     if known is not None:
-        filings, admissions = known
+        filings, admissions, _v = known
     else:
         filings = uow.filings.of_person(p.citizen_id.number)
         # an admission is an inpatient stay: outpatient visits still open elsewhere do not block a visit here

@@ -6,6 +6,8 @@ import datetime as dt
 
 from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
 from yidi.store.memory.tables import Tables
+from yidi.store.memory.visits import MemoryVisits
+from yidi.store.repositories.filings import AtAdmission
 
 
 class MemoryFilings:
@@ -18,6 +20,13 @@ class MemoryFilings:
     def of_person(self, citizen_id: str) -> list[FilingRecord]:
         mine = [r for r in self.t.filings.values() if r.person_id_number == citizen_id]
         return sorted(mine, key=lambda r: (r.created_on, r.filing_id))
+
+    def at_admission(self, citizen_id: str) -> AtAdmission:
+        person = self.t.persons.get(citizen_id)
+        if person is None:
+            return AtAdmission(None, [], [], 0)
+        visits = [(v.institution, v.admitted_on) for v in MemoryVisits(self.t).open_of(citizen_id)]
+        return AtAdmission(person, self.of_person(citizen_id), visits, 0)
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
                   offset: int = 0) -> tuple[int, list[tuple[FilingRecord, str]]]:

@@ -41,7 +41,7 @@ class MemoryInstitutions:
     def get(self, code: str) -> Institution | None:
         return self.t.institutions.get(code)
 
-    def cached(self, code: str) -> Institution | None:
+    def cached(self, code: str, version: int | None = None) -> Institution | None:
         return self.get(code)
 
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,

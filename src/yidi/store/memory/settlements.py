@@ -67,7 +67,7 @@ class MemorySettlements:
                                     valid_until=bounds.get(d, (None, None))[1]) for d in sorted(p.chronic_diseases)]
         return SettleInputs(found, msg, diseases,
                             MemoryLines(self.t).of_visit(visit_id, active=True),
-                            MemoryFilings(self.t).of_person(citizen_id), admissions)
+                            MemoryFilings(self.t).of_person(citizen_id), admissions, 0)
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         return [dataclasses.replace(s) for _i, s in sorted(self.t.settlements.items()) if s.visit_id == visit_id]

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
-from yidi.store.models import FilingEventRow, FilingRow, PersonRow
+from yidi.domain.reference import Person
+from yidi.store import json_rows
+from yidi.store.models import FilingEventRow, FilingRow, PersonDiseaseRow, PersonRow, VisitRow
+from yidi.store.repositories.reference import person_of, reference_version
+
+
+@dataclass(frozen=True, slots=True)
+class AtAdmission:
+    """What an eligibility check reads of a person: the person (None when not on file), every version of their
+    filings (oldest first), their visits still OPEN anywhere (institution, admitted on; oldest first), and the
+    reference data's version (for the institution cache)."""
+
+    person: Person | None
+    filings: list[FilingRecord]
+    open_visits: list[tuple[str, dt.date]]
+    reference_version: int
 
 
 class FilingRepository(Protocol):
@@ -18,6 +35,10 @@ class FilingRepository(Protocol):
     def get(self, filing_id: str) -> FilingRecord | None: ...
     def of_person(self, citizen_id: str) -> list[FilingRecord]:
         """Every version of the person's filings, oldest first."""
+        ...
+
+    def at_admission(self, citizen_id: str) -> AtAdmission:
+        """The person, their filings and open visits, and the reference version, asked at once."""
         ...
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
@@ -71,6 +92,28 @@ class Filings:
         q = (select(FilingRow).join(PersonRow, PersonRow.id == FilingRow.person_id)
              .where(PersonRow.citizen_id == citizen_id).order_by(FilingRow.created_on, FilingRow.filing_id))
         return [record_of(r, citizen_id) for r in self.s.scalars(q)]
+
+    def at_admission(self, citizen_id: str) -> AtAdmission:
+        d = self.s.get_bind().dialect.name
+        pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
+        dc = PersonDiseaseRow.__table__.c
+        disease_cols = [dc.disease, dc.valid_from, dc.valid_until]
+        mine = select(pc.id).where(pc.citizen_id == citizen_id).scalar_subquery()
+        q = select(reference_version(),
+                   json_rows.array_of(d, list(pc), pc.citizen_id == citizen_id),
+                   json_rows.array_of(d, disease_cols, dc.person_id == mine),
+                   json_rows.array_of(d, list(fc), fc.person_id == mine),
+                   json_rows.array_of(d, [vc.id, vc.institution, vc.admitted_on],
+                                      (vc.person_id == mine) & (vc.status == "OPEN")))
+        version, persons, diseases, filings, visits = self.s.execute(q).one()
+        found = json_rows.rows_of(list(pc), persons)
+        person = None if not found else person_of(SimpleNamespace(**found[0]), diseases=[
+            SimpleNamespace(**r) for r in json_rows.rows_of(disease_cols, diseases, "disease")])
+        return AtAdmission(
+            person,
+            [record_of(SimpleNamespace(**r), citizen_id) for r in json_rows.rows_of(list(fc), filings, "created_on", "filing_id")],
+            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of([vc.id, vc.institution, vc.admitted_on], visits, "id")],
+            int(version or 0))
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,
                   ) -> tuple[int, list[tuple[FilingRecord, str]]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-import time
 import weakref
 from collections.abc import Sequence
 from decimal import Decimal
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from yidi.domain.enums import Level, VisitType
 from yidi.domain.ids import CitizenId
@@ -24,6 +24,7 @@ from yidi.store.models import (
     InstitutionVisitTypeRow,
     PersonDiseaseRow,
     PersonRow,
+    ReferenceVersionRow,
     RegionRow,
 )
 from yidi.store.repositories.held import hold
@@ -44,7 +45,7 @@ class InstitutionRepository(Protocol):
     """定点医疗机构 and what each is networked for."""
 
     def get(self, code: str) -> Institution | None: ...
-    def cached(self, code: str) -> Institution | None: ...
+    def cached(self, code: str, version: int | None = None) -> Institution | None: ...
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
                networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
                offset: int = 0) -> tuple[int, list[Institution]]: ...
@@ -104,6 +105,7 @@ class Regions:
         return self.s.scalar(select(RegionRow.code).where(RegionRow.code.startswith(province[:2])).limit(1)) is not None
 
     def upsert(self, region: Region) -> None:
+        bump_reference(self.s)
         row = self.s.get(RegionRow, region.code)
         if row is None:
             self.s.add(RegionRow(code=region.code, name=region.name, province_name=region.province_name))
@@ -116,17 +118,43 @@ class Regions:
 
 
 # Institutions change rarely (a pack or an import) and every eligibility check and settlement needs one:
-# `Institutions.cached` keeps them per engine for a short time instead of three queries per request.
-# A change made in this process (`upsert`) clears the cache at once and again at its commit/rollback; a change
-# made by another process (the CLI) is seen within INSTITUTION_CACHE_SECONDS.
-INSTITUTION_CACHE_SECONDS = 30.0
-_inst_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[Institution | None, float]]] = weakref.WeakKeyDictionary()
+# `Institutions.cached` keeps them per engine, each with the reference version it was read at, and serves
+# one only while the database's version (table reference_version, bumped in the same transaction as every
+# change of regions or institutions, `bump_reference`) is still that: a change made by any process is seen
+# by the next request of every worker, with no timer. The hot paths read the version inside a statement they
+# send anyway (eligibility, settle), so the check costs no round trip.
+_inst_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[Institution | None, int]]] = weakref.WeakKeyDictionary()
 _inst_lock = threading.Lock()
 
 
 def forget_institutions(_session: object = None) -> None:
     with _inst_lock:
         _inst_cache.clear()
+
+
+def reference_version() -> ScalarSelect[Any]:
+    """The reference data's version as a scalar subquery (0 before the first change)."""
+    return select(func.coalesce(select(ReferenceVersionRow.version).where(ReferenceVersionRow.id == 1)
+                                .scalar_subquery(), 0)).scalar_subquery()
+
+
+def bump_reference(session: Session) -> None:
+    """Move the reference version on, once per transaction that changes regions or institutions."""
+    if session.info.get("yidi_reference_bumped"):
+        return
+    session.info["yidi_reference_bumped"] = True
+    for ev in ("after_commit", "after_rollback"):
+        if not event.contains(session, ev, _unbumped):
+            event.listen(session, ev, _unbumped)
+    row = session.get(ReferenceVersionRow, 1)
+    if row is None:
+        session.add(ReferenceVersionRow(id=1, version=1))
+    else:
+        row.version += 1
+
+
+def _unbumped(session: Session, *_a: object) -> None:
+    session.info.pop("yidi_reference_bumped", None)
 
 
 def institution_of(row: InstitutionRow) -> Institution:
@@ -144,20 +172,22 @@ class Institutions:
         row = self.s.get(InstitutionRow, code)
         return None if row is None else institution_of(row)
 
-    def cached(self, code: str) -> Institution | None:
-        """As `get`, from a per-process cache of at most INSTITUTION_CACHE_SECONDS (hot paths only)."""
+    def cached(self, code: str, version: int | None = None) -> Institution | None:
+        """As `get`, from a per-process cache checked against the reference version (hot paths only);
+        `version`: the version as read in this transaction already (else it is read: one small query)."""
         engine = self.s.get_bind().engine
-        now = time.monotonic()
+        if version is None:
+            version = int(self.s.scalar(select(reference_version())) or 0)
         with _inst_lock:
             hit = _inst_cache.get(engine, {}).get(code)
-        if hit is not None and hit[1] > now:
+        if hit is not None and hit[1] == version:
             return hit[0]
         inst = self.get(code)
         with _inst_lock:
             per = _inst_cache.setdefault(engine, {})
             if len(per) > 100_000:
                 per.clear()
-            per[code] = (inst, now + INSTITUTION_CACHE_SECONDS)
+            per[code] = (inst, version)
         return inst
 
     def search(
@@ -200,10 +230,7 @@ class Institutions:
         return total, [institution_of(r) for r in rows]
 
     def upsert(self, inst: Institution) -> None:
-        forget_institutions()
-        for ev in ("after_commit", "after_rollback"):  # also what a cached() read inside this transaction saw
-            if not event.contains(self.s, ev, forget_institutions):
-                event.listen(self.s, ev, forget_institutions)
+        bump_reference(self.s)
         row = self.s.get(InstitutionRow, inst.code)
         if row is None:
             row = InstitutionRow(code=inst.code)

@@ -22,6 +22,7 @@ from yidi.store.repositories.filings import record_of
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message, message_of
+from yidi.store.repositories.reference import reference_version
 from yidi.store.settlement_models import FeeLineRow, HospitalMessageRow, SettlementRow
 
 
@@ -102,7 +103,7 @@ class SettleInputs:
     """What settling a visit reads once its visit and person are locked: the hospital's settlement with the
     request's idempotency key and its message with the msgid (both usually absent), the person's chronic
     diseases, the visit's active lines, the person's filings, and their other open admissions
-    (institution, admitted on)."""
+    (institution, admitted on); the reference data's version."""
 
     found: Settlement | None
     message: Message | None
@@ -110,6 +111,7 @@ class SettleInputs:
     lines: list[Line]
     filings: list[FilingRecord]
     admissions: list[tuple[str, dt.date]]
+    reference_version: int
 
 
 class SettlementRepository(Protocol):
@@ -217,8 +219,9 @@ class Settlements:
             json_rows.array_of(d, line_cols, (FeeLineRow.visit_id == visit_id) & (FeeLineRow.status == "ACTIVE")),
             json_rows.array_of(d, filing_cols, FilingRow.person_id == person),
             json_rows.array_of(d, visit_cols, (vc.person_id == person) & (vc.status == "OPEN")
-                               & (vc.visit_type == VisitType.INPATIENT) & (vc.id != visit_id)))
-        sid, mid, diseases, lines, filings, admissions = self.s.execute(q).one()
+                               & (vc.visit_type == VisitType.INPATIENT) & (vc.id != visit_id)),
+            reference_version())
+        sid, mid, diseases, lines, filings, admissions, version = self.s.execute(q).one()
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)
@@ -228,7 +231,8 @@ class Settlements:
             [Line(**r) for r in json_rows.rows_of(line_cols, lines, "id")],
             [record_of(SimpleNamespace(**r), citizen_id)
              for r in json_rows.rows_of(filing_cols, filings, "created_on", "filing_id")],
-            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(visit_cols, admissions, "id")])
+            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(visit_cols, admissions, "id")],
+            int(version or 0))
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)
