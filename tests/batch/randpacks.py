@@ -136,11 +136,15 @@ def _version(rng: random.Random, start: str) -> dict[str, Any]:
             "cut_mode": rng.choice(["subtract", "multiply", "first_selfpay"]),
             "cut": {"REFERRAL": str(rng.randint(0, 10)), "EMERGENCY": str(rng.randint(0, 10)),
                     "OTHER_TEMPORARY": str(rng.choice([0, 5, 12.5, 20]))},
-            "long_term_ratio_factor": rng.choice(["1", "0.9", "0.95"]),
+            # both stated: a later version replaces, never inherits, the other one
+            **rng.choice([{"long_term_ratio_factor": f, "long_term_cut": "0"} for f in ("1", "0.9", "0.95")]
+                         + [{"long_term_ratio_factor": "1", "long_term_cut": "5"}]),
             "unfiled_cut": str(rng.randint(0, 40)),
             "unfiled_payable": rng.random() < 0.8,
             "intra_province": rng.choice(["local", "cross_region"]),
         },
+        # an emergency counts as filed only up to a post-hoc filing deadline (routed to the per-bill engine)
+        "filing": {"emergency_filing_working_days": rng.choice([None, None, None, 3])},
         "schemes": {"EMPLOYEE": _scheme(rng, True), "RESIDENT": _scheme(rng, False)},
     }
 

@@ -388,3 +388,14 @@ def test_as_dict_names_the_filing() -> None:
     d = check([filing()]).as_dict()
     assert d["filing"]["filing_id"] == "F1" and d["filing"]["type_zh"] == "异地长期居住人员"
     assert d["basis"] == "LONG_TERM" and d["ratio_category"] == "LONG_TERM" and d["day"] == "2025-03-10"
+
+
+def test_emergency_with_a_post_hoc_filing_deadline() -> None:
+    # the region wants an emergency filed within 3 working days: admitted Monday 2025-03-10 -> by Thursday 03-13
+    pol = PolicyVersion.model_validate({"effective_from": "2024-01-01", "schemes": {},
+                                        "filing": {"emergency_filing_working_days": 3}})
+    within = check(emergency=True, pol=pol, today=dt.date(2025, 3, 13))
+    assert within.eligible and within.ratio_category is RatioCategory.EMERGENCY
+    assert any("2025-03-13 前补办" in r.message_zh for r in within.notes)
+    late = check(emergency=True, pol=pol, today=dt.date(2025, 3, 14))
+    assert late.basis is CrossRegionBasis.UNFILED and late.ratio_category is RatioCategory.UNFILED

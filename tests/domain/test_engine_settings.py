@@ -166,6 +166,9 @@ REFERRAL_GZ = {"type": "REFERRAL", "treatment_area": "440100", "start": "2025-01
         # long-term filer, factor 0.9: 85 % x 0.9 = 76.5 % -> 7,038.00
         ({"long_term_ratio_factor": "0.9"}, None, "7038.00",
          ["cross_region.long_term_ratio_factor"], "比例系数 0.9 调整后"),
+        # long-term filer, 5 points off (rule 3): 85 % - 5 = 80 %: 9,200 x 0.8 = 7,360.00
+        ({"long_term_cut": "5"}, None, "7360.00",
+         ["cross_region.long_term_cut"], "长期异地居住人员降低 5 个百分点后"),
         # first_selfpay leaves the ratio as it is: the tier step cites the tier alone
         # (1,000 = 10 % of 10,000 paid first; (9,000 - 800) x 85 % = 6,970.00)
         ({"cut_mode": "first_selfpay", "cut": {"REFERRAL": "10"}}, REFERRAL_GZ, "6970.00", [], ""),
@@ -367,3 +370,59 @@ def test_selector_is_checked(tmp_path: Path, selector: dict[str, object]) -> Non
     with pytest.raises(YidiError) as exc:
         make_packs(tmp_path, emp_inpatient(selectors=[selector]))
     assert [p.code for p in exc.value.problems] == ["PACK_FIELD"]
+
+
+def test_long_term_cut_and_factor_are_not_both_set(tmp_path: Path) -> None:
+    with pytest.raises(YidiError) as exc:
+        make_packs(tmp_path, {"cross_region": {"long_term_ratio_factor": "0.9", "long_term_cut": "5"}})
+    assert [p.code for p in exc.value.problems] == ["PACK_MISPLACED"]
+
+
+# --- Rule 3: a long-term filing's end, an emergency's post-hoc filing deadline -------------------------
+
+@pytest.mark.parametrize(
+    ("days", "settled", "basis", "hifp"),
+    [
+        # no deadline: the emergency flag counts as filed: 85 % - 10 (EMERGENCY cut) = 75 %:
+        # (10,000 - 800) x 0.75 = 6,900.00
+        (None, "2025-03-10", "TEMPORARY", "6900.00"),
+        # 3 working days from Monday 2025-03-03 -> Thursday 03-06: settled 03-05, still as filed -> 6,900.00
+        (3, "2025-03-05", "TEMPORARY", "6900.00"),
+        # settled 03-10 without a filing, past the deadline: unfiled, 85 % - 20 = 65 %: 9,200 x 0.65 = 5,980.00
+        (3, "2025-03-10", "UNFILED", "5980.00"),
+    ],
+)
+def test_emergency_post_hoc_filing_deadline(tmp_path: Path, days: int | None, settled: str, basis: str,
+                                            hifp: str) -> None:
+    changes: dict[str, object] = {"cross_region": {"cut": {"EMERGENCY": "10"}}}
+    if days is not None:
+        changes["filing"] = {"emergency_filing_working_days": days}
+    packs = make_packs(tmp_path, changes)
+    b = calculate(make_bill([("A01", "1", "10000.00")], filing=None, emergency=True, admission="2025-03-03",
+                            discharge=settled, accumulators={"year": 2025}), packs)
+    identities(b)
+    assert b.basis == basis
+    assert b.hifp_pay == D(hifp)
+    step = next(s for s in b.steps if s.rule == "cross_region.basis")
+    assert step.clause is not None
+    if days is None:
+        assert step.clause.also == ()
+    else:
+        assert step.clause.also == ("filing.emergency_filing_working_days",)
+        assert "2025-03-06" in step.text_zh  # the last day to file, said in words
+
+
+@pytest.mark.parametrize(("end", "basis", "hifp"), [
+    # the long-term filing ends 2025-02-28: an admission on 03-01 is unfiled: 9,200 x 65 % = 5,980.00
+    ("2025-02-28", "UNFILED", "5980.00"),
+    # it ends 2025-12-31: covered, the home ratio: 9,200 x 85 % = 7,820.00
+    ("2025-12-31", "LONG_TERM", "7820.00"),
+])
+def test_long_term_filing_with_an_end(tmp_path: Path, end: str, basis: str, hifp: str) -> None:
+    packs = make_packs(tmp_path, {"filing": {"long_term_validity_months": 12}})
+    filing = {"type": "LONG_TERM_RESIDENT", "treatment_area": "440100", "start": "2024-03-01", "end": end}
+    b = calculate(make_bill([("A01", "1", "10000.00")], filing=filing, admission="2025-03-01",
+                            accumulators={"year": 2025}), packs)
+    identities(b)
+    assert b.basis == basis
+    assert b.hifp_pay == D(hifp)

@@ -501,3 +501,23 @@ def test_month_arithmetic() -> None:
     assert add_months(dt.date(2024, 8, 31), 6) == dt.date(2025, 2, 28)
     assert add_months(dt.date(2024, 11, 30), 3) == dt.date(2025, 2, 28)
     assert validity_end(dt.date(2024, 1, 15), 6) == dt.date(2024, 7, 14)
+
+
+def test_long_term_validity_where_the_region_sets_one() -> None:
+    # 12 months from 2025-03-10: the last day is 2026-03-09 (start + 12 months - 1 day)
+    twelve = rules(long_term_validity_months=12)
+    assert file(req(), r=twelve).end == dt.date(2026, 3, 9)
+    assert file(req(end="2025-12-31"), r=twelve).end == dt.date(2025, 12, 31)
+    assert refused(req(end="2026-03-10"), r=twelve) == ["FILING_LONG_TERM_TOO_LONG"]
+
+
+def test_emergency_filed_post_hoc_within_the_deadline() -> None:
+    # admitted Thursday 2025-03-06; 3 working days -> Tuesday 03-11 at the latest (today is 03-10)
+    three = rules(emergency_filing_working_days=3)
+    em = {"type": "EMERGENCY", "start": "2025-03-06", "admitted_on": "2025-03-06"}
+    assert file(req(**em), r=three).start == dt.date(2025, 3, 6)
+    # admitted Tuesday 03-04: by Friday 03-07, so on 03-10 it is too late
+    late = {"type": "EMERGENCY", "start": "2025-03-04", "admitted_on": "2025-03-04"}
+    assert refused(req(**late), r=three) == ["FILING_EMERGENCY_LATE"]
+    # no deadline set: accepted as before
+    assert file(req(**late)).start == dt.date(2025, 3, 4)

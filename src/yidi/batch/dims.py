@@ -202,7 +202,8 @@ def build_dims(
             "cap_in_scope": rules.cap_basis == "in_scope_cost",
             "b_rest_full": rules.b_class_rest == "full",
             # rules the set-based plan does not express: its person-years go to the per-bill engine
-            "per_bill": bool(rules.item_groups) or bool(ben.selectors),
+            "per_bill": bool(rules.item_groups) or bool(ben.selectors)
+            or (ftype == FilingType.EMERGENCY.value and ver.filing.emergency_filing_working_days is not None),
             "b_src_insured": rules.b_class_selfpay_source == "insured",
             "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
             "acct_pay_ok": scheme is Scheme.EMPLOYEE and spol.account.may_pay,

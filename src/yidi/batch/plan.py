@@ -24,7 +24,7 @@ over just their rows, then patched back. A person-year whose settlements fall un
 (a policy change in mid-year may switch rule variants between bills) is calculated by the per-bill
 engine itself, chained in settlement order; so is a person-year with a bill under a version whose rules
 the plan does not express (rules.item_groups: per-group pay-first shares and rests; a benefit's
-selectors by age, category or group; dims `per_bill`).
+selectors by age, category or group; an emergency read with a post-hoc filing deadline; dims `per_bill`).
 
 Rounding is the one rule of money.round_fen: half up to the fen where a ratio multiplies an amount,
 done exactly in integers (ratios are scaled by dims.RATIO_SCALE).

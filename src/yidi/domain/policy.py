@@ -257,6 +257,7 @@ class CrossRegion(Strict):
     cut_mode: Literal["subtract", "multiply", "first_selfpay"] = "subtract"
     cut: dict[FilingType, Points] = Field(default_factory=dict)
     long_term_ratio_factor: Ratio = Decimal(1)
+    long_term_cut: Points = Decimal(0)  # or: points off a long-term filer's ratio (never both)
     unfiled_cut: Points = Decimal(20)
     unfiled_payable: bool = True
     intra_province: Literal["local", "cross_region"] = "local"
@@ -271,6 +272,13 @@ class CrossRegion(Strict):
             if pts > CUT_LIMITS[ft]:
                 raise failure("PACK_CUT_LIMIT", value=ft.value, pts=pts, limit=CUT_LIMITS[ft])
         return v
+
+    @model_validator(mode="after")
+    def _long_term(self) -> CrossRegion:
+        if self.long_term_cut and self.long_term_ratio_factor != 1:
+            raise failure("PACK_MISPLACED", detail_zh="长期备案人员的比例调整只能用 long_term_ratio_factor（乘）或 long_term_cut（减百分点）之一",
+                          detail_en="a long-term filer's ratio takes long_term_ratio_factor or long_term_cut, not both")
+        return self
 
     def cut_for(self, ft: FilingType | None) -> Decimal:
         """Cut in points for a temporary filing type, or for unfiled care when ft is None."""
@@ -298,6 +306,10 @@ class FilingRules(Strict):
     """Filing (备案) parameters of the insured region."""
 
     temporary_validity_months: int = Field(default=6, ge=6, le=36)
+    # None: a long-term filing is open-ended (until changed or cancelled); N: it ends N months after its start
+    long_term_validity_months: int | None = Field(default=None, ge=6, le=120)
+    # None: an emergency counts as filed outright; N: only if filed post hoc within N working days of admission
+    emergency_filing_working_days: int | None = Field(default=None, ge=1, le=30)
     min_months_before_change: int = Field(default=6, ge=0, le=6)
     review_required: bool = False
     allow_multiple_temporary: bool = True

@@ -1,7 +1,7 @@
 """The cross-region ratio adjustment: how care away changes the pooled fund's ratio (one reading for all).
 
 docs/rules.md R-2.2–R-2.4: a long-term filer's ratio is multiplied by the region's long-term factor (1 =
-home ratio); a temporary filer's or unfiled person's ratio is cut by the region's points for that case,
+home ratio), or has the region's long-term points taken off it; a temporary filer's or unfiled person's ratio is cut by the region's points for that case,
 in the region's cut mode:
 - `subtract`: the points come off the ratio (90 % - 10 points = 80 %, never below 0);
 - `multiply`: the ratio is multiplied by (1 - points/100) (90 % x 0.9 = 81 %);
@@ -31,6 +31,7 @@ class RatioAdjustment:
     cut: Decimal  # points cut for this case (0 when none); taken first or off the ratio per `mode`
     mode: str  # subtract / multiply / first_selfpay
     long_term_factor: Decimal
+    long_term_cut: Decimal  # points off a long-term filer's ratio (instead of the factor)
     payable: bool  # False: unfiled care the region does not pay at all
 
     @property
@@ -49,14 +50,14 @@ class RatioAdjustment:
         if self.basis is CrossRegionBasis.TEMPORARY and self.filing_type is not None:
             return f"cross_region.cut.{self.filing_type.value}"
         if self.basis is CrossRegionBasis.LONG_TERM:
-            return "cross_region.long_term_ratio_factor"
+            return "cross_region.long_term_cut" if self.long_term_cut else "cross_region.long_term_ratio_factor"
         return "cross_region.unfiled_cut"
 
     @property
     def cuts_ratio(self) -> bool:
         """The adjustment changes the bands' ratios (a long-term factor other than 1, or a cut off the ratio)."""
         if self.basis is CrossRegionBasis.LONG_TERM:
-            return self.long_term_factor != ONE
+            return self.long_term_factor != ONE or bool(self.long_term_cut)
         return bool(self.cut) and self.mode in ("subtract", "multiply")
 
     @property
@@ -71,6 +72,8 @@ class RatioAdjustment:
     def ratio(self, r: Decimal) -> Decimal:
         """The ratio the fund applies away for a home ratio `r` (a first self-pay share leaves it as is)."""
         if self.basis is CrossRegionBasis.LONG_TERM:
+            if self.long_term_cut:
+                return max(ZERO, r - self.long_term_cut / HUNDRED)
             return r * self.long_term_factor
         if not self.cut:
             return r
@@ -100,5 +103,6 @@ def adjustment(cross_region: CrossRegion, basis: CrossRegionBasis, filing_type: 
         cut=cut,
         mode=cross_region.cut_mode,
         long_term_factor=cross_region.long_term_ratio_factor,
+        long_term_cut=cross_region.long_term_cut,
         payable=basis is not CrossRegionBasis.UNFILED or cross_region.unfiled_payable,
     )

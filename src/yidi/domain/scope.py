@@ -7,7 +7,9 @@ The one place that decides (docs/rules.md R-1.1, R-1.8, R-1.9, R-2.2–R-2.4, R-
 - cross-region care takes its basis from the filing that covers it: a long-term type gives LONG_TERM, a
   temporary type TEMPORARY (EMERGENCY also for emergency care treated as filed), none UNFILED;
 - a filing counts when it covers the admission day or, made after admission (post-hoc filing), the day of
-  settlement or of the check.
+  settlement or of the check;
+- an emergency without a covering filing counts as filed (EMERGENCY), up to the region's post-hoc filing
+  deadline where it sets one (filing.emergency_filing_working_days).
 
 The engine, eligibility, the advisor, the batch engine and the filing service all ask this module.
 """
@@ -20,6 +22,7 @@ from enum import StrEnum
 from yidi.domain.enums import CrossRegionBasis, FilingType
 from yidi.domain.policy import CrossRegion
 from yidi.domain.reference import province_of
+from yidi.domain.workdays import add_working_days
 
 
 class Scope(StrEnum):
@@ -88,3 +91,16 @@ def filing_days(admitted: dt.date, later: dt.date) -> tuple[dt.date, ...]:
     """The days on which a covering filing makes care filed: the admission day, and the later day of
     settlement or check (post-hoc filing, R-1.8: filed after admission, before discharge settlement)."""
     return (admitted, later) if later > admitted else (admitted,)
+
+
+def emergency_deadline(admitted: dt.date, working_days: int | None) -> dt.date | None:
+    """The last day an emergency treated without a filing may still be filed post hoc (None: the region sets
+    no deadline, and the hospital's emergency flag counts as filed outright, R-1.9)."""
+    return None if working_days is None else add_working_days(admitted, working_days)
+
+
+def emergency_as_filed(admitted: dt.date, later: dt.date, working_days: int | None) -> bool:
+    """Whether an emergency without a covering filing counts as filed on `later` (settlement or check):
+    always where the region sets no post-hoc filing deadline, else only up to that deadline."""
+    last = emergency_deadline(admitted, working_days)
+    return last is None or later <= last

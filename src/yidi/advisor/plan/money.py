@@ -71,7 +71,7 @@ def money_for(c: Ctx, ft: FilingType | None, basis: str | None) -> Money | None:
         cites += [*c.rules("R-2.3" if basis == "TEMPORARY" else "R-2.4"),
                   c.p(adj.parameter + f" (cut_mode {cr.cut_mode})", cr.source, v.source)]
     elif basis == "LONG_TERM":
-        cites += [*c.rules("R-2.2"), c.p("cross_region.long_term_ratio_factor", cr.source, v.source)]
+        cites += [*c.rules("R-2.2"), c.p(adj.parameter, cr.source, v.source)]
     money = Money(basis=basis, basis_zh=basis_zh, filing_type=ft, scheme=s.scheme, category=cat, visit_type=s.visit_type,
                   text_zh=text_zh, text_en=f"{basis}: fund ratio {pct(row.away_ratio)} away vs {pct(row.home_ratio)} at home"
                   + (f", after a {pct(row.away_first_selfpay)} first self-pay" if row.away_first_selfpay else ""),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
+from yidi.domain.workdays import add_working_days as add_working_days  # re-exported by claim_rules
 
 
 def deadline_start(visit_type: VisitType, discharged_on: dt.date | None, invoice_dates: Sequence[dt.date]
@@ -26,13 +27,3 @@ def check_deadline(start: dt.date | None, deadline_days: int, today: dt.date) ->
     last = deadline(start, deadline_days)
     if last is not None and today > last:
         raise error("CLAIM_DEADLINE_PASSED", start=start, deadline_days=deadline_days, last_day=last)
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """n working days (Monday to Friday) after `day`; public holidays are not known here [C]."""
-    d = day
-    while n > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            n -= 1
-    return d

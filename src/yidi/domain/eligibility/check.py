@@ -35,7 +35,15 @@ from yidi.domain.filing_rules import APP_EN, APP_ZH, FilingRecord, filing_for
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution, Person
-from yidi.domain.scope import Scope, basis_of, filing_days, ratio_category, scope_of
+from yidi.domain.scope import (
+    Scope,
+    basis_of,
+    emergency_as_filed,
+    emergency_deadline,
+    filing_days,
+    ratio_category,
+    scope_of,
+)
 
 
 def check_eligibility(
@@ -177,13 +185,19 @@ def check_eligibility(
     # a covering filing applies even when the hospital also flagged an emergency (the engine's order)
     if filing is not None:
         return result(*basis_of(scope, filing.type), filing)
-    if emergency:
+    # the same reading as the engine: as filed, up to the region's post-hoc filing deadline where it sets one
+    days = policy.filing.emergency_filing_working_days
+    if emergency and emergency_as_filed(day, check_day, days):
+        last = emergency_deadline(day, days)
         notes.append(Reason(
             "EMERGENCY_AS_FILED",
-            "医院已将本次就医标记为急诊抢救，视同已备案，可直接结算",
-            "the hospital flagged the visit as an emergency: it counts as filed and settles directly",
-            "请保留急诊抢救病历；如参保地另有要求，出院后按其规定补办手续。",
-            "keep the emergency records",
+            "医院已将本次就医标记为急诊抢救，视同已备案，可直接结算"
+            + (f"；参保地规定须在 {last} 前补办急诊备案" if last else ""),
+            "the hospital flagged the visit as an emergency: it counts as filed and settles directly"
+            + (f"; the insured region wants an emergency filing by {last}" if last else ""),
+            (f"请在 {last} 前通过参保地渠道补办急诊备案，并保留急诊抢救病历。" if last
+             else "请保留急诊抢救病历；如参保地另有要求，出院后按其规定补办手续。"),
+            "file the emergency post hoc by the deadline" if last else "keep the emergency records",
             *where(HOSPITAL), "R-1.9; R-9.13", blocking=False,
         ))
         return result(*basis_of(scope, FilingType.EMERGENCY))

@@ -18,7 +18,7 @@ from yidi.domain.money import HUNDRED, ZERO, fmt, pct, round_fen
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.ratios import RatioAdjustment
 from yidi.domain.reference import Filing, Institution, Person
-from yidi.domain.scope import Scope, basis_of, filing_days, scope_of
+from yidi.domain.scope import Scope, basis_of, emergency_as_filed, emergency_deadline, filing_days, scope_of
 
 _NO_BENEFIT_STATUSES = {InsuranceStatus.LAPSED, InsuranceStatus.TERMINATED, InsuranceStatus.TRANSFERRING}
 
@@ -39,6 +39,7 @@ def cross_region_basis(
     cr = version.cross_region
     scope = scope_of(person.insured_region, inst.region, cr)
     covering: FilingType | None = None
+    deadline_applied = False  # the emergency flag was read with the region's post-hoc filing deadline
     if scope is Scope.LOCAL:
         zh = "在参保地本地就医，按本地政策，无异地比例调整。"
     elif scope is Scope.INTRA_PROVINCE:
@@ -48,18 +49,30 @@ def cross_region_basis(
         # post-hoc filing (补办备案): a filing that starts after admission but before settlement counts
         covering = filing.type
         zh = f"已办理{filing.type.zh}备案（{filing.treatment_area}，{filing.start} 起），备案覆盖本次就医。"
-    elif bill.emergency:
+    elif bill.emergency and emergency_as_filed(bill.admission_date, bill.day, version.filing.emergency_filing_working_days):
         covering = FilingType.EMERGENCY
         zh = "医院标记为急诊抢救，视同已备案（医保发〔2022〕22号 经办规程第8、34条）。"
+        last = emergency_deadline(bill.admission_date, version.filing.emergency_filing_working_days)
+        if last is not None:
+            # the region wants a post-hoc filing within its deadline: say by when
+            deadline_applied = True
+            zh += f"参保地规定须在入院后 {version.filing.emergency_filing_working_days} 个工作日内（{last} 前）补办急诊备案。"
+            out.warnings.append(f"急诊抢救须在 {last} 前补办异地就医备案。")
     else:
         zh = ("未办理覆盖本次就医的异地就医备案，按参保地未备案异地就医规定计算"
               "（通常不能直接结算，需回参保地手工报销）。")
         if filing is not None:
             zh = f"所持{filing.type.zh}备案不覆盖本次就医（地区或日期不符）；" + zh
+        if bill.emergency:
+            deadline_applied = True
+            last = emergency_deadline(bill.admission_date, version.filing.emergency_filing_working_days)
+            zh = (f"急诊抢救未在参保地规定的入院后 {version.filing.emergency_filing_working_days} 个工作日内"
+                  f"（{last} 前）补办备案，不再视同已备案；") + zh
     basis, ftype = basis_of(scope, covering)
     out.steps.append(Step(
         "cross_region.basis", zh, f"Cross-region basis: {basis.value}" + (f" ({ftype.value})" if ftype else ""),
-        ctx.clause("cross_region", cr.source, version.source),
+        ctx.clause("cross_region", cr.source, version.source,
+                   also=("filing.emergency_filing_working_days",) if deadline_applied else ()),
     ))
     return basis, ftype
 

@@ -56,6 +56,8 @@ def deductible(
 def _adjusted_zh(adj: RatioAdjustment) -> str:
     """How a band's ratio was changed for care away, in words a person reads (the cut's figure named)."""
     if adj.basis is CrossRegionBasis.LONG_TERM:
+        if adj.long_term_cut:
+            return f"长期异地居住人员降低 {adj.long_term_cut.normalize():f} 个百分点后"
         return f"长期异地居住比例系数 {adj.long_term_factor.normalize():f} 调整后"
     who = adj.filing_type.zh + "备案" if adj.filing_type is not None else "未备案异地就医"
     how = (f"降低 {adj.cut.normalize():f} 个百分点" if adj.mode == "subtract"

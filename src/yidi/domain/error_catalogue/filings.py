@@ -64,6 +64,14 @@ ENTRIES = (
     E("FILING_SAME_PROVINCE", 422, "treatment_area",
       "就医地 {area_zh} 与参保地在同一省内，不需要办理跨省异地就医备案，按本省省内异地就医规定执行（多数省份省内就医已无需备案）",
       "{area} is in your own province: no cross-province filing is needed; provincial rules apply (many provinces need no filing within the province)"),
+    E("FILING_EMERGENCY_LATE", 422, "admitted_on",
+      "参保地规定急诊抢救须在入院后{working_days}个工作日内补办备案（入院 {admitted_on}，最晚 {last_day}），已超过期限；"
+      "费用请回参保地按未备案异地就医手工报销",
+      "the insured region wants an emergency filed within {working_days} working days of admission (admitted "
+      "{admitted_on}, by {last_day} at the latest): too late now; claim manually at home as unfiled care"),
+    E("FILING_LONG_TERM_TOO_LONG", 422, "end",
+      "参保地长期备案有效期{long_term_validity_months}个月：自 {start} 起最晚到 {longest}；到期后可再次备案",
+      "the insured region's long-term filings last {long_term_validity_months} months: from {start} until {longest} at the latest; file again afterwards"),
     E("FILING_VALIDITY_TOO_LONG", 422, "end",
       "参保地临时备案有效期最长{temporary_validity_months}个月：自 {start} 起最晚到 {longest}；到期后可再次备案",
       "the insured region allows at most {temporary_validity_months} months: from {start} until {longest} at the latest; file again afterwards"),

@@ -6,7 +6,9 @@ SUPERSEDED, a cancellation marks the record CANCELLED with the day it ended (doc
 
 Decisions on rules the sources leave open (each is also said where it is applied):
 - A long-term filing has no end date (valid until changed or cancelled, docs/rules.md R-1.6). A request that
-  gives one is refused (FILING_LONG_TERM_END) instead of being silently ignored: to end it, cancel it.
+  gives one is refused (FILING_LONG_TERM_END) instead of being silently ignored: to end it, cancel it. Where
+  the region sets `long_term_validity_months`, the end defaults to start + that many months - 1 day, and a
+  requested end may not pass it (FILING_LONG_TERM_TOO_LONG).
 - Temporary validity: `end` defaults to start + `temporary_validity_months` - 1 day. A requested end must
   give at least 6 months (D2022) and at most the region's `temporary_validity_months`.
 - Post-hoc filing (补办备案, docs/rules.md R-1.8, D2022 art. 16): a start before `today` is accepted only when the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
-from yidi.domain.enums import InsuranceStatus
+from yidi.domain.enums import FilingType, InsuranceStatus
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.filing_rules.areas import area_covers, areas_intersect, label, region_known
@@ -19,6 +19,7 @@ from yidi.domain.materials import (
 )
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person, is_province_code, province_of
+from yidi.domain.scope import emergency_deadline
 
 MATERIAL_CODES = frozenset(FILING_MATERIAL_CODES)
 
@@ -110,13 +111,28 @@ def check_request(
                              detail_zh=f"补办备案最早只能从入院日期 {request.admitted_on} 开始，不能早于入院日期（收到 {start}）",
                              detail_en=f"a post-hoc filing may start on the admission day {request.admitted_on} at the "
                              f"earliest, not {start}"))
+    # an emergency filing made post hoc must come within the region's deadline after admission, where it sets one
+    last = emergency_deadline(request.admitted_on, rules.emergency_filing_working_days) if request.admitted_on else None
+    if ft is FilingType.EMERGENCY and last is not None and today > last:
+        p.append(problem("FILING_EMERGENCY_LATE", working_days=rules.emergency_filing_working_days,
+                         admitted_on=request.admitted_on, last_day=last))
     end = request.end
     if end is not None and end < start:
         p.append(problem("DATE_ORDER", "end", detail_zh=f"备案结束日期 {end} 早于开始日期 {start}",
                          detail_en=f"filing end {end} is before its start {start}"))
     elif ft.long_term:
-        if end is not None:
-            p.append(problem("FILING_LONG_TERM_END"))
+        months = rules.long_term_validity_months
+        if months is None:
+            if end is not None:
+                p.append(problem("FILING_LONG_TERM_END"))
+        else:
+            # the region sets a validity for long-term filings: the end defaults to it and may not pass it
+            longest = validity_end(start, months)
+            if end is None:
+                end = longest
+            elif end > longest:
+                p.append(problem("FILING_LONG_TERM_TOO_LONG", long_term_validity_months=months, start=start,
+                                 longest=longest))
     else:
         longest = validity_end(start, rules.temporary_validity_months)
         if end is None:
