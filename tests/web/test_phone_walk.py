@@ -121,6 +121,11 @@ def test_each_roles_pages_fit_a_phone_and_speak_in_words(browser: Any, server: S
                 page.locator("main form").get_by_role("button", name="计算").click()
             assert page.locator("#estimate").count() == 1
             _check(page, role, mode, "/estimate#result", problems)
+            page.get_by_label("不知道编码？按名称或拼音查找项目").fill("cwf")  # the catalogue finder's results
+            with page.expect_navigation():
+                page.get_by_role("button", name="查找").click()
+            assert page.locator("#found li").count() >= 2
+            _check(page, role, mode, "/estimate#found", problems)
         page.context.close()
     assert problems == [], "\n".join(problems)
 

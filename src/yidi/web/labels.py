@@ -48,6 +48,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                  "chronic": ("门诊慢特病年度限额", "chronic-disease outpatient annual cap")},
     "level": _from_enum(Level, {"L1": "grade 1", "L2": "grade 2", "L3": "grade 3", "UNRATED": "unrated"})
     | {"ALL": ("各级医院", "every grade")},
+    "item_class": {"A": ("甲类", "class A"), "B": ("乙类（先行自付一部分）", "class B (a share paid first)"),
+                   "C": ("丙类（全自费）", "class C (self-funded)")},
     "filing_type": _from_enum(FilingType, {
         "RETIREE_RESETTLED": "retiree resettled elsewhere", "LONG_TERM_RESIDENT": "long-term resident elsewhere",
         "RESIDENT_WORKER": "posted to work elsewhere", "REFERRAL": "referral", "EMERGENCY": "emergency",

@@ -171,14 +171,15 @@ def mount(app: FastAPI) -> None:
     from yidi.web import (
         agency_pages,
         chronic_pages,
+        estimate_pages,
         family_pages,
         hospital_pages,
         person_pages,
         settlement_pages,
     )
 
-    routers = (router, person_pages.router, family_pages.router, chronic_pages.router, settlement_pages.router,
-               hospital_pages.router, agency_pages.router)
+    routers = (router, person_pages.router, estimate_pages.router, family_pages.router, chronic_pages.router,
+               settlement_pages.router, hospital_pages.router, agency_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from yidi.advisor import estimate as estimates
-from yidi.domain.enums import FilingType, Level, Scheme, VisitType
+from yidi.domain.enums import FilingType, Level, VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
 from yidi.domain.filing_rules import FilingRequest
@@ -214,53 +213,6 @@ def hospitals(request: Request, region: str = "", level: str = "", visit_type: s
                 region=region, level=level, visit_type=visit_type, chronic_disease=chronic_disease, found=found,
                 names=names, problems=errs,
                 levels=[(x.value, x.zh) for x in Level], visit_types=[(x.value, x.zh) for x in VisitType])
-
-
-# ------------------------------------------------------------------------------------------ estimate
-
-
-SAMPLE_LINES = "S001, 5, 60, 床位费\nXA01, 2, 35.5\nS002, 1, 3800, 冠状动脉造影"
-
-
-def _estimate_page(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
-    ctx = ctx_of(request)
-    insts = sorted(ctx.packs.institutions.values(), key=lambda i: i.code)
-    regions = sorted(ctx.packs.regions.values(), key=lambda r: r.code)
-    return page(request, "person/estimate.html", status=status, values=values,
-                institutions=[(i.code, f"{i.name}（{i.level.zh}）") for i in insts],
-                regions=[(r.code, f"{r.name}（{r.code}）") for r in regions],
-                schemes=[(s.value, s.zh) for s in Scheme], visit_types=[(v.value, v.zh) for v in VisitType],
-                types=[(t.value, t.zh) for t in FilingType], **{"problems": {}, "plan": None, **more})
-
-
-@router.get("/estimate", response_class=Response)
-def estimate_form(request: Request) -> Response:
-    return _estimate_page(request, {"insured_region": "369900", "scheme": "EMPLOYEE", "hospital": "H44010000001",
-                                    "visit_type": "INPATIENT", "filed": "true", "filing_type": "OTHER_TEMPORARY",
-                                    "lines": SAMPLE_LINES})
-
-
-@router.post("/estimate", response_class=Response)
-async def estimate(request: Request, upload: Annotated[UploadFile | None, File()] = None) -> Response:
-    """估算: the advisor's estimate, i.e. the settlement engine on these lines for this situation."""
-    ctx = ctx_of(request)
-    form = await request.form()
-    values = form_dict(form)
-    try:
-        name = upload.filename if upload is not None and upload.filename else ""
-        data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1) if upload is not None and name else b""
-        if data:
-            lines = claims.parse_fee_list(name, data, claims.MAX_FEE_LIST_BYTES)
-        else:
-            lines = lines_from_text(values.get("lines", ""))
-        situation = estimates.situation_for(
-            ctx.packs, insured_region=values.get("insured_region"), scheme=values.get("scheme"),
-            category=values.get("category"), hospital=values.get("hospital"), visit_type=values.get("visit_type"),
-            filed=values.get("filed") == "true", filing_type=values.get("filing_type"), lines=lines)
-        plan, est = estimates.estimate(ctx.packs, ctx.today(), situation)
-    except YidiError as err:
-        return _estimate_page(request, values, status=err.status, problems=problems(err))
-    return _estimate_page(request, values, plan=plan, est=est)
 
 
 # ------------------------------------------------------------------------------------------ claims
