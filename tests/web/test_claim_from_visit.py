@@ -37,7 +37,8 @@ def test_unsettled_visit_offers_a_claim_filled_from_it(web: TestClient, ctx: Con
     mdtrt_id = _discharged_without_settling(ctx, me)
     login(web, me)
     html = web.get("/me/settlements").text
-    assert f'data-visit="{mdtrt_id}"' in html and f'href="/me/claims/new?visit={mdtrt_id}"' in html
+    assert html.count(f'data-visit="{mdtrt_id}"') == 1 and f'href="/me/claims/new?visit={mdtrt_id}"' in html
+    assert re.search(r"<title>结算记录 · yidi</title>", html)
     # 2 x 60.00 + 1 x 35.50 = 155.50
     assert "¥155.50" in html.split(f'data-visit="{mdtrt_id}"')[1]
     form = web.get(f"/me/claims/new?visit={mdtrt_id}").text
