@@ -90,3 +90,32 @@ def test_desk_prints_the_slip_and_the_revoke_reason(web: TestClient) -> None:
     login(web, PATIENT.id_number)
     assert web.get(f"/desk/settlements/{setl_id}/slip").status_code == 403  # the desk's page, not a person's
     assert 'data-status="REVOKED"' in web.get("/me/settlements").text
+
+
+def test_slip_shows_the_deposit_and_the_refund(web: TestClient) -> None:
+    import re as _re
+
+    from tests.web.test_pages import TODAY
+
+    login(web, "desk-H44010000001")
+    token = csrf_of(web.get("/desk").text)
+    form = {"csrf": token, "id_number": PATIENT.id_number, "name": PATIENT.name, "visit_type": "INPATIENT",
+            "day": TODAY.isoformat()}
+    r = web.post("/desk/check", data=form)
+    assert 'name="deposit"' in r.text  # the admit form asks for the deposit of an inpatient visit
+    r = web.post("/desk/admit", data={**form, "deposit": "3000"})
+    assert r.status_code == 303, r.text[:3000]
+    visit = r.headers["location"].split("?")[0]
+    assert 'id="visit-deposit">¥3,000.00<' in web.get(visit).text
+    web.post(visit + "/lines", data={"csrf": token, "lines": "S001, 3, 60, 床位费\nXA01, 2, 35.5"})
+    r = web.post(visit + "/pre-settle", data={"csrf": token, "discharge_date": TODAY.isoformat()})
+    key = _re.search(r'name="idempotency_key" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+    r = web.post(visit + "/settle", data={"csrf": token, "idempotency_key": key, "discharge_date": TODAY.isoformat()})
+    assert r.status_code == 303, r.text[:3000]
+    setl_id = r.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    login(web, PATIENT.id_number)
+    item = web.get("/api/v1/me/settlements").json()["items"][0]
+    cash = Decimal(item["psn_cash_pay"])  # no account used: the whole share, at most the bill's 251.00
+    face = web.get(f"/me/settlements/{setl_id}").text.split('<details class="audit')[0]
+    assert 'id="slip-deposit"' in face and "¥3,000.00" in face and "应退还" in face
+    assert f'id="slip-refund">¥{Decimal("3000.00") - cash:,.2f}<' in face  # 3,000 less the cash share

@@ -62,6 +62,7 @@ class VisitOut(BaseModel):
     lines: list[dict[str, Any]]
     settlements: list[dict[str, Any]]
     totals: dict[str, str]
+    deposit: str = Field(default="0.00", description="押金 paid at admission, yuan")
 
 
 class ChangeOut(BaseModel):
@@ -84,6 +85,8 @@ class SettlementOut(BaseModel):
     accumulators_before: dict[str, Any]
     accumulators_after: dict[str, Any]
     changes: list[ChangeOut] = Field(description="what changed since the pre-settlement sent as `expected`")
+    deposit: dict[str, str] | None = Field(
+        default=None, description="an inpatient deposit against the cash share: deposit, owed, refund, top_up (yuan)")
 
 
 class QuoteOut(BaseModel):

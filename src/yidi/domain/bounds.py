@@ -95,7 +95,7 @@ TABLE: tuple[Bound, ...] = (
     Bound("quantity 数量", f"> 0 … {QUANTITY_MAX}, ≤ {QUANTITY_DECIMALS} decimals", "QUANTITY_TOO_LARGE, QUANTITY_PRECISION",
           "fee lines"),
     Bound("visit / bill total 医疗费总额", f"≤ {_yuan(VISIT_TOTAL_MAX)}", "TOTAL_TOO_LARGE",
-          "a visit's active lines (checked at upload), a quoted bill, a claim's lines"),
+          "a visit's active lines (checked at upload), a quoted bill, a claim's lines, an inpatient deposit"),
     Bound("invoice amount 发票金额", f"> 0 … {_yuan(INVOICE_AMOUNT_MAX)}", "AMOUNT_TOO_LARGE", "claim invoices"),
     Bound("claim total 报销票据合计", f"≤ {_yuan(CLAIM_TOTAL_MAX)} over all invoices", "TOTAL_TOO_LARGE", "claim invoices"),
     Bound("account balance 个人账户余额", f"0 … {_yuan(ACCOUNT_BALANCE_MAX)}", "AMOUNT_TOO_LARGE", "person import, quote"),

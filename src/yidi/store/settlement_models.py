@@ -48,6 +48,7 @@ class HospitalVisitRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     msgid: Mapped[str | None] = mapped_column(String(64))
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # 押金 paid at admission
 
 
 class FeeLineRow(Base):

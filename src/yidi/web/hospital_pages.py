@@ -68,7 +68,8 @@ async def admit(request: Request, who: Who) -> Response:
     try:
         body = validate_model(settlement.RegisterVisitIn, {
             **{k: values[k] for k in ("id_number", "name", "visit_type", "chronic_disease") if k in values},
-            "admitted_on": values.get("day") or None, "emergency": values.get("emergency") == "on"})
+            "admitted_on": values.get("day") or None, "emergency": values.get("emergency") == "on",
+            **({"deposit": values["deposit"]} if values.get("deposit") else {})})
         visit = settlement.register_visit(ctx_of(request), who, body)
     except YidiError as err:
         return _desk(request, values, status=err.status, problems=problems(err))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yidi.domain.amounts import AMOUNT_FIELDS
+from yidi.domain.deposit import DepositOutcome, deposit_outcome
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.family import Act
@@ -69,6 +70,7 @@ class Slip:
     discharged_on: dt.date | None
     amounts: dict[str, str]  # every amount field, yuan
     breakdown: dict[str, Any]
+    deposit: DepositOutcome | None = None  # an inpatient deposit against the cash share
 
 
 class _Names:
@@ -137,4 +139,5 @@ def slip(ctx: Context, principal: Principal, setl_id: str) -> Slip:
         return Slip(_item(row, names), visit.mdtrt_id, person.name, mask_id(person.citizen_id.number),
                     row.insured_region, names.region(row.insured_region), row.scheme, visit.admitted_on,
                     visit.discharged_on, {f: str(from_fen(getattr(row, f"{f}_fen"))) for f in AMOUNT_FIELDS},
-                    row.breakdown)
+                    row.breakdown,
+                    deposit_outcome(visit.deposit, from_fen(row.psn_cash_pay_fen)) if visit.deposit else None)

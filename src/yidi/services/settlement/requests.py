@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
@@ -24,6 +24,7 @@ from yidi.domain.validation import (
     VisitTotal,
     Year,
     fail,
+    failure,
 )
 
 MAX_BATCH = 1000  # lines per upload (the platform caps a 2301 batch too; a HIS sends more in batches)
@@ -76,7 +77,14 @@ class RegisterVisitIn(Strict):
     emergency: bool = False
     chronic_disease: Code | None = Field(default=None, max_length=B.DISEASE_CODE)
     gender: Code | None = Field(default=None, max_length=B.GENDER)
+    deposit: VisitTotal = Field(default=ZERO, description="押金 paid at admission (inpatient only), yuan")
     msgid: str | None = MsgId
+
+    @model_validator(mode="after")
+    def _deposit(self) -> RegisterVisitIn:
+        if self.deposit and self.visit_type is not VisitType.INPATIENT:
+            raise failure("DEPOSIT_NOT_INPATIENT", visit_type_zh=self.visit_type.zh)
+        return self
 
 
 class UploadLinesIn(Strict):

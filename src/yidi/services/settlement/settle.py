@@ -118,7 +118,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                 settlement_date=today, settled_at=at, revoked_on=None, revoked_at=None, revoke_reason="",
                 acc_version_after=held.version + 1, revoked_acc_version=None, answer=None, **amounts)
             # the answer is stored with the row (no UPDATE afterwards): it needs no number the store gives
-            view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis))
+            view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis), deposit=visit.deposit)
             row.answer = settlement_answer(view)
             row = uow.settlements.add(row)
             post(uow, row, "SETTLE", 1, today)
@@ -144,4 +144,5 @@ def show_settlement(ctx: Context, principal: Principal, setl_id: str) -> Settlem
         row = uow.settlements.by_setl_id(setl_id)
         if row is None or row.institution != inst:
             raise settlement_not_found(setl_id)
-        return settlement_view(uow.visits.mdtrt_of(row.visit_id), row)
+        visit = uow.visits.get(row.visit_id)
+        return settlement_view(visit.mdtrt_id, row, deposit=visit.deposit)

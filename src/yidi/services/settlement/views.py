@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic_core import to_json
 
+from yidi.domain.deposit import deposit_outcome
 from yidi.domain.enums import VisitType
 from yidi.domain.ids import mask_id
-from yidi.domain.money import from_fen
+from yidi.domain.money import ZERO, from_fen
 from yidi.services.settlement.requests import INFNO, QuoteBasis
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.settlements import Settlement
@@ -37,6 +39,7 @@ class VisitView:
     lines: list[dict[str, Any]]
     settlements: list[dict[str, Any]]
     totals: dict[str, str]
+    deposit: str = "0.00"  # 押金 paid at admission, yuan
 
 
 def line_out(r: Line) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def visit_view(uow: UnitOfWork, visit: HospitalVisit, *, with_lines: bool = True
         visit.eligibility, [line_out(ln) for ln in lines] if with_lines else [],
         [{"setl_id": x.setl_id, "status": x.status, "settlement_date": x.settlement_date.isoformat(),
           "medfee_sumamt": str(from_fen(x.medfee_sumamt_fen))} for x in setls],
-        totals,
+        totals, str(visit.deposit),
     )
 
 
@@ -104,14 +107,17 @@ class SettlementView:
     changes: tuple[Change, ...] = ()
     # settle only: the JSON this settlement was first answered with, which a replay answers again verbatim
     answer: str | None = None
+    # an inpatient deposit against the cash share: deposit, owed, refund, top_up (None without a deposit)
+    deposit: dict[str, str] | None = None
 
 
 def settlement_view(mdtrt_id: str, row: Settlement, *, replayed: bool = False,
-                    changes: Sequence[Change] = ()) -> SettlementView:
+                    changes: Sequence[Change] = (), deposit: Decimal = ZERO) -> SettlementView:
     inpatient = row.visit_type is VisitType.INPATIENT
+    held = deposit_outcome(deposit, from_fen(row.psn_cash_pay_fen)).as_dict() if inpatient and deposit else None
     return SettlementView(row.setl_id, mdtrt_id, row.institution, row.status, row.settlement_date, row.settled_at,
                           row.revoked_on, row.revoked_at, INFNO[inpatient]["settle"], row.breakdown,
-                          row.accumulators_before, row.accumulators_after, replayed, tuple(changes))
+                          row.accumulators_before, row.accumulators_after, replayed, tuple(changes), deposit=held)
 
 
 def settlement_answer(view: SettlementView) -> str:

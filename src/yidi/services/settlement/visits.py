@@ -74,7 +74,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             visit = uow.visits.add(HospitalVisit(
                 0, key, inst, req.visit_type, day, None, req.emergency, "OPEN",
                 result.filing.filing_id if result.filing else None, f"MD{today:%Y%m%d}{secrets.token_hex(5).upper()}",
-                req.chronic_disease, result.eligible, result.as_dict(), 0, req.msgid, now()))
+                req.chronic_disease, result.eligible, result.as_dict(), 0, req.msgid, now(), req.deposit))
             if req.msgid:
                 uow.messages.add(Message(None, inst, req.msgid, infno, "DONE", visit_id=visit.visit_id,
                                          request_hash=h, at=now()))

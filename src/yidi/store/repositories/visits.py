@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from yidi.domain.enums import Scheme, VisitType
+from yidi.domain.money import ZERO, from_fen, to_fen
 from yidi.domain.reference import Person
 from yidi.domain.visit_states import UNSETTLED
 from yidi.store.models import PersonRow, VisitRow
@@ -49,6 +51,7 @@ class HospitalVisit:
     revision: int = 0
     msgid: str | None = None
     registered_at: dt.datetime | None = None
+    deposit: Decimal = ZERO  # 押金 paid at admission (inpatient), settled against the cash share at discharge
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ class VisitRepository(Protocol):
 def _record(hv: HospitalVisitRow, v: VisitRow) -> HospitalVisit:
     return HospitalVisit(v.id, v.person_id, v.institution, v.visit_type, v.admitted_on, v.discharged_on, v.emergency,
                          v.status, v.filing_id, hv.mdtrt_id, hv.chronic_disease, hv.eligible, hv.eligibility,
-                         hv.revision, hv.msgid, hv.registered_at)
+                         hv.revision, hv.msgid, hv.registered_at, from_fen(hv.deposit_fen))
 
 
 class Visits:
@@ -262,7 +265,7 @@ class Visits:
         self.s.flush()
         hv = HospitalVisitRow(visit_id=v.id, mdtrt_id=visit.mdtrt_id, chronic_disease=visit.chronic_disease,
                               eligible=visit.eligible, eligibility=visit.eligibility, revision=visit.revision,
-                              msgid=visit.msgid, registered_at=visit.registered_at)
+                              msgid=visit.msgid, registered_at=visit.registered_at, deposit_fen=to_fen(visit.deposit))
         self.s.add(hv)
         hold(self.s, hv, v)
         return _record(hv, v)

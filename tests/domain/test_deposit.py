@@ -1,0 +1,20 @@
+"""The inpatient deposit at discharge (issue 16 rule 4): refund, top-up or even, by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from yidi.domain.deposit import deposit_outcome
+
+
+def test_refund_top_up_and_even() -> None:
+    # deposit 5,000.00, cash owed 1,234.56: 5,000.00 - 1,234.56 = 3,765.44 back
+    back = deposit_outcome(Decimal("5000.00"), Decimal("1234.56"))
+    assert (back.refund, back.top_up) == (Decimal("3765.44"), Decimal("0.00"))
+    assert "应退还 3765.44 元" in back.text_zh
+    # deposit 1,000.00, cash owed 1,234.56: 234.56 more to pay
+    more = deposit_outcome(Decimal("1000.00"), Decimal("1234.56"))
+    assert (more.refund, more.top_up) == (Decimal("0.00"), Decimal("234.56"))
+    assert "应补交 234.56 元" in more.text_zh
+    even = deposit_outcome(Decimal("1234.56"), Decimal("1234.56"))
+    assert not even.refund and not even.top_up and "两清" in even.text_zh
