@@ -22,8 +22,6 @@ from tests.support.unchanged import assert_unchanged, snapshot, verified
 from yidi.demo.dataset import DemoPerson, demo_id
 from yidi.domain.family import MAX_PENDING_PER_REQUESTER, MAX_REQUESTS_PER_DAY
 from yidi.domain.ids import mask_id
-from yidi.services import family
-from yidi.services.accounts import RateLimiter
 from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.family_models import FamilyLinkRow
@@ -33,12 +31,6 @@ OTHER_TEMP = {"type": "OTHER_TEMPORARY", "treatment_area": "440100", "commitment
               "materials": ["credential", "filing_form", "commitment_letter"]}
 NOBODY = demo_id("360102", "19600101", 995)  # a valid ID number that belongs to no insured person
 REVIEWER = {**as_("agency", "369900"), "X-Yidi-Duties": "reviewer"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the request limiter lives in process memory; every test starts with a clean one
-    monkeypatch.setattr(family, "request_limiter", RateLimiter(limit=MAX_REQUESTS_PER_DAY, window=24 * 3600.0))
 
 
 def me(p: DemoPerson) -> dict[str, str]:

@@ -45,12 +45,12 @@ def _grant_error(zh: str, en: str, field: str = "grant_type") -> YidiError:
 
 def _client_credentials(ctx: Context, request: Request, client_id: str, client_secret: str) -> tuple[Principal, str]:
     account_key = f"k:{client_id}"
-    accounts.check_rate(account_key, security.client_host(request))
+    accounts.check_rate(ctx, account_key, security.client_host(request))
     key_id = client_id.removeprefix(hospital_keys.PREFIX)
     try:
         inst = hospital_keys.verify(ctx, f"{hospital_keys.PREFIX}{key_id}.{client_secret}")
     except YidiError:
-        accounts.record_failure(account_key, security.client_host(request))
+        accounts.record_failure(ctx, account_key, security.client_host(request))
         raise YidiError("CLIENT_INVALID", "客户端标识或密钥错误", "wrong client id or secret", "client_secret", 401) from None
     return principals.key_principal(key_id, inst), f"k:{key_id}"
 

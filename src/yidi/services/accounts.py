@@ -2,10 +2,10 @@
 
 Used by the doors (yidi.http.security, the CLI); nothing here knows about HTTP. Passwords are hashed with
 scrypt (memory-hard, 16 MiB per try, the same cost as hospital API keys) and compared in constant time.
-Failed logins are counted per user name and per client address in process memory: after
+Failed logins are counted per user name and per client address in the database: after
 `MAX_FAILURES` within `WINDOW_SECONDS` further attempts are refused with 429 until the window passes —
 also for a correct password, or the limit would only slow a guesser down instead of stopping them.
-With several worker processes each counts on its own (the limit is per process).
+Every worker process counts the same attempts (the table rate_limit_hits).
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,57 +68,47 @@ _DUMMY = hash_password(secrets.token_urlsafe(16))
 
 
 class RateLimiter:
-    """Failures per key in a sliding window; thread-safe; bounded memory."""
+    """Attempts per key in a sliding window, counted in the database (yidi.store.repositories.rate_limits):
+    every worker process counts the same attempts, and a restart forgets none. Each call is its own short
+    transaction, so an attempt counts even when the request it belongs to fails afterwards."""
 
     def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
         self.limit, self.window = limit, window
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._hits.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
+    def retry_after(self, ctx: Context, *keys: str) -> int:
         """Seconds until another attempt is allowed (0: allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for k in keys:
-                q = self._recent(k, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, q[0] + self.window - now)
+        now = dt.datetime.now(dt.UTC)
+        span = dt.timedelta(seconds=self.window)
+        with ctx.uow() as uow:
+            recent = uow.rate_limits.recent(keys, now - span)
+        waits = [(oldest + span - now).total_seconds() for n, oldest in recent.values() if n >= self.limit]
+        wait = max(waits, default=0.0)
         return int(wait) + 1 if wait > 0 else 0
 
-    def fail(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._hits) > 100_000:  # a flood of distinct names cannot grow memory forever
-                self._hits.clear()
-            for k in keys:
-                self._recent(k, now).append(now)
+    def fail(self, ctx: Context, *keys: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        with ctx.uow() as uow:
+            uow.rate_limits.hit(keys, now, forget_before=now - dt.timedelta(seconds=self.window))
 
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+    def clear(self, ctx: Context, key: str) -> None:
+        with ctx.uow() as uow:
+            uow.rate_limits.clear(key)
 
 
 limiter = RateLimiter()  # per account name (or hospital client id)
 client_limiter = RateLimiter(limit=MAX_FAILURES * 6)  # per client address: one office shares one address
 
 
-def check_rate(account_key: str, client: str) -> None:
-    wait = max(limiter.retry_after(account_key), client_limiter.retry_after(f"c:{client}") if client else 0)
+def check_rate(ctx: Context, account_key: str, client: str) -> None:
+    wait = max(limiter.retry_after(ctx, account_key), client_limiter.retry_after(ctx, f"c:{client}") if client else 0)
     if wait:
         raise rate_limited(wait)
 
 
-def record_failure(account_key: str, client: str) -> None:
-    limiter.fail(account_key)
+def record_failure(ctx: Context, account_key: str, client: str) -> None:
+    limiter.fail(ctx, account_key)
     if client:
-        client_limiter.fail(f"c:{client}")
+        client_limiter.fail(ctx, f"c:{client}")
 
 
 def rate_limited(seconds: int) -> YidiError:
@@ -142,7 +129,7 @@ def authenticate(ctx: Context, username: str, password: str, *, client: str = ""
     """The user id and principal for a user name and password, or LOGIN_FAILED / LOGIN_RATE_LIMITED."""
     username = username.strip()
     account_key = f"u:{username.lower()}"
-    check_rate(account_key, client)
+    check_rate(ctx, account_key, client)
     # a name no account can have (too long, a control character: NUL is not even a valid SQL string on
     # PostgreSQL) is looked up as nobody, and fails like any other wrong login
     storable = len(username) <= 64 and bad_character(username) is None
@@ -150,9 +137,9 @@ def authenticate(ctx: Context, username: str, password: str, *, client: str = ""
         user = uow.users.by_username(username) if storable else None
     ok = check_password(password, user.password_hash if user is not None else _DUMMY)
     if user is None or not ok or not user.active:
-        record_failure(account_key, client)
+        record_failure(ctx, account_key, client)
         raise bad_login()
-    limiter.clear(account_key)
+    limiter.clear(ctx, account_key)
     return user.id, principal_of(user)
 
 

@@ -56,7 +56,7 @@ SENT_EN = ("Sent. If this ID number and name belong to an insured person, they w
            f"family' when they sign in; once they confirm, you can file for them. The request is valid for "
            f"{REQUEST_VALID_DAYS} days.")
 
-# every request counts, matched or not (per process, like the login limiter)
+# every request counts, matched or not (in the database, like the login limiter: across worker processes)
 request_limiter = RateLimiter(limit=MAX_REQUESTS_PER_DAY, window=24 * 3600.0)
 
 
@@ -133,11 +133,11 @@ def request_link(ctx: Context, principal: Principal, id_number: str, name: str, 
     today = ctx.today()
     refuse_self(principal.subject, number)
     key = f"family:{principal.subject}"
-    wait = request_limiter.retry_after(key)
+    wait = request_limiter.retry_after(ctx, key)
     if wait:
         raise error("FAMILY_LINK_RATE_LIMITED", max_requests_per_day=MAX_REQUESTS_PER_DAY, wait=wait,
                     retry_after=wait)
-    request_limiter.fail(key)
+    request_limiter.fail(ctx, key)
     try:
         with ctx.uow() as uow:
             me, relative = uow.persons.get(principal.subject), uow.persons.get(number)

@@ -50,8 +50,9 @@ from yidi.store import audit_bulk, row_state
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
 from yidi.store.settlement_models import AuditRow
 
-# the trail's own tables: proved by the chain itself, not logged as rows
-SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version"})
+# not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
+# attempts (failed logins: hits, not records of anything done)
+SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version", "rate_limit_hits"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,3 +79,15 @@ class AuditRowLogRow(Base):
     after: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_row_log_row", "table_name", "row_key", "seq"),)
+
+
+class RateLimitHitRow(Base):
+    """One counted attempt (a failed login, a family-link request) of a key at a time: shared by every worker
+    process; kept out of the audit chain (yidi.store.audit_chain.SKIP_TABLES) as counters, not records."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -60,6 +60,7 @@ from yidi.store.repositories.ledger import Ledger, LedgerRepository
 from yidi.store.repositories.lines import LineRepository, Lines
 from yidi.store.repositories.messages import MessageRepository, Messages
 from yidi.store.repositories.personal_data import PersonalData, PersonalDataRepository
+from yidi.store.repositories.rate_limits import RateLimitRepository, RateLimits
 from yidi.store.repositories.reference import (
     InstitutionRepository,
     Institutions,
@@ -103,6 +104,7 @@ class UnitOfWork(Protocol):
     settlements: SettlementRepository
     messages: MessageRepository
     ledger: LedgerRepository
+    rate_limits: RateLimitRepository
     audit: AuditLog
 
 
@@ -138,6 +140,7 @@ class SqlUnitOfWork:
         self.settlements: SettlementRepository = Settlements(session)
         self.messages: MessageRepository = Messages(session)
         self.ledger: LedgerRepository = Ledger(session)
+        self.rate_limits: RateLimitRepository = RateLimits(session)
         self.audit: AuditLog = Audit(session)
 
 

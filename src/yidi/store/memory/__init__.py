@@ -28,6 +28,7 @@ from yidi.store.memory.clearing import (
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
+from yidi.store.memory.rate_limits import MemoryRateLimits
 from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
 from yidi.store.memory.settlements import (
     MemoryAudit,
@@ -57,6 +58,7 @@ from yidi.store.repositories.ledger import LedgerRepository
 from yidi.store.repositories.lines import LineRepository
 from yidi.store.repositories.messages import MessageRepository
 from yidi.store.repositories.personal_data import PersonalDataRepository
+from yidi.store.repositories.rate_limits import RateLimitRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
 from yidi.store.repositories.settlements import SettlementRepository
 from yidi.store.repositories.visits import VisitRepository
@@ -101,6 +103,7 @@ class MemoryUnitOfWork:
         self.settlements: SettlementRepository = MemorySettlements(tables)
         self.messages: MessageRepository = MemoryMessages(tables)
         self.ledger: LedgerRepository = MemoryLedger(tables)
+        self.rate_limits: RateLimitRepository = MemoryRateLimits(tables)
         self.audit: AuditLog = MemoryAudit(tables)
 
 

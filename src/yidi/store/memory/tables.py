@@ -65,6 +65,7 @@ class Tables:
     clearing: ClearingTables = field(default_factory=ClearingTables)  # runs, lines, disputes; settlements as read
     hospital_visits: dict[int, HospitalVisit] = field(default_factory=dict)  # by visit number
     fee_lines: dict[int, Line] = field(default_factory=dict)  # by line number
+    rate_limit_hits: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (key, at)
     settlements: dict[int, Settlement] = field(default_factory=dict)  # by settlement number
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)  # by (institution, msgid)
     # ledger legs: (settlement number, posting, kind, account, fen, day)
