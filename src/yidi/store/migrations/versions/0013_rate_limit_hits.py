@@ -1,7 +1,7 @@
 """Rate-limit hits in the database (failed logins, family-link requests): counted across worker processes.
 
-Revision ID: 0012_rate_limit_hits
-Revises: 0011_reference_version
+Revision ID: 0013_rate_limit_hits
+Revises: 0012_visit_deposit
 Create Date: 2026-12-06 11:35:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_rate_limit_hits'
-down_revision: str | None = '0011_reference_version'
+revision: str = '0013_rate_limit_hits'
+down_revision: str | None = '0012_visit_deposit'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
