@@ -1,7 +1,7 @@
 """Each role's main pages on a 390-px phone, in normal and large-text mode (issue 19): nothing wider than the
-screen (document scrollWidth ≤ 390), no internal code in the visible text of a zh page, and the slip prints
-on A4 and on an 80 mm receipt. Screenshots of every page are kept as artefacts in tmp/artefacts/phone-walk
-(not committed; CI keeps the folder of its run).
+screen (document scrollWidth ≤ 390), no internal code in the visible text of a zh page, no critical or serious
+axe-core violation, and the slip prints on A4 and on an 80 mm receipt. Screenshots of every page and the two
+PDFs are kept as artefacts in tmp/artefacts/phone-walk (YIDI_ARTEFACTS moves it; not committed).
 """
 
 # ruff: noqa: F811  (pytest fixtures imported from tests/web/browser.py are parameters of the tests below)
@@ -85,6 +85,22 @@ def _context(browser: Any, server: Server, mode: str, account: str | None) -> An
     return page
 
 
+def axe_violations(page: Any) -> list[str]:
+    """Critical and serious axe-core violations of the page as shown (axe.min.js as the pinned
+    axe-playwright-python package ships it: no download at test time)."""
+    try:
+        import axe_playwright_python
+    except ImportError:  # a venv made before the dependency was added
+        pytest.fail("axe-playwright-python is missing: run `make setup` (pyproject.toml changed)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".map(v => ({id: v.id, impact: v.impact, n: v.nodes.length,"
+                           " where: v.nodes.slice(0, 2).map(n => n.target.join(' '))}))")
+    return [f"{v['id']} ({v['impact']}, {v['n']}× e.g. {v['where']})" for v in result
+            if v["impact"] in ("critical", "serious")]
+
+
 def _slug(url: str) -> str:
     """A file name that stays the same from run to run (the record numbers are random)."""
     url = re.sub(r"\b(S|MD|BX)20\d{6}[0-9A-F]+", r"\1", url)
@@ -101,6 +117,8 @@ def _check(page: Any, role: str, mode: str, url: str, problems: list[str]) -> No
     codes = internal_codes(page.evaluate("document.body.innerText"))
     if codes:
         problems.append(f"{mode} {role} {url}: internal codes {sorted(set(codes))}")
+    for v in axe_violations(page):
+        problems.append(f"{mode} {role} {url}: axe {v}")
     shot = ARTEFACTS / mode / f"{role}-{_slug(url)}.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
