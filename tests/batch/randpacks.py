@@ -92,7 +92,9 @@ def _scheme(rng: random.Random, employee: bool) -> dict[str, Any]:
     rng.shuffle(layers)
     return {
         "caps": pools,
-        "account": {"may_pay": employee and rng.random() < 0.8, "scope": rng.choice(["all_personal", "in_scope"])},
+        "account": {"may_pay": employee and rng.random() < 0.8, "scope": rng.choice(["all_personal", "in_scope"]),
+                    "away": rng.choice(["allowed", "allowed", "in_province", "forbidden"]),
+                    "away_limit": rng.choice([None, None, "50", "300"])},
         "benefits": {
             "INPATIENT": {"cap_pool": "main", "deductible": ip_ded, "tiers": _grid(rng, lambda: _tiers(rng)),
                           # selectors by age / category / group (routed to the per-bill engine by the plan)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.domain.packs import make_packs, one_tier
-from tests.domain.test_worked_examples import emp_inpatient, identities, make_bill, merged
+from tests.domain.test_worked_examples import LONG_TERM_GZ, emp_inpatient, identities, make_bill, merged
 from yidi.domain.engine import calculate
 from yidi.domain.errors import YidiError
 from yidi.domain.money import fmt
@@ -426,3 +426,31 @@ def test_long_term_filing_with_an_end(tmp_path: Path, end: str, basis: str, hifp
     identities(b)
     assert b.basis == basis
     assert b.hifp_pay == D(hifp)
+
+
+# --- Rule 8: the personal account for care away ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("away", "limit", "hospital", "acct"),
+    [
+        # fund (10,000 - 800) x 85 % = 7,820; the person's share 2,180.00, balance 3,000
+        ("allowed", None, "H44010000001", "2180.00"),  # Guangzhou: the account pays all 2,180.00
+        ("forbidden", None, "H44010000001", "0.00"),  # not away at all: 2,180.00 in cash
+        ("in_province", None, "H44010000001", "0.00"),  # Guangzhou is another province
+        ("in_province", None, "H36070000001", "2180.00"),  # Ganzhou, same province: allowed
+        ("forbidden", None, "H36010000001", "2180.00"),  # Nanchang, at home: the rule does not apply
+        ("allowed", "1000", "H44010000001", "1000.00"),  # at most 1,000 per bill away: 1,180.00 cash
+        ("allowed", "1000", "H36010000001", "2180.00"),  # the limit is for care away only
+    ],
+)
+def test_account_for_care_away(tmp_path: Path, away: str, limit: str | None, hospital: str, acct: str) -> None:
+    account: dict[str, object] = {"may_pay": True, "away": away, **({"away_limit": limit} if limit else {})}
+    packs = make_packs(tmp_path, {"schemes": {"EMPLOYEE": {"account": account}}})
+    filing = None if hospital != "H44010000001" else LONG_TERM_GZ
+    b = calculate(make_bill([("A01", "1", "10000.00")], institution=hospital, filing=filing,
+                            person={"account_balance": "3000.00"}, accumulators={"year": 2025}), packs)
+    identities(b)
+    assert b.hifp_pay == D("7820.00") and b.psn_part_amt == D("2180.00")
+    assert b.acct_pay == D(acct)
+    assert b.psn_cash_pay == D("2180.00") - D(acct)
+    assert b.balc == D("3000.00") - D(acct)

@@ -82,7 +82,9 @@ def policy(draw: Any) -> dict[str, Any]:
     def scheme(layers: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "caps": {"main": str(draw(st.integers(500, 60000))), "op": str(draw(st.integers(100, 5000)))},
-            "account": {"may_pay": draw(st.booleans()), "scope": draw(st.sampled_from(["all_personal", "in_scope"]))},
+            "account": {"may_pay": draw(st.booleans()), "scope": draw(st.sampled_from(["all_personal", "in_scope"])),
+                        "away": draw(st.sampled_from(["allowed", "in_province", "forbidden"])),
+                        "away_limit": draw(st.sampled_from([None, "20", "500"]))},
             "benefits": {
                 "INPATIENT": {
                     "cap_pool": "main",

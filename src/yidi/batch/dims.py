@@ -175,6 +175,7 @@ def build_dims(
                 else problem("CATALOGUE_MISSING", "settlement", region=treatment))
             continue
         rules = ver.rules
+        acct_allowed, acct_limit = spol.account.away_rule(insured, treatment)
         basis, ft = settled_basis(insured, treatment, ftype, ver)
         adj = adjustment(ver.cross_region, basis, ft)
         tiers = pick(ben.tiers, cat, level)
@@ -206,7 +207,8 @@ def build_dims(
             or (ftype == FilingType.EMERGENCY.value and ver.filing.emergency_filing_working_days is not None),
             "b_src_insured": rules.b_class_selfpay_source == "insured",
             "b_ratio": scaled(rules.b_class_selfpay_ratio or ZERO, "rules.b_class_selfpay_ratio"),
-            "acct_pay_ok": scheme is Scheme.EMPLOYEE and spol.account.may_pay,
+            "acct_pay_ok": scheme is Scheme.EMPLOYEE and spol.account.may_pay and acct_allowed,
+            "acct_cap": INF if acct_limit is None else fen(acct_limit),  # per-bill limit for care away
             "acct_all": spol.account.scope == "all_personal",
             **_tier_rows(tiers, lambda r, a=adj: scaled(a.ratio(r), "tiers.ratio"), d.n_tiers, "t"),
         }

@@ -359,7 +359,8 @@ class Plan:
         df = k.with_columns(df, {"psn_part_amt": c("medfee_sumamt") - c("fund_pay_sumamt")})
         scope = k.when(c("acct_all"), c("psn_part_amt"), k.least(c("personal"), c("psn_part_amt")))
         df = k.with_columns(df, {"acct_pay": k.when(c("acct_pay_ok") & c("use_account"),
-                                                    k.least(c("account_balance"), k.greatest(scope, lit(0))), lit(0))})
+                                                    k.least(k.least(c("account_balance"), k.greatest(scope, lit(0))),
+                                                            c("acct_cap")), lit(0))})
         return k.with_columns(df, {
             "psn_cash_pay": c("psn_part_amt") - c("acct_pay"),
             "balc": c("account_balance") - c("acct_pay"),

@@ -25,6 +25,7 @@ from yidi.domain.grids import pick as pick
 from yidi.domain.grids import pick_cell as pick_cell
 from yidi.domain.item_groups import ItemGroup
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
+from yidi.domain.reference import province_of
 from yidi.domain.sources import Source
 from yidi.domain.validation import (
     Code,
@@ -200,11 +201,23 @@ class Layer(Strict):
 
 
 class Account(Strict):
-    """Whether the personal account (个人账户, employees) may pay the person's share, and which part."""
+    """Whether the personal account (个人账户, employees) may pay the person's share, which part, and away."""
 
     may_pay: bool = False
     scope: Literal["all_personal", "in_scope"] = "all_personal"
+    # care outside the insured region: the account pays as at home, only within the province, or not at all;
+    # and at most away_limit per bill (None: no limit)
+    away: Literal["allowed", "in_province", "forbidden"] = "allowed"
+    away_limit: Yuan | None = None
     source: Source | None = None
+
+    def away_rule(self, insured_region: str, treatment_region: str) -> tuple[bool, Decimal | None]:
+        """(may the account pay, per-bill limit) for care in `treatment_region`."""
+        if treatment_region == insured_region:
+            return True, None
+        same_province = province_of(treatment_region) == province_of(insured_region)
+        allowed = self.away == "allowed" or (self.away == "in_province" and same_province)
+        return allowed, self.away_limit
 
 
 class SchemePolicy(Strict):

@@ -161,7 +161,7 @@ def calculate(
     ))
 
     # 7. personal account, then cash
-    account_pay(bill, person, scheme.account, personal_in_scope, out, ctx, version)
+    account_pay(bill, person, inst.region, scheme.account, personal_in_scope, out, ctx, version)
     out.psn_cash_pay = out.psn_part_amt - out.acct_pay
     if no_benefit:
         # Nothing was borne by the insurance: the year's usage (admissions included, which would

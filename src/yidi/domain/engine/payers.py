@@ -58,17 +58,33 @@ def layer_pay(
 
 
 def account_pay(
-    bill: Bill, person: Person, account: Account, personal_in_scope: Decimal, out: Breakdown, ctx: Ctx,
-    version: PolicyVersion,
+    bill: Bill, person: Person, treatment_region: str, account: Account, personal_in_scope: Decimal, out: Breakdown,
+    ctx: Ctx, version: PolicyVersion,
 ) -> None:
-    """The personal account (employees) pays the person's share, or its in-scope part; cash pays the rest."""
+    """The personal account (employees) pays the person's share, or its in-scope part, where the insured region
+    lets it pay for care there and up to its per-bill limit away; cash pays the rest."""
     out.balc = person.account_balance
     if person.scheme is not Scheme.EMPLOYEE or not account.may_pay or not bill.use_account:
         if person.scheme is Scheme.EMPLOYEE and person.account_balance and not bill.use_account:
             out.steps.append(Step("account", "本次选择不使用个人账户，个人负担全部以现金支付。",
                                   "Personal account not used (acct_used_flag = 0).", None))
         return
+    param = f"schemes.{person.scheme.value}.account"
+    allowed, limit = account.away_rule(person.insured_region, treatment_region)
+    if not allowed:
+        zh = ("参保地规定个人账户不能支付跨省异地就医费用" if account.away == "in_province"
+              else "参保地规定个人账户不能支付异地就医费用") + "，个人负担全部以现金支付。"
+        out.steps.append(Step("account", zh, "The insured region's account does not pay for care there.",
+                              ctx.clause(f"{param}.away", account.source, version.source)))
+        return
     scope_amt = out.psn_part_amt if account.scope == "all_personal" else min(personal_in_scope, out.psn_part_amt)
+    if limit is not None and scope_amt > limit:
+        # the insured region limits what its account pays for one bill of care away
+        out.steps.append(Step("account.away_limit", f"参保地规定异地就医每次个人账户最多支付 {fmt(limit)} 元。",
+                              f"The account pays at most {fmt(limit)} per bill away.",
+                              ctx.clause(f"{param}.away_limit", account.source, version.source),
+                              {"payable": scope_amt}, {"limit": limit}))
+        scope_amt = limit
     pay = min(person.account_balance, max(ZERO, scope_amt))
     out.acct_pay = pay
     out.balc = person.account_balance - pay
