@@ -144,6 +144,8 @@ def _version(rng: random.Random, start: str) -> dict[str, Any]:
             "unfiled_cut": str(rng.randint(0, 40)),
             "unfiled_payable": rng.random() < 0.8,
             "intra_province": rng.choice(["local", "cross_region"]),
+            # the settlement table records no filing for care at home, so both engines settle it locally
+            "long_term_at_home": rng.choice(["local", "as_long_term"]),
         },
         # an emergency counts as filed only up to a post-hoc filing deadline (routed to the per-bill engine)
         "filing": {"emergency_filing_working_days": rng.choice([None, None, None, 3])},

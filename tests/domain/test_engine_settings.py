@@ -454,3 +454,31 @@ def test_account_for_care_away(tmp_path: Path, away: str, limit: str | None, hos
     assert b.acct_pay == D(acct)
     assert b.psn_cash_pay == D("2180.00") - D(acct)
     assert b.balc == D("3000.00") - D(acct)
+
+
+# --- Rule 9: a long-term filer treated back home ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("at_home", "filing", "hifp"),
+    [
+        # 双向享受待遇 (the default): local rules at home: (10,000 - 800) x 85 % = 7,820.00
+        ("local", LONG_TERM_GZ, "7820.00"),
+        # as_long_term: the long-term rule, 5 points off: 9,200 x 80 % = 7,360.00
+        ("as_long_term", LONG_TERM_GZ, "7360.00"),
+        # as_long_term, but no filing: an ordinary local patient -> 7,820.00
+        ("as_long_term", None, "7820.00"),
+    ],
+)
+def test_long_term_filer_treated_back_home(tmp_path: Path, at_home: str, filing: dict[str, str] | None,
+                                          hifp: str) -> None:
+    packs = make_packs(tmp_path, {"cross_region": {"long_term_at_home": at_home, "long_term_cut": "5"}})
+    b = calculate(make_bill([("A01", "1", "10000.00")], institution="H36010000001", filing=filing,
+                            accumulators={"year": 2025}), packs)
+    identities(b)
+    assert b.basis == "LOCAL"  # care at home stays local care (for clearing too)
+    assert b.hifp_pay == D(hifp)
+    home = [s for s in b.steps if s.rule == "cross_region.at_home"]
+    assert bool(home) == (hifp == "7360.00")
+    if home:
+        tiers = next(s for s in b.steps if s.rule == "fund.tiers")
+        assert tiers.clause is not None and tiers.clause.also == ("cross_region.long_term_cut",)

@@ -126,6 +126,7 @@ def policy(draw: Any) -> dict[str, Any]:
                 "unfiled_cut": str(draw(st.integers(0, 40))),
                 "unfiled_payable": draw(st.booleans()),
                 "intra_province": draw(st.sampled_from(["local", "cross_region"])),
+                "long_term_at_home": draw(st.sampled_from(["local", "as_long_term"])),
             },
             "filing": {"emergency_filing_working_days": draw(st.sampled_from([None, 1, 3]))},
             "schemes": {"EMPLOYEE": scheme([big]), "RESIDENT": scheme([layer])},

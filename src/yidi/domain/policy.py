@@ -274,6 +274,8 @@ class CrossRegion(Strict):
     unfiled_cut: Points = Decimal(20)
     unfiled_payable: bool = True
     intra_province: Literal["local", "cross_region"] = "local"
+    # a long-term filer treated back in the insured region: local rules (双向享受待遇, D2022), or the long-term rule
+    long_term_at_home: Literal["local", "as_long_term"] = "local"
     source: Source | None = None
 
     @field_validator("cut")

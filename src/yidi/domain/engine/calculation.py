@@ -23,7 +23,7 @@ from yidi.domain.engine.chronic import (
     for_disease,
 )
 from yidi.domain.engine.context import Ctx, resolve
-from yidi.domain.engine.cross_region import benefit_blocked, cross_region_basis, first_selfpay
+from yidi.domain.engine.cross_region import at_home, benefit_blocked, cross_region_basis, first_selfpay
 from yidi.domain.engine.fund import deductible, pooled_fund
 from yidi.domain.engine.payers import account_pay, layer_pay
 from yidi.domain.engine.selection import terms
@@ -99,7 +99,7 @@ def calculate(
     # 2. cross-region basis
     basis, ftype = cross_region_basis(bill, person, inst, filing, version, out, ctx)
     out.basis, out.filing_type = basis.value, (ftype.value if ftype else None)
-    adj = adjustment(version.cross_region, basis, ftype)
+    adj = at_home(bill, filing, version, adjustment(version.cross_region, basis, ftype), out, ctx)
 
     no_benefit = benefit_blocked(bill, person, adj, out)
     new_layer_base = dict(acc.layer_base)

@@ -16,7 +16,7 @@ from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import CrossRegionBasis, FilingType, InsuranceStatus
 from yidi.domain.money import HUNDRED, ZERO, fmt, pct, round_fen
 from yidi.domain.policy import PolicyVersion
-from yidi.domain.ratios import RatioAdjustment
+from yidi.domain.ratios import RatioAdjustment, adjustment
 from yidi.domain.reference import Filing, Institution, Person
 from yidi.domain.scope import Scope, basis_of, emergency_as_filed, emergency_deadline, filing_days, scope_of
 
@@ -75,6 +75,25 @@ def cross_region_basis(
                    also=("filing.emergency_filing_working_days",) if deadline_applied else ()),
     ))
     return basis, ftype
+
+
+def at_home(bill: Bill, filing: Filing | None, version: PolicyVersion, adj: RatioAdjustment, out: Breakdown,
+            ctx: Ctx) -> RatioAdjustment:
+    """A long-term filer treated back in the insured region: local rules (双向享受待遇, the default), or, where
+    the region says `long_term_at_home: as_long_term`, the long-term filers' ratio rule (factor or cut)."""
+    cr = version.cross_region
+    day = bill.admission_date
+    if (cr.long_term_at_home == "local" or adj.basis is not CrossRegionBasis.LOCAL or filing is None
+            or not filing.type.long_term or day < filing.start or (filing.end is not None and day > filing.end)):
+        return adj
+    out.steps.append(Step(
+        "cross_region.at_home",
+        f"持有{filing.type.zh}备案（{filing.treatment_area}，{filing.start} 起），回参保地就医，参保地规定不双向享受本地待遇，"
+        "按长期异地居住人员的比例执行。",
+        "A long-term filer treated back home: the insured region applies the long-term ratio rule.",
+        ctx.clause("cross_region.long_term_at_home", cr.source, version.source),
+    ))
+    return adjustment(cr, CrossRegionBasis.LONG_TERM, filing.type)
 
 
 def benefit_blocked(bill: Bill, person: Person, adj: RatioAdjustment, out: Breakdown) -> bool:
