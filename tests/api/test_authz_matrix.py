@@ -60,6 +60,7 @@ EXPECTED: dict[str, str] = {
     # who am I: anyone signed in; a person's own data and family links: that person only
     "GET /api/v1/auth/me":                                    "-  Y  Y  Y  Y  Y  Y  Y",
     "GET /api/v1/me/export":                                  "-  Y  -  -  -  -  -  -",
+    "POST /api/v1/me/credential":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
     "POST /api/v1/me/relatives":                              "-  Y  -  -  -  -  -  -",
@@ -91,6 +92,7 @@ EXPECTED: dict[str, str] = {
     # eligibility at admission: the person, the hospital, staff (not the clearing centre)
     "POST /api/v1/eligibility":                               "-  Y  Y  Y  Y  Y  Y  -",
     # direct settlement: hospital desks only
+    "POST /api/v1/hospital/credentials/redeem":               "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/persons/query":                    "-  -  Y  -  -  -  -  -",
     "POST /api/v1/hospital/persons/chronic":                  "-  -  Y  -  -  -  -  -",
     "POST /api/v1/fsi":                                       "-  -  Y  -  -  -  -  -",
@@ -173,6 +175,7 @@ EXPECTED: dict[str, str] = {
     "GET /me/relatives":                                      "-  Y  -  -  -  -  -  -",
     "POST /me/relatives":                                     "-  Y  -  -  -  -  -  -",
     "POST /me/relatives/{link_id}/{action}":                  "-  Y  -  -  -  -  -  -",
+    "GET /me/credential":                                     "-  Y  -  -  -  -  -  -",
     "GET /me/settlements":                                    "-  Y  -  -  -  -  -  -",
     "GET /me/settlements/{setl_id}":                          "-  Y  -  -  -  -  -  -",
     "GET /me/chronic":                                        "-  Y  -  -  -  -  -  -",

@@ -104,6 +104,8 @@ def test_another_institutions_code_in_the_envelope_is_refused(ctx: Context, clie
 
 def test_credentials_and_visit_types(ctx: Context, client: TestClient, demo: dict[str, DemoPerson]) -> None:
     out = fsi(client, "1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "QR-TOKEN", "psn_name": "张建国"}})
+    assert out["err_code"] == "CREDENTIAL_INVALID"
+    out = fsi(client, "1101", {"data": {"mdtrt_cert_type": "04", "mdtrt_cert_no": CID, "psn_name": "张建国"}})
     assert out["err_code"] == "FSI_CERT_UNSUPPORTED"
     out = fsi(client, "1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": CID, "psn_name": "张建国"}})
     assert out["err_code"] == "FSI_FIELD_MISSING" and "card_sn" in out["err_msg"]

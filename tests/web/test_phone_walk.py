@@ -59,7 +59,7 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
     return {
         "public": (None, ["/", "/advice?q=我是南昌的医保，现在在广州住院，没备案", "/estimate", "/hospitals?region=440100",
                           "/login", "/no/such/page"]),
-        "person": (PATIENT.id_number, ["/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
+        "person": (PATIENT.id_number, ["/me/credential", "/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
                                        f"/me/claims/{made['claim']}", "/me/claims/new", "/me/settlements",
                                        f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk"]),
         "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
 from yidi.fsi import HANDLERS, answer
+from yidi.http.security import config_of
 
 router = APIRouter(tags=["fsi 国家平台接口报文 national interface envelope"])
 
@@ -46,4 +47,5 @@ REQUEST_SCHEMA = {
                                             "content": {"application/json": {"schema": REQUEST_SCHEMA}}}})
 async def fsi(request: Request, ctx: Ctx, caller: Hospital) -> JSONResponse:
     raw = await request.body()
-    return JSONResponse(await run_in_threadpool(answer, ctx, caller, raw, HANDLERS))
+    key = config_of(request).key("e-credential")
+    return JSONResponse(await run_in_threadpool(answer, ctx, caller, raw, HANDLERS, key))

@@ -3,6 +3,7 @@
 | route | platform |
 |---|---|
 | POST /hospital/persons/query | 1101 人员信息获取 |
+| POST /hospital/credentials/redeem | 1101 by e-credential (mdtrt_cert_type 01), once |
 | POST /hospital/visits | 2401 入院办理 / 2201 门诊挂号 |
 | GET /hospital/visits | the desk's visit list (today's, in house, by state, by ID number or name) |
 | GET /hospital/visits/{mdtrt_id} | 5201 就诊信息查询 |
@@ -30,7 +31,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
@@ -38,6 +39,8 @@ from yidi.api.hospital_auth import Hospital
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
 from yidi.http.json_body import JsonRoute
+from yidi.http.security import config_of
+from yidi.services import credentials
 from yidi.services import settlement as svc
 
 REPLAYED = "Idempotent-Replayed"  # response header: this answers a retry (settle: the first answer verbatim)
@@ -158,6 +161,20 @@ def _d(obj: Any) -> dict[str, Any]:
 @router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
 def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
     return PersonOut.model_validate(_d(svc.person_info(ctx, caller, body)))
+
+
+class RedeemIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200, description="the e-credential the person's phone shows")
+
+
+class RedeemedOut(PersonOut):
+    id_number: str = Field(description="in full: the person showed the code to be admitted")
+
+
+@router.post("/credentials/redeem", response_model=RedeemedOut, summary="1101 by e-credential 医保电子凭证核验 (once)")
+def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: RedeemIn) -> RedeemedOut:
+    cid, p = credentials.redeem(ctx, caller, body.token, config_of(request).key("e-credential"))
+    return RedeemedOut.model_validate({**_d(p), "id_number": cid})
 
 
 @router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")

@@ -1,16 +1,18 @@
 """The person's own door: `GET /api/v1/me/export` (everything yidi holds about the caller, issue 8) and
-`GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip)."""
+`GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip), `POST /api/v1/me/credential`
+(出示医保码: an e-credential to show)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from yidi.api.deps import Caller, Ctx
 from yidi.domain.validation import IdNumber
 from yidi.http.json_body import JsonRoute
-from yidi.services import personal_data, settlement
+from yidi.http.security import config_of
+from yidi.services import credentials, personal_data, settlement
 
 router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute)
 
@@ -34,3 +36,9 @@ def my_slip(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(max_length=40
             "person_id_number": s.person_id_number, "insured_region": s.insured_region,
             "insured_region_name": s.insured_region_name, "scheme": s.scheme, "admitted_on": s.admitted_on,
             "discharged_on": s.discharged_on, "amounts": s.amounts, "breakdown": s.breakdown}
+
+
+@router.post("/credential", summary="出示医保码 A new e-credential for me (a short-lived token to show as a QR code)")
+def my_credential(request: Request, ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    c = credentials.issue(ctx, caller, config_of(request).key("e-credential"))
+    return {"token": c.token, "expires_at": c.expires_at.isoformat(), "seconds": c.seconds}

@@ -42,6 +42,7 @@ class Envelope:
     insuplc_admdvs: str | None
     mdtrtarea_admvs: str | None
     opter: str | None
+    credential_key: bytes = b""  # not from the message: the door's key for e-credentials (mdtrt_cert_type 01)
 
 
 Handler = Callable[[Context, Principal, Envelope, Node], dict[str, Any]]
@@ -51,7 +52,7 @@ def _time(at: dt.datetime) -> str:
     return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _read(body: Any, principal: Principal) -> tuple[Envelope, Node, Node]:
+def _read(body: Any, principal: Principal, credential_key: bytes) -> tuple[Envelope, Node, Node]:
     if not isinstance(body, dict):
         raise error("FSI_ENVELOPE", detail_zh="报文应为 JSON 对象", detail_en="the message must be a JSON object")
     top = Node(body, "")
@@ -70,7 +71,7 @@ def _read(body: Any, principal: Principal) -> tuple[Envelope, Node, Node]:
         top.raw(k)
     inp = top.node("input") or Node({}, "input")
     env = Envelope(infno, msgid, own, top.text("insuplc_admdvs", max_len=12), top.text("mdtrtarea_admvs", max_len=12),
-                   top.text("opter", max_len=30))
+                   top.text("opter", max_len=30), credential_key)
     return env, top, inp
 
 
@@ -79,7 +80,8 @@ def _ignored(*nodes: Node) -> str | None:
     return ("未使用的字段（已忽略）ignored: " + ", ".join(names[:50])) if names else None
 
 
-def answer(ctx: Context, principal: Principal, raw: bytes, handlers: dict[str, Handler]) -> dict[str, Any]:
+def answer(ctx: Context, principal: Principal, raw: bytes, handlers: dict[str, Handler],
+           credential_key: bytes = b"") -> dict[str, Any]:
     """Read the envelope, run its transaction through the services, answer an envelope (never raises)."""
     received = dt.datetime.now(dt.UTC)
     ref = f"YD{received.astimezone(BEIJING):%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
@@ -87,7 +89,7 @@ def answer(ctx: Context, principal: Principal, raw: bytes, handlers: dict[str, H
                            "err_msg": None, "err_code": None, "warn_msg": None, "output": {}}
     msgid = None
     try:
-        env, top, inp = _read(parse(raw), principal)
+        env, top, inp = _read(parse(raw), principal, credential_key)
         msgid = env.msgid
         handler = handlers.get(env.infno)
         if handler is None:

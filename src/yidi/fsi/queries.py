@@ -11,7 +11,8 @@ from yidi.domain.error_catalogue import error
 from yidi.domain.validation import validate_model
 from yidi.fsi.envelope import BEIJING, Envelope
 from yidi.fsi.fields import Node, bad
-from yidi.fsi.persons import id_number
+from yidi.fsi.persons import E_CREDENTIAL, id_number
+from yidi.services import credentials
 from yidi.services import settlement as svc
 from yidi.services.access import Principal
 from yidi.services.context import Context
@@ -32,13 +33,25 @@ def sign_in(ctx: Context, principal: Principal, env: Envelope, inp: Node) -> dic
 
 
 def person(ctx: Context, principal: Principal, env: Envelope, inp: Node) -> dict[str, Any]:
-    """人员信息获取: the ID number and the name must match (an ID number alone opens nobody's record)."""
+    """人员信息获取: by e-credential (01: the code is redeemed, once; it proves who the bearer is), or by the
+    ID number with the name, which must match (an ID number alone opens nobody's record)."""
     n = inp.data("data")
+    n.day("begntime")
+    if n.values.get("mdtrt_cert_type") == E_CREDENTIAL:
+        n.text("mdtrt_cert_type")
+        n.text("psn_name", max_len=50)
+        token = n.text("mdtrt_cert_no", required="医保电子凭证（扫码所得）|the scanned e-credential", max_len=200)
+        assert token is not None
+        cid, p = credentials.redeem(ctx, principal, token, env.credential_key)
+        return _person_out(cid, p)
     cid = id_number(n)
     n.text("psn_cert_type", max_len=4)
     name = n.text("psn_name", required="姓名（与证件号一同核对）|name (checked with the ID number)", max_len=50)
-    n.day("begntime")
-    p = svc.person_info(ctx, principal, validate_model(svc.PersonQueryIn, {"id_number": cid, "name": name}))
+    return _person_out(cid, svc.person_info(ctx, principal, validate_model(svc.PersonQueryIn,
+                                                                           {"id_number": cid, "name": name})))
+
+
+def _person_out(cid: str, p: svc.PersonInfo) -> dict[str, Any]:
     return {
         "baseinfo": {"psn_no": cid, "psn_cert_type": "01", "certno": p.person_id_number, "psn_name": p.name},
         "insuinfo": [{"balc": p.balc, "insutype": p.insutype, "psn_type": p.category, "psn_insu_stas": p.status,

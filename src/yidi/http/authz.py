@@ -74,6 +74,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": ANY_SIGNED_IN,
     "GET /api/v1/me/export": allow(P),
+    "POST /api/v1/me/credential": allow(P),
     "GET /api/v1/me/settlements": allow(P),
     "GET /api/v1/me/settlements/{setl_id}": allow(P),
     # family links (家人关联): a person asks, the relative answers, either side revokes; agency reviewers of
@@ -97,6 +98,7 @@ RULES: dict[str, Rule] = {
     # eligibility at admission: the hospital (its institution), the person (self), staff (their region)
     "POST /api/v1/eligibility": allow(P, H, A),
     # direct settlement: hospitals only, each its own visits (services.settlement scopes by institution)
+    "POST /api/v1/hospital/credentials/redeem": allow(H),
     "POST /api/v1/hospital/persons/query": allow(H),
     "POST /api/v1/hospital/persons/chronic": allow(H),
     "POST /api/v1/fsi": allow(H),  # the national envelope: the same hospital transactions
@@ -192,6 +194,7 @@ RULES: dict[str, Rule] = {
     "GET /me/relatives": allow(P),
     "POST /me/relatives": allow(P),
     "POST /me/relatives/{link_id}/{action}": allow(P),
+    "GET /me/credential": allow(P),
     "GET /me/settlements": allow(P),
     "GET /me/settlements/{setl_id}": allow(P),
     "GET /me/chronic": allow(P),

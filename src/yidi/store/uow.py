@@ -54,6 +54,7 @@ from yidi.store.repositories.clearing import (
     ClearingRuns,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository, ClearingSettlements
+from yidi.store.repositories.credentials import ECredentialRepository, ECredentials
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.ledger import Ledger, LedgerRepository
@@ -103,6 +104,7 @@ class UnitOfWork(Protocol):
     lines: LineRepository
     settlements: SettlementRepository
     messages: MessageRepository
+    e_credentials: ECredentialRepository
     ledger: LedgerRepository
     rate_limits: RateLimitRepository
     audit: AuditLog
@@ -139,6 +141,7 @@ class SqlUnitOfWork:
         self.lines: LineRepository = Lines(session)
         self.settlements: SettlementRepository = Settlements(session)
         self.messages: MessageRepository = Messages(session)
+        self.e_credentials: ECredentialRepository = ECredentials(session)
         self.ledger: LedgerRepository = Ledger(session)
         self.rate_limits: RateLimitRepository = RateLimits(session)
         self.audit: AuditLog = Audit(session)

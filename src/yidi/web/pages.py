@@ -171,6 +171,7 @@ def mount(app: FastAPI) -> None:
     from yidi.web import (
         agency_pages,
         chronic_pages,
+        credential_pages,
         estimate_pages,
         family_pages,
         hospital_pages,
@@ -179,7 +180,7 @@ def mount(app: FastAPI) -> None:
     )
 
     routers = (router, person_pages.router, estimate_pages.router, family_pages.router, chronic_pages.router,
-               settlement_pages.router, hospital_pages.router, agency_pages.router)
+               settlement_pages.router, credential_pages.router, hospital_pages.router, agency_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

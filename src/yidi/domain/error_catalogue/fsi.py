@@ -8,8 +8,8 @@ TITLE = "National interface envelope"
 
 ENTRIES = (
     E("FSI_CERT_UNSUPPORTED", 422, "mdtrt_cert_type",
-      "就诊凭证类型 {cert_type} 暂不支持；请用 02（居民身份证）或 03（社会保障卡）",
-      "credential type {cert_type} is not supported yet; use 02 (ID card) or 03 (social security card)"),
+      "就诊凭证类型 {cert_type} 不支持；请用 01（医保电子凭证）、02（居民身份证）或 03（社会保障卡）",
+      "credential type {cert_type} is not supported; use 01 (e-credential), 02 (ID card) or 03 (social security card)"),
     E("FSI_ENVELOPE", 400, "",
       "报文有误：{detail_zh}",
       "the message is malformed: {detail_en}"),

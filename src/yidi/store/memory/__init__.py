@@ -25,6 +25,7 @@ from yidi.store.memory.clearing import (
     MemoryClearingRuns,
     MemoryClearingSettlements,
 )
+from yidi.store.memory.credentials import MemoryECredentials
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
@@ -52,6 +53,7 @@ from yidi.store.repositories.clearing import (
     ClearingRunRepository,
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository
+from yidi.store.repositories.credentials import ECredentialRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.ledger import LedgerRepository
@@ -102,6 +104,7 @@ class MemoryUnitOfWork:
         self.lines: LineRepository = MemoryLines(tables)
         self.settlements: SettlementRepository = MemorySettlements(tables)
         self.messages: MessageRepository = MemoryMessages(tables)
+        self.e_credentials: ECredentialRepository = MemoryECredentials(tables)
         self.ledger: LedgerRepository = MemoryLedger(tables)
         self.rate_limits: RateLimitRepository = MemoryRateLimits(tables)
         self.audit: AuditLog = MemoryAudit(tables)

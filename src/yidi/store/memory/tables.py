@@ -64,6 +64,7 @@ class Tables:
     claim_postings: list[tuple[str, str, str, Decimal]] = field(default_factory=list)  # posting, claim, account, amount
     clearing: ClearingTables = field(default_factory=ClearingTables)  # runs, lines, disputes; settlements as read
     hospital_visits: dict[int, HospitalVisit] = field(default_factory=dict)  # by visit number
+    e_credentials: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # nonce -> (person, redeemed by)
     fee_lines: dict[int, Line] = field(default_factory=dict)  # by line number
     rate_limit_hits: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (key, at)
     settlements: dict[int, Settlement] = field(default_factory=dict)  # by settlement number
