@@ -1,7 +1,7 @@
 """医保电子凭证 e-credentials (issue 18): issued to a person, redeemed once by a hospital.
 
-Revision ID: 0013_e_credentials
-Revises: 0012_visit_deposit
+Revision ID: 0014_e_credentials
+Revises: 0013_rate_limit_hits
 Create Date: 2026-12-06 11:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_e_credentials'
-down_revision: str | None = '0012_visit_deposit'
+revision: str = '0014_e_credentials'
+down_revision: str | None = '0013_rate_limit_hits'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
