@@ -16,10 +16,17 @@ from typing import Any
 import pytest
 
 from tests.web.browser import PHONE, Server, browser, new_page, phone, server  # noqa: F401
+from tests.web.codes import internal_codes
 from tests.web.conftest import TODAY, person
 from yidi.demo.dataset import PERSONS
 
 SHOTS = Path(__file__).parent / "screenshots"  # not committed; the test also saves into its tmp dir
+
+
+def in_words(page: Any) -> None:
+    """The page as read shows states, roles and events in words, no internal code (issue 19)."""
+    text = page.locator("body").inner_text()
+    assert internal_codes(text) == [], (page.url, internal_codes(text))
 
 
 def sign_in(page: Any, user: str) -> None:
@@ -190,10 +197,12 @@ def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server)
     ret.get_by_role("button", name="退回补充").click()
     staff.wait_for_load_state()
     assert staff.locator("#claim-state").get_attribute("data-state") == "RETURNED"
+    in_words(staff)  # the notice after the action and the claim's history read as words
 
     phone.goto(claim_url)
     asks = phone.locator("#asks").inner_text()
     assert "诊断证明或门诊病历" in asks and "请补充医院盖章的诊断证明" in asks
+    in_words(phone)
     assert phone.locator("#f-material").input_value() == "diagnosis_certificate"  # what is asked comes first
     phone.set_input_files("#f-scan", str(scan))
     phone.get_by_role("button", name="上传", exact=True).click()
@@ -208,6 +217,7 @@ def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server)
     staff.get_by_role("button", name="审核通过").click()
     staff.wait_for_load_state()
     assert staff.locator("#claim-state").get_attribute("data-state") == "APPROVED"
+    in_words(staff)
     phone.goto(claim_url)
     assert phone.locator("#claim-state").get_attribute("data-state") == "APPROVED"
     assert phone.locator("#payable").inner_text().startswith("¥")
@@ -225,9 +235,11 @@ def test_claim_scan_return_add_approve(phone: Any, browser: Any, server: Server)
     payer.get_by_role("button", name="标记已支付").click()
     payer.wait_for_url(re.compile(r"done=paid"))
     assert payer.locator("#batch-status").get_attribute("data-status") == "PAID"
+    in_words(payer)
     payer.context.close()
     phone.goto(claim_url)
     assert phone.locator("#claim-state").get_attribute("data-state") == "PAID"
+    in_words(phone)
 
 
 def settle_one(server: Server, key: str) -> None:

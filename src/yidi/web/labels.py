@@ -17,6 +17,7 @@ from yidi.domain.claim_rules.states import ClaimState
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, Level, Scheme, VisitType
 from yidi.domain.family import LinkState, Relationship
 from yidi.domain.filing_rules.records import FilingStatus
+from yidi.domain.materials import ClaimSituation
 from yidi.domain.visit_states import STATE_EN as VISIT_STATE_EN
 from yidi.domain.visit_states import STATE_ZH as VISIT_STATE_ZH
 from yidi.services.access import Duty, Role
@@ -67,6 +68,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                     "RETURN": ("退回补充材料", "returned for papers"), "APPROVE": ("审核通过", "approved"),
                     "REJECT": ("不予报销", "rejected"), "PAY": ("支付", "paid"), "BATCHED": ("编入支付批次", "put in a payment batch"),
                     "LINE_EXCLUDED": ("剔除明细", "line excluded"), "LINE_INCLUDED": ("恢复明细", "line included")},
+    "claim_situation": _from_enum(ClaimSituation, {"INPATIENT": "inpatient", "OUTPATIENT": "outpatient",
+                                                   "EMERGENCY": "emergency", "REFERRAL": "referral",
+                                                   "UNFILED": "not filed"}),
     "review_done": {"review": ("已开始审核", "Review started"), "approve": ("已审核通过", "Approved"),
                     "reject": ("已作出不予报销决定", "Rejected"), "return": ("已退回补充材料", "Returned for papers"),
                     "exclude": ("已剔除该明细", "Line excluded"), "include": ("已恢复该明细", "Line included")},
