@@ -195,6 +195,7 @@ EXPECTED: dict[str, str] = {
     "POST /desk/admit":                                       "-  -  Y  -  -  -  -  -",
     "GET /desk/visits":                                       "-  -  Y  -  -  -  -  -",
     "GET /desk/visits/{mdtrt_id}":                            "-  -  Y  -  -  -  -  -",
+    "POST /desk/visits/{mdtrt_id}/state/{action}":            "-  -  Y  -  -  -  -  -",
     "POST /desk/visits/{mdtrt_id}/lines":                     "-  -  Y  -  -  -  -  -",
     "POST /desk/visits/{mdtrt_id}/pre-settle":                "-  -  Y  -  -  -  -  -",
     "POST /desk/visits/{mdtrt_id}/settle":                    "-  -  Y  -  -  -  -  -",

@@ -214,6 +214,7 @@ RULES: dict[str, Rule] = {
     "POST /desk/admit": allow(H),
     "GET /desk/visits": allow(H),
     "GET /desk/visits/{mdtrt_id}": allow(H),
+    "POST /desk/visits/{mdtrt_id}/state/{action}": allow(H),
     "POST /desk/visits/{mdtrt_id}/lines": allow(H),
     "POST /desk/visits/{mdtrt_id}/pre-settle": allow(H),
     "POST /desk/visits/{mdtrt_id}/settle": allow(H),
