@@ -34,6 +34,8 @@ BEIJING = "110100"  # 北京市: a region a filing may point at instead
 H_GZ = "H44010000001"  # level-3 hospital in Guangzhou (cross-province)
 H_GANZHOU = "H36070000001"  # level-3 hospital in Ganzhou (intra-province)
 H_NC = "H36010000001"  # level-3 hospital in Nanchang (local)
+P_GZ = "P44010000001"  # dual-channel (双通道) pharmacy in Guangzhou
+P_GZ2 = "P44010000002"  # ordinary pharmacy in Guangzhou
 
 ITEMS: list[dict[str, Any]] = [
     {"code": "A01", "name": "甲类药", "kind": "DRUG", "class": "A"},
@@ -140,6 +142,10 @@ def write_pack(
          "networked": ["INPATIENT", "OUTPATIENT"]},
         {"code": H_NC, "name": "南昌三级医院", "region": INSURED, "level": "L3",
          "networked": ["INPATIENT", "OUTPATIENT"]},
+        {"code": P_GZ, "name": "广州双通道药店", "region": GUANGZHOU, "level": "UNRATED", "kind": "PHARMACY",
+         "dual_channel": True, "networked": ["OUTPATIENT", "CHRONIC_OUTPATIENT"], "chronic_diseases": ["M01600"]},
+        {"code": P_GZ2, "name": "广州普通药店", "region": GUANGZHOU, "level": "UNRATED", "kind": "PHARMACY",
+         "networked": ["OUTPATIENT"]},
     ]})
     for cat in catalogues if catalogues is not None else [catalogue("440000"), catalogue("360000")]:
         dump(f"catalogues/{cat['region']}.yaml", cat)

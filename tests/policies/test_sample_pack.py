@@ -19,7 +19,7 @@ import pytest
 from tests.support.packs import sample_packs
 from yidi.domain.bill import Bill
 from yidi.domain.engine import calculate
-from yidi.domain.enums import Category, ItemClass, ItemKind, Level, Scheme, VisitType
+from yidi.domain.enums import Category, InstitutionKind, ItemClass, ItemKind, Level, Scheme, VisitType
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import PolicyVersion, pick
 from yidi.domain.reference import province_of
@@ -118,7 +118,10 @@ def test_institutions_per_region(packs: PackSet) -> None:
             assert any(not i.networked_for(vt) for i in insts), (region, vt)
         assert any(i.chronic_diseases for i in insts), region
     for inst in packs.institutions.values():
-        assert re.fullmatch(r"H\d{11}", inst.code) and inst.code[1:7] == inst.region, inst.code
+        # hospitals "H" + region + sequence, pharmacies (定点零售药店) "P" + region + sequence
+        prefix = "P" if inst.kind is InstitutionKind.PHARMACY else "H"
+        assert re.fullmatch(prefix + r"\d{11}", inst.code) and inst.code[1:7] == inst.region, inst.code
+        assert inst.kind is InstitutionKind.PHARMACY or not inst.dual_channel, inst.code
         if VisitType.CHRONIC_OUTPATIENT in inst.networked:
             assert inst.chronic_diseases, f"{inst.code} is networked for chronic care but opens no disease"
         assert all(re.fullmatch(r"M\d{5}", d) for d in inst.chronic_diseases), inst.code
@@ -283,3 +286,11 @@ def test_examples_quote_with_the_sample(packs: PackSet, example: Path) -> None:
     bill = validate_model(Bill, json.loads(example.read_text(encoding="utf-8")))
     result = calculate(bill, packs)
     assert result.medfee_sumamt == result.fund_pay_sumamt + result.psn_part_amt
+
+
+def test_pharmacies_in_the_sample(packs: PackSet) -> None:
+    pharmacies = {c: i for c, i in packs.institutions.items() if i.kind is InstitutionKind.PHARMACY}
+    # two dual-channel pharmacies (Beijing, Guangzhou), one not networked at all
+    assert sorted(c for c, i in pharmacies.items() if i.dual_channel) == ["P11010000001", "P44010000001"]
+    assert not pharmacies["P44010000002"].networked
+    assert all(VisitType.INPATIENT not in i.networked for i in pharmacies.values())

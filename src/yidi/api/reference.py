@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from yidi.api.deps import Ctx
 from yidi.domain.bill import Bill
 from yidi.domain.bounds import DISEASE_CODE
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.reference import Institution
 from yidi.http.json_body import JsonRoute
 from yidi.services import reference
@@ -28,6 +28,9 @@ class InstitutionOut(BaseModel):
     level_zh: str
     networked: list[VisitType]
     chronic_diseases: list[str]
+    kind: InstitutionKind = Field(description="HOSPITAL 定点医疗机构 or PHARMACY 定点零售药店")
+    kind_zh: str
+    dual_channel: bool = Field(description="双通道 pharmacy: dispenses 门诊慢特病 drugs under the chronic benefit")
 
 
 class InstitutionPageOut(BaseModel):
@@ -39,7 +42,8 @@ class InstitutionPageOut(BaseModel):
 
 def institution_out(i: Institution, region_name: str) -> InstitutionOut:
     return InstitutionOut(code=i.code, name=i.name, region=i.region, region_name=region_name, level=i.level,
-                          level_zh=i.level.zh, networked=sorted(i.networked), chronic_diseases=sorted(i.chronic_diseases))
+                          level_zh=i.level.zh, networked=sorted(i.networked), chronic_diseases=sorted(i.chronic_diseases),
+                          kind=i.kind, kind_zh=i.kind.zh, dual_channel=i.dual_channel)
 
 
 @router.get("/institutions", response_model=InstitutionPageOut, summary="查询定点医疗机构 Find institutions")
@@ -53,9 +57,11 @@ def list_institutions(
                                                  "has opened, e.g. M03900")] = None,
     limit: Annotated[int, Query(ge=1, le=reference.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    kind: Annotated[InstitutionKind | None, Query(description="HOSPITAL or PHARMACY (定点零售药店)")] = None,
 ) -> InstitutionPageOut:
     page = reference.find_institutions(ctx, region=region, level=level, visit_type=visit_type,
-                                       networked=networked, chronic_disease=chronic_disease, limit=limit, offset=offset)
+                                       networked=networked, chronic_disease=chronic_disease, limit=limit, offset=offset,
+                                       kind=kind)
     names = {c: r.name for c, r in ctx.packs.regions.items()}
     return InstitutionPageOut(total=page.total, limit=limit, offset=offset,
                               items=[institution_out(i, names.get(i.region, "")) for i in page.items])

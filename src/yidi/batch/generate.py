@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from yidi.batch.dims import fen
-from yidi.domain.enums import FilingType, Scheme, VisitType
+from yidi.domain.enums import FilingType, InstitutionKind, Scheme, VisitType
 from yidi.domain.ids import check_character
 from yidi.domain.packset import PackSet
 from yidi.domain.reference import province_of
@@ -69,7 +69,9 @@ def generate(
     if not insured:
         raise ValueError("the pack has no policy in force in the period")
     regions = sorted({i.region for i in packs.institutions.values() if packs.catalogue_for(i.region)})
-    insts_by_region = {r: sorted((i for i in packs.institutions.values() if i.region == r), key=lambda i: i.code)
+    # hospitals only: the set-based plan does not read the pharmacy rules (pharmacy purchases settle per bill)
+    insts_by_region = {r: sorted((i for i in packs.institutions.values()
+                                  if i.region == r and i.kind is InstitutionKind.HOSPITAL), key=lambda i: i.code)
                        for r in regions}
     regions = [r for r in regions if insts_by_region[r]]
 

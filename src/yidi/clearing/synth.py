@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from yidi.clearing.definition import Month
 from yidi.clearing.engines import schema
-from yidi.domain.enums import Category, InsuranceStatus, Scheme, VisitType
+from yidi.domain.enums import Category, InstitutionKind, InsuranceStatus, Scheme, VisitType
 from yidi.domain.ids import check_character
 from yidi.store.db import session_factory, unit_of_work
 from yidi.store.models import InstitutionRow, PersonRow, RegionRow, VisitRow
@@ -118,7 +118,9 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
     total = revoked = 0
     with _audited(engine) as conn:
         regions = [r for (r,) in conn.execute(select(RegionRow.code).order_by(RegionRow.code))]
+        # synthetic visits are hospital visits (their types include inpatient care): no pharmacies
         insts = [(c, r) for c, r in conn.execute(select(InstitutionRow.code, InstitutionRow.region)
+                                                   .where(InstitutionRow.kind == InstitutionKind.HOSPITAL)
                                                    .order_by(InstitutionRow.code))]
         if len(regions) < 2 or not insts:
             raise ValueError("load the reference data first (regions and institutions): yidi demo load")

@@ -48,6 +48,17 @@ class VisitType(StrEnum):
         return {"INPATIENT": "21", "OUTPATIENT": "11", "CHRONIC_OUTPATIENT": "14"}[self.value]
 
 
+class InstitutionKind(StrEnum):
+    """定点医疗机构 (a hospital or clinic) or 定点零售药店 (a retail pharmacy, codes starting "P")."""
+
+    HOSPITAL = "HOSPITAL"
+    PHARMACY = "PHARMACY"
+
+    @property
+    def zh(self) -> str:
+        return {"HOSPITAL": "定点医疗机构", "PHARMACY": "定点零售药店"}[self.value]
+
+
 class Level(StrEnum):
     """Institution level: 一级/二级/三级 and 未定级."""
 

@@ -25,6 +25,7 @@ from yidi.domain.grids import pick as pick
 from yidi.domain.grids import pick_cell as pick_cell
 from yidi.domain.item_groups import ItemGroup
 from yidi.domain.materials import ClaimMaterial, ClaimSituation
+from yidi.domain.pharmacy import PharmacyRules
 from yidi.domain.reference import province_of
 from yidi.domain.sources import Source
 from yidi.domain.validation import (
@@ -342,6 +343,7 @@ class PolicyVersion(Strict):
     cross_region: CrossRegion = Field(default_factory=CrossRegion)
     filing: FilingRules = Field(default_factory=FilingRules)
     manual_claim: ManualClaimRules = Field(default_factory=ManualClaimRules)
+    pharmacy: PharmacyRules = Field(default_factory=PharmacyRules)  # purchases at pharmacies elsewhere
     schemes: dict[Scheme, SchemePolicy]
 
 

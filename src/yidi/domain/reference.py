@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.enums import Category, FilingType, InstitutionKind, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.ids import CitizenId
 from yidi.domain.money import ZERO
 
@@ -35,7 +35,7 @@ class Region:
 
 @dataclass(frozen=True, slots=True)
 class Institution:
-    """A designated medical institution (定点医疗机构) and the visit types it is networked for."""
+    """A designated institution (定点医疗机构 or 定点零售药店) and the visit types it is networked for."""
 
     code: str
     name: str
@@ -43,6 +43,8 @@ class Institution:
     level: Level
     networked: frozenset[VisitType] = frozenset()
     chronic_diseases: frozenset[str] = frozenset()  # diseases opened for cross-province settlement
+    kind: InstitutionKind = InstitutionKind.HOSPITAL  # a pharmacy sells; its purchases settle as outpatient care
+    dual_channel: bool = False  # 双通道: a pharmacy that dispenses listed drugs under the chronic benefit
 
     def networked_for(self, visit_type: VisitType) -> bool:
         return visit_type in self.networked

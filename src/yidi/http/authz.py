@@ -101,6 +101,10 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/hospital/credentials/redeem": allow(H),
     "POST /api/v1/hospital/persons/query": allow(H),
     "POST /api/v1/hospital/persons/chronic": allow(H),
+    # the pharmacy counter: a pharmacy's key (a hospital principal; the service refuses a hospital's institution)
+    "POST /api/v1/pharmacy/purchases": allow(H),
+    "POST /api/v1/pharmacy/purchases/{mdtrt_id}/settle": allow(H),
+    "POST /api/v1/pharmacy/settlements/{setl_id}/revoke": allow(H),
     "POST /api/v1/fsi": allow(H),  # the national envelope: the same hospital transactions
     "POST /api/v1/hospital/visits": allow(H),
     "GET /api/v1/hospital/visits": allow(H),

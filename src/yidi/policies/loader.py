@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from yidi.domain import bounds as B
 from yidi.domain.catalogue import Catalogue
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import InsuredPolicy
 from yidi.domain.reference import Institution, Region, is_province_code, province_of
 from yidi.domain.sources import Document
-from yidi.domain.validation import Code, RegionCode, Strict, Text, problems_from
+from yidi.domain.validation import Code, RegionCode, Strict, Text, failure, problems_from
 
 M = TypeVar("M", bound=BaseModel)
 SAMPLE_DIR = Path(__file__).parent / "sample"
@@ -64,6 +64,17 @@ class InstitutionIn(Strict):
     networked: list[VisitType] = Field(default_factory=list)
     chronic_diseases: list[Annotated[Code, Field(min_length=1, max_length=B.DISEASE_CODE)]] = Field(
         default_factory=list, max_length=200)
+    kind: InstitutionKind = InstitutionKind.HOSPITAL
+    dual_channel: bool = False  # 双通道 (pharmacies only)
+
+    @model_validator(mode="after")
+    def _pharmacy(self) -> InstitutionIn:
+        if self.dual_channel and self.kind is not InstitutionKind.PHARMACY:
+            raise failure("PACK_MISPLACED", detail_zh="dual_channel（双通道）只用于定点零售药店",
+                          detail_en="dual_channel only applies to pharmacies")
+        if self.kind is InstitutionKind.PHARMACY and VisitType.INPATIENT in self.networked:
+            raise failure("PACK_MISPLACED", detail_zh="药店不能开通住院结算", detail_en="a pharmacy has no inpatient care")
+        return self
 
 
 class InstitutionsFile(Strict):
@@ -214,7 +225,7 @@ def load_packs(root: Path | str) -> PackSet:
                                             what_zh=f"机构 {it.code} 的统筹区", what_en=f"region of institution {it.code}",
                                             region=it.region))
                 institutions[it.code] = Institution(it.code, it.name, it.region, it.level, frozenset(it.networked),
-                                                    frozenset(it.chronic_diseases))
+                                                    frozenset(it.chronic_diseases), it.kind, it.dual_channel)
 
     catalogues: dict[str, Catalogue] = {}
     for p in _files(root / "catalogues"):

@@ -58,6 +58,8 @@ INSTITUTION_HEADERS = {
     "level": "level", "等级": "level", "医院等级": "level", "机构等级": "level",
     "networked": "networked", "联网": "networked", "联网类型": "networked", "开通业务": "networked",
     "chronic_diseases": "chronic_diseases", "慢特病": "chronic_diseases", "开通慢特病": "chronic_diseases",
+    "kind": "kind", "机构类型": "kind", "定点类型": "kind",
+    "dual_channel": "dual_channel", "双通道": "dual_channel",
 }
 CATALOGUE_HEADERS = {
     "code": "code", "编码": "code", "项目编码": "code", "医保目录编码": "code", "med_list_codg": "code",
@@ -86,7 +88,10 @@ _VALUES: dict[str, dict[str, str]] = {
     "networked": _VISIT_TYPES,
     "visit_types": _VISIT_TYPES,
     "class": {"甲": "A", "甲类": "A", "01": "A", "乙": "B", "乙类": "B", "02": "B", "丙": "C", "丙类": "C", "03": "C"},
-    "kind": {"药品": "DRUG", "西药": "DRUG", "中成药": "DRUG", "中药饮片": "DRUG", "诊疗项目": "SERVICE",
+    "dual_channel": {"是": "true", "否": "false"},
+    # catalogue item kinds and institution kinds share the column name; their values do not overlap
+    "kind": {"定点零售药店": "PHARMACY", "药店": "PHARMACY", "定点医疗机构": "HOSPITAL", "医院": "HOSPITAL",
+             "药品": "DRUG", "西药": "DRUG", "中成药": "DRUG", "中药饮片": "DRUG", "诊疗项目": "SERVICE",
              "医疗服务项目": "SERVICE", "服务项目": "SERVICE", "医用耗材": "MATERIAL", "耗材": "MATERIAL"},
 }
 _LIST_SEPARATORS = (";", "；", "、", ",", "，", "|", " ")
@@ -212,7 +217,8 @@ def import_table(
                 good.append(parsed.to_person())
             elif isinstance(parsed, InstitutionImport):
                 good.append(Institution(parsed.code, parsed.name, parsed.region, parsed.level,
-                                        frozenset(parsed.networked), frozenset(parsed.chronic_diseases)))
+                                        frozenset(parsed.networked), frozenset(parsed.chronic_diseases),
+                                        parsed.kind, parsed.dual_channel))
             if progress is not None:
                 progress(i)
         report.accepted = len(good)

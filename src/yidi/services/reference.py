@@ -8,7 +8,7 @@ from yidi.domain.bill import Bill
 from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.normalise import code
 from yidi.domain.reference import Institution
@@ -51,6 +51,7 @@ def find_institutions(
     chronic_disease: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    kind: InstitutionKind | None = None,
 ) -> InstitutionPage:
     """查询定点医疗机构 Find designated institutions (networked hospitals by region, level and visit type, and
     those that opened a chronic disease); an unknown region or disease code is refused, never ignored."""
@@ -67,7 +68,8 @@ def find_institutions(
         if chronic_disease is not None and not insts.disease_known(chronic_disease):
             raise error("CHRONIC_DISEASE_UNKNOWN", chronic_disease=chronic_disease)
         total, items = insts.search(region=region, level=level, visit_type=visit_type, networked=networked,
-                                    chronic_disease=chronic_disease, limit=min(limit, MAX_PAGE), offset=offset)
+                                    chronic_disease=chronic_disease, limit=min(limit, MAX_PAGE), offset=offset,
+                                    kind=kind)
     return InstitutionPage(total, items)
 
 

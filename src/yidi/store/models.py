@@ -24,12 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from yidi.domain import bounds as B
-from yidi.domain.enums import Category, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.enums import Category, FilingType, InstitutionKind, InsuranceStatus, Level, Scheme, VisitType
 from yidi.domain.filing_rules import FilingStatus
 
 # Stable constraint names, so that migrations can name what they drop on every backend.
@@ -90,6 +91,9 @@ class InstitutionRow(Base):
     name: Mapped[str] = mapped_column(String(B.INSTITUTION_NAME))
     region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     level: Mapped[Level]
+    kind: Mapped[InstitutionKind] = mapped_column(str_enum(InstitutionKind), default=InstitutionKind.HOSPITAL,
+                                                  server_default="HOSPITAL", index=True)
+    dual_channel: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     visit_types: Mapped[list[InstitutionVisitTypeRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="InstitutionVisitTypeRow.visit_type")
     diseases: Mapped[list[InstitutionDiseaseRow]] = relationship(

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from yidi.domain.enums import FilingType, Level, VisitType
+from yidi.domain.chronic import CHRONIC_DISEASES
+from yidi.domain.enums import FilingType, InstitutionKind, Level, VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
 from yidi.domain.filing_rules import FilingRequest
@@ -194,23 +195,26 @@ async def change_filing(request: Request, who: Who, filing_id: str) -> Response:
 
 @router.get("/hospitals", response_class=Response)
 def hospitals(request: Request, region: str = "", level: str = "", visit_type: str = "",
-              chronic_disease: str = "") -> Response:
+              chronic_disease: str = "", kind: str = "") -> Response:
     """找联网医院: open to everyone (no personal data)."""
     ctx = ctx_of(request)
     errs: dict[str, Any] = {}
     found = None
     try:
-        if level not in ("", *Level) or visit_type not in ("", *VisitType):
+        if level not in ("", *Level) or visit_type not in ("", *VisitType) or kind not in ("", *InstitutionKind):
             raise YidiError("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices", "")
-        if region or level or visit_type or chronic_disease:
+        if region or level or visit_type or chronic_disease or kind:
             found = reference.find_institutions(
                 ctx, region=region or None, level=Level(level) if level else None, networked=True, limit=200,
-                visit_type=VisitType(visit_type) if visit_type else None, chronic_disease=chronic_disease or None)
+                visit_type=VisitType(visit_type) if visit_type else None, chronic_disease=chronic_disease or None,
+                kind=InstitutionKind(kind) if kind else None)
     except YidiError as err:
         errs = problems(err)
     names = {c: r.name for c, r in ctx.packs.regions.items()}
     return page(request, "person/hospitals.html", status=422 if errs else 200, areas=_areas(request),
                 region=region, level=level, visit_type=visit_type, chronic_disease=chronic_disease, found=found,
+                kind=kind, kinds=[(k.value, k.zh) for k in InstitutionKind],
+                diseases=[(c, n[0]) for c, n in CHRONIC_DISEASES.items()],
                 names=names, problems=errs,
                 levels=[(x.value, x.zh) for x in Level], visit_types=[(x.value, x.zh) for x in VisitType])
 

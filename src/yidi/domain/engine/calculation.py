@@ -26,6 +26,7 @@ from yidi.domain.engine.context import Ctx, resolve
 from yidi.domain.engine.cross_region import at_home, benefit_blocked, cross_region_basis, first_selfpay
 from yidi.domain.engine.fund import deductible, pooled_fund
 from yidi.domain.engine.payers import account_pay, layer_pay
+from yidi.domain.engine.pharmacy import account_only
 from yidi.domain.engine.selection import terms
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
@@ -102,6 +103,8 @@ def calculate(
     adj = at_home(bill, filing, version, adjustment(version.cross_region, basis, ftype), out, ctx)
 
     no_benefit = benefit_blocked(bill, person, adj, out)
+    # a pharmacy purchase the pack lets only the personal account pay: nothing borne by the funds
+    no_benefit = account_only(bill, inst, version, out, ctx) or no_benefit
     new_layer_base = dict(acc.layer_base)
     new_layer_paid = dict(acc.layer_paid)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yidi.domain.error_catalogue.spec import E
 
-TITLE = "Chronic-disease certification (门诊慢特病资格认定)"
+TITLE = "Chronic-disease certification and pharmacies (门诊慢特病资格认定、定点零售药店)"
 
 ENTRIES = (
     E("BILL_CHRONIC_NOT_CERTIFIED", 422, "chronic_disease",
@@ -39,6 +39,13 @@ ENTRIES = (
     E("CHRONIC_REASON_REQUIRED", 422, "reason",
       "退回或不通过时请写明理由（需补充什么材料、为何不符合认定标准）",
       "a return or a rejection needs its reason (what to add, or why it does not qualify)"),
+    E("PHARMACY_NOT_DUAL_CHANNEL", 422, "chronic_disease",
+      "药店 {institution} 不是双通道药店（或参保地不允许在药店按门诊慢特病结算）：请到双通道药店或定点医院购药",
+      "pharmacy {institution} is not a dual-channel pharmacy (or the insured region does not allow chronic purchases "
+      "at pharmacies): buy at a dual-channel pharmacy or a hospital"),
+    E("PHARMACY_VISIT_TYPE", 422, "visit_type",
+      "药店购药只能按门诊（或双通道门诊慢特病）结算，不能按住院结算",
+      "a pharmacy purchase settles as outpatient care (or chronic care at a dual-channel pharmacy), never inpatient"),
     E("CHRONIC_VALIDITY", 422, "valid_until",
       "有效期 {valid_from} 至 {valid_until} 不合理：应从确诊日（{diagnosed_on}）或之后开始，最长 {max_years} 年",
       "validity {valid_from} to {valid_until} is not allowed: it starts on or after the diagnosis ({diagnosed_on}) "

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.reference import Institution, Person, Region
 from yidi.store.memory.tables import Tables
 
@@ -46,11 +46,13 @@ class MemoryInstitutions:
 
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
                networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
-               offset: int = 0) -> tuple[int, list[Institution]]:
+               offset: int = 0, kind: InstitutionKind | None = None) -> tuple[int, list[Institution]]:
         def keep(i: Institution) -> bool:
             if region and not (i.region[:2] == region[:2] if region.endswith("0000") else i.region == region):
                 return False
             if level is not None and i.level is not level:
+                return False
+            if kind is not None and i.kind is not kind:
                 return False
             if visit_type is not None or networked is not None:
                 has = (visit_type in i.networked) if visit_type is not None else bool(i.networked)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.ids import CitizenId
 from yidi.domain.money import from_fen, to_fen
 from yidi.domain.reference import Institution, Person, Region
@@ -48,7 +48,7 @@ class InstitutionRepository(Protocol):
     def cached(self, code: str, version: int | None = None) -> Institution | None: ...
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
                networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
-               offset: int = 0) -> tuple[int, list[Institution]]: ...
+               offset: int = 0, kind: InstitutionKind | None = None) -> tuple[int, list[Institution]]: ...
     def upsert(self, inst: Institution) -> None: ...
     def count(self) -> int: ...
     def disease_known(self, disease: str) -> bool: ...
@@ -159,7 +159,8 @@ def _unbumped(session: Session, *_a: object) -> None:
 
 def institution_of(row: InstitutionRow) -> Institution:
     return Institution(row.code, row.name, row.region, row.level,
-                       frozenset(v.visit_type for v in row.visit_types), frozenset(d.disease for d in row.diseases))
+                       frozenset(v.visit_type for v in row.visit_types), frozenset(d.disease for d in row.diseases),
+                       row.kind, row.dual_channel)
 
 
 class Institutions:
@@ -200,6 +201,7 @@ class Institutions:
         chronic_disease: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        kind: InstitutionKind | None = None,
     ) -> tuple[int, list[Institution]]:
         """Institutions matching every filter given, ordered by code; also the total before paging.
 
@@ -216,6 +218,8 @@ class Institutions:
                 q = q.where(InstitutionRow.region == region)
         if level is not None:
             q = q.where(InstitutionRow.level == level)
+        if kind is not None:
+            q = q.where(InstitutionRow.kind == kind)
         if visit_type is not None or networked is not None:
             sub = select(InstitutionVisitTypeRow.institution)
             if visit_type is not None:
@@ -242,6 +246,7 @@ class Institutions:
             row.diseases.clear()
             self.s.flush()
         row.name, row.region, row.level = inst.name, inst.region, inst.level
+        row.kind, row.dual_channel = inst.kind, inst.dual_channel
         row.visit_types.extend(InstitutionVisitTypeRow(visit_type=v) for v in sorted(inst.networked))
         row.diseases.extend(InstitutionDiseaseRow(disease=d) for d in sorted(inst.chronic_diseases))
 
