@@ -89,3 +89,8 @@ def test_insured_region_is_read_through_the_scheme_word() -> None:
     found = search("我是南昌的职工医保，退休了，在广州住院，没备案，还没出院", sample_packs())
     assert found["situation"]["insured_region"] == "360100"
     assert found["situation"]["current_region"] == "440100"
+
+
+def test_pharmacy_question_of_issue_17() -> None:
+    # "one of the questions people ask most" (issue 17)
+    assert search("在外地药店买药能用医保卡吗")["topics"][0]["id"] == "pharmacy"
