@@ -63,6 +63,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/me/credential":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}":        "-  Y  Y  -  -  -  -  -",
     "POST /api/v1/me/relatives":                              "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/relatives":                               "-  Y  -  -  -  -  -  -",
     "POST /api/v1/me/relatives/{link_id}/confirm":            "-  Y  -  -  -  -  -  -",

@@ -12,6 +12,7 @@ from yidi.api import (
     clearing,
     eligibility,
     family,
+    fhir,
     filings,
     fsi,
     hospital,
@@ -39,6 +40,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(hospital.router, prefix=API_PREFIX)  # direct settlement for hospitals (issue 4)
     app.include_router(pharmacy.router, prefix=API_PREFIX)  # 定点零售药店 counter 2101/2102/2103 (issue 17)
     app.include_router(fsi.router, prefix=API_PREFIX)  # the national interface envelope (issue 18)
+    app.include_router(fhir.router, prefix=API_PREFIX)  # FHIR R4 export (issue 18)
     app.include_router(advice.router, prefix=API_PREFIX)  # 异地就医助手 (issue 9)
     app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
     app.include_router(clearing.router, prefix=API_PREFIX)  # 清算 clearing (issue 6)

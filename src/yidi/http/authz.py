@@ -77,6 +77,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/me/credential": allow(P),
     "GET /api/v1/me/settlements": allow(P),
     "GET /api/v1/me/settlements/{setl_id}": allow(P),
+    "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}": allow(P, H),  # the person (or linked relative), the desk
     # family links (家人关联): a person asks, the relative answers, either side revokes; agency reviewers of
     # the relative's region record the proof checked at the counter (the service scopes by region)
     "POST /api/v1/me/relatives": allow(P),
