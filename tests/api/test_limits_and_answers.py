@@ -140,10 +140,21 @@ def json_operations(app: FastAPI) -> list[tuple[str, str]]:
     return out
 
 
-def test_every_json_route_refuses_duplicate_keys_and_other_media_types(client: TestClient) -> None:
+ENVELOPE = "/api/v1/fsi"  # the national envelope answers every refusal as infcode -1, for the HIS to read
+
+
+def test_every_json_route_refuses_duplicate_keys_and_other_media_types(ctx: Context, client: TestClient) -> None:
     ops = json_operations(client.app)  # type: ignore[arg-type]
-    assert len(ops) >= 30
+    assert len(ops) >= 30 and ("POST", ENVELOPE) in ops
     for method, path in ops:
+        if path == ENVELOPE:
+            h = key_for(ctx, GZ1)
+            r = client.post(path, content=b'{"infno": "1101", "infno": "9001", "input": {}}', headers={**h, **JSON})
+            assert r.status_code == 200 and r.json()["infcode"] == -1, r.text
+            assert r.json()["err_code"] == "JSON_DUPLICATE_KEY" and "infno" in r.json()["err_msg"]
+            r = client.post(path, content=b'{"infno": "9001", "input": {}}', headers={**h, "content-type": "text/plain"})
+            assert r.json()["infcode"] == -1 and r.json()["err_code"] == "UNSUPPORTED_MEDIA_TYPE", r.text
+            continue
         r = client.request(method, path, content=b'{"reason": "a", "reason": "b"}', headers=JSON)
         assert r.status_code == 400 and error(r)["code"] == "JSON_DUPLICATE_KEY" and error(r)["field"] == "reason", path
         r = client.request(method, path, content=b'{"reason": "a"}', headers={"content-type": "text/plain"})

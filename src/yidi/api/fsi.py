@@ -36,8 +36,10 @@ class FsiReply(BaseModel):
 
 REQUEST_SCHEMA = {
     "type": "object", "required": ["infno", "input"],
-    "properties": {"infno": {"type": "string", "example": "1101"}, "msgid": {"type": "string"},
-                   "fixmedins_code": {"type": "string"}, "input": {"type": "object"}},
+    # the same bounds yidi.fsi.envelope checks at the door, stated for the HIS vendor
+    "properties": {"infno": {"type": "string", "maxLength": 10, "example": "1101"},
+                   "msgid": {"type": "string", "maxLength": 64}, "fixmedins_code": {"type": "string", "maxLength": 30},
+                   "input": {"type": "object"}},
 }
 
 
@@ -48,4 +50,5 @@ REQUEST_SCHEMA = {
 async def fsi(request: Request, ctx: Ctx, caller: Hospital) -> JSONResponse:
     raw = await request.body()
     key = config_of(request).key("e-credential")
-    return JSONResponse(await run_in_threadpool(answer, ctx, caller, raw, HANDLERS, key))
+    ctype = request.headers.get("content-type")
+    return JSONResponse(await run_in_threadpool(answer, ctx, caller, raw, HANDLERS, key, ctype))

@@ -19,13 +19,13 @@ from typing import Any
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.fsi.fields import Node
-from yidi.http.json_body import parse
+from yidi.http.json_body import check_media_type, parse
 from yidi.services.access import Principal
 from yidi.services.context import Context
 
 log = logging.getLogger("yidi.fsi")
 BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
-# the envelope's own keys (spec: ../shared/domain.md §6.1); anything else beside them is reported as ignored
+# the envelope's own keys (the national platform's interface specification); anything else beside them is reported as ignored
 ENVELOPE_KEYS = ("infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no", "dev_safe_info",
                  "cainfo", "signtype", "infver", "opter_type", "opter", "opter_name", "inf_time", "fixmedins_code",
                  "fixmedins_name", "sign_no", "input")
@@ -81,7 +81,7 @@ def _ignored(*nodes: Node) -> str | None:
 
 
 def answer(ctx: Context, principal: Principal, raw: bytes, handlers: dict[str, Handler],
-           credential_key: bytes = b"") -> dict[str, Any]:
+           credential_key: bytes = b"", content_type: str | None = "application/json") -> dict[str, Any]:
     """Read the envelope, run its transaction through the services, answer an envelope (never raises)."""
     received = dt.datetime.now(dt.UTC)
     ref = f"YD{received.astimezone(BEIJING):%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
@@ -89,6 +89,8 @@ def answer(ctx: Context, principal: Principal, raw: bytes, handlers: dict[str, H
                            "err_msg": None, "err_code": None, "warn_msg": None, "output": {}}
     msgid = None
     try:
+        if content_type:  # HIS software that sends no type is read as JSON; a stated other type (GBK, text) is not
+            check_media_type(content_type)
         env, top, inp = _read(parse(raw), principal, credential_key)
         msgid = env.msgid
         handler = handlers.get(env.infno)
