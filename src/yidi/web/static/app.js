@@ -39,6 +39,12 @@
   var summary = document.getElementById("form-errors");
   if (summary) summary.focus();
   // Confirm irreversible actions (revoke, reject, cancel); without JS the separate reason field is the check.
+  // a page that shows a short-lived code fetches a new one every data-refresh seconds (a meta refresh is an
+  // accessibility failure: axe meta-refresh); without JS the page's own "换一个码" link does the same
+  document.querySelectorAll("[data-refresh]").forEach(function (el) {
+    var secs = parseInt(el.getAttribute("data-refresh"), 10);
+    if (secs > 0) setTimeout(function () { window.location.reload(); }, secs * 1000);
+  });
   document.querySelectorAll("[data-print]").forEach(function (el) {
     el.addEventListener("click", function () { window.print(); });
   });
