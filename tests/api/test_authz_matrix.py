@@ -195,6 +195,9 @@ EXPECTED: dict[str, str] = {
     "POST /me/claims/{claim_no}/submit":                      "-  Y  -  -  -  -  -  -",
     # the hospital desk
     "GET /desk":                                              "-  -  Y  -  -  -  -  -",
+    "GET /counter":                                           "-  -  Y  -  -  -  -  -",
+    "POST /counter":                                          "-  -  Y  -  -  -  -  -",
+    "POST /counter/{mdtrt_id}/settle":                        "-  -  Y  -  -  -  -  -",
     "POST /desk/check":                                       "-  -  Y  -  -  -  -  -",
     "POST /desk/admit":                                       "-  -  Y  -  -  -  -  -",
     "GET /desk/visits":                                       "-  -  Y  -  -  -  -  -",

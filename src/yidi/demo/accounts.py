@@ -23,7 +23,7 @@ from yidi.store.settlement_models import HospitalKeyRow
 
 DEMO_PASSWORD = "yidi-demo-2026"
 DEMO_REGION = "369900"  # the demo persons' insured region
-DEMO_HOSPITALS = ("H44010000001", "H36010000001", "H11010000001")
+DEMO_HOSPITALS = ("H44010000001", "H36010000001", "H11010000001", "P11010000001")  # the last: a 双通道 pharmacy
 DESK_PREFIX = "desk-"  # the pages' hospital desk accounts: desk-<institution code>
 
 

@@ -215,6 +215,9 @@ RULES: dict[str, Rule] = {
     "POST /me/claims/{claim_no}/submit": allow(P),
     # the hospital desk
     "GET /desk": allow(H),
+    "GET /counter": allow(H),  # the pharmacy counter (a pharmacy's desk account; a hospital's is refused)
+    "POST /counter": allow(H),
+    "POST /counter/{mdtrt_id}/settle": allow(H),
     "POST /desk/check": allow(H),
     "POST /desk/admit": allow(H),
     "GET /desk/visits": allow(H),
