@@ -210,6 +210,9 @@ class Account(Strict):
     # and at most away_limit per bill (None: no limit)
     away: Literal["allowed", "in_province", "forbidden"] = "allowed"
     away_limit: Yuan | None = None
+    # family mutual aid (家庭共济): the account may also pay the share of a family member insured in the same
+    # region who confirmed the link (yidi.domain.engine.mutual_aid); off unless the region's pack says so
+    mutual_aid: bool = False
     source: Source | None = None
 
     def away_rule(self, insured_region: str, treatment_region: str) -> tuple[bool, Decimal | None]:
