@@ -463,3 +463,33 @@ def test_simulate_page_refused_for_reviewers(web: TestClient) -> None:
     login(web, "reviewer-369900")
     assert 'href="/agency/simulate"' not in web.get("/agency/claims").text
     assert web.get("/agency/simulate").status_code == 403
+
+
+def test_a_pending_filing_offers_cancel_to_the_person_and_review_to_the_agency(ctx: Context, web: TestClient) -> None:
+    """In a region that reviews filings, 黄勇's filing waits for the agency (PENDING_REVIEW): he can still change or
+    cancel it from its page, and the agency's list shows approve / reject on its row; once approved the row has
+    no review form any more."""
+    pol = ctx.packs.policies["369900"]
+    versions = [v.model_copy(update={"filing": v.filing.model_copy(update={"review_required": True})})
+                for v in pol.versions]
+    # a changed copy for this test's context: the sample packs are shared by the whole session
+    ctx.packs = dataclasses.replace(ctx.packs, policies={**ctx.packs.policies,
+                                                        "369900": pol.model_copy(update={"versions": versions})})
+    login(web, person("post_hoc"))
+    token = csrf_of(web.get("/me/filings/new").text)
+    r = web.post("/me/filings", data={"csrf": token, "for_whom": "self", "type": "OTHER_TEMPORARY",
+                                      "treatment_area": "440100", "commitment": "on",
+                                      "materials": ["credential", "filing_form", "commitment_letter"]})
+    assert r.status_code == 303, r.text[:3000]
+    url = r.headers["location"].split("?")[0]
+    filing_id = url.rsplit("/", 1)[1]
+    page = web.get(url).text
+    assert f'action="/me/filings/{filing_id}/cancel"' in page and "变更备案" in page
+    web.cookies.clear()
+    login(web, "agency-369900")
+    review = f'action="/agency/filings/{filing_id}/review"'
+    listing = web.get("/agency/filings").text
+    assert listing.count(review) == 2  # approve and reject
+    r = web.post(f"/agency/filings/{filing_id}/review", data={"csrf": csrf_of(listing), "approve": "yes"})
+    assert r.status_code == 303, r.text[:2000]
+    assert review not in web.get("/agency/filings").text
