@@ -22,7 +22,7 @@ from yidi.demo.dataset import PERSONS
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.validation import validate_model
-from yidi.services import claims, settlement
+from yidi.services import chronic, claims, settlement
 from yidi.services.access import Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
@@ -50,6 +50,9 @@ def made(server: Server) -> dict[str, str]:
                       "payer": PATIENT.name}],
         "lines": [{"line_id": "1", "code": "S001", "quantity": "3", "unit_price": "60"},
                   {"line_id": "2", "code": "XA01", "quantity": "2", "unit_price": "35.5"}]}))
+    # a 门诊慢特病 application waiting for review: the person's list and the agency's queue show it
+    chronic.apply(ctx, Principal(Role.PERSON, PATIENT.id_number), chronic.ApplyIn(
+        disease="M01600", hospital="江西省人民医院", diagnosed_on=TODAY.replace(day=1)))
     return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"]}
 
 
@@ -61,11 +64,13 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
                           "/login", "/no/such/page"]),
         "person": (PATIENT.id_number, ["/me/credential", "/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
                                        f"/me/claims/{made['claim']}", "/me/claims/new", "/me/settlements",
-                                       f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk"]),
+                                       f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk",
+                                       "/me/chronic"]),
         "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
                             f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
-                                     "/agency/payments"]),
+                                     "/agency/payments", "/agency/chronic"]),
+        "pharmacy": ("desk-P11010000001", ["/counter"]),
         "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate"]),
     }
 
