@@ -64,6 +64,10 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/settlements":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}":        "-  Y  Y  -  -  -  -  -",
+    # a filing as a FHIR Coverage: as the filing itself, the person or the insured region's staff
+    "GET /api/v1/fhir/Coverage/{filing_id}":                  "-  Y  -  Y  Y  Y  Y  -",
+    # the eligibility answer as FHIR: as the check itself, the person, the hospital, staff
+    "POST /api/v1/fhir/CoverageEligibilityResponse":          "-  Y  Y  Y  Y  Y  Y  -",
     "POST /api/v1/me/relatives":                              "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/relatives":                               "-  Y  -  -  -  -  -  -",
     "POST /api/v1/me/relatives/{link_id}/confirm":            "-  Y  -  -  -  -  -  -",

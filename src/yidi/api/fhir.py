@@ -1,5 +1,7 @@
 """Read-only FHIR R4 routes (/api/v1/fhir/…), scoped like the JSON ones: a settlement as an ExplanationOfBenefit
-for the desk that made it, the person, or a relative the person linked (yidi.services.settlement.slip)."""
+for the desk that made it, the person, or a relative the person linked (yidi.services.settlement.slip); a
+filing as a Coverage for the person (or relative) and the insured region's staff (yidi.services.filings.show);
+the eligibility answer as a CoverageEligibilityResponse for whoever may ask it (yidi.services.eligibility.check)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from yidi.api.deps import Caller, Ctx
+from yidi.api.filings import FilingId
+from yidi.fhir.coverage import coverage
+from yidi.fhir.eligibility import eligibility_response
 from yidi.fhir.eob import explanation_of_benefit
-from yidi.services import settlement
+from yidi.http.json_body import JsonRoute
+from yidi.services import eligibility, filings, settlement
+from yidi.services.eligibility import EligibilityRequest
 
-router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"])
+router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"], route_class=JsonRoute)
 FHIR_JSON = "application/fhir+json"
 
 
@@ -19,4 +26,19 @@ FHIR_JSON = "application/fhir+json"
             responses={200: {"content": {FHIR_JSON: {}}}})
 def eob(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(min_length=1, max_length=40)]) -> Response:
     resource = explanation_of_benefit(settlement.slip(ctx, caller, setl_id))
+    return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
+
+
+@router.get("/Coverage/{filing_id}", summary="备案 as FHIR R4 Coverage", responses={200: {"content": {FHIR_JSON: {}}}})
+def coverage_of_filing(ctx: Ctx, caller: Caller, filing_id: FilingId) -> Response:
+    resource = coverage(filings.show(ctx, caller, filing_id))
+    return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
+
+
+# a POST like /api/v1/eligibility, with its body: the check changes nothing, but an ID number and a name do not
+# belong in a URL (access logs, browser history)
+@router.post("/CoverageEligibilityResponse", summary="待遇资格核验 as FHIR R4 CoverageEligibilityResponse",
+             responses={200: {"content": {FHIR_JSON: {}}}})
+def eligibility_answer(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> Response:
+    resource = eligibility_response(eligibility.check(ctx, caller, body), body.id_number, body.name)
     return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from yidi.domain.enums import FilingType
+from yidi.domain.enums import FilingType, Scheme
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act
@@ -49,6 +49,7 @@ class FilingView:
     record: FilingRecord
     person_name: str
     events: Sequence[FilingEvent] = ()
+    scheme: Scheme | None = None  # the person's insurance scheme (险种), for exports that state it (FHIR Coverage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def _event(uow: UnitOfWork, record: FilingRecord, action: str, principal: Princi
 
 
 def _view(uow: UnitOfWork, record: FilingRecord, person: Person, *, history: bool = False) -> FilingView:
-    return FilingView(record, person.name, uow.filings.events(record.filing_id) if history else ())
+    return FilingView(record, person.name, uow.filings.events(record.filing_id) if history else (), person.scheme)
 
 
 def file(ctx: Context, principal: Principal, request: FilingRequest, id_number: str | None = None) -> FilingView:
