@@ -203,6 +203,7 @@ EXPECTED: dict[str, str] = {
     "POST /counter":                                          "-  -  Y  -  -  -  -  -",
     "POST /counter/{mdtrt_id}/settle":                        "-  -  Y  -  -  -  -  -",
     "POST /desk/check":                                       "-  -  Y  -  -  -  -  -",
+    "POST /desk/credential":                                  "-  -  Y  -  -  -  -  -",
     "POST /desk/admit":                                       "-  -  Y  -  -  -  -  -",
     "GET /desk/visits":                                       "-  -  Y  -  -  -  -  -",
     "GET /desk/visits/{mdtrt_id}":                            "-  -  Y  -  -  -  -  -",

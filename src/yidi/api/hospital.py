@@ -163,16 +163,12 @@ def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOu
     return PersonOut.model_validate(_d(svc.person_info(ctx, caller, body)))
 
 
-class RedeemIn(BaseModel):
-    token: str = Field(min_length=1, max_length=200, description="the e-credential the person's phone shows")
-
-
 class RedeemedOut(PersonOut):
     id_number: str = Field(description="in full: the person showed the code to be admitted")
 
 
 @router.post("/credentials/redeem", response_model=RedeemedOut, summary="1101 by e-credential 医保电子凭证核验 (once)")
-def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: RedeemIn) -> RedeemedOut:
+def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: credentials.RedeemIn) -> RedeemedOut:
     cid, p = credentials.redeem(ctx, caller, body.token, config_of(request).key("e-credential"))
     return RedeemedOut.model_validate({**_d(p), "id_number": cid})
 

@@ -20,6 +20,7 @@ from yidi.domain.error_catalogue import error
 
 PREFIX = "YB1"
 TTL = dt.timedelta(minutes=5)  # [C] the platform's QR codes refresh every minute or so; five leaves time to scan
+TOKEN_MAX = 200  # a token is 3 + 1 + 32 + 1 + 10 + 1 + 43 = 91 characters; room for a scanner's extra bytes
 _SHAPE = re.compile(r"^YB1\.([0-9a-f]{32})\.(\d{10})\.([A-Za-z0-9_-]{43})$")
 
 

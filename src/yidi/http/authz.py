@@ -221,6 +221,7 @@ RULES: dict[str, Rule] = {
     "POST /counter": allow(H),
     "POST /counter/{mdtrt_id}/settle": allow(H),
     "POST /desk/check": allow(H),
+    "POST /desk/credential": allow(H),
     "POST /desk/admit": allow(H),
     "GET /desk/visits": allow(H),
     "GET /desk/visits/{mdtrt_id}": allow(H),

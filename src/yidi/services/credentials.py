@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
+
 from yidi.domain import credentials as cred
 from yidi.domain.error_catalogue import error
 from yidi.domain.ids import mask_id
@@ -47,6 +49,12 @@ def issue(ctx: Context, principal: Principal, key: bytes, clock: Clock = _now) -
             raise error("PERSON_NOT_FOUND")
         uow.e_credentials.add(nonce, found[0], at, expires)
     return Credential(cred.mint(key, nonce, expires), expires, int(cred.TTL.total_seconds()))
+
+
+class RedeemIn(BaseModel):
+    """What the desk or HIS sends when it scans a person's code."""
+
+    token: str = Field(min_length=1, max_length=cred.TOKEN_MAX, description="the e-credential the person's phone shows")
 
 
 def redeem(ctx: Context, principal: Principal, token: str, key: bytes, clock: Clock = _now) -> tuple[str, PersonInfo]:

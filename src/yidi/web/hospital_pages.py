@@ -14,10 +14,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from yidi.domain.amounts import AMOUNT_LABELS, PART_FIELDS
+from yidi.domain.credentials import TOKEN_MAX
 from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
-from yidi.services import claims, eligibility, settlement
+from yidi.http.security import config_of
+from yidi.services import claims, credentials, eligibility, settlement
 from yidi.services.access import Principal
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
@@ -30,7 +32,8 @@ RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "ca
 
 def _desk(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
     return page(request, "hospital/desk.html", status=status, values=values,
-                visit_types=[(v.value, v.zh) for v in VisitType], **{"problems": {}, "result": None, **more})
+                visit_types=[(v.value, v.zh) for v in VisitType], credential_max=TOKEN_MAX,
+                **{"problems": {}, "result": None, **more})
 
 
 @router.get("/desk", response_class=Response)
@@ -58,6 +61,22 @@ async def check(request: Request, who: Who) -> Response:
     except YidiError as err:
         return _desk(request, values, status=err.status, problems=problems(err))
     return _desk(request, values, result=result.as_dict())
+
+
+@router.post("/desk/credential", response_class=Response)
+async def scan(request: Request, who: Who) -> Response:
+    """扫医保码: the scanner types the person's code into the field; yidi redeems it once and fills the
+    check form with who it is (the code names nobody; the ID number comes from yidi)."""
+    values = form_dict(await request.form())
+    ctx = ctx_of(request)
+    try:
+        body = validate_model(credentials.RedeemIn, {"token": values.get("credential", "")})
+        cid, person = credentials.redeem(ctx, who, body.token, config_of(request).key("e-credential"))
+    except YidiError as err:
+        return _desk(request, {"visit_type": "INPATIENT", "day": ctx.today().isoformat()}, status=err.status,
+                     problems=problems(err))
+    return _desk(request, {"id_number": cid, "name": person.name, "visit_type": "INPATIENT",
+                           "day": ctx.today().isoformat()}, scanned=person.name)
 
 
 @router.post("/desk/admit", response_class=Response)
