@@ -143,6 +143,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/claims/{claim_no}/reject":                  "-  -  -  Y  Y  -  -  -",
     # monthly clearing: staff and the clearing centre read; running and closing a month: administrators and
     # the clearing centre; statements: the agency's own; confirming and disputing: payers and administrators
+    # 统计月报 monthly statistics (aggregates, no person's data): every agency duty (own region), the clearing centre
+    "GET /api/v1/statistics":                                 "-  -  -  Y  Y  Y  Y  Y",
+    "GET /api/v1/statistics.csv":                             "-  -  -  Y  Y  Y  Y  Y",
     "GET /api/v1/clearing/runs":                              "-  -  -  Y  Y  Y  Y  Y",
     "POST /api/v1/clearing/runs/{month}":                     "-  -  -  Y  -  -  Y  Y",
     "POST /api/v1/clearing/runs/{month}/close":               "-  -  -  Y  -  -  Y  Y",
@@ -229,6 +232,7 @@ EXPECTED: dict[str, str] = {
     "POST /agency/chronic/{cert_id}/review":                  "-  -  -  Y  Y  -  -  -",
     "POST /agency/filings/{filing_id}/review":                "-  -  -  Y  Y  -  -  -",
     "GET /agency/clearing":                                   "-  -  -  Y  Y  Y  Y  Y",
+    "GET /agency/statistics":                                 "-  -  -  Y  Y  Y  Y  Y",
     "GET /agency/clearing/disputes/{dispute_id}":             "-  -  -  Y  Y  Y  Y  Y",
     "POST /agency/clearing/run":                              "-  -  -  Y  -  -  Y  Y",
     "GET /agency/policies":                                   "-  -  -  Y  Y  Y  Y  -",

@@ -19,6 +19,7 @@ from yidi.api import (
     me,
     pharmacy,
     reference,
+    statistics,
 )
 from yidi.api import simulate as simulation
 
@@ -45,3 +46,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(claims.router, prefix=API_PREFIX)  # 手工报销 manual claims (issue 5)
     app.include_router(clearing.router, prefix=API_PREFIX)  # 清算 clearing (issue 6)
     app.include_router(simulation.router, prefix=API_PREFIX)  # 政策模拟 policy simulation (issue 7)
+    app.include_router(statistics.router, prefix=API_PREFIX)  # 统计月报 monthly statistics (issue 19)

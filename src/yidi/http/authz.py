@@ -169,6 +169,9 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/clearing/runs/{month}/statement.xlsx": allow(A),
     "GET /api/v1/clearing/runs/{month}/report.html": allow(A, C),
     "POST /api/v1/clearing/runs/{month}/confirmation": allow(A, duties=(PAYER, ADMIN)),
+    # 统计月报: aggregates only, no person's data; agency staff see their insured region, the clearing centre all
+    "GET /api/v1/statistics": allow(A, C),
+    "GET /api/v1/statistics.csv": allow(A, C),
     "POST /api/v1/clearing/runs/{month}/disputes": allow(A, duties=(PAYER, ADMIN)),
     "GET /api/v1/clearing/disputes": allow(A, C),
     "GET /api/v1/clearing/disputes/{dispute_id}/items": allow(A, C),
@@ -252,6 +255,7 @@ RULES: dict[str, Rule] = {
     "GET /agency/clearing/disputes/{dispute_id}": allow(A, C),
     "POST /agency/clearing/run": allow(A, C, duties=(ADMIN,)),
     "GET /agency/policies": allow(A),
+    "GET /agency/statistics": allow(A, C),
     "GET /agency/simulate": allow(A, C, duties=(ADMIN,)),
     "POST /agency/simulate": allow(A, C, duties=(ADMIN,)),
 }

@@ -71,6 +71,7 @@ from yidi.store.repositories.reference import (
     Regions,
 )
 from yidi.store.repositories.settlements import SettlementRepository, Settlements
+from yidi.store.repositories.statistics import Statistics, StatisticsRepository
 from yidi.store.repositories.visits import VisitRepository, Visits
 
 # A write a uniqueness rule refused because another transaction wrote the same thing first (two identical
@@ -107,6 +108,7 @@ class UnitOfWork(Protocol):
     e_credentials: ECredentialRepository
     ledger: LedgerRepository
     rate_limits: RateLimitRepository
+    statistics: StatisticsRepository
     audit: AuditLog
 
 
@@ -144,6 +146,7 @@ class SqlUnitOfWork:
         self.e_credentials: ECredentialRepository = ECredentials(session)
         self.ledger: LedgerRepository = Ledger(session)
         self.rate_limits: RateLimitRepository = RateLimits(session)
+        self.statistics: StatisticsRepository = Statistics(session)
         self.audit: AuditLog = Audit(session)
 
 

@@ -178,11 +178,12 @@ def mount(app: FastAPI) -> None:
         person_pages,
         pharmacy_pages,
         settlement_pages,
+        statistics_pages,
     )
 
     routers = (router, person_pages.router, estimate_pages.router, family_pages.router, chronic_pages.router,
                settlement_pages.router, credential_pages.router, hospital_pages.router, pharmacy_pages.router,
-               agency_pages.router)
+               agency_pages.router, statistics_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -38,6 +38,7 @@ from yidi.store.memory.settlements import (
     MemoryMessages,
     MemorySettlements,
 )
+from yidi.store.memory.statistics import MemoryStatistics
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accounts import HospitalKeyRepository, LoginSessionRepository, UserRepository
@@ -63,6 +64,7 @@ from yidi.store.repositories.personal_data import PersonalDataRepository
 from yidi.store.repositories.rate_limits import RateLimitRepository
 from yidi.store.repositories.reference import InstitutionRepository, PersonRepository, RegionRepository
 from yidi.store.repositories.settlements import SettlementRepository
+from yidi.store.repositories.statistics import StatisticsRepository
 from yidi.store.repositories.visits import VisitRepository
 from yidi.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -107,6 +109,7 @@ class MemoryUnitOfWork:
         self.e_credentials: ECredentialRepository = MemoryECredentials(tables)
         self.ledger: LedgerRepository = MemoryLedger(tables)
         self.rate_limits: RateLimitRepository = MemoryRateLimits(tables)
+        self.statistics: StatisticsRepository = MemoryStatistics(tables)
         self.audit: AuditLog = MemoryAudit(tables)
 
 
