@@ -68,6 +68,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/fhir/Coverage/{filing_id}":                  "-  Y  -  Y  Y  Y  Y  -",
     # the eligibility answer as FHIR: as the check itself, the person, the hospital, staff
     "POST /api/v1/fhir/CoverageEligibilityResponse":          "-  Y  Y  Y  Y  Y  Y  -",
+    # a month's clearing line as FHIR: as the month itself, agency staff (its own lines) and the clearing centre
+    "GET /api/v1/fhir/PaymentReconciliation/{rec_id}":        "-  -  -  Y  Y  Y  Y  Y",
     "POST /api/v1/me/relatives":                              "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/relatives":                               "-  Y  -  -  -  -  -  -",
     "POST /api/v1/me/relatives/{link_id}/confirm":            "-  Y  -  -  -  -  -  -",

@@ -1,7 +1,9 @@
 """Read-only FHIR R4 routes (/api/v1/fhir/…), scoped like the JSON ones: a settlement as an ExplanationOfBenefit
 for the desk that made it, the person, or a relative the person linked (yidi.services.settlement.slip); a
 filing as a Coverage for the person (or relative) and the insured region's staff (yidi.services.filings.show);
-the eligibility answer as a CoverageEligibilityResponse for whoever may ask it (yidi.services.eligibility.check)."""
+the eligibility answer as a CoverageEligibilityResponse for whoever may ask it (yidi.services.eligibility.check);
+a month's clearing line between two agencies as a PaymentReconciliation for those two agencies (a provincial
+agency: its province's) and the clearing centre (yidi.services.clearing.pair_line)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from yidi.api.filings import FilingId
 from yidi.fhir.coverage import coverage
 from yidi.fhir.eligibility import eligibility_response
 from yidi.fhir.eob import explanation_of_benefit
+from yidi.fhir.reconciliation import payment_reconciliation
 from yidi.http.json_body import JsonRoute
-from yidi.services import eligibility, filings, settlement
+from yidi.services import clearing, eligibility, filings, settlement
 from yidi.services.eligibility import EligibilityRequest
 
 router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"], route_class=JsonRoute)
 FHIR_JSON = "application/fhir+json"
+# month.treatment.insured, e.g. 2026-10.310100.110100: what Beijing's agency owes Shanghai's for October
+RecId = Annotated[str, Path(pattern=r"^\d{4}-\d{2}\.[0-9]{6}\.[0-9]{6}$", max_length=21)]
 
 
 @router.get("/ExplanationOfBenefit/{setl_id}", summary="结算 as FHIR R4 ExplanationOfBenefit",
@@ -42,3 +47,11 @@ def coverage_of_filing(ctx: Ctx, caller: Caller, filing_id: FilingId) -> Respons
 def eligibility_answer(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> Response:
     resource = eligibility_response(eligibility.check(ctx, caller, body), body.id_number, body.name)
     return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
+
+
+@router.get("/PaymentReconciliation/{rec_id}", summary="清算明细 as FHIR R4 PaymentReconciliation",
+            responses={200: {"content": {FHIR_JSON: {}}}})
+def reconciliation(ctx: Ctx, caller: Caller, rec_id: RecId) -> Response:
+    month, treatment_region, insured_region = rec_id.split(".")
+    view, line = clearing.pair_line(ctx, caller, month, treatment_region, insured_region)
+    return Response(payment_reconciliation(view, line).model_dump_json(exclude_none=True), media_type=FHIR_JSON)

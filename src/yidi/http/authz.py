@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}": allow(P, H),  # the person (or linked relative), the desk
     "GET /api/v1/fhir/Coverage/{filing_id}": allow(P, A),  # as GET /api/v1/filings/{filing_id}
     "POST /api/v1/fhir/CoverageEligibilityResponse": allow(P, H, A),  # as POST /api/v1/eligibility
+    "GET /api/v1/fhir/PaymentReconciliation/{rec_id}": allow(A, C),  # as GET /api/v1/clearing/runs/{month}
     # family links (家人关联): a person asks, the relative answers, either side revokes; agency reviewers of
     # the relative's region record the proof checked at the counter (the service scopes by region)
     "POST /api/v1/me/relatives": allow(P),

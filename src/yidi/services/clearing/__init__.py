@@ -18,7 +18,7 @@ from yidi.services.clearing.disputes import (
     resolve,
     scoped_disputes,
 )
-from yidi.services.clearing.queries import items, month_view, months, scoped_month
+from yidi.services.clearing.queries import items, month_view, months, pair_line, scoped_month
 from yidi.services.clearing.runs import RunOutcome, close_month, run_month
 from yidi.services.clearing.scoping import own_scope, view_scope
 from yidi.services.clearing.verify import Check, Verification, verify
@@ -26,6 +26,6 @@ from yidi.services.clearing.verify import Check, Verification, verify
 __all__ = [
     "DEFAULT_ADVANCE_MONTHS", "DEFAULT_WARNING_PCT", "Check", "DisputeItems", "MonthView",
     "RunOutcome", "Verification", "close_month", "confirm", "dispute", "dispute_items", "disputes",
-    "items", "month_of", "month_view", "months", "own_scope", "resolve", "run_month", "scoped_disputes",
+    "items", "month_of", "month_view", "months", "own_scope", "pair_line", "resolve", "run_month", "scoped_disputes",
     "scoped_month", "verify", "view_scope",
 ]

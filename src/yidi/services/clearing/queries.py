@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from yidi.domain.clearing import MonthView, is_party
+from yidi.domain.error_catalogue import error
 from yidi.domain.reference import province_of
 from yidi.services.access import Principal
 from yidi.services.clearing.common import month_of, not_run
@@ -40,6 +41,18 @@ def scoped_month(ctx: Context, principal: Principal, month: str, region: str | N
     scope = view_scope(ctx, principal, region)
     view = month_view(ctx, month)
     return view.for_region(scope) if scope else view
+
+
+def pair_line(ctx: Context, principal: Principal, month: str, treatment_region: str,
+              insured_region: str) -> tuple[MonthView, dict[str, Any]]:
+    """One line of a month (what the insured region owes the treatment region), if the caller may see it: a
+    line of another agency's is not found, as one that does not exist (CLEARING_LINE_NOT_FOUND)."""
+    view = scoped_month(ctx, principal, month)
+    for p in view.pairs:
+        if p["treatment_region"] == treatment_region and p["insured_region"] == insured_region:
+            return view, p
+    raise error("CLEARING_LINE_NOT_FOUND", month=view.run["month"], treatment_region=treatment_region,
+                insured_region=insured_region)
 
 
 def months(ctx: Context) -> list[dict[str, Any]]:
