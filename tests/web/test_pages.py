@@ -493,3 +493,15 @@ def test_a_pending_filing_offers_cancel_to_the_person_and_review_to_the_agency(c
     r = web.post(f"/agency/filings/{filing_id}/review", data={"csrf": csrf_of(listing), "approve": "yes"})
     assert r.status_code == 303, r.text[:2000]
     assert review not in web.get("/agency/filings").text
+
+
+@pytest.mark.parametrize(("url", "zh", "en"), [
+    ("/desk", ">住院<", ">inpatient<"),
+    ("/me/filings/new", ">其他临时外出就医人员<", ">other temporary trip<"),
+])
+def test_form_options_follow_the_page_language(web: TestClient, url: str, zh: str, en: str) -> None:
+    login(web, "desk-H44010000001" if url == "/desk" else person("post_hoc"))
+    assert zh in web.get(url).text
+    web.cookies.set("lang", "en")
+    page = web.get(url).text
+    assert en in page and zh not in page

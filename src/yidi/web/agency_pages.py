@@ -22,7 +22,8 @@ from yidi.services import claims, clearing, filings
 from yidi.services.access import Principal
 from yidi.web import charts
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, lang, page, plain_params, problems, redirect
+from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
@@ -131,7 +132,7 @@ def region_filings(request: Request, who: Who, status: str = "", offset: int = 0
         st = None
     found = filings.list_filings(ctx_of(request), who, status=st, limit=50, offset=max(offset, 0))
     return page(request, "agency/filings.html", found=found, chosen=status, offset=max(offset, 0),
-                statuses=[(s.value, s.zh) for s in FilingStatus], problems={})
+                statuses=choices("filing_status", FilingStatus, lang(request)), problems={})
 
 
 @router.post("/agency/filings/{filing_id}/review", response_class=Response)

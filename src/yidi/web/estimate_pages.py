@@ -15,8 +15,9 @@ from yidi.domain.catalogue import CatalogueItem
 from yidi.domain.enums import FilingType, Scheme, VisitType
 from yidi.domain.errors import YidiError
 from yidi.services import claims
-from yidi.web.common import ctx_of, form_dict, page, plain_params, problems
+from yidi.web.common import ctx_of, form_dict, lang, page, plain_params, problems
 from yidi.web.forms import lines_from_text
+from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 SAMPLE_LINES = "S001, 5, 60, 床位费\nXA01, 2, 35.5\nS002, 1, 3800, 冠状动脉造影"
@@ -29,8 +30,8 @@ def _estimate_page(request: Request, values: dict[str, Any], status: int = 200, 
     return page(request, "person/estimate.html", status=status, values=values,
                 institutions=[(i.code, f"{i.name}（{i.level.zh}）") for i in insts],
                 regions=[(r.code, f"{r.name}（{r.code}）") for r in regions],
-                schemes=[(s.value, s.zh) for s in Scheme], visit_types=[(v.value, v.zh) for v in VisitType],
-                types=[(t.value, t.zh) for t in FilingType],
+                schemes=choices("scheme", Scheme, lang(request)), visit_types=choices("visit_type", VisitType, lang(request)),
+                types=choices("filing_type", FilingType, lang(request)),
                 **{"problems": {}, "plan": None, "found": None, **more})
 
 

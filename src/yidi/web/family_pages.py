@@ -19,7 +19,8 @@ from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
 from yidi.services import family
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, lang, page, problems, redirect
+from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = {"confirm": family.confirm, "decline": family.decline}
@@ -29,7 +30,7 @@ DONE = ("sent", "confirm", "decline", "revoke")
 def _page(request: Request, who: Who, status: int = 200, **more: object) -> Response:
     mine = family.my_family(ctx_of(request), who)
     return page(request, "person/relatives.html", status=status, mine=mine,
-                relationships=[(r.value, r.zh) for r in Relationship],
+                relationships=choices("relationship", Relationship, lang(request)),
                 **{"values": {}, "problems": {}, "done": "", **more})
 
 

@@ -22,8 +22,9 @@ from yidi.http.security import config_of
 from yidi.services import claims, credentials, eligibility, settlement
 from yidi.services.access import Principal
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, lang, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
+from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 LIST_FIELDS = ("status", "day", "today", "in_house", "id_number", "name")
@@ -32,7 +33,7 @@ RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "ca
 
 def _desk(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
     return page(request, "hospital/desk.html", status=status, values=values,
-                visit_types=[(v.value, v.zh) for v in VisitType], credential_max=TOKEN_MAX,
+                visit_types=choices("visit_type", VisitType, lang(request)), credential_max=TOKEN_MAX,
                 **{"problems": {}, "result": None, **more})
 
 

@@ -116,3 +116,8 @@ def label_pair(kind: str, code: object) -> tuple[str, str]:
 def label(kind: str, code: object, lang: str) -> str:
     zh, en = label_pair(kind, code)
     return en if lang == "en" else zh
+
+
+def choices(kind: str, values: Iterable[StrEnum], lang: str) -> list[tuple[str, str]]:
+    """A form's options for an enum, each named in the page's language from this table (code, shown name)."""
+    return [(v.value, label(kind, v, lang)) for v in values]

@@ -25,8 +25,9 @@ from yidi.services import claims, family, filings, reference, settlement
 from yidi.services.access import Principal
 from yidi.web import auth
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, lang, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
+from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
@@ -73,7 +74,7 @@ def _new_values(form: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def _filing_page(request: Request, values: dict[str, Any], errs: dict[str, Any], status: int = 200,
                  change_of: str | None = None) -> Response:
-    types = [(t.value, t.zh) for t in FilingType]
+    types = choices("filing_type", FilingType, lang(request))
     needs = {t.value: [m for m in materials_for(t, True)] for t in FilingType}
     who = auth.principal(request)
     relatives = [] if who is None or change_of else \
@@ -216,7 +217,7 @@ def hospitals(request: Request, region: str = "", level: str = "", visit_type: s
                 kind=kind, kinds=[(k.value, k.zh) for k in InstitutionKind],
                 diseases=[(c, n[0]) for c, n in CHRONIC_DISEASES.items()],
                 names=names, problems=errs,
-                levels=[(x.value, x.zh) for x in Level], visit_types=[(x.value, x.zh) for x in VisitType])
+                levels=choices("level", Level, lang(request)), visit_types=choices("visit_type", VisitType, lang(request)))
 
 
 # ------------------------------------------------------------------------------------------ claims
@@ -233,7 +234,7 @@ def _claim_new_page(request: Request, values: dict[str, Any], errs: dict[str, An
     insts = sorted(ctx.packs.institutions.values(), key=lambda i: i.code)
     return page(request, "person/claim_new.html", status=status, values=values, problems=errs,
                 institutions=[(i.code, f"{i.name}（{i.code}）") for i in insts],
-                visit_types=[(v.value, v.zh) for v in VisitType])
+                visit_types=choices("visit_type", VisitType, lang(request)))
 
 
 @router.get("/me/claims/new", response_class=Response)
