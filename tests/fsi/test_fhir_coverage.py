@@ -28,8 +28,8 @@ def test_a_filing_as_a_coverage(client: TestClient, demo: dict[str, DemoPerson])
         cov = Coverage.model_validate_json(r.text)  # the library's validation
         assert cov.id == fid and cov.status == "active"
         assert cov.type.coding[0].code == "390" and cov.type.text == "城乡居民医保"
-        assert cov.payor[0].identifier.value == "369900"
-        assert cov.class_fhir[0].value == "OTHER_TEMPORARY" and "440100" in cov.network
+        assert cov.payor[0].identifier.value == "369900" and "江西省省本级 369900" in cov.payor[0].display
+        assert cov.class_fhir[0].value == "OTHER_TEMPORARY" and "广州市 440100" in cov.network
         # the region's temporary filing lasts six months: 2026-03-10 .. 2026-09-09 (as test_filings_api)
         assert cov.period.start == TODAY and cov.period.end == dt.date(2026, 9, 9)
         assert p.id_number not in r.text and p.id_number[-4:] in cov.beneficiary.display, "the ID number is masked"

@@ -28,7 +28,7 @@ def test_an_eligible_admission(client: TestClient, demo: dict[str, DemoPerson]) 
         res = ask(client, body, who)
         assert res.insurance[0].inforce is True and res.error is None and res.outcome == "complete"
         assert res.insurance[0].coverage.reference.startswith("Coverage/BA")
-        assert res.servicedDate == TODAY and "369900" in res.insurer.display and p.name in res.patient.display
+        assert res.servicedDate == TODAY and "江西省省本级 369900" in res.insurer.display and p.name in res.patient.display
 
 
 def test_every_reason_in_chinese_and_english(client: TestClient, demo: dict[str, DemoPerson]) -> None:

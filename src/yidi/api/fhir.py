@@ -13,18 +13,25 @@ from fastapi import APIRouter, Path, Response
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.filings import FilingId
+from yidi.domain.reference import region_names
 from yidi.fhir.coverage import coverage
 from yidi.fhir.eligibility import eligibility_response
 from yidi.fhir.eob import explanation_of_benefit
 from yidi.fhir.reconciliation import payment_reconciliation
 from yidi.http.json_body import JsonRoute
 from yidi.services import clearing, eligibility, filings, settlement
+from yidi.services.context import Context
 from yidi.services.eligibility import EligibilityRequest
 
 router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"], route_class=JsonRoute)
 FHIR_JSON = "application/fhir+json"
 # month.treatment.insured, e.g. 2026-10.310100.110100: what Beijing's agency owes Shanghai's for October
 RecId = Annotated[str, Path(pattern=r"^\d{4}-\d{2}\.[0-9]{6}\.[0-9]{6}$", max_length=21)]
+
+
+def _region_names(ctx: Context) -> dict[str, str]:
+    """Region and province names by code, from the loaded packs (no query), shown beside codes."""
+    return region_names(ctx.packs.regions)
 
 
 @router.get("/ExplanationOfBenefit/{setl_id}", summary="结算 as FHIR R4 ExplanationOfBenefit",
@@ -36,7 +43,7 @@ def eob(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(min_length=1, max
 
 @router.get("/Coverage/{filing_id}", summary="备案 as FHIR R4 Coverage", responses={200: {"content": {FHIR_JSON: {}}}})
 def coverage_of_filing(ctx: Ctx, caller: Caller, filing_id: FilingId) -> Response:
-    resource = coverage(filings.show(ctx, caller, filing_id))
+    resource = coverage(filings.show(ctx, caller, filing_id), _region_names(ctx))
     return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
 
 
@@ -45,7 +52,7 @@ def coverage_of_filing(ctx: Ctx, caller: Caller, filing_id: FilingId) -> Respons
 @router.post("/CoverageEligibilityResponse", summary="待遇资格核验 as FHIR R4 CoverageEligibilityResponse",
              responses={200: {"content": {FHIR_JSON: {}}}})
 def eligibility_answer(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> Response:
-    resource = eligibility_response(eligibility.check(ctx, caller, body), body.id_number, body.name)
+    resource = eligibility_response(eligibility.check(ctx, caller, body), body.id_number, body.name, _region_names(ctx))
     return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
 
 

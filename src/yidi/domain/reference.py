@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,6 +32,16 @@ class Region:
     @property
     def province(self) -> str:
         return province_of(self.code)
+
+
+def region_names(regions: Mapping[str, Region]) -> dict[str, str]:
+    """Names by code, of each region and of each province it belongs to (shown beside codes)."""
+    names: dict[str, str] = {}
+    for code, region in regions.items():
+        names[code] = region.name
+        if region.province_name:
+            names.setdefault(province_of(code), region.province_name)
+    return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ area and the days it covers, its state; the library validates it before it is an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fhir.resources.R4B.coverage import Coverage
@@ -18,8 +19,9 @@ STATUS = {FilingStatus.PENDING_REVIEW: "draft", FilingStatus.ACTIVE: "active", F
           FilingStatus.CANCELLED: "cancelled", FilingStatus.SUPERSEDED: "cancelled"}
 
 
-def coverage(v: FilingView) -> Coverage:
-    """The filing as a Coverage (its class: the filing type; its network: the treatment area)."""
+def coverage(v: FilingView, names: Mapping[str, str]) -> Coverage:
+    """The filing as a Coverage (its class: the filing type; its network: the treatment area); `names`: region
+    and province names by code, shown beside the codes."""
     r = v.record
     end = r.last_day
     data: dict[str, Any] = {
@@ -29,9 +31,9 @@ def coverage(v: FilingView) -> Coverage:
         "status": STATUS[r.status],
         "beneficiary": {"display": f"{v.person_name} {mask_id(r.person_id_number)}"},
         "payor": [{"identifier": {"system": f"{YIDI}/admdvs", "value": r.insured_region},
-                   "display": f"参保地 insured region {r.insured_region}"}],
+                   "display": f"参保地 insured region {names.get(r.insured_region, '')} {r.insured_region}"}],
         "period": {"start": r.start.isoformat(), **({"end": end.isoformat()} if end else {})},
-        "network": f"就医地 treatment area {r.treatment_area}",
+        "network": f"就医地 treatment area {names.get(r.treatment_area, '')} {r.treatment_area}",
         "class": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class",
                                         "code": "plan"}]},
                    "value": r.type.value, "name": f"{r.type.zh} {r.type.value}"}],

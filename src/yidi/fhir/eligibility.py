@@ -4,6 +4,7 @@ in Chinese (text) and English (display); the library validates it before it is a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
@@ -20,8 +21,9 @@ def _reason(r: Reason) -> dict[str, Any]:
     return {"coding": [{"system": f"{YIDI}/eligibility-reason", "code": r.code, "display": en}], "text": zh}
 
 
-def eligibility_response(res: EligibilityResult, id_number: str, name: str) -> CoverageEligibilityResponse:
-    """The answer for `name` (`id_number`, shown masked) at res.institution on res.day."""
+def eligibility_response(res: EligibilityResult, id_number: str, name: str,
+                         names: Mapping[str, str]) -> CoverageEligibilityResponse:
+    """The answer for `name` (`id_number`, shown masked) at res.institution on res.day; `names`: region names."""
     f = res.filing
     insurance: dict[str, Any] = {"inforce": res.eligible, "coverage": (
         {"reference": f"Coverage/{f.filing_id}", "display": f"{f.type.zh} {f.filing_id}"} if f is not None
@@ -42,7 +44,8 @@ def eligibility_response(res: EligibilityResult, id_number: str, name: str) -> C
         "request": {"display": f"待遇资格核验 eligibility check {res.institution} {res.visit_type.value}"},
         "outcome": "complete",
         "disposition": "; ".join([verdict, *notes]),
-        "insurer": {"display": f"参保地 insured region {res.insured_region or '未知 unknown'}"},
+        "insurer": {"display": f"参保地 insured region {names.get(res.insured_region or '', '')} "
+                               f"{res.insured_region or '未知 unknown'}"},
         "insurance": [insurance],
         "error": [{"code": _reason(r)} for r in res.reasons] or None,
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 from yidi.domain.clearing import MonthView, is_party
 from yidi.domain.error_catalogue import error
-from yidi.domain.reference import province_of
+from yidi.domain.reference import region_names
 from yidi.services.access import Principal
 from yidi.services.clearing.common import month_of, not_run
 from yidi.services.clearing.disputes import dispute_view
@@ -24,11 +24,7 @@ def month_view(ctx: Context, month: str) -> MonthView:
         if run is None:
             raise not_run(m)
         rows = uow.clearing_lines.month_rows(m)
-        names: dict[str, str] = {}
-        for code, region in uow.regions.all().items():
-            names[code] = region.name
-            if region.province_name:
-                names.setdefault(province_of(code), region.province_name)
+        names = region_names(uow.regions.all())
         found = uow.clearing_disputes.of_month(m)
         advance = [asdict(a) for a in uow.advance_funds.of_month(m)]
         return MonthView(run.as_dict(), rows["pairs"], rows["hospitals"], rows["provinces"], rows["netting"],
