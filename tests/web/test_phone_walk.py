@@ -69,9 +69,9 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
         "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
                             f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
-                                     "/agency/payments", "/agency/chronic"]),
+                                     "/agency/payments", "/agency/chronic", f"/agency/statistics?month={TODAY:%Y-%m}"]),
         "pharmacy": ("desk-P11010000001", ["/counter"]),
-        "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate"]),
+        "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate", f"/agency/statistics?month={TODAY:%Y-%m}"]),
     }
 
 

@@ -20,6 +20,7 @@ def test_shenzhen_staff_see_their_insured_month(web: TestClient, ctx: Context) -
     text = visible_text(r.text)
     assert "深圳市 440300" in text and "广东省" in text and "上海市" in text  # names beside codes, provinces named
     assert r.text.count("<svg") >= 3  # settlements and fund by visit type, the province pairs
+    assert ">3</text>" in r.text and ">3.00</text>" not in r.text  # a count is shown as a whole number
     assert 'href="/api/v1/statistics.csv?month=2026-10"' in r.text
     assert internal_codes(text) == []
     bad = web.get("/agency/statistics?month=2026-13")

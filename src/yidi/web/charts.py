@@ -17,8 +17,9 @@ POS, NEG, TEXT, AXIS = "#0b5cad", "#a4161a", "#1a1a1a", "#6b7178"
 
 
 def bars(title: str, rows: Sequence[tuple[str, Decimal | int | float]], *, unit: str = "", width: int = 640,
-         bar: int = 22, gap: int = 10, label_w: int = 150) -> Markup:
-    """A titled horizontal bar chart of (label, value) rows, as accessible inline SVG (role=img + title)."""
+         bar: int = 22, gap: int = 10, label_w: int = 150, places: int = 2) -> Markup:
+    """A titled horizontal bar chart of (label, value) rows, as accessible inline SVG (role=img + title);
+    values are shown with `places` decimals (0 for counts)."""
     vals = [Decimal(str(v)) for _, v in rows]
     lo, hi = min([Decimal(0), *vals]), max([Decimal(0), *vals])
     span = (hi - lo) or Decimal(1)
@@ -33,7 +34,7 @@ def bars(title: str, rows: Sequence[tuple[str, Decimal | int | float]], *, unit:
         w = abs(float(v / span)) * plot_w
         x = zero_x if v >= 0 else zero_x - w
         colour = POS if v >= 0 else NEG
-        shown = f"{v:,.2f}{unit}"
+        shown = f"{v:,.{places}f}{unit}"
         out.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.1f}" font-size="13" text-anchor="end" fill="{TEXT}">'
                    f'{escape(label)}</text>')
         out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar}" fill="{colour}" rx="3">'

@@ -19,9 +19,10 @@ from yidi.web.labels import label
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
 
-def _bars(title: str, rows: list[tuple[str, Any]]) -> Any:
-    # drawn at a phone's width: 360 user units shown at about 1:1 on a 390-px screen keep 13-px labels legible
-    return charts.bars(title, rows, width=360, label_w=120)
+def _bars(title: str, rows: list[tuple[str, Any]], places: int = 0) -> Any:
+    # drawn at a phone's width: 360 user units shown at about 1:1 on a 390-px screen keep 13-px labels legible;
+    # 150 units of label fit the longest filing type (其他临时外出就医人员, ten characters)
+    return charts.bars(title, rows, width=360, label_w=150, places=places)
 
 
 def _charts(fig: dict[str, Any], lg: str) -> list[Any]:
@@ -37,7 +38,7 @@ def _charts(fig: dict[str, Any], lg: str) -> list[Any]:
                                 [(label("visit_type", r["visit_type"], lg), r["settlements"]) for r in fig["by_visit_type"]]))
         figs.append(_bars(t("按就医类型：基金支付（元）", "Fund paid by visit type (yuan)"),
                                 [(label("visit_type", r["visit_type"], lg), from_fen(r["fund_paid_fen"]))
-                                 for r in fig["by_visit_type"]]))
+                                 for r in fig["by_visit_type"]], places=2))
     pairs = fig["by_province_pair"][:12]  # the busiest pairs: a phone shows a dozen bars readably
     if pairs:
         figs.append(_bars(t("参保省→就医省：结算人次", "Insured → treatment province: settlements"),
