@@ -1,3 +1,3 @@
-"""Fixtures: SQLite and PostgreSQL databases (tests/support/db.py), and an HTTP client on them."""
+"""Fixtures: SQLite and PostgreSQL databases (tests/support/db.py), the demo persons, an HTTP client on them."""
 
-from tests.support.db import client, ctx, db, packs  # noqa: F401
+from tests.support.db import client, ctx, db, demo, packs  # noqa: F401
