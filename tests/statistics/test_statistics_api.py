@@ -54,3 +54,12 @@ def test_a_bad_month_is_refused_and_others_are_not_let_in(client: TestClient, ct
     r = client.get("/api/v1/statistics?month=2026-13", headers=BJ)
     assert r.status_code == 422 and r.json()["error"]["code"] == "STATISTICS_MONTH_INVALID"
     assert client.get("/api/v1/statistics?month=2026-10", headers=as_("hospital", "H11010000001")).status_code == 403
+
+
+def test_a_province_sees_the_regions_of_its_province(client: TestClient, ctx: Context) -> None:
+    worked_month(ctx)
+    # 广东 insured in October: 深圳's S4 (上海, 200.00), S5 (北京, 100.00), S7 (广州, 80.00); none of 广州's own
+    for who in (as_("agency", "440000"), as_("clearing", "440000")):
+        f = client.get("/api/v1/statistics?month=2026-10", headers=who).json()
+        assert f["region"] == "440000" and f["region_name"] == "广东省"
+        assert f["settlements"] == 3 and f["fund_paid_fen"] == 38_000

@@ -14,7 +14,7 @@ from yidi.domain.money import from_fen
 from yidi.services.access import Principal, Role, require
 from yidi.services.context import Context
 
-CSV_HEADER = ("section", "key", "name", "count", "fund_paid_yuan")
+NATIONAL = "000000"  # the national clearing centre's code
 
 
 def month_of(text: str) -> Month:
@@ -26,9 +26,10 @@ def month_of(text: str) -> Month:
 
 
 def scope_of(principal: Principal) -> str | None:
-    """Agency staff see their own insured region; the clearing centre sees the nation (None)."""
+    """Agency staff see their own insured region (a provincial agency: its province); the national clearing
+    centre the nation (None), a provincial one its province."""
     require(principal, Role.AGENCY, Role.CLEARING, what_zh="查看统计月报", what_en="read the monthly statistics")
-    return None if principal.role is Role.CLEARING else principal.subject
+    return None if principal.role is Role.CLEARING and principal.subject == NATIONAL else principal.subject
 
 
 def _avg(days: int, n: int) -> str | None:

@@ -6,9 +6,14 @@ import datetime as dt
 from collections import Counter
 
 from yidi.domain.claim_rules.states import ClaimState
-from yidi.domain.reference import province_of
+from yidi.domain.reference import is_province_code, province_of
 from yidi.store.memory.tables import Tables
 from yidi.store.repositories.statistics import ClaimFigures, MonthFigures, Pair
+
+
+def _in(code: str, region: str | None) -> bool:
+    # as yidi.store.repositories.statistics.scoped: everywhere, a whole province, or one region
+    return region is None or code == region or (is_province_code(region) and province_of(code) == region)
 
 
 def _add(into: dict[str, tuple[int, int]] | dict[Pair, tuple[int, int]], key: object, fund: int) -> None:
@@ -25,12 +30,12 @@ class MemoryStatistics:
         by_pair: dict[Pair, tuple[int, int]] = {}
         for s in self.t.settlements.values():
             if (start <= s.settlement_date <= end and s.status == "SETTLED" and s.insured_region != s.treatment_region
-                    and region in (None, s.insured_region)):
+                    and _in(s.insured_region, region)):
                 _add(by_type, s.visit_type.value, s.fund_pay_sumamt_fen)
                 _add(by_pair, (province_of(s.insured_region), province_of(s.treatment_region)), s.fund_pay_sumamt_fen)
         filings = Counter(f.type.value for f in self.t.filings.values()
-                          if start <= f.created_on <= end and f.supersedes is None and region in (None, f.insured_region))
-        insts = [i for i in self.t.institutions.values() if i.networked and region in (None, i.region)]
+                          if start <= f.created_on <= end and f.supersedes is None and _in(f.insured_region, region))
+        insts = [i for i in self.t.institutions.values() if i.networked and _in(i.region, region)]
         networked = Counter(vt.value for i in insts for vt in i.networked)
         return MonthFigures(by_type, by_pair, dict(filings), dict(networked), len(insts), self._claims(start, end, region))
 
@@ -42,7 +47,7 @@ class MemoryStatistics:
             assert later is not None and earlier is not None  # only called on claims `within` selected
             return (later - earlier).days
 
-        mine = [c for c in self.t.claims.values() if region in (None, c.insured_region) and c.submitted_on is not None]
+        mine = [c for c in self.t.claims.values() if _in(c.insured_region, region) and c.submitted_on is not None]
         decided = [c for c in mine if within(c.decided_on)]
         paid = [c for c in mine if within(c.paid_on)]
         rejected = sum(c.state is ClaimState.REJECTED for c in decided)

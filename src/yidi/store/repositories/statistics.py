@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from yidi.domain.reference import is_province_code
 from yidi.store.claim_models import ClaimRow
 from yidi.store.models import FilingRow, InstitutionRow, InstitutionVisitTypeRow
 from yidi.store.settlement_models import SettlementRow
@@ -45,12 +46,23 @@ class MonthFigures:
 
 
 class StatisticsRepository(Protocol):
-    """What the statistics service reads: the month's figures for one insured region, or every region (None)."""
+    """What the statistics service reads: the month's figures for one insured region, a province (all its
+    regions) or every region (None)."""
 
     def month(self, start: dt.date, end: dt.date, region: str | None) -> MonthFigures:
         """Figures of the days start..end (both included); `region` scopes by insured region (settlements,
         filings, claims) and by the institution's region (networked institutions)."""
         ...
+
+
+def scoped(col: Any, region: str | None) -> list[ColumnElement[bool]]:
+    """The condition that `col` lies in `region`: every region (None), a province (code ending 0000: all its
+    regions), or one pooling region."""
+    if region is None:
+        return []
+    if is_province_code(region):
+        return [func.substr(col, 1, 2) == region[:2]]
+    return [col == region]
 
 
 def _province(col: Any) -> ColumnElement[str]:
@@ -74,7 +86,7 @@ class Statistics:
         s, f, c = SettlementRow, FilingRow, ClaimRow
         setl = and_(s.settlement_date.between(start, end), s.status == "SETTLED",
                     s.insured_region != s.treatment_region,
-                    *([s.insured_region == region] if region else []))
+                    *scoped(s.insured_region, region))
         q = self.session.execute
         by_type = {str(getattr(vt, "value", vt)): (int(n), int(fund or 0)) for vt, n, fund in q(
             select(s.visit_type, func.count(), func.sum(s.fund_pay_sumamt_fen)).where(setl).group_by(s.visit_type))}
@@ -83,10 +95,10 @@ class Statistics:
             select(ins, trt, func.count(), func.sum(s.fund_pay_sumamt_fen)).where(setl).group_by(ins, trt))}
         filings = {str(getattr(t, "value", t)): int(n) for t, n in q(
             select(f.type, func.count()).where(f.created_on.between(start, end), f.supersedes.is_(None),
-                                               *([f.insured_region == region] if region else []))
+                                               *scoped(f.insured_region, region))
             .group_by(f.type))}
         i, v = InstitutionRow, InstitutionVisitTypeRow
-        inst = [i.region == region] if region else []
+        inst = scoped(i.region, region)
         networked = {str(getattr(t, "value", t)): int(n) for t, n in q(
             select(v.visit_type, func.count()).join(i, i.code == v.institution).where(*inst).group_by(v.visit_type))}
         total = q(select(func.count(func.distinct(v.institution))).join(i, i.code == v.institution)
@@ -94,7 +106,7 @@ class Statistics:
         return MonthFigures(by_type, by_pair, filings, networked, int(total), self._claims(c, start, end, region))
 
     def _claims(self, c: type[ClaimRow], start: dt.date, end: dt.date, region: str | None) -> ClaimFigures:
-        scope = [c.insured_region == region] if region else []
+        scope = scoped(c.insured_region, region)
         q = self.session.execute
         submitted = q(select(func.count()).where(c.submitted_on.between(start, end), *scope)).scalar_one()
         decided = and_(c.decided_on.between(start, end), c.submitted_on.is_not(None), *scope)
