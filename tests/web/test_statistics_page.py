@@ -8,6 +8,7 @@ from tests.clearing.test_clearing import worked_month
 from tests.web.codes import internal_codes, visible_text
 from tests.web.conftest import login
 from yidi.services.context import Context
+from yidi.web.common import LANG_COOKIE
 
 
 def test_shenzhen_staff_see_their_insured_month(web: TestClient, ctx: Context) -> None:
@@ -25,3 +26,13 @@ def test_shenzhen_staff_see_their_insured_month(web: TestClient, ctx: Context) -
     assert internal_codes(text) == []
     bad = web.get("/agency/statistics?month=2026-13")
     assert bad.status_code == 422 and "统计月份" in bad.text
+
+
+def test_the_english_page_names_the_same_figures(web: TestClient, ctx: Context) -> None:
+    worked_month(ctx)
+    login(web, "clearing-national")
+    web.cookies.set(LANG_COOKIE, "en")
+    r = web.get("/agency/statistics?month=2026-10")
+    # nationally: 6 settlements (S6 revoked, S8 in September); inpatient 5 of them
+    assert r.status_code == 200 and 'id="st-count">6<' in r.text and "Nationwide" in r.text
+    assert "Settlements by visit type" in r.text and ">inpatient</text>" in r.text
