@@ -145,7 +145,7 @@ class PersonOut(BaseModel):
     balc: str
 
 
-def _d(obj: Any) -> dict[str, Any]:
+def view_fields(obj: Any) -> dict[str, Any]:
     """A view's fields, shallow: the breakdown and accumulator dicts are handed on, not deep-copied
     (dataclasses.asdict copies every nested dict, a measurable cost per settle); nested views (changes)
     become dicts."""
@@ -160,7 +160,7 @@ def _d(obj: Any) -> dict[str, Any]:
 
 @router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
 def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
-    return PersonOut.model_validate(_d(svc.person_info(ctx, caller, body)))
+    return PersonOut.model_validate(view_fields(svc.person_info(ctx, caller, body)))
 
 
 class RedeemedOut(PersonOut):
@@ -170,12 +170,12 @@ class RedeemedOut(PersonOut):
 @router.post("/credentials/redeem", response_model=RedeemedOut, summary="1101 by e-credential 医保电子凭证核验 (once)")
 def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: credentials.RedeemIn) -> RedeemedOut:
     cid, p = credentials.redeem(ctx, caller, body.token, config_of(request).key("e-credential"))
-    return RedeemedOut.model_validate({**_d(p), "id_number": cid})
+    return RedeemedOut.model_validate({**view_fields(p), "id_number": cid})
 
 
 @router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")
 def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.register_visit(ctx, caller, body)))
+    return VisitOut.model_validate(view_fields(svc.register_visit(ctx, caller, body)))
 
 
 class VisitSummaryOut(BaseModel):
@@ -191,42 +191,42 @@ class VisitSummaryOut(BaseModel):
 
 @router.get("/visits", response_model=list[VisitSummaryOut], summary="就诊列表 (this hospital's visits)")
 def visit_list(ctx: Ctx, caller: Hospital, query: Annotated[svc.VisitListIn, Query()]) -> list[VisitSummaryOut]:
-    return [VisitSummaryOut.model_validate(_d(v)) for v in svc.visit_list(ctx, caller, query)]
+    return [VisitSummaryOut.model_validate(view_fields(v)) for v in svc.visit_list(ctx, caller, query)]
 
 
 @router.get("/visits/{mdtrt_id}", response_model=VisitOut, summary="就诊信息查询 (lines, settlements)")
 def show_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.show_visit(ctx, caller, mdtrt_id)))
+    return VisitOut.model_validate(view_fields(svc.show_visit(ctx, caller, mdtrt_id)))
 
 
 @router.post("/visits/{mdtrt_id}/cancel", response_model=VisitOut, summary="2404 入院撤销 / 2202 挂号撤销")
 def cancel_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.CancelVisitIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.cancel_visit(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.cancel_visit(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/change", response_model=VisitOut, summary="2403 住院信息变更")
 def change_visit(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.ChangeVisitIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.change_visit(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.change_visit(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/discharge", response_model=VisitOut, summary="2402 出院办理")
 def discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.DischargeIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.discharge(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.discharge(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/discharge/cancel", response_model=VisitOut, summary="2405 出院撤销")
 def cancel_discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.CancelDischargeIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.cancel_discharge(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.cancel_discharge(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/lines", response_model=VisitOut, summary="2301 / 2204 费用明细上传")
 def upload_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.UploadLinesIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.upload_lines(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.upload_lines(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/lines/withdraw", response_model=VisitOut, summary="2302 / 2205 费用明细撤销")
 def withdraw_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.WithdrawLinesIn) -> VisitOut:
-    return VisitOut.model_validate(_d(svc.withdraw_lines(ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(svc.withdraw_lines(ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/pre-settle", response_model=QuoteOut, summary="2303 / 2206 预结算 (changes nothing)")
@@ -259,13 +259,13 @@ def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
     req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
     view = svc.settle(ctx, caller, mdtrt_id, req)
     # the stored first answer, verbatim (settlements from before it was stored: rendered from the row)
-    text = view.answer or SettlementOut.model_validate(_d(view)).model_dump_json()
+    text = view.answer or SettlementOut.model_validate(view_fields(view)).model_dump_json()
     return Response(text, media_type="application/json", headers={REPLAYED: "true"} if view.replayed else None)
 
 
 @router.get("/settlements/{setl_id}", response_model=SettlementOut, summary="5203 结算信息查询")
 def show_settlement(ctx: Ctx, caller: Hospital, setl_id: SetlId) -> SettlementOut:
-    return SettlementOut.model_validate(_d(svc.show_settlement(ctx, caller, setl_id)))
+    return SettlementOut.model_validate(view_fields(svc.show_settlement(ctx, caller, setl_id)))
 
 
 @router.post("/settlements/{setl_id}/revoke", response_model=SettlementOut, summary="2305 / 2208 结算撤销")
@@ -273,19 +273,19 @@ def revoke(ctx: Ctx, caller: Hospital, setl_id: SetlId, body: svc.RevokeIn, resp
     view = svc.revoke(ctx, caller, setl_id, body)
     if view.replayed:  # the same msgid again: the revocation was done once, this shows its result
         response.headers[REPLAYED] = "true"
-    return SettlementOut.model_validate(_d(view))
+    return SettlementOut.model_validate(view_fields(view))
 
 
 @router.post("/reversals", response_model=ReversalOut, summary="2601 冲正 (by the hospital's msgid)")
 def reverse(ctx: Ctx, caller: Hospital, body: svc.ReversalIn) -> ReversalOut:
-    return ReversalOut.model_validate(_d(svc.reverse(ctx, caller, body)))
+    return ReversalOut.model_validate(view_fields(svc.reverse(ctx, caller, body)))
 
 
 @router.post("/accumulators/query", response_model=AccumulatorOut, summary="5206 人员累计信息查询")
 def accumulators(ctx: Ctx, caller: Hospital, body: svc.AccumulatorQueryIn) -> AccumulatorOut:
-    return AccumulatorOut.model_validate(_d(svc.accumulators(ctx, caller, body)))
+    return AccumulatorOut.model_validate(view_fields(svc.accumulators(ctx, caller, body)))
 
 
 @router.post("/reconciliation", response_model=ReconcileOut, summary="3201 对总账 / 3202 对明细账")
 def reconcile(ctx: Ctx, caller: Hospital, body: svc.ReconcileIn) -> ReconcileOut:
-    return ReconcileOut.model_validate(_d(svc.reconcile(ctx, caller, body)))
+    return ReconcileOut.model_validate(view_fields(svc.reconcile(ctx, caller, body)))

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from yidi.api.deps import Ctx
-from yidi.api.hospital import REPLAYED, MdtrtId, QuoteOut, SetlId, SettleBody, SettlementOut, _d
+from yidi.api.hospital import REPLAYED, MdtrtId, QuoteOut, SetlId, SettleBody, SettlementOut, view_fields
 from yidi.api.hospital_auth import Hospital
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
@@ -43,7 +43,7 @@ def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
                         "settle needs an idempotency key (Idempotency-Key header or idempotency_key)", "idempotency_key", 422)
     req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
     view = pharmacy.settle(ctx, caller, mdtrt_id, req)
-    text = view.answer or SettlementOut.model_validate(_d(view)).model_dump_json()
+    text = view.answer or SettlementOut.model_validate(view_fields(view)).model_dump_json()
     return Response(text, media_type="application/json", headers={REPLAYED: "true"} if view.replayed else None)
 
 
@@ -52,4 +52,4 @@ def revoke(ctx: Ctx, caller: Hospital, setl_id: SetlId, body: svc.RevokeIn, resp
     view = pharmacy.revoke(ctx, caller, setl_id, body)
     if view.replayed:
         response.headers[REPLAYED] = "true"
-    return SettlementOut.model_validate(_d(view))
+    return SettlementOut.model_validate(view_fields(view))
