@@ -110,20 +110,6 @@ class ReversalOut(BaseModel):
     settlement_status: str | None
 
 
-class AccumulatorOut(BaseModel):
-    person_id_number: str
-    scheme: str
-    year: int
-    version: int
-    admissions: int
-    deductible_paid: dict[str, str]
-    fund_paid: dict[str, str]
-    caps: dict[str, str]
-    cap_left: dict[str, str]
-    layer_paid: dict[str, str]
-    settlements: int
-
-
 class ReconcileOut(BaseModel):
     day: dt.date
     result: str
@@ -281,9 +267,9 @@ def reverse(ctx: Ctx, caller: Hospital, body: svc.ReversalIn) -> ReversalOut:
     return ReversalOut.model_validate(view_fields(svc.reverse(ctx, caller, body)))
 
 
-@router.post("/accumulators/query", response_model=AccumulatorOut, summary="5206 人员累计信息查询")
-def accumulators(ctx: Ctx, caller: Hospital, body: svc.AccumulatorQueryIn) -> AccumulatorOut:
-    return AccumulatorOut.model_validate(view_fields(svc.accumulators(ctx, caller, body)))
+@router.post("/accumulators/query", response_model=svc.AccumulatorView, summary="5206 人员累计信息查询")
+def accumulators(ctx: Ctx, caller: Hospital, body: svc.AccumulatorQueryIn) -> svc.AccumulatorView:
+    return svc.accumulators(ctx, caller, body)  # the service's view is the answer (one shape, not a twin)
 
 
 @router.post("/reconciliation", response_model=ReconcileOut, summary="3201 对总账 / 3202 对明细账")

@@ -156,7 +156,7 @@ class Benefit(Strict):
     def _tiers(cls, v: dict[str, dict[str, list[Tier]]]) -> dict[str, dict[str, list[Tier]]]:
         return _check_tier_grid(v)
 
-    def select(self, age: int, category: Category, group: str | None) -> tuple[int, Selector | None]:
+    def selector_for(self, age: int, category: Category, group: str | None) -> tuple[int, Selector | None]:
         """The first selector that matches the person (index, selector), or (-1, None)."""
         for i, sel in enumerate(self.selectors):
             if sel.matches(age, category, group):

@@ -39,7 +39,7 @@ def terms(bill: Bill, person: Person, scheme: SchemePolicy, benefit: Benefit, ou
     pool = benefit.cap_pool
     cap_param = f"schemes.{person.scheme.value}.caps.{pool}"
     age = person.citizen_id.age_on(bill.admission_date)
-    i, sel = benefit.select(age, person.category, person.assistance_group)
+    i, sel = benefit.selector_for(age, person.category, person.assistance_group)
     if sel is None:
         return Terms(benefit.deductible, f"{base}.deductible", benefit.tiers, f"{base}.tiers", scheme.caps[pool],
                      cap_param, None)
