@@ -258,7 +258,7 @@ def test_funds_never_pass_their_annual_caps_over_a_year_of_bills(raw: dict[str, 
         pool = benefit.cap_pool
         # the cap this bill answers to: a selector's (age on the day, category, group) or the pool's
         who = model.person.to_person()
-        _i, sel = benefit.select(who.citizen_id.age_on(day), who.category, who.assistance_group)
+        _i, sel = benefit.selector_for(who.citizen_id.age_on(day), who.category, who.assistance_group)
         cap = sel.cap if sel is not None and sel.cap is not None else pol.caps[pool]
         before = paid.get(pool, ZERO)
         # no bill takes the pool past the cap it answers to (nor pays when it is already past it)
