@@ -63,6 +63,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/me/credential":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/me/purchases":                               "-  Y  -  -  -  -  -  -",
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}":        "-  Y  Y  -  -  -  -  -",
     # a filing as a FHIR Coverage: as the filing itself, the person or the insured region's staff
     "GET /api/v1/fhir/Coverage/{filing_id}":                  "-  Y  -  Y  Y  Y  Y  -",
@@ -191,6 +192,8 @@ EXPECTED: dict[str, str] = {
     "GET /me/credential":                                     "-  Y  -  -  -  -  -  -",
     "GET /me/settlements":                                    "-  Y  -  -  -  -  -  -",
     "GET /me/settlements/{setl_id}":                          "-  Y  -  -  -  -  -  -",
+    "GET /me/purchases":                                      "-  Y  -  -  -  -  -  -",
+    "GET /me/purchases/{setl_id}":                            "-  Y  -  -  -  -  -  -",
     "GET /me/chronic":                                        "-  Y  -  -  -  -  -  -",
     "POST /me/chronic":                                       "-  Y  -  -  -  -  -  -",
     "POST /me/chronic/{cert_id}/papers":                      "-  Y  -  -  -  -  -  -",

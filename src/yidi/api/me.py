@@ -1,6 +1,7 @@
 """The person's own door: `GET /api/v1/me/export` (everything yidi holds about the caller, issue 8) and
-`GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip), `POST /api/v1/me/credential`
-(出示医保码: an e-credential to show)."""
+`GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip), `GET /api/v1/me/purchases`
+(the same, only the purchases at pharmacies: 购药记录; each receipt is the settlement's slip),
+`POST /api/v1/me/credential` (出示医保码: an e-credential to show)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ def export(ctx: Ctx, caller: Caller) -> dict[str, Any]:
 
 @router.get("/settlements", summary="我的结算记录 My settlements, newest first (id_number: a relative who confirmed the link)")
 def my_settlements(ctx: Ctx, caller: Caller, id_number: Annotated[IdNumber | None, Query()] = None) -> dict[str, Any]:
-    found = settlement.person_settlements(ctx, caller, id_number)
+    return _history(settlement.person_settlements(ctx, caller, id_number))
+
+
+@router.get("/purchases", summary="我的购药记录 My purchases at pharmacies, newest first; each slip is the receipt "
+                                  "with its breakdown and explanation (id_number: a relative who confirmed the link)")
+def my_purchases(ctx: Ctx, caller: Caller, id_number: Annotated[IdNumber | None, Query()] = None) -> dict[str, Any]:
+    return _history(settlement.person_settlements(ctx, caller, id_number, purchases=True))
+
+
+def _history(found: settlement.History) -> dict[str, Any]:
     return {"person_id_number": found.person_id_number, "person_name": found.person_name,
             "items": [i.as_dict() | {"slip": f"/api/v1/me/settlements/{i.setl_id}"} for i in found.items]}
 

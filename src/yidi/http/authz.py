@@ -77,6 +77,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/me/credential": allow(P),
     "GET /api/v1/me/settlements": allow(P),
     "GET /api/v1/me/settlements/{setl_id}": allow(P),
+    "GET /api/v1/me/purchases": allow(P),
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}": allow(P, H),  # the person (or linked relative), the desk
     "GET /api/v1/fhir/Coverage/{filing_id}": allow(P, A),  # as GET /api/v1/filings/{filing_id}
     "POST /api/v1/fhir/CoverageEligibilityResponse": allow(P, H, A),  # as POST /api/v1/eligibility
@@ -208,6 +209,8 @@ RULES: dict[str, Rule] = {
     "GET /me/credential": allow(P),
     "GET /me/settlements": allow(P),
     "GET /me/settlements/{setl_id}": allow(P),
+    "GET /me/purchases": allow(P),
+    "GET /me/purchases/{setl_id}": allow(P),
     "GET /me/chronic": allow(P),
     "POST /me/chronic": allow(P),
     "POST /me/chronic/{cert_id}/papers": allow(P),

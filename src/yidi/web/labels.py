@@ -95,6 +95,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "TERMINATED": ("终止", "terminated"), "WAITING": ("等待期", "waiting period"),
                          "TRANSFERRING": ("转移接续中", "being transferred")},
     "settlement_status": {"SETTLED": ("已结算", "settled"), "REVOKED": ("已撤销", "revoked")},
+    # a purchase at a pharmacy is stored as an outpatient visit there: named as what the person did
+    "purchase": {"OUTPATIENT": ("药店购药", "pharmacy purchase"),
+                 "CHRONIC_OUTPATIENT": ("药店购药（门诊慢特病）", "pharmacy purchase (chronic disease)")},
+    "line_result": {"IN_SCOPE": ("医保目录内", "covered"), "OUT_OF_CATALOGUE": ("目录外（自费）", "not listed (self-paid)"),
+                    "CLASS_C": ("丙类（全自费）", "class C (self-funded)"),
+                    "NOT_FOR_VISIT_TYPE": ("本类就诊不报销", "not covered for this visit type"),
+                    "NOT_IN_FORCE": ("当天不在目录内", "not listed on the day")},
     "visit_status": {k: (zh, VISIT_STATE_EN[k]) for k, zh in VISIT_STATE_ZH.items()},
     "line_status": {"ACTIVE": ("有效", "in force"), "WITHDRAWN": ("已撤销", "withdrawn")},
     "batch_status": {"OPEN": ("待支付", "to be paid"), "PAID": ("已支付", "paid")},

@@ -1,4 +1,5 @@
-"""A person's settlements (结算记录) and the slip (结算单) a person takes home, as a person or the desk sees them."""
+"""A person's settlements (结算记录), their purchases at pharmacies (购药记录: the settlements made at a 定点零售药店)
+and the slip (结算单) a person takes home, as a person or the desk sees them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from yidi.domain.amounts import AMOUNT_FIELDS
 from yidi.domain.deposit import DepositOutcome, deposit_outcome
-from yidi.domain.enums import Scheme, VisitType
+from yidi.domain.enums import InstitutionKind, Scheme, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.family import Act
 from yidi.domain.ids import mask_id
@@ -43,6 +44,7 @@ class SettlementItem:
     psn_cash_pay: str
     revoked_on: dt.date | None
     revoke_reason: str
+    at_pharmacy: bool = False  # a purchase at a designated pharmacy (定点零售药店), not a visit to a hospital
 
     def as_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__dataclass_fields__}
@@ -84,7 +86,12 @@ class _Names:
         if ("i", code) not in self.cache:
             found = self.uow.institutions.get(code)
             self.cache["i", code] = found.name if found else code
+            self.cache["k", code] = found.kind.value if found else ""
         return self.cache["i", code]
+
+    def pharmacy(self, code: str) -> bool:
+        self.institution(code)
+        return self.cache["k", code] == InstitutionKind.PHARMACY.value
 
     def region(self, code: str) -> str:
         if ("r", code) not in self.cache:
@@ -100,18 +107,23 @@ def _item(row: Settlement, names: _Names) -> SettlementItem:
     return SettlementItem(
         row.setl_id, row.status, row.settlement_date, row.institution, names.institution(row.institution),
         row.treatment_region, names.region(row.treatment_region), row.visit_type, y("medfee_sumamt"),
-        y("fund_pay_sumamt"), y("psn_part_amt"), y("acct_pay"), y("psn_cash_pay"), row.revoked_on, row.revoke_reason)
+        y("fund_pay_sumamt"), y("psn_part_amt"), y("acct_pay"), y("psn_cash_pay"), row.revoked_on, row.revoke_reason,
+        names.pharmacy(row.institution))
 
 
-def person_settlements(ctx: Context, principal: Principal, id_number: str | None = None) -> History:
+def person_settlements(ctx: Context, principal: Principal, id_number: str | None = None, *,
+                       purchases: bool = False) -> History:
     """The caller's settlements, or a relative's whose confirmed family link grants it (acting.target refuses
-    anyone else with MAY_NOT_ACT_FOR_PERSON, whether the number exists or not)."""
+    anyone else with MAY_NOT_ACT_FOR_PERSON, whether the number exists or not). `purchases`: only those made
+    at pharmacies (the person's 购药记录), among the newest MAX_HISTORY settlements."""
     with ctx.uow() as uow:
         person = acting.target(uow, principal, id_number, Act.SETTLEMENTS)
         keyed = uow.persons.keyed(person.citizen_id.number)
         rows = uow.settlements.of_person(keyed[0], MAX_HISTORY) if keyed else []
         names = _Names(uow)
-        return History(mask_id(person.citizen_id.number), person.name, [_item(r, names) for r in rows])
+        items = [_item(r, names) for r in rows]
+        return History(mask_id(person.citizen_id.number), person.name,
+                       [i for i in items if i.at_pharmacy] if purchases else items)
 
 
 def _readable(uow: UnitOfWork, principal: Principal, row: Settlement | None) -> bool:
