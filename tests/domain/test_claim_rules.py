@@ -21,6 +21,10 @@ ALLOWED = {
     (ClaimState.SUBMITTED, ClaimAction.REJECT): ClaimState.REJECTED,
     (ClaimState.IN_REVIEW, ClaimAction.REJECT): ClaimState.REJECTED,
     (ClaimState.APPROVED, ClaimAction.PAY): ClaimState.PAID,
+    # 复核: a rejection appealed once; a second reviewer approves it or upholds the rejection (final)
+    (ClaimState.REJECTED, ClaimAction.APPEAL): ClaimState.APPEALED,
+    (ClaimState.APPEALED, ClaimAction.APPEAL_APPROVE): ClaimState.APPROVED,
+    (ClaimState.APPEALED, ClaimAction.APPEAL_UPHOLD): ClaimState.UPHELD,
 }
 
 
@@ -43,6 +47,23 @@ def test_review_actions_belong_to_the_agency(action: ClaimAction) -> None:
         with pytest.raises(YidiError) as e:
             r.transition(ClaimState.IN_REVIEW, action, role, "理由")
         assert e.value.code == "ROLE_NOT_ALLOWED" and e.value.status == 403
+
+
+def test_the_person_appeals_and_only_the_agency_decides() -> None:
+    assert r.transition(ClaimState.REJECTED, ClaimAction.APPEAL, "person", "新的诊断证明") is ClaimState.APPEALED
+    for action in (ClaimAction.APPEAL_APPROVE, ClaimAction.APPEAL_UPHOLD):
+        with pytest.raises(YidiError) as e:
+            r.transition(ClaimState.APPEALED, action, "person", "理由")
+        assert e.value.code == "ROLE_NOT_ALLOWED"
+    for action in (ClaimAction.APPEAL, ClaimAction.APPEAL_UPHOLD):  # why, in words
+        with pytest.raises(YidiError) as e:
+            r.transition(ClaimState.REJECTED if action is ClaimAction.APPEAL else ClaimState.APPEALED, action,
+                         "agency", " ")
+        assert e.value.code == "REASON_REQUIRED"
+    with pytest.raises(YidiError) as e:  # once only: an upheld rejection is final
+        r.transition(ClaimState.UPHELD, ClaimAction.APPEAL, "person", "再来一次")
+    assert e.value.code == "CLAIM_STATE"
+    assert ClaimState.APPEALED in r.HOLDS_INVOICES and ClaimState.UPHELD not in r.HOLDS_INVOICES
 
 
 @pytest.mark.parametrize("action", [ClaimAction.RETURN, ClaimAction.REJECT])
@@ -78,6 +99,19 @@ def test_checklist_per_situation(visit_type: VisitType, emergency: bool, referra
     found = r.situations(visit_type, emergency=emergency, referral=referral, filed=filed)
     assert [s.value for s in found] == sits
     assert codes(found) == BASE | extra
+
+
+@pytest.mark.parametrize(("filed", "emergency", "networked", "failed"), [
+    (True, False, True, True),     # filed care at a networked hospital should have settled directly
+    (False, True, True, True),     # so should an emergency there
+    (False, False, True, False),   # unfiled: the unfiled statement says why, not the hospital
+    (True, False, False, False),   # a hospital not networked for it could not settle directly anyway
+])
+def test_direct_settlement_failed_needs_the_hospitals_note(filed: bool, emergency: bool, networked: bool,
+                                                          failed: bool) -> None:
+    found = r.situations(VisitType.INPATIENT, emergency=emergency, referral=False, filed=filed, networked=networked)
+    assert (Situation.DIRECT_FAILED in found) is failed
+    assert ("failure_note" in codes(found)) is failed
 
 
 def test_region_rules_and_agent() -> None:

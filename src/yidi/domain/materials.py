@@ -119,11 +119,14 @@ class ClaimSituation(StrEnum):
     EMERGENCY = "EMERGENCY"
     REFERRAL = "REFERRAL"
     UNFILED = "UNFILED"
+    # covered care (filed, or an emergency) at a hospital networked for it: it should have settled directly,
+    # so the hospital's note says why it did not (docs/rules.md)
+    DIRECT_FAILED = "DIRECT_FAILED"
 
     @property
     def zh(self) -> str:
         return {"INPATIENT": "住院", "OUTPATIENT": "门诊", "EMERGENCY": "急诊抢救", "REFERRAL": "转诊",
-                "UNFILED": "未备案"}[self.value]
+                "UNFILED": "未备案", "DIRECT_FAILED": "联网医院未能直接结算"}[self.value]
 
 
 class ClaimMaterial(StrEnum):
@@ -177,4 +180,5 @@ CLAIM_BY_SITUATION: Mapping[ClaimSituation, tuple[str, ...]] = {
     ClaimSituation.EMERGENCY: (EMERGENCY_RECORDS,),
     ClaimSituation.REFERRAL: (REFERRAL_CERTIFICATE,),
     ClaimSituation.UNFILED: (UNFILED_STATEMENT,),
+    ClaimSituation.DIRECT_FAILED: (FAILURE_NOTE,),
 }

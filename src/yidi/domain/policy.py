@@ -315,6 +315,8 @@ class ManualClaimRules(Strict):
 
     deadline_days: int = Field(default=365, ge=1, le=3650)
     processing_working_days: int = Field(default=20, ge=1, le=365)
+    # 复核: days after a rejection to appeal it (R-4.5; 60 as 《行政复议法》第二十条 gives by default)
+    appeal_days: int = Field(default=60, ge=1, le=365)
     materials_add: dict[ClaimSituation, list[ClaimMaterial]] = Field(default_factory=dict)
     materials_drop: dict[ClaimSituation, list[ClaimMaterial]] = Field(default_factory=dict)
     materials_note_zh: str = ""

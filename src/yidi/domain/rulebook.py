@@ -64,6 +64,7 @@ RULES: Mapping[str, Rule] = _rules(
     ("R-4.2", "手工报销的地点与流程", "Where and how to claim", "参保地经办规定"),
     ("R-4.3", "手工报销材料", "Manual-claim materials", "参保地经办规定"),
     ("R-4.4", "手工报销期限", "Manual-claim deadlines", "参保地经办规定"),
+    ("R-4.5", "不予报销的复核", "Appeal of a rejected claim", "《中华人民共和国行政复议法》第二十条；参保地经办规定"),
     ("R-5.1", "资金流向", "Flow of money", f"{D2022_RULES}；财社〔2016〕242号"),
     ("R-5.2", "预付金", "Advance funds", f"财社〔2016〕242号；{D2022_RULES}"),
     ("R-5.3", "月度清算", "Monthly clearing", D2022_RULES),

@@ -22,8 +22,11 @@ from yidi.domain.validation import Strict
 Situation = ClaimSituation  # the situations and their papers live in yidi.domain.materials
 
 
-def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed: bool) -> list[Situation]:
-    """The situations of a claim; UNFILED when no filing covered the care and it was no emergency."""
+def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed: bool,
+               networked: bool = False) -> list[Situation]:
+    """The situations of a claim; UNFILED when no filing covered the care and it was no emergency;
+    DIRECT_FAILED when covered care (filed, or an emergency) was at a hospital networked for its visit type,
+    so direct settlement should have happened and the hospital's note says why not (R-9.15)."""
     out = [Situation.INPATIENT if visit_type is VisitType.INPATIENT else Situation.OUTPATIENT]
     if emergency:
         out.append(Situation.EMERGENCY)
@@ -31,6 +34,8 @@ def situations(visit_type: VisitType, *, emergency: bool, referral: bool, filed:
         out.append(Situation.REFERRAL)
     if not filed and not emergency:
         out.append(Situation.UNFILED)
+    if networked and (filed or emergency):
+        out.append(Situation.DIRECT_FAILED)
     return out
 
 

@@ -9,7 +9,8 @@ from yidi.domain.error_catalogue import error
 
 
 class ClaimState(StrEnum):
-    """Life cycle of a claim: draft → submitted → in review → (returned →) approved → paid, or rejected."""
+    """Life cycle of a claim: draft → submitted → in review → (returned →) approved → paid, or rejected;
+    a rejected claim may be appealed once (复核): appealed → approved (then paid) or upheld (final)."""
 
     DRAFT = "DRAFT"
     SUBMITTED = "SUBMITTED"
@@ -18,6 +19,8 @@ class ClaimState(StrEnum):
     APPROVED = "APPROVED"
     PAID = "PAID"
     REJECTED = "REJECTED"
+    APPEALED = "APPEALED"
+    UPHELD = "UPHELD"
 
     @property
     def zh(self) -> str:
@@ -27,7 +30,8 @@ class ClaimState(StrEnum):
 _STATE_ZH = {
     ClaimState.DRAFT: "草稿", ClaimState.SUBMITTED: "已提交", ClaimState.IN_REVIEW: "审核中",
     ClaimState.RETURNED: "退回补充材料", ClaimState.APPROVED: "审核通过待支付", ClaimState.PAID: "已支付",
-    ClaimState.REJECTED: "不予报销",
+    ClaimState.REJECTED: "不予报销", ClaimState.APPEALED: "复核中",
+    ClaimState.UPHELD: "复核维持不予报销",
 }
 
 
@@ -38,6 +42,9 @@ class ClaimAction(StrEnum):
     APPROVE = "APPROVE"
     REJECT = "REJECT"
     PAY = "PAY"
+    APPEAL = "APPEAL"
+    APPEAL_APPROVE = "APPEAL_APPROVE"
+    APPEAL_UPHOLD = "APPEAL_UPHOLD"
 
 
 # (action) -> (states it may start from, the state it leads to, the roles that may do it, reason required)
@@ -52,15 +59,24 @@ TRANSITIONS: Mapping[ClaimAction, tuple[frozenset[ClaimState], ClaimState, froze
     ClaimAction.REJECT: (frozenset({ClaimState.SUBMITTED, ClaimState.IN_REVIEW}), ClaimState.REJECTED,
                          frozenset({"agency"}), True),
     ClaimAction.PAY: (frozenset({ClaimState.APPROVED}), ClaimState.PAID, frozenset({"agency"}), False),
+    # 复核: the person (or staff at a window for them) appeals a rejection once, saying why; a second reviewer
+    # decides (yidi.domain.claim_rules.appeal says who and until when)
+    ClaimAction.APPEAL: (frozenset({ClaimState.REJECTED}), ClaimState.APPEALED, frozenset({"person", "agency"}), True),
+    ClaimAction.APPEAL_APPROVE: (frozenset({ClaimState.APPEALED}), ClaimState.APPROVED, frozenset({"agency"}), False),
+    ClaimAction.APPEAL_UPHOLD: (frozenset({ClaimState.APPEALED}), ClaimState.UPHELD, frozenset({"agency"}), True),
 }
 EDITABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
 # An invoice on a claim in one of these states is taken: no other claim may carry it. A rejected claim
-# releases its invoices (the person may claim them again where the rejection says, e.g. another region).
-HOLDS_INVOICES = frozenset(ClaimState) - {ClaimState.REJECTED}
+# releases its invoices (the person may claim them again where the rejection says, e.g. another region);
+# an appeal takes them back (if no other claim took them meanwhile), an upheld rejection releases them again.
+HOLDS_INVOICES = frozenset(ClaimState) - {ClaimState.REJECTED, ClaimState.UPHELD}
+# the states of a claim whose last decision was a rejection (appealed since, or upheld): statistics count them so
+REJECTED_STATES = frozenset({ClaimState.REJECTED.value, ClaimState.APPEALED.value, ClaimState.UPHELD.value})
 
 _ACTION_ZH = {
     ClaimAction.SUBMIT: "提交", ClaimAction.START_REVIEW: "开始审核", ClaimAction.RETURN: "退回补充材料",
     ClaimAction.APPROVE: "审核通过", ClaimAction.REJECT: "不予报销", ClaimAction.PAY: "支付",
+    ClaimAction.APPEAL: "申请复核", ClaimAction.APPEAL_APPROVE: "复核通过", ClaimAction.APPEAL_UPHOLD: "复核维持原决定",
 }
 
 

@@ -34,7 +34,7 @@ def filing(uow: UnitOfWork, claim: ClaimRecord) -> Filing | None:
 
 def situations(uow: UnitOfWork, claim: ClaimRecord) -> list[Situation]:
     return rules.situations(claim.visit_type, emergency=claim.emergency, referral=claim.referral,
-                            filed=filing(uow, claim) is not None)
+                            filed=filing(uow, claim) is not None, networked=claim.networked)
 
 
 def checklist(ctx: Context, uow: UnitOfWork, claim: ClaimRecord) -> list[rules.ChecklistItem]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from yidi.domain.claim_rules.states import ClaimState
+from yidi.domain.claim_rules.states import REJECTED_STATES
 from yidi.domain.reference import is_province_code, province_of
 from yidi.store.memory.tables import Tables
 from yidi.store.repositories.statistics import ClaimFigures, MonthFigures, Pair
@@ -50,7 +50,7 @@ class MemoryStatistics:
         mine = [c for c in self.t.claims.values() if _in(c.insured_region, region) and c.submitted_on is not None]
         decided = [c for c in mine if within(c.decided_on)]
         paid = [c for c in mine if within(c.paid_on)]
-        rejected = sum(c.state is ClaimState.REJECTED for c in decided)
+        rejected = sum(c.state.value in REJECTED_STATES for c in decided)
         return ClaimFigures(
             submitted=sum(within(c.submitted_on) for c in mine), decided=len(decided),
             approved=len(decided) - rejected, rejected=rejected,

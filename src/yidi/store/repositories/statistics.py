@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from yidi.domain.claim_rules.states import REJECTED_STATES
 from yidi.domain.reference import is_province_code
 from yidi.store.claim_models import ClaimRow
 from yidi.store.models import FilingRow, InstitutionRow, InstitutionVisitTypeRow
@@ -112,9 +113,10 @@ class Statistics:
         decided = and_(c.decided_on.between(start, end), c.submitted_on.is_not(None), *scope)
         d_n, d_days = q(select(func.count(), func.sum(self._days(c.decided_on, c.submitted_on))).where(decided)).one()
         states = {st: int(n) for st, n in q(select(c.state, func.count()).where(decided).group_by(c.state))}
-        rejected = sum(n for st, n in states.items() if str(getattr(st, "value", st)) == "REJECTED")
+        rejected = sum(n for st, n in states.items() if str(getattr(st, "value", st)) in REJECTED_STATES)
         paid = and_(c.paid_on.between(start, end), c.submitted_on.is_not(None), *scope)
         p_n, p_days = q(select(func.count(), func.sum(self._days(c.paid_on, c.submitted_on))).where(paid)).one()
-        # every claim decided in the month was either rejected or approved (and may be paid since)
+        # every claim decided in the month was either rejected (appealed since, or upheld) or approved (and may
+        # be paid since)
         return ClaimFigures(int(submitted), int(d_n), int(d_n) - rejected, rejected, int(d_days or 0), int(p_n),
                             int(p_days or 0))
