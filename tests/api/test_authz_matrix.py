@@ -65,6 +65,10 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/purchases":                               "-  Y  -  -  -  -  -  -",
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}":        "-  Y  Y  -  -  -  -  -",
+    # FHIR search of settlements: the person (or a linked relative's), a desk the ones it made
+    "GET /api/v1/fhir/ExplanationOfBenefit":                  "-  Y  Y  -  -  -  -  -",
+    # the FHIR CapabilityStatement: open, like the API's own description (no personal data)
+    "GET /api/v1/fhir/metadata":                              "Y  Y  Y  Y  Y  Y  Y  Y",
     # a filing as a FHIR Coverage: as the filing itself, the person or the insured region's staff
     "GET /api/v1/fhir/Coverage/{filing_id}":                  "-  Y  -  Y  Y  Y  Y  -",
     # the eligibility answer as FHIR: as the check itself, the person, the hospital, staff

@@ -7,9 +7,9 @@ agency: its province's) and the clearing centre (yidi.services.clearing.pair_lin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.filings import FilingId
@@ -18,6 +18,7 @@ from yidi.fhir.coverage import coverage
 from yidi.fhir.eligibility import eligibility_response
 from yidi.fhir.eob import explanation_of_benefit
 from yidi.fhir.reconciliation import payment_reconciliation
+from yidi.fhir.search import capability_statement, date_range, searchset
 from yidi.http.json_body import JsonRoute
 from yidi.services import clearing, eligibility, filings, settlement
 from yidi.services.context import Context
@@ -27,6 +28,33 @@ router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"], route_class=Jso
 FHIR_JSON = "application/fhir+json"
 # month.treatment.insured, e.g. 2026-10.310100.110100: what Beijing's agency owes Shanghai's for October
 RecId = Annotated[str, Path(pattern=r"^\d{4}-\d{2}\.[0-9]{6}\.[0-9]{6}$", max_length=21)]
+
+
+def _base(request: Request) -> str:
+    return str(request.url_for("fhir_metadata")).removesuffix("/metadata")
+
+
+def _fhir(resource: Any) -> Response:
+    return Response(resource.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
+
+
+@router.get("/metadata", name="fhir_metadata", summary="FHIR CapabilityStatement: what these routes offer",
+            responses={200: {"content": {FHIR_JSON: {}}}})
+def metadata(request: Request, ctx: Ctx) -> Response:
+    return _fhir(capability_statement(_base(request), ctx.today()))
+
+
+@router.get("/ExplanationOfBenefit", summary="结算 search: a searchset Bundle of ExplanationOfBenefit",
+            responses={200: {"content": {FHIR_JSON: {}}}})
+def eob_search(request: Request, ctx: Ctx, caller: Caller,
+               patient: Annotated[str | None, Query(max_length=26, description="ID number (Patient/… accepted)")] = None,
+               created: Annotated[list[str] | None, Query()] = None) -> Response:
+    """A person's settlements (their own without `patient`, a linked relative's with it); a desk's for the
+    `patient` it names, the ones it made; `created` narrows by settlement day."""
+    first, last = date_range(created or [])
+    number = patient.removeprefix("Patient/") if patient else None
+    found = [explanation_of_benefit(s) for s in settlement.slips(ctx, caller, number, first, last)]
+    return _fhir(searchset(_base(request), "ExplanationOfBenefit", found, str(request.url)))
 
 
 def _region_names(ctx: Context) -> dict[str, str]:

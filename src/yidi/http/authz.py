@@ -78,6 +78,8 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/me/settlements": allow(P),
     "GET /api/v1/me/settlements/{setl_id}": allow(P),
     "GET /api/v1/me/purchases": allow(P),
+    "GET /api/v1/fhir/metadata": PUBLIC,  # the FHIR CapabilityStatement: what the routes offer, no data
+    "GET /api/v1/fhir/ExplanationOfBenefit": allow(P, H),  # search: own or a linked relative's; a desk its own
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}": allow(P, H),  # the person (or linked relative), the desk
     "GET /api/v1/fhir/Coverage/{filing_id}": allow(P, A),  # as GET /api/v1/filings/{filing_id}
     "POST /api/v1/fhir/CoverageEligibilityResponse": allow(P, H, A),  # as POST /api/v1/eligibility

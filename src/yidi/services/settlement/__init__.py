@@ -25,7 +25,7 @@ package only.
 
 from yidi.services.settlement.bills import bill_of
 from yidi.services.settlement.checks import request_hash
-from yidi.services.settlement.history import History, SettlementItem, Slip, person_settlements, slip
+from yidi.services.settlement.history import History, SettlementItem, Slip, person_settlements, slip, slips
 from yidi.services.settlement.lifecycle import cancel_discharge, cancel_visit, change_visit, discharge
 from yidi.services.settlement.lines import upload_lines, withdraw_lines
 from yidi.services.settlement.persons import PersonInfo, person_info
@@ -120,6 +120,7 @@ __all__ = [
     "show_settlement",
     "show_visit",
     "slip",
+    "slips",
     "unsettled_visits",
     "upload_lines",
     "visit_list",

@@ -12,7 +12,7 @@ from yidi.domain.deposit import DepositOutcome, deposit_outcome
 from yidi.domain.enums import InstitutionKind, Scheme, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.family import Act
-from yidi.domain.ids import mask_id
+from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.money import from_fen
 from yidi.services import acting
 from yidi.services.access import Principal, Role
@@ -138,6 +138,16 @@ def _readable(uow: UnitOfWork, principal: Principal, row: Settlement | None) -> 
     return False
 
 
+def _slip(uow: UnitOfWork, row: Settlement, names: _Names) -> Slip:
+    person = uow.persons.by_key(row.person_id)
+    visit = uow.visits.get(row.visit_id)
+    return Slip(_item(row, names), visit.mdtrt_id, person.name, mask_id(person.citizen_id.number),
+                row.insured_region, names.region(row.insured_region), row.scheme, visit.admitted_on,
+                visit.discharged_on, {f: str(from_fen(getattr(row, f"{f}_fen"))) for f in AMOUNT_FIELDS},
+                row.breakdown,
+                deposit_outcome(visit.deposit, from_fen(row.psn_cash_pay_fen)) if visit.deposit else None)
+
+
 def slip(ctx: Context, principal: Principal, setl_id: str) -> Slip:
     with ctx.uow() as uow:
         row = uow.settlements.by_setl_id(setl_id)
@@ -145,11 +155,24 @@ def slip(ctx: Context, principal: Principal, setl_id: str) -> Slip:
             if principal.role is Role.HOSPITAL:
                 raise settlement_not_found(setl_id)
             raise error("MY_SETTLEMENT_NOT_FOUND", setl_id=setl_id)
-        person = uow.persons.by_key(row.person_id)
-        visit = uow.visits.get(row.visit_id)
+        return _slip(uow, row, _Names(uow))
+
+
+def slips(ctx: Context, principal: Principal, id_number: str | None, first: dt.date | None = None,
+          last: dt.date | None = None) -> list[Slip]:
+    """The slips of one person's settlements dated `first`..`last` (either open), newest first, as the caller
+    may read them: a person their own or a linked relative's (refused as GET /api/v1/me/settlements refuses);
+    a desk the ones it made for that person (none: an empty list, whether the person exists or not)."""
+    with ctx.uow() as uow:
+        if principal.role is Role.HOSPITAL:
+            if id_number is None:
+                raise error("FIELD_MISSING", field="patient", detail_zh="patient（参保人身份证号）", detail_en="patient")
+            keyed = uow.persons.keyed(parse_citizen_id(id_number, "patient").number)
+        else:
+            person = acting.target(uow, principal, id_number, Act.SETTLEMENTS)
+            keyed = uow.persons.keyed(person.citizen_id.number)
+        rows = uow.settlements.of_person(keyed[0], MAX_HISTORY) if keyed else []
         names = _Names(uow)
-        return Slip(_item(row, names), visit.mdtrt_id, person.name, mask_id(person.citizen_id.number),
-                    row.insured_region, names.region(row.insured_region), row.scheme, visit.admitted_on,
-                    visit.discharged_on, {f: str(from_fen(getattr(row, f"{f}_fen"))) for f in AMOUNT_FIELDS},
-                    row.breakdown,
-                    deposit_outcome(visit.deposit, from_fen(row.psn_cash_pay_fen)) if visit.deposit else None)
+        return [_slip(uow, r, names) for r in rows
+                if (principal.role is not Role.HOSPITAL or r.institution == principal.subject)
+                and (first is None or r.settlement_date >= first) and (last is None or r.settlement_date <= last)]
