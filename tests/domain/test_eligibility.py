@@ -16,7 +16,15 @@ from yidi.domain.eligibility import (
     check_eligibility,
     normalise_name,
 )
-from yidi.domain.enums import CrossRegionBasis, FilingType, InsuranceStatus, Level, Scheme, VisitType
+from yidi.domain.enums import (
+    CrossRegionBasis,
+    FilingType,
+    InstitutionKind,
+    InsuranceStatus,
+    Level,
+    Scheme,
+    VisitType,
+)
 from yidi.domain.errors import YidiError
 from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import parse_citizen_id
@@ -399,3 +407,19 @@ def test_emergency_with_a_post_hoc_filing_deadline() -> None:
     assert any("2025-03-13 前补办" in r.message_zh for r in within.notes)
     late = check(emergency=True, pol=pol, today=dt.date(2025, 3, 14))
     assert late.basis is CrossRegionBasis.UNFILED and late.ratio_category is RatioCategory.UNFILED
+
+
+def test_pharmacy_purchase_needs_a_filing_unless_the_region_says_not() -> None:
+    """`pharmacy.filing_required` (default true): without a covering filing a purchase at a pharmacy elsewhere
+    is refused with NO_FILING and its fix; a region that needs none lets it settle as unfiled care, with a note."""
+    shop = Institution("P440101", "广州某药店", "440100", Level.UNRATED, frozenset({VisitType.OUTPATIENT}),
+                       kind=InstitutionKind.PHARMACY)
+    refused = check([], inst=shop, visit=VisitType.OUTPATIENT)
+    assert only(refused) == "NO_FILING" and "药店购药须先备案" in refused.reasons[0].action_zh
+    assert check([filing()], inst=shop, visit=VisitType.OUTPATIENT).eligible  # a long-term filing to 440100
+    free = PolicyVersion.model_validate({"effective_from": "2024-01-01", "cross_region": {}, "schemes": {},
+                                         "pharmacy": {"filing_required": False}})
+    ok = check([], inst=shop, visit=VisitType.OUTPATIENT, pol=free)
+    assert ok.eligible and ok.basis is CrossRegionBasis.UNFILED and ok.ratio_category is RatioCategory.UNFILED
+    assert [n.code for n in ok.notes] == ["PHARMACY_NO_FILING_NEEDED"]
+    assert only(check([], pol=free)) == "NO_FILING"  # a hospital still needs one

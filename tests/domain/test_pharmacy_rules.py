@@ -72,3 +72,20 @@ def test_no_inpatient_care_at_a_pharmacy(tmp_path: Path) -> None:
     with pytest.raises(YidiError) as exc:
         calculate(make_bill([("A01", "1", "100.00")], institution=P_GZ), packs)
     assert exc.value.code == "PHARMACY_VISIT_TYPE"
+
+
+def test_a_purchase_without_a_filing_where_the_region_needs_none(tmp_path: Path) -> None:
+    """`pharmacy.filing_required: false`: a purchase with no filing settles as unfiled care (the pack's
+    unfiled cut 20 points); the default (true) is decided by eligibility, which refuses it (NO_FILING)."""
+    packs = make_packs(tmp_path, merged(CHRONIC, ACCOUNT, {"pharmacy": {"filing_required": False}}))
+    b = calculate(purchase("200.00", filing=None), packs)
+    identities(b)
+    # account only: the fund pays 0.00, the account the 200.00 (balance 500); basis unfiled
+    assert (b.basis, b.hifp_pay, b.acct_pay, b.psn_cash_pay) == ("UNFILED", D("0.00"), D("200.00"), D("0.00"))
+    step = next(s for s in b.steps if s.rule == "cross_region.basis")
+    assert "无需备案" in step.text_zh and step.clause is not None and "pharmacy.filing_required" in step.clause.also
+    out = make_packs(tmp_path / "out", merged(CHRONIC, {"pharmacy": {"pays": "outpatient", "filing_required": False}}))
+    o = calculate(purchase("1000.00", filing=None), out)
+    identities(o)
+    # the outpatient benefit, unfiled: deductible 600; ratio 60 % - 20 points = 40 %; fund 400 x 40 % = 160.00
+    assert (o.act_pay_dedc, o.hifp_pay, o.psn_part_amt) == (D("600.00"), D("160.00"), D("840.00"))

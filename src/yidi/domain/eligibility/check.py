@@ -29,7 +29,7 @@ from yidi.domain.eligibility.result import (
     label,
     where,
 )
-from yidi.domain.enums import CrossRegionBasis, FilingType, VisitType
+from yidi.domain.enums import CrossRegionBasis, FilingType, InstitutionKind, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.filing_rules import APP_EN, APP_ZH, FilingRecord, filing_for
 from yidi.domain.ids import parse_citizen_id
@@ -202,6 +202,15 @@ def check_eligibility(
         ))
         return result(*basis_of(scope, FilingType.EMERGENCY))
 
+    if institution.kind is InstitutionKind.PHARMACY and not policy.pharmacy.filing_required:
+        notes.append(Reason(
+            "PHARMACY_NO_FILING_NEEDED",
+            "参保地规定在外地定点零售药店购药无需备案，本次按未备案异地就医规定结算",
+            "the insured region needs no filing for purchases at pharmacies elsewhere: settled under its rules "
+            "for unfiled care",
+            "直接在药店结算即可。", "settle at the pharmacy", *where(HOSPITAL), "R-9.1; R-2.5", blocking=False,
+        ))
+        return result(*basis_of(scope, None))
     filing_reasons(reasons, filings, institution, visit_type, day, check_day, policy, region_names)
     return result(*basis_of(scope, None))
 

@@ -8,14 +8,22 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from yidi.domain.eligibility.result import AGENCY, APP, HOSPITAL, Reason, label, where
-from yidi.domain.enums import VisitType
+from yidi.domain.enums import InstitutionKind, VisitType
 from yidi.domain.filing_rules import APP_EN, APP_ZH, FilingRecord, FilingStatus, unlock_date
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution
 
 
-def file_now(visit_type: VisitType) -> tuple[str, str]:
-    """The post-hoc filing advice (R-1.8) and the emergency-flag hint (R-1.9, R-9.13)."""
+def file_now(visit_type: VisitType, pharmacy: bool = False) -> tuple[str, str]:
+    """The post-hoc filing advice (R-1.8) and the emergency-flag hint (R-1.9, R-9.13); at a pharmacy (whose
+    region's pack says `pharmacy.filing_required`, the default) file first, then buy."""
+    if pharmacy:
+        return (
+            f"参保地规定在外地定点药店购药须先备案：请通过{APP_ZH}办理备案（就医地选本药店所在地），办好后再来本店结算；"
+            "也可以先自费购买，保留票据回参保地按规定报销。",
+            f"The insured region wants a filing for purchases at pharmacies elsewhere: file through {APP_EN} (the "
+            "treatment area where this pharmacy is), then settle here; or pay yourself and claim at home.",
+        )
     when_zh = "出院结算前" if visit_type is VisitType.INPATIENT else "本次结算前"
     when_en = "before discharge settlement" if visit_type is VisitType.INPATIENT else "before this visit is settled"
     return (
@@ -39,7 +47,7 @@ def filing_reasons(
 ) -> None:
     """Why no filing covers the visit: every specific cause found, else NO_FILING."""
     region = institution.region
-    file_zh, file_en = file_now(visit_type)
+    file_zh, file_en = file_now(visit_type, institution.kind is InstitutionKind.PHARMACY)
     here = label(region, names)
     start_count = len(reasons)
     active = [r for r in filings if r.status is FilingStatus.ACTIVE]

@@ -13,7 +13,7 @@ from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Step
 from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
-from yidi.domain.enums import CrossRegionBasis, FilingType, InsuranceStatus
+from yidi.domain.enums import CrossRegionBasis, FilingType, InstitutionKind, InsuranceStatus
 from yidi.domain.money import HUNDRED, ZERO, fmt, pct, round_fen
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.ratios import RatioAdjustment, adjustment
@@ -40,6 +40,7 @@ def cross_region_basis(
     scope = scope_of(person.insured_region, inst.region, cr)
     covering: FilingType | None = None
     deadline_applied = False  # the emergency flag was read with the region's post-hoc filing deadline
+    no_filing_needed = False  # a pharmacy purchase the region lets settle without a filing
     if scope is Scope.LOCAL:
         zh = "在参保地本地就医，按本地政策，无异地比例调整。"
     elif scope is Scope.INTRA_PROVINCE:
@@ -58,6 +59,9 @@ def cross_region_basis(
             deadline_applied = True
             zh += f"参保地规定须在入院后 {version.filing.emergency_filing_working_days} 个工作日内（{last} 前）补办急诊备案。"
             out.warnings.append(f"急诊抢救须在 {last} 前补办异地就医备案。")
+    elif inst.kind is InstitutionKind.PHARMACY and not version.pharmacy.filing_required:
+        no_filing_needed = True
+        zh = "参保地规定在外地定点零售药店购药无需备案：未备案，按参保地未备案异地就医规定计算。"
     else:
         zh = ("未办理覆盖本次就医的异地就医备案，按参保地未备案异地就医规定计算"
               "（通常不能直接结算，需回参保地手工报销）。")
@@ -72,7 +76,8 @@ def cross_region_basis(
     out.steps.append(Step(
         "cross_region.basis", zh, f"Cross-region basis: {basis.value}" + (f" ({ftype.value})" if ftype else ""),
         ctx.clause("cross_region", cr.source, version.source,
-                   also=("filing.emergency_filing_working_days",) if deadline_applied else ()),
+                   also=(("filing.emergency_filing_working_days",) if deadline_applied else ())
+                   + (("pharmacy.filing_required",) if no_filing_needed else ())),
     ))
     return basis, ftype
 

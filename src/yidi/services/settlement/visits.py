@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from yidi.domain.admissions import OpenAdmission, refuse_second_admission
-from yidi.domain.enums import VisitType
+from yidi.domain.enums import InstitutionKind, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
@@ -36,7 +36,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
     Refused when the person cannot settle here for a reason a filing cannot fix (not found, identity,
     insurance status, hospital not networked, open admission elsewhere, chronic certification). A visit
     whose only problem is the filing is accepted, not eligible yet: a post-hoc filing before discharge
-    makes it settleable, and settle checks again.
+    makes it settleable, and settle checks again — except at a pharmacy, where a purchase has no discharge.
     """
     inst = hospital(principal, "办理入院或挂号", "register visits")
     cid = parse_citizen_id(req.id_number, "id_number").number
@@ -68,7 +68,10 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
                 raise second
             result = eligibility(uow, ctx, key, person, req.name, inst, req.visit_type, day, today,
                                  emergency=req.emergency, chronic=req.chronic_disease, gender=req.gender)
-            blocking = [r for r in result.reasons if r.code not in FIXABLE_BEFORE_DISCHARGE]
+            # a purchase at a pharmacy has no discharge to file before: there every reason blocks
+            here = uow.institutions.cached(inst)
+            shop = here is not None and here.kind is InstitutionKind.PHARMACY
+            blocking = [r for r in result.reasons if shop or r.code not in FIXABLE_BEFORE_DISCHARGE]
             if blocking:
                 raise not_eligible(result)
             visit = uow.visits.add(HospitalVisit(
