@@ -13,8 +13,17 @@ from enum import StrEnum
 from typing import Protocol
 
 from yidi.advisor.models import StayReason
+from yidi.domain.chronic import CHRONIC_DISEASES
 from yidi.domain.claim_rules.states import ClaimState
-from yidi.domain.enums import Category, CrossRegionBasis, FilingType, Level, Scheme, VisitType
+from yidi.domain.enums import (
+    Category,
+    CrossRegionBasis,
+    FilingType,
+    InstitutionKind,
+    Level,
+    Scheme,
+    VisitType,
+)
 from yidi.domain.family import LinkState, Relationship
 from yidi.domain.filing_rules.records import FilingStatus
 from yidi.domain.materials import ClaimSituation
@@ -100,6 +109,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "TERMINATED": ("终止", "terminated"), "WAITING": ("等待期", "waiting period"),
                          "TRANSFERRING": ("转移接续中", "being transferred")},
     "settlement_status": {"SETTLED": ("已结算", "settled"), "REVOKED": ("已撤销", "revoked")},
+    "institution_kind": _from_enum(InstitutionKind, {"HOSPITAL": "hospital or clinic", "PHARMACY": "retail pharmacy"}),
+    "chronic_disease": dict(CHRONIC_DISEASES),  # 门诊慢特病 of the national programme, as the domain names them
     # a purchase at a pharmacy is stored as an outpatient visit there: named as what the person did
     "purchase": {"OUTPATIENT": ("药店购药", "pharmacy purchase"),
                  "CHRONIC_OUTPATIENT": ("药店购药（门诊慢特病）", "pharmacy purchase (chronic disease)")},
@@ -133,3 +144,8 @@ def label(kind: str, code: object, lang: str) -> str:
 def choices(kind: str, values: Iterable[StrEnum], lang: str) -> list[tuple[str, str]]:
     """A form's options for an enum, each named in the page's language from this table (code, shown name)."""
     return [(v.value, label(kind, v, lang)) for v in values]
+
+
+def options(kind: str, lang: str) -> list[tuple[str, str]]:
+    """A form's options for every code of one table (e.g. the chronic diseases), in the page's language."""
+    return [(code, label(kind, code, lang)) for code in LABELS[kind]]

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from yidi.domain.chronic import CHRONIC_DISEASES
 from yidi.domain.enums import FilingType, InstitutionKind, Level, VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
@@ -27,7 +26,7 @@ from yidi.web import auth
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, form_dict, lang, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
-from yidi.web.labels import choices
+from yidi.web.labels import choices, options
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 FILING_FIELDS = ("type", "treatment_area", "start", "end", "commitment", "materials", "institutions",
@@ -214,8 +213,8 @@ def hospitals(request: Request, region: str = "", level: str = "", visit_type: s
     names = {c: r.name for c, r in ctx.packs.regions.items()}
     return page(request, "person/hospitals.html", status=422 if errs else 200, areas=_areas(request),
                 region=region, level=level, visit_type=visit_type, chronic_disease=chronic_disease, found=found,
-                kind=kind, kinds=[(k.value, k.zh) for k in InstitutionKind],
-                diseases=[(c, n[0]) for c, n in CHRONIC_DISEASES.items()],
+                kind=kind, kinds=choices("institution_kind", InstitutionKind, lang(request)),
+                diseases=options("chronic_disease", lang(request)),
                 names=names, problems=errs,
                 levels=choices("level", Level, lang(request)), visit_types=choices("visit_type", VisitType, lang(request)))
 

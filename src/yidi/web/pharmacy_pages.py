@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from yidi.domain.amounts import AMOUNT_LABELS
-from yidi.domain.chronic import CHRONIC_DISEASES
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
 from yidi.services import pharmacy
 from yidi.services import settlement as svc
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, lang, page, plain_params, problems, redirect
 from yidi.web.forms import lines_from_text
+from yidi.web.labels import options
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)]
 def _counter(request: Request, values: dict[str, Any], status: int = 200, **more: Any) -> Response:
     values = {"msgid": f"PG{secrets.token_hex(8).upper()}", "idempotency_key": secrets.token_hex(12), **values}
     return page(request, "hospital/counter.html", status=status, values=values, labels=AMOUNT_LABELS,
-                diseases=[(c, n[0]) for c, n in CHRONIC_DISEASES.items()], **{"problems": {}, "quote": None, **more})
+                diseases=options("chronic_disease", lang(request)), **{"problems": {}, "quote": None, **more})
 
 
 @router.get("/counter", response_class=Response)
