@@ -417,12 +417,13 @@ def test_clearing_bad_month(as_agency: TestClient) -> None:
     assert r.status_code == 422 and "<html" in r.text
 
 
-def test_clearing_runs_and_draws_charts(web: TestClient) -> None:
+def test_clearing_runs_and_draws_charts(web: TestClient, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     from yidi.demo.dataset import PERSONS
 
     login(web, "desk-H44010000001")
     p = next(x for x in PERSONS if x.key == "chronic_retiree")
     hospital_settles(web, p.id_number, p.name)
+    monkeypatch.setattr(ctx, "today", lambda: TODAY.replace(month=TODAY.month + 1, day=1))  # the month has ended
     login(web, "admin-369900")  # running a clearing is an administrator's duty
     token = csrf_of(web.get("/agency/clearing").text)
     r = web.post("/agency/clearing/run", data={"csrf": token, "month": TODAY.strftime("%Y-%m")})

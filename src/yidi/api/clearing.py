@@ -14,8 +14,8 @@ from pydantic import Field
 
 from yidi.api.deps import Caller, Ctx
 from yidi.clearing import report
-from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, REASON, SETL_ID
-from yidi.domain.validation import Code, Number, Strict, Text
+from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, REASON
+from yidi.domain.validation import Number, Strict, Text
 from yidi.http.errors import file_responses
 from yidi.http.json_body import JsonRoute
 from yidi.services import clearing as service
@@ -34,11 +34,6 @@ class RunIn(Strict):
 
 class ConfirmIn(Strict):
     note: Text = Field(default="", max_length=REASON)
-
-
-class DisputeIn(Strict):
-    setl_ids: list[Annotated[Code, Field(min_length=1, max_length=SETL_ID)]] = Field(min_length=1, max_length=DISPUTE_SETTLEMENTS)
-    reason: Text = Field(min_length=1, max_length=LONG_REASON)
 
 
 class DecisionIn(Strict):
@@ -115,7 +110,7 @@ def confirm(month: MonthPath, body: ConfirmIn, ctx: Ctx, p: Caller) -> dict[str,
 
 
 @router.post("/runs/{month}/disputes", status_code=201, summary="争议 dispute settlements on the agency's lines")
-def dispute(month: MonthPath, body: DisputeIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
+def dispute(month: MonthPath, body: service.DisputeIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
     return service.dispute(ctx, p, month, body.setl_ids, body.reason)
 
 

@@ -55,6 +55,10 @@ class Month:
     def end(self) -> dt.date:
         return self.next().start - dt.timedelta(days=1)
 
+    def is_over(self, today: dt.date) -> bool:
+        """A month is cleared once it has ended: every settlement and revocation of it is in."""
+        return today > self.end
+
     def next(self) -> Month:
         return Month(self.year + (self.month == 12), self.month % 12 + 1)
 

@@ -236,6 +236,9 @@ RULES: dict[str, Rule] = {
     "GET /desk/visits/{mdtrt_id}": allow(H),
     "POST /desk/visits/{mdtrt_id}/state/{action}": allow(H),
     "POST /desk/visits/{mdtrt_id}/lines": allow(H),
+    "GET /desk/visits/{mdtrt_id}/lines/{line_id}": allow(H),
+    "POST /desk/visits/{mdtrt_id}/lines/{line_id}": allow(H),
+    "POST /desk/visits/{mdtrt_id}/lines/{line_id}/withdraw": allow(H),
     "POST /desk/visits/{mdtrt_id}/pre-settle": allow(H),
     "POST /desk/visits/{mdtrt_id}/settle": allow(H),
     "GET /desk/settlements/{setl_id}": allow(H),
@@ -260,6 +263,8 @@ RULES: dict[str, Rule] = {
     "GET /agency/clearing": allow(A, C),
     "GET /agency/clearing/disputes/{dispute_id}": allow(A, C),
     "POST /agency/clearing/run": allow(A, C, duties=(ADMIN,)),
+    "POST /agency/clearing/confirm": allow(A, duties=(PAYER, ADMIN)),  # as the API's confirmation
+    "POST /agency/clearing/dispute": allow(A, duties=(PAYER, ADMIN)),
     "GET /agency/policies": allow(A),
     "GET /agency/statistics": allow(A, C),
     "GET /agency/simulate": allow(A, C, duties=(ADMIN,)),

@@ -1,28 +1,23 @@
 """Pages for agency staff (经办机构) and clearing operators: the claim review queue and a claim's review
 (start, exclude a line, approve, return for more papers, reject), payment batches of approved claims, the
-region's filings (and their review), the monthly clearing with its charts, and the policy packs in force
-with their effective dates. Which role and duty may open each is written in yidi.http.authz.RULES.
+region's filings (and their review), the policy packs in force with their effective dates, and the policy
+simulation (the monthly clearing: yidi.web.clearing_pages). Which role and duty may open each is written in yidi.http.authz.RULES.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from yidi.domain.bounds import DISPUTE_PAGE
 from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
 from yidi.domain.errors import YidiError
 from yidi.domain.filing_rules import FilingStatus
-from yidi.domain.money import from_fen
-from yidi.services import claims, clearing, filings
+from yidi.services import claims, filings
 from yidi.services.access import Principal
-from yidi.web import charts
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, lang, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, fen, lang, page, plain_params, problems, redirect
 from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
@@ -145,67 +140,6 @@ def review_filing(request: Request, who: Who, filing_id: str, approve: Annotated
     return redirect("/agency/filings?status=PENDING")
 
 
-def _fen(v: Any) -> Decimal:
-    return from_fen(int(v or 0))
-
-
-
-
-@router.get("/agency/clearing", response_class=Response)
-def clearing_page(request: Request, who: Who, month: str = "") -> Response:
-    """清算: the months run so far; a month's lines with charts — an agency its own part, a clearing operator
-    the whole month (as GET /api/v1/clearing/runs/{month} shows them)."""
-    ctx = ctx_of(request)
-    whole = clearing.own_scope(who) is None
-    here = "" if whole else "本区"
-    months = clearing.months(ctx)
-    default = (ctx.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    view = None
-    figs: list[Any] = []
-    errs: dict[str, Any] = {}
-    if month:
-        try:
-            view = clearing.scoped_month(ctx, who, month)
-        except YidiError as err:
-            errs = problems(err)
-    if view is not None:
-        name = view.name
-        pair_rows = [(f"{name(p['treatment_region'])}→{name(p['insured_region'])}", _fen(p["cleared_fen"]))
-                     for p in view.pairs][:15]
-        if pair_rows:
-            figs.append(charts.bars(f"{here}清算线（就医地→参保地，元）", pair_rows))
-        prov_rows = [(name(p["province"]), _fen(p["net_fen"])) for p in view.provinces]
-        if prov_rows:
-            figs.append(charts.bars("各省净额（正为应收，元）", prov_rows))
-        hosp_rows = [(h["institution"], _fen(h["owed_fen"])) for h in view.hospitals][:15]
-        if hosp_rows:
-            figs.append(charts.bars(f"{here}医院应付（元）", hosp_rows))
-    return page(request, "agency/clearing.html", status=422 if errs else 200, months=months, month=month,
-                default=default, view=view, figs=figs, problems=errs, fen=_fen, whole=whole)
-
-
-@router.post("/agency/clearing/run", response_class=Response)
-def run_clearing(request: Request, who: Who, month: Annotated[str, Form()] = "") -> Response:
-    ctx = ctx_of(request)
-    try:
-        clearing.run_month(ctx, who, month.strip())
-    except YidiError as err:
-        return page(request, "agency/clearing.html", status=err.status, months=clearing.months(ctx), month=month,
-                    default=month, view=None, figs=[], problems=problems(err), fen=_fen,
-                    whole=clearing.own_scope(who) is None)
-    return redirect(f"/agency/clearing?month={month.strip()}")
-
-
-@router.get("/agency/clearing/disputes/{dispute_id}", response_class=Response)
-def clearing_dispute(request: Request, who: Who, dispute_id: int, offset: int = 0) -> Response:
-    """争议: one page of the settlements a clearing dispute carries, and how many it carries in all."""
-    try:
-        found = clearing.dispute_items(ctx_of(request), who, dispute_id, limit=DISPUTE_PAGE, offset=max(offset, 0))
-    except YidiError as err:
-        return error_page(request, err)
-    return page(request, "agency/clearing_dispute.html", found=found, fen=_fen, step=DISPUTE_PAGE)
-
-
 @router.get("/agency/policies", response_class=Response)
 def policies(request: Request, who: Who, region: str = "") -> Response:
     """The policy packs in force: per insured region, each version with its dates and main parameters."""
@@ -249,4 +183,4 @@ def run_simulate(request: Request, who: Who, from_month: Annotated[str, Form()] 
                     problems=problems(err))
     figs = [Markup(svg) for svg in report_charts(res)]  # our own SVG, every label escaped
     return page(request, "agency/simulate.html", form=form, result={"id": run_id, **simulation.summary(res)},
-                figs=figs, problems={}, fen=_fen)
+                figs=figs, problems={}, fen=fen)

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from yidi.domain.amounts import AMOUNT_LABELS
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
+from yidi.domain.money import from_fen
 from yidi.domain.validation import checked_text
 from yidi.http import authz
 from yidi.services.access import Principal, Role
@@ -41,6 +42,11 @@ def lang(request: Request) -> str:
 
 def large(request: Request) -> bool:
     return request.cookies.get(A11Y_COOKIE) == "large"
+
+
+def fen(v: Any) -> Decimal:
+    """A stored count of fen (None as 0) in yuan, for pages that show the clearing's integer columns."""
+    return from_fen(int(v or 0))
 
 
 def yuan(v: Any) -> str:

@@ -8,9 +8,10 @@ the HIS does over /api/v1/hospital, so a visit seen here is the same visit the H
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from yidi.domain.amounts import AMOUNT_LABELS, PART_FIELDS
@@ -19,15 +20,15 @@ from yidi.domain.enums import VisitType
 from yidi.domain.errors import YidiError
 from yidi.domain.validation import validate_model
 from yidi.http.security import config_of
-from yidi.services import claims, credentials, eligibility, settlement
+from yidi.services import credentials, eligibility, settlement
 from yidi.services.access import Principal
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, form_dict, lang, page, plain_params, problems, redirect
-from yidi.web.forms import lines_from_text
 from yidi.web.labels import choices
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 LIST_FIELDS = ("status", "day", "today", "in_house", "id_number", "name")
+CENT = Decimal("0.01")
 RECONCILE_FIELDS = ("count", "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "cash_payamt")
 
 
@@ -96,7 +97,8 @@ async def admit(request: Request, who: Who) -> Response:
     return redirect(f"/desk/visits/{visit.mdtrt_id}?done=admitted")
 
 
-def _visit(request: Request, who: Principal, mdtrt_id: str, status: int = 200, **more: Any) -> Response:
+def visit_page(request: Request, who: Principal, mdtrt_id: str, status: int = 200, **more: Any) -> Response:
+    """The visit page (also after a refused change of it, with the problems beside the form)."""
     try:
         visit = settlement.show_visit(ctx_of(request), who, mdtrt_id)
     except YidiError as err:
@@ -120,28 +122,7 @@ def visits(request: Request, who: Who) -> Response:
 
 @router.get("/desk/visits/{mdtrt_id}", response_class=Response)
 def show_visit(request: Request, who: Who, mdtrt_id: str, done: str = "") -> Response:
-    return _visit(request, who, mdtrt_id, done=done)
-
-
-@router.post("/desk/visits/{mdtrt_id}/lines", response_class=Response)
-async def upload_lines(request: Request, who: Who, mdtrt_id: str, upload: Annotated[UploadFile | None, File()] = None) -> Response:
-    """费用明细上传: typed lines (code, quantity, price) or the HIS's exported CSV/Excel."""
-    form = await request.form()
-    values = form_dict(form)
-    try:
-        if upload is not None and upload.filename:
-            data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
-            lines = claims.parse_fee_list(upload.filename, data, claims.MAX_FEE_LIST_BYTES)
-        else:
-            lines = lines_from_text(values.get("lines", ""))
-        # typed lines are numbered from 1 on every form: prefix them so a second batch adds, not collides
-        current = settlement.show_visit(ctx_of(request), who, mdtrt_id)
-        base = len(current.lines)
-        lines = [ln.model_copy(update={"line_id": f"L{base + i + 1}"}) for i, ln in enumerate(lines)]
-        settlement.upload_lines(ctx_of(request), who, mdtrt_id, settlement.UploadLinesIn(lines=lines))
-    except YidiError as err:
-        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
-    return redirect(f"/desk/visits/{mdtrt_id}?done=lines")
+    return visit_page(request, who, mdtrt_id, done=done)
 
 
 # the visit's state changes a desk makes with one button: (service, its request, what the page then says)
@@ -158,13 +139,13 @@ async def change_state(request: Request, who: Who, mdtrt_id: str, action: str) -
     form = form_dict(await request.form())
     found = TRANSITIONS.get(action)
     if found is None:
-        return _visit(request, who, mdtrt_id, status=404)
+        return visit_page(request, who, mdtrt_id, status=404)
     run, body, done = found
     try:
         fields = {"discharge_date": form.get("discharge_date") or None} if action == "discharge" else {}
         run(ctx_of(request), who, mdtrt_id, validate_model(body, fields))
     except YidiError as err:
-        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=form)
+        return visit_page(request, who, mdtrt_id, status=err.status, problems=problems(err), values=form)
     return redirect(f"/desk/visits/{mdtrt_id}?done={done}")
 
 
@@ -181,8 +162,8 @@ async def pre_settle(request: Request, who: Who, mdtrt_id: str) -> Response:
         q = settlement.pre_settle(ctx_of(request), who, mdtrt_id,
                                   validate_model(settlement.PreSettleIn, _settle_options(values)))
     except YidiError as err:
-        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
-    return _visit(request, who, mdtrt_id, quote=q, values=values)
+        return visit_page(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
+    return visit_page(request, who, mdtrt_id, quote=q, values=values)
 
 
 @router.post("/desk/visits/{mdtrt_id}/settle", response_class=Response)
@@ -195,7 +176,7 @@ async def settle(request: Request, who: Who, mdtrt_id: str) -> Response:
                                                     "idempotency_key": values.get("idempotency_key", "")})
         done = settlement.settle(ctx_of(request), who, mdtrt_id, body)
     except YidiError as err:
-        return _visit(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
+        return visit_page(request, who, mdtrt_id, status=err.status, problems=problems(err), values=values)
     return redirect(f"/desk/settlements/{done.setl_id}?done=settled")
 
 
@@ -223,11 +204,35 @@ def revoke(request: Request, who: Who, setl_id: str, reason: Annotated[str, Form
     return redirect(f"/desk/settlements/{setl_id}?done=revoked")
 
 
+def _reconcile_page(request: Request, values: dict[str, str], status: int = 200, errs: dict[str, Any] | None = None,
+                    result: settlement.ReconcileView | None = None, filled: bool = False) -> Response:
+    """The form, and after a comparison each total on its own row: ours, the hospital's, the difference."""
+    rows = []
+    if result is not None:
+        for k in RECONCILE_FIELDS:
+            delta = Decimal(result.theirs[k]) - Decimal(result.ours[k])
+            if k != "count":
+                delta = delta.quantize(CENT)
+            rows.append({"key": k, "ours": result.ours[k], "theirs": result.theirs[k], "delta": delta,
+                         "shown": f"{delta:+}", "size": str(abs(delta))})
+    return page(request, "hospital/reconcile.html", status=status, values=values, problems=errs or {},
+                result=result, rows=rows, filled=filled, money=RECONCILE_FIELDS[1:])
+
+
 @router.get("/desk/reconcile", response_class=Response)
-def reconcile_form(request: Request, who: Who) -> Response:
-    values = {"day": ctx_of(request).today().isoformat(), "count": "0", "medfee_sumamt": "0.00",
+def reconcile_form(request: Request, who: Who, day: str = "", fill: str = "") -> Response:
+    """对账 form; `fill=ours` puts yidi's own totals of the day in it (the clerk then corrects to the HIS's)."""
+    ctx = ctx_of(request)
+    values = {"day": day or ctx.today().isoformat(), "count": "0", "medfee_sumamt": "0.00",
               "fund_pay_sumamt": "0.00", "acct_pay": "0.00", "cash_payamt": "0.00"}
-    return page(request, "hospital/reconcile.html", values=values, problems={}, result=None)
+    if fill != "ours":
+        return _reconcile_page(request, values)
+    try:
+        when = validate_model(settlement.ReconcileIn, {**values, "day": values["day"]}).day
+        values = {"day": when.isoformat(), **settlement.day_totals(ctx, who, when)}
+    except YidiError as err:
+        return _reconcile_page(request, values, err.status, problems(err))
+    return _reconcile_page(request, values, filled=True)
 
 
 @router.post("/desk/reconcile", response_class=Response)
@@ -239,6 +244,5 @@ async def reconcile(request: Request, who: Who) -> Response:
         body = validate_model(settlement.ReconcileIn, {k: values.get(k, "") for k in ("day", *RECONCILE_FIELDS)})
         result = settlement.reconcile(ctx_of(request), who, body)
     except YidiError as err:
-        return page(request, "hospital/reconcile.html", status=err.status, values=values, problems=problems(err),
-                    result=None)
-    return page(request, "hospital/reconcile.html", values=values, problems={}, result=result)
+        return _reconcile_page(request, values, err.status, problems(err))
+    return _reconcile_page(request, values, result=result)

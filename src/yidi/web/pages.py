@@ -171,7 +171,9 @@ def mount(app: FastAPI) -> None:
     from yidi.web import (
         agency_pages,
         chronic_pages,
+        clearing_pages,
         credential_pages,
+        desk_lines,
         estimate_pages,
         family_pages,
         hospital_pages,
@@ -182,8 +184,8 @@ def mount(app: FastAPI) -> None:
     )
 
     routers = (router, person_pages.router, estimate_pages.router, family_pages.router, chronic_pages.router,
-               settlement_pages.router, credential_pages.router, hospital_pages.router, pharmacy_pages.router,
-               agency_pages.router, statistics_pages.router)
+               settlement_pages.router, credential_pages.router, hospital_pages.router, desk_lines.router,
+               pharmacy_pages.router, agency_pages.router, clearing_pages.router, statistics_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -8,8 +8,9 @@ The month's numbers come from the one SQL definition (yidi.clearing.definition) 
 """
 
 from yidi.domain.clearing import DEFAULT_ADVANCE_MONTHS, DEFAULT_WARNING_PCT, MonthView
-from yidi.services.clearing.common import month_of
+from yidi.services.clearing.common import ended_month, month_of
 from yidi.services.clearing.disputes import (
+    DisputeIn,
     DisputeItems,
     confirm,
     dispute,
@@ -24,8 +25,8 @@ from yidi.services.clearing.scoping import own_scope, view_scope
 from yidi.services.clearing.verify import Check, Verification, verify
 
 __all__ = [
-    "DEFAULT_ADVANCE_MONTHS", "DEFAULT_WARNING_PCT", "Check", "DisputeItems", "MonthView",
-    "RunOutcome", "Verification", "close_month", "confirm", "dispute", "dispute_items", "disputes",
+    "DEFAULT_ADVANCE_MONTHS", "DEFAULT_WARNING_PCT", "Check", "DisputeIn", "DisputeItems", "MonthView",
+    "RunOutcome", "Verification", "close_month", "confirm", "dispute", "dispute_items", "disputes", "ended_month",
     "items", "month_of", "month_view", "months", "own_scope", "pair_line", "resolve", "run_month", "scoped_disputes",
     "scoped_month", "verify", "view_scope",
 ]

@@ -21,6 +21,14 @@ def month_of(text: str) -> Month:
         raise error("CLEARING_MONTH_INVALID", text=text) from None
 
 
+def ended_month(text: str, today: dt.date) -> Month:
+    """A month that has ended (a page refuses to clear the month still under way: CLEARING_MONTH_UNFINISHED)."""
+    m = month_of(text)
+    if not m.is_over(today):
+        raise error("CLEARING_MONTH_UNFINISHED", month=str(m), first=m.next().start.isoformat())
+    return m
+
+
 def not_run(month: str) -> YidiError:
     return error("CLEARING_NOT_RUN", month=month)
 

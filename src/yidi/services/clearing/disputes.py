@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS
+from pydantic import Field
+
+from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, SETL_ID
 from yidi.domain.clearing import Dispute, Month, dispute_concerns, is_party
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
+from yidi.domain.validation import Code, Strict, Text
 from yidi.services.access import Principal, Role
 from yidi.services.clearing.common import month_of, not_run, now, require_agency, require_operator
 from yidi.services.clearing.scoping import own_scope
 from yidi.services.context import Context
 from yidi.store.uow import UnitOfWork
+
+
+class DisputeIn(Strict):
+    """争议 as the API and the page send it: the settlements contested (at most 1000) and why."""
+
+    setl_ids: list[Annotated[Code, Field(min_length=1, max_length=SETL_ID)]] = Field(min_length=1, max_length=DISPUTE_SETTLEMENTS)
+    reason: Text = Field(min_length=1, max_length=LONG_REASON)
 
 
 def _closed(uow: UnitOfWork, month: str) -> None:

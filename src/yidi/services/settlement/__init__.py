@@ -29,7 +29,13 @@ from yidi.services.settlement.history import History, SettlementItem, Slip, pers
 from yidi.services.settlement.lifecycle import cancel_discharge, cancel_visit, change_visit, discharge
 from yidi.services.settlement.lines import upload_lines, withdraw_lines
 from yidi.services.settlement.persons import PersonInfo, person_info
-from yidi.services.settlement.queries import AccumulatorView, ReconcileView, accumulators, reconcile
+from yidi.services.settlement.queries import (
+    AccumulatorView,
+    ReconcileView,
+    accumulators,
+    day_totals,
+    reconcile,
+)
 from yidi.services.settlement.requests import (
     FIXABLE_BEFORE_DISCHARGE,
     INFNO,
@@ -106,6 +112,7 @@ __all__ = [
     "cancel_visit",
     "change_visit",
     "claim_values",
+    "day_totals",
     "discharge",
     "person_info",
     "person_settlements",

@@ -77,15 +77,15 @@ def _signed(row: Settlement, day: dt.date) -> list[tuple[int, Settlement]]:
     return out
 
 
-def reconcile(ctx: Context, principal: Principal, req: ReconcileIn) -> ReconcileView:
-    """对账: compare a hospital's day with ours; "match", or the settlements that differ."""
-    inst = hospital(principal, "对账", "reconcile")
+def _tally(ctx: Context, inst: str, day: dt.date) -> tuple[dict[str, str], dict[tuple[str, bool], Settlement]]:
+    """A hospital's day as yidi holds it: totals (a revocation that day counts -1 and minus its amounts) and
+    each entry by (setl_id, revoked)."""
     with ctx.uow() as uow:
-        rows = uow.settlements.of_day(inst, req.day)
+        rows = uow.settlements.of_day(inst, day)
     count, medfee, fund, acct, cash = 0, 0, 0, 0, 0
     entries: dict[tuple[str, bool], Settlement] = {}
     for r in rows:
-        for sign, x in _signed(r, req.day):
+        for sign, x in _signed(r, day):
             count += sign
             medfee += sign * x.medfee_sumamt_fen
             fund += sign * x.fund_pay_sumamt_fen
@@ -94,6 +94,18 @@ def reconcile(ctx: Context, principal: Principal, req: ReconcileIn) -> Reconcile
             entries[(x.setl_id, sign < 0)] = x
     ours = {"count": str(count), "medfee_sumamt": str(from_fen(medfee)), "fund_pay_sumamt": str(from_fen(fund)),
             "acct_pay": str(from_fen(acct)), "cash_payamt": str(from_fen(cash))}
+    return ours, entries
+
+
+def day_totals(ctx: Context, principal: Principal, day: dt.date) -> dict[str, str]:
+    """yidi's own totals of the hospital's day (what 3201 compares against), to fill the desk's form."""
+    return _tally(ctx, hospital(principal, "对账", "reconcile"), day)[0]
+
+
+def reconcile(ctx: Context, principal: Principal, req: ReconcileIn) -> ReconcileView:
+    """对账: compare a hospital's day with ours; "match", or the settlements that differ."""
+    inst = hospital(principal, "对账", "reconcile")
+    ours, entries = _tally(ctx, inst, req.day)
     theirs = {"count": str(req.count), "medfee_sumamt": str(req.medfee_sumamt), "fund_pay_sumamt": str(req.fund_pay_sumamt),
               "acct_pay": str(req.acct_pay), "cash_payamt": str(req.cash_payamt)}
     totals_match = all(Decimal(ours[k]) == Decimal(theirs[k]) for k in ours)
