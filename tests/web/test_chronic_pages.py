@@ -10,6 +10,10 @@ from fastapi.testclient import TestClient
 
 from tests.support.scans import image_bytes
 from tests.web.conftest import csrf_of, login, person
+from yidi.domain.family import Relationship
+from yidi.services import chronic, family
+from yidi.services.access import Principal, Role
+from yidi.services.context import Context
 
 
 def outside_details(html: str) -> str:
@@ -69,3 +73,27 @@ def test_a_return_needs_its_reason(web: TestClient) -> None:
     login(web, person("long_term_resident"))
     html = web.get("/me/chronic").text
     assert "退回补充材料" in html and "请补充糖化血红蛋白检验报告" in html and "重新提交" in html
+
+
+def test_apply_for_a_parent_who_confirmed_the_link(web: TestClient, ctx: Context) -> None:
+    """王磊 applies for his mother 李秀英 (both 369900) from /me/chronic?relative=<link>; before she confirms the
+    link the page refuses him; the application and its paper are hers."""
+    child, parent = person("resident_worker"), person("long_term_resident")
+    family.request_link(ctx, Principal(Role.PERSON, child), parent, "李秀英", Relationship.PARENT)
+    link_id = family.my_family(ctx, Principal(Role.PERSON, parent)).awaiting_me[0].link.link_id
+    login(web, child)
+    assert web.get(f"/me/chronic?relative={link_id}").status_code == 403  # not confirmed yet
+    family.confirm(ctx, Principal(Role.PERSON, parent), link_id)
+    page = web.get(f"/me/chronic?relative={link_id}")
+    assert page.status_code == 200 and 'id="whose"' in page.text and "为李秀英申请认定" in page.text
+    r = web.post("/me/chronic", data={"csrf": csrf_of(page.text), "relative": link_id, "disease": "M03900",
+                                      "hospital": "江西省人民医院", "diagnosed_on": "2025-11-02"})
+    assert r.status_code == 303 and r.headers["location"] == f"/me/chronic?done=applied&relative={link_id}"
+    html = web.get(r.headers["location"]).text
+    cert_id = re.search(r'data-cert="(MT\w+)" data-state="APPLIED"', html).group(1)  # type: ignore[union-attr]
+    up = web.post(f"/me/chronic/{cert_id}/papers", data={"csrf": csrf_of(html), "relative": link_id},
+                  files={"scan": ("诊断证明.png", image_bytes("PNG"), "image/png")})
+    assert up.status_code == 303 and up.headers["location"] == f"/me/chronic?done=uploaded&relative={link_id}"
+    assert f'data-cert="{cert_id}"' not in web.get("/me/chronic").text  # not his own
+    [mine] = chronic.mine(ctx, Principal(Role.PERSON, parent))
+    assert mine.cert.cert_id == cert_id and len(mine.papers) == 1

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from yidi.api.claims import UPLOAD_ERRORS, _read
 from yidi.api.deps import Caller, Ctx
 from yidi.domain.chronic import CertState, disease_name
+from yidi.domain.validation import IdNumber
 from yidi.http.json_body import JsonRoute
 from yidi.services import chronic
 from yidi.services.chronic import ApplyIn, CertView, HolderIn, ReviewIn
@@ -93,9 +94,10 @@ def apply(ctx: Ctx, caller: Caller, body: ApplyIn) -> CertOut:
     return _out(chronic.apply(ctx, caller, body))
 
 
-@me_router.get("", summary="我的门诊慢特病 My applications and certifications")
-def mine(ctx: Ctx, caller: Caller) -> list[CertOut]:
-    return [_out(v) for v in chronic.mine(ctx, caller)]
+@me_router.get("", summary="我的门诊慢特病 My applications and certifications (id_number: a relative who confirmed "
+                            "the family link)")
+def mine(ctx: Ctx, caller: Caller, id_number: Annotated[IdNumber | None, Query()] = None) -> list[CertOut]:
+    return [_out(v) for v in chronic.mine(ctx, caller, id_number)]
 
 
 @router.get("/queue", summary="待审核 The region's applications (default: waiting for review)")

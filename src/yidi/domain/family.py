@@ -106,16 +106,17 @@ class Act(StrEnum):
     ELIGIBILITY = "ELIGIBILITY"  # check whether a visit can settle directly (待遇资格)
     CLAIM = "CLAIM"  # a manual claim (手工报销): paper authorisation at the counter, not a family link
     SETTLEMENTS = "SETTLEMENTS"  # see settlements and their slips (结算记录), e.g. a child for an elderly parent
+    CHRONIC = "CHRONIC"  # apply for 门诊慢特病 certification, add papers, follow it (e.g. for an elderly parent)
 
     @property
     def zh(self) -> str:
         return {"FILING": "办理或查看备案", "ELIGIBILITY": "查询待遇资格", "CLAIM": "申请手工报销",
-                "SETTLEMENTS": "查看结算记录"}[self.value]
+                "SETTLEMENTS": "查看结算记录", "CHRONIC": "申请或查看门诊慢特病认定"}[self.value]
 
 
 # What a confirmed link lets the requester do for the relative. A manual claim pays money to a bank account:
 # acting for someone there needs the signed authorisation (委托书) the claim checklist asks for, checked by staff.
-LINK_GRANTS: frozenset[Act] = frozenset({Act.FILING, Act.ELIGIBILITY, Act.SETTLEMENTS})
+LINK_GRANTS: frozenset[Act] = frozenset({Act.FILING, Act.ELIGIBILITY, Act.SETTLEMENTS, Act.CHRONIC})
 
 # (state, action) -> (new state, who may do it)
 TRANSITIONS: dict[tuple[LinkState, LinkAction], tuple[LinkState, frozenset[Side]]] = {

@@ -1,7 +1,9 @@
 """门诊慢特病 certification use cases: apply, add papers, resubmit, withdraw; review by the insured region's
 agency (approve with validity, return for material, reject with reason); what a hospital may ask.
 
-A person applies only for themself (the agency's counter handles papers brought by someone else). The
+A person applies for themself, or for a relative whose family link to them is confirmed (yidi.services.acting,
+Act.CHRONIC: apply, add papers, resubmit, withdraw, follow); anyone else is refused with MAY_NOT_ACT_FOR_PERSON
+before anything is written, and sees another's application as "not found". The history names who acted. The
 agency sees the applications of persons insured in its region; another region's application is "not found".
 An approval writes the certified disease, with its validity, on the person (yidi.store.repositories.reference
 `certify`): what eligibility and settlement read. Scans go to the claims' content-addressed store
@@ -24,8 +26,10 @@ from yidi.domain import claim_rules as scan_rules
 from yidi.domain.chronic import Actor, CertAction, Certification, CertState
 from yidi.domain.eligibility import normalise_name
 from yidi.domain.error_catalogue import error
+from yidi.domain.family import Act
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.domain.validation import Code, Day, IdNumber, Strict, Text
+from yidi.services import acting
 from yidi.services.access import Principal, Role, require
 from yidi.services.claims.requests import ClaimsConfig
 from yidi.services.context import Context
@@ -41,6 +45,8 @@ class ApplyIn(Strict):
     disease: Code = Field(min_length=1, max_length=B.DISEASE_CODE, description="e.g. M03900 高血压病")
     hospital: Text = Field(min_length=1, max_length=B.INSTITUTION_NAME, description="确诊医院")
     diagnosed_on: Day
+    id_number: IdNumber | None = Field(default=None, description="for a relative who confirmed the family link; "
+                                                                 "default yourself")
 
 
 class Decision(StrEnum):
@@ -118,10 +124,17 @@ def _event(uow: UnitOfWork, cert: Certification, action: CertAction, principal: 
 def _visible(uow: UnitOfWork, principal: Principal, cert_id: str, *, lock: bool = False) -> Certification:
     """The applicant's own application, or one of the agency's region; anything else is not found."""
     cert = uow.chronic_certs.get(cert_id, lock=lock)
-    if cert is None or (principal.role is Role.PERSON and cert.citizen_id != principal.subject) or (
+    if cert is None or (principal.role is Role.PERSON and not _own_or_linked(uow, principal, cert.citizen_id)) or (
             principal.role is Role.AGENCY and cert.insured_region != principal.subject):
         raise _not_found(cert_id)
     return cert
+
+
+def _own_or_linked(uow: UnitOfWork, principal: Principal, citizen_id: str) -> bool:
+    if citizen_id == principal.subject:
+        return True
+    person = uow.persons.get(citizen_id)
+    return person is not None and acting.linked(uow, principal, person, Act.CHRONIC)
 
 
 def apply(ctx: Context, principal: Principal, req: ApplyIn) -> CertView:
@@ -132,9 +145,8 @@ def apply(ctx: Context, principal: Principal, req: ApplyIn) -> CertView:
     rules.check_disease(disease)
     rules.check_diagnosed(req.diagnosed_on, today)
     with ctx.uow() as uow:
-        person = uow.persons.get(principal.subject, lock=True)  # one person's applications serialise here
-        if person is None:
-            raise error("PERSON_NOT_FOUND")
+        # oneself or a linked relative; one person's applications serialise on the person's row lock
+        person = acting.target(uow, principal, req.id_number, Act.CHRONIC, lock=True)
         mine = uow.chronic_certs.of_person(person.citizen_id.number)
         same = next((c for c in mine if c.disease == disease and c.state in rules.OPEN_STATES), None)
         if same is not None:
@@ -236,11 +248,13 @@ def review(ctx: Context, principal: Principal, cert_id: str, req: ReviewIn) -> C
         return _view(uow, moved)
 
 
-def mine(ctx: Context, principal: Principal) -> list[CertView]:
-    """我的门诊慢特病: every application and certification of the signed-in person, newest first."""
+def mine(ctx: Context, principal: Principal, id_number: str | None = None) -> list[CertView]:
+    """我的门诊慢特病: every application and certification of the signed-in person (or of a relative who
+    confirmed the family link), newest first."""
     require(principal, Role.PERSON, what_zh="查看门诊慢特病认定", what_en="see chronic-disease certifications")
     with ctx.uow() as uow:
-        return [_view(uow, c) for c in uow.chronic_certs.of_person(principal.subject)]
+        person = acting.target(uow, principal, id_number, Act.CHRONIC)
+        return [_view(uow, c) for c in uow.chronic_certs.of_person(person.citizen_id.number)]
 
 
 def get(ctx: Context, principal: Principal, cert_id: str) -> CertView:

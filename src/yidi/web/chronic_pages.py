@@ -1,5 +1,6 @@
-"""Pages of 门诊慢特病 certification: the person's (apply, add papers, resubmit, withdraw, follow) and the
-insured region's agency queue (approve with validity, return for material, reject with reason).
+"""Pages of 门诊慢特病 certification: the person's (apply, add papers, resubmit, withdraw, follow — for oneself or,
+`relative` = a confirmed family link's id, for that relative) and the insured region's agency queue (approve
+with validity, return for material, reject with reason).
 
 The same services as `/api/v1/me/chronic` and `/api/v1/chronic`. Disease names are shown, their codes only
 in a fold for auditors; a refused form is shown again with each problem beside its field.
@@ -8,15 +9,17 @@ in a fold for auditors; a refused form is shown again with each problem beside i
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from yidi.domain.chronic import CHRONIC_DISEASES, CertState
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
+from yidi.domain.family import Act, LinkState
 from yidi.domain.validation import validate_model
-from yidi.services import chronic
+from yidi.services import chronic, family
 from yidi.services.claims import ClaimsConfig
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
@@ -30,31 +33,51 @@ def _names(request: Request) -> dict[str, str]:
     return {c: r.name for c, r in ctx_of(request).packs.regions.items()}
 
 
-def _mine(request: Request, who: Who, status: int = 200, **more: Any) -> Response:
-    return page(request, "person/chronic.html", status=status, certs=chronic.mine(ctx_of(request), who),
+def _whose(request: Request, who: Who, relative: str) -> str | None:
+    """The relative's ID number a confirmed link grants (MAY_NOT_ACT_FOR_PERSON otherwise), or None for oneself."""
+    return family.relative_id_number(ctx_of(request), who, relative, Act.CHRONIC) if relative else None
+
+
+def _back(relative: str, done: str) -> str:
+    return f"/me/chronic?done={done}" + (f"&relative={quote(relative, safe='')}" if relative else "")
+
+
+def _mine(request: Request, who: Who, status: int = 200, relative: str = "", **more: Any) -> Response:
+    ctx = ctx_of(request)
+    try:
+        certs = chronic.mine(ctx, who, _whose(request, who, relative))
+    except YidiError as err:
+        return error_page(request, err)
+    links = [v for v in family.my_family(ctx, who).relatives if v.link.state is LinkState.CONFIRMED]
+    return page(request, "person/chronic.html", status=status, certs=certs, relatives=links, relative=relative,
                 diseases=CHRONIC_DISEASES, region_names=_names(request),
                 **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
 
 
 @router.get("/me/chronic", response_class=Response)
-def mine(request: Request, who: Who, done: str = "") -> Response:
-    return _mine(request, who, done=done if done in DONE else "")
+def mine(request: Request, who: Who, done: str = "", relative: str = "") -> Response:
+    return _mine(request, who, relative=relative, done=done if done in DONE else "")
 
 
 @router.post("/me/chronic", response_class=Response)
 async def apply(request: Request, who: Who) -> Response:
     values = form_dict(await request.form())
+    relative = values.get("relative", "")
     try:
-        body = validate_model(chronic.ApplyIn, {k: values[k] for k in ("disease", "hospital", "diagnosed_on") if k in values})
+        body = validate_model(chronic.ApplyIn, {
+            **{k: values[k] for k in ("disease", "hospital", "diagnosed_on") if k in values},
+            "id_number": _whose(request, who, relative)})
         chronic.apply(ctx_of(request), who, body)
     except YidiError as err:
-        return _mine(request, who, status=err.status, values=values, problems=problems(err))
-    return redirect("/me/chronic?done=applied")
+        if err.code == "MAY_NOT_ACT_FOR_PERSON":
+            return error_page(request, err)
+        return _mine(request, who, status=err.status, relative=relative, values=values, problems=problems(err))
+    return redirect(_back(relative, "applied"))
 
 
 @router.post("/me/chronic/{cert_id}/papers", response_class=Response)
-async def add_paper(request: Request, who: Who, cert_id: str,
-                    scan: Annotated[UploadFile | None, File()] = None) -> Response:
+async def add_paper(request: Request, who: Who, cert_id: str, scan: Annotated[UploadFile | None, File()] = None,
+                    relative: Annotated[str, Form(max_length=64)] = "") -> Response:
     try:
         if scan is None or not scan.filename:
             raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
@@ -67,12 +90,13 @@ async def add_paper(request: Request, who: Who, cert_id: str,
     except YidiError as err:
         if err.status == 404:
             return error_page(request, err)
-        return _mine(request, who, status=err.status, problems=problems(err), failed=cert_id)
-    return redirect("/me/chronic?done=uploaded")
+        return _mine(request, who, status=err.status, relative=relative, problems=problems(err), failed=cert_id)
+    return redirect(_back(relative, "uploaded"))
 
 
 @router.post("/me/chronic/{cert_id}/{action}", response_class=Response)
-def person_act(request: Request, who: Who, cert_id: str, action: str) -> Response:
+def person_act(request: Request, who: Who, cert_id: str, action: str,
+               relative: Annotated[str, Form(max_length=64)] = "") -> Response:
     try:
         if action not in PERSON_ACTIONS:
             raise error("FIELD_CHOICE", detail_zh="没有这个操作", detail_en="no such action", field="action", status=404)
@@ -80,8 +104,8 @@ def person_act(request: Request, who: Who, cert_id: str, action: str) -> Respons
     except YidiError as err:
         if err.status == 404:
             return error_page(request, err)
-        return _mine(request, who, status=err.status, problems=problems(err), failed=cert_id)
-    return redirect(f"/me/chronic?done={action}")
+        return _mine(request, who, status=err.status, relative=relative, problems=problems(err), failed=cert_id)
+    return redirect(_back(relative, action))
 
 
 def _queue(request: Request, who: Who, state: str, status: int = 200, **more: Any) -> Response:
