@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.test_chronic_certification import CERTS, HYPERTENSION, MINE, REVIEWER, eligibility, err, me
-from tests.api.test_chronic_certification import scans_dir  # noqa: F401
+from tests.api.test_chronic_certification import (
+    CERTS,
+    HYPERTENSION,
+    MINE,
+    REVIEWER,
+    eligibility,
+    err,
+    me,
+    scans_dir,  # noqa: F401
+)
 from tests.api.test_family_links import ask, linked
 from tests.support.scans import pdf_bytes
 from tests.support.unchanged import assert_unchanged, snapshot
