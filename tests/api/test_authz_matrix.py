@@ -148,6 +148,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/claims/{claim_no}/approve":                 "-  -  -  Y  Y  -  -  -",
     "POST /api/v1/claims/{claim_no}/return":                  "-  -  -  Y  Y  -  -  -",
     "POST /api/v1/claims/{claim_no}/reject":                  "-  -  -  Y  Y  -  -  -",
+    # 复核: the person (or staff at a window); upholding: a reviewer (approve decides the other way)
+    "POST /api/v1/claims/{claim_no}/appeal":                  "-  Y  -  Y  Y  Y  Y  -",
+    "POST /api/v1/claims/{claim_no}/uphold":                  "-  -  -  Y  Y  -  -  -",
     # monthly clearing: staff and the clearing centre read; running and closing a month: administrators and
     # the clearing centre; statements: the agency's own; confirming and disputing: payers and administrators
     # 统计月报 monthly statistics (aggregates, no person's data): every agency duty (own region), the clearing centre

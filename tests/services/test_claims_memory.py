@@ -146,8 +146,10 @@ def test_filed_care_pays_the_normal_ratio_unfiled_care_less(world) -> None:  # t
     store.tables.filings["BA1"] = FilingRecord(
         "BA1", QIAN, "369900", FilingType.RESIDENT_WORKER, "440100", dt.date(2026, 1, 1), None, FilingStatus.ACTIVE,
         True, (), (), dt.date(2026, 1, 1))
-    filed = ready(ctx, config, PAPERS[:-1])  # filed care needs no statement of why it was not filed
-    assert claims.show(ctx, person(), filed)["situations"] == ["INPATIENT"]
+    # filed care needs no statement of why it was not filed; at a hospital networked for it, the hospital's note
+    # why it did not settle directly instead
+    filed = ready(ctx, config, (*PAPERS[:-1], "failure_note"))
+    assert claims.show(ctx, person(), filed)["situations"] == ["INPATIENT", "DIRECT_FAILED"]
     claims.submit(ctx, person(), filed)
     claims.start_review(ctx, AGENCY, filed)
     assert claims.show(ctx, AGENCY, filed)["amounts"]["payable"] == str(FILED)

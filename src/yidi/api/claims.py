@@ -1,6 +1,7 @@
 """Routes for manual reimbursement (手工报销) under /api/v1/claims: a person creates, edits, uploads papers
 and a fee list, submits and follows a claim; the insured region's agency works its queue, reviews
-(exclude lines, approve, return, reject) and pays approved claims in batches exported for the bank."""
+(exclude lines, approve, return, reject) and pays approved claims in batches exported for the bank; a rejected
+claim may be appealed (复核) once, and a second reviewer approves it or upholds the rejection."""
 
 from __future__ import annotations
 
@@ -164,6 +165,18 @@ def return_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ReturnIn) ->
 @router.post("/{claim_no}/reject", summary="不予报销 Reject, with a reason (agency)")
 def reject_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ReasonIn) -> Json:
     return claims.reject(ctx, caller, claim_no, body.reason)
+
+
+@router.post("/{claim_no}/appeal", summary="申请复核 Appeal a rejection: a reason, with scans uploaded since "
+             "(within the region's appeal period); a second reviewer decides by approve or uphold")
+def appeal_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ReasonIn) -> Json:
+    return claims.appeal(ctx, caller, claim_no, body.reason)
+
+
+@router.post("/{claim_no}/uphold", summary="复核维持 Uphold the rejection on appeal, with a reason (agency, "
+             "not the reviewer who rejected)")
+def uphold_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ReasonIn) -> Json:
+    return claims.uphold(ctx, caller, claim_no, body.reason)
 
 
 def _quote(name: str) -> str:

@@ -161,6 +161,8 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/claims/{claim_no}/approve": allow(A, duties=(REVIEWER,)),
     "POST /api/v1/claims/{claim_no}/return": allow(A, duties=(REVIEWER,)),
     "POST /api/v1/claims/{claim_no}/reject": allow(A, duties=(REVIEWER,)),
+    "POST /api/v1/claims/{claim_no}/appeal": allow(P, A),
+    "POST /api/v1/claims/{claim_no}/uphold": allow(A, duties=(REVIEWER,)),
     # monthly clearing (清算): agencies read their own lines (the service scopes them); clearing operators
     # the whole month; running and closing a month is for clearing operators and agency administrators
     "GET /api/v1/clearing/runs": allow(A, C),

@@ -1,5 +1,6 @@
 """Manual reimbursement (手工报销) use cases: create and edit a claim, upload a fee list and scans, submit,
-the agency's queue and review (exclude lines, approve, return, reject), payment batches for the bank.
+the agency's queue and review (exclude lines, approve, return, reject), 复核 of a rejection (appeal: the
+person's reason and new scans, a second reviewer approves or upholds), payment batches for the bank.
 
 One idea per module: what callers give (requests), who sees which claim (access), its history (history),
 its content and checks (content), checklist and deadline (checklist), the amount (assess), how it is shown
@@ -18,6 +19,7 @@ account. Every error a caller can cause is a YidiError raised before commit: not
 written to the data folder before the row that names them (yidi.store.scans).
 """
 
+from yidi.services.claims.appeal import appeal, uphold
 from yidi.services.claims.documents import add_document, document, remove_document
 from yidi.services.claims.drafts import create, edit, new_claim_no
 from yidi.services.claims.fee_list import LINE_HEADERS, parse_fee_list, upload_fee_list
@@ -49,8 +51,8 @@ from yidi.store.scans import ScanStore, storage_full
 
 __all__ = [
     "LINE_HEADERS", "MAX_FEE_LIST_BYTES", "MAX_INVOICES", "MAX_LINES", "MAX_SCAN_BYTES", "BankIn", "ClaimIn",
-    "ClaimsConfig", "InvoiceIn", "ReasonIn", "ReturnIn", "ScanStore", "VisitIn", "add_document", "approve",
+    "ClaimsConfig", "InvoiceIn", "ReasonIn", "ReturnIn", "ScanStore", "VisitIn", "add_document", "appeal", "approve",
     "batch_file", "create", "create_batch", "document", "edit", "exclude_line", "export_csv", "ledger_balances",
     "list_claims", "mark_paid", "new_claim_no", "parse_fee_list", "queue", "reject", "remove_document",
-    "return_for_more", "show", "show_batch", "start_review", "storage_full", "submit", "upload_fee_list",
+    "return_for_more", "show", "show_batch", "start_review", "storage_full", "submit", "uphold", "upload_fee_list",
 ]

@@ -3,15 +3,17 @@ checklist (the file and its row stay), read one back. The file is written before
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from yidi.domain import claim_rules as rules
-from yidi.domain.claim_rules.records import ClaimDocument
+from yidi.domain.claim_rules.records import ClaimDocument, ClaimRecord
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services.access import Principal
 from yidi.services.claims.access import doer, editable, visible
+from yidi.services.claims.appeal import open_for_papers
 from yidi.services.claims.history import now, record, touch
 from yidi.services.claims.requests import ClaimsConfig
 from yidi.services.claims.views import view
@@ -24,6 +26,12 @@ def _document_not_found(doc_id: int) -> YidiError:
     return error("DOCUMENT_NOT_FOUND", doc_id=doc_id)
 
 
+def _takes_papers(ctx: Context, claim: ClaimRecord, today: dt.date) -> None:
+    """A draft or returned claim, or a rejected one within its appeal period (new papers for 复核)."""
+    if not open_for_papers(ctx, claim, today):
+        editable(claim)
+
+
 def add_document(ctx: Context, principal: Principal, claim_no: str, material: str, filename: str,
                  declared_type: str | None, data: bytes, config: ClaimsConfig | None = None) -> dict[str, Any]:
     """Attach a scan (PDF/JPEG/PNG, checked by content) as one of the materials."""
@@ -34,18 +42,18 @@ def add_document(ctx: Context, principal: Principal, claim_no: str, material: st
     kind = rules.sniff(data, filename, declared_type, cfg.max_scan_bytes)
     check_scan(kind, data)  # the structure too, not only the first bytes: nothing is stored otherwise
     safe_name = Path(filename.replace("\\", "/")).name[:200] or f"scan.{kind}"
+    today = ctx.today()
     with ctx.uow() as uow:  # check first, so a refused upload leaves no file behind either
         claim, _person = visible(uow, principal, claim_no)
-        editable(claim)
+        _takes_papers(ctx, claim, today)
     sha = ScanStore(cfg.data_dir).put(data)
-    today = ctx.today()
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no, lock=True)
-        editable(claim)
-        uow.claim_documents.add(claim, ClaimDocument(0, material, sha, len(data), kind, safe_name,
-                                                     f"{principal.role.value}:{principal.shown}", now()))
+        _takes_papers(ctx, claim, today)
+        doc = uow.claim_documents.add(claim, ClaimDocument(0, material, sha, len(data), kind, safe_name,
+                                                           f"{principal.role.value}:{principal.shown}", now()))
         touch(uow, claim, "DOCUMENT_ADDED", principal, today,
-              {"material": material, "sha256": sha, "size": len(data), "kind": kind})
+              {"material": material, "sha256": sha, "size": len(data), "kind": kind, "document": doc.id})
         uow.claims.save(claim)
         return view(ctx, uow, claim, person, principal)
 
@@ -56,7 +64,7 @@ def remove_document(ctx: Context, principal: Principal, claim_no: str, doc_id: i
     today = ctx.today()
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no, lock=True)
-        editable(claim)
+        _takes_papers(ctx, claim, today)
         doc = uow.claim_documents.get(claim, doc_id)
         if doc is None or doc.superseded_at is not None:
             raise _document_not_found(doc_id)

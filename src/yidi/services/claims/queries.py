@@ -24,7 +24,7 @@ def show(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no)
         preview: Breakdown | None = None
-        if claim.state is ClaimState.IN_REVIEW and principal.role is Role.AGENCY:
+        if claim.state in (ClaimState.IN_REVIEW, ClaimState.APPEALED) and principal.role is Role.AGENCY:
             try:
                 preview = assess(ctx, uow, claim, person, current_accumulators(uow, claim, person))
             except YidiError:
@@ -51,7 +51,7 @@ def list_claims(ctx: Context, principal: Principal, *, state: ClaimState | None 
 
 
 def queue(ctx: Context, principal: Principal, *, limit: int = 100) -> dict[str, Any]:
-    """The region's work: submitted and in-review claims, oldest submission first, with days waiting and
+    """The region's work: submitted, in-review and appealed claims, oldest (latest) submission first, with days waiting and
     the due date (the region's processing limit in working days)."""
     region = agency(principal, "查看审核队列", "see the review queue")
     today = ctx.today()

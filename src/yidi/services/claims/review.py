@@ -11,6 +11,8 @@ from typing import Any
 from yidi.domain import claim_rules as rules
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.claim_rules import ClaimAction, ClaimState
+from yidi.domain.claim_rules import appeal as appeal_rules
+from yidi.domain.claim_rules.records import ClaimRecord
 from yidi.domain.error_catalogue import error
 from yidi.domain.money import ZERO, fmt
 from yidi.services.access import Principal
@@ -21,6 +23,9 @@ from yidi.services.claims.requests import ReturnIn
 from yidi.services.claims.views import view
 from yidi.services.context import Context
 from yidi.store.retry import retrying
+
+# the states in which a reviewer works on the lines: first review, and an appeal
+UNDER_REVIEW = (ClaimState.IN_REVIEW, ClaimState.APPEALED)
 
 
 def start_review(ctx: Context, principal: Principal, claim_no: str) -> dict[str, Any]:
@@ -36,7 +41,8 @@ def _simple(ctx: Context, principal: Principal, claim_no: str, action: ClaimActi
     today = ctx.today()
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no, lock=True)
-        move(uow, claim, action, principal, today, reason)
+        # the staff account that decides is kept: an appeal goes to another one (claim_rules.appeal)
+        move(uow, claim, action, principal, today, reason, {"reviewer": principal.user})
         if action is ClaimAction.REJECT:
             claim.decided_on = today
             uow.claims.release_invoices(claim)
@@ -64,10 +70,10 @@ def exclude_line(ctx: Context, principal: Principal, claim_no: str, line_id: str
         raise error("REASON_REQUIRED", action_zh="剔除明细", action_en="excluding a line")
     with ctx.uow() as uow:
         claim, person = visible(uow, principal, claim_no, lock=True)
-        if claim.state is not ClaimState.IN_REVIEW:
+        if claim.state not in UNDER_REVIEW:
             raise error("CLAIM_STATE", state_zh=claim.state.zh, state=claim.state.value, action_zh="剔除明细",
-                        action_en="exclude lines", allowed_zh=ClaimState.IN_REVIEW.zh,
-                        allowed_en=ClaimState.IN_REVIEW.value)
+                        action_en="exclude lines", allowed_zh=[s.zh for s in UNDER_REVIEW],
+                        allowed_en=[s.value for s in UNDER_REVIEW])
         line = next((ln for ln in uow.claims.lines(claim) if ln.line_id == line_id), None)
         if line is None:
             raise error("LINE_NOT_FOUND", line_id=line_id)
@@ -84,16 +90,23 @@ def exclude_line(ctx: Context, principal: Principal, claim_no: str, line_id: str
         return view(ctx, uow, claim, person, principal, preview=preview)
 
 
+def _approval(claim: ClaimRecord) -> ClaimAction:
+    """Approving a claim under review, or (复核通过) an appealed one."""
+    return ClaimAction.APPEAL_APPROVE if claim.state is ClaimState.APPEALED else ClaimAction.APPROVE
+
+
 def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "") -> dict[str, Any]:
-    """审核通过: compute with the year accumulators as they are now (locked), store the amounts and the
-    explanation, and add the claim to the accumulators, as a settlement does."""
+    """审核通过 (or 复核通过 by a second reviewer): compute with the year accumulators as they are now (locked),
+    store the amounts and the explanation, and add the claim to the accumulators, as a settlement does."""
     agency(principal, "审核报销申请", "approve claims")
 
     def run() -> dict[str, Any]:
         today = ctx.today()
         with ctx.uow() as uow:
             claim, person = visible(uow, principal, claim_no)
-            rules.transition(claim.state, ClaimAction.APPROVE, principal.role.value, reason)
+            rules.transition(claim.state, _approval(claim), principal.role.value, reason)
+            if claim.state is ClaimState.APPEALED:
+                appeal_rules.check_second_reviewer(uow.claims.events(claim), principal.user)
             year = claim.year_of_care
             # the same lock as direct settlement takes: a claim approved after a settlement sees its deductible
             # and cap, and two approvals for one person compute one after the other
@@ -105,8 +118,11 @@ def approve(ctx: Context, principal: Principal, claim_no: str, reason: str = "")
             acc = held.value
             b = assess(ctx, uow, claim, person, acc)
             assert b.accumulators_after is not None
-            move(uow, claim, ClaimAction.APPROVE, principal, today, reason,
-                 {"fund_pay_sumamt": fmt(b.fund_pay_sumamt), "acc_version": held.version + 1})
+            if claim.state is ClaimState.APPEALED:  # still: the check above read it before the lock
+                appeal_rules.check_second_reviewer(uow.claims.events(claim), principal.user)
+            move(uow, claim, _approval(claim), principal, today, reason,
+                 {"fund_pay_sumamt": fmt(b.fund_pay_sumamt), "acc_version": held.version + 1,
+                  "reviewer": principal.user})
             claim.scheme, claim.year, claim.basis = person.scheme, year, b.basis
             claim.pack, claim.policy_version = b.pack, b.policy_version
             claim.medfee_sumamt, claim.fund_pay_sumamt = b.medfee_sumamt, b.fund_pay_sumamt

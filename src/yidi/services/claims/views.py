@@ -14,7 +14,8 @@ from yidi.domain.claim_rules.records import ClaimLine, ClaimRecord
 from yidi.domain.ids import mask_id
 from yidi.domain.money import ZERO, fmt
 from yidi.domain.reference import Person
-from yidi.services.access import Principal
+from yidi.services.access import Principal, Role
+from yidi.services.claims.appeal_view import summary as appeal_summary
 from yidi.services.claims.checklist import checklist, deadline, manual_rules, situations
 from yidi.services.context import Context
 from yidi.services.personal_data import diagnosis_fields
@@ -88,6 +89,8 @@ def view(ctx: Context, uow: UnitOfWork, claim: ClaimRecord, person: Person, prin
     last = rules.deadline(start, days)
     b = claim.breakdown if claim.breakdown is not None else (preview.as_dict() if preview is not None else None)
     mr = manual_rules(ctx, claim.insured_region, claim.care_day)
+    events = uow.claims.events(claim)
+    staff = principal.role is Role.AGENCY
     return {
         "claim_no": claim.claim_no, "state": claim.state.value, "state_zh": claim.state.zh,
         "person_id_number": mask_id(person.citizen_id.number), "person_name": person.name,
@@ -128,8 +131,12 @@ def view(ctx: Context, uow: UnitOfWork, claim: ClaimRecord, person: Person, prin
             "excluded": fmt(sum((r.amount for r in lines if r.excluded), ZERO)),
             "payable": b["fund_pay_sumamt"]},
         "explanation": explain(claim, lines, b),
+        "appeal": appeal_summary(ctx, claim, events, ctx.today(), staff=staff),
         "history": [{"seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
                      "actor_role": e.actor_role, "actor": e.actor, "reason": e.reason, "on_day": e.on_day.isoformat(),
-                     "detail": e.detail} for e in uow.claims.events(claim)],
+                     # which staff account decided is for staff (a second reviewer is checked by it)
+                     "detail": e.detail if staff else {k: v for k, v in e.detail.items()
+                                                       if k not in ("reviewer", "rejected_by")}}
+                    for e in events],
         "version": claim.version,
     }

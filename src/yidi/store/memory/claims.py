@@ -17,6 +17,7 @@ from yidi.domain.claim_rules.records import (
     InvoiceHolder,
 )
 from yidi.store.memory.tables import Tables
+from yidi.store.repositories.claims import QUEUED
 
 
 class MemoryClaims:
@@ -54,7 +55,7 @@ class MemoryClaims:
 
     def queue(self, region: str, limit: int) -> list[tuple[ClaimRecord, str]]:
         found = [c for c in self.t.claims.values() if c.insured_region == region
-                 and c.state in (ClaimState.SUBMITTED, ClaimState.IN_REVIEW)]
+                 and c.state in QUEUED]
         found.sort(key=lambda c: (c.submitted_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.key))
         return self._named(found[:limit])
 
@@ -70,6 +71,11 @@ class MemoryClaims:
     def release_invoices(self, claim: ClaimRecord) -> None:
         self.t.claim_invoices[claim.claim_no] = [dataclasses.replace(i, held=False)
                                                  for i in self.t.claim_invoices.get(claim.claim_no, [])]
+
+    def hold_invoices(self, claim: ClaimRecord) -> None:
+        mine = self.t.claim_invoices.get(claim.claim_no, [])
+        self.t.claim_invoices[claim.claim_no] = []
+        self.replace_invoices(claim, [dataclasses.replace(i, held=True) for i in mine])  # the index's check
 
     def invoice_holders(self, claim: ClaimRecord, numbers: Sequence[str]) -> list[InvoiceHolder]:
         wanted = set(numbers)

@@ -52,13 +52,18 @@ class ClaimRepository(Protocol):
         ...
 
     def queue(self, region: str, limit: int) -> list[tuple[ClaimRecord, str]]:
-        """The region's SUBMITTED and IN_REVIEW claims, latest submission oldest first, with the person's name."""
+        """The region's SUBMITTED, IN_REVIEW and APPEALED claims, latest submission oldest first, with the person's
+        name."""
         ...
 
     def invoices(self, claim: ClaimRecord) -> list[ClaimInvoice]: ...
     def replace_invoices(self, claim: ClaimRecord, invoices: Sequence[ClaimInvoice]) -> None: ...
     def release_invoices(self, claim: ClaimRecord) -> None:
         """The claim holds its invoices no more (rejected): another claim may carry them."""
+        ...
+
+    def hold_invoices(self, claim: ClaimRecord) -> None:
+        """The claim holds its invoices again (appealed); the partial unique index refuses one held elsewhere."""
         ...
 
     def invoice_holders(self, claim: ClaimRecord, numbers: Sequence[str]) -> list[InvoiceHolder]:
@@ -98,6 +103,9 @@ class ClaimDocumentRepository(Protocol):
 
 
 # ------------------------------------------------------------------------------------------ rows and values
+
+# the claims in the agency's review queue: waiting, under review, appealed (复核)
+QUEUED = (ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.APPEALED)
 
 # fields a claim row and record share by name (the money fields go by fen in the row)
 _CLAIM_FIELDS = ("insured_region", "state", "filed_by", "institution", "hospital_name", "hospital_region",
@@ -199,7 +207,7 @@ class Claims:
 
     def queue(self, region: str, limit: int) -> list[tuple[ClaimRecord, str]]:
         q = (select(ClaimRow, PersonRow).join(PersonRow, PersonRow.id == ClaimRow.person_id)
-             .where(ClaimRow.insured_region == region, ClaimRow.state.in_([ClaimState.SUBMITTED, ClaimState.IN_REVIEW]))
+             .where(ClaimRow.insured_region == region, ClaimRow.state.in_(QUEUED))
              .order_by(ClaimRow.submitted_at, ClaimRow.id).limit(limit))
         return [(self._record(c, p.citizen_id), p.name) for c, p in self.s.execute(q)]
 
@@ -217,6 +225,9 @@ class Claims:
 
     def release_invoices(self, claim: ClaimRecord) -> None:
         self.s.execute(update(ClaimInvoiceRow).where(ClaimInvoiceRow.claim_id == claim.key).values(held=False))
+
+    def hold_invoices(self, claim: ClaimRecord) -> None:
+        self.s.execute(update(ClaimInvoiceRow).where(ClaimInvoiceRow.claim_id == claim.key).values(held=True))
 
     def invoice_holders(self, claim: ClaimRecord, numbers: Sequence[str]) -> list[InvoiceHolder]:
         q = (select(ClaimInvoiceRow.invoice_no, ClaimRow.claim_no, ClaimRow.state, PersonRow.citizen_id,
