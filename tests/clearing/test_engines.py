@@ -2,8 +2,9 @@
 
 Spark starts a JVM (slow on two cores), so there is one Spark session for the module and one test that
 compares everything: a few thousand settlements from the store (with frozen months, late revocations,
-a reinstatement and an upheld dispute, so every branch of the definition moves something) on SQLite
-and PostgreSQL, plus a synthetic Parquet month read directly by both engines.
+a reinstatement and an upheld dispute, so every branch of the definition moves something; hospital visits
+and pharmacy purchases, so the month has pharmacy lines) on SQLite and PostgreSQL, plus a synthetic Parquet
+month read directly by both engines.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def test_duckdb_and_spark_agree_to_the_fen(ctx: Context, spark: SparkEngine, tmp
     duck = DuckDBEngine().run(m, inputs, since=since)
     sparked = spark.run(m, inputs, since=since)
     assert duck == sparked
+    # the month has pharmacy lines (purchases at 定点零售药店, institution codes "P…"), some of them owed money
+    shops = [h for h in duck["hospital"] if h[1].startswith("P")]
+    assert shops and any(h[9] != 0 for h in shops) and len(shops) < len(duck["hospital"])
     reasons = {r[3] for r in duck["items"]}
     assert {"SETTLE", "REVOKE", "LATE_REVOKE", "DISPUTE"} <= reasons
     assert len(duck["items"]) > 1000 and duck["totals"][0][1] != 0
@@ -67,7 +71,9 @@ def test_duckdb_and_spark_agree_to_the_fen(ctx: Context, spark: SparkEngine, tmp
     # Parquet read directly by both engines (the national-scale path)
     folder = write_parquet({"settlements": synth.arrow_month(m, 3000, seed=2), **{
         k: v for k, v in _empty().items() if k != "settlements"}}, tmp_path / "pq")
-    assert DuckDBEngine().run(m, folder, with_items=False) == spark.run(m, folder, with_items=False)
+    parquet = DuckDBEngine().run(m, folder, with_items=False)
+    assert parquet == spark.run(m, folder, with_items=False)
+    assert any(h[1].startswith("P") and h[9] != 0 for h in parquet["hospital"])  # pharmacy lines there too
 
 
 def _empty() -> dict[str, object]:

@@ -9,9 +9,10 @@ Two shapes:
 - `arrow_month` / `write_parquet_month` build the clearing input directly (no store), for the engine
   test and the 10-million-row benchmark (DuckDB generates those in SQL, far faster than Python).
 
-The mix is realistic in shape, not in figures: visit types by share of cross-province settlements
-(outpatient most frequent, inpatient largest), fund shares around what national reports quote (about
-60 % of inpatient costs), a few per cent revoked, some of them in the following month.
+The mix (yidi.clearing.mix) is realistic in shape, not in figures: hospital visit types and pharmacy
+purchases by share of cross-province settlements, fund shares around what national reports quote, a few per
+cent revoked, some of them in the following month. Purchases are settled at pharmacies (institution codes
+"P…"), so the month's clearing has pharmacy lines of its own.
 """
 
 from __future__ import annotations
@@ -30,65 +31,12 @@ from sqlalchemy.orm import Session
 
 from yidi.clearing.definition import Month
 from yidi.clearing.engines import schema
+from yidi.clearing.mix import at_pharmacy, draw
 from yidi.domain.enums import Category, InstitutionKind, InsuranceStatus, Scheme, VisitType
 from yidi.domain.ids import check_character
 from yidi.store.db import session_factory, unit_of_work
 from yidi.store.models import InstitutionRow, PersonRow, RegionRow, VisitRow
 from yidi.store.settlement_models import SettlementRow
-
-# (visit type, share of settlements, medfee range in fen)
-MIX: tuple[tuple[VisitType, float, tuple[int, int]], ...] = (
-    (VisitType.OUTPATIENT, 0.70, (3_000, 80_000)),
-    (VisitType.CHRONIC_OUTPATIENT, 0.15, (20_000, 300_000)),
-    (VisitType.INPATIENT, 0.15, (300_000, 6_000_000)),
-)
-
-
-@dataclass(frozen=True)
-class Amounts:
-    medfee: int
-    hifp: int
-    hifob: int
-    cvlserv: int
-    hifmi: int
-    maf: int
-    acct: int
-    cash: int
-
-    @property
-    def fund(self) -> int:
-        return self.hifp + self.hifob + self.cvlserv + self.hifmi + self.maf
-
-
-def amounts(rng: random.Random, vt: VisitType, scheme: Scheme) -> Amounts:
-    """One settlement's split in fen: parts add up exactly (medfee = fund + account + cash)."""
-    lo, hi = next(r for t, _, r in MIX if t is vt)
-    medfee = rng.randint(lo, hi)
-    fund_share = rng.randint(40, 85)  # percent of the bill the funds pay
-    fund = medfee * fund_share // 100
-    hifob = cvlserv = hifmi = maf = 0
-    if vt is VisitType.INPATIENT and medfee > 2_000_000:
-        top = fund * rng.randint(5, 20) // 100  # the layer above the pooled fund's band
-        if scheme is Scheme.EMPLOYEE:
-            hifob = top
-            cvlserv = fund * rng.randint(0, 5) // 100
-        else:
-            hifmi = top
-    if rng.random() < 0.02:
-        maf = fund * rng.randint(1, 10) // 100
-    hifp = fund - hifob - cvlserv - hifmi - maf
-    personal = medfee - fund
-    acct = personal * rng.randint(0, 100) // 100 if scheme is Scheme.EMPLOYEE and vt is not VisitType.INPATIENT else 0
-    return Amounts(medfee, hifp, hifob, cvlserv, hifmi, maf, acct, personal - acct)
-
-
-def _pick_type(rng: random.Random) -> VisitType:
-    x, acc = rng.random(), 0.0
-    for vt, share, _ in MIX:
-        acc += share
-        if x < acc:
-            return vt
-    return MIX[-1][0]
 
 
 @dataclass(frozen=True)
@@ -118,10 +66,11 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
     total = revoked = 0
     with _audited(engine) as conn:
         regions = [r for (r,) in conn.execute(select(RegionRow.code).order_by(RegionRow.code))]
-        # synthetic visits are hospital visits (their types include inpatient care): no pharmacies
-        insts = [(c, r) for c, r in conn.execute(select(InstitutionRow.code, InstitutionRow.region)
-                                                   .where(InstitutionRow.kind == InstitutionKind.HOSPITAL)
-                                                   .order_by(InstitutionRow.code))]
+        # hospital visits at hospitals (their types include inpatient care), purchases at pharmacies
+        kinds = {k: [(c, r) for c, r in conn.execute(select(InstitutionRow.code, InstitutionRow.region)
+                                                       .where(InstitutionRow.kind == k)
+                                                       .order_by(InstitutionRow.code))] for k in InstitutionKind}
+        insts, shops = kinds[InstitutionKind.HOSPITAL], kinds[InstitutionKind.PHARMACY]
         if len(regions) < 2 or not insts:
             raise ValueError("load the reference data first (regions and institutions): yidi demo load")
         persons = _synthetic_persons(conn, regions, persons_per_region, seed)
@@ -136,12 +85,13 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
             visits: list[dict[str, Any]] = []
             setls: list[dict[str, Any]] = []
             for n in range(per_month):
-                inst, treat = insts[rng.randrange(len(insts))]
+                at_shop = bool(shops) and at_pharmacy(rng)
+                pool = shops if at_shop else insts
+                inst, treat = pool[rng.randrange(len(pool))]
                 insured = rng.choice([r for r in regions if r != treat])
                 pid, scheme = persons[insured][rng.randrange(len(persons[insured]))]
-                vt = _pick_type(rng)
                 day = m.start + dt.timedelta(days=rng.randrange((m.end - m.start).days + 1))
-                a = amounts(rng, vt, scheme)
+                vt, a = draw(rng, scheme, at_shop)
                 revoked_on = day + dt.timedelta(days=rng.randint(0, 20)) if rng.random() < revoke_rate else None
                 revoked += revoked_on is not None
                 visits.append({"person_id": pid, "institution": inst, "visit_type": vt, "admitted_on": day,
@@ -235,13 +185,13 @@ def arrow_month(m: Month, count: int, *, seed: int = 7, regions: Sequence[str] |
         insured = regs[rng.randrange(len(regs))]
         if insured == treat:
             insured = regs[(regs.index(treat) + 1) % len(regs)]
-        vt = _pick_type(rng)
+        shop = at_pharmacy(rng)
         scheme = Scheme.EMPLOYEE if rng.random() < 0.6 else Scheme.RESIDENT
-        a = amounts(rng, vt, scheme)
+        vt, a = draw(rng, scheme, shop)
         day = m.start + dt.timedelta(days=rng.randrange(days))
         rows.append({
             "id": first_id + i, "setl_id": f"A{seed:02d}{m.year}{m.month:02d}{i:08d}",
-            "institution": f"H{treat}{rng.randrange(institutions_per_region):04d}",
+            "institution": f"{'P' if shop else 'H'}{treat}{rng.randrange(institutions_per_region):04d}",
             "insured_region": insured, "treatment_region": treat, "visit_type": vt.value,
             "settlement_date": day,
             "revoked_on": day + dt.timedelta(days=rng.randint(0, 20)) if rng.random() < revoke_rate else None,
