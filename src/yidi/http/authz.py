@@ -253,12 +253,15 @@ RULES: dict[str, Rule] = {
     # the policy packs in force (readable by all staff)
     "GET /agency/claims": allow(A, duties=(REVIEWER,)),
     "GET /agency/claims/{claim_no}": allow(A, duties=(REVIEWER, PAYER)),
+    "GET /agency/claims/{claim_no}/documents/{doc_id}": allow(A, duties=(REVIEWER, PAYER)),  # as the claim page
     "POST /agency/claims/{claim_no}/{action}": allow(A, duties=(REVIEWER,)),
     "GET /agency/payments": allow(A, duties=(PAYER,)),
     "POST /agency/payments": allow(A, duties=(PAYER,)),
     "GET /agency/payments/{batch_no}": allow(A, duties=(PAYER,)),
     "POST /agency/payments/{batch_no}/paid": allow(A, duties=(PAYER,)),
     "GET /agency/filings": allow(A),
+    "GET /agency/filings.csv": allow(A),
+    "GET /agency/filings/{filing_id}": allow(A),
     "GET /agency/chronic": allow(A, duties=(REVIEWER,)),
     "POST /agency/chronic/{cert_id}/review": allow(A, duties=(REVIEWER,)),
     "POST /agency/filings/{filing_id}/review": allow(A, duties=(REVIEWER,)),

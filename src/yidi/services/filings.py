@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from yidi.domain import bounds as B
 from yidi.domain.enums import FilingType, Scheme
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
@@ -32,6 +33,7 @@ from yidi.domain.filing_rules import (
     new_filing,
     review_filing,
 )
+from yidi.domain.ids import parse_citizen_id
 from yidi.domain.policy import FilingRules
 from yidi.domain.reference import Institution, Person
 from yidi.domain.scope import intra_province_needs_filing
@@ -165,14 +167,28 @@ def file(ctx: Context, principal: Principal, request: FilingRequest, id_number: 
         return _view(uow, record, person, history=True)
 
 
+def search_terms(text: str) -> dict[str, str]:
+    """What an agency typed to find a person's filings: an ID number (checked: GB 11643) or a full name."""
+    text = text.strip()
+    if not text:
+        return {}
+    if len(text) == 18 and text[:17].isdigit():
+        return {"citizen_id": parse_citizen_id(text, "q").number}
+    if len(text) > B.PERSON_NAME or any(c.isdigit() for c in text):
+        raise error("FILING_SEARCH_INVALID", limit=B.PERSON_NAME)
+    return {"name": text}
+
+
 def list_filings(ctx: Context, principal: Principal, *, status: FilingStatus | None = None, limit: int = 100,
-                 offset: int = 0) -> FilingPage:
+                 offset: int = 0, person: str = "") -> FilingPage:
     """我的备案 A person's own filings and those of relatives they may act for (every version, newest first),
-    or an agency's region's filings."""
+    or an agency's region's filings (`person`: only those of the person with this full name or ID number)."""
     require(principal, Role.PERSON, Role.AGENCY, what_zh="查看备案", what_en="list filings")
+    terms = search_terms(person) if principal.role is Role.AGENCY else {}
     with ctx.uow() as uow:
         if principal.role is Role.AGENCY:
-            total, found = uow.filings.of_region(principal.subject, status=status, limit=limit, offset=offset)
+            total, found = uow.filings.of_region(principal.subject, status=status, limit=limit, offset=offset,
+                                                 **terms)
             return FilingPage(total, [FilingView(r, mask_name(name)) for r, name in found])  # lists mask names
         me = uow.persons.get(principal.subject)
         if me is None:

@@ -13,12 +13,10 @@ from starlette.responses import Response
 
 from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
 from yidi.domain.errors import YidiError
-from yidi.domain.filing_rules import FilingStatus
-from yidi.services import claims, filings
+from yidi.services import claims
 from yidi.services.access import Principal
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, fen, lang, page, plain_params, problems, redirect
-from yidi.web.labels import choices
+from yidi.web.common import ctx_of, error_page, fen, page, plain_params, problems, redirect
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
@@ -45,6 +43,28 @@ def _claim(request: Request, who: Principal, claim_no: str, status: int = 200, *
 @router.get("/agency/claims/{claim_no}", response_class=Response)
 def show_claim(request: Request, who: Who, claim_no: str, done: str = "") -> Response:
     return _claim(request, who, claim_no, done=done)
+
+
+# a scan shown inside the claim page: only the three sniffed types, never guessed by the browser, not cached,
+# framed by our own pages only
+PREVIEW_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+PREVIEW_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                   "X-Frame-Options": "SAMEORIGIN", "Content-Disposition": "inline"}
+# an image opened on its own runs nothing; a PDF is left to the browser's viewer (a sandbox would block it)
+IMAGE_POLICY = {"Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox"}
+
+
+@router.get("/agency/claims/{claim_no}/documents/{doc_id}", response_class=Response)
+def preview_document(request: Request, who: Who, claim_no: str, doc_id: int) -> Response:
+    """材料预览: the scan inline (image or PDF) for the claim page, with the claim's own access check."""
+    try:
+        data, media, _name = claims.document(ctx_of(request), who, claim_no, doc_id)
+    except YidiError as err:
+        return error_page(request, err)
+    if media not in PREVIEW_TYPES:  # stored scans are sniffed PDF/JPEG/PNG; anything else is not shown inline
+        return Response(status_code=415)
+    return Response(data, media_type=media,
+                    headers={**PREVIEW_HEADERS, **(IMAGE_POLICY if media.startswith("image/") else {})})
 
 
 @router.post("/agency/claims/{claim_no}/{action}", response_class=Response)
@@ -117,27 +137,6 @@ def batch_paid(request: Request, who: Who, batch_no: str, bank_reference: Annota
     except YidiError as err:
         return _batch(request, who, batch_no, status=err.status, problems=problems(err))
     return redirect(f"/agency/payments/{batch_no}?done=paid")
-
-
-@router.get("/agency/filings", response_class=Response)
-def region_filings(request: Request, who: Who, status: str = "", offset: int = 0) -> Response:
-    try:
-        st = FilingStatus(status) if status else None
-    except ValueError:
-        st = None
-    found = filings.list_filings(ctx_of(request), who, status=st, limit=50, offset=max(offset, 0))
-    return page(request, "agency/filings.html", found=found, chosen=status, offset=max(offset, 0),
-                statuses=choices("filing_status", FilingStatus, lang(request)), problems={})
-
-
-@router.post("/agency/filings/{filing_id}/review", response_class=Response)
-def review_filing(request: Request, who: Who, filing_id: str, approve: Annotated[str, Form()] = "",
-                  reason: Annotated[str, Form()] = "") -> Response:
-    try:
-        filings.review(ctx_of(request), who, filing_id, approve == "yes", reason.strip()[:500])
-    except YidiError as err:
-        return error_page(request, err)
-    return redirect("/agency/filings?status=PENDING")
 
 
 @router.get("/agency/policies", response_class=Response)

@@ -26,7 +26,7 @@ from yidi.domain.enums import (
 )
 from yidi.domain.family import LinkState, Relationship
 from yidi.domain.filing_rules.records import FilingStatus
-from yidi.domain.materials import ClaimSituation
+from yidi.domain.materials import FILING_MATERIAL_NAMES, ClaimSituation
 from yidi.domain.visit_states import STATE_EN as VISIT_STATE_EN
 from yidi.domain.visit_states import STATE_ZH as VISIT_STATE_ZH
 from yidi.services.access import Duty, Role
@@ -67,6 +67,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "filing_status": _from_enum(FilingStatus, {
         "PENDING_REVIEW": "pending review", "ACTIVE": "in force", "REJECTED": "rejected", "CANCELLED": "cancelled",
         "SUPERSEDED": "changed"}),
+    "filing_event": {"CREATED": ("提交", "filed"), "CANCELLED": ("取消", "cancelled"),
+                     "SUPERSEDED": ("被新的备案取代", "superseded"), "APPROVED": ("审核通过", "approved"),
+                     "REJECTED": ("审核未通过", "rejected")},
+    "filing_material": dict(FILING_MATERIAL_NAMES),
     "claim_status": _from_enum(ClaimState, {
         "DRAFT": "draft", "SUBMITTED": "submitted", "IN_REVIEW": "in review", "RETURNED": "returned for papers",
         "APPROVED": "approved, to be paid", "PAID": "paid", "REJECTED": "rejected", "APPEALED": "under appeal",

@@ -169,6 +169,7 @@ async def logout(request: Request) -> Response:
 def mount(app: FastAPI) -> None:
     """Add the pages and their static files to an app (the app factory's one line for the web door)."""
     from yidi.web import (
+        agency_filings,
         agency_pages,
         chronic_pages,
         clearing_pages,
@@ -185,7 +186,8 @@ def mount(app: FastAPI) -> None:
 
     routers = (router, person_pages.router, estimate_pages.router, family_pages.router, chronic_pages.router,
                settlement_pages.router, credential_pages.router, hospital_pages.router, desk_lines.router,
-               pharmacy_pages.router, agency_pages.router, clearing_pages.router, statistics_pages.router)
+               pharmacy_pages.router, agency_pages.router, agency_filings.router, clearing_pages.router,
+               statistics_pages.router)
     for r in routers:
         app.include_router(r)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -29,11 +29,14 @@ class MemoryFilings:
         return AtAdmission(person, self.of_person(citizen_id), visits, 0)
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
-                  offset: int = 0) -> tuple[int, list[tuple[FilingRecord, str]]]:
-        found = [r for r in self.t.filings.values()
-                 if r.insured_region == region and (status is None or r.status is status)]
-        found.sort(key=lambda r: (r.created_on, r.filing_id), reverse=True)
+                  offset: int = 0, citizen_id: str | None = None,
+                  name: str | None = None) -> tuple[int, list[tuple[FilingRecord, str]]]:
         names = {cid: p.name for cid, p in self.t.persons.items()}
+        found = [r for r in self.t.filings.values()
+                 if r.insured_region == region and (status is None or r.status is status)
+                 and (citizen_id is None or r.person_id_number == citizen_id)
+                 and (name is None or names.get(r.person_id_number) == name)]
+        found.sort(key=lambda r: (r.created_on, r.filing_id), reverse=True)
         return len(found), [(r, names.get(r.person_id_number, "")) for r in found[offset:offset + limit]]
 
     def save(self, record: FilingRecord, *, reviewed_by: str | None = None) -> None:

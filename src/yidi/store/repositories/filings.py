@@ -42,9 +42,10 @@ class FilingRepository(Protocol):
         ...
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100,
-                  offset: int = 0) -> tuple[int, list[tuple[FilingRecord, str]]]:
+                  offset: int = 0, citizen_id: str | None = None,
+                  name: str | None = None) -> tuple[int, list[tuple[FilingRecord, str]]]:
         """Filings of persons insured in `region` (an agency's view), newest first, with the person's name;
-        and the total before paging."""
+        and the total before paging. `citizen_id` / `name`: only that person's (exact ID number / full name)."""
         ...
 
     def save(self, record: FilingRecord, *, reviewed_by: str | None = None) -> None:
@@ -116,11 +117,16 @@ class Filings:
             int(version or 0))
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,
+                  citizen_id: str | None = None, name: str | None = None,
                   ) -> tuple[int, list[tuple[FilingRecord, str]]]:
         q = select(FilingRow, PersonRow.citizen_id, PersonRow.name).join(PersonRow, PersonRow.id == FilingRow.person_id)
         q = q.where(FilingRow.insured_region == region)
         if status is not None:
             q = q.where(FilingRow.status == status)
+        if citizen_id is not None:
+            q = q.where(PersonRow.citizen_id == citizen_id)
+        if name is not None:
+            q = q.where(PersonRow.name == name)
         total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
         q = q.order_by(FilingRow.created_on.desc(), FilingRow.filing_id.desc()).limit(limit).offset(offset)
         return total, [(record_of(r, cid), name) for r, cid, name in self.s.execute(q)]
