@@ -10,7 +10,7 @@ from typing import Any
 from yidi.advisor.models import Estimate, Plan, Situation
 from yidi.advisor.plan import advise
 from yidi.domain.bill import FeeLine
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.packset import PackSet
 from yidi.domain.validation import validate_model
 
@@ -42,7 +42,7 @@ def estimate(packs: PackSet, today: dt.date, situation: Situation) -> tuple[Plan
     """The advisor's plan and its money estimate; ESTIMATE_UNAVAILABLE (422) when the plan has none."""
     plan = advise(situation, packs, today)
     if plan.money is None or plan.money.estimate is None:
-        raise YidiError("ESTIMATE_UNAVAILABLE",
-                        plan.money.estimate_note_zh if plan.money else "缺少估算所需的信息（参保地、险种、医院）",
-                        "an estimate needs the insured region, scheme and hospital", "", 422)
+        raise error("ESTIMATE_UNAVAILABLE",
+                    detail_zh=plan.money.estimate_note_zh if plan.money else "缺少估算所需的信息（参保地、险种、医院）",
+                    detail_en="an estimate needs the insured region, scheme and hospital")
     return plan, plan.money.estimate

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, Field
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.http import security
 from yidi.http.errors import ErrorOut
@@ -40,7 +41,7 @@ class MeOut(BaseModel):
 
 
 def _grant_error(zh: str, en: str, field: str = "grant_type") -> YidiError:
-    return YidiError("GRANT_INVALID", zh, en, field, 400)
+    return error("GRANT_INVALID", field=field, detail_zh=zh, detail_en=en)
 
 
 def _client_credentials(ctx: Context, request: Request, client_id: str, client_secret: str) -> tuple[Principal, str]:
@@ -51,7 +52,7 @@ def _client_credentials(ctx: Context, request: Request, client_id: str, client_s
         inst = hospital_keys.verify(ctx, f"{hospital_keys.PREFIX}{key_id}.{client_secret}")
     except YidiError:
         accounts.record_failure(ctx, account_key, security.client_host(request))
-        raise YidiError("CLIENT_INVALID", "客户端标识或密钥错误", "wrong client id or secret", "client_secret", 401) from None
+        raise error("CLIENT_INVALID") from None
     return principals.key_principal(key_id, inst), f"k:{key_id}"
 
 

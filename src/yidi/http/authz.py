@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.routing import iter_route_contexts
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.http.security import optional_principal
 from yidi.services import trail
@@ -332,8 +333,7 @@ async def authorize(request: Request) -> None:
 
 async def _check(request: Request, key: str, rule: Rule | None) -> None:
     if rule is None:
-        raise YidiError("ROUTE_WITHOUT_RULE", f"该接口尚未配置访问规则（{key}），一律拒绝",
-                        f"no access rule for {key}: denied (add it to yidi.http.authz.RULES)", "", 403)
+        raise error("ROUTE_WITHOUT_RULE", key=key)
     if rule.public:
         try:  # so a page can still see who is signed in; bad credentials do not close a public route
             await optional_principal(request)
@@ -347,5 +347,5 @@ async def _check(request: Request, key: str, rule: Rule | None) -> None:
         raise auth_required()
     if not rule.allows(principal):
         need = rule.describe()
-        raise YidiError("ROLE_NOT_ALLOWED", f"当前身份（{principal.role.value}）无权使用该接口（需要：{need}）",
-                        f"role {principal.role.value} may not use {key} (needs {need})", "", 403)
+        raise error("ROLE_NOT_ALLOWED", role=principal.role.value, what_zh="使用该接口", what_en=f"use {key}",
+                    allowed=need)

@@ -28,6 +28,7 @@ from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.http.auth_config import AuthConfig
@@ -59,13 +60,12 @@ def context_of(request: Request) -> Context:
 
 
 def auth_required() -> YidiError:
-    return YidiError("AUTH_REQUIRED", "需要登录：请提供 Authorization: Bearer 令牌或登录后访问",
-                     "authentication required: send Authorization: Bearer <token> or log in", "Authorization", 401)
+    return error("AUTH_REQUIRED", detail_zh="请提供 Authorization: Bearer 令牌或登录后访问",
+                 detail_en="send Authorization: Bearer <token> or log in")
 
 
 def csrf_failed() -> YidiError:
-    return YidiError("CSRF_FAILED", "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试",
-                     "CSRF check failed: reload the page and try again", CSRF_FIELD, 403)
+    return error("CSRF_FAILED", field=CSRF_FIELD)
 
 
 def forget_accounts() -> None:
@@ -188,8 +188,8 @@ def _resolve_sync(ctx: Context, cfg: AuthConfig, request: Request) -> tuple[Prin
         role, subject = request.headers.get("x-yidi-role"), request.headers.get("x-yidi-subject")
         if role or subject:
             if not role or not subject:
-                raise YidiError("AUTH_REQUIRED", "需要身份：请提供 X-Yidi-Role 和 X-Yidi-Subject",
-                                "authentication required: send X-Yidi-Role and X-Yidi-Subject", "X-Yidi-Role", 401)
+                raise error("AUTH_REQUIRED", field="X-Yidi-Role", detail_zh="请提供 X-Yidi-Role 和 X-Yidi-Subject",
+                            detail_en="send X-Yidi-Role and X-Yidi-Subject")
             return _dev_principal(role, subject, request.headers.get("x-yidi-duties")), False
     return None, False
 

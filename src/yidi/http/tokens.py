@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.http.auth_config import AuthConfig
 from yidi.services.access import Duty, Principal, Role
@@ -19,7 +20,7 @@ TOKEN_PREFIX = "yt1."
 
 def auth_invalid(zh: str = "令牌无效或已过期，请重新获取", en: str = "invalid or expired token; get a new one",
                  field: str = "Authorization") -> YidiError:
-    return YidiError("AUTH_INVALID", zh, en, field, 401)
+    return error("AUTH_INVALID", field=field, detail_zh=zh, detail_en=en)
 
 
 def b64(data: bytes) -> str:

@@ -112,13 +112,12 @@ def record_failure(ctx: Context, account_key: str, client: str) -> None:
 
 
 def rate_limited(seconds: int) -> YidiError:
-    return YidiError("LOGIN_RATE_LIMITED", f"登录失败次数过多，请 {seconds} 秒后再试",
-                     f"too many failed logins; try again in {seconds} s", "username", 429, retry_after=seconds)
+    return error("LOGIN_RATE_LIMITED", retry_after=seconds, seconds=seconds)
 
 
 def bad_login() -> YidiError:
     # one message for an unknown user, a wrong password and a disabled account: none tells which
-    return YidiError("LOGIN_FAILED", "用户名或密码错误", "wrong user name or password", "password", 401)
+    return error("LOGIN_FAILED")
 
 
 def principal_of(user: UserAccount) -> Principal:
@@ -148,55 +147,53 @@ def _validate(role: AccountRole, subject: str, duties: list[str]) -> tuple[str, 
         return parse_citizen_id(subject, "subject").number, []
     if role is AccountRole.HOSPITAL:
         if not (0 < len(subject) <= 30 and subject.isalnum()):
-            raise YidiError("SUBJECT_INVALID", "医疗机构账号的主体应为机构编码", "a hospital account acts for an institution code",
-                            "subject", 422)
+            raise error("SUBJECT_INVALID", detail_zh="医疗机构账号的主体应为机构编码",
+                        detail_en="a hospital account acts for an institution code")
         return subject, []
     if len(subject) != 6 or not subject.isdigit():
-        raise YidiError("SUBJECT_INVALID", "经办机构/清算账号的主体应为6位区划编码（全国清算用 000000）",
-                        "agency and clearing accounts need a 6-digit region code (000000: national clearing)",
-                        "subject", 422)
+        raise error("SUBJECT_INVALID", detail_zh="经办机构/清算账号的主体应为6位区划编码（全国清算用 000000）",
+                    detail_en="agency and clearing accounts need a 6-digit region code (000000: national clearing)")
     if role is AccountRole.CLEARING:
         if subject != "000000" and not subject.endswith("0000"):
-            raise YidiError("SUBJECT_INVALID", "清算账号的主体应为 000000（全国）或省级编码 XX0000",
-                            "a clearing account acts for 000000 (national) or a province XX0000", "subject", 422)
+            raise error("SUBJECT_INVALID", detail_zh="清算账号的主体应为 000000（全国）或省级编码 XX0000",
+                        detail_en="a clearing account acts for 000000 (national) or a province XX0000")
         return subject, []
     try:
         parsed = sorted({Duty(d.strip().lower()).value for d in duties if d.strip()})
     except ValueError:
-        raise YidiError("DUTY_INVALID", "职责只能是 reviewer（审核）/ payer（支付）/ administrator（管理）",
-                        "duties are reviewer, payer or administrator", "duties", 422) from None
+        raise error("DUTY_INVALID") from None
     return subject, parsed
 
 
 def _check_region(regions: RegionRepository, role: AccountRole, subject: str) -> None:
     """An agency account acts for a region on file; a clearing account for the nation or a province on file."""
     if role is AccountRole.AGENCY and not regions.exists(subject):
-        raise YidiError("REGION_NOT_FOUND", f"统筹区 {subject} 不存在：请先导入该统筹区（政策包参考数据）",
-                        f"no pooling region {subject} on file (load it with the policy pack's reference data first)",
-                        "subject", 404)
+        raise error("REGION_NOT_FOUND", subject=subject)
     if role is AccountRole.CLEARING and subject != "000000" and not regions.any_in_province(subject):
-        raise YidiError("REGION_NOT_FOUND", f"没有属于省级编码 {subject} 的统筹区", f"no pooling region of province {subject} on file",
-                        "subject", 404)
+        raise error("REGION_NOT_FOUND", subject=subject)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise error("PASSWORD_TOO_SHORT", limit=MIN_PASSWORD)
 
 
 def create_user(ctx: Context, username: str, password: str, role: AccountRole, subject: str, *,
                 duties: list[str] | None = None, display_name: str = "", password_hash: str | None = None) -> int:
     """A new account (or USERNAME_TAKEN). A person account must match a person already on file."""
-    if password_hash is None and len(password) < MIN_PASSWORD:
-        raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
-                        "password", 422)
+    if password_hash is None:
+        _check_password(password)
     display_name = checked_text(display_name, "name", PERSON_NAME)
     if not (0 < len(username) <= 64) or any(c.isspace() for c in username) or bad_character(username):
-        raise YidiError("USERNAME_INVALID", "用户名应为 1–64 个字符且不含空格", "user name: 1-64 characters, no spaces",
-                        "username", 422)
+        raise error("USERNAME_INVALID")
     subject, clean_duties = _validate(role, subject, duties or [])
     with ctx.uow() as uow:
         if uow.users.by_username(username) is not None:
-            raise YidiError("USERNAME_TAKEN", f"用户名 {username} 已被使用", f"user name {username} is taken", "username", 409)
+            raise error("USERNAME_TAKEN", username=username)
         if role is AccountRole.PERSON and uow.persons.get(subject) is None:
             raise error("PERSON_NOT_FOUND", field="subject")
         if role is AccountRole.HOSPITAL and uow.institutions.get(subject) is None:
-            raise YidiError("INSTITUTION_NOT_FOUND", f"医疗机构 {subject} 不存在", f"no institution {subject}", "subject", 404)
+            raise error("INSTITUTION_NOT_FOUND", subject=subject)
         _check_region(uow.regions, role, subject)
         return uow.users.add(UserAccount(0, username, role.value, subject, tuple(clean_duties), True, display_name,
                                          password_hash or hash_password(password)))
@@ -204,14 +201,12 @@ def create_user(ctx: Context, username: str, password: str, role: AccountRole, s
 
 def _user(found: UserAccount | None, username: str) -> UserAccount:
     if found is None:
-        raise YidiError("USER_NOT_FOUND", f"用户 {username} 不存在", f"no user {username}", "username", 404)
+        raise error("USER_NOT_FOUND", username=username)
     return found
 
 
 def set_password(ctx: Context, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise YidiError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 位", f"password needs at least {MIN_PASSWORD} characters",
-                        "password", 422)
+    _check_password(password)
     with ctx.uow() as uow:
         user = _user(uow.users.by_username(username), username)
         uow.users.set_password_hash(user.id, hash_password(password))

@@ -7,7 +7,7 @@ from pydantic import Field
 from yidi.domain import bounds as B
 from yidi.domain.eligibility import EligibilityResult, check_eligibility
 from yidi.domain.enums import VisitType
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.family import Act
 from yidi.domain.ids import parse_citizen_id
 from yidi.domain.validation import Code, Day, IdNumber, Strict, Text
@@ -47,8 +47,7 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
         facts = uow.filings.at_admission(cid.number)
         institution = uow.institutions.cached(req.institution, facts.reference_version)
         if institution is None:
-            raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {req.institution} 不存在",
-                            f"unknown institution {req.institution}", "institution", 422)
+            raise error("INSTITUTION_UNKNOWN", institution=req.institution)
         person, filings, admissions = facts.person, facts.filings, facts.open_visits
         if principal.role is Role.AGENCY and person is not None and person.insured_region != principal.subject:
             raise forbidden("查询其他统筹区参保人的待遇资格", "check persons insured in another region", "id_number")

@@ -11,13 +11,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 
 
 def storage_full() -> YidiError:
     """507 STORAGE_FULL: a file could not be written (disk full or any OS write error); nothing was kept."""
-    return YidiError("STORAGE_FULL", "存储空间不足，文件未保存，请稍后重试",
-                     "storage full: the file was not saved; try again later", "file", 507)
+    return error("STORAGE_FULL")
 
 
 class ScanStore:

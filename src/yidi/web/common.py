@@ -22,11 +22,13 @@ from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id
 from yidi.domain.money import from_fen
 from yidi.domain.validation import checked_text
-from yidi.http import authz
+from yidi.http import authz, security
 from yidi.services.access import Principal, Role
-from yidi.services.context import Context
 from yidi.web import auth
 from yidi.web.labels import label
+
+# pages and the API read the one context the same way
+ctx_of = security.context_of
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "lang"
@@ -68,11 +70,6 @@ env.filters["yuan"] = yuan
 env.filters["pct"] = pct
 env.filters["masked"] = mask_id
 env.globals["amount_labels"] = AMOUNT_LABELS
-
-
-def ctx_of(request: Request) -> Context:
-    c: Context = request.app.state.ctx
-    return c
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -136,7 +136,7 @@ async def login(request: Request, username: Annotated[str, Form()] = "", passwor
     resp = redirect("/")
     try:
         if len(username) > 64 or len(password) > 200:
-            raise YidiError("FIELD_TOO_LONG", "用户名或密码过长", "user name or password too long", "username", 422)
+            raise error("FIELD_TOO_LONG")
         if not username.strip() or not password:
             raise YidiError.of([p for p in (
                 Problem("FIELD_MISSING", "username", "请填写用户名", "enter your user name") if not username.strip() else None,
