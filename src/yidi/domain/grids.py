@@ -60,20 +60,20 @@ def _check_grid(table: dict[str, dict[str, T]], what: str) -> dict[str, dict[str
     return table
 
 
-def pick_cell(table: dict[str, dict[str, T]], category: Category, level: Level) -> tuple[str, str] | None:
+def pick_cell(table: dict[str, dict[str, T]], category: Category | str, level: Level | str) -> tuple[str, str] | None:
     """The keys (category, level) of the most specific entry of a grid (ALL is the fallback on either axis):
-    the cell an explanation cites, as the pack wrote it."""
-    for c in (category.value, ALL):
+    the cell an explanation cites, as the pack wrote it. A key may be given as written (ALL too)."""
+    for c in (str(category), ALL):
         row = table.get(c)
         if row is None:
             continue
-        for lv in (level.value, ALL):
+        for lv in (str(level), ALL):
             if lv in row:
                 return c, lv
     return None
 
 
-def pick(table: dict[str, dict[str, T]], category: Category, level: Level) -> T | None:
+def pick(table: dict[str, dict[str, T]], category: Category | str, level: Level | str) -> T | None:
     """The most specific entry of a category x level grid (ALL is the fallback on either axis)."""
     cell = pick_cell(table, category, level)
     return None if cell is None else table[cell[0]][cell[1]]

@@ -16,7 +16,8 @@ from yidi.domain.errors import YidiError
 from yidi.services import claims
 from yidi.services.access import Principal
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, fen, page, plain_params, problems, redirect
+from yidi.web.common import ctx_of, error_page, fen, lang, page, plain_params, problems, redirect
+from yidi.web.policy_table import scheme_tables
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
 
@@ -145,7 +146,9 @@ def policies(request: Request, who: Who, region: str = "") -> Response:
     packs = ctx_of(request).packs
     shown = region or who.subject
     pol = packs.policies.get(shown)
-    return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol,
+    lg = lang(request)
+    tables = {v.effective_from: scheme_tables(v, lg) for v in pol.versions} if pol else {}
+    return page(request, "agency/policies.html", packs=packs, region=shown, pol=pol, tables=tables,
                 regions=sorted(packs.policies), names={c: r.name for c, r in packs.regions.items()})
 
 

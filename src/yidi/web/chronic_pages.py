@@ -2,8 +2,8 @@
 `relative` = a confirmed family link's id, for that relative) and the insured region's agency queue (approve
 with validity, return for material, reject with reason).
 
-The same services as `/api/v1/me/chronic` and `/api/v1/chronic`. Disease names are shown, their codes only
-in a fold for auditors; a refused form is shown again with each problem beside its field.
+The same services as `/api/v1/me/chronic` and `/api/v1/chronic`. Disease names and states are shown in words
+from the one label table (yidi.web.labels), disease codes only in a fold for auditors; a refused form is shown again with each problem beside its field.
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ from yidi.domain.validation import validate_model
 from yidi.services import chronic, family
 from yidi.services.claims import ClaimsConfig
 from yidi.web.auth import Who
-from yidi.web.common import ctx_of, error_page, form_dict, page, problems, redirect
+from yidi.web.common import ctx_of, error_page, form_dict, lang, page, problems, redirect
+from yidi.web.labels import choices, label
 
 router = APIRouter(include_in_schema=False)
 DONE = ("applied", "uploaded", "resubmit", "withdraw", "reviewed")
 PERSON_ACTIONS = {"resubmit": chronic.resubmit, "withdraw": chronic.withdraw}
 
 
-def _names(request: Request) -> dict[str, str]:
-    return {c: r.name for c, r in ctx_of(request).packs.regions.items()}
+def _diseases(request: Request) -> list[tuple[str, str]]:
+    """The form's disease options, named from the one label table in the page's language."""
+    return [(code, label("chronic_disease", code, lang(request))) for code in CHRONIC_DISEASES]
 
 
 def _whose(request: Request, who: Who, relative: str) -> str | None:
@@ -50,8 +52,7 @@ def _mine(request: Request, who: Who, status: int = 200, relative: str = "", **m
         return error_page(request, err)
     links = [v for v in family.my_family(ctx, who).relatives if v.link.state is LinkState.CONFIRMED]
     return page(request, "person/chronic.html", status=status, certs=certs, relatives=links, relative=relative,
-                diseases=CHRONIC_DISEASES, region_names=_names(request),
-                **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
+                diseases=_diseases(request), **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
 
 
 @router.get("/me/chronic", response_class=Response)
@@ -112,7 +113,7 @@ def _queue(request: Request, who: Who, state: str, status: int = 200, **more: An
     chosen = CertState(state) if state in CertState.__members__ else CertState.APPLIED
     certs = chronic.queue(ctx_of(request), who, (chosen,), limit=100)
     return page(request, "agency/chronic.html", status=status, certs=certs, chosen=chosen.value,
-                states=[(s.value, s.zh) for s in CertState], diseases=CHRONIC_DISEASES, region_names=_names(request),
+                states=choices("cert_state", CertState, lang(request)),
                 **{"values": {}, "problems": {}, "done": "", "failed": "", **more})
 
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from yidi.advisor.models import StayReason
-from yidi.domain.chronic import CHRONIC_DISEASES
+from yidi.domain.chronic import CHRONIC_DISEASES, CertState
 from yidi.domain.claim_rules.states import ClaimState
 from yidi.domain.enums import (
     Category,
@@ -114,6 +114,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "TRANSFERRING": ("转移接续中", "being transferred")},
     "settlement_status": {"SETTLED": ("已结算", "settled"), "REVOKED": ("已撤销", "revoked")},
     "institution_kind": _from_enum(InstitutionKind, {"HOSPITAL": "hospital or clinic", "PHARMACY": "retail pharmacy"}),
+    "cert_state": _from_enum(CertState, {"APPLIED": "awaiting review", "RETURNED": "returned for papers",
+                                         "APPROVED": "certified", "REJECTED": "not certified", "WITHDRAWN": "withdrawn"}),
     "chronic_disease": dict(CHRONIC_DISEASES),  # 门诊慢特病 of the national programme, as the domain names them
     # a purchase at a pharmacy is stored as an outpatient visit there: named as what the person did
     "purchase": {"OUTPATIENT": ("药店购药", "pharmacy purchase"),
