@@ -12,14 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
-
 from yidi.services.accounts import AccountRole, hash_password
 from yidi.services.context import Context
-from yidi.store.auth_models import UserRow
-from yidi.store.db import unit_of_work
-from yidi.store.models import InstitutionRow, PersonRow
-from yidi.store.settlement_models import HospitalKeyRow
+from yidi.store.demo_accounts import StaffLogin, add_missing, logins_of_role
 
 DEMO_PASSWORD = "yidi-demo-2026"
 DEMO_REGION = "369900"  # the demo persons' insured region
@@ -66,36 +61,13 @@ _KEY_SALT = "00" * 16  # fixed for the demo keys only (their secret is public an
 
 def load_demo_accounts(ctx: Context) -> int:
     """Create the demo accounts that do not exist yet; returns how many were created."""
-    made = 0
-    pw = _demo_hash()
-    with unit_of_work(ctx.sessions) as s:
-        have = set(s.scalars(select(UserRow.username)))
-        for a in STAFF:
-            if a.username not in have:
-                s.add(UserRow(username=a.username, role=a.role.value, subject=a.subject, duties=",".join(a.duties),
-                              display_name=a.display_name, password_hash=pw, active=True))
-                made += 1
-        for pid, cid, name in s.execute(select(PersonRow.id, PersonRow.citizen_id, PersonRow.name)):
-            if cid not in have and pid is not None:
-                s.add(UserRow(username=cid, role=AccountRole.PERSON.value, subject=cid, person_id=pid,
-                              display_name=name, password_hash=pw, active=True))
-                made += 1
-        for code in DEMO_HOSPITALS:
-            desk = f"{DESK_PREFIX}{code}"
-            if s.get(InstitutionRow, code) is not None and desk not in have:
-                s.add(UserRow(username=desk, role=AccountRole.HOSPITAL.value, subject=code, duties="",
-                              display_name="医保办", password_hash=pw, active=True))
-                made += 1
-            key_id = f"demo{code}"
-            if s.get(InstitutionRow, code) is not None and s.get(HospitalKeyRow, key_id) is None:
-                s.add(HospitalKeyRow(key_id=key_id, institution=code, salt=_KEY_SALT,
-                                     secret_hash=_demo_key_hash(_KEY_SALT)))
-                made += 1
-    return made
+    staff = [StaffLogin(a.username, a.role.value, a.subject, a.duties, a.display_name) for a in STAFF]
+    return add_missing(ctx.sessions, staff=staff, person_role=AccountRole.PERSON.value,
+                       hospital_role=AccountRole.HOSPITAL.value, password_hash=_demo_hash(),
+                       desks=[(code, f"{DESK_PREFIX}{code}") for code in DEMO_HOSPITALS],
+                       key_salt=_KEY_SALT, key_hash=_demo_key_hash(_KEY_SALT))
 
 
 def demo_persons_logins(ctx: Context) -> list[tuple[str, str]]:
     """(user name, display name) of the demo person accounts."""
-    with unit_of_work(ctx.sessions) as s:
-        return [(u, n) for u, n in s.execute(select(UserRow.username, UserRow.display_name)
-                                            .where(UserRow.role == AccountRole.PERSON.value))]
+    return logins_of_role(ctx.sessions, AccountRole.PERSON.value)
