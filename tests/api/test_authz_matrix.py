@@ -212,6 +212,7 @@ EXPECTED: dict[str, str] = {
     "POST /me/claims/{claim_no}/documents":                   "-  Y  -  -  -  -  -  -",
     "POST /me/claims/{claim_no}/fee-list":                    "-  Y  -  -  -  -  -  -",
     "POST /me/claims/{claim_no}/submit":                      "-  Y  -  -  -  -  -  -",
+    "POST /me/claims/{claim_no}/appeal":                      "-  Y  -  -  -  -  -  -",
     # the hospital desk
     "GET /desk":                                              "-  -  Y  -  -  -  -  -",
     "GET /counter":                                           "-  -  Y  -  -  -  -  -",

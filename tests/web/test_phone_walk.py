@@ -18,12 +18,13 @@ import pytest
 from tests.web.browser import PHONE, Server, browser, server  # noqa: F401
 from tests.web.codes import internal_codes
 from tests.web.conftest import TODAY
+from tests.web.test_claim_appeal_page import submitted_claim
 from yidi.demo.dataset import PERSONS
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.validation import validate_model
 from yidi.services import chronic, claims, settlement
-from yidi.services.access import Principal, Role
+from yidi.services.access import Duty, Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
 PATIENT = next(x for x in PERSONS if x.key == "chronic_retiree")  # 郑丽, long-term filing in Guangzhou
@@ -172,3 +173,36 @@ def test_the_slip_prints_on_a4_and_on_a_receipt(browser: Any, server: Server, ma
     (ARTEFACTS / "print").mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "print" / f"slip-{paper}.pdf").write_bytes(page.pdf(prefer_css_page_size=True))
     page.context.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_appeal_made_and_decided_on_a_phone(browser: Any, server: Server, mode: str) -> None:
+    """复核 in the browser: 郑丽 appeals her rejected claim with a reason and a photo of the new paper; a second
+    reviewer upholds it; each page on the way fits the phone, speaks in words and passes axe."""
+    problems: list[str] = []
+    no = submitted_claim(server.ctx, PATIENT.id_number, PATIENT.name, f"SZ-WALK-{mode}")
+    first = Principal(Role.AGENCY, "369900", frozenset(Duty), "reviewer-369900")
+    claims.start_review(server.ctx, first, no)
+    claims.reject(server.ctx, first, no, "未联网医院的费用须附转诊证明")
+    page = _context(browser, server, mode, PATIENT.id_number)
+    page.goto(f"/me/claims/{no}")
+    _check(page, "person", mode, "/me/claims/BX#appeal-form", problems)
+    page.get_by_label("复核理由").fill("转诊证明已补开，请复核")
+    page.get_by_label("新材料是哪份").select_option("referral_certificate")
+    page.locator("#f-appeal-scan").set_input_files(str(Path(__file__).parent / "data" / "scan.png"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="申请复核").click()
+    assert page.locator("#appeal-waiting").is_visible() and page.locator("#claim-state").inner_text() == "复核中"
+    _check(page, "person", mode, "/me/claims/BX#appealed", problems)
+    page.context.close()
+    page = _context(browser, server, mode, "agency-369900")  # not the reviewer who rejected
+    page.goto(f"/agency/claims/{no}")
+    _check(page, "agency", mode, "/agency/claims/BX#appeal", problems)
+    page.get_by_label("维持不予报销的理由").fill("转诊证明开具于出院之后，维持原决定")
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="维持原决定").click()
+    assert page.locator("#appeal-outcome").get_attribute("data-outcome") == "UPHELD"
+    _check(page, "agency", mode, "/agency/claims/BX#upheld", problems)
+    page.context.close()
+    assert problems == [], "\n".join(problems)

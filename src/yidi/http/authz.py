@@ -227,6 +227,7 @@ RULES: dict[str, Rule] = {
     "POST /me/claims/{claim_no}/documents": allow(P),
     "POST /me/claims/{claim_no}/fee-list": allow(P),
     "POST /me/claims/{claim_no}/submit": allow(P),
+    "POST /me/claims/{claim_no}/appeal": allow(P),
     # the hospital desk
     "GET /desk": allow(H),
     "GET /counter": allow(H),  # the pharmacy counter (a pharmacy's desk account; a hospital's is refused)

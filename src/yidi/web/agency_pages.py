@@ -1,5 +1,5 @@
 """Pages for agency staff (经办机构) and clearing operators: the claim review queue and a claim's review
-(start, exclude a line, approve, return for more papers, reject), payment batches of approved claims, the
+(start, exclude a line, approve, return for more papers, reject; on appeal 复核 approve or uphold), payment batches of approved claims, the
 region's filings (and their review), the policy packs in force with their effective dates, and the policy
 simulation (the monthly clearing: yidi.web.clearing_pages). Which role and duty may open each is written in yidi.http.authz.RULES.
 """
@@ -38,7 +38,7 @@ def _claim(request: Request, who: Principal, claim_no: str, status: int = 200, *
     except YidiError as err:
         return error_page(request, err)
     return page(request, "agency/claim.html", status=status, c=c, material_names=MATERIAL_NAMES,
-                **{"problems": {}, "done": "", **more})
+                reviewer=who.user, **{"problems": {}, "done": "", **more})
 
 
 @router.get("/agency/claims/{claim_no}", response_class=Response)
@@ -83,6 +83,10 @@ async def act(request: Request, who: Who, claim_no: str, action: str) -> Respons
             if not reason:
                 raise YidiError("REASON_REQUIRED", "不予报销须写明原因", "a rejection needs a reason", "reason")
             claims.reject(ctx, who, claim_no, reason)
+        elif action == "uphold":  # 复核维持: the appeal's second reviewer keeps the rejection
+            if not reason:
+                raise YidiError("REASON_REQUIRED", "维持不予报销须写明理由", "upholding a rejection needs a reason", "reason")
+            claims.uphold(ctx, who, claim_no, reason)
         elif action == "return":
             asked = [v for v in form.getlist("asked") if isinstance(v, str)]
             from yidi.domain.validation import validate_model

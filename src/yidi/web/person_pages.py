@@ -292,20 +292,40 @@ def show_claim(request: Request, who: Who, claim_no: str, done: str = "") -> Res
     return _claim_page(request, claim_no, who, done=done)
 
 
+async def _add_scan(request: Request, who: Principal, claim_no: str, material: str, scan: UploadFile | None) -> None:
+    """One uploaded scan onto the claim (its size checked while reading, its content by the service)."""
+    if scan is None or not scan.filename:
+        raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
+    limit = claims.ClaimsConfig.from_env().max_scan_bytes
+    data = await scan.read(limit + 1)
+    if len(data) > limit:
+        raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {limit} 字节", f"file too large; the limit is {limit} bytes",
+                        "scan", 413)
+    claims.add_document(ctx_of(request), who, claim_no, material, scan.filename, scan.content_type, data)
+
+
 @router.post("/me/claims/{claim_no}/documents", response_class=Response)
 async def add_document(request: Request, who: Who, claim_no: str, material: Annotated[str, Form()] = "", scan: Annotated[UploadFile | None, File()] = None) -> Response:
     try:
-        if scan is None or not scan.filename:
-            raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
-        limit = claims.ClaimsConfig.from_env().max_scan_bytes
-        data = await scan.read(limit + 1)
-        if len(data) > limit:
-            raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {limit} 字节", f"file too large; the limit is {limit} bytes",
-                            "scan", 413)
-        claims.add_document(ctx_of(request), who, claim_no, material, scan.filename, scan.content_type, data)
+        await _add_scan(request, who, claim_no, material, scan)
     except YidiError as err:
         return _claim_page(request, claim_no, who, problems(err), err.status)
     return redirect(f"/me/claims/{claim_no}?done=uploaded")
+
+
+@router.post("/me/claims/{claim_no}/appeal", response_class=Response)
+async def appeal_claim(request: Request, who: Who, claim_no: str, reason: Annotated[str, Form()] = "",
+                       material: Annotated[str, Form()] = "other",
+                       scan: Annotated[UploadFile | None, File()] = None) -> Response:
+    """申请复核 in one form: the new scan (if one is chosen; one uploaded before counts too) and the reason."""
+    try:
+        body = validate_model(claims.ReasonIn, {"reason": reason})
+        if scan is not None and scan.filename:
+            await _add_scan(request, who, claim_no, material, scan)
+        claims.appeal(ctx_of(request), who, claim_no, body.reason)
+    except YidiError as err:
+        return _claim_page(request, claim_no, who, problems(err), err.status)
+    return redirect(f"/me/claims/{claim_no}?done=appealed")
 
 
 @router.post("/me/claims/{claim_no}/fee-list", response_class=Response)
