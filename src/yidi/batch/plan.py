@@ -9,7 +9,7 @@ It is the twin of yidi.domain.engine.calculate, step for step (docs/rules.md R-3
  4. pooled fund by bands from a start position that is a running sum (tier_scope annual), up to the
     annual cap from the running fund total (or running cost shared, cap_basis in_scope_cost);
  5. later layers in order, each with its running base and its running paid total against its cap;
- 6. personal account and cash.
+ 6. personal account and cash (no family member's account: a settlement table names no payer).
 
 How year accumulators become set-based. Every accumulator that caps something follows
     x_i = x_{i-1} + min(max(0, b_i - x_{i-1}), c_i)          (x_0 = 0, c_i >= 0, b_i >= 0)
@@ -362,6 +362,8 @@ class Plan:
                                                     k.least(k.least(c("account_balance"), k.greatest(scope, lit(0))),
                                                             c("acct_cap")), lit(0))})
         return k.with_columns(df, {
+            # a settlement table names no family member who pays (家庭共济): re-adjudication leaves it out
+            "acct_mulaid_pay": lit(0) * c("acct_pay"),
             "psn_cash_pay": c("psn_part_amt") - c("acct_pay"),
             "balc": c("account_balance") - c("acct_pay"),
         })

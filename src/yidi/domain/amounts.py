@@ -27,6 +27,7 @@ AMOUNT_LABELS: Mapping[str, tuple[str, str]] = {
     "fund_pay_sumamt": ("基金支付合计", "funds in all"),
     "psn_part_amt": ("个人负担", "the person's share"),
     "acct_pay": ("个人账户支付", "personal account"),
+    "acct_mulaid_pay": ("家庭共济支付", "family member's account (mutual aid)"),
     "psn_cash_pay": ("现金支付", "cash"),
     "balc": ("个人账户余额", "account balance after"),
 }

@@ -128,7 +128,7 @@ class Breakdown:
 
     Identities that always hold:
     medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt
-    medfee_sumamt = fund_pay_sumamt + psn_part_amt;  psn_part_amt = acct_pay + psn_cash_pay
+    medfee_sumamt = fund_pay_sumamt + psn_part_amt;  psn_part_amt = acct_pay + acct_mulaid_pay + psn_cash_pay
     fund_pay_sumamt = hifp_pay + hifob_pay + cvlserv_pay + hifmi_pay + maf_pay
     """
 
@@ -160,6 +160,7 @@ class Breakdown:
     fund_pay_sumamt: Decimal = ZERO
     psn_part_amt: Decimal = ZERO
     acct_pay: Decimal = ZERO
+    acct_mulaid_pay: Decimal = ZERO  # a confirmed family member's account (家庭共济), see engine/mutual_aid.py
     psn_cash_pay: Decimal = ZERO
     balc: Decimal = ZERO
     lines: list[LineResult] = field(default_factory=list)

@@ -2,8 +2,9 @@
 
 A settlement (or a manual claim) is posted as one balanced set of legs (debit positive, credit negative):
 the hospital is credited with the total (医疗费总额); each fund that pays (基金支付), the personal account
-(个人账户支付) and the cash taken at the desk (现金支付) are debited. The breakdown's identities
-(medfee = funds + person's part, person's part = account + cash) make every posting sum to zero. A
+(个人账户支付), a family member's account that paid by mutual aid (家庭共济, `account:<their holder>`) and the
+cash taken at the desk (现金支付) are debited. The breakdown's identities
+(medfee = funds + person's part, person's part = account + mutual aid + cash) make every posting sum to zero. A
 revocation posts the same legs with the opposite sign; a reinstatement posts them again.
 
 Accumulators move by the difference a settlement made (after - before), added when it stands and taken away
@@ -33,7 +34,8 @@ class Posted:
     """What a posting needs to know of a settlement: who is paid, which region's funds pay, whose account.
 
     `holder` names the personal account (the store's number of the person: accounts are `account:<holder>`);
-    amounts are yuan (Decimal, to the fen), `funds` by FUND_FIELDS name.
+    amounts are yuan (Decimal, to the fen), `funds` by FUND_FIELDS name. `mulaid_holder` names the family
+    member's account that paid `acct_mulaid_pay` (家庭共济), None when none did.
     """
 
     institution: str
@@ -43,6 +45,8 @@ class Posted:
     funds: Mapping[str, Decimal]
     acct_pay: Decimal
     psn_cash_pay: Decimal
+    mulaid_holder: int | str | None = None
+    acct_mulaid_pay: Decimal = ZERO
 
 
 def legs(p: Posted, sign: int = 1) -> list[tuple[str, Decimal]]:
@@ -55,6 +59,10 @@ def legs(p: Posted, sign: int = 1) -> list[tuple[str, Decimal]]:
             out.append((f"fund:{f}:{p.insured_region}", sign * amt))
     if p.acct_pay:
         out.append((f"account:{p.holder}", sign * p.acct_pay))
+    if p.acct_mulaid_pay:
+        if p.mulaid_holder is None:  # pragma: no cover - settle stores the payer with the amount
+            raise AssertionError("mutual aid paid from no one's account")
+        out.append((f"account:{p.mulaid_holder}", sign * p.acct_mulaid_pay))
     if p.psn_cash_pay:
         out.append((f"cash:{p.institution}", sign * p.psn_cash_pay))
     if sum(amt for _a, amt in out) != 0:  # pragma: no cover - the breakdown identities make this impossible

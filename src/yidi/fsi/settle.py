@@ -62,7 +62,13 @@ def _quote_body(n: Node) -> dict[str, Any]:
     for k in ("mdtrt_cert_type", "mdtrt_cert_no", "card_sn", "psn_setlway", "insutype", "invono", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
               "inscp_scp_amt"):
         n.raw(k)  # the visit names the person; the HIS's own sums: yidi computes them (medfee_sumamt is compared)
-    return {"use_account": n.flag("acct_used_flag", True), "medfee_sumamt": n.amount("medfee_sumamt")}
+    body: dict[str, Any] = {"use_account": n.flag("acct_used_flag", True), "medfee_sumamt": n.amount("medfee_sumamt")}
+    # 家庭共济 (yidi's field: the platform binds the family member beforehand): the payer's certificate number;
+    # its amount comes back as setlinfo.acct_mulaid_pay
+    payer = n.text("mulaid_psn_certno", max_len=18)
+    if payer:
+        body["mulaid_payer"] = payer
+    return body
 
 
 def _mdtrt_id(n: Node) -> str:

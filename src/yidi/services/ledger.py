@@ -59,8 +59,8 @@ def verify(ctx: Context, limit: int = 50) -> VerifyReport:
                 problem(f"{row.setl_id}: fund_pay_sumamt {row.fund_pay_sumamt_fen} != sum of funds {fund}")
             if row.medfee_sumamt_fen != row.fund_pay_sumamt_fen + row.psn_part_amt_fen:
                 problem(f"{row.setl_id}: medfee_sumamt != fund_pay_sumamt + psn_part_amt")
-            if row.psn_part_amt_fen != row.acct_pay_fen + row.psn_cash_pay_fen:
-                problem(f"{row.setl_id}: psn_part_amt != acct_pay + psn_cash_pay")
+            if row.psn_part_amt_fen != row.acct_pay_fen + row.acct_mulaid_pay_fen + row.psn_cash_pay_fen:
+                problem(f"{row.setl_id}: psn_part_amt != acct_pay + acct_mulaid_pay + psn_cash_pay")
             live = 1 if row.status == "SETTLED" else 0
             want = {a: to_fen(amt) for a, amt in legs(posted_of(row)) if live and amt}
             assert row.id is not None

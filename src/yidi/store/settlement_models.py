@@ -132,6 +132,9 @@ class SettlementRow(Base):
     fund_pay_sumamt_fen: Mapped[int] = mapped_column(BigInteger)
     psn_part_amt_fen: Mapped[int] = mapped_column(BigInteger)
     acct_pay_fen: Mapped[int] = mapped_column(BigInteger)
+    acct_mulaid_pay_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # whose personal account paid acct_mulaid_pay (家庭共济): a family member with a confirmed link; else None
+    mulaid_payer_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     psn_cash_pay_fen: Mapped[int] = mapped_column(BigInteger)
     balc_fen: Mapped[int] = mapped_column(BigInteger)
     pool_prop_selfpay: Mapped[str] = mapped_column(String(16), default="0")

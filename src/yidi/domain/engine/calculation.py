@@ -25,6 +25,7 @@ from yidi.domain.engine.chronic import (
 from yidi.domain.engine.context import Ctx, resolve
 from yidi.domain.engine.cross_region import at_home, benefit_blocked, cross_region_basis, first_selfpay
 from yidi.domain.engine.fund import deductible, pooled_fund
+from yidi.domain.engine.mutual_aid import mutual_aid_pay
 from yidi.domain.engine.payers import account_pay, layer_pay
 from yidi.domain.engine.pharmacy import account_only
 from yidi.domain.engine.selection import terms
@@ -45,11 +46,14 @@ def calculate(
     filing: Filing | None = None,
     accumulators: YearAccumulators | None = None,
     unknown_items: str = "reject",
+    relative: Person | None = None,
 ) -> Breakdown:
     """Calculate a bill. `person`, `filing` and `accumulators` default to what the bill carries.
 
     unknown_items: "reject" raises BILL_UNKNOWN_ITEM (a quote); "self_funded" classifies such lines as
     fully self-funded and keeps them (hospital upload: never silently dropped).
+    relative: the family member whose account pays what the person's own left (家庭共济); the caller has
+    checked their confirmed family link (yidi.domain.engine.mutual_aid).
     """
     day = bill.day
     person = person or bill.person.to_person()
@@ -164,8 +168,12 @@ def calculate(
     ))
 
     # 7. personal account, then cash
-    account_pay(bill, person, inst.region, scheme.account, personal_in_scope, out, ctx, version)
-    out.psn_cash_pay = out.psn_part_amt - out.acct_pay
+    payable = account_pay(bill, person, inst.region, scheme.account, personal_in_scope, out, ctx, version)
+    if relative is not None:
+        aid = mutual_aid_pay(out, person, relative, scheme.account, payable, ctx, version)
+        out.acct_mulaid_pay = aid.pay
+        steps.append(aid.step)
+    out.psn_cash_pay = out.psn_part_amt - out.acct_pay - out.acct_mulaid_pay
     if no_benefit:
         # Nothing was borne by the insurance: the year's usage (admissions included, which would
         # lower the next admission's deductible) stays as it was.

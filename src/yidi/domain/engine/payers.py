@@ -60,15 +60,16 @@ def layer_pay(
 def account_pay(
     bill: Bill, person: Person, treatment_region: str, account: Account, personal_in_scope: Decimal, out: Breakdown,
     ctx: Ctx, version: PolicyVersion,
-) -> None:
+) -> Decimal:
     """The personal account (employees) pays the person's share, or its in-scope part, where the insured region
-    lets it pay for care there and up to its per-bill limit away; cash pays the rest."""
+    lets it pay for care there and up to its per-bill limit away; cash pays the rest. Returns what an account
+    may pay of this bill (0 where none may), which family mutual aid draws on too."""
     out.balc = person.account_balance
     if person.scheme is not Scheme.EMPLOYEE or not account.may_pay or not bill.use_account:
         if person.scheme is Scheme.EMPLOYEE and person.account_balance and not bill.use_account:
             out.steps.append(Step("account", "本次选择不使用个人账户，个人负担全部以现金支付。",
                                   "Personal account not used (acct_used_flag = 0).", None))
-        return
+        return ZERO
     param = f"schemes.{person.scheme.value}.account"
     allowed, limit = account.away_rule(person.insured_region, treatment_region)
     if not allowed:
@@ -76,7 +77,7 @@ def account_pay(
               else "参保地规定个人账户不能支付异地就医费用") + "，个人负担全部以现金支付。"
         out.steps.append(Step("account", zh, "The insured region's account does not pay for care there.",
                               ctx.clause(f"{param}.away", account.source, version.source)))
-        return
+        return ZERO
     scope_amt = out.psn_part_amt if account.scope == "all_personal" else min(personal_in_scope, out.psn_part_amt)
     if limit is not None and scope_amt > limit:
         # the insured region limits what its account pays for one bill of care away
@@ -98,3 +99,4 @@ def account_pay(
         {"balance": person.account_balance, "payable": scope_amt},
         {"acct_pay": pay, "balc": out.balc},
     ))
+    return max(ZERO, scope_amt)

@@ -91,6 +91,13 @@ ENTRIES = (
     E("DEPOSIT_NOT_INPATIENT", 422, "deposit",
       "押金只在住院时预交，{visit_type_zh}不收押金",
       "a deposit is paid on an inpatient admission only, not for this visit type"),
+    E("MUTUAL_AID_NO_LINK", 422, "mulaid_payer",
+      "家庭共济的付款人须是与参保人已确认家人关联的家庭成员；请先在“我的家人”中关联并由对方确认，或不使用家庭共济",
+      "the mutual-aid payer must be a family member with a confirmed family link to the patient; link and have "
+      "it confirmed first, or settle without mutual aid"),
+    E("MUTUAL_AID_REFUSED", 422, "mulaid_payer",
+      "不能使用家庭共济：{reason_zh}",
+      "mutual aid cannot be used: {reason_en}"),
     E("VISIT_ALREADY_SETTLED", 409, "mdtrt_id",
       "就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
       "visit {mdtrt_id} is already settled; revoke it first to settle again"),

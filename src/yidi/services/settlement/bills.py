@@ -21,6 +21,7 @@ from yidi.domain.reference import Person
 from yidi.domain.validation import validate_model
 from yidi.services.context import Context
 from yidi.services.settlement.checks import eligibility, not_eligible
+from yidi.services.settlement.mutual_aid import refuse_unless_applied
 from yidi.services.settlement.requests import PreSettleIn, QuoteBasis
 from yidi.services.settlement.views import Change
 from yidi.store.repositories.lines import Line
@@ -59,9 +60,11 @@ class Computed:
 
 
 def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc: YearAccumulators, acc_version: int,
-            req: PreSettleIn, today: dt.date, known: SettleInputs | None = None) -> Computed:
+            req: PreSettleIn, today: dt.date, known: SettleInputs | None = None, payer: Person | None = None
+            ) -> Computed:
     """What settling the visit now gives (eligibility checked again); refused when it may not settle.
-    `known`: the lines, filings and open admissions already read (settle reads them in one statement)."""
+    `known`: the lines, filings and open admissions already read (settle reads them in one statement);
+    `payer`: the family member whose account pays by mutual aid, their link checked (settlement.mutual_aid)."""
     mdtrt_id = visit.mdtrt_id
     if req.discharge_date is not None and (req.discharge_date < visit.admitted_on or req.discharge_date > today):
         raise YidiError("DATE_ORDER", "出院日期应在入院日期与今天之间", "the discharge date must lie between admission and today",
@@ -81,7 +84,10 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     filing = result.filing.to_filing() if result.filing is not None else None
     # a visit discharged (2402) settles on its discharge day unless the request names another
     bill = bill_of(visit, p, rows, today, req.discharge_date or visit.discharged_on, req.use_account)
-    b = calculate(bill, ctx.packs, person=p, filing=filing, accumulators=acc, unknown_items="self_funded")
+    b = calculate(bill, ctx.packs, person=p, filing=filing, accumulators=acc, unknown_items="self_funded",
+                  relative=payer)
+    if payer is not None:
+        refuse_unless_applied(b)
     if b.accumulators_after is not None and b.accumulators_after.largest() > B.ACCUMULATED_MAX:
         raise YidiError("TOTAL_TOO_LARGE", f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元", "the person's year-to-date "
                         f"sums would pass the limit of {B.ACCUMULATED_MAX} yuan", "accumulators", 422)

@@ -77,6 +77,12 @@ def _signed(row: Settlement, day: dt.date) -> list[tuple[int, Settlement]]:
     return out
 
 
+def accounts_fen(x: Settlement) -> int:
+    """What personal accounts paid of a settlement, as reconciliation counts it (acct_pay): the person's own and
+    a family member's by mutual aid (家庭共济), so medfee = fund + acct_pay + cash still holds."""
+    return x.acct_pay_fen + x.acct_mulaid_pay_fen
+
+
 def _tally(ctx: Context, inst: str, day: dt.date) -> tuple[dict[str, str], dict[tuple[str, bool], Settlement]]:
     """A hospital's day as yidi holds it: totals (a revocation that day counts -1 and minus its amounts) and
     each entry by (setl_id, revoked)."""
@@ -89,7 +95,7 @@ def _tally(ctx: Context, inst: str, day: dt.date) -> tuple[dict[str, str], dict[
             count += sign
             medfee += sign * x.medfee_sumamt_fen
             fund += sign * x.fund_pay_sumamt_fen
-            acct += sign * x.acct_pay_fen
+            acct += sign * accounts_fen(x)
             cash += sign * x.psn_cash_pay_fen
             entries[(x.setl_id, sign < 0)] = x
     ours = {"count": str(count), "medfee_sumamt": str(from_fen(medfee)), "fund_pay_sumamt": str(from_fen(fund)),
@@ -120,7 +126,7 @@ def reconcile(ctx: Context, principal: Principal, req: ReconcileIn) -> Reconcile
                 diffs.append({"setl_id": item.setl_id, "revoked": item.revoked, "problem": "UNKNOWN_TO_US"})
                 continue
             mine = {"medfee_sumamt": from_fen(got.medfee_sumamt_fen), "fund_pay_sumamt": from_fen(got.fund_pay_sumamt_fen),
-                    "acct_pay": from_fen(got.acct_pay_fen), "cash_payamt": from_fen(got.psn_cash_pay_fen)}
+                    "acct_pay": from_fen(accounts_fen(got)), "cash_payamt": from_fen(got.psn_cash_pay_fen)}
             bad = {f: {"ours": str(v), "theirs": str(getattr(item, f))} for f, v in mine.items() if v != getattr(item, f)}
             if bad:
                 diffs.append({"setl_id": item.setl_id, "revoked": item.revoked, "problem": "AMOUNT_DIFFERS", "fields": bad})
@@ -133,6 +139,6 @@ def reconcile(ctx: Context, principal: Principal, req: ReconcileIn) -> Reconcile
             diffs.append({"setl_id": sid, "revoked": rev, "problem": "CHECK",
                           "medfee_sumamt": str(from_fen(x.medfee_sumamt_fen)),
                           "fund_pay_sumamt": str(from_fen(x.fund_pay_sumamt_fen)),
-                          "acct_pay": str(from_fen(x.acct_pay_fen)), "cash_payamt": str(from_fen(x.psn_cash_pay_fen))})
+                          "acct_pay": str(from_fen(accounts_fen(x))), "cash_payamt": str(from_fen(x.psn_cash_pay_fen))})
     ok = totals_match and not (req.settlements is not None and diffs)
     return ReconcileView(req.day, "match" if ok else "mismatch", ours, theirs, [] if ok else diffs)

@@ -164,6 +164,9 @@ class PreSettleIn(Strict):
     use_account: bool = Field(default=True, description="acct_used_flag: pay the person's share from the account")
     medfee_sumamt: VisitTotal | None = Field(default=None, description="the total the HIS holds for the visit: "
                                              "refused (MEDFEE_MISMATCH) unless the active lines add up to it")
+    mulaid_payer: IdNumber | None = Field(default=None, description="家庭共济: the citizen ID of the family member "
+                                          "whose personal account pays what the person's own account leaves "
+                                          "(a confirmed family link; the insured region must allow it)")
 
 
 class SettleIn(PreSettleIn):

@@ -23,6 +23,7 @@ from yidi.services.settlement.checks import (
     request_hash,
     settlement_not_found,
 )
+from yidi.services.settlement.mutual_aid import lock_accumulators, lock_persons
 from yidi.services.settlement.requests import INFNO, ReversalIn, RevokeIn, SettlementConfig
 from yidi.services.settlement.settle import post
 from yidi.services.settlement.views import SettlementView, settlement_view
@@ -39,8 +40,10 @@ def _undo(uow: UnitOfWork, principal: Principal, row: Settlement, held: HeldAccu
     restored = ledger.accumulate(held.value, YearAccumulators.model_validate(row.accumulators_before),
                                  YearAccumulators.model_validate(row.accumulators_after), -1)
     held = uow.accumulators.save(held, restored)
-    uow.persons.by_key(row.person_id, lock=True)
+    lock_persons(uow, row)
     uow.persons.add_to_account(row.person_id, from_fen(row.acct_pay_fen))
+    if row.mulaid_payer_id is not None:  # the family member's account gets back what it paid (家庭共济)
+        uow.persons.add_to_account(row.mulaid_payer_id, from_fen(row.acct_mulaid_pay_fen))
     post(uow, row, "REVOKE", -1, today)
     row.status, row.revoked_on, row.revoked_at, row.revoke_reason = "REVOKED", today, now(), reason
     row.revoked_acc_version = held.version
@@ -58,7 +61,7 @@ def _lock_settlement(uow: UnitOfWork, inst: str, setl_id: str) -> tuple[Settleme
     row = uow.settlements.by_setl_id(setl_id)
     if row is None or row.institution != inst:
         raise settlement_not_found(setl_id)
-    held = uow.accumulators.get(row.person_id, row.scheme, row.year, lock=True)
+    held = lock_accumulators(uow, row.person_id, row.scheme, row.year, row.mulaid_payer_id)
     return uow.settlements.reread(row), held
 
 
@@ -96,7 +99,8 @@ def revoke(ctx: Context, principal: Principal, setl_id: str, req: RevokeIn,
             _undo(uow, principal, row, held, today, req.reason, "REVOKE")
             uow.messages.add(Message(None, inst, req.msgid or f"revoke:{setl_id}", infno, "DONE", settlement_id=row.id,
                                      visit_id=row.visit_id, request_hash=h, at=now()))
-            return settlement_view(uow.visits.mdtrt_of(row.visit_id), row)
+            visit = uow.visits.get(row.visit_id)  # read by _undo: no query; its deposit, held again
+            return settlement_view(visit.mdtrt_id, row, deposit=visit.deposit)
 
     return retrying(run)
 
@@ -140,7 +144,7 @@ def reverse(ctx: Context, principal: Principal, req: ReversalIn) -> ReversalView
                 raise YidiError("REVERSAL_NOT_SUPPORTED", f"交易 {msg.infno} 不支持冲正；明细请用撤销交易",
                                 f"transaction {msg.infno} cannot be reversed; withdraw lines instead", "omsgid", 422)
             row = uow.settlements.get(msg.settlement_id)
-            held = uow.accumulators.get(row.person_id, row.scheme, row.year, lock=True)
+            held = lock_accumulators(uow, row.person_id, row.scheme, row.year, row.mulaid_payer_id)
             row = uow.settlements.reread(row)
             msg = uow.messages.get(inst, om)
             assert msg is not None
@@ -168,9 +172,10 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
                om: str) -> None:
     """Undo a revocation exactly, which is only sound if nothing has moved since it was made."""
     visit = uow.visits.lock(row.visit_id)
-    person = uow.persons.by_key(row.person_id, lock=True)
+    person, payer = lock_persons(uow, row)
     if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != after_revoke(visit.visit_type)
-            or visit.revision != row.visit_revision or person.account_balance < from_fen(row.acct_pay_fen)):
+            or visit.revision != row.visit_revision or person.account_balance < from_fen(row.acct_pay_fen)
+            or (payer is not None and payer.account_balance < from_fen(row.acct_mulaid_pay_fen))):
         raise YidiError("REVERSAL_NOT_POSSIBLE",
                         "撤销之后该参保人或该就诊已有新的变化（新的结算、明细或账户变动），不能冲正撤销；请重新结算",
                         "something changed since the revocation (a settlement, lines or the account); settle again instead",
@@ -179,6 +184,8 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
     held = uow.accumulators.save(held, ledger.accumulate(
         held.value, YearAccumulators.model_validate(row.accumulators_before), after, 1))
     uow.persons.add_to_account(row.person_id, -from_fen(row.acct_pay_fen))
+    if row.mulaid_payer_id is not None:
+        uow.persons.add_to_account(row.mulaid_payer_id, -from_fen(row.acct_mulaid_pay_fen))
     post(uow, row, "REINSTATE", 1, today)
     row.status, row.revoked_on, row.revoked_at, row.revoked_acc_version = "SETTLED", None, None, None
     row.acc_version_after = held.version

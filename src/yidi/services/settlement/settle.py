@@ -27,6 +27,7 @@ from yidi.services.settlement.checks import (
     settlement_not_found,
     visit_not_found,
 )
+from yidi.services.settlement.mutual_aid import check_link, find_payer, lock_accumulators, lock_payer
 from yidi.services.settlement.requests import INFNO, PreSettleIn, SettleIn
 from yidi.services.settlement.views import Quote, SettlementView, settlement_answer, settlement_view
 from yidi.store.repositories.messages import Message
@@ -54,7 +55,9 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
         check_open(visit, mdtrt_id)
         person = uow.persons.by_key(visit.person)
         held = uow.accumulators.get(visit.person, person.scheme, today.year)
-        c = compute(ctx, uow, visit, person, held.value, held.version, req, today)
+        payer = None if req.mulaid_payer is None else find_payer(uow, person.citizen_id.number, req.mulaid_payer)
+        c = compute(ctx, uow, visit, person, held.value, held.version, req, today,
+                    payer=None if payer is None else payer.person)
         return Quote(mdtrt_id, c.breakdown.as_dict(), c.basis, c.eligibility.as_dict())
 
 
@@ -76,7 +79,9 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
     key with another body is refused.
     """
     inst = hospital(principal, "结算", "settle")
-    h = request_hash({"mdtrt_id": mdtrt_id, **req.model_dump(mode="json", exclude={"msgid", "idempotency_key"})})
+    # a request without mutual aid hashes as it did before the field existed (a retry across an upgrade)
+    skip = {"msgid", "idempotency_key"} | ({"mulaid_payer"} if req.mulaid_payer is None else set())
+    h = request_hash({"mdtrt_id": mdtrt_id, **req.model_dump(mode="json", exclude=skip)})
     msgid = req.msgid or req.idempotency_key
 
     def run() -> SettlementView:
@@ -85,10 +90,17 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             found_visit = uow.visits.find(mdtrt_id)
             if found_visit is None or found_visit.institution != inst:
                 raise visit_not_found(mdtrt_id)
-            held = uow.accumulators.get(found_visit.person, found_visit.scheme, today.year, lock=True)
+            payer_key = None
+            if req.mulaid_payer is not None:  # only then: the normal path's statements stay as they were
+                patient_no = uow.persons.by_key(found_visit.person).citizen_id.number
+                payer_key = find_payer(uow, patient_no, req.mulaid_payer).key
+            held = lock_accumulators(uow, found_visit.person, found_visit.scheme, today.year, payer_key)
             # --- serialised from here on for this person: lock the visit and the person, then read again, in
-            # one statement after those locks, everything that decides the money
+            # one statement after those locks, everything that decides the money (a payer's row in number order)
+            payer_now = lock_payer(uow, payer_key) if payer_key is not None and payer_key < found_visit.person else None
             visit, person = uow.visits.lock_with_person(found_visit.visit_id)
+            if payer_key is not None and payer_now is None:
+                payer_now = lock_payer(uow, payer_key)
             got = uow.settlements.inputs(inst, req.idempotency_key, msgid, visit.visit_id, visit.person,
                                          person.citizen_id.number)
             if got.found is not None:
@@ -97,11 +109,13 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             if got.message is not None:
                 raise msgid_reused(msgid)
             person = with_diseases(person, got.diseases)
+            if payer_now is not None:  # the link may have ended while this waited for the locks
+                check_link(uow, person.citizen_id.number, payer_now.citizen_id.number)
             if visit.status == "SETTLED":
                 raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
                                 f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
             check_open(visit, mdtrt_id)
-            c = compute(ctx, uow, visit, person, held.value, held.version, req, today, got)
+            c = compute(ctx, uow, visit, person, held.value, held.version, req, today, got, payer_now)
             b = c.breakdown
             assert b.accumulators_after is not None
             at = now()
@@ -116,7 +130,8 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                 pool_prop_selfpay=str(b.pool_prop_selfpay), breakdown=b.as_dict(),
                 accumulators_before=held.value.as_dict(), accumulators_after=b.accumulators_after.as_dict(),
                 settlement_date=today, settled_at=at, revoked_on=None, revoked_at=None, revoke_reason="",
-                acc_version_after=held.version + 1, revoked_acc_version=None, answer=None, **amounts)
+                acc_version_after=held.version + 1, revoked_acc_version=None, answer=None,
+                mulaid_payer_id=payer_key if b.acct_mulaid_pay else None, **amounts)
             # the answer is stored with the row (no UPDATE afterwards): it needs no number the store gives
             view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis), deposit=visit.deposit)
             row.answer = settlement_answer(view)
@@ -124,6 +139,8 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             post(uow, row, "SETTLE", 1, today)
             held = uow.accumulators.save(held, b.accumulators_after)
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))
+            if payer_key is not None and row.acct_mulaid_pay_fen:
+                uow.persons.add_to_account(payer_key, -from_fen(row.acct_mulaid_pay_fen))
             visit.status = "SETTLED"
             visit.discharged_on = (req.discharge_date or visit.discharged_on
                                    or (today if visit.visit_type is VisitType.INPATIENT else None))
@@ -132,7 +149,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                                      settlement_id=row.id, visit_id=visit.visit_id, request_hash=h, at=at))
             audit(uow, principal, "SETTLE", "settlement", row.setl_id,
                   {"mdtrt_id": mdtrt_id, "medfee_sumamt": str(b.medfee_sumamt), "fund_pay_sumamt": str(b.fund_pay_sumamt),
-                   "acct_pay": str(b.acct_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": held.version})
+                   "acct_pay": str(b.acct_pay), "acct_mulaid_pay": str(b.acct_mulaid_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": held.version})
             return replace(view, answer=row.answer)
 
     return retrying(run)

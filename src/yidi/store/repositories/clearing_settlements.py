@@ -21,6 +21,13 @@ from yidi.domain.reference import province_of
 from yidi.store import clearing_models as cm
 from yidi.store.settlement_models import SettlementRow
 
+
+def _accounts(t: type[SettlementRow]) -> Any:
+    """What personal accounts paid of a settlement, the person's own and a family member's (家庭共济): the
+    insured region's agency clears both to the treatment region like the funds."""
+    return t.acct_pay_fen + t.acct_mulaid_pay_fen
+
+
 LineFilter = Callable[[str, str], bool]  # (treatment region, insured region) -> on the caller's lines?
 Columns = dict[str, dict[str, list[Any]]]  # per input relation (yidi.domain.clearing.INPUTS): column -> values
 
@@ -97,7 +104,7 @@ def extract(conn: Connection, m: Month, since: dt.date | None = None) -> Columns
         ))
     cols = [s.id, s.setl_id, s.institution, s.insured_region, s.treatment_region, s.visit_type,
             s.settlement_date, s.revoked_on, s.medfee_sumamt_fen, s.hifp_pay_fen, s.hifob_pay_fen,
-            s.cvlserv_pay_fen, s.hifmi_pay_fen, s.maf_pay_fen, s.fund_pay_sumamt_fen, s.acct_pay_fen,
+            s.cvlserv_pay_fen, s.hifmi_pay_fen, s.maf_pay_fen, s.fund_pay_sumamt_fen, _accounts(s),
             s.psn_cash_pay_fen, cleared.c.net, cleared.c.n]
     rows = conn.execute(select(*cols).outerjoin(cleared, cleared.c.sid == s.id).where(cond)
                         .order_by(s.id)).all()
@@ -129,7 +136,7 @@ class ClearingSettlements:
 
     def cross_province_totals(self, year: int) -> dict[Pair, int]:
         s = SettlementRow
-        amt = func.sum(s.fund_pay_sumamt_fen + s.acct_pay_fen)
+        amt = func.sum(s.fund_pay_sumamt_fen + _accounts(s))
         y0, y1 = dt.date(year, 1, 1), dt.date(year, 12, 31)
         out: dict[Pair, int] = defaultdict(int)
         for col, sign in ((s.settlement_date, 1), (s.revoked_on, -1)):
@@ -143,10 +150,10 @@ class ClearingSettlements:
     def recomputed_pairs(self, month: str) -> dict[Pair, tuple[int, ...]]:
         st, it = SettlementRow, cm.ClearingItemRow
         d = it.delta
-        f_cleared = d * (st.fund_pay_sumamt_fen + st.acct_pay_fen)
+        f_cleared = d * (st.fund_pay_sumamt_fen + _accounts(st))
         amounts = [func.sum(d * c) for c in (st.medfee_sumamt_fen, st.hifp_pay_fen, st.hifob_pay_fen,
                                              st.cvlserv_pay_fen, st.hifmi_pay_fen, st.maf_pay_fen,
-                                             st.fund_pay_sumamt_fen, st.acct_pay_fen, st.psn_cash_pay_fen)]
+                                             st.fund_pay_sumamt_fen, _accounts(st), st.psn_cash_pay_fen)]
         adj = func.sum(case((it.adjustment.is_(True), f_cleared), else_=0))
         q = (select(st.treatment_region, st.insured_region, func.count(), *amounts, func.sum(f_cleared), adj)
              .join(st, st.id == it.settlement_id).where(it.month == month)
@@ -155,7 +162,7 @@ class ClearingSettlements:
 
     def recomputed_hospitals(self, month: str) -> dict[str, tuple[int, int]]:
         st, it = SettlementRow, cm.ClearingItemRow
-        f_cleared = it.delta * (st.fund_pay_sumamt_fen + st.acct_pay_fen)
+        f_cleared = it.delta * (st.fund_pay_sumamt_fen + _accounts(st))
         q = (select(st.institution, func.count(), func.sum(f_cleared))
              .join(st, st.id == it.settlement_id).where(it.month == month).group_by(st.institution))
         return {k: (int(n), int(v or 0)) for k, n, v in self.s.execute(q)}
@@ -163,7 +170,7 @@ class ClearingSettlements:
     def items(self, month: str, *, on_lines: LineFilter | None = None, limit: int) -> list[dict[str, Any]]:
         it, st = cm.ClearingItemRow, SettlementRow
         q = (select(it.setl_id, it.delta, it.reason, it.adjustment, st.institution, st.treatment_region,
-                    st.insured_region, st.settlement_date, st.revoked_on, st.fund_pay_sumamt_fen, st.acct_pay_fen)
+                    st.insured_region, st.settlement_date, st.revoked_on, st.fund_pay_sumamt_fen, _accounts(st))
              .join(st, st.id == it.settlement_id).where(it.month == month).order_by(it.settlement_id))
         out: list[dict[str, Any]] = []
         for r in self.s.execute(q):
@@ -180,7 +187,7 @@ class ClearingSettlements:
     def month_items(self, month: str, setl_ids: Sequence[str]) -> list[tuple[int, str, int, str, str, int]]:
         it, st = cm.ClearingItemRow, SettlementRow
         rows = self.s.execute(select(it.settlement_id, it.setl_id, it.delta, st.treatment_region, st.insured_region,
-                                     st.fund_pay_sumamt_fen + st.acct_pay_fen)
+                                     st.fund_pay_sumamt_fen + _accounts(st))
                               .join(st, st.id == it.settlement_id)
                               .where(it.month == month, it.setl_id.in_(setl_ids)))
         return [(sid, setl, d, t, i, int(fen)) for sid, setl, d, t, i, fen in rows]

@@ -69,6 +69,7 @@ class Settlement:
     fund_pay_sumamt_fen: int
     psn_part_amt_fen: int
     acct_pay_fen: int
+    acct_mulaid_pay_fen: int
     psn_cash_pay_fen: int
     balc_fen: int
     pool_prop_selfpay: str
@@ -83,6 +84,7 @@ class Settlement:
     acc_version_after: int
     revoked_acc_version: int | None
     answer: str | None
+    mulaid_payer_id: int | None = None  # the family member whose account paid acct_mulaid_pay (家庭共济)
 
 
 FIELDS = tuple(f.name for f in fields(Settlement))
@@ -95,7 +97,7 @@ def posted_of(row: Settlement | SettlementRow) -> Posted:
     """What the ledger posts for a stored settlement (amounts back from fen to yuan)."""
     return Posted(row.institution, row.insured_region, row.person_id, from_fen(row.medfee_sumamt_fen),
                   {f: from_fen(getattr(row, f"{f}_fen")) for f in FUND_FIELDS}, from_fen(row.acct_pay_fen),
-                  from_fen(row.psn_cash_pay_fen))
+                  from_fen(row.psn_cash_pay_fen), row.mulaid_payer_id, from_fen(row.acct_mulaid_pay_fen))
 
 
 @dataclass(frozen=True, slots=True)
