@@ -31,6 +31,14 @@ def test_deposit_refunded_or_topped_up(ctx: Context, client: TestClient) -> None
             assert Decimal(d["top_up"]) == cash - Decimal("1.00") and Decimal(d["refund"]) == 0
         shown = client.get(f"{API}/settlements/{s['setl_id']}", headers=h).json()
         assert shown["deposit"] == d
+        # revoked: nothing is owed on it any more, the deposit is held again for the stay, and what changed
+        # hands at the cashier goes back — the refund from the person, the top-up from the hospital
+        r = client.post(f"{API}/settlements/{s['setl_id']}/revoke", json={"reason": "退费重结"}, headers=h)
+        assert r.status_code == 200, r.text
+        undone = r.json()["deposit"]
+        assert undone == {"deposit": deposit, "owed": "0.00", "refund": "0.00", "top_up": "0.00", "revoked": "true",
+                          "refund_back": d["refund"], "top_up_back": d["top_up"]}
+        assert client.get(f"{API}/settlements/{s['setl_id']}", headers=h).json()["deposit"] == undone
 
 
 def test_no_deposit_for_an_outpatient_visit(ctx: Context, client: TestClient) -> None:

@@ -145,7 +145,8 @@ def _slip(uow: UnitOfWork, row: Settlement, names: _Names) -> Slip:
                 row.insured_region, names.region(row.insured_region), row.scheme, visit.admitted_on,
                 visit.discharged_on, {f: str(from_fen(getattr(row, f"{f}_fen"))) for f in AMOUNT_FIELDS},
                 row.breakdown,
-                deposit_outcome(visit.deposit, from_fen(row.psn_cash_pay_fen)) if visit.deposit else None)
+                deposit_outcome(visit.deposit, from_fen(row.psn_cash_pay_fen), revoked=row.status == "REVOKED")
+                if visit.deposit else None)
 
 
 def slip(ctx: Context, principal: Principal, setl_id: str) -> Slip:

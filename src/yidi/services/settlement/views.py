@@ -114,7 +114,8 @@ class SettlementView:
 def settlement_view(mdtrt_id: str, row: Settlement, *, replayed: bool = False,
                     changes: Sequence[Change] = (), deposit: Decimal = ZERO) -> SettlementView:
     inpatient = row.visit_type is VisitType.INPATIENT
-    held = deposit_outcome(deposit, from_fen(row.psn_cash_pay_fen)).as_dict() if inpatient and deposit else None
+    held = (deposit_outcome(deposit, from_fen(row.psn_cash_pay_fen), revoked=row.status == "REVOKED").as_dict()
+            if inpatient and deposit else None)
     return SettlementView(row.setl_id, mdtrt_id, row.institution, row.status, row.settlement_date, row.settled_at,
                           row.revoked_on, row.revoked_at, INFNO[inpatient]["settle"], row.breakdown,
                           row.accumulators_before, row.accumulators_after, replayed, tuple(changes), deposit=held)
