@@ -49,6 +49,9 @@ def test_batch_equals_per_bill_engine_on_random_settlements(seed: int) -> None:
     assert plan.stats.folded_rows > 0 or seed != 11
     # person-years under item groups (or two versions) are chained through the per-bill engine
     assert plan.stats.per_bill_rows > 0
+    # long-term filers treated back home (rule 9) are drawn: their rows record the long-term type they hold
+    home = df.filter((pl.col("treatment_region") == pl.col("insured_region")) & pl.col("filing_type").is_not_null())
+    assert home.height > 0
 
 
 def test_every_variant_is_drawn() -> None:
@@ -59,9 +62,10 @@ def test_every_variant_is_drawn() -> None:
                 rules = {**v.rules.model_dump(), "item_groups": bool(v.rules.item_groups)}
                 for name, val in [*rules.items(), ("cut_mode", v.cross_region.cut_mode),
                                   ("unfiled_payable", v.cross_region.unfiled_payable),
-                                  ("intra_province", v.cross_region.intra_province)]:
+                                  ("intra_province", v.cross_region.intra_province),
+                                  ("long_term_at_home", v.cross_region.long_term_at_home)]:
                     seen.setdefault(name, set()).add(val)
     for name in ("tier_basis", "tier_scope", "cap_basis", "b_class_rest", "b_class_selfpay_source", "item_groups", "cut_mode",
-                 "unfiled_payable", "intra_province"):
+                 "unfiled_payable", "intra_province", "long_term_at_home"):
         assert len(seen[name]) >= 2, name
     assert seen["cut_mode"] == {"subtract", "multiply", "first_selfpay"}

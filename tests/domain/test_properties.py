@@ -14,10 +14,11 @@ from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.catalogue import Catalogue
 from yidi.domain.engine import calculate
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import Level, Scheme, VisitType
+from yidi.domain.ids import CitizenId
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import InsuredPolicy
-from yidi.domain.reference import Institution, Region
+from yidi.domain.reference import Institution, Person, Region
 from yidi.policies.loader import merge_versions
 
 ZERO = Decimal("0.00")
@@ -84,7 +85,8 @@ def policy(draw: Any) -> dict[str, Any]:
             "caps": {"main": str(draw(st.integers(500, 60000))), "op": str(draw(st.integers(100, 5000)))},
             "account": {"may_pay": draw(st.booleans()), "scope": draw(st.sampled_from(["all_personal", "in_scope"])),
                         "away": draw(st.sampled_from(["allowed", "in_province", "forbidden"])),
-                        "away_limit": draw(st.sampled_from([None, "20", "500"]))},
+                        "away_limit": draw(st.sampled_from([None, "20", "500"])),
+                        "mutual_aid": draw(st.booleans())},
             "benefits": {
                 "INPATIENT": {
                     "cap_pool": "main",
@@ -188,7 +190,7 @@ def amounts(b: Breakdown) -> dict[str, Decimal]:
 def check_identities(b: Breakdown) -> None:
     assert b.medfee_sumamt == b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt + b.inscp_scp_amt
     assert b.medfee_sumamt == b.fund_pay_sumamt + b.psn_part_amt
-    assert b.psn_part_amt == b.acct_pay + b.psn_cash_pay
+    assert b.psn_part_amt == b.acct_pay + b.acct_mulaid_pay + b.psn_cash_pay
     assert b.fund_pay_sumamt == b.hifp_pay + b.hifob_pay + b.cvlserv_pay + b.hifmi_pay + b.maf_pay
     assert b.medfee_sumamt == sum((ln.det_item_fee_sumamt for ln in b.lines), ZERO)
     for ln in b.lines:
@@ -212,6 +214,28 @@ YEAR_EXAMPLES = max(10, settings.default.max_examples * 12 // 25)
 def test_parts_add_up_to_the_total_and_nothing_is_negative(raw: dict[str, Any], bill: dict[str, Any]) -> None:
     b = calculate(Bill.model_validate(bill), make_packs(raw))
     check_identities(b)
+
+
+# the family member whose account may pay (家庭共济): insured in the same region or not, employee or resident
+RELATIVES = st.builds(
+    lambda balance, scheme, region: Person(CitizenId("110101202311012176"), "家人", region, Scheme(scheme),
+                                           account_balance=balance),
+    money | st.just(ZERO), st.sampled_from(["EMPLOYEE", "RESIDENT"]), st.sampled_from(["360100", "440100"]))
+
+
+@PROPS
+@given(policy(), bills(), RELATIVES)
+def test_mutual_aid_adds_up_and_never_overdraws(raw: dict[str, Any], bill: dict[str, Any], rel: Person) -> None:
+    without = calculate(Bill.model_validate(bill), make_packs(raw))
+    b = calculate(Bill.model_validate(bill), make_packs(raw), relative=rel)
+    check_identities(b)  # person's share = own account + relative's account + cash, nothing negative
+    # the relative pays at most their balance (never below 0), and only what cash would otherwise have paid
+    assert ZERO <= b.acct_mulaid_pay <= rel.account_balance
+    assert b.psn_cash_pay == without.psn_cash_pay - b.acct_mulaid_pay
+    assert amounts(b) | {"acct_mulaid_pay": ZERO, "psn_cash_pay": without.psn_cash_pay} == amounts(without)
+    step = next(s for s in b.steps if s.rule == "account.mutual_aid")
+    if b.acct_mulaid_pay:
+        assert step.outputs["relative_balc"] == rel.account_balance - b.acct_mulaid_pay >= 0
 
 
 @PROPS

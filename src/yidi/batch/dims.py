@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from yidi.domain.engine.cross_region import home_rule
 from yidi.domain.enums import Category, CrossRegionBasis, FilingType, ItemClass, Level, Scheme, VisitType
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
@@ -177,7 +178,9 @@ def build_dims(
         rules = ver.rules
         acct_allowed, acct_limit = spol.account.away_rule(insured, treatment)
         basis, ft = settled_basis(insured, treatment, ftype, ver)
-        adj = adjustment(ver.cross_region, basis, ft)
+        # a long-term filer treated back home (rule 9): the row records the long-term type they hold
+        adj = home_rule(ver.cross_region, basis, FilingType(ftype) if ftype else None) \
+            or adjustment(ver.cross_region, basis, ft)
         tiers = pick(ben.tiers, cat, level)
         base = pick(ben.deductible.amounts, cat, level)
         assert tiers is not None and base is not None

@@ -23,6 +23,7 @@ from yidi.domain.reference import province_of
 
 GROUPS = ["特困", "低保", "低保边缘", "返贫致贫"]
 FILING_TYPES = [ft.value for ft in FilingType]
+LONG_TERM_TYPES = [ft.value for ft in FilingType if ft.long_term]
 
 
 def _citizen_ids(rng: np.random.Generator, regions: np.ndarray, n: int) -> list[str]:
@@ -104,7 +105,9 @@ def generate(
     away = rng.random(n) < 0.45
     treat = np.where(away, np.array(regions, dtype=object)[p_away[person]], reg)
     treat = np.array([t if t in insts_by_region else r for t, r in zip(treat, reg, strict=True)], dtype=object)
-    filing = np.where(away, p_filing[person], "")
+    # treated at home, a person keeps the long-term filing they hold elsewhere (rule 9, long_term_at_home)
+    held = np.isin(p_filing[person], LONG_TERM_TYPES)
+    filing = np.where(away | held, p_filing[person], "")
     filing = np.where(away & (rng.random(n) < 0.05), "EMERGENCY", filing)
     vt = np.empty(n, dtype=object)
     u = rng.random(n)
@@ -199,7 +202,8 @@ def generate(
     # intra-province treatment of a region whose policy treats it as local is not cross-region
     return df.with_columns(
         pl.when(pl.col("treatment_region").str.slice(0, 2) == pl.col("insured_region").str.slice(0, 2))
-        .then(pl.when(pl.col("treatment_region") == pl.col("insured_region")).then(None).otherwise(pl.col("filing_type")))
+        .then(pl.when((pl.col("treatment_region") == pl.col("insured_region"))
+                      & ~pl.col("filing_type").is_in(LONG_TERM_TYPES)).then(None).otherwise(pl.col("filing_type")))
         .otherwise(pl.col("filing_type")).alias("filing_type"))
 
 

@@ -31,7 +31,8 @@ SETTLEMENT_COLUMNS = {
     "visit_type": "str: INPATIENT / OUTPATIENT / CHRONIC_OUTPATIENT",
     "admission_date": "date",
     "settlement_date": "date: orders a person's bills and picks the policy version",
-    "filing_type": "str or null: the filing type that covered the visit (EMERGENCY also for emergency care)",
+    "filing_type": "str or null: the filing type that covered the visit (EMERGENCY also for emergency care); "
+                   "for care in the insured region, the long-term type a person filed elsewhere holds, if any",
     "assistance_group": "str or null: 特困 / 低保 / 低保边缘 / 返贫致贫 …",
     "account_balance": "int64 fen: personal account balance before the bill",
     "use_account": "bool: acct_used_flag",

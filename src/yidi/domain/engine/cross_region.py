@@ -15,7 +15,7 @@ from yidi.domain.engine.catalogue import Rest
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import CrossRegionBasis, FilingType, InstitutionKind, InsuranceStatus
 from yidi.domain.money import HUNDRED, ZERO, fmt, pct, round_fen
-from yidi.domain.policy import PolicyVersion
+from yidi.domain.policy import CrossRegion, PolicyVersion
 from yidi.domain.ratios import RatioAdjustment, adjustment
 from yidi.domain.reference import Filing, Institution, Person
 from yidi.domain.scope import Scope, basis_of, emergency_as_filed, emergency_deadline, filing_days, scope_of
@@ -88,8 +88,8 @@ def at_home(bill: Bill, filing: Filing | None, version: PolicyVersion, adj: Rati
     the region says `long_term_at_home: as_long_term`, the long-term filers' ratio rule (factor or cut)."""
     cr = version.cross_region
     day = bill.admission_date
-    if (cr.long_term_at_home == "local" or adj.basis is not CrossRegionBasis.LOCAL or filing is None
-            or not filing.type.long_term or day < filing.start or (filing.end is not None and day > filing.end)):
+    home = None if filing is None else home_rule(cr, adj.basis, filing.type)
+    if home is None or filing is None or day < filing.start or (filing.end is not None and day > filing.end):
         return adj
     out.steps.append(Step(
         "cross_region.at_home",
@@ -98,7 +98,17 @@ def at_home(bill: Bill, filing: Filing | None, version: PolicyVersion, adj: Rati
         "A long-term filer treated back home: the insured region applies the long-term ratio rule.",
         ctx.clause("cross_region.long_term_at_home", cr.source, version.source),
     ))
-    return adjustment(cr, CrossRegionBasis.LONG_TERM, filing.type)
+    return home
+
+
+def home_rule(cr: CrossRegion, basis: CrossRegionBasis, held: FilingType | None) -> RatioAdjustment | None:
+    """The ratio rule for a person holding a filing of type `held` treated on `basis`: the long-term filers'
+    (factor or cut) where the insured region says `long_term_at_home: as_long_term` and a long-term filer is
+    treated back home (basis LOCAL); None where local rules apply. The engine checks the filing's dates; the
+    set-based plan (yidi.batch.dims) reads the type a settlement row records."""
+    if cr.long_term_at_home == "local" or basis is not CrossRegionBasis.LOCAL or held is None or not held.long_term:
+        return None
+    return adjustment(cr, CrossRegionBasis.LONG_TERM, held)
 
 
 def benefit_blocked(bill: Bill, person: Person, adj: RatioAdjustment, out: Breakdown) -> bool:
