@@ -616,6 +616,13 @@ def test_critical_illness_group_override_and_medical_assistance_for_dibao(tmp_pa
     assert b.fund_pay_sumamt == D("184662.50")
     assert b.psn_part_amt == D("15337.50")
     assert b.psn_cash_pay == D("15337.50")
+    # the step cites the group's own terms it applied beside the layer (issue 16: the cell actually used)
+    step = next(s for s in b.steps if s.rule == "layer.critical_illness")
+    assert step.clause is not None and step.clause.parameter == "schemes.RESIDENT.layers.critical_illness"
+    assert step.clause.also == ("schemes.RESIDENT.layers.critical_illness.group_overrides.低保",)
+    plain = calculate(make_bill([("A01", "1", "200000.00")], person=_resident(None)), packs)
+    ci = next(s for s in plain.steps if s.rule == "layer.critical_illness")
+    assert ci.clause is not None and ci.clause.also == ()  # no group: the layer's own terms
 
 
 def test_medical_assistance_for_eligible_group_without_override(tmp_path: Path) -> None:

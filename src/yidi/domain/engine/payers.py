@@ -50,7 +50,10 @@ def layer_pay(
           + (f"（{group}）" if terms.overridden else "") + f"。共支付 {fmt(w.pay)} 元。")
     out.steps.append(Step(
         f"layer.{kind}", zh, f"{kind}: base {fmt(base_amt)}, pays {fmt(w.pay)}.",
-        ctx.clause(f"schemes.{person.scheme.value}.layers.{kind}", layer.source, version.source),
+        # a group's own terms are the cell used: cited beside the layer
+        ctx.clause(f"schemes.{person.scheme.value}.layers.{kind}", layer.source, version.source,
+                   also=(f"schemes.{person.scheme.value}.layers.{kind}.group_overrides.{group}",)
+                   if terms.overridden else ()),
         {"base": base_amt, "threshold": threshold, "base_before": start},
         {LAYER_FIELD[kind]: w.pay},
     ))
