@@ -30,12 +30,14 @@ def audit_verify(
     ok = rep.ok and (rrep is None or rrep.ok)
     if as_json:
         print_json({"ok": ok, "records": rep.records, "head_seq": rep.head_seq, "head_hash": rep.head_hash,
+                    "lanes": {str(k): {"place": n, "hash": h} for k, (n, h) in sorted(rep.lanes.items())},
                     "problems": rep.problems, "rows": rrep.as_dict() if rrep else None})
     else:
         con = console()
         colour = "green" if rep.ok else "red"
         con.print(f"[{colour}]{'审计链完整 audit chain OK' if rep.ok else '审计链被破坏 audit chain BROKEN'}[/]: "
-                  f"{rep.records} records, head seq {rep.head_seq} {rep.head_hash[:16]}")
+                  f"{rep.records} records in {sum(1 for n, _h in rep.lanes.values() if n)} lanes, newest seq "
+                  f"{rep.head_seq}, heads {rep.head_hash[:16]}")
         for p in rep.problems:
             con.print(f"  • {p}")
         if rrep is not None:

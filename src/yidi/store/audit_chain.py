@@ -5,13 +5,15 @@ Installed on every session factory (yidi.store.db.session_factory), so no use ca
   with a SHA-256 digest of its values before and after;
 - at commit, the records the use case wrote itself (AuditRow, e.g. a settlement's) get those digests; a
   transaction that wrote none gets one generic record (actor and action from `actor()` / `set_actor`);
-- then, holding the lock on the single `audit_chain_head` row (FOR UPDATE on PostgreSQL; SQLite runs one
-  writer at a time), each new record gets the next `seq`, the previous record's hash, and its own hash over
-  all of its content. The head remembers the newest (seq, hash).
-`verify()` recomputes the chain: an edited record breaks its own hash, a deleted one a gap in `seq` or the
-`prev_hash` link of the next, deleting the newest ones disagrees with the head. The chain proves integrity
-against edits through the database, not against someone who rewrites the whole chain and the head:
-for that, copy `yidi audit verify --json`'s head hash somewhere else now and then (docs/security.md).
+- then, holding the lock on its lane's head row (issue 15: several chains, yidi.store.audit_lanes; FOR UPDATE
+  on PostgreSQL, SQLite runs one writer at a time), each new record gets the next place in the lane and in the
+  global order, the lane's previous hash, and its own hash over all of its content. The head remembers the
+  lane's newest (place, hash).
+`verify()` recomputes every lane: an edited record breaks its own hash, a deleted one a gap in its lane's
+places or the `prev_hash` link of the next, deleting the newest ones disagrees with the head. The chain proves
+integrity against edits through the database, not against someone who rewrites the whole chain and the heads:
+for that, copy `yidi audit verify --json`'s head hash (one digest over every lane's head) somewhere else now and
+then (docs/security.md).
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import getpass
-import hashlib
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,18 +40,20 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
-    update,
 )
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
-from yidi.store import audit_bulk, row_state
+from yidi.store import audit_bulk, audit_lanes, row_state
+from yidi.store.audit_lanes import ChainReport, canonical, digest, entry_hash, verify
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
 from yidi.store.settlement_models import AuditRow
 
 # not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
 # attempts (failed logins: hits, not records of anything done)
+__all__ = ["SKIP_TABLES", "Actor", "ChainReport", "acting_as", "actor", "add_record", "canonical", "digest",
+           "entry_hash", "install", "record_values", "set_actor", "verify"]
+
 SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version", "rate_limit_hits"})
 
 
@@ -90,42 +92,6 @@ def acting_as(a: Actor) -> Iterator[None]:
         yield
     finally:
         _actor.reset(token)
-
-
-# --- canonical forms ---------------------------------------------------------------------------------
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, dt.datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(dt.UTC).replace(tzinfo=None)
-        return v.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return "sha256:" + hashlib.sha256(v).hexdigest()
-    if hasattr(v, "value") and not isinstance(v, (int, float, str)):
-        return v.value
-    if isinstance(v, (dict, list, str, int, float, bool)) or v is None:
-        return v
-    return str(v)
-
-
-def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
-
-
-def digest(obj: Any) -> str:
-    return hashlib.sha256(canonical(obj).encode()).hexdigest()
-
-
-def entry_hash(row: AuditRow) -> str:
-    """The hash of one record: every field a reader relies on, and the previous record's hash."""
-    return digest({
-        "seq": row.seq, "prev": row.prev_hash, "at": _plain(row.at), "role": row.actor_role, "actor": row.actor,
-        "action": row.action, "type": row.object_type, "id": row.object_id, "detail": row.detail,
-        "before": row.before_digest, "after": row.after_digest,
-    })
 
 
 # --- capturing changes -------------------------------------------------------------------------------
@@ -242,54 +208,45 @@ def _before_commit(session: Session) -> None:
             if (b, a) != (row_state.DELETED, row_state.DELETED)]  # inserted and deleted again: no change
     before = digest([r["before"] for r in rows]) if rows else ""
     after = digest([[r["table"], r["key"], r["after"]] for r in rows]) if rows else ""
-    records = [r for r in ch.explicit if inspect(r).persistent] + deferred
-    if not records:
+    explicit = [r for r in ch.explicit if inspect(r).persistent]  # flushed already: updated in place
+    if not explicit and not deferred:
         if not rows:
             session.info.pop("yidi_audit", None)
             return
         first = rows[0]
-        records = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
-                            object_type=first["table"][:30], object_id=first["key"][:64],
-                            detail={"changes": rows[:200], "count": len(rows)})]
-        session.add(records[0])
-    head = session.scalars(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHeadRow(id=1, seq=0, hash="")
-        session.add(head)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # stored and hashed as UTC wall time
-    seq, prev = head.seq, head.hash
-    for rec in records:
-        rec.seq = seq + 1
-        rec.prev_hash = prev
-        rec.at = now
-        rec.before_digest, rec.after_digest = before, after
-        rec.entry_hash = entry_hash(rec)
-        seq, prev = rec.seq, rec.entry_hash
+        deferred = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
+                             object_type=first["table"][:30], object_id=first["key"][:64],
+                             detail={"changes": rows[:200], "count": len(rows)})]
+    records = explicit + deferred
+    conn = session.connection()
+    # the lane's lock is held from here until COMMIT
+    places = audit_lanes.take(conn, audit_lanes.lane_of(records[0].object_type, records[0].object_id),
+                              len(records))
+    audit_lanes.place(records, places, dt.datetime.now(dt.UTC).replace(tzinfo=None), before, after)
     # the row log: one line per changed row, under the transaction's first record (its digests cover them)
     log = [{"seq": records[0].seq, "ord": i, "table_name": r["table"], "row_key": r["key"], "before": r["before"],
             "after": r["after"]} for i, r in enumerate(rows)]
     session.info.pop("yidi_audit", None)
-    if (deferred and len(deferred) == len(records) and inspect(head).persistent and len(log) <= 1000
-            and session.get_bind().dialect.name == "postgresql"):
-        # the lock is held until COMMIT: insert the records and the row log and move the head in ONE statement
-        # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...), so the chain costs two round trips
-        # under its lock
-        move = (update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=prev)
-                .returning(AuditHeadRow.id).cte("chain_head"))
+    move = audit_lanes.head_moved(places.lane, records[-1].entry_hash)
+    if not explicit and len(log) <= 1000 and conn.dialect.name == "postgresql":
+        # insert the records and the row log and set the head's hash in ONE statement
+        # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...): the chain costs two round trips under
+        # its lane's lock (`take` and this), then COMMIT
+        head = move.returning(AuditHeadRow.id).cte("chain_head")
         recs = insert(AuditRow).values([record_values(r) for r in deferred])
         if log:  # the lines travel as one JSON parameter: the statement's text never changes, compiled once
-            stmt = _LOG_FROM_JSON.add_cte(move, recs.returning(AuditRow.id).cte("chain_records"))
-            session.connection().execute(stmt, {"row_log_lines": log})
+            stmt = _LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
+            conn.execute(stmt, {"row_log_lines": log})
         else:
-            session.connection().execute(recs.add_cte(move))
-        set_committed_value(head, "seq", seq)
-        set_committed_value(head, "hash", prev)
+            conn.execute(recs.add_cte(head))
     else:
-        head.seq, head.hash = seq, prev
-        session.add_all(deferred)  # after the head lock: inserted with seq and hashes, no UPDATE afterwards
-        session.flush()
+        conn.execute(move)
+        if deferred:
+            conn.execute(insert(AuditRow).values([record_values(r) for r in deferred]))
+        if explicit:
+            session.flush()  # their places and hashes
         if log:
-            session.connection().execute(insert(AuditRowLogRow), log)
+            conn.execute(insert(AuditRowLogRow), log)
     session.info.pop("yidi_audit", None)  # this flush noted the records themselves: not for the next commit
 
 
@@ -301,8 +258,8 @@ _LOG_FROM_JSON = insert(AuditRowLogRow).from_select(
     select(_LOG_LINES.c.seq, _LOG_LINES.c.ord, _LOG_LINES.c.table_name, _LOG_LINES.c.row_key, _LOG_LINES.c.before,
            _LOG_LINES.c.after))
 
-_ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "prev_hash",
-                "entry_hash", "before_digest", "after_digest")
+_ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "lane",
+                "lane_seq", "prev_hash", "entry_hash", "before_digest", "after_digest")
 
 
 def record_values(rec: AuditRow) -> dict[str, Any]:
@@ -327,45 +284,3 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_rollback", _reset)
     event.listen(factory, "after_soft_rollback", lambda s, _t: _reset(s))
     factory._yidi_audit = True  # type: ignore[attr-defined]
-
-
-# --- verification ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ChainReport:
-    records: int = 0
-    head_seq: int = 0
-    head_hash: str = ""
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(session: Session, *, limit_problems: int = 20) -> ChainReport:
-    """Walk the whole chain in order and say every place it does not hold."""
-    rep = ChainReport()
-    expected_seq, prev = 1, ""
-    unchained = session.scalars(select(AuditRow.id).where(AuditRow.seq.is_(None))).all()
-    if unchained:
-        rep.problems.append(f"{len(unchained)} record(s) outside the chain (seq empty), first id {unchained[0]}")
-    for rec in session.scalars(select(AuditRow).where(AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
-                               .execution_options(yield_per=1000)):
-        rep.records += 1
-        if rec.seq != expected_seq:
-            rep.problems.append(f"seq {expected_seq}..{(rec.seq or 0) - 1} missing (deleted?) before id {rec.id}")
-        if rec.prev_hash != prev:
-            rep.problems.append(f"seq {rec.seq}: link to the previous record broken")
-        if entry_hash(rec) != rec.entry_hash:
-            rep.problems.append(f"seq {rec.seq} (id {rec.id}): content does not match its hash (edited?)")
-        prev, expected_seq = rec.entry_hash, (rec.seq or 0) + 1
-        if len(rep.problems) >= limit_problems:
-            break
-    head = session.get(AuditHeadRow, 1)
-    rep.head_seq, rep.head_hash = (head.seq, head.hash) if head else (0, "")
-    if rep.head_seq != expected_seq - 1 or rep.head_hash != prev:
-        rep.problems.append(f"head says seq {rep.head_seq}, chain ends at {expected_seq - 1}: newest record(s) "
-                            "deleted or head edited")
-    return rep

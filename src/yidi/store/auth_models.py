@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Sequence, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yidi.store.models import Base
@@ -52,13 +52,20 @@ class SessionRow(Base):
 
 
 class AuditHeadRow(Base):
-    """One row (id 1): sequence number and hash of the newest audit record, updated under a lock."""
+    """One row per lane of the audit chain (id = the lane; issue 15): `seq` is the lane's newest `lane_seq`,
+    `hash` that record's hash; locked while a transaction chains its records into the lane."""
 
     __tablename__ = "audit_chain_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+# issue 15: the audit records' global order on PostgreSQL (taken under a lane's lock, so a lane's records
+# also ascend in it); SQLite, one writer at a time, takes max(seq) + 1. Gaps (a rolled-back commit) are harmless:
+# deletions are found in the lanes, which have none.
+AUDIT_SEQ = Sequence("audit_record_seq", metadata=Base.metadata)
 
 
 class AuditRowLogRow(Base):

@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, inspect, select, update
+from sqlalchemy import Connection, Table, func, insert, inspect, select
 
-from yidi.store import audit_chain, row_state
-from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
+from yidi.store import audit_chain, audit_lanes, row_state
+from yidi.store.auth_models import AuditRowLogRow
 from yidi.store.schema import metadata
 from yidi.store.settlement_models import AuditRow
 
@@ -50,9 +50,8 @@ def after_upgrade(conn: Connection, before: dict[str, frozenset[str]], from_rev:
 def adopt(conn: Connection, tables: list[Table], action: str, object_id: str, detail: dict[str, Any]) -> None:
     """Log every row of `tables` as it stands under one new chained record."""
     dialect = conn.dialect
-    q = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1)
-    head = conn.execute(q.with_for_update() if dialect.name == "postgresql" else q).first()
-    seq, prev = (head[0] + 1, head[1]) if head is not None else (1, "")
+    places = audit_lanes.take(conn, audit_lanes.lane_of("audit_row_log", object_id[:64]), 1)
+    seq = places.seqs[0]
     befores, afters = row_state.ListDigest(), row_state.ListDigest()
     batch: list[dict[str, Any]] = []
     for table in tables:
@@ -70,13 +69,8 @@ def adopt(conn: Connection, tables: list[Table], action: str, object_id: str, de
         conn.execute(insert(AuditRowLogRow), batch)
     who = audit_chain.actor()
     rec = AuditRow(actor_role=who.role, actor=who.actor[:40], action=action, object_type="audit_row_log",
-                   object_id=object_id[:64], detail=detail, seq=seq, prev_hash=prev,
-                   at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                   before_digest=befores.hexdigest() if befores.count else "",
-                   after_digest=afters.hexdigest() if afters.count else "")
-    rec.entry_hash = audit_chain.entry_hash(rec)
+                   object_id=object_id[:64], detail=detail)
+    audit_lanes.place([rec], places, dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                      befores.hexdigest() if befores.count else "", afters.hexdigest() if afters.count else "")
     conn.execute(insert(AuditRow).values(audit_chain.record_values(rec)))
-    if head is None:
-        conn.execute(insert(AuditHeadRow).values(id=1, seq=seq, hash=rec.entry_hash))
-    else:
-        conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, hash=rec.entry_hash))
+    conn.execute(audit_lanes.head_moved(places.lane, rec.entry_hash))

@@ -118,26 +118,27 @@ def _stream(session: Session, q: Any, size: int | None = None) -> Iterator[Any]:
 
 def _check_log(session: Session, rep: RowReport, limit: int) -> None:
     start = session.scalar(select(func.max(AuditRow.seq)).where(AuditRow.action == row_state.LOG_START)) or 1
-    recs = _stream(session, select(AuditRow.seq, AuditRow.at, AuditRow.before_digest, AuditRow.after_digest)
-                   .where(AuditRow.seq >= start).order_by(AuditRow.seq))
+    recs = _stream(session, select(AuditRow.seq, AuditRow.at, AuditRow.before_digest, AuditRow.after_digest,
+                                   AuditRow.lane).where(AuditRow.seq >= start).order_by(AuditRow.seq))
     lines = _stream(session, select(Line.seq, Line.table_name, Line.row_key, Line.before, Line.after)
                     .order_by(Line.seq, Line.ord))
     rec = next(recs, None)
-    prev: Any = None  # the previous record, and whether its digests were proved by lines
+    prev: dict[int, Any] = {}  # per lane: the previous record, and whether its digests were proved by lines
 
     def problem(text: str) -> None:
         if len(rep.log_problems) < limit:
             rep.log_problems.append(text)
 
     def passed(r: Any, proved: bool, *, had_lines: bool = False) -> None:
-        nonlocal prev
         if not proved and r.after_digest and not had_lines:
-            # a transaction with several records (a use case's own ones) logs its lines under the first
-            same = prev is not None and prev[1] and tuple(prev[0][1:]) == tuple(r[1:])
+            # a transaction with several records (a use case's own ones) logs its lines under the first; they
+            # follow one another in their lane (other lanes' records may come between them in the global order)
+            last = prev.get(r.lane)
+            same = last is not None and last[1] and tuple(last[0][1:]) == tuple(r[1:])
             if not same:
                 problem(f"seq {r.seq}: its row log lines are missing (deleted?)")
             proved = bool(same)
-        prev = (r, proved)
+        prev[r.lane] = (r, proved)
 
     for seq, group in groupby(lines, key=lambda line: line.seq):
         befores, afters = row_state.ListDigest(), row_state.ListDigest()

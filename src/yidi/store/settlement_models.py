@@ -227,6 +227,7 @@ class AuditRow(Base):
     (issue 8) digests of the changed rows before/after, chained by hash to the record before it."""
 
     __tablename__ = "audit_records"
+    __table_args__ = (UniqueConstraint("lane", "lane_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -238,6 +239,10 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     # issue 8: the hash chain (yidi.store.audit_chain fills these at commit; `yidi audit verify` checks them)
     seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # issue 15: several chains (lanes); `seq` is the global order, `lane_seq` the place in the record's lane,
+    # `prev_hash` the hash of the lane's previous record (migration 0016: the records before it are lane 0)
+    lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lane_seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     entry_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     before_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
