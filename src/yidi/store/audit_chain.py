@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
-from yidi.store import audit_bulk, audit_lanes, row_state
+from yidi.store import audit_bulk, audit_lanes, flush_one, row_state
 from yidi.store.audit_lanes import ChainReport, canonical, digest, entry_hash, verify
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
 from yidi.store.settlement_models import AuditRow
@@ -196,6 +196,7 @@ def add_record(session: Session, rec: AuditRow) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    flush_one.flush(session, _noter(session), SKIP_TABLES)  # when asked (PostgreSQL): the writes in one statement
     session.flush()
     ch = session.info.get("yidi_audit")
     deferred: list[AuditRow] = session.info.pop("yidi_audit_deferred", [])

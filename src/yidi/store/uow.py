@@ -25,6 +25,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from yidi.store import flush_one
 from yidi.store.repositories.accounts import (
     HospitalKeyRepository,
     HospitalKeys,
@@ -111,6 +112,11 @@ class UnitOfWork(Protocol):
     statistics: StatisticsRepository
     audit: AuditLog
 
+    def write_at_once(self) -> None:
+        """Ask for this unit's pending writes to reach the database in as few statements as the store can
+        (issue 15, yidi.store.flush_one); what is written, and when, does not change."""
+        ...
+
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
@@ -148,6 +154,9 @@ class SqlUnitOfWork:
         self.rate_limits: RateLimitRepository = RateLimits(session)
         self.statistics: StatisticsRepository = Statistics(session)
         self.audit: AuditLog = Audit(session)
+
+    def write_at_once(self) -> None:
+        flush_one.request(self.session)
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:

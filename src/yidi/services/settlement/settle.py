@@ -136,6 +136,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis), deposit=visit.deposit)
             row.answer = settlement_answer(view)
             row = uow.settlements.add(row)
+            uow.write_at_once()  # ledger legs, accumulators, account, visit and message: one statement at commit
             post(uow, row, "SETTLE", 1, today)
             held = uow.accumulators.save(held, b.accumulators_after)
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))

@@ -112,6 +112,9 @@ class MemoryUnitOfWork:
         self.statistics: StatisticsRepository = MemoryStatistics(tables)
         self.audit: AuditLog = MemoryAudit(tables)
 
+    def write_at_once(self) -> None:
+        """Nothing to batch in memory."""
+
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:
     """A unit-of-work factory over `store`: on error every table is put back as it was at the start."""

@@ -1,0 +1,65 @@
+"""A unit of work's writes in one statement (yidi.store.flush_one, PostgreSQL): the rows, the objects and the
+audit trail end as an ordinary flush leaves them; anything it does not handle goes the ordinary way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.settlement.helpers import GZ1, seed_person
+from tests.settlement.test_statement_count import statements
+from yidi.services.context import Context
+from yidi.store import flush_one
+from yidi.store.db import unit_of_work
+from yidi.store.models import PersonDiseaseRow, PersonRow
+from yidi.store.settlement_models import HospitalMessageRow
+
+AT = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
+
+
+def person_id(ctx: Context, id_number: str) -> int:
+    with unit_of_work(ctx.sessions) as s:
+        return int(s.scalars(select(PersonRow.id).where(PersonRow.citizen_id == id_number)).one())
+
+
+def test_an_update_and_two_inserts_in_one_statement(ctx: Context) -> None:
+    pid = person_id(ctx, seed_person(ctx, 41, balance="100.00").id_number)
+    with statements(ctx.engine) as seen, unit_of_work(ctx.sessions) as s:
+        flush_one.request(s)
+        person = s.get(PersonRow, pid)
+        assert person is not None
+        person.account_balance_fen -= 3000  # 100.00 - 30.00 yuan
+        msgs = [HospitalMessageRow(institution=GZ1, msgid=f"FLUSH-ONE-{k}", infno="2207", outcome="DONE", at=AT)
+                for k in (1, 2)]
+        s.add_all(msgs)
+    with unit_of_work(ctx.sessions) as s:
+        person = s.get(PersonRow, pid)
+        assert person is not None and person.account_balance_fen == 7000
+        got = s.scalars(select(HospitalMessageRow).where(HospitalMessageRow.msgid.like("FLUSH-ONE-%"))
+                        .order_by(HospitalMessageRow.msgid)).all()
+        assert [m.msgid for m in got] == ["FLUSH-ONE-1", "FLUSH-ONE-2"]
+        assert {m.at.astimezone(dt.UTC) if m.at.tzinfo else m.at.replace(tzinfo=dt.UTC) for m in got} == {AT}
+    # the objects got the numbers the database gave them, as a flush would have given them
+    assert sorted(m.id for m in msgs) == sorted(m.id for m in got)
+    writes = [q for q in seen if not q.startswith(("SELECT", "BEGIN"))]
+    if ctx.engine.dialect.name == "postgresql":
+        # 1 the three writes (WITH u0 AS (UPDATE persons …), n0 AS (INSERT INTO hospital_messages …)),
+        # 2 the audit lane's head, 3 the audit record + row log + head hash
+        assert len(writes) == 3 and writes[0].startswith("WITH u0 AS (UPDATE persons"), writes
+    # the trail check after every test (tests/support/db.py) proves the rows' digests were noted as written
+
+
+def test_a_relationship_change_goes_the_ordinary_way(ctx: Context) -> None:
+    pid = person_id(ctx, seed_person(ctx, 42).id_number)
+    with statements(ctx.engine) as seen, unit_of_work(ctx.sessions) as s:
+        flush_one.request(s)
+        person = s.get(PersonRow, pid)
+        assert person is not None
+        # only the collection changes: the new row's person_id comes from the flush's relationship sync
+        person.diseases.append(PersonDiseaseRow(disease="M00100"))
+        s.add(HospitalMessageRow(institution=GZ1, msgid="FLUSH-ONE-3", infno="2207", outcome="DONE", at=AT))
+    assert not any(q.startswith("WITH u0") for q in seen)
+    with unit_of_work(ctx.sessions) as s:
+        person = s.get(PersonRow, pid)
+        assert person is not None and [d.disease for d in person.diseases] == ["M00100"]
