@@ -202,7 +202,7 @@ _OLD_RECORDS = table("audit_records", column("at"), column("actor_role", String)
 def test_the_one_chain_before_the_upgrade_becomes_lane_0(backend: str, tmp_path: Path) -> None:
     _url, engine, schema = new_database(backend, tmp_path)
     try:
-        migrate.upgrade(engine, "0015_pharmacies")
+        migrate.upgrade(engine, "0016_mutual_aid")
         prev = ""
         with engine.begin() as conn:  # three records as yidi chained them before the lanes: head row id 1
             for seq in (1, 2, 3):

@@ -13,7 +13,7 @@ so writers of different objects no longer wait for one another. Each record carr
 place too, so moving a record in either order breaks it); a deleted one leaves a gap in its lane's places and a
 broken link; a record inserted in the middle breaks the next one's link, one added at a lane's end disagrees
 with the head; a second record at a place, a record in a lane with no head, or a lane whose global order goes
-backwards are reported too. The records from before the lanes (migration 0016) are lane 0 with `lane_seq` =
+backwards are reported too. The records from before the lanes (migration 0017) are lane 0 with `lane_seq` =
 `seq`, hashed exactly as they were (entry_hash leaves lane and place out for that one shape).
 """
 

@@ -240,7 +240,7 @@ class AuditRow(Base):
     # issue 8: the hash chain (yidi.store.audit_chain fills these at commit; `yidi audit verify` checks them)
     seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     # issue 15: several chains (lanes); `seq` is the global order, `lane_seq` the place in the record's lane,
-    # `prev_hash` the hash of the lane's previous record (migration 0016: the records before it are lane 0)
+    # `prev_hash` the hash of the lane's previous record (migration 0017: the records before it are lane 0)
     lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lane_seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")

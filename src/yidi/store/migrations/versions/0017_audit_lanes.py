@@ -1,7 +1,7 @@
 """The audit chain in lanes (issue 15): a lane and a place in it per record; the records so far become lane 0.
 
-Revision ID: 0016_audit_lanes
-Revises: 0015_pharmacies
+Revision ID: 0017_audit_lanes
+Revises: 0016_mutual_aid
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from yidi.store.audit_lanes import entry_hash
 
-revision: str = '0016_audit_lanes'
-down_revision: str | None = '0015_pharmacies'
+revision: str = '0017_audit_lanes'
+down_revision: str | None = '0016_mutual_aid'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
