@@ -63,6 +63,9 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/me/credential":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements":                             "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/settlements/{setl_id}":                   "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/me/settlements/{setl_id}/estimate":          "-  Y  -  -  -  -  -  -",
+    "POST /api/v1/me/estimates":                              "-  Y  -  -  -  -  -  -",
+    "GET /api/v1/me/estimates":                               "-  Y  -  -  -  -  -  -",
     "GET /api/v1/me/purchases":                               "-  Y  -  -  -  -  -  -",
     "GET /api/v1/fhir/ExplanationOfBenefit/{setl_id}":        "-  Y  Y  -  -  -  -  -",
     # FHIR search of settlements: the person (or a linked relative's), a desk the ones it made

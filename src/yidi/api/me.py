@@ -1,7 +1,8 @@
 """The person's own door: `GET /api/v1/me/export` (everything yidi holds about the caller, issue 8) and
 `GET /api/v1/me/settlements` (my settlements, or a linked relative's, with each slip), `GET /api/v1/me/purchases`
 (the same, only the purchases at pharmacies: 购药记录; each receipt is the settlement's slip),
-`POST /api/v1/me/credential` (出示医保码: an e-credential to show)."""
+`POST /api/v1/me/credential` (出示医保码: an e-credential to show), `POST/GET /api/v1/me/estimates` (费用估算 on my
+own record, kept) and `GET /api/v1/me/settlements/{setl_id}/estimate` (the kept estimate beside the settlement)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from yidi.api.deps import Caller, Ctx
 from yidi.domain.validation import IdNumber
 from yidi.http.json_body import JsonRoute
 from yidi.http.security import config_of
-from yidi.services import credentials, personal_data, settlement
+from yidi.services import credentials, estimates, personal_data, settlement
 
 router = APIRouter(prefix="/me", tags=["me 个人数据"], route_class=JsonRoute)
 
@@ -46,6 +47,24 @@ def my_slip(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(max_length=40
             "person_id_number": s.person_id_number, "insured_region": s.insured_region,
             "insured_region_name": s.insured_region_name, "scheme": s.scheme, "admitted_on": s.admitted_on,
             "discharged_on": s.discharged_on, "amounts": s.amounts, "breakdown": s.breakdown}
+
+
+@router.get("/settlements/{setl_id}/estimate",
+            summary="估算与实际 My kept estimate beside this settlement: totals and what changed, why")
+def my_estimate_beside(ctx: Ctx, caller: Caller, setl_id: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
+    return estimates.beside_or_404(ctx, caller, setl_id)
+
+
+@router.post("/estimates", status_code=201,
+             summary="费用估算（保存） Estimate a bill on my own record and keep it, to compare with the settlement")
+def my_new_estimate(ctx: Ctx, caller: Caller, body: estimates.EstimateIn) -> dict[str, Any]:
+    _plan, est, kept = estimates.make(ctx, caller, body)
+    return {"estimate_id": kept, "estimate": est.model_dump(mode="json")}
+
+
+@router.get("/estimates", summary="我的估算 My kept estimates, newest first")
+def my_estimates(ctx: Ctx, caller: Caller) -> dict[str, Any]:
+    return {"items": estimates.mine(ctx, caller)}
 
 
 @router.post("/credential", summary="出示医保码 A new e-credential for me (a short-lived token to show as a QR code)")

@@ -123,6 +123,10 @@ class ItemClass(StrEnum):
     def chrgitm_lv(self) -> str:
         return {"A": "01", "B": "02", "C": "03"}[self.value]
 
+    @property
+    def zh(self) -> str:
+        return {"A": "甲类", "B": "乙类（先行自付一部分）", "C": "丙类（全自费）"}[self.value]
+
 
 class InsuranceStatus(StrEnum):
     """Contribution status of a person (psn_insu_stas 1 正常 / 2 暂停 / 3 终止, plus a waiting period)."""
@@ -142,3 +146,8 @@ class CrossRegionBasis(StrEnum):
     LONG_TERM = "LONG_TERM"  # cross-province, long-term filing
     TEMPORARY = "TEMPORARY"  # cross-province, temporary filing (referral / emergency / other)
     UNFILED = "UNFILED"  # cross-province with no filing that covers it
+
+    @property
+    def zh(self) -> str:
+        return {"LOCAL": "参保地就医", "INTRA_PROVINCE": "省内异地就医", "LONG_TERM": "跨省长期备案",
+                "TEMPORARY": "跨省临时备案", "UNFILED": "跨省未备案"}[self.value]

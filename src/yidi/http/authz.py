@@ -78,6 +78,9 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/me/credential": allow(P),
     "GET /api/v1/me/settlements": allow(P),
     "GET /api/v1/me/settlements/{setl_id}": allow(P),
+    "GET /api/v1/me/settlements/{setl_id}/estimate": allow(P),
+    "POST /api/v1/me/estimates": allow(P),
+    "GET /api/v1/me/estimates": allow(P),
     "GET /api/v1/me/purchases": allow(P),
     "GET /api/v1/fhir/metadata": PUBLIC,  # the FHIR CapabilityStatement: what the routes offer, no data
     "GET /api/v1/fhir/ExplanationOfBenefit": allow(P, H),  # search: own or a linked relative's; a desk its own

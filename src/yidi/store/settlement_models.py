@@ -273,3 +273,21 @@ class ECredentialRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     redeemed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     redeemed_by: Mapped[str | None] = mapped_column(String(30))
+
+
+class PersonEstimateRow(Base):
+    """A signed-in person's bill estimate (费用估算), kept to be set beside the settlement of that visit: the
+    hospital and visit type it was for, when, what was asked (situation) and the answer (the advisor's
+    Estimate as JSON: the bill and its breakdown, recomputable)."""
+
+    __tablename__ = "person_estimates"
+    __table_args__ = (Index("ix_person_estimates_person_inst", "person_id", "institution", "made_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    institution: Mapped[str] = mapped_column(String(B.INSTITUTION_CODE))
+    visit_type: Mapped[VisitType] = mapped_column()
+    made_on: Mapped[dt.date] = mapped_column(Date)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    situation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    estimate: Mapped[dict[str, Any]] = mapped_column(JSON)

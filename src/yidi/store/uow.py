@@ -56,6 +56,7 @@ from yidi.store.repositories.clearing import (
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository, ClearingSettlements
 from yidi.store.repositories.credentials import ECredentialRepository, ECredentials
+from yidi.store.repositories.estimates import EstimateRepository, Estimates
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
 from yidi.store.repositories.ledger import Ledger, LedgerRepository
@@ -107,6 +108,7 @@ class UnitOfWork(Protocol):
     settlements: SettlementRepository
     messages: MessageRepository
     e_credentials: ECredentialRepository
+    estimates: EstimateRepository
     ledger: LedgerRepository
     rate_limits: RateLimitRepository
     statistics: StatisticsRepository
@@ -150,6 +152,7 @@ class SqlUnitOfWork:
         self.settlements: SettlementRepository = Settlements(session)
         self.messages: MessageRepository = Messages(session)
         self.e_credentials: ECredentialRepository = ECredentials(session)
+        self.estimates: EstimateRepository = Estimates(session)
         self.ledger: LedgerRepository = Ledger(session)
         self.rate_limits: RateLimitRepository = RateLimits(session)
         self.statistics: StatisticsRepository = Statistics(session)

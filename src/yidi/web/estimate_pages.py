@@ -1,5 +1,6 @@
-"""费用估算: the advisor's estimate of a bill (no personal data, open to all), with a catalogue finder, so a
-patient who knows "床位费" or "cwf" but not the item code S001 can build the fee lines."""
+"""费用估算: the advisor's estimate of a bill (open to all), with a catalogue finder, so a patient who knows
+"床位费" or "cwf" but not the item code S001 can build the fee lines. A signed-in person's estimate is kept
+(yidi.services.estimates) and later shown beside the settlement of that visit."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from yidi.advisor.items import find_items
 from yidi.domain.catalogue import CatalogueItem
 from yidi.domain.enums import FilingType, Scheme, VisitType
 from yidi.domain.errors import YidiError
-from yidi.services import claims
+from yidi.services import claims, profile
+from yidi.services import estimates as kept_estimates
+from yidi.web import auth
 from yidi.web.common import ctx_of, form_dict, lang, page, plain_params, problems
 from yidi.web.forms import lines_from_text
 from yidi.web.labels import choices
@@ -37,9 +40,11 @@ def _estimate_page(request: Request, values: dict[str, Any], status: int = 200, 
 
 @router.get("/estimate", response_class=Response)
 def estimate_form(request: Request) -> Response:
+    """The form with a sample bill; a signed-in person's own insured region and scheme filled in."""
+    own = profile.own_situation(ctx_of(request), auth.principal(request))
     return _estimate_page(request, {"insured_region": "369900", "scheme": "EMPLOYEE", "hospital": "H44010000001",
                                     "visit_type": "INPATIENT", "filed": "true", "filing_type": "OTHER_TEMPORARY",
-                                    "lines": SAMPLE_LINES})
+                                    "lines": SAMPLE_LINES, **{k: v for k, v in own.items() if k != "category"}})
 
 
 def _items(request: Request, values: dict[str, str]) -> list[CatalogueItem]:
@@ -83,4 +88,6 @@ async def estimate(request: Request, upload: Annotated[UploadFile | None, File()
         plan, est = estimates.estimate(ctx.packs, ctx.today(), situation)
     except YidiError as err:
         return _estimate_page(request, values, status=err.status, problems=problems(err))
-    return _estimate_page(request, values, plan=plan, est=est)
+    # a signed-in person's estimate is kept, to be set beside the settlement of that visit
+    kept = kept_estimates.keep(ctx, auth.principal(request), situation, est)
+    return _estimate_page(request, values, plan=plan, est=est, kept=kept)

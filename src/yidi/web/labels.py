@@ -20,6 +20,7 @@ from yidi.domain.enums import (
     CrossRegionBasis,
     FilingType,
     InstitutionKind,
+    ItemClass,
     Level,
     Scheme,
     VisitType,
@@ -58,8 +59,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                  "chronic": ("门诊慢特病年度限额", "chronic-disease outpatient annual cap")},
     "level": _from_enum(Level, {"L1": "grade 1", "L2": "grade 2", "L3": "grade 3", "UNRATED": "unrated"})
     | {"ALL": ("各级医院", "every grade")},
-    "item_class": {"A": ("甲类", "class A"), "B": ("乙类（先行自付一部分）", "class B (a share paid first)"),
-                   "C": ("丙类（全自费）", "class C (self-funded)")},
+    "item_class": _from_enum(ItemClass, {"A": "class A", "B": "class B (a share paid first)",
+                                         "C": "class C (self-funded)"}),
     "filing_type": _from_enum(FilingType, {
         "RETIREE_RESETTLED": "retiree resettled elsewhere", "LONG_TERM_RESIDENT": "long-term resident elsewhere",
         "RESIDENT_WORKER": "posted to work elsewhere", "REFERRAL": "referral", "EMERGENCY": "emergency",
@@ -102,13 +103,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "stay_reason": _from_enum(StayReason, {
         "lives": "lives there", "works": "works there", "retired": "retired there", "referred": "referred",
         "emergency": "emergency", "travelling": "travelling"}),
-    "basis": {
-        CrossRegionBasis.LOCAL: ("参保地就医", "treated at home"),
-        CrossRegionBasis.INTRA_PROVINCE: ("省内异地就医", "elsewhere in the province"),
-        CrossRegionBasis.LONG_TERM: ("跨省长期备案", "cross-province, long-term filing"),
-        CrossRegionBasis.TEMPORARY: ("跨省临时备案", "cross-province, temporary filing"),
-        CrossRegionBasis.UNFILED: ("跨省未备案", "cross-province, not filed"),
-    },
+    "basis": _from_enum(CrossRegionBasis, {
+        "LOCAL": "treated at home", "INTRA_PROVINCE": "elsewhere in the province",
+        "LONG_TERM": "cross-province, long-term filing", "TEMPORARY": "cross-province, temporary filing",
+        "UNFILED": "cross-province, not filed"}),
     "insurance_status": {"ACTIVE": ("正常", "active"), "LAPSED": ("暂停（断缴）", "lapsed"),
                          "TERMINATED": ("终止", "terminated"), "WAITING": ("等待期", "waiting period"),
                          "TRANSFERRING": ("转移接续中", "being transferred")},

@@ -1,6 +1,7 @@
 """Settlement pages a person keeps: my settlement history (or a linked relative's), my purchases at pharmacies
 (购药记录, the same list narrowed to pharmacies) and the slip (结算单, a purchase's receipt) to print or save,
-opened by the person or by the hospital desk that settled it (yidi.services.settlement.history)."""
+opened by the person or by the hospital desk that settled it (yidi.services.settlement.history); to the person,
+their kept estimate of that visit beside it, with what changed and why (yidi.services.estimates)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from yidi.domain.amounts import AMOUNT_LABELS, PART_FIELDS
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act, LinkState
-from yidi.services import family, settlement
+from yidi.services import estimates, family, settlement
 from yidi.services.access import Role
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, page, plain_params
@@ -54,10 +55,13 @@ def _slip(request: Request, who: Who, setl_id: str, paper: str, base: str = "/me
         s = settlement.slip(ctx_of(request), who, setl_id)
     except YidiError as err:
         return error_page(request, err)
+    # the person's own kept estimate beside it (none for a desk or a relative)
+    beside = estimates.beside(ctx_of(request), who, setl_id) if who.role is Role.PERSON else None
     back = f"/desk/settlements/{setl_id}" if who.role is Role.HOSPITAL else base
     here = f"/desk/settlements/{setl_id}/slip" if who.role is Role.HOSPITAL else f"{base}/{setl_id}"
     values: dict[str, Any] = {"s": s, "b": s.breakdown, "parts": PART_FIELDS, "labels": AMOUNT_LABELS,
-                              "paper": paper if paper in PAPERS else "a4", "back": back, "here": here}
+                              "paper": paper if paper in PAPERS else "a4", "back": back, "here": here,
+                              "beside": beside}
     return page(request, "slip.html", **values)
 
 

@@ -26,6 +26,7 @@ from yidi.store.memory.clearing import (
     MemoryClearingSettlements,
 )
 from yidi.store.memory.credentials import MemoryECredentials
+from yidi.store.memory.estimates import MemoryEstimates
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.personal_data import MemoryPersonalData
@@ -55,6 +56,7 @@ from yidi.store.repositories.clearing import (
 )
 from yidi.store.repositories.clearing_settlements import ClearingSettlementRepository
 from yidi.store.repositories.credentials import ECredentialRepository
+from yidi.store.repositories.estimates import EstimateRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
 from yidi.store.repositories.ledger import LedgerRepository
@@ -107,6 +109,7 @@ class MemoryUnitOfWork:
         self.settlements: SettlementRepository = MemorySettlements(tables)
         self.messages: MessageRepository = MemoryMessages(tables)
         self.e_credentials: ECredentialRepository = MemoryECredentials(tables)
+        self.estimates: EstimateRepository = MemoryEstimates(tables)
         self.ledger: LedgerRepository = MemoryLedger(tables)
         self.rate_limits: RateLimitRepository = MemoryRateLimits(tables)
         self.statistics: StatisticsRepository = MemoryStatistics(tables)

@@ -25,6 +25,7 @@ from yidi.store.memory.clearing import ClearingTables
 from yidi.store.repositories.accounts import HospitalKey, LoginSession, UserAccount
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.chronic import CertEvent, CertPaper
+from yidi.store.repositories.estimates import KeptEstimate
 from yidi.store.repositories.family import LinkEvent
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
@@ -65,6 +66,7 @@ class Tables:
     clearing: ClearingTables = field(default_factory=ClearingTables)  # runs, lines, disputes; settlements as read
     hospital_visits: dict[int, HospitalVisit] = field(default_factory=dict)  # by visit number
     e_credentials: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # nonce -> (person, redeemed by)
+    estimates: list[KeptEstimate] = field(default_factory=list)  # a person's kept bill estimates, as added
     fee_lines: dict[int, Line] = field(default_factory=dict)  # by line number
     rate_limit_hits: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (key, at)
     settlements: dict[int, Settlement] = field(default_factory=dict)  # by settlement number
