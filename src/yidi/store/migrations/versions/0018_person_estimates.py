@@ -1,7 +1,7 @@
 """A signed-in person's bill estimates, kept to be set beside the settlement (issue 19).
 
-Revision ID: 0017_person_estimates
-Revises: 0016_mutual_aid
+Revision ID: 0018_person_estimates
+Revises: 0017_audit_lanes
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0017_person_estimates'
-down_revision: str | None = '0016_mutual_aid'
+revision: str = '0018_person_estimates'
+down_revision: str | None = '0017_audit_lanes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
