@@ -133,3 +133,18 @@ def test_the_envelope_and_the_json_api_give_the_same_amounts(ctx: Context, clien
               "psn_cash_pay"):
         assert quote[f] == json_quote[f] == done[f] == shown[f], f
     assert done["acct_pay"] == "0.00" and done["fulamt_ownpay_amt"] == "12.34"  # unknown code: self-funded
+
+
+def test_mutual_aid_through_the_envelope(ctx: Context, client: TestClient, demo: dict[str, DemoPerson]) -> None:
+    # 家庭共济 (issue 16 rule 8): setlinfo carries acct_mulaid_pay; mulaid_psn_certno names the payer, and one
+    # without a confirmed family link is refused as the JSON API refuses it, nothing settled
+    m = admit(client)
+    line = [{"feedetl_sn": "1", "mdtrt_id": m, "med_list_codg": "XC01", "cnt": 1, "pric": "100.00"}]
+    assert fsi(client, "2301", {"feedetail": line}, "M2301")["infcode"] == 0
+    quote = fsi(client, "2303", {"data": {"mdtrt_id": m}})["output"]["setlinfo"]
+    assert quote["acct_mulaid_pay"] == "0.00"
+    other = demo_id("360102", "19700101", 1)
+    out = fsi(client, "2304", {"data": {"mdtrt_id": m, "mulaid_psn_certno": other}}, "H44030000001202603100003")
+    assert out["infcode"] == -1 and out["err_code"] == "MUTUAL_AID_NO_LINK", out
+    done = fsi(client, "2304", {"data": {"mdtrt_id": m}}, "H44030000001202603100004")["output"]["setlinfo"]
+    assert done["acct_mulaid_pay"] == "0.00" and done["setl_id"]

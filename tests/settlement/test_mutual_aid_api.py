@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.settlement.helpers import API, GZ1, Seeded, key_for, register, seed_person, settle, upload
+from tests.support.db import TODAY
 from yidi.domain.family import Relationship
 from yidi.services import family, ledger
 from yidi.services.access import Principal, Role
@@ -86,6 +87,12 @@ def test_the_relative_pays_only_what_they_have(ctx: Context, client: TestClient)
     # own 300.00, the relative's whole 1,000.00, cash 2,000 - 300 - 1,000 = 700.00; their balance 0, never below
     assert amounts(s) == (D("2000.00"), D("300.00"), D("1000.00"), D("700.00"))
     assert balance(ctx, payer) == D("0.00")
+    # the day's reconciliation (3201) counts both accounts as acct_pay: 300 + 1,000 = 1,300.00, so that
+    # medfee 2,000.00 = fund 0 + accounts 1,300.00 + cash 700.00 still holds
+    body = {"day": TODAY.isoformat(), "count": 1, "medfee_sumamt": "2000.00", "fund_pay_sumamt": "0.00",
+            "acct_pay": "1300.00", "cash_payamt": "700.00"}
+    r = client.post(f"{API}/reconciliation", json=body, headers=h).json()
+    assert r["result"] == "match", r
 
 
 def test_an_unconfirmed_link_is_refused_and_changes_nothing(ctx: Context, client: TestClient) -> None:
