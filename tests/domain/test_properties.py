@@ -33,6 +33,7 @@ ITEMS = [
     {"code": "I1", "name": "住院专用", "kind": "SERVICE", "class": "A", "visit_types": ["INPATIENT"]},
 ]
 
+DISEASE = "M03900"  # a 门诊慢特病 code the chronic benefit may list with terms of its own
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("3000"), places=2)
 
 
@@ -102,6 +103,16 @@ def policy(draw: Any) -> dict[str, Any]:
                     "deductible": {"mode": "annual", "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 500)))}}},
                     "tiers": {"ALL": {"ALL": draw(tiers())}},
                 },
+                # 门诊慢特病 with per-disease terms (rule 7): a disease's own deductible, bands and annual limit
+                "CHRONIC_OUTPATIENT": {
+                    "cap_pool": draw(st.sampled_from(["main", "op"])),
+                    "deductible": {"mode": "annual", "amounts": {"ALL": {"ALL": str(draw(st.integers(0, 500)))}}},
+                    "tiers": {"ALL": {"ALL": draw(tiers())}},
+                    "diseases": {DISEASE: draw(st.fixed_dictionaries({}, optional={
+                        "deductible": st.integers(0, 800).map(str),
+                        "tiers": tiers().map(lambda t: {"ALL": {"ALL": t}}),
+                        "annual_limit": st.integers(100, 5000).map(str)}))},
+                },
             },
             "layers": layers,
         }
@@ -165,8 +176,10 @@ def bills(draw: Any) -> dict[str, Any]:
          "quantity": str(draw(st.integers(1, 5))), "unit_price": str(draw(money))}
         for i in range(n)
     ]
+    visit_type = draw(st.sampled_from(["INPATIENT", "OUTPATIENT", "CHRONIC_OUTPATIENT"]))
     return {
-        "visit_type": draw(st.sampled_from(["INPATIENT", "OUTPATIENT"])),
+        "visit_type": visit_type,
+        **({"chronic_disease": DISEASE} if visit_type == "CHRONIC_OUTPATIENT" and draw(st.booleans()) else {}),
         "institution": f"H{region}{level}",
         "admission_date": "2026-05-01",
         "discharge_date": "2026-05-03",
@@ -175,6 +188,7 @@ def bills(draw: Any) -> dict[str, Any]:
             "category": draw(st.sampled_from(["ACTIVE", "RETIRED"])),
             "account_balance": str(draw(money)) if scheme == "EMPLOYEE" else "0",
             "assistance_group": draw(st.sampled_from([None, "低保"])),
+            "chronic_diseases": [DISEASE],  # certified: a chronic bill may name it
         },
         "filing": filing,
         "emergency": draw(st.booleans()),
@@ -295,6 +309,10 @@ def test_funds_never_pass_their_annual_caps_over_a_year_of_bills(raw: dict[str, 
             layer_paid[layer.kind] = layer_paid.get(layer.kind, ZERO) + getattr(b, field)
         assert b.accumulators_after is not None
         acc = b.accumulators_after
+    # a disease's annual limit (rule 7) is never passed across the year either
+    limit = version.schemes[scheme].benefits[VisitType.CHRONIC_OUTPATIENT].diseases[DISEASE].annual_limit
+    if limit is not None:
+        assert acc.disease_paid.get(DISEASE, ZERO) <= limit
     for pool, total in paid.items():
         assert total <= caps[pool], f"pool {pool}: paid {total} over cap {caps[pool]}"
         assert acc.fund_paid.get(pool, ZERO) == total
