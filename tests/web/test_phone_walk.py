@@ -1,6 +1,8 @@
 """Each role's main pages on a 390-px phone, in normal and large-text mode (issue 19): nothing wider than the
 screen (document scrollWidth ≤ 390), no internal code in the visible text of a zh page, no critical or serious
-axe-core violation, and the slip prints on A4 and on an 80 mm receipt. Screenshots of every page and the two
+axe-core violation, and the slip prints on A4 and on an 80 mm receipt. Issue 17's pages are in the walk: the
+finder by chronic disease, a person's pharmacy purchases and a purchase receipt, 门诊慢特病 for oneself and for a
+linked relative, the agency's review queue and the pharmacy counter. Screenshots of every page and the two
 PDFs are kept as artefacts in tmp/artefacts/phone-walk (YIDI_ARTEFACTS moves it; not committed).
 """
 
@@ -22,8 +24,9 @@ from tests.web.test_claim_appeal_page import submitted_claim
 from yidi.demo.dataset import PERSONS
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
+from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
-from yidi.services import chronic, claims, settlement
+from yidi.services import chronic, claims, family, pharmacy, settlement
 from yidi.services.access import Duty, Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
@@ -54,7 +57,21 @@ def made(server: Server) -> dict[str, str]:
     # a 门诊慢特病 application waiting for review: the person's list and the agency's queue show it
     chronic.apply(ctx, Principal(Role.PERSON, PATIENT.id_number), chronic.ApplyIn(
         disease="M01600", hospital="江西省人民医院", diagnosed_on=TODAY.replace(day=1)))
-    return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"]}
+    # a purchase at a Guangzhou pharmacy (her 购药记录 and its receipt), and a relative who confirmed the
+    # family link, for whom she follows a 门诊慢特病 application
+    shop = Principal(Role.HOSPITAL, "P44010000001")
+    q = pharmacy.pre_settle(ctx, shop, validate_model(pharmacy.PurchaseIn, {
+        "id_number": PATIENT.id_number, "name": PATIENT.name, "msgid": "WALK-PH-1",
+        "lines": [{"line_id": "1", "code": "XA01", "quantity": "2", "unit_price": "35.5", "name": "阿莫西林胶囊"}]}))
+    bought = pharmacy.settle(ctx, shop, q.mdtrt_id, settlement.SettleIn(idempotency_key="walk-ph-0001"))
+    me, relative = Principal(Role.PERSON, PATIENT.id_number), next(x for x in PERSONS if x.key == "dibao")
+    family.request_link(ctx, me, relative.id_number, relative.name, Relationship.PARENT)
+    link = family.my_family(ctx, Principal(Role.PERSON, relative.id_number)).awaiting_me[0].link.link_id
+    family.confirm(ctx, Principal(Role.PERSON, relative.id_number), link)
+    chronic.apply(ctx, me, chronic.ApplyIn(disease="M03900", hospital="南昌市第一医院",
+                                           diagnosed_on=TODAY.replace(day=2), id_number=relative.id_number))
+    return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"], "purchase": bought.setl_id,
+            "link": link}
 
 
 def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
@@ -62,11 +79,12 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
     setl = made["setl"]
     return {
         "public": (None, ["/", "/advice?q=我是南昌的医保，现在在广州住院，没备案", "/estimate", "/hospitals?region=440100",
-                          "/login", "/no/such/page"]),
+                          "/hospitals?region=110100&chronic_disease=M03900", "/login", "/no/such/page"]),
         "person": (PATIENT.id_number, ["/me/credential", "/me/filings", "/me/filings/new", "/me/relatives", "/me/claims",
                                        f"/me/claims/{made['claim']}", "/me/claims/new", "/me/settlements",
                                        f"/me/settlements/{setl}", f"/me/settlements/{setl}?paper=80mm", "/desk",
-                                       "/me/chronic"]),
+                                       "/me/chronic", f"/me/chronic?relative={made['link']}", "/me/purchases",
+                                       f"/me/purchases/{made['purchase']}", f"/me/purchases/{made['purchase']}?paper=80mm"]),
         "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
                             f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
