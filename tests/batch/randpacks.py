@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from yidi.domain.catalogue import Catalogue
-from yidi.domain.enums import Level, VisitType
+from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import InsuredPolicy
 from yidi.domain.reference import Institution, Region
@@ -182,11 +182,21 @@ def random_packs(seed: int, *, mid_year_versions: bool = True) -> PackSet:
     codes = sorted(set(INSURED))
     regions = {c: Region(c, c) for c in codes}
     insts = {f"H{r}{lv.value}": Institution(f"H{r}{lv.value}", "医院", r, lv, frozenset(VisitType)) for r in codes for lv in Level}
+    # two pharmacies a region: a 双通道 one (outpatient and chronic purchases) and an ordinary one
+    shop = frozenset({VisitType.OUTPATIENT})
+    for r in codes:
+        insts[f"P{r}1"] = Institution(f"P{r}1", "双通道药店", r, Level.UNRATED, shop | {VisitType.CHRONIC_OUTPATIENT},
+                                      kind=InstitutionKind.PHARMACY, dual_channel=True)
+        insts[f"P{r}2"] = Institution(f"P{r}2", "药店", r, Level.UNRATED, shop, kind=InstitutionKind.PHARMACY)
+    # what a purchase may use, per version: drawn apart from the rules so their draws stay as they were
+    prng = random.Random(f"pharmacy:{seed}")
     cats = {p: _catalogue(rng, p) for p in PROVINCES}
     pols = {}
     for r in INSURED:
         versions = [_version(rng, "2026-01-01")]
         if mid_year_versions and rng.random() < 0.25:
             versions.append(_version(rng, "2026-07-01"))
+        for v in versions:
+            v["pharmacy"] = {"pays": prng.choice(["account_only", "outpatient"])}
         pols[r] = InsuredPolicy.model_validate(merge_versions({"region": r, "versions": versions}))
     return PackSet("rand", str(seed), False, {}, regions, insts, cats, pols)

@@ -1,6 +1,7 @@
 """The set-based engine equals the per-bill engine to the fen, on 20,000 random settlements.
 
-Random packs (randpacks.py) cover every rule variant; the settlements come in per-person sequences
+Random packs (randpacks.py) cover every rule variant, and what a purchase at a pharmacy may use (account
+only or the outpatient benefit; chronic purchases at 双通道 pharmacies); the settlements come in per-person sequences
 (about eight bills a person-year) so deductibles, tier positions and caps carry from bill to bill and
 are reached inside bills. The per-bill engine is chained over each person-year in settlement order
 (rows.run_per_bill) and every amount of every breakdown must match.
@@ -45,6 +46,9 @@ def test_batch_equals_per_bill_engine_on_random_settlements(seed: int) -> None:
     df = generate(packs, settlements=5_000, seed=seed, bills_per_person=8.0, unknown_code_share=0.02)
     plan, bad = compare(packs, df)
     assert not bad, "\n".join(bad)
+    # purchases at pharmacies are among them (outpatient and chronic at 双通道 ones), settled by the plan too
+    shops = df.filter(pl.col("institution").str.starts_with("P"))
+    assert shops.height > 500 and set(shops["visit_type"]) == {"OUTPATIENT", "CHRONIC_OUTPATIENT"}
     # the paths are all exercised: set-based, folded partitions, per-bill fallback across versions
     assert plan.stats.folded_rows > 0 or seed != 11
     # person-years under item groups (or two versions) are chained through the per-bill engine

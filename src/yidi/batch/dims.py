@@ -16,7 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 from yidi.domain.engine.cross_region import home_rule
-from yidi.domain.enums import Category, CrossRegionBasis, FilingType, ItemClass, Level, Scheme, VisitType
+from yidi.domain.enums import (
+    Category,
+    CrossRegionBasis,
+    FilingType,
+    InstitutionKind,
+    ItemClass,
+    Level,
+    Scheme,
+    VisitType,
+)
 from yidi.domain.error_catalogue import error, problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.layers import layer_applies, layer_terms
@@ -107,7 +116,7 @@ def _tier_rows(tiers: list[Tier], eff: Any, k: int, prefix: str) -> dict[str, An
 def build_dims(
     packs: PackSet,
     version_keys: list[tuple[str, dt.date]],
-    benefit_keys: list[tuple[str, str, str, str, str, str, str, dt.date]],
+    benefit_keys: list[tuple[str, str, str, str, str, str, str, str, dt.date]],
     layer_keys: list[tuple[int, str, str, str]],
     *,
     item_keys: list[tuple[int, int, int, int]] | None = None,
@@ -115,7 +124,7 @@ def build_dims(
     """Dimension rows for the distinct keys found in the data.
 
     version_keys: (insured_region, settlement_date); benefit_keys: (insured_region, treatment_region,
-    filing_type, scheme, visit_type, category, level, settlement_date); layer_keys: (vid, scheme,
+    filing_type, scheme, visit_type, category, level, institution kind, settlement_date); layer_keys: (vid, scheme,
     visit_type, assistance_group) with "" for none. Raises YidiError naming every key without a policy.
     """
     d = Dims()
@@ -156,9 +165,9 @@ def build_dims(
                 d.n_layer_bands = max(d.n_layer_bands, 1 + max(len(t) for t in tier_lists))
 
     seen: set[tuple[Any, ...]] = set()
-    for insured, treatment, ftype, scheme_s, vt_s, cat_s, level_s, day in benefit_keys:
+    for insured, treatment, ftype, scheme_s, vt_s, cat_s, level_s, kind_s, day in benefit_keys:
         vid = vid_by_day[(insured, day)]
-        bkey = (vid, treatment, ftype, scheme_s, vt_s, cat_s, level_s)
+        bkey = (vid, treatment, ftype, scheme_s, vt_s, cat_s, level_s, kind_s)
         if bkey in seen:
             continue
         seen.add(bkey)
@@ -187,11 +196,13 @@ def build_dims(
         rf = ben.deductible.repeat_factors
         row: dict[str, Any] = {
             "vid": vid, "treatment_region": treatment, "filing_type": ftype, "scheme": scheme_s,
-            "visit_type": vt_s, "category": cat_s, "level": level_s,
+            "visit_type": vt_s, "category": cat_s, "level": level_s, "kind": kind_s,
             "cat_idx": d.cat_regions.index(catalogue.region),
             "vt_idx": VISIT_TYPES.index(vt_s),
             "basis": basis.value,
-            "no_benefit": not adj.payable,
+            # a purchase the pack lets only the personal account pay (yidi.domain.engine.pharmacy) gets no benefit
+            "no_benefit": not adj.payable or (kind_s == InstitutionKind.PHARMACY.value and vt is VisitType.OUTPATIENT
+                                              and ver.pharmacy.pays == "account_only"),
             "xr": scaled(adj.first_selfpay_share, "cross_region.cut") if adj.takes_first_selfpay else 0,
             "ded_annual": ben.deductible.mode == "annual",
             "ded_base": fen(base),

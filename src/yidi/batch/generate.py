@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -22,6 +23,7 @@ from yidi.domain.packset import PackSet
 from yidi.domain.reference import province_of
 
 GROUPS = ["特困", "低保", "低保边缘", "返贫致贫"]
+PHARMACY_SHARE = 0.25  # of outpatient rows: purchases at pharmacies (about the national share, domain.md)
 FILING_TYPES = [ft.value for ft in FilingType]
 LONG_TERM_TYPES = [ft.value for ft in FilingType if ft.long_term]
 
@@ -48,10 +50,14 @@ def generate(
     unknown_code_share: float = 0.01,
     from_day: dt.date | None = None,
     to_day: dt.date | None = None,
+    pharmacy_share: float = PHARMACY_SHARE,
 ) -> pl.DataFrame:
     """A settlement table (rows.SETTLEMENT_COLUMNS) of about `settlements` rows for `year`.
 
     lines_per_settlement: a fixed count (benchmark) or None for 1..30 (inpatient bills longer).
+    pharmacy_share: of the outpatient and chronic rows, how many are purchases at a pharmacy of the
+    treatment region (a chronic purchase at a 双通道 one only); drawn after everything else, so the other
+    columns are the same for a seed whatever the share.
     """
     rng = np.random.default_rng(seed)
     first = from_day or dt.date(year, 1, 1)
@@ -70,7 +76,7 @@ def generate(
     if not insured:
         raise ValueError("the pack has no policy in force in the period")
     regions = sorted({i.region for i in packs.institutions.values() if packs.catalogue_for(i.region)})
-    # hospitals only: the set-based plan does not read the pharmacy rules (pharmacy purchases settle per bill)
+    # hospital visits at hospitals; purchases at pharmacies are drawn last (pharmacy_share of outpatient rows)
     insts_by_region = {r: sorted((i for i in packs.institutions.values()
                                   if i.region == r and i.kind is InstitutionKind.HOSPITAL), key=lambda i: i.code)
                        for r in regions}
@@ -175,6 +181,9 @@ def generate(
     qty = np.where(rng.random(total) < 0.9, rng.integers(1, 6, total) * 10_000, rng.integers(1, 40_000, total))
     price = np.maximum(price, 1)
 
+    use_account = rng.random(n) < 0.85
+    inst, level = _purchases(packs, rng.random(n), pharmacy_share, treat, inst, level, vt)
+
     offsets = np.concatenate([[0], np.cumsum(nl)]).astype(np.int32)
     lines = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(
         [pa.array(code.tolist(), pa.string()), pa.array(qty, pa.int64()), pa.array(price, pa.int64())],
@@ -194,7 +203,7 @@ def generate(
         "filing_type": pa.array([f or None for f in filing.tolist()], pa.string()),
         "assistance_group": pa.array(p_group[person].tolist(), pa.string()),
         "account_balance": pa.array(balance, pa.int64()),
-        "use_account": pa.array((rng.random(n) < 0.85).tolist(), pa.bool_()),
+        "use_account": pa.array(use_account.tolist(), pa.bool_()),
         "lines": lines,
     })
     df = pl.from_arrow(table)
@@ -205,6 +214,24 @@ def generate(
         .then(pl.when((pl.col("treatment_region") == pl.col("insured_region"))
                       & ~pl.col("filing_type").is_in(LONG_TERM_TYPES)).then(None).otherwise(pl.col("filing_type")))
         .otherwise(pl.col("filing_type")).alias("filing_type"))
+
+
+def _purchases(packs: PackSet, u: np.ndarray, share: float, treat: np.ndarray, inst: np.ndarray, level: np.ndarray,
+               vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move `share` of the outpatient and chronic rows to a pharmacy networked for them in the treatment region."""
+    shops: dict[tuple[str, str], list[Any]] = {}
+    for i in sorted(packs.institutions.values(), key=lambda i: i.code):
+        for v in (VisitType.OUTPATIENT, VisitType.CHRONIC_OUTPATIENT):
+            if i.kind is InstitutionKind.PHARMACY and i.networked_for(v) and (
+                    v is VisitType.OUTPATIENT or i.dual_channel):
+                shops.setdefault((i.region, v.value), []).append(i)
+    inst, level = inst.copy(), level.copy()
+    for row in np.flatnonzero(u < share):
+        cands = shops.get((treat[row], vt[row]))
+        if cands:
+            it = cands[int(u[row] / share * len(cands)) % len(cands)]
+            inst[row], level[row] = it.code, it.level.value
+    return inst, level
 
 
 def write(df: pl.DataFrame, path: Path) -> Path:

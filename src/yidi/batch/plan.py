@@ -44,7 +44,8 @@ from yidi.domain.policy import LAYER_FIELD
 
 ORDER = ["person", "insured_region", "scheme", "settlement_date", "sid"]
 PY = ["person", "insured_region", "scheme", "year"]  # whose year accumulators
-BENEFIT_KEYS = ["vid", "treatment_region", "filing_type", "scheme", "visit_type", "category", "level"]
+# `kind`: HOSPITAL or PHARMACY, of the settlement's institution (a purchase at a pharmacy may use the account only)
+BENEFIT_KEYS = ["vid", "treatment_region", "filing_type", "scheme", "visit_type", "category", "level", "kind"]
 LAYER_KEYS = ["vid", "scheme", "visit_type", "assistance_group"]
 LINE_SUMS = ["value", "l_ful", "l_over", "l_pre", "l_in", "l_bin"]
 # the settlement columns carried past the line stage (with the line sums and `keep`); everything else
@@ -167,7 +168,13 @@ class Plan:
         df = k.checkpoint(k.join(df, k.table(vdims.versions), ["insured_region", "settlement_date"]))
         first_day = {vid: day for vid, day in zip(vdims.versions["vid"], vdims.versions["settlement_date"], strict=True)}
         region_of = {vid: r for vid, r in zip(vdims.versions["vid"], vdims.versions["insured_region"], strict=True)}
-        bkeys = [(region_of[v], t, f, s, vt, cat, lv, first_day[v]) for v, t, f, s, vt, cat, lv in k.distinct(df, BENEFIT_KEYS)]
+        # the institution's kind, from the pack (an institution the pack does not know is taken as a hospital)
+        insts = sorted(self.packs.institutions.items())
+        df = k.join(df, k.table({"institution": [code for code, _ in insts], "kind": [i.kind.value for _, i in insts]}),
+                    ["institution"])
+        df = k.with_columns(df, {"kind": k.when(k.is_null(c("kind")), lit("HOSPITAL"), c("kind"))})
+        bkeys = [(region_of[v], t, f, s, vt, cat, lv, kd, first_day[v])
+                 for v, t, f, s, vt, cat, lv, kd in k.distinct(df, BENEFIT_KEYS)]
         groups = sorted(k.distinct(df, LAYER_KEYS)) if vdims.n_slots else []
         dims = build_dims(self.packs, vkeys, bkeys, groups)
         assert dims.versions == vdims.versions
