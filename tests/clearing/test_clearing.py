@@ -80,6 +80,20 @@ def test_worked_example_three_provinces(ctx: Context) -> None:
     assert hosp == {H_SH: 120_000, H_BJ: 40_000, H_SZ: 50_000, H_GZ: 8_000}
 
 
+def test_mutual_aid_is_cleared_with_the_account(ctx: Context) -> None:
+    # Shanghai insured, Beijing hospital: fund 250.00, own account 50.00, a family member's account 20.00
+    # (家庭共济), cash 10.00 -> 上海 owes 北京 250 + 50 + 20 = 320.00; the pair's account column 50 + 20 = 70.00
+    synth.put_settlement(ctx.engine, "M1", H_BJ, SH, OCT.replace(day=4), hifp=25_000, acct=5_000, mulaid=2_000,
+                         cash=1_000, visit_type=synth.VisitType.OUTPATIENT)
+    out = service.run_month(ctx, NATIONAL, "2026-10")
+    assert out.verification.ok, out.verification.checks
+    assert out.cleared_fen == 32_000
+    v = service.month_view(ctx, "2026-10")
+    (pair,) = v.pairs
+    assert (pair["acct_fen"], pair["cash_fen"], pair["cleared_fen"]) == (7_000, 1_000, 32_000)
+    assert {h["institution"]: h["owed_fen"] for h in v.hospitals} == {H_BJ: 32_000}
+
+
 def test_rerun_gives_identical_results(ctx: Context) -> None:
     synth.seed_store(ctx.engine, [Month(2026, 10)], 600, seed=3)
     a = service.run_month(ctx, NATIONAL, "2026-10")

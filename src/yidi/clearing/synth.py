@@ -287,8 +287,9 @@ FROM c
 def put_settlement(engine: Engine, setl_id: str, institution: str, insured_region: str, day: dt.date, *,
                    hifp: int, hifob: int = 0, cvlserv: int = 0, hifmi: int = 0, maf: int = 0, acct: int = 0,
                    cash: int = 0, revoked_on: dt.date | None = None,
-                   visit_type: VisitType = VisitType.INPATIENT) -> int:
-    """One hand-made settlement (amounts in fen) for worked examples; returns its id."""
+                   visit_type: VisitType = VisitType.INPATIENT, mulaid: int = 0) -> int:
+    """One hand-made settlement (amounts in fen) for worked examples; returns its id. `mulaid`: what a family
+    member's account paid (家庭共济; the synthetic person stands in as that member)."""
     with _audited(engine) as conn:
         treat = conn.execute(select(InstitutionRow.region).where(InstitutionRow.code == institution)).scalar_one()
         pid, scheme = _synthetic_persons(conn, [insured_region], 1, 0)[insured_region][0]
@@ -301,12 +302,13 @@ def put_settlement(engine: Engine, setl_id: str, institution: str, insured_regio
             "insured_region": insured_region, "treatment_region": treat, "visit_type": visit_type,
             "scheme": scheme, "year": day.year, "idempotency_key": setl_id, "request_hash": "synthetic",
             "status": "REVOKED" if revoked_on else "SETTLED", "pack": "synthetic", "policy_version": "synthetic",
-            "visit_revision": 0, "line_count": 0, "medfee_sumamt_fen": fund + acct + cash,
+            "visit_revision": 0, "line_count": 0, "medfee_sumamt_fen": fund + acct + mulaid + cash,
             "fulamt_ownpay_amt_fen": 0, "overlmt_selfpay_fen": 0, "preselfpay_amt_fen": 0,
             "inscp_scp_amt_fen": fund, "cross_region_selfpay_amt_fen": 0, "act_pay_dedc_fen": 0,
             "hifp_pay_fen": hifp, "above_cap_amt_fen": 0, "above_cap_fund_amt_fen": 0, "hifob_pay_fen": hifob, "cvlserv_pay_fen": cvlserv,
             "hifmi_pay_fen": hifmi, "maf_pay_fen": maf, "fund_pay_sumamt_fen": fund,
-            "psn_part_amt_fen": acct + cash, "acct_pay_fen": acct, "psn_cash_pay_fen": cash, "balc_fen": 0,
+            "psn_part_amt_fen": acct + mulaid + cash, "acct_pay_fen": acct, "psn_cash_pay_fen": cash, "balc_fen": 0,
+            "acct_mulaid_pay_fen": mulaid, "mulaid_payer_id": pid if mulaid else None,
             "breakdown": {"synthetic": True}, "accumulators_before": {}, "accumulators_after": {},
             "settlement_date": day, "settled_at": _at(day), "revoked_on": revoked_on,
             "revoked_at": _at(revoked_on) if revoked_on else None, "acc_version_after": 0,
