@@ -26,7 +26,7 @@ from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
-from yidi.services import chronic, claims, family, pharmacy, settlement
+from yidi.services import chronic, claims, family, filings, pharmacy, settlement
 from yidi.services.access import Duty, Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
@@ -70,8 +70,9 @@ def made(server: Server) -> dict[str, str]:
     family.confirm(ctx, Principal(Role.PERSON, relative.id_number), link)
     chronic.apply(ctx, me, chronic.ApplyIn(disease="M03900", hospital="南昌市第一医院",
                                            diagnosed_on=TODAY.replace(day=2), id_number=relative.id_number))
+    filing = filings.list_filings(ctx, Principal(Role.AGENCY, "369900"), person=PATIENT.name).items[0]
     return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"], "purchase": bought.setl_id,
-            "link": link}
+            "link": link, "filing": filing.record.filing_id}
 
 
 def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
@@ -86,9 +87,12 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
                                        "/me/chronic", f"/me/chronic?relative={made['link']}", "/me/purchases",
                                        f"/me/purchases/{made['purchase']}", f"/me/purchases/{made['purchase']}?paper=80mm"]),
         "hospital": (DESK, ["/desk", "/desk/visits?in_house=true", f"/desk/visits/{made['visit']}", f"/desk/settlements/{setl}",
-                            f"/desk/settlements/{setl}/slip", "/desk/reconcile"]),
+                            f"/desk/settlements/{setl}/slip", "/desk/reconcile",
+                            f"/desk/visits/{made['visit']}/lines/L1", f"/desk/reconcile?fill=ours&day={TODAY}"]),
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
-                                     "/agency/payments", "/agency/chronic", f"/agency/statistics?month={TODAY:%Y-%m}"]),
+                                     "/agency/payments", "/agency/chronic", f"/agency/statistics?month={TODAY:%Y-%m}",
+                                     f"/agency/filings?q={PATIENT.name}", f"/agency/filings/{made['filing']}",
+                                     "/agency/policies?region=360100"]),
         "pharmacy": ("desk-P11010000001", ["/counter"]),
         "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate", f"/agency/statistics?month={TODAY:%Y-%m}"]),
     }

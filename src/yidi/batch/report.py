@@ -7,11 +7,14 @@ fonts: nothing needs a CJK font on the machine that makes the report.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from yidi.batch.simulate import DIMENSIONS, Result
+from yidi.batch.svgtext import fit, text_width
 from yidi.domain.money import from_fen
 
 BASE_COLOUR, PROP_COLOUR, UP, DOWN = "#7b8fa6", "#d9822b", "#c0392b", "#2e8b57"
@@ -21,41 +24,69 @@ def yuan(f: int) -> str:
     return f"{from_fen(int(f)):,}"
 
 
-def _wan(f: float) -> str:
-    return f"{f / 1_000_000:,.1f}万"  # fen -> 10,000 yuan
+def nice_step(span: int, parts: int = 4) -> int:
+    """A round step (1, 2 or 5 times a power of ten) that cuts `span` into about `parts` intervals."""
+    raw = max(1, -(-span // parts))
+    mag = 10 ** (len(str(raw)) - 1)
+    return int(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
 
 
-def bars(title: str, labels: list[str], series: list[tuple[str, str, list[int]]], width: int = 760) -> str:
-    """Grouped bar chart (one group per label) as an SVG string."""
-    h, top, left, bottom = 300, 36, 70, 70
+def tick_text(v: int, step: int, *, count: bool = False) -> str:
+    """An axis tick: a count as it is; money (fen) in 万元 once the axis reaches 10,000 yuan, else in 元, with
+    just the decimals that tell neighbouring ticks apart (0, 2.5万, 5万 …; never 0.0万 at every tick)."""
+    if count:
+        return f"{v:,}"
+    wan = step >= 100_000  # steps of 1,000 yuan or more read in 万
+    d, s = (Decimal(v) / 1_000_000, Decimal(step) / 1_000_000) if wan else (Decimal(v) / 100, Decimal(step) / 100)
+    places = max(0, -s.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return f"{d:,.{places}f}" + ("万" if wan else "")
+
+
+def bars(title: str, labels: list[str], series: list[tuple[str, str, list[int]]], width: int = 360,
+         *, count: bool = False) -> str:
+    """Grouped bar chart (one group per label) as an SVG string, drawn at a phone's width: round ticks on the
+    left axis, group labels under the axis (upright when they do not fit across), the legend one line each."""
     n, k = max(1, len(labels)), max(1, len(series))
-    vmax = max([max(v) for _, _, v in series if v] + [1])
-    vmin = min([min(v) for _, _, v in series if v] + [0])
-    span = (vmax - vmin) or 1
-    plot_h = h - top - bottom
-    gw = (width - left - 10) / n
+    values = [x for _, _, v in series for x in v]
+    lo, hi = min([*values, 0]), max([*values, 0])
+    step = nice_step(hi - lo or 1)
+    vmin = lo // step * step
+    vmax = max(-(-hi // step) * step, vmin + step)
+    left, top = 10 + int(max(text_width(tick_text(t, step, count=count), 12) for t in (vmin, vmax))), 40
+    gw = (width - left - 8) / n
+    upright = any(text_width(lab, 12) > gw - 4 for lab in labels)
+    below = (max([text_width(lab, 12) for lab in labels] + [0]) + 12) if upright else 30
+    plot_h = 180
+    h = top + plot_h + below + 18 * len(series) + 6
     bw = max(2.0, gw * 0.8 / k)
 
-    def y(v: float) -> float:
-        return top + (vmax - v) / span * plot_h
+    def y(v: int) -> float:
+        return top + (vmax - v) / (vmax - vmin) * plot_h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" font-size="11" font-family="sans-serif">',
-             f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">{html.escape(title)}</text>',
-             f'<line x1="{left}" x2="{width - 10}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#333"/>']
-    for frac in (0, 0.5, 1):
-        v = vmin + span * frac
-        parts.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{_wan(v)}</text>')
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {h}" width="100%" '
+             f'font-size="12" font-family="sans-serif" role="img"><title>{html.escape(title)}</title>',
+             f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13">{html.escape(fit(title, 13, width))}</text>',
+             f'<line x1="{left}" x2="{width - 8}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#333"/>']
+    for t in range(vmin, vmax + 1, step):
+        parts.append(f'<text class="tick" x="{left - 4}" y="{y(t) + 4:.1f}" text-anchor="end">{tick_text(t, step, count=count)}</text>')
     for i, lab in enumerate(labels):
         x0 = left + i * gw + gw * 0.1
         for j, (_name, colour, vals) in enumerate(series):
             v = vals[i]
             y0, y1 = sorted((y(0), y(v)))
+            what = f"{v:,} 人" if count else f"{yuan(v)} 元"
             parts.append(f'<rect x="{x0 + j * bw:.1f}" y="{y0:.1f}" width="{bw - 1:.1f}" height="{max(0.5, y1 - y0):.1f}" '
-                         f'fill="{colour}"><title>{html.escape(lab)}: {yuan(v)} 元</title></rect>')
-        parts.append(f'<text transform="translate({x0 + gw * 0.4:.1f},{h - bottom + 14}) rotate(35)">{html.escape(lab)}</text>')
+                         f'fill="{colour}"><title>{html.escape(lab)}: {what}</title></rect>')
+        cx, base = left + i * gw + gw / 2, top + plot_h + 6
+        if upright:
+            parts.append(f'<text transform="translate({cx + 4:.1f},{base:.1f}) rotate(-90)" text-anchor="end">'
+                         f'{html.escape(lab)}</text>')
+        else:
+            parts.append(f'<text x="{cx:.1f}" y="{base + 11:.1f}" text-anchor="middle">{html.escape(lab)}</text>')
     for j, (name, colour, _v) in enumerate(series):
-        parts.append(f'<rect x="{left + j * 150}" y="{h - 18}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + j * 150 + 14}" y="{h - 9}">{html.escape(name)}</text>')
+        ly = top + plot_h + below + j * 18
+        parts.append(f'<rect x="{left}" y="{ly}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + 14}" y="{ly + 9}">{html.escape(fit(name, 12, width - left - 22))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -77,18 +108,20 @@ def distribution(people: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({"band_yuan": [b[2] for b in bands], "people": counts})
 
 
-def report_charts(res: Result, dist: pl.DataFrame | None = None) -> list[str]:
-    """The report's inline SVG charts: fund spend by each dimension, and people by change in what they pay."""
+def report_charts(res: Result, dist: pl.DataFrame | None = None,
+                  name: Callable[[str, str], str] | None = None) -> list[str]:
+    """The report's inline SVG charts: fund spend by each dimension, and people by change in what they pay;
+    `name(dimension, value)` words a value (a page passes its labels; the report file shows them as stored)."""
     dist = distribution(res.people) if dist is None else dist
     charts = []
     for dim, zh in DIMENSIONS.items():
         df = res.by[dim]
-        labels = [str(v) for v in df[dim].to_list()]
+        labels = [name(dim, str(v)) if name else str(v) for v in df[dim].to_list()]
         charts.append(bars(f"基金支出 fund spend by {zh}", labels, [
             (f"现行 baseline {res.baseline_name}", BASE_COLOUR, df["baseline_fund"].to_list()),
             (f"方案 proposal {res.proposal_name}", PROP_COLOUR, df["proposal_fund"].to_list())]))
     charts.append(bars("个人负担变化的人数分布 people by change in what they pay (yuan)", dist["band_yuan"].to_list(),
-                       [("人数 people (×100 to read as count)", UP, [c * 100 for c in dist["people"].to_list()])]))
+                       [("人数 people", UP, dist["people"].to_list())], count=True))
     return charts
 
 

@@ -6,6 +6,7 @@ simulation (the monthly clearing: yidi.web.clearing_pages). Which role and duty 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,6 +18,7 @@ from yidi.services import claims
 from yidi.services.access import Principal
 from yidi.web.auth import Who
 from yidi.web.common import ctx_of, error_page, fen, lang, page, plain_params, problems, redirect
+from yidi.web.labels import label
 from yidi.web.policy_table import scheme_tables
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(plain_params)])
@@ -165,6 +167,18 @@ def simulate_page(request: Request, who: Who) -> Response:
                 result=None, figs=[], problems={})
 
 
+def _namer(request: Request) -> Callable[[str, str], str]:
+    """Words for the simulation's dimension values on the page: region names, visit types, filing types, grades."""
+    lg, regions = lang(request), ctx_of(request).packs.regions
+    kinds = {"visit_type": "visit_type", "filing": "filing_type", "level": "level"}
+
+    def name(dim: str, value: str) -> str:
+        if dim == "insured_region":
+            return regions[value].name if value in regions else value
+        return label(kinds[dim], value, lg) if dim in kinds else value
+    return name
+
+
 @router.post("/agency/simulate", response_class=Response)
 def run_simulate(request: Request, who: Who, from_month: Annotated[str, Form()] = "",
                  to_month: Annotated[str, Form()] = "", settlements: Annotated[str, Form()] = "",
@@ -187,6 +201,6 @@ def run_simulate(request: Request, who: Who, from_month: Annotated[str, Form()] 
     except YidiError as err:
         return page(request, "agency/simulate.html", status=err.status, form=form, result=None, figs=[],
                     problems=problems(err))
-    figs = [Markup(svg) for svg in report_charts(res)]  # our own SVG, every label escaped
+    figs = [Markup(svg) for svg in report_charts(res, name=_namer(request))]  # our own SVG, every label escaped
     return page(request, "agency/simulate.html", form=form, result={"id": run_id, **simulation.summary(res)},
                 figs=figs, problems={}, fen=fen)
