@@ -1,11 +1,9 @@
 """Synthetic settlement months (示例数据) for tests, the demo and the benchmark: seeded, reproducible.
 
 Two shapes:
-- `seed_store` writes persons, visits and settlements straight into the store's tables, in the shape
-  the settlement service writes them (every amount in fen, status SETTLED/REVOKED, settlement and
-  revocation dates), so `yidi clearing run` can be tried on a demo database. Rows are marked synthetic
-  (pack "synthetic", breakdown {"synthetic": true}) and their setl_id starts with "SYN". They are written
-  through an audited session, so the audit trail's row log knows them (`yidi audit verify` stays green).
+- `seed_store` writes persons, visits and settlements into the store (yidi.store.synthetic_rows: in the shape
+  the settlement service writes them, marked synthetic, audited), so `yidi clearing run` can be tried on a
+  demo database; their setl_id starts with "SYN".
 - `arrow_month` / `write_parquet_month` build the clearing input directly (no store), for the engine
   test and the 10-million-row benchmark (DuckDB generates those in SQL, far faster than Python).
 
@@ -19,24 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from yidi.clearing.definition import Month
 from yidi.clearing.engines import schema
 from yidi.clearing.mix import at_pharmacy, draw
-from yidi.domain.enums import Category, InstitutionKind, InsuranceStatus, Scheme, VisitType
+from yidi.domain.enums import InstitutionKind, Scheme, VisitType
 from yidi.domain.ids import check_character
-from yidi.store.db import session_factory, unit_of_work
-from yidi.store.models import InstitutionRow, PersonRow, RegionRow, VisitRow
-from yidi.store.settlement_models import SettlementRow
+from yidi.store.synthetic_rows import SyntheticRows, SyntheticSettlement, audited
 
 
 @dataclass(frozen=True)
@@ -64,26 +58,20 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
     done: list[str] = []
     skipped: list[str] = []
     total = revoked = 0
-    with _audited(engine) as conn:
-        regions = [r for (r,) in conn.execute(select(RegionRow.code).order_by(RegionRow.code))]
+    with audited(engine) as rows:
+        regions = rows.region_codes()
         # hospital visits at hospitals (their types include inpatient care), purchases at pharmacies
-        kinds = {k: [(c, r) for c, r in conn.execute(select(InstitutionRow.code, InstitutionRow.region)
-                                                       .where(InstitutionRow.kind == k)
-                                                       .order_by(InstitutionRow.code))] for k in InstitutionKind}
-        insts, shops = kinds[InstitutionKind.HOSPITAL], kinds[InstitutionKind.PHARMACY]
+        insts, shops = rows.institutions(InstitutionKind.HOSPITAL), rows.institutions(InstitutionKind.PHARMACY)
         if len(regions) < 2 or not insts:
             raise ValueError("load the reference data first (regions and institutions): yidi demo load")
-        persons = _synthetic_persons(conn, regions, persons_per_region, seed)
+        persons = _synthetic_persons(rows, regions, persons_per_region, seed)
         for m in months:
             prefix = f"SYN{seed:02d}{m.year:04d}{m.month:02d}"
-            exists = conn.execute(select(func.count()).select_from(SettlementRow)
-                                  .where(SettlementRow.setl_id.like(f"{prefix}%"))).scalar_one()
-            if exists:
+            if rows.settlements_starting(prefix):
                 skipped.append(str(m))
                 continue
             rng = random.Random(f"{seed}:{m}")
-            visits: list[dict[str, Any]] = []
-            setls: list[dict[str, Any]] = []
+            setls: list[SyntheticSettlement] = []
             for n in range(per_month):
                 at_shop = bool(shops) and at_pharmacy(rng)
                 pool = shops if at_shop else insts
@@ -94,68 +82,25 @@ def seed_store(engine: Engine, months: Sequence[Month], per_month: int, *, seed:
                 vt, a = draw(rng, scheme, at_shop)
                 revoked_on = day + dt.timedelta(days=rng.randint(0, 20)) if rng.random() < revoke_rate else None
                 revoked += revoked_on is not None
-                visits.append({"person_id": pid, "institution": inst, "visit_type": vt, "admitted_on": day,
-                               "discharged_on": day, "status": "SETTLED"})
-                setls.append({
-                    "setl_id": f"{prefix}{n:07d}", "person_id": pid, "institution": inst,
-                    "insured_region": insured, "treatment_region": treat, "visit_type": vt, "scheme": scheme,
-                    "year": day.year, "idempotency_key": f"{prefix}{n:07d}", "request_hash": "synthetic",
-                    "status": "REVOKED" if revoked_on else "SETTLED", "pack": "synthetic",
-                    "policy_version": "synthetic", "visit_revision": 0, "line_count": 0,
-                    "medfee_sumamt_fen": a.medfee, "fulamt_ownpay_amt_fen": 0, "overlmt_selfpay_fen": 0,
-                    "preselfpay_amt_fen": 0, "inscp_scp_amt_fen": a.fund, "cross_region_selfpay_amt_fen": 0,
-                    "act_pay_dedc_fen": 0, "hifp_pay_fen": a.hifp, "above_cap_amt_fen": 0, "above_cap_fund_amt_fen": 0,
-                    "hifob_pay_fen": a.hifob, "cvlserv_pay_fen": a.cvlserv, "hifmi_pay_fen": a.hifmi,
-                    "maf_pay_fen": a.maf, "fund_pay_sumamt_fen": a.fund, "psn_part_amt_fen": a.acct + a.cash,
-                    "acct_pay_fen": a.acct, "psn_cash_pay_fen": a.cash, "balc_fen": 0,
-                    "breakdown": {"synthetic": True}, "accumulators_before": {}, "accumulators_after": {},
-                    "settlement_date": day, "settled_at": _at(day),
-                    "revoked_on": revoked_on, "revoked_at": _at(revoked_on) if revoked_on else None,
-                    "acc_version_after": 0,
-                })
-            for lo in range(0, len(setls), 500):
-                ids = conn.execute(insert(VisitRow).returning(VisitRow.id, sort_by_parameter_order=True),
-                                   visits[lo:lo + 500]).scalars().all()
-                chunk = setls[lo:lo + 500]
-                for row, vid in zip(chunk, ids, strict=True):
-                    row["visit_id"] = vid
-                conn.execute(insert(SettlementRow), chunk)
+                setls.append(SyntheticSettlement(
+                    f"{prefix}{n:07d}", pid, inst, insured, treat, vt, scheme, day, revoked_on, hifp=a.hifp,
+                    hifob=a.hifob, cvlserv=a.cvlserv, hifmi=a.hifmi, maf=a.maf, acct=a.acct, cash=a.cash))
+            rows.add(setls)
             total += per_month
             done.append(str(m))
     return SeedSummary(tuple(done), total, revoked, tuple(skipped))
 
 
-@contextmanager
-def _audited(engine: Engine) -> Iterator[Session]:
-    """A transaction whose writes are audited like any use case's (they are in the row log too)."""
-    with unit_of_work(session_factory(engine)) as s:
-        yield s
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
-
-
-def _synthetic_persons(conn: Any, regions: list[str], per_region: int, seed: int) -> dict[str, list[tuple[int, Scheme]]]:
+def _synthetic_persons(rows: SyntheticRows, regions: list[str], per_region: int,
+                       seed: int) -> dict[str, list[tuple[int, Scheme]]]:
     """A pool of synthetic insured persons per region (created once, found again by their ID numbers)."""
     rng = random.Random(f"persons:{seed}")
     out: dict[str, list[tuple[int, Scheme]]] = {}
     for region in regions:
         wanted = [(_citizen_id(region, rng), Scheme.EMPLOYEE if rng.random() < 0.6 else Scheme.RESIDENT)
                   for _ in range(per_region)]
-        wanted = list(dict(wanted).items())  # a repeated ID number (birthday and sequence) is one person
-        have = dict(conn.execute(select(PersonRow.citizen_id, PersonRow.id)
-                                 .where(PersonRow.citizen_id.in_([c for c, _ in wanted]))).all())
-        new = [{"citizen_id": c, "name": f"示例{c[-4:]}", "insured_region": region, "scheme": s,
-                "category": Category.ACTIVE, "status": InsuranceStatus.ACTIVE, "account_balance_fen": 0}
-               for c, s in wanted if c not in have]
-        if new:
-            conn.execute(insert(PersonRow), new)
-            have = dict(conn.execute(select(PersonRow.citizen_id, PersonRow.id)
-                                     .where(PersonRow.citizen_id.in_([c for c, _ in wanted]))).all())
-        scheme_of = dict(conn.execute(select(PersonRow.id, PersonRow.scheme)
-                                      .where(PersonRow.id.in_(list(have.values())))).all())
-        out[region] = [(pid, Scheme(scheme_of[pid])) for pid in sorted(have.values())]
+        # a repeated ID number (birthday and sequence) is one person
+        out[region] = rows.persons(region, list(dict(wanted).items()))
     return out
 
 
@@ -165,10 +110,8 @@ def revoke(engine: Engine, setl_id: str, on: dt.date) -> None:
     For tests and the demo only: a real revocation goes through yidi.services.settlement.revoke, which
     also restores the person's accumulators and posts the reversing ledger entries.
     """
-    with _audited(engine) as conn:
-        n = conn.execute(update(SettlementRow).where(SettlementRow.setl_id == setl_id,
-                                                     SettlementRow.status == "SETTLED")
-                         .values(status="REVOKED", revoked_on=on, revoked_at=_at(on))).rowcount  # type: ignore[attr-defined]
+    with audited(engine) as rows:
+        n = rows.revoke(setl_id, on)
     if n != 1:
         raise ValueError(f"no live settlement {setl_id}")
 
@@ -290,34 +233,15 @@ def put_settlement(engine: Engine, setl_id: str, institution: str, insured_regio
                    visit_type: VisitType = VisitType.INPATIENT, mulaid: int = 0) -> int:
     """One hand-made settlement (amounts in fen) for worked examples; returns its id. `mulaid`: what a family
     member's account paid (家庭共济; the synthetic person stands in as that member)."""
-    with _audited(engine) as conn:
-        treat = conn.execute(select(InstitutionRow.region).where(InstitutionRow.code == institution)).scalar_one()
-        pid, scheme = _synthetic_persons(conn, [insured_region], 1, 0)[insured_region][0]
-        vid = conn.execute(insert(VisitRow).returning(VisitRow.id), {
-            "person_id": pid, "institution": institution, "visit_type": visit_type, "admitted_on": day,
-            "discharged_on": day, "status": "SETTLED"}).scalar_one()
-        fund = hifp + hifob + cvlserv + hifmi + maf
-        row = {
-            "setl_id": setl_id, "visit_id": vid, "person_id": pid, "institution": institution,
-            "insured_region": insured_region, "treatment_region": treat, "visit_type": visit_type,
-            "scheme": scheme, "year": day.year, "idempotency_key": setl_id, "request_hash": "synthetic",
-            "status": "REVOKED" if revoked_on else "SETTLED", "pack": "synthetic", "policy_version": "synthetic",
-            "visit_revision": 0, "line_count": 0, "medfee_sumamt_fen": fund + acct + mulaid + cash,
-            "fulamt_ownpay_amt_fen": 0, "overlmt_selfpay_fen": 0, "preselfpay_amt_fen": 0,
-            "inscp_scp_amt_fen": fund, "cross_region_selfpay_amt_fen": 0, "act_pay_dedc_fen": 0,
-            "hifp_pay_fen": hifp, "above_cap_amt_fen": 0, "above_cap_fund_amt_fen": 0, "hifob_pay_fen": hifob, "cvlserv_pay_fen": cvlserv,
-            "hifmi_pay_fen": hifmi, "maf_pay_fen": maf, "fund_pay_sumamt_fen": fund,
-            "psn_part_amt_fen": acct + mulaid + cash, "acct_pay_fen": acct, "psn_cash_pay_fen": cash, "balc_fen": 0,
-            "acct_mulaid_pay_fen": mulaid, "mulaid_payer_id": pid if mulaid else None,
-            "breakdown": {"synthetic": True}, "accumulators_before": {}, "accumulators_after": {},
-            "settlement_date": day, "settled_at": _at(day), "revoked_on": revoked_on,
-            "revoked_at": _at(revoked_on) if revoked_on else None, "acc_version_after": 0,
-        }
-        return int(conn.execute(insert(SettlementRow).returning(SettlementRow.id), row).scalar_one())
+    with audited(engine) as rows:
+        treat = rows.region_of(institution)
+        pid, scheme = _synthetic_persons(rows, [insured_region], 1, 0)[insured_region][0]
+        return rows.add([SyntheticSettlement(setl_id, pid, institution, insured_region, treat, visit_type, scheme,
+                                             day, revoked_on, hifp=hifp, hifob=hifob, cvlserv=cvlserv, hifmi=hifmi,
+                                             maf=maf, acct=acct, cash=cash, mulaid=mulaid)])[0]
 
 
 def reinstate(engine: Engine, setl_id: str) -> None:
     """Undo a (synthetic) revocation, as a reversal (冲正) of it leaves the settlement row."""
-    with _audited(engine) as conn:
-        conn.execute(update(SettlementRow).where(SettlementRow.setl_id == setl_id)
-                     .values(status="SETTLED", revoked_on=None, revoked_at=None))
+    with audited(engine) as rows:
+        rows.reinstate(setl_id)
