@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.domain.packs import make_packs
-from tests.domain.test_worked_examples import EMP2_ID, identities, make_bill
+from tests.domain.test_worked_examples import CHILD_ID, EMP2_ID, identities, make_bill
 from yidi.domain.engine import calculate
 from yidi.domain.engine.context import Ctx
 from yidi.domain.engine.mutual_aid import mutual_aid_pay
@@ -94,3 +94,24 @@ def test_default_is_off() -> None:
     # a pack that says nothing about it: no mutual aid (docs/policy-pack.md)
     assert Account().mutual_aid is False
     assert Account.model_validate({"may_pay": True}).mutual_aid is False
+
+
+def test_a_relatives_account_pays_for_a_resident(tmp_path: Path) -> None:
+    # an employee's account pays a close relative's share, a relative insured as a resident included
+    # (国办发〔2021〕14号); the insured region's employee account setting says what may be paid (all_personal)
+    packs = make_packs(tmp_path, {"schemes": {"EMPLOYEE": {"account": {"may_pay": True, "mutual_aid": True}}}})
+    child = {"id_number": CHILD_ID, "name": "李小", "scheme": "RESIDENT"}
+    bill = make_bill([("A01", "1", "10000.00")], person=child, accumulators={"year": 2025})
+    rel = Person(CitizenId(EMP2_ID), "李四", bill.person.insured_region, Scheme.EMPLOYEE,
+                 account_balance=D("50000.00"))
+    b = calculate(bill, packs, relative=rel)
+    identities(b)
+    # resident terms: (10,000 - 1,000) x 70 % = 6,300.00 from the fund, the child's share 3,700.00; no account
+    # of the child's own: the relative's 50,000 pays all 3,700.00 (46,300.00 left), cash 0
+    assert (b.hifp_pay, b.psn_part_amt, b.acct_pay) == (D("6300.00"), D("3700.00"), D("0.00"))
+    assert (b.acct_mulaid_pay, b.psn_cash_pay) == (D("3700.00"), D("0.00"))
+    step = next(s for s in b.steps if s.rule == "account.mutual_aid")
+    assert step.clause is not None and step.clause.parameter == "schemes.EMPLOYEE.account.mutual_aid"
+    # the relative chooses not to use an account (acct_used_flag 0): nothing from theirs either
+    off = calculate(bill.model_copy(update={"use_account": False}), packs, relative=rel)
+    assert off.acct_mulaid_pay == D("0.00") and off.psn_cash_pay == off.psn_part_amt

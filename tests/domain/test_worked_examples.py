@@ -94,7 +94,7 @@ def identities(b: Breakdown) -> None:
     assert b.medfee_sumamt == b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt + b.inscp_scp_amt
     assert b.fund_pay_sumamt == b.hifp_pay + b.hifob_pay + b.cvlserv_pay + b.hifmi_pay + b.maf_pay
     assert b.medfee_sumamt == b.fund_pay_sumamt + b.psn_part_amt
-    assert b.psn_part_amt == b.acct_pay + b.psn_cash_pay
+    assert b.psn_part_amt == b.acct_pay + b.acct_mulaid_pay + b.psn_cash_pay
 
 
 # --------------------------------------------------------------------------------------------------

@@ -223,6 +223,19 @@ class Account(Strict):
         allowed = self.away == "allowed" or (self.away == "in_province" and same_province)
         return allowed, self.away_limit
 
+    def payable(self, insured_region: str, treatment_region: str, share: Decimal, in_scope_share: Decimal) -> Decimal:
+        """What an account under this setting may pay of a bill: the person's share (`all_personal`) or its
+        in-scope part, where it may pay for care there, within the per-bill limit away; 0 where it may not."""
+        allowed, limit = self.away_rule(insured_region, treatment_region)
+        if not allowed:
+            return Decimal(0)
+        amt = self.share_payable(share, in_scope_share)
+        return max(Decimal(0), amt if limit is None else min(amt, limit))
+
+    def share_payable(self, share: Decimal, in_scope_share: Decimal) -> Decimal:
+        """The part of the person's share this account's `scope` covers (before any limit away)."""
+        return share if self.scope == "all_personal" else min(in_scope_share, share)
+
 
 class SchemePolicy(Strict):
     """One insurance scheme of an insured region."""

@@ -29,7 +29,7 @@ from yidi.domain.engine.mutual_aid import mutual_aid_pay
 from yidi.domain.engine.payers import account_pay, layer_pay
 from yidi.domain.engine.pharmacy import account_only
 from yidi.domain.engine.selection import terms
-from yidi.domain.enums import VisitType
+from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.money import ZERO, fmt
 from yidi.domain.packset import PackSet
@@ -170,7 +170,14 @@ def calculate(
     # 7. personal account, then cash
     payable = account_pay(bill, person, inst.region, scheme.account, personal_in_scope, out, ctx, version)
     if relative is not None:
-        aid = mutual_aid_pay(out, person, relative, scheme.account, payable, ctx, version)
+        # the relative's employee account pays under the insured region's employee account setting; for a
+        # patient without an account of their own (a resident) that setting also says what an account may pay
+        emp = version.schemes.get(Scheme.EMPLOYEE)
+        account = emp.account if emp is not None else scheme.account
+        if person.scheme is not Scheme.EMPLOYEE:
+            payable = (account.payable(person.insured_region, inst.region, out.psn_part_amt, personal_in_scope)
+                       if bill.use_account and account.may_pay else ZERO)
+        aid = mutual_aid_pay(out, person, relative, account, payable, ctx, version)
         out.acct_mulaid_pay = aid.pay
         steps.append(aid.step)
     out.psn_cash_pay = out.psn_part_amt - out.acct_pay - out.acct_mulaid_pay

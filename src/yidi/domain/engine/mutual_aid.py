@@ -29,18 +29,21 @@ def mutual_aid_pay(
     """The relative's account pays the part of `payable` the person's own account did not (out.acct_pay), never
     more than the person's share left or the relative's balance.
 
-    `account` is the insured region's account setting; `payable` what the region lets an account pay for this
-    bill (the person's share, or its in-scope part, within the limit away). `relative` must come from a family
+    `account` is the insured region's employee account setting (the payer's account); `payable` what the
+    region lets an account pay for this bill (the person's share, or its in-scope part, within the limit away;
+    for a patient insured as a resident, by that same employee setting). `relative` must come from a family
     link the relative confirmed: that confirmation is their consent, checked by the caller, not here.
     """
-    param = f"schemes.{person.scheme.value}.account.mutual_aid"
+    param = f"schemes.{Scheme.EMPLOYEE.value}.account.mutual_aid"  # the payer's account is an employee's
     clause = ctx.clause(param, account.source, version.source)
     balance = relative.account_balance
     refused = None
     if not account.mutual_aid:
         refused = ("参保地未开通职工医保个人账户家庭共济", "The insured region's pack does not allow mutual aid.")
-    elif relative.scheme is not Scheme.EMPLOYEE or person.scheme is not Scheme.EMPLOYEE:
-        refused = ("家庭共济只用于职工医保个人账户", "Mutual aid is between employee personal accounts.")
+    elif relative.scheme is not Scheme.EMPLOYEE:
+        # the payer needs an employee personal account; the patient may be insured under either scheme
+        # (国办发〔2021〕14号: the account pays close relatives' shares, residents' included)
+        refused = ("家庭共济只能由职工医保个人账户支付", "Mutual aid is paid from an employee personal account.")
     elif relative.insured_region != person.insured_region:
         # the account's money belongs to the relative's own pooling region; across regions is not modelled
         refused = ("家庭成员不在同一统筹区参保，不能共济", "The relative is insured in another pooling region.")

@@ -81,7 +81,7 @@ def account_pay(
         out.steps.append(Step("account", zh, "The insured region's account does not pay for care there.",
                               ctx.clause(f"{param}.away", account.source, version.source)))
         return ZERO
-    scope_amt = out.psn_part_amt if account.scope == "all_personal" else min(personal_in_scope, out.psn_part_amt)
+    scope_amt = account.share_payable(out.psn_part_amt, personal_in_scope)
     if limit is not None and scope_amt > limit:
         # the insured region limits what its account pays for one bill of care away
         out.steps.append(Step("account.away_limit", f"参保地规定异地就医每次个人账户最多支付 {fmt(limit)} 元。",
