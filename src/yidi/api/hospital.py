@@ -90,6 +90,8 @@ class SettlementOut(BaseModel):
     changes: list[ChangeOut] = Field(description="what changed since the pre-settlement sent as `expected`")
     deposit: dict[str, str] | None = Field(
         default=None, description="an inpatient deposit against the cash share: deposit, owed, refund, top_up (yuan)")
+    mid_setl: bool = Field(default=False, description="中途结算: a part of a stay settled while the person is in house")
+    part: int = Field(default=1, description="the part's number among the visit's live settlements (1: the first or only)")
 
 
 class QuoteOut(BaseModel):

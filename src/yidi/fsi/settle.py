@@ -57,12 +57,11 @@ def setldetail(b: dict[str, Any], sign: int = 1) -> list[dict[str, Any]]:
 
 
 def _quote_body(n: Node) -> dict[str, Any]:
-    if n.flag("mid_setl_flag", False):
-        raise bad("mid_setl_flag", "中途结算暂不支持；请出院后结算", "mid-stay settlement is not supported yet")
     for k in ("mdtrt_cert_type", "mdtrt_cert_no", "card_sn", "psn_setlway", "insutype", "invono", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
               "inscp_scp_amt"):
         n.raw(k)  # the visit names the person; the HIS's own sums: yidi computes them (medfee_sumamt is compared)
-    body: dict[str, Any] = {"use_account": n.flag("acct_used_flag", True), "medfee_sumamt": n.amount("medfee_sumamt")}
+    body: dict[str, Any] = {"use_account": n.flag("acct_used_flag", True), "medfee_sumamt": n.amount("medfee_sumamt"),
+                            "mid_setl": n.flag("mid_setl_flag", False)}
     # 家庭共济 (yidi's field: the platform binds the family member beforehand): the payer's certificate number;
     # its amount comes back as setlinfo.acct_mulaid_pay
     payer = n.text("mulaid_psn_certno", max_len=18)
@@ -89,7 +88,8 @@ def _settled(v: SettlementView, psn_no: Any, sign: int = 1) -> dict[str, Any]:
     visit_type = VisitType(b["visit_type"]) if "visit_type" in b else VisitType.INPATIENT
     return {"setlinfo": {"setl_id": v.setl_id, "mdtrt_id": v.mdtrt_id, "psn_no": psn_no,
                          "setl_time": v.settled_at.strftime("%Y-%m-%d %H:%M:%S"), "clr_type": CLR_TYPE[visit_type],
-                         "setl_stas": v.status, **setlinfo(b, sign)},
+                         "setl_stas": v.status, "mid_setl_flag": "1" if v.mid_setl else "0", "part": v.part,
+                         **setlinfo(b, sign)},
             "setldetail": setldetail(b, sign)}
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -87,8 +88,9 @@ class SettlementRow(Base):
     __tablename__ = "settlements"
     __table_args__ = (
         UniqueConstraint("institution", "idempotency_key"),
-        # at most one live settlement per visit, whatever races the service loses
-        Index("uq_settlements_visit_settled", "visit_id", unique=True,
+        # at most one live settlement per visit and part (a stay settled mid-stay has parts 1, 2, …; any
+        # other settlement is part 1), whatever races the service loses
+        Index("uq_settlements_visit_part_settled", "visit_id", "part", unique=True,
               sqlite_where=text("status = 'SETTLED'"), postgresql_where=text("status = 'SETTLED'")),
         Index("ix_settlements_institution_date", "institution", "settlement_date"),
         Index("ix_settlements_person_year", "person_id", "scheme", "year"),
@@ -152,6 +154,10 @@ class SettlementRow(Base):
     revoked_acc_version: Mapped[int | None] = mapped_column(Integer)
     # the JSON the settle request was answered with: a retry with the same idempotency key gets these bytes
     answer: Mapped[str | None] = mapped_column(Text)
+    # 中途结算: a part of a long stay settled while the person is still in house (the visit stays open); `part`
+    # numbers the live settlements of a visit from 1 (yidi.domain.mid_stay)
+    mid_setl: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 # The domain's list decides which amounts a settlement stores: a field without its column (and migration)

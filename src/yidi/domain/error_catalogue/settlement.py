@@ -58,6 +58,25 @@ ENTRIES = (
     E("LINE_NOT_FOUND", 404, "line_id",
       "没有明细 {line_id}",
       "no line {line_id}"),
+    E("LINE_SETTLED_MID", 409, "line_id",
+      "明细 {line_id} 已在中途结算 {setl_id} 中结算，不能撤销或更正；如需更正请先撤销该结算（结算撤销）",
+      "line {line_id} was settled in mid-stay settlement {setl_id} and cannot be withdrawn or changed; revoke that "
+      "settlement first"),
+    E("MID_SETTLE_LATER_PART", 409, "setl_id",
+      "结算 {setl_id} 是就诊 {mdtrt_id} 的第 {part} 段，其后还有第 {later} 段有效结算 {later_setl_id}；请先撤销后面的结算",
+      "settlement {setl_id} is part {part} of visit {mdtrt_id} and part {later} ({later_setl_id}) stands after it; "
+      "revoke the later one first"),
+    E("MID_SETTLE_NEGATIVE", 409, "",
+      "中途结算第 {part} 段的金额将为负（{fields}）：与前几段结算的条件不同（如个人账户使用标志）；请按前几段的条件结算，或先撤销前几段",
+      "mid-stay part {part} would be negative ({fields}): settled on other terms than the earlier parts (such as "
+      "the account flag); settle on their terms, or revoke them first"),
+    E("MID_SETTLE_NOT_ALLOWED", 409, "mid_setl",
+      "就诊 {mdtrt_id}（{visit_type_zh}，{state_zh}）不能中途结算：中途结算只适用于仍在院的住院就诊；出院后请办理出院结算",
+      "visit {mdtrt_id} ({visit_type}, {state_en}) cannot settle mid-stay: only an inpatient stay still in house "
+      "can; after discharge, settle the stay"),
+    E("MID_SETTLE_NO_NEW_LINES", 422, "mdtrt_id",
+      "就诊 {mdtrt_id} 自上次中途结算 {setl_id} 以来没有新的费用明细，无可结算",
+      "visit {mdtrt_id} has no new fee lines since mid-stay settlement {setl_id}: nothing to settle"),
     E("MY_VISIT_NOT_FOUND", 404, "mdtrt_id",
       "没有找到您未能直接结算的就诊 {mdtrt_id}",
       "no visit {mdtrt_id} of yours that could not be settled directly"),

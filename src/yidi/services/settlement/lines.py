@@ -16,6 +16,7 @@ from yidi.services.access import Principal
 from yidi.services.context import Context
 from yidi.services.settlement.bills import bill_of
 from yidi.services.settlement.checks import audit, check_open, hospital, now, own_visit, refuse_reversed
+from yidi.services.settlement.mid_stay import parts_of, refuse_settled_lines
 from yidi.services.settlement.requests import INFNO, MAX_LINES_PER_VISIT, UploadLinesIn, WithdrawLinesIn
 from yidi.services.settlement.views import VisitView, visit_view
 from yidi.store.repositories.lines import Line
@@ -92,6 +93,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
     def run() -> VisitView:
         with ctx.uow() as uow:
             visit, infno, existing = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "upload")
+            parts = parts_of(uow, visit)
             errs: list[Problem] = []
             changed: list[Line] = []
             for i, ln in enumerate(req.lines):
@@ -103,6 +105,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                 row = existing.get(ln.line_id)
                 if row is not None and row.status == "ACTIVE" and _stored_content(row) == _content(ln):
                     continue  # the same line again: idempotent
+                refuse_settled_lines(parts, [ln.line_id])  # settled in a mid-stay part: revoke that first
                 if row is not None and row.status == "ACTIVE" and not req.replace:
                     errs.append(Problem("LINE_CONFLICT", f"lines.{i}",
                                         f"明细 {ln.line_id} 已上传且内容不同；如需更正请设置 replace 或先撤销该明细",
@@ -156,6 +159,7 @@ def withdraw_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: Withd
         if missing:
             raise YidiError.of([Problem("LINE_NOT_FOUND", "line_ids", f"没有明细 {m}", f"no line {m}") for m in missing],
                                status=404)
+        refuse_settled_lines(parts_of(uow, visit), [i for i in ids if rows[i].status == "ACTIVE"])
         changed = 0
         for i in ids:
             r = rows[i]

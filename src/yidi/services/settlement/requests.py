@@ -163,7 +163,10 @@ class PreSettleIn(Strict):
     discharge_date: Day | None = None
     use_account: bool = Field(default=True, description="acct_used_flag: pay the person's share from the account")
     medfee_sumamt: VisitTotal | None = Field(default=None, description="the total the HIS holds for the visit: "
-                                             "refused (MEDFEE_MISMATCH) unless the active lines add up to it")
+                                             "refused (MEDFEE_MISMATCH) unless the active lines add up to it "
+                                             "(those not settled in an earlier mid-stay part)")
+    mid_setl: bool = Field(default=False, description="mid_setl_flag: 中途结算, settle the lines so far of an inpatient "
+                                                      "stay still in house; the visit stays open (yidi.domain.mid_stay)")
     mulaid_payer: IdNumber | None = Field(default=None, description="家庭共济: the citizen ID of the family member "
                                           "whose personal account pays what the person's own account leaves "
                                           "(a confirmed family link; the insured region must allow it)")

@@ -9,6 +9,7 @@ from typing import Literal
 from yidi.domain import ledger
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
 from yidi.domain.visit_states import OPEN, after_revoke
@@ -36,7 +37,14 @@ from yidi.store.uow import UnitOfWork
 
 def _undo(uow: UnitOfWork, principal: Principal, row: Settlement, held: HeldAccumulators, today: dt.date,
           reason: str, action: str) -> None:
-    """Reverse every effect of a live settlement: accumulators, account, ledger, visit state."""
+    """Reverse every effect of a live settlement: accumulators, account, ledger, visit state. A part of a
+    stay settled in parts only while no later part stands (MID_SETTLE_LATER_PART): each part was computed on
+    the ones before it. A mid-stay part leaves the visit as it is (the person is in house)."""
+    later = [s for s in uow.settlements.of_visit(row.visit_id) if s.status == "SETTLED" and s.part > row.part] \
+        if row.visit_type is VisitType.INPATIENT else []
+    if later:
+        raise error("MID_SETTLE_LATER_PART", setl_id=row.setl_id, mdtrt_id=uow.visits.mdtrt_of(row.visit_id),
+                    part=row.part, later=later[-1].part, later_setl_id=later[-1].setl_id)
     restored = ledger.accumulate(held.value, YearAccumulators.model_validate(row.accumulators_before),
                                  YearAccumulators.model_validate(row.accumulators_after), -1)
     held = uow.accumulators.save(held, restored)
@@ -48,11 +56,12 @@ def _undo(uow: UnitOfWork, principal: Principal, row: Settlement, held: HeldAccu
     row.status, row.revoked_on, row.revoked_at, row.revoke_reason = "REVOKED", today, now(), reason
     row.revoked_acc_version = held.version
     uow.settlements.save(row)
-    visit = uow.visits.get(row.visit_id)
-    visit.status = after_revoke(visit.visit_type)
-    if visit.status == OPEN:
-        visit.discharged_on = None
-    uow.visits.save(visit)
+    if not row.mid_setl:
+        visit = uow.visits.get(row.visit_id)
+        visit.status = after_revoke(visit.visit_type)
+        if visit.status == OPEN:
+            visit.discharged_on = None
+        uow.visits.save(visit)
     audit(uow, principal, action, "settlement", row.setl_id,
           {"reason": reason, "medfee_sumamt": str(from_fen(row.medfee_sumamt_fen)), "acc_version": held.version})
 
@@ -173,7 +182,8 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
     """Undo a revocation exactly, which is only sound if nothing has moved since it was made."""
     visit = uow.visits.lock(row.visit_id)
     person, payer = lock_persons(uow, row)
-    if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != after_revoke(visit.visit_type)
+    left_in = visit.status if row.mid_setl else after_revoke(visit.visit_type)  # a mid-stay part left it as it was
+    if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != left_in
             or visit.revision != row.visit_revision or person.account_balance < from_fen(row.acct_pay_fen)
             or (payer is not None and payer.account_balance < from_fen(row.acct_mulaid_pay_fen))):
         raise YidiError("REVERSAL_NOT_POSSIBLE",
@@ -190,6 +200,7 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
     row.status, row.revoked_on, row.revoked_at, row.revoked_acc_version = "SETTLED", None, None, None
     row.acc_version_after = held.version
     uow.settlements.save(row)
-    visit.status = "SETTLED"
-    uow.visits.save(visit)
+    if not row.mid_setl:
+        visit.status = "SETTLED"
+        uow.visits.save(visit)
     audit(uow, principal, "REVERSAL_OF_REVOKE", "settlement", row.setl_id, {"omsgid": om, "acc_version": held.version})

@@ -14,7 +14,7 @@ from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen, to_fen
 from yidi.services.access import Principal
 from yidi.services.context import Context
-from yidi.services.settlement.bills import changes, compute
+from yidi.services.settlement.bills import changes
 from yidi.services.settlement.checks import (
     audit,
     check_open,
@@ -27,6 +27,7 @@ from yidi.services.settlement.checks import (
     settlement_not_found,
     visit_not_found,
 )
+from yidi.services.settlement.mid_stay import check_mid, compute_part, parts_of
 from yidi.services.settlement.mutual_aid import check_link, find_payer, lock_accumulators, lock_payer
 from yidi.services.settlement.requests import INFNO, PreSettleIn, SettleIn
 from yidi.services.settlement.views import Quote, SettlementView, settlement_answer, settlement_view
@@ -53,11 +54,13 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
     with ctx.uow() as uow:
         visit = own_visit(uow, inst, mdtrt_id)
         check_open(visit, mdtrt_id)
+        if req.mid_setl:
+            check_mid(visit)
         person = uow.persons.by_key(visit.person)
         held = uow.accumulators.get(visit.person, person.scheme, today.year)
         payer = None if req.mulaid_payer is None else find_payer(uow, person.citizen_id.number, req.mulaid_payer)
-        c = compute(ctx, uow, visit, person, held.value, held.version, req, today,
-                    payer=None if payer is None else payer.person)
+        c, _part = compute_part(ctx, uow, visit, person, held.value, held.version, req, today, parts_of(uow, visit),
+                                payer=None if payer is None else payer.person)
         return Quote(mdtrt_id, c.breakdown.as_dict(), c.basis, c.eligibility.as_dict())
 
 
@@ -115,7 +118,10 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                 raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
                                 f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
             check_open(visit, mdtrt_id)
-            c = compute(ctx, uow, visit, person, held.value, held.version, req, today, got, payer_now)
+            if req.mid_setl:
+                check_mid(visit)
+            c, part = compute_part(ctx, uow, visit, person, held.value, held.version, req, today, parts_of(uow, visit),
+                                   got, payer_now)
             b = c.breakdown
             assert b.accumulators_after is not None
             at = now()
@@ -131,7 +137,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
                 accumulators_before=held.value.as_dict(), accumulators_after=b.accumulators_after.as_dict(),
                 settlement_date=today, settled_at=at, revoked_on=None, revoked_at=None, revoke_reason="",
                 acc_version_after=held.version + 1, revoked_acc_version=None, answer=None,
-                mulaid_payer_id=payer_key if b.acct_mulaid_pay else None, **amounts)
+                mulaid_payer_id=payer_key if b.acct_mulaid_pay else None, mid_setl=req.mid_setl, part=part, **amounts)
             # the answer is stored with the row (no UPDATE afterwards): it needs no number the store gives
             view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis), deposit=visit.deposit)
             row.answer = settlement_answer(view)
@@ -142,15 +148,17 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))
             if payer_key is not None and row.acct_mulaid_pay_fen:
                 uow.persons.add_to_account(payer_key, -from_fen(row.acct_mulaid_pay_fen))
-            visit.status = "SETTLED"
-            visit.discharged_on = (req.discharge_date or visit.discharged_on
-                                   or (today if visit.visit_type is VisitType.INPATIENT else None))
-            uow.visits.save(visit)
+            if not req.mid_setl:  # a mid-stay part leaves the person in house: the visit stays open
+                visit.status = "SETTLED"
+                visit.discharged_on = (req.discharge_date or visit.discharged_on
+                                       or (today if visit.visit_type is VisitType.INPATIENT else None))
+                uow.visits.save(visit)
             uow.messages.add(Message(None, inst, msgid, INFNO[visit.visit_type is VisitType.INPATIENT]["settle"], "DONE",
                                      settlement_id=row.id, visit_id=visit.visit_id, request_hash=h, at=at))
             audit(uow, principal, "SETTLE", "settlement", row.setl_id,
                   {"mdtrt_id": mdtrt_id, "medfee_sumamt": str(b.medfee_sumamt), "fund_pay_sumamt": str(b.fund_pay_sumamt),
-                   "acct_pay": str(b.acct_pay), "acct_mulaid_pay": str(b.acct_mulaid_pay), "psn_cash_pay": str(b.psn_cash_pay), "acc_version": held.version})
+                   "acct_pay": str(b.acct_pay), "acct_mulaid_pay": str(b.acct_mulaid_pay), "psn_cash_pay": str(b.psn_cash_pay),
+                   "acc_version": held.version, "mid_setl": req.mid_setl, "part": part})
             return replace(view, answer=row.answer)
 
     return retrying(run)

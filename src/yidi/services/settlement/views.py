@@ -72,7 +72,7 @@ def visit_view(uow: UnitOfWork, visit: HospitalVisit, *, with_lines: bool = True
         visit.admitted_on, visit.discharged_on, visit.emergency, visit.status, visit.revision, visit.eligible,
         visit.eligibility, [line_out(ln) for ln in lines] if with_lines else [],
         [{"setl_id": x.setl_id, "status": x.status, "settlement_date": x.settlement_date.isoformat(),
-          "medfee_sumamt": str(from_fen(x.medfee_sumamt_fen))} for x in setls],
+          "medfee_sumamt": str(from_fen(x.medfee_sumamt_fen)), "mid_setl": x.mid_setl, "part": x.part} for x in setls],
         totals, str(visit.deposit),
     )
 
@@ -109,6 +109,8 @@ class SettlementView:
     answer: str | None = None
     # an inpatient deposit against the cash share: deposit, owed, refund, top_up (None without a deposit)
     deposit: dict[str, str] | None = None
+    mid_setl: bool = False  # 中途结算: a part settled while the person is in house
+    part: int = 1  # its number among the visit's live settlements
 
 
 def settlement_view(mdtrt_id: str, row: Settlement, *, replayed: bool = False,
@@ -118,7 +120,8 @@ def settlement_view(mdtrt_id: str, row: Settlement, *, replayed: bool = False,
             if inpatient and deposit else None)
     return SettlementView(row.setl_id, mdtrt_id, row.institution, row.status, row.settlement_date, row.settled_at,
                           row.revoked_on, row.revoked_at, INFNO[inpatient]["settle"], row.breakdown,
-                          row.accumulators_before, row.accumulators_after, replayed, tuple(changes), deposit=held)
+                          row.accumulators_before, row.accumulators_after, replayed, tuple(changes), deposit=held,
+                          mid_setl=row.mid_setl, part=row.part)
 
 
 def settlement_answer(view: SettlementView) -> str:

@@ -88,10 +88,10 @@ class MemorySettlements:
             yield dataclasses.replace(s)
 
     def _check(self, s: Settlement) -> None:
-        # the database's unique keys: one per (institution, key), one standing settlement per visit
+        # the database's unique keys: one per (institution, key), one standing settlement per visit and part
         for o in self.t.settlements.values():
             if o.id != s.id and ((o.institution, o.idempotency_key) == (s.institution, s.idempotency_key)
-                                 or (o.visit_id == s.visit_id and o.status == s.status == "SETTLED")):
+                                 or ((o.visit_id, o.part) == (s.visit_id, s.part) and o.status == s.status == "SETTLED")):
                 raise LookupError(f"settlement {s.setl_id} breaks a unique key")
 
     def add(self, s: Settlement) -> Settlement:

@@ -85,6 +85,8 @@ class Settlement:
     revoked_acc_version: int | None
     answer: str | None
     mulaid_payer_id: int | None = None  # the family member whose account paid acct_mulaid_pay (家庭共济)
+    mid_setl: bool = False  # 中途结算: a part settled while the person is in house
+    part: int = 1  # its number among the visit's live settlements
 
 
 FIELDS = tuple(f.name for f in fields(Settlement))
