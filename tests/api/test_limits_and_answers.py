@@ -86,6 +86,9 @@ def test_limits_per_kind_of_route() -> None:
     assert limits.limit_for("/api/v1/auth/token", up) == 256 * 1024
     assert limits.limit_for("/api/v1/hospital/visits/M1/lines", up) == 4 * 1024 * 1024
     assert limits.limit_for("/api/v1/claims/C1/approve", up) == 4 * 1024 * 1024
+    # the national envelope: 2301 carries up to 1000 fee lines, 9101 a file of up to 2 MiB (as base64)
+    assert limits.limit_for("/api/v1/fsi", up) == 4 * 1024 * 1024
+    assert limits.limit_for("/api/v1/fsix", up) == 256 * 1024
     for path in ("/api/v1/claims/C1/documents", "/api/v1/claims/C1/fee-list", "/me/claims/C1/documents",
                  "/desk/visits/M1/lines", "/estimate"):
         assert limits.limit_for(path, up) == up, path

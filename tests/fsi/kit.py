@@ -3,11 +3,13 @@
 In the files, `${name}` is replaced by a value known when the step runs (today, yesterday, month, stamp, or
 one captured earlier); in a response file `"${=name}"` matches any non-empty value and captures it, and
 `"*"` matches any value that is present. A response file lists what must be there: keys it leaves out are
-not checked (lists are compared item by item, and must have the same length).
+not checked (lists are compared item by item, and must have the same length). A file's bytes (9101 `in`)
+are written readable, as `{"$base64": "<the text, placeholders filled>"}`, and sent as that text's base64.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -17,6 +19,12 @@ from typing import Any
 
 KIT = Path(__file__).resolve().parents[2] / "examples" / "fsi"
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+_BASE64 = re.compile(r'\{\s*"\$base64"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}')
+
+
+def encoded(text: str) -> str:
+    """The request text with each `{"$base64": "..."}` replaced by the base64 of its (UTF-8) text."""
+    return _BASE64.sub(lambda m: json.dumps(base64.b64encode(json.loads(m[1]).encode()).decode()), text)
 
 
 def steps() -> list[str]:
@@ -69,7 +77,7 @@ def run(send: Callable[[bytes], dict[str, Any]], today: dt.date, stamp: str) -> 
     for name in steps():
         # the file's text, placeholders filled: its numbers reach the gateway as the file writes them
         text = (KIT / f"{name}.request.json").read_text(encoding="utf-8")
-        got = send(_PLACEHOLDER.sub(lambda m: known.get(m[1], ""), text).encode())
+        got = send(encoded(_PLACEHOLDER.sub(lambda m: known.get(m[1], ""), text)).encode())
         expected = json.loads((KIT / f"{name}.response.json").read_text(encoding="utf-8"))
         diffs = match(expected, got, known)
         assert not diffs, f"{name}: " + "; ".join(diffs) + f"\n{json.dumps(got, ensure_ascii=False)[:2000]}"

@@ -70,6 +70,9 @@ POLICY_VERSION = 20
 PACK_NAME = 100
 
 # ------------------------------------------------------------------------------------------ counts and pages
+FSI_FILE_BYTES = 2 * 1024 * 1024  # a file uploaded through the envelope (9101), as sent (a zip: compressed)
+FSI_FILE_TEXT = 16 * 1024 * 1024  # its text once unzipped
+FSI_FILE_ROWS = 100_000  # settlements one detail file (3202) lists
 DISPUTE_SETTLEMENTS = 1000  # settlements one clearing dispute may name (争议); also the largest page of them
 DISPUTE_PAGE = 100  # settlements of a dispute shown at once when no page size is asked for
 
@@ -121,6 +124,8 @@ TABLE: tuple[Bound, ...] = (
           "filings, revocations, claims, clearing"),
     Bound("dispute settlements 争议结算", f"≤ {DISPUTE_SETTLEMENTS} per dispute; read in pages of {DISPUTE_PAGE} "
           f"(at most {DISPUTE_SETTLEMENTS})", "FIELD_INVALID", "clearing disputes (raise, list, page)"),
+    Bound("uploaded files 文件上传 (9101)", f"≤ {FSI_FILE_BYTES // 1024 // 1024} MiB as sent, ≤ {FSI_FILE_TEXT // 1024 // 1024} MiB "
+          f"of text once unzipped, ≤ {FSI_FILE_ROWS:,} rows", "FSI_FILE_TOO_LARGE", "the envelope's 9101 (3202 detail files)"),
     Bound("characters 字符", "no control characters (tab and line breaks allowed), no lone surrogates", "TEXT_INVALID_CHARACTER",
           "every text field"),
 )

@@ -8,7 +8,7 @@ per group of transactions: visits, fees, settle, queries. docs/national-interfac
 
 from __future__ import annotations
 
-from yidi.fsi import fees, queries, settle, visits
+from yidi.fsi import fees, files, queries, settle, visits
 from yidi.fsi.envelope import Handler, answer
 
 HANDLERS: dict[str, Handler] = {
@@ -36,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "5206": queries.accumulators,
     "3201": queries.reconcile,
     "3202": queries.reconcile,
+    "9101": files.upload,
 }
 
 __all__ = ["HANDLERS", "answer"]

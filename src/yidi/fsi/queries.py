@@ -9,6 +9,7 @@ from typing import Any
 
 from yidi.domain.error_catalogue import error
 from yidi.domain.validation import validate_model
+from yidi.fsi import files
 from yidi.fsi.envelope import BEIJING, Envelope
 from yidi.fsi.fields import Node, bad
 from yidi.fsi.persons import E_CREDENTIAL, id_number
@@ -97,7 +98,8 @@ def _total(n: Node, name: str) -> Decimal:
 
 
 def reconcile(ctx: Context, principal: Principal, env: Envelope, inp: Node) -> dict[str, Any]:
-    """对总账 3201 (totals) and 对明细账 3202 (totals and `setl_list`, inline instead of a 9101 file). When
+    """对总账 3201 (totals) and 对明细账 3202 (totals and the day's settlements: the file uploaded with 9101 that
+    `file_qury_no` names, or `setl_list` inline). When
     cash_payamt is left out (3201 often does), it is medfee_sumamt - fund_pay_sumamt - acct_pay, the
     identity every settlement keeps."""
     n = inp.data("data")
@@ -112,7 +114,10 @@ def reconcile(ctx: Context, principal: Principal, env: Envelope, inp: Node) -> d
         raise bad("fixmedins_setl_cnt", "应为整数", "must be a whole number")
     body: dict[str, Any] = {"day": day, "count": int(count), "medfee_sumamt": medfee, "fund_pay_sumamt": fund,
                             "acct_pay": acct, "cash_payamt": cash if cash is not None else medfee - fund - acct}
-    if env.infno == "3202":
+    file_qury_no = n.text("file_qury_no", max_len=40)
+    if env.infno == "3202" and file_qury_no:
+        body["settlements"] = files.detail_items(ctx, principal, file_qury_no)
+    elif env.infno == "3202":
         items = inp.nodes("setl_list", limit=100_000) or n.nodes("setl_list", limit=100_000)
         body["settlements"] = [{"setl_id": i.text("setl_id", required="结算编号|settlement id", max_len=40),
                                 "medfee_sumamt": _total(i, "medfee_sumamt"),

@@ -5,7 +5,7 @@ The limits, by kind of route (stated here once):
 | kind | routes | limit |
 |---|---|---|
 | upload | claim scans and fee lists (API and pages), the desk's fee-line file, the estimate's fee list | the largest of the scan and fee-list limits of yidi.services.claims (YIDI_MAX_SCAN_BYTES, YIDI_MAX_FEE_LIST_BYTES) + 1 MiB for the form around the file |
-| lines | JSON or forms that carry fee lines: /api/v1/hospital/*, /api/v1/quote, /api/v1/claims*, /api/v1/advice, the claim and desk pages | 4 MiB (a 5,000-line bill is about 1.5 MB) |
+| lines | JSON or forms that carry fee lines or files: /api/v1/hospital/*, /api/v1/fsi (2301 lines, 9101 files), /api/v1/quote, /api/v1/claims*, /api/v1/advice, the claim and desk pages | 4 MiB (a 5,000-line bill is about 1.5 MB) |
 | everything else | logins, filings, reviews, clearing, page forms | 256 KiB |
 
 A declared `Content-Length` over the limit is refused before a byte is read; a chunked body is counted as
@@ -31,7 +31,7 @@ UPLOAD_FORM_OVERHEAD = 1 * MIB
 
 _UPLOAD = re.compile(r"^/(?:api/v1/claims/[^/]+/(?:documents|fee-list)|me/claims/[^/]+/(?:documents|fee-list)"
                      r"|desk/visits/[^/]+/lines|estimate)$")
-_LINES = re.compile(r"^/(?:api/v1/(?:hospital/|quote$|claims(?:/|$)|advice$)|me/claims(?:/|$)|desk/)")
+_LINES = re.compile(r"^/(?:api/v1/(?:hospital/|fsi$|quote$|claims(?:/|$)|advice$)|me/claims(?:/|$)|desk/)")
 
 
 def upload_limit() -> int:

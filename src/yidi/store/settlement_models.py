@@ -160,6 +160,25 @@ class SettlementRow(Base):
     part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
+class FsiFileRow(Base):
+    """A file a hospital uploaded through the envelope (9101 文件上传), e.g. its day's settlement detail for 3202:
+    its text as checked at upload, found by its file number (file_qury_no), once per (institution, msgid)."""
+
+    __tablename__ = "fsi_files"
+    __table_args__ = (UniqueConstraint("institution", "msgid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_qury_no: Mapped[str] = mapped_column(String(40), unique=True)
+    institution: Mapped[str] = mapped_column(ForeignKey("institutions.code"), index=True)
+    msgid: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(B.FILE_NAME))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)  # bytes as uploaded (a zip: compressed)
+    rows: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)  # the detail text, UTF-8
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 # The domain's list decides which amounts a settlement stores: a field without its column (and migration)
 # is a wiring error, refused when the models load rather than lost at the first settlement.
 _MISSING = [f"{f}_fen" for f in AMOUNT_FIELDS if f"{f}_fen" not in SettlementRow.__table__.c]

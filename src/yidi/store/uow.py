@@ -59,6 +59,7 @@ from yidi.store.repositories.credentials import ECredentialRepository, ECredenti
 from yidi.store.repositories.estimates import EstimateRepository, Estimates
 from yidi.store.repositories.family import FamilyLinkRepository, FamilyLinks
 from yidi.store.repositories.filings import FilingRepository, Filings
+from yidi.store.repositories.fsi_files import FsiFileRepository, FsiFiles
 from yidi.store.repositories.ledger import Ledger, LedgerRepository
 from yidi.store.repositories.lines import LineRepository, Lines
 from yidi.store.repositories.messages import MessageRepository, Messages
@@ -109,6 +110,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     e_credentials: ECredentialRepository
     estimates: EstimateRepository
+    fsi_files: FsiFileRepository
     ledger: LedgerRepository
     rate_limits: RateLimitRepository
     statistics: StatisticsRepository
@@ -153,6 +155,7 @@ class SqlUnitOfWork:
         self.messages: MessageRepository = Messages(session)
         self.e_credentials: ECredentialRepository = ECredentials(session)
         self.estimates: EstimateRepository = Estimates(session)
+        self.fsi_files: FsiFileRepository = FsiFiles(session)
         self.ledger: LedgerRepository = Ledger(session)
         self.rate_limits: RateLimitRepository = RateLimits(session)
         self.statistics: StatisticsRepository = Statistics(session)

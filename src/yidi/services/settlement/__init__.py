@@ -25,6 +25,7 @@ package only.
 
 from yidi.services.settlement.bills import bill_of
 from yidi.services.settlement.checks import request_hash
+from yidi.services.settlement.files import StoredFile, file_text, store_file
 from yidi.services.settlement.history import History, SettlementItem, Slip, person_settlements, slip, slips
 from yidi.services.settlement.lifecycle import cancel_discharge, cancel_visit, change_visit, discharge
 from yidi.services.settlement.lines import upload_lines, withdraw_lines
@@ -100,6 +101,7 @@ __all__ = [
     "SettlementItem",
     "SettlementView",
     "Slip",
+    "StoredFile",
     "UnsettledVisit",
     "UploadLinesIn",
     "VisitListIn",
@@ -114,6 +116,7 @@ __all__ = [
     "claim_values",
     "day_totals",
     "discharge",
+    "file_text",
     "person_info",
     "person_settlements",
     "pre_settle",
@@ -128,6 +131,7 @@ __all__ = [
     "show_visit",
     "slip",
     "slips",
+    "store_file",
     "unsettled_visits",
     "upload_lines",
     "visit_list",

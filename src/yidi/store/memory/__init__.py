@@ -29,6 +29,7 @@ from yidi.store.memory.credentials import MemoryECredentials
 from yidi.store.memory.estimates import MemoryEstimates
 from yidi.store.memory.family import MemoryFamilyLinks
 from yidi.store.memory.filings import MemoryFilings
+from yidi.store.memory.fsi_files import MemoryFsiFiles
 from yidi.store.memory.personal_data import MemoryPersonalData
 from yidi.store.memory.rate_limits import MemoryRateLimits
 from yidi.store.memory.reference import MemoryInstitutions, MemoryPersons, MemoryRegions
@@ -59,6 +60,7 @@ from yidi.store.repositories.credentials import ECredentialRepository
 from yidi.store.repositories.estimates import EstimateRepository
 from yidi.store.repositories.family import FamilyLinkRepository
 from yidi.store.repositories.filings import FilingRepository
+from yidi.store.repositories.fsi_files import FsiFileRepository
 from yidi.store.repositories.ledger import LedgerRepository
 from yidi.store.repositories.lines import LineRepository
 from yidi.store.repositories.messages import MessageRepository
@@ -110,6 +112,7 @@ class MemoryUnitOfWork:
         self.messages: MessageRepository = MemoryMessages(tables)
         self.e_credentials: ECredentialRepository = MemoryECredentials(tables)
         self.estimates: EstimateRepository = MemoryEstimates(tables)
+        self.fsi_files: FsiFileRepository = MemoryFsiFiles(tables)
         self.ledger: LedgerRepository = MemoryLedger(tables)
         self.rate_limits: RateLimitRepository = MemoryRateLimits(tables)
         self.statistics: StatisticsRepository = MemoryStatistics(tables)

@@ -27,6 +27,7 @@ from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.chronic import CertEvent, CertPaper
 from yidi.store.repositories.estimates import KeptEstimate
 from yidi.store.repositories.family import LinkEvent
+from yidi.store.repositories.fsi_files import FsiFile
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
 from yidi.store.repositories.settlements import Settlement
@@ -67,6 +68,7 @@ class Tables:
     hospital_visits: dict[int, HospitalVisit] = field(default_factory=dict)  # by visit number
     e_credentials: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # nonce -> (person, redeemed by)
     estimates: list[KeptEstimate] = field(default_factory=list)  # a person's kept bill estimates, as added
+    fsi_files: dict[int, FsiFile] = field(default_factory=dict)  # files uploaded through the envelope (9101), by id
     fee_lines: dict[int, Line] = field(default_factory=dict)  # by line number
     rate_limit_hits: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (key, at)
     settlements: dict[int, Settlement] = field(default_factory=dict)  # by settlement number
