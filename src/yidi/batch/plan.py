@@ -10,6 +10,9 @@ It is the twin of yidi.domain.engine.calculate, step for step (docs/rules.md R-3
     annual cap from the running fund total (or running cost shared, cap_basis in_scope_cost);
  5. later layers in order, each with its running base and its running paid total against its cap;
  6. personal account and cash (no family member's account: a settlement table names no payer).
+Not expressed by the settlement table, so read as written by both twins: a 门诊慢特病 bill's disease (its
+per-disease terms, issue 16 rule 7, need a `chronic_disease` column the table does not have yet) and a
+long-term filing's end date (a row's filing type is taken to cover its bill).
 
 How year accumulators become set-based. Every accumulator that caps something follows
     x_i = x_{i-1} + min(max(0, b_i - x_{i-1}), c_i)          (x_0 = 0, c_i >= 0, b_i >= 0)
