@@ -1,4 +1,5 @@
-"""Each role's main pages on a 390-px phone, in normal and large-text mode (issue 19): nothing wider than the
+"""Each role's main pages on a 390-px phone, in normal and large-text mode (issue 19, with the appeal of a
+rejected claim and a kept estimate beside its settlement): nothing wider than the
 screen (document scrollWidth ≤ 390), no internal code in the visible text of a zh page, no critical or serious
 axe-core violation, and the slip prints on A4 and on an 80 mm receipt. Issue 17's pages are in the walk: the
 finder by chronic disease, a person's pharmacy purchases and a purchase receipt, 门诊慢特病 for oneself and for a
@@ -26,7 +27,7 @@ from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
-from yidi.services import chronic, claims, family, filings, pharmacy, settlement
+from yidi.services import chronic, claims, estimates, family, filings, pharmacy, settlement
 from yidi.services.access import Duty, Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
@@ -41,6 +42,11 @@ def made(server: Server) -> dict[str, str]:
     """What the pages show: a settled visit of the patient and a draft manual claim, made through the services
     as the hospital's HIS and the person's app would."""
     ctx = server.ctx
+    # her estimate before going in (kept, as she is signed in): the slip shows it beside the settlement
+    estimates.make(ctx, Principal(Role.PERSON, PATIENT.id_number), estimates.EstimateIn.model_validate(
+        {"hospital": "H44010000001", "visit_type": "INPATIENT", "filed": False,
+         "lines": [{"line_id": "1", "code": "S001", "quantity": "5", "unit_price": "60"},
+                   {"line_id": "2", "code": "S002", "quantity": "1", "unit_price": "3800"}]}))
     visit = settlement.register_visit(ctx, HOSPITAL, settlement.RegisterVisitIn(
         id_number=PATIENT.id_number, name=PATIENT.name, visit_type=VisitType.INPATIENT, admitted_on=TODAY))
     lines = [FeeLine(line_id="L1", code="S001", quantity="3", unit_price="60", name="床位费"),  # type: ignore[arg-type]
@@ -160,6 +166,8 @@ def test_each_roles_pages_fit_a_phone_and_speak_in_words(browser: Any, server: S
         page = _context(browser, server, mode, account)
         for url in urls:
             page.goto(url)
+            if url == f"/me/settlements/{made['setl']}":  # the kept estimate beside the settlement, in words
+                assert page.locator("#estimate-beside li").count() >= 3, url
             _check(page, role, mode, url, problems)
         if role == "public":  # the estimate's result, the longest public page
             page.goto("/estimate")
