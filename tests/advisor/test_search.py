@@ -58,6 +58,9 @@ def test_prefill_from_the_words() -> None:
     assert s["filed"] is False and s["treated"] is True and s["visit_type"] == "INPATIENT" and s["paid_in_full"] is False
     assert prefill("出差突发心梗抢救")["reason"] == "emergency"
     assert prefill("已经出院了，钱都是自己垫付的")["paid_in_full"] is True
+    # in hospital now (the issue's words): not discharged, so not paid in full — no need to ask (issue 19)
+    assert prefill("我是南昌的医保，现在在广州住院，没备案")["paid_in_full"] is False
+    assert prefill("正在住院，还没出院")["paid_in_full"] is False
     assert prefill("医保断缴了两个月")["insurance_status"] == "LAPSED"
     assert prefill("城乡居民医保的退休老人")["scheme"] == "RESIDENT"
     assert prefill("透析的病人")["visit_type"] == "CHRONIC_OUTPATIENT"

@@ -43,3 +43,38 @@ def test_file_now_carries_the_advised_type_and_city(web: TestClient) -> None:
     assert '<option value="LONG_TERM_RESIDENT" selected>' in form and '<option value="440100" selected>' in form
     form = web.get("/me/filings/new?type=NOPE&treatment_area=999999").text  # unknown values are not offered
     assert " selected>" not in form.split('id="f-type"')[1].split("</select>")[0]
+
+
+def _plan(web: TestClient) -> str:
+    """The advisor's answer to the issue's question for 黄勇 (insured in 369900, employee), travelling."""
+    login(web, person("post_hoc"))
+    html = web.get("/advice", params={"q": ASK, "reason": "travelling", "category": "ACTIVE"}).text
+    assert 'id="plan"' in html
+    return html
+
+
+def test_in_hospital_now_is_not_asked_whether_discharged(web: TestClient) -> None:
+    html = _plan(web)
+    # "现在在广州住院": still in hospital, so not discharged and not paid in full; the question is not asked
+    assert "已经出院（就诊结束）并全额自付了吗" not in html and 'id="question"' not in html
+    assert 'id="go-file" href="/me/filings/new?type=OTHER_TEMPORARY&amp;treatment_area=440100"' in html
+
+
+def test_the_headline_says_possible_after_filing(web: TestClient) -> None:
+    html = _plan(web)
+    verdict = re.search(r'<span class="answer" id="verdict" data-status="(\w+)">([^<]*)</span>', html)
+    assert verdict is not None and verdict.groups() == ("POSSIBLE_AFTER", "可以，备案后")
+    assert "不能</span>" not in html
+
+
+def test_the_accounts_region_gives_the_periods(web: TestClient) -> None:
+    """369900 (his record) gives temporary filings 6 months and claims 365 days; 440100 (where he is treated)
+    would give 12 months and 730 days: the record's region decides."""
+    main = _plan(web).split("<main", 1)[1]
+    assert "6个月" in main or "6 个月" in main
+    assert "365" in main and "730" not in main and "12个月" not in main and "12 个月" not in main
+
+
+def test_answers_cite_the_policy_documents(web: TestClient) -> None:
+    main = _plan(web).split("<main", 1)[1]
+    assert "医保发〔2022〕22号" in main and "domain.md" not in main

@@ -226,11 +226,12 @@ def test_an_appeal_made_and_decided_on_a_phone(browser: Any, server: Server, mod
     _check(page, "person", mode, "/me/claims/BX#appealed", problems)
     page.context.close()
     page = _context(browser, server, mode, "agency-369900")  # not the reviewer who rejected
-    page.goto(f"/agency/claims/{no}")
+    # the claim's scans are previewed in place (PDFs embedded): the page is read once its document is there
+    page.goto(f"/agency/claims/{no}", wait_until="domcontentloaded")
     _check(page, "agency", mode, "/agency/claims/BX#appeal", problems)
     page.get_by_label("维持不予报销的理由").fill("转诊证明开具于出院之后，维持原决定")
     page.once("dialog", lambda d: d.accept())
-    with page.expect_navigation():
+    with page.expect_navigation(wait_until="domcontentloaded"):
         page.get_by_role("button", name="维持原决定").click()
     assert page.locator("#appeal-outcome").get_attribute("data-outcome") == "UPHELD"
     _check(page, "agency", mode, "/agency/claims/BX#upheld", problems)

@@ -135,6 +135,8 @@ _FILED = re.compile(r"(已经|已|办了|办过|做了)(备案|备按)|备案了
 _PAID = re.compile(r"(已经)?出院了|全额付|全自费|自己(出|付|垫)|垫(了|付)|交了全款|付了全款|自费了|钱都自己出")
 _TREATED = re.compile(r"住院了|在住院|住进|已经住院|入院|正在住院|在医院|送(到|去)?急诊|抢救|看病了"
                       r"|在(外地|外省|异地|那边|当地|.{2,3}(市|省)?)住院")
+# still in hospital, in the present tense ("现在在广州住院"): not discharged, so not paid in full either
+_STILL_IN = re.compile(r"出院前|还在|现在在|正在|目前在|在住院|住着|还没出院|没出院|未出院")
 _LAPSED = re.compile(r"断缴|断保|停保|欠费|没交|忘交|暂停")
 _WAITING = re.compile(r"等待期|刚交")
 _TRANSFER = re.compile(r"转移接续|转关系|关系转移")
@@ -167,7 +169,7 @@ def prefill(query: str, packs: PackSet | None = None, topic: Topic | None = None
         out["treated"] = True
     elif _TREATED.search(q):
         out["treated"] = True
-        if "出院前" in q or "还在" in q:
+        if _STILL_IN.search(q):
             out["paid_in_full"] = False
     if _LAPSED.search(q):
         out["insurance_status"] = "LAPSED"
