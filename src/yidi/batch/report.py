@@ -109,19 +109,26 @@ def distribution(people: pl.DataFrame) -> pl.DataFrame:
 
 
 def report_charts(res: Result, dist: pl.DataFrame | None = None,
-                  name: Callable[[str, str], str] | None = None) -> list[str]:
+                  name: Callable[[str, str], str] | None = None, lang: str | None = None) -> list[str]:
     """The report's inline SVG charts: fund spend by each dimension, and people by change in what they pay;
-    `name(dimension, value)` words a value (a page passes its labels; the report file shows them as stored)."""
+    `name(dimension, value)` words a value (a page passes its labels; the report file shows them as stored);
+    `lang` "zh" or "en" writes titles and legends in that language alone (the report file has both)."""
     dist = distribution(res.people) if dist is None else dist
+
+    def say(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+
     charts = []
-    for dim, zh in DIMENSIONS.items():
+    for dim, both in DIMENSIONS.items():
         df = res.by[dim]
+        dim_zh, _, dim_en = both.partition(" ")
         labels = [name(dim, str(v)) if name else str(v) for v in df[dim].to_list()]
-        charts.append(bars(f"基金支出 fund spend by {zh}", labels, [
-            (f"现行 baseline {res.baseline_name}", BASE_COLOUR, df["baseline_fund"].to_list()),
-            (f"方案 proposal {res.proposal_name}", PROP_COLOUR, df["proposal_fund"].to_list())]))
-    charts.append(bars("个人负担变化的人数分布 people by change in what they pay (yuan)", dist["band_yuan"].to_list(),
-                       [("人数 people", UP, dist["people"].to_list())], count=True))
+        charts.append(bars(say(f"基金支出（按{dim_zh}）", f"fund spend by {dim_en}") if lang else f"基金支出 fund spend by {both}",
+                           labels, [
+            (f"{say('现行', 'baseline')} {res.baseline_name}", BASE_COLOUR, df["baseline_fund"].to_list()),
+            (f"{say('方案', 'proposal')} {res.proposal_name}", PROP_COLOUR, df["proposal_fund"].to_list())]))
+    charts.append(bars(say("个人负担变化的人数分布（元）", "people by change in what they pay (yuan)"), dist["band_yuan"].to_list(),
+                       [(say("人数", "people"), UP, dist["people"].to_list())], count=True))
     return charts
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from yidi.batch.simulate import DIMENSIONS, Result
+from yidi.batch.simulate import DIMENSIONS, ProposalChange, Result, check_change
 from yidi.domain.error_catalogue import error
 from yidi.policies.loader import load_packs
 
@@ -19,7 +19,7 @@ SUMMARY_AMOUNTS = ("fund_pay_sumamt", "hifp_pay", "hifob_pay", "hifmi_pay", "maf
 def run_simulation(
     baseline_dir: Path, period: tuple[dt.date, dt.date], out: Path, *,
     proposal_dir: Path | None = None, data: Path | None = None, settlements: int = 20_000, seed: int = 1,
-    top: int = 10, step: Callable[[str], None] | None = None,
+    top: int = 10, step: Callable[[str], None] | None = None, change: ProposalChange | None = None,
 ) -> tuple[Result, dict[str, Path]]:
     """Simulate and write report.html, CSV and Excel into `out`. Without `proposal_dir` the example proposal
     (simulate.example_proposal) is made under `out`; without `data` a synthetic year of `settlements` is
@@ -36,7 +36,7 @@ def run_simulation(
 
     base = load_packs(baseline_dir)
     if proposal_dir is None:
-        proposal_dir = example_proposal(baseline_dir, out / "example-proposal")
+        proposal_dir = example_proposal(baseline_dir, out / "example-proposal", change)
     prop = load_packs(proposal_dir)
     tick("读取结算 reading settlements")
     if data is None:
@@ -97,8 +97,10 @@ def simulations_dir() -> Path:
     return Path(os.environ.get("YIDI_DATA_DIR") or "./var/data") / "simulations"
 
 
-def staff_run(baseline_dir: Path, first: str, last: str, settlements: int, seed: int) -> tuple[str, Result]:
-    """Simulate the example proposal on a synthetic year; the report is kept under simulations_dir()/<id>."""
+def staff_run(baseline_dir: Path, first: str, last: str, settlements: int, seed: int,
+              change: ProposalChange | None = None) -> tuple[str, Result]:
+    """Simulate the example proposal (as `change` edits it) on a synthetic year; the report is kept under
+    simulations_dir()/<id>."""
     import uuid
 
 
@@ -107,8 +109,11 @@ def staff_run(baseline_dir: Path, first: str, last: str, settlements: int, seed:
         raise error("SIMULATE_SIZE_INVALID", min_settlements=MIN_SETTLEMENTS, max_settlements=MAX_SETTLEMENTS)
     if not 0 <= seed <= 2**31 - 1:
         raise error("SIMULATE_SEED_INVALID")
+    if change is not None:
+        check_change(change)
     run_id = uuid.uuid4().hex
-    res, _files = run_simulation(baseline_dir, period, simulations_dir() / run_id, settlements=settlements, seed=seed)
+    res, _files = run_simulation(baseline_dir, period, simulations_dir() / run_id, settlements=settlements, seed=seed,
+                                 change=change)
     return run_id, res
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from yidi.batch.rows import AMOUNTS, bill_from_row, person_year_key, settlement_
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.breakdown import Breakdown
 from yidi.domain.engine import calculate
+from yidi.domain.error_catalogue import error
 from yidi.domain.packset import PackSet
 
 DIMENSIONS = {
@@ -157,12 +159,56 @@ def explain(data: pl.DataFrame, baseline: PackSet, proposal: PackSet, picks: lis
     return out
 
 
-def example_proposal(baseline_dir: Path, target: Path) -> Path:
-    """A changed copy of a pack for trying simulate: every inpatient ratio +3 points (at most 100 %),
-    the employee inpatient deductible lowered by 20 %, and temporary-filer cuts halved."""
-    from decimal import Decimal
+@dataclass(frozen=True)
+class ProposalChange:
+    """What the example proposal changes (a page may edit it): inpatient ratios + `ratio_points` points (capped
+    at 0 and 100 %), the employee inpatient deductible at `deductible_pct` % of today's, and the cross-region
+    cuts of temporary filers at `cut_pct` % of today's."""
 
+    ratio_points: Decimal = Decimal(3)
+    deductible_pct: Decimal = Decimal(80)
+    cut_pct: Decimal = Decimal(50)
+
+
+RATIO_POINTS_MAX = Decimal(30)  # the bounds a page may ask: ±30 points, 0–200 % of today's amounts
+PCT_MAX = Decimal(200)
+CHANGE_BOUNDS = {"ratio_points": (-RATIO_POINTS_MAX, RATIO_POINTS_MAX), "deductible_pct": (Decimal(0), PCT_MAX),
+                 "cut_pct": (Decimal(0), PCT_MAX)}
+
+
+def check_change(change: ProposalChange) -> None:
+    """Each value inside its bound, else SIMULATE_PROPOSAL_INVALID naming the field."""
+    for name, (lo, hi) in CHANGE_BOUNDS.items():
+        v = getattr(change, name)
+        if not lo <= v <= hi or v != v.quantize(Decimal("0.1")):
+            raise error("SIMULATE_PROPOSAL_INVALID", field=name, lo=lo, hi=hi)
+
+
+def change_from_text(values: dict[str, str]) -> ProposalChange:
+    """The proposal's changes as typed on a page (each a number with at most one decimal, inside its bound)."""
+    from decimal import InvalidOperation
+
+    got: dict[str, Decimal] = {}
+    for name, (lo, hi) in CHANGE_BOUNDS.items():
+        text = values.get(name, "").strip()
+        try:
+            got[name] = Decimal(text) if len(text) <= 8 else Decimal("NaN")
+        except InvalidOperation:
+            got[name] = Decimal("NaN")
+        if not got[name].is_finite():
+            raise error("SIMULATE_PROPOSAL_INVALID", field=name, lo=lo, hi=hi)
+    change = ProposalChange(**got)
+    check_change(change)
+    return change
+
+
+def example_proposal(baseline_dir: Path, target: Path, change: ProposalChange | None = None) -> Path:
+    """A changed copy of a pack for trying simulate: by default every inpatient ratio +3 points (at most
+    100 %), the employee inpatient deductible lowered by 20 %, and temporary-filer cuts halved."""
     from yidi.policies.loader import read_data
+
+    c = change or ProposalChange()
+    points, ded_factor, cut_factor = c.ratio_points / 100, c.deductible_pct / 100, c.cut_pct / 100
 
     if target.exists():
         shutil.rmtree(target)
@@ -177,16 +223,16 @@ def example_proposal(baseline_dir: Path, target: Path) -> Path:
                 for row in (ip.get("tiers") or {}).values():
                     for tiers in row.values():
                         for t in tiers:
-                            t["ratio"] = str(min(Decimal(1), Decimal(str(t["ratio"])) + Decimal("0.03")))
+                            t["ratio"] = str(max(Decimal(0), min(Decimal(1), Decimal(str(t["ratio"])) + points)))
                 ded = ip.get("deductible") or {}
                 if sname == "EMPLOYEE":
                     for row in (ded.get("amounts") or {}).values():
                         for lv, amt in row.items():
-                            row[lv] = str((Decimal(str(amt)) * Decimal("0.8")).quantize(Decimal("0.01")))
+                            row[lv] = str((Decimal(str(amt)) * ded_factor).quantize(Decimal("0.01")))
             cut = (v.get("cross_region") or {}).get("cut")
             if cut:
                 for ft, pts in cut.items():
-                    cut[ft] = str(Decimal(str(pts)) / 2)
+                    cut[ft] = str((Decimal(str(pts)) * cut_factor).quantize(Decimal("0.01")))
         f.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     meta = target / "pack.yaml"
     m = read_data(meta)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
+from yidi.domain.amounts import AMOUNT_LABELS
 from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
 from yidi.domain.errors import YidiError
 from yidi.services import claims
@@ -158,12 +159,15 @@ def policies(request: Request, who: Who, region: str = "") -> Response:
                 regions=sorted(packs.policies), names={c: r.name for c, r in packs.regions.items()})
 
 
+PROPOSAL_DEFAULTS = {"ratio_points": "3", "deductible_pct": "80", "cut_pct": "50"}  # simulate.ProposalChange()
+
+
 @router.get("/agency/simulate", response_class=Response)
 def simulate_page(request: Request, who: Who) -> Response:
     """政策模拟: the example proposal on a synthetic year (administrators, clearing operators)."""
     year = ctx_of(request).today().year
     return page(request, "agency/simulate.html", form={"from_month": f"{year}-01", "to_month": f"{year}-12",
-                                                        "settlements": "2000", "seed": "1"},
+                                                        "settlements": "2000", "seed": "1", **PROPOSAL_DEFAULTS},
                 result=None, figs=[], problems={})
 
 
@@ -180,27 +184,29 @@ def _namer(request: Request) -> Callable[[str, str], str]:
 
 
 @router.post("/agency/simulate", response_class=Response)
-def run_simulate(request: Request, who: Who, from_month: Annotated[str, Form()] = "",
-                 to_month: Annotated[str, Form()] = "", settlements: Annotated[str, Form()] = "",
-                 seed: Annotated[str, Form()] = "1") -> Response:
-    """Run it (seconds for a few thousand settlements) and show the figures with the report's charts."""
+async def run_simulate(request: Request, who: Who) -> Response:
+    """Run it with the proposal as edited on the form (seconds for a few thousand settlements) and show the
+    figures with the report's charts."""
     from markupsafe import Markup
 
     from yidi.batch import service as simulation
     from yidi.batch.report import report_charts
+    from yidi.batch.simulate import change_from_text
     from yidi.settings import Settings
 
-    form = {"from_month": from_month.strip(), "to_month": to_month.strip(), "settlements": settlements.strip(),
-            "seed": seed.strip()}
+    sent = await request.form()
+    keys = ("from_month", "to_month", "settlements", "seed", *PROPOSAL_DEFAULTS)
+    form = {k: str(sent.get(k, PROPOSAL_DEFAULTS.get(k, "1" if k == "seed" else "")))[:32].strip() for k in keys}
     try:
         for name in ("settlements", "seed"):
             if not form[name].isdigit() or len(form[name]) > 10:
                 raise YidiError("SIMULATE_NUMBER_INVALID", "请填写整数", "enter a whole number", name, 422)
+        change = change_from_text(form)
         run_id, res = simulation.staff_run(Settings.from_env().packs_dir, form["from_month"], form["to_month"],
-                                           int(form["settlements"]), int(form["seed"]))
+                                           int(form["settlements"]), int(form["seed"]), change)
     except YidiError as err:
         return page(request, "agency/simulate.html", status=err.status, form=form, result=None, figs=[],
                     problems=problems(err))
-    figs = [Markup(svg) for svg in report_charts(res, name=_namer(request))]  # our own SVG, every label escaped
+    figs = [Markup(svg) for svg in report_charts(res, name=_namer(request), lang=lang(request))]  # our own SVG, every label escaped
     return page(request, "agency/simulate.html", form=form, result={"id": run_id, **simulation.summary(res)},
-                figs=figs, problems={}, fen=fen)
+                figs=figs, problems={}, fen=fen, amount_labels=AMOUNT_LABELS)
