@@ -23,7 +23,7 @@ from yidi.domain.packset import PackSet
 from yidi.domain.reference import province_of
 
 GROUPS = ["特困", "低保", "低保边缘", "返贫致贫"]
-PHARMACY_SHARE = 0.25  # of outpatient rows: purchases at pharmacies (about the national share, domain.md)
+PHARMACY_SHARE = 0.25  # of outpatient rows: purchases at pharmacies (about the national share in the published statistics)
 FILING_TYPES = [ft.value for ft in FilingType]
 LONG_TERM_TYPES = [ft.value for ft in FilingType if ft.long_term]
 

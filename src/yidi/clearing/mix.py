@@ -3,7 +3,7 @@
 Realistic in shape, not in figures: visit types by share of cross-province settlements (outpatient most
 frequent, inpatient largest), fund shares around what national reports quote (about 60 % of inpatient
 costs), and purchases at designated pharmacies (定点零售药店) at about the share national figures give them
-(Q1 2025: 18.87 of 70.75 million cross-province direct settlements, domain.md). A purchase elsewhere is paid
+(Q1 2025: 18.87 of 70.75 million cross-province direct settlements, national statistics). A purchase elsewhere is paid
 from the personal account only (the common rule, `pharmacy.pays: account_only`), except a certified 门诊慢特病
 bought at a 双通道 pharmacy, which the chronic benefit pays (docs/policy-pack.md `pharmacy`).
 """
