@@ -150,7 +150,9 @@ async def change_state(request: Request, who: Who, mdtrt_id: str, action: str) -
 
 
 def _settle_options(values: dict[str, str]) -> dict[str, Any]:
-    return {"discharge_date": values.get("discharge_date") or None, "use_account": values.get("use_account") == "on"}
+    # the same request the JSON API takes: a mid-stay part (中途结算) and a family member's account (家庭共济)
+    return {"discharge_date": values.get("discharge_date") or None, "use_account": values.get("use_account") == "on",
+            "mid_setl": values.get("mid_setl") == "on", "mulaid_payer": values.get("mulaid_payer") or None}
 
 
 @router.post("/desk/visits/{mdtrt_id}/pre-settle", response_class=Response)
