@@ -22,12 +22,13 @@ from tests.web.browser import PHONE, Server, browser, server  # noqa: F401
 from tests.web.codes import internal_codes
 from tests.web.conftest import TODAY
 from tests.web.test_claim_appeal_page import submitted_claim
+from tests.web.test_scan_preview import submitted_with_scans
 from yidi.demo.dataset import PERSONS
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.family import Relationship
 from yidi.domain.validation import validate_model
-from yidi.services import chronic, claims, estimates, family, filings, pharmacy, settlement
+from yidi.services import chronic, claims, clearing, estimates, family, filings, pharmacy, settlement
 from yidi.services.access import Duty, Principal, Role
 
 ARTEFACTS = Path(os.environ.get("YIDI_ARTEFACTS", Path(__file__).parents[2] / "tmp" / "artefacts")) / "phone-walk"
@@ -77,8 +78,11 @@ def made(server: Server) -> dict[str, str]:
     chronic.apply(ctx, me, chronic.ApplyIn(disease="M03900", hospital="南昌市第一医院",
                                            diagnosed_on=TODAY.replace(day=2), id_number=relative.id_number))
     filing = filings.list_filings(ctx, Principal(Role.AGENCY, "369900"), person=PATIENT.name).items[0]
+    # a submitted claim with its scans (the reviewer previews them) and this month's clearing run
+    scanned, _docs = submitted_with_scans(ctx)
+    clearing.run_month(ctx, Principal(Role.CLEARING, "000000"), f"{TODAY:%Y-%m}")
     return {"setl": done.setl_id, "visit": visit.mdtrt_id, "claim": claim["claim_no"], "purchase": bought.setl_id,
-            "link": link, "filing": filing.record.filing_id}
+            "link": link, "filing": filing.record.filing_id, "scanned": scanned}
 
 
 def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
@@ -98,9 +102,11 @@ def pages(made: dict[str, str]) -> dict[str, tuple[str | None, list[str]]]:
         "agency": ("agency-369900", ["/agency/claims", "/agency/filings", "/agency/clearing", "/agency/policies",
                                      "/agency/payments", "/agency/chronic", f"/agency/statistics?month={TODAY:%Y-%m}",
                                      f"/agency/filings?q={PATIENT.name}", f"/agency/filings/{made['filing']}",
-                                     "/agency/policies?region=360100"]),
+                                     "/agency/policies?region=360100", f"/agency/claims/{made['scanned']}",
+                                     f"/agency/clearing?month={TODAY:%Y-%m}"]),
         "pharmacy": ("desk-P11010000001", ["/counter"]),
-        "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate", f"/agency/statistics?month={TODAY:%Y-%m}"]),
+        "clearing": ("clearing-national", ["/agency/clearing", "/agency/simulate", f"/agency/statistics?month={TODAY:%Y-%m}",
+                                           f"/agency/clearing?month={TODAY:%Y-%m}"]),
     }
 
 

@@ -15,7 +15,7 @@ from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 
 
-def _submitted_with_scans(ctx: Context) -> tuple[str, dict[str, int]]:
+def submitted_with_scans(ctx: Context) -> tuple[str, dict[str, int]]:
     """A claim of 张建国 (insured in 369900) with every required paper: the invoice as a PDF, the rest PNG."""
     me = Principal(Role.PERSON, person("retiree_resettled"))
     c: dict[str, Any] = claims.create(ctx, me, validate_model(claims.ClaimIn, {
@@ -31,15 +31,15 @@ def _submitted_with_scans(ctx: Context) -> tuple[str, dict[str, int]]:
             if item["code"] == "invoice":
                 c = claims.add_document(ctx, me, c["claim_no"], "invoice", "发票.pdf", "application/pdf", pdf_bytes())
             else:
-                c = claims.add_document(ctx, me, c["claim_no"], item["code"], f"{item['code']}.png", "image/png",
-                                        image_bytes("PNG"))
+                c = claims.add_document(ctx, me, c["claim_no"], item["code"], f"扫描{len(c['documents']) + 1}.png",
+                                        "image/png", image_bytes("PNG"))
     claims.submit(ctx, me, c["claim_no"])
     kinds = {d["material"]: d["id"] for d in c["documents"]}
     return c["claim_no"], kinds
 
 
 def test_the_reviewer_sees_the_scans_on_the_claim_page(web: TestClient, ctx: Context) -> None:
-    no, docs = _submitted_with_scans(ctx)
+    no, docs = submitted_with_scans(ctx)
     login(web, "reviewer-369900")
     html = web.get(f"/agency/claims/{no}").text
     pdf = f"/agency/claims/{no}/documents/{docs['invoice']}"
@@ -57,7 +57,7 @@ def test_the_reviewer_sees_the_scans_on_the_claim_page(web: TestClient, ctx: Con
 
 
 def test_another_region_and_other_roles_see_no_scan(web: TestClient, ctx: Context) -> None:
-    no, docs = _submitted_with_scans(ctx)
+    no, docs = submitted_with_scans(ctx)
     url = f"/agency/claims/{no}/documents/{docs['invoice']}"
     accounts.create_user(ctx, "shenzhen-reviewer", "yidi-demo-2026", accounts.AccountRole.AGENCY, "440300",
                          duties=["reviewer"])
