@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.settlement.helpers import API, GZ1, key_for, visits_with_lines
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_healthy
 from tests.support.pgcluster import Cluster
 from tests.support.rows import assert_trail_holds
 from yidi.domain.packset import PackSet
@@ -45,15 +45,7 @@ def serve(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "YIDI_DATABASE_URL": url, "YIDI_SECRET_KEY": SECRET}
     proc = subprocess.Popen([sys.executable, "-m", "yidi.cli", "serve", "--no-demo", "--port", str(port)], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("yidi serve did not start")
+    return wait_healthy(proc, port, "yidi serve")
 
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tests.settlement.helpers import API, GZ1, key_for, visits_with_lines
 from tests.support.db import drop_database, new_database
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_healthy
 from yidi.domain.packset import PackSet
 from yidi.services import ledger
 from yidi.services.context import Context
@@ -38,15 +38,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "YIDI_DATABASE_URL": url}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "yidi.app:create_app", "--host",
                              "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
+    return wait_healthy(proc, port)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.support.net import free_port
+from tests.support.net import START_SECONDS, free_port
 from tests.web.conftest import make_context
 from yidi.app import create_app
 
@@ -58,7 +58,7 @@ class Server:
 
     def __enter__(self) -> Server:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + START_SECONDS
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
