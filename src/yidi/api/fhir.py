@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import StringConstraints
 
 from yidi.api.deps import Caller, Ctx
 from yidi.api.filings import FilingId
@@ -27,6 +28,8 @@ from yidi.services.eligibility import EligibilityRequest
 router = APIRouter(prefix="/fhir", tags=["fhir FHIR R4 导出"], route_class=JsonRoute)
 FHIR_JSON = "application/fhir+json"
 # month.treatment.insured, e.g. 2026-10.310100.110100: what Beijing's agency owes Shanghai's for October
+# one `created` value: [eq|ge|gt|le|lt]YYYY-MM-DD at the longest (yidi.fhir.search.date_range reads it)
+CreatedParam = Annotated[str, StringConstraints(max_length=12)]
 RecId = Annotated[str, Path(pattern=r"^\d{4}-\d{2}\.[0-9]{6}\.[0-9]{6}$", max_length=21)]
 
 
@@ -48,7 +51,7 @@ def metadata(request: Request, ctx: Ctx) -> Response:
             responses={200: {"content": {FHIR_JSON: {}}}})
 def eob_search(request: Request, ctx: Ctx, caller: Caller,
                patient: Annotated[str | None, Query(max_length=26, description="ID number (Patient/… accepted)")] = None,
-               created: Annotated[list[str] | None, Query()] = None) -> Response:
+               created: Annotated[list[CreatedParam] | None, Query()] = None) -> Response:
     """A person's settlements (their own without `patient`, a linked relative's with it); a desk's for the
     `patient` it names, the ones it made; `created` narrows by settlement day."""
     first, last = date_range(created or [])
