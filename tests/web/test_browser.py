@@ -9,6 +9,7 @@ everything and the large-text mode holds across pages; and the start page is pho
 # ruff: noqa: F811  (pytest fixtures imported from tests/web/browser.py are parameters of the tests below)
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -258,13 +259,22 @@ def settle_one(server: Server, key: str) -> None:
 
 
 def test_staff_run_clearing_and_open_report(phone: Any, server: Server) -> None:
+    from yidi.clearing import synth
+
     settle_one(server, "chronic_retiree")
+    # last month's settlement at a Guangzhou hospital of a person insured in 369900 (amounts in fen)
+    last = TODAY.replace(day=1) - dt.timedelta(days=1)
+    synth.put_settlement(server.ctx.engine, "WEB-LAST-1", "H44010000001", "369900", last, hifp=80_000, cash=20_000)
     sign_in(phone, "admin-369900")  # running a month is an administrator's duty
     phone.goto("/agency/clearing")
+    # the month under way is refused with the first day it may be cleared
     phone.get_by_label("清算月份").fill(TODAY.strftime("%Y-%m"))
     phone.get_by_role("button", name="运行清算").click()
+    phone.locator('[data-code="CLEARING_MONTH_UNFINISHED"]').wait_for()
+    phone.get_by_label("清算月份").fill(last.strftime("%Y-%m"))
+    phone.get_by_role("button", name="运行清算").click()
     phone.locator("#report").wait_for()
-    assert TODAY.strftime("%Y-%m") in phone.locator("#rep-h").inner_text()
+    assert last.strftime("%Y-%m") in phone.locator("#rep-h").inner_text()
     assert phone.locator("#report svg.chart").count() >= 1  # charts drawn inline, Chinese labels included
     assert "清算" in (phone.locator("#report svg.chart title").first.text_content() or "")
 
