@@ -14,12 +14,12 @@ import pytest
 
 from tests.domain.packs import make_packs
 from tests.domain.test_worked_examples import CHILD_ID, EMP2_ID, identities, make_bill
+from yidi.domain.account_policy import Account
 from yidi.domain.engine import calculate
 from yidi.domain.engine.context import Ctx
 from yidi.domain.engine.mutual_aid import mutual_aid_pay
 from yidi.domain.enums import Scheme
 from yidi.domain.ids import CitizenId
-from yidi.domain.policy import Account
 from yidi.domain.reference import Person
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from yidi.domain.account_policy import Account
 from yidi.domain.breakdown import Breakdown, Step
 from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import Scheme
 from yidi.domain.money import ZERO, fmt
-from yidi.domain.policy import Account, PolicyVersion
+from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Person
 
 

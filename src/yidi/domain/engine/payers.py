@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from yidi.domain.account_policy import Account
 from yidi.domain.bands import BandSpec, walk
 from yidi.domain.bill import Bill, YearAccumulators
 from yidi.domain.breakdown import BandPay, Breakdown, Step
@@ -15,7 +16,7 @@ from yidi.domain.engine.context import Ctx
 from yidi.domain.enums import Scheme
 from yidi.domain.layers import layer_applies, layer_terms
 from yidi.domain.money import ZERO, fmt, pct
-from yidi.domain.policy import LAYER_FIELD, LAYER_ZH, Account, Layer, PolicyVersion
+from yidi.domain.policy import LAYER_FIELD, LAYER_ZH, Layer, PolicyVersion
 from yidi.domain.reference import Person
 
 
