@@ -1,7 +1,7 @@
 """Synthetic settlement months (示例数据) for tests, the demo and the benchmark: seeded, reproducible.
 
 Two shapes:
-- `seed_store` writes persons, visits and settlements into the store (yidi.store.synthetic_rows: in the shape
+- `seed_store` writes persons, visits and settlements into the store (yidi.store.repositories.synthetic: in the shape
   the settlement service writes them, marked synthetic, audited), so `yidi clearing run` can be tried on a
   demo database; their setl_id starts with "SYN".
 - `arrow_month` / `write_parquet_month` build the clearing input directly (no store), for the engine
@@ -30,7 +30,7 @@ from yidi.clearing.engines import schema
 from yidi.clearing.mix import at_pharmacy, draw
 from yidi.domain.enums import InstitutionKind, Scheme, VisitType
 from yidi.domain.ids import check_character
-from yidi.store.synthetic_rows import SyntheticRows, SyntheticSettlement, audited
+from yidi.store.repositories.synthetic import SyntheticRows, SyntheticSettlement, audited
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import cache
 
 from yidi.services.accounts import AccountRole, hash_password
 from yidi.services.context import Context
-from yidi.store.demo_accounts import StaffLogin, add_missing, logins_of_role
+from yidi.store.repositories.demo_accounts import StaffLogin, add_missing, logins_of_role
 
 DEMO_PASSWORD = "yidi-demo-2026"
 DEMO_REGION = "369900"  # the demo persons' insured region
