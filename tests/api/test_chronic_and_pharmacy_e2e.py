@@ -107,3 +107,23 @@ def test_uncertified_chronic_purchase_is_refused(client: TestClient, ctx: Contex
     assert r.status_code == 422, r.text
     e = r.json()["error"]
     assert e["code"] == "VISIT_NOT_ELIGIBLE" and "CHRONIC_NOT_CERTIFIED" in [x["code"] for x in e["problems"]]
+
+
+def test_pharmacy_settle_refuses_two_different_idempotency_keys(
+        client: TestClient, ctx: Context, demo: dict[str, DemoPerson]) -> None:
+    # the pharmacy's 2102 reads the key as the hospital's 2304 does: header and body must agree, otherwise a
+    # retry sent with only the header would not find the first settlement and could pay twice
+    p = demo["long_term_resident"]
+    shop = key_for(ctx, PHARMACY)
+    q = purchase(client, shop, p, "PH-KEYS")
+    before = snapshot(ctx)
+    r = client.post(f"{SHOP}/purchases/{q['mdtrt_id']}/settle", headers={**shop, "Idempotency-Key": "ph-key-head"},
+                    json={"idempotency_key": "ph-key-body"})
+    assert r.status_code == 422, r.text
+    e = r.json()["error"]
+    assert e["code"] == "IDEMPOTENCY_KEY_CONFLICT" and e["message_zh"] == "请求头与请求体中的幂等键不一致"
+    assert_unchanged(ctx, before)
+    # the same key in both places settles
+    ok = client.post(f"{SHOP}/purchases/{q['mdtrt_id']}/settle", headers={**shop, "Idempotency-Key": "ph-key-same"},
+                     json={"idempotency_key": "ph-key-same"})
+    assert ok.status_code == 200, ok.text

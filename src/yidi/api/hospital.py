@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.validation import validate_model
 from yidi.http.json_body import JsonRoute
 from yidi.http.security import config_of
@@ -237,16 +237,23 @@ class SettleBody(svc.PreSettleIn):
                                                      "schema": {"type": "string"}}}}})
 def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None) -> Response:
-    key = body.idempotency_key or idempotency_key
-    if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
-        raise YidiError("IDEMPOTENCY_KEY_CONFLICT", "请求头与请求体中的幂等键不一致", "Idempotency-Key header and body disagree",
-                        "idempotency_key", 422)
+    return settled_answer(svc.settle(ctx, caller, mdtrt_id, settle_request(body, idempotency_key)))
+
+
+def settle_request(body: SettleBody, header_key: str | None) -> svc.SettleIn:
+    """A settle's request with its idempotency key, from the body or the Idempotency-Key header (the two must
+    agree when both are sent): the hospital's and the pharmacy's settle doors read it the same way."""
+    if body.idempotency_key and header_key and body.idempotency_key != header_key:
+        raise error("IDEMPOTENCY_KEY_CONFLICT")
+    key = body.idempotency_key or header_key
     if not key:
-        raise YidiError("IDEMPOTENCY_KEY_REQUIRED", "结算须带幂等键（Idempotency-Key 请求头或 idempotency_key 字段）",
-                        "settle needs an idempotency key (Idempotency-Key header or idempotency_key)", "idempotency_key", 422)
-    req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
-    view = svc.settle(ctx, caller, mdtrt_id, req)
-    # the stored first answer, verbatim (settlements from before it was stored: rendered from the row)
+        raise error("IDEMPOTENCY_KEY_REQUIRED")
+    return validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
+
+
+def settled_answer(view: svc.SettlementView) -> Response:
+    """The stored first answer, verbatim, marked as replayed on a retry (settlements from before answers were
+    stored: rendered from the row)."""
     text = view.answer or SettlementOut.model_validate(view_fields(view)).model_dump_json()
     return Response(text, media_type="application/json", headers={REPLAYED: "true"} if view.replayed else None)
 

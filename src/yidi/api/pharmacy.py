@@ -17,10 +17,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from yidi.api.deps import Ctx
-from yidi.api.hospital import REPLAYED, MdtrtId, QuoteOut, SetlId, SettleBody, SettlementOut, view_fields
+from yidi.api.hospital import (
+    REPLAYED,
+    MdtrtId,
+    QuoteOut,
+    SetlId,
+    SettleBody,
+    SettlementOut,
+    settle_request,
+    settled_answer,
+    view_fields,
+)
 from yidi.api.hospital_auth import Hospital
-from yidi.domain.errors import YidiError
-from yidi.domain.validation import validate_model
 from yidi.http.json_body import JsonRoute
 from yidi.services import pharmacy
 from yidi.services import settlement as svc
@@ -37,14 +45,7 @@ def pre_settle(ctx: Ctx, caller: Hospital, body: pharmacy.PurchaseIn) -> QuoteOu
 @router.post("/purchases/{mdtrt_id}/settle", response_model=SettlementOut, summary="2102 药店结算 Settle a purchase")
 def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody,
            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None) -> Response:
-    key = body.idempotency_key or idempotency_key
-    if not key:
-        raise YidiError("IDEMPOTENCY_KEY_REQUIRED", "结算须带幂等键（Idempotency-Key 请求头或 idempotency_key 字段）",
-                        "settle needs an idempotency key (Idempotency-Key header or idempotency_key)", "idempotency_key", 422)
-    req = validate_model(svc.SettleIn, {**body.model_dump(exclude_none=True), "idempotency_key": key})
-    view = pharmacy.settle(ctx, caller, mdtrt_id, req)
-    text = view.answer or SettlementOut.model_validate(view_fields(view)).model_dump_json()
-    return Response(text, media_type="application/json", headers={REPLAYED: "true"} if view.replayed else None)
+    return settled_answer(pharmacy.settle(ctx, caller, mdtrt_id, settle_request(body, idempotency_key)))
 
 
 @router.post("/settlements/{setl_id}/revoke", response_model=SettlementOut, summary="2103 药店结算撤销 Revoke")
