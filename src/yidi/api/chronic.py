@@ -11,11 +11,12 @@ from fastapi import APIRouter, File, Path, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from yidi.api.claims import UPLOAD_ERRORS, _read
+from yidi.api.claims import UPLOAD_ERRORS
 from yidi.api.deps import Caller, Ctx
 from yidi.domain.chronic import CertState, disease_name
 from yidi.domain.validation import IdNumber
 from yidi.http.json_body import JsonRoute
+from yidi.http.uploads import read_within
 from yidi.services import chronic
 from yidi.services.chronic import ApplyIn, CertView, HolderIn, ReviewIn
 from yidi.services.claims import ClaimsConfig
@@ -115,7 +116,7 @@ def get(ctx: Ctx, caller: Caller, cert_id: CertId) -> CertOut:
              summary="上传诊断材料 Upload a scan (PDF/JPEG/PNG)")
 async def upload_paper(ctx: Ctx, caller: Caller, cert_id: CertId, file: Annotated[UploadFile, File()]) -> CertOut:
     cfg = ClaimsConfig.from_env()
-    data = await _read(file, cfg.max_scan_bytes)
+    data = await read_within(file, cfg.max_scan_bytes)
     return _out(chronic.add_paper(ctx, caller, cert_id, file.filename or "", file.content_type, data, cfg))
 
 

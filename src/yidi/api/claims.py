@@ -15,10 +15,10 @@ from pydantic import Field
 from yidi.api.deps import Caller, Ctx
 from yidi.domain.bounds import LINE_ID
 from yidi.domain.claim_rules import ClaimState
-from yidi.domain.errors import YidiError
 from yidi.domain.validation import IdNumber, Strict
 from yidi.http.errors import ErrorOut
 from yidi.http.json_body import JsonRoute
+from yidi.http.uploads import read_within
 from yidi.services import claims
 from yidi.services.claims import ClaimIn, ClaimsConfig, ReasonIn, ReturnIn
 
@@ -43,15 +43,6 @@ class ClaimCreate(ClaimIn):
 
 class PaidIn(Strict):
     bank_reference: str = Field(default="", max_length=64)
-
-
-async def _read(upload: UploadFile, limit: int) -> bytes:
-    # read one byte past the limit: enough to know it is too big without holding a huge upload in memory
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {limit} 字节", f"file too large; the limit is {limit} bytes",
-                        "file", 413)
-    return data
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="新建报销申请 Create a claim (draft)")
@@ -108,7 +99,7 @@ def edit_claim(ctx: Ctx, caller: Caller, claim_no: ClaimNo, body: ClaimIn) -> Js
 @router.post("/{claim_no}/fee-list", responses=UPLOAD_ERRORS, summary="上传费用明细 Upload the hospital's fee list (CSV UTF-8/GB18030 or .xlsx)")
 async def upload_fee_list(ctx: Ctx, caller: Caller, claim_no: ClaimNo, file: Annotated[UploadFile, File()]) -> Json:
     cfg = ClaimsConfig.from_env()
-    data = await _read(file, cfg.max_fee_list_bytes)
+    data = await read_within(file, cfg.max_fee_list_bytes)
     return claims.upload_fee_list(ctx, caller, claim_no, file.filename or "", data, cfg)
 
 
@@ -117,7 +108,7 @@ async def upload_fee_list(ctx: Ctx, caller: Caller, claim_no: ClaimNo, file: Ann
 async def upload_document(ctx: Ctx, caller: Caller, claim_no: ClaimNo, material: Annotated[str, Form(max_length=40)],
                           file: Annotated[UploadFile, File()]) -> Json:
     cfg = ClaimsConfig.from_env()
-    data = await _read(file, cfg.max_scan_bytes)
+    data = await read_within(file, cfg.max_scan_bytes)
     return claims.add_document(ctx, caller, claim_no, material, file.filename or "", file.content_type, data, cfg)
 
 

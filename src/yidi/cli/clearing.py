@@ -17,6 +17,7 @@ from yidi.clearing.definition import Month
 from yidi.cli.context import open_context
 from yidi.cli.render import EXIT_CHECK_FAILED, fail, print_json, table
 from yidi.cli.render import console as make_console
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
@@ -59,8 +60,8 @@ def _pct(text: str) -> Decimal:
     try:
         return Decimal(text.strip().rstrip("%"))
     except InvalidOperation:
-        raise YidiError("CLEARING_PARAM_INVALID", f"预警线应为百分数，收到“{text}”",
-                        f"the warning line must be a percentage, got {text!r}", "warning", 422) from None
+        raise error("CLEARING_PARAM_INVALID", field="warning", detail_zh=f"预警线应为百分数，收到“{text}”",
+                    detail_en=f"the warning line must be a percentage, got {text!r}") from None
 
 
 def _print_outcome(out: service.RunOutcome, console: Console) -> None:
@@ -115,7 +116,7 @@ def run(month: MonthOpt,
     except YidiError as err:
         fail(err, as_json)
     except ValueError as err:
-        fail(YidiError("CLEARING_PARAM_INVALID", str(err), str(err), "engine", 422), as_json)
+        fail(error("CLEARING_PARAM_INVALID", field="engine", detail_zh=str(err), detail_en=str(err)), as_json)
     finally:
         ctx.close()
     if as_json:
@@ -171,10 +172,9 @@ def report_cmd(month: MonthOpt,
     ctx = open_context()
     try:
         if fmt not in ("html", "csv", "xlsx"):
-            raise YidiError("CLEARING_FORMAT", f"不支持的格式“{fmt}”", f"unknown format {fmt!r}", "format", 422)
+            raise error("CLEARING_FORMAT", format=fmt)
         if fmt != "html" and not region:
-            raise YidiError("CLEARING_REGION_REQUIRED", "对账单需指定经办机构 --region",
-                            "a statement needs --region", "region", 422)
+            raise error("CLEARING_REGION_REQUIRED")
         view = service.month_view(ctx, month)
         if fmt == "html":
             data: bytes = report.html_report(view, region).encode("utf-8")
@@ -246,7 +246,7 @@ def seed(months: Annotated[list[str], typer.Option("--month", "-m", help="月份
     except YidiError as err:
         fail(err)
     except ValueError as err:
-        fail(YidiError("CLEARING_SEED", str(err), str(err), "", 422))
+        fail(error("CLEARING_SEED", reason=str(err)))
     finally:
         ctx.close()
     print(f"seeded {s1.settlements:,} settlements ({s1.revoked:,} revoked) in {', '.join(s1.months) or 'no month'}"

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from yidi.domain.amounts import AMOUNT_LABELS
 from yidi.domain.claim_rules import MATERIAL_NAMES, ClaimState
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.services import claims
 from yidi.services.access import Principal
@@ -82,13 +83,9 @@ async def act(request: Request, who: Who, claim_no: str, action: str) -> Respons
             claims.start_review(ctx, who, claim_no)
         elif action == "approve":
             claims.approve(ctx, who, claim_no, reason)
-        elif action == "reject":
-            if not reason:
-                raise YidiError("REASON_REQUIRED", "不予报销须写明原因", "a rejection needs a reason", "reason")
+        elif action == "reject":  # the reason is required by the claim's rules (REASON_REQUIRED)
             claims.reject(ctx, who, claim_no, reason)
         elif action == "uphold":  # 复核维持: the appeal's second reviewer keeps the rejection
-            if not reason:
-                raise YidiError("REASON_REQUIRED", "维持不予报销须写明理由", "upholding a rejection needs a reason", "reason")
             claims.uphold(ctx, who, claim_no, reason)
         elif action == "return":
             asked = [v for v in form.getlist("asked") if isinstance(v, str)]
@@ -97,11 +94,9 @@ async def act(request: Request, who: Who, claim_no: str, action: str) -> Respons
             claims.return_for_more(ctx, who, claim_no, validate_model(claims.ReturnIn, {"reason": reason, "asked": asked}))
         elif action in ("exclude", "include"):
             line_id = str(form.get("line_id", ""))
-            if action == "exclude" and not reason:
-                raise YidiError("REASON_REQUIRED", "剔除明细须写明原因", "excluding a line needs a reason", "reason")
             claims.exclude_line(ctx, who, claim_no, line_id, reason, include=action == "include")
         else:
-            raise YidiError("NOT_FOUND", "找不到这个地址", "no such resource", "", 404)
+            raise error("NOT_FOUND")
     except YidiError as err:
         return _claim(request, who, claim_no, status=err.status, problems=problems(err))
     return redirect(f"/agency/claims/{claim_no}?done={action}")
@@ -200,7 +195,7 @@ async def run_simulate(request: Request, who: Who) -> Response:
     try:
         for name in ("settlements", "seed"):
             if not form[name].isdigit() or len(form[name]) > 10:
-                raise YidiError("SIMULATE_NUMBER_INVALID", "请填写整数", "enter a whole number", name, 422)
+                raise error("SIMULATE_NUMBER_INVALID", field=name)
         change = change_from_text(form)
         run_id, res = simulation.staff_run(Settings.from_env().packs_dir, form["from_month"], form["to_month"],
                                            int(form["settlements"]), int(form["seed"]), change)

@@ -19,6 +19,7 @@ from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import Act, LinkState
 from yidi.domain.validation import validate_model
+from yidi.http.uploads import chosen, read_within
 from yidi.services import chronic, family
 from yidi.services.claims import ClaimsConfig
 from yidi.web.auth import Who
@@ -80,14 +81,10 @@ async def apply(request: Request, who: Who) -> Response:
 async def add_paper(request: Request, who: Who, cert_id: str, scan: Annotated[UploadFile | None, File()] = None,
                     relative: Annotated[str, Form(max_length=64)] = "") -> Response:
     try:
-        if scan is None or not scan.filename:
-            raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
+        scan, name = chosen(scan)
         cfg = ClaimsConfig.from_env()
-        data = await scan.read(cfg.max_scan_bytes + 1)
-        if len(data) > cfg.max_scan_bytes:
-            raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {cfg.max_scan_bytes} 字节",
-                            f"file too large; the limit is {cfg.max_scan_bytes} bytes", "scan", 413)
-        chronic.add_paper(ctx_of(request), who, cert_id, scan.filename, scan.content_type, data, cfg)
+        data = await read_within(scan, cfg.max_scan_bytes, "scan")
+        chronic.add_paper(ctx_of(request), who, cert_id, name, scan.content_type, data, cfg)
     except YidiError as err:
         if err.status == 404:
             return error_page(request, err)

@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from yidi.domain.enums import FilingType, InstitutionKind, Level, VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
 from yidi.domain.filing_rules import FilingRequest
 from yidi.domain.materials import FILING_MATERIAL_CODES, FILING_MATERIAL_NAMES, materials_for
 from yidi.domain.validation import validate_model
+from yidi.http.uploads import chosen, read_within
 from yidi.services import claims, family, filings, reference, settlement
 from yidi.services.access import Principal
 from yidi.web import auth
@@ -201,8 +203,10 @@ def hospitals(request: Request, region: str = "", level: str = "", visit_type: s
     errs: dict[str, Any] = {}
     found = None
     try:
-        if level not in ("", *Level) or visit_type not in ("", *VisitType) or kind not in ("", *InstitutionKind):
-            raise YidiError("FIELD_CHOICE", "取值不在允许范围内", "value is not one of the allowed choices", "")
+        for name, zh, value, allowed in (("level", "医院等级", level, Level), ("visit_type", "就诊类型", visit_type, VisitType),
+                                         ("kind", "机构类别", kind, InstitutionKind)):
+            if value not in ("", *allowed):
+                raise error("FIELD_CHOICE", field=name, detail_zh=zh, detail_en=name)
         if region or level or visit_type or chronic_disease or kind:
             found = reference.find_institutions(
                 ctx, region=region or None, level=Level(level) if level else None, networked=True, limit=200,
@@ -294,14 +298,9 @@ def show_claim(request: Request, who: Who, claim_no: str, done: str = "") -> Res
 
 async def _add_scan(request: Request, who: Principal, claim_no: str, material: str, scan: UploadFile | None) -> None:
     """One uploaded scan onto the claim (its size checked while reading, its content by the service)."""
-    if scan is None or not scan.filename:
-        raise YidiError("FILE_MISSING", "请选择要上传的扫描件或照片", "choose a scan or photo to upload", "scan")
-    limit = claims.ClaimsConfig.from_env().max_scan_bytes
-    data = await scan.read(limit + 1)
-    if len(data) > limit:
-        raise YidiError("FILE_TOO_LARGE", f"文件过大，上限 {limit} 字节", f"file too large; the limit is {limit} bytes",
-                        "scan", 413)
-    claims.add_document(ctx_of(request), who, claim_no, material, scan.filename, scan.content_type, data)
+    scan, name = chosen(scan)
+    data = await read_within(scan, claims.ClaimsConfig.from_env().max_scan_bytes, "scan")
+    claims.add_document(ctx_of(request), who, claim_no, material, name, scan.content_type, data)
 
 
 @router.post("/me/claims/{claim_no}/documents", response_class=Response)
@@ -333,7 +332,8 @@ async def fee_list(request: Request, who: Who, claim_no: str,
                    upload: Annotated[UploadFile | None, File()] = None) -> Response:
     try:
         if upload is None or not upload.filename:
-            raise YidiError("FILE_MISSING", "请选择费用明细文件（CSV 或 Excel）", "choose the fee list (CSV or Excel)", "upload")
+            raise error("FILE_MISSING", field="upload", detail_zh="费用明细文件（CSV 或 Excel）",
+                            detail_en="the fee list (CSV or Excel)")
         data = await upload.read(claims.MAX_FEE_LIST_BYTES + 1)
         claims.upload_fee_list(ctx_of(request), who, claim_no, upload.filename, data)
     except YidiError as err:
