@@ -15,7 +15,6 @@ from yidi.domain.eligibility import EligibilityResult
 from yidi.domain.engine import calculate
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
 from yidi.domain.validation import validate_model
@@ -67,12 +66,11 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     `payer`: the family member whose account pays by mutual aid, their link checked (settlement.mutual_aid)."""
     mdtrt_id = visit.mdtrt_id
     if req.discharge_date is not None and (req.discharge_date < visit.admitted_on or req.discharge_date > today):
-        raise YidiError("DATE_ORDER", "出院日期应在入院日期与今天之间", "the discharge date must lie between admission and today",
-                        "discharge_date", 422)
+        raise error("DATE_ORDER", field="discharge_date", detail_zh="出院日期应在入院日期与今天之间",
+                    detail_en="the discharge date must lie between admission and today")
     rows = known.lines if known is not None else uow.lines.of_visit(visit.visit_id, active=True)
     if not rows:
-        raise YidiError("VISIT_NO_LINES", f"就诊 {mdtrt_id} 没有有效的费用明细", f"visit {mdtrt_id} has no active fee lines",
-                        "mdtrt_id", 422)
+        raise error("VISIT_NO_LINES", mdtrt_id=mdtrt_id)
     ours = from_fen(sum(r.amount_fen for r in rows))
     if req.medfee_sumamt is not None and req.medfee_sumamt != ours:
         raise error("MEDFEE_MISMATCH", theirs=req.medfee_sumamt, ours=ours)
@@ -89,8 +87,8 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     if payer is not None:
         refuse_unless_applied(b)
     if b.accumulators_after is not None and b.accumulators_after.largest() > B.ACCUMULATED_MAX:
-        raise YidiError("TOTAL_TOO_LARGE", f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元", "the person's year-to-date "
-                        f"sums would pass the limit of {B.ACCUMULATED_MAX} yuan", "accumulators", 422)
+        raise error("TOTAL_TOO_LARGE", field="accumulators", detail_zh=f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元",
+                    detail_en=f"the person's year-to-date sums would pass the limit of {B.ACCUMULATED_MAX} yuan")
     basis = QuoteBasis(visit_revision=visit.revision, acc_version=acc_version,
                        filing_id=result.filing.filing_id if result.filing else None, basis=b.basis,
                        policy_version=b.policy_version, account_balance=p.account_balance,

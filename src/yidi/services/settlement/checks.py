@@ -44,18 +44,15 @@ def audit(uow: UnitOfWork, principal: Principal, action: str, object_type: str, 
 
 def visit_not_found(mdtrt_id: str) -> YidiError:
     # another hospital's visit is "not found" too: its existence must not leak
-    return YidiError("VISIT_NOT_FOUND", f"没有找到本院的就诊 {mdtrt_id}", f"no visit {mdtrt_id} at this institution",
-                     "mdtrt_id", 404)
+    return error("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
 
 
 def settlement_not_found(setl_id: str) -> YidiError:
-    return YidiError("SETTLEMENT_NOT_FOUND", f"没有找到本院的结算 {setl_id}",
-                     f"no settlement {setl_id} of this institution", "setl_id", 404)
+    return error("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
 
 
 def msgid_reused(msgid: str) -> YidiError:
-    return YidiError("MSGID_REUSED", f"报文号 {msgid} 已用于另一笔不同的交易", f"msgid {msgid} was already used for a different request",
-                     "msgid", 409)
+    return error("MSGID_REUSED", msgid=msgid)
 
 
 def own_visit(uow: UnitOfWork, inst: str, mdtrt_id: str) -> HospitalVisit:
@@ -68,8 +65,7 @@ def own_visit(uow: UnitOfWork, inst: str, mdtrt_id: str) -> HospitalVisit:
 
 def check_open(visit: HospitalVisit, mdtrt_id: str) -> None:
     if visit.status == "SETTLED":
-        raise YidiError("VISIT_SETTLED", f"就诊 {mdtrt_id} 已结算，明细不能再改；如需退费请先撤销结算",
-                        f"visit {mdtrt_id} is settled; revoke the settlement before changing its lines", "mdtrt_id", 409)
+        raise error("VISIT_SETTLED", mdtrt_id=mdtrt_id)
     if visit.status not in UNSETTLED:
         raise error("VISIT_CLOSED", mdtrt_id=mdtrt_id, state_zh=STATE_ZH.get(visit.status, visit.status),
                     state_en=STATE_EN.get(visit.status, visit.status))
@@ -77,8 +73,7 @@ def check_open(visit: HospitalVisit, mdtrt_id: str) -> None:
 
 def refuse_reversed(msg: Message | None, msgid: str) -> None:
     if msg is not None and msg.outcome == "REVERSED_UNSEEN":
-        raise YidiError("MSG_REVERSED", f"报文 {msgid} 已被冲正，不再办理；请用新的报文号重新发送",
-                        f"message {msgid} was reversed before it arrived; send it again with a new msgid", "msgid", 409)
+        raise error("MSG_REVERSED", msgid=msgid)
 
 
 def eligibility(uow: UnitOfWork, ctx: Context, person_key: int, p: Person, name: str, inst_code: str,
@@ -89,8 +84,7 @@ def eligibility(uow: UnitOfWork, ctx: Context, person_key: int, p: Person, name:
     version, already read."""
     institution = uow.institutions.cached(inst_code, None if known is None else known[2])
     if institution is None:
-        raise YidiError("INSTITUTION_UNKNOWN", f"定点医疗机构 {inst_code} 不存在", f"unknown institution {inst_code}",
-                        "institution", 422)
+        raise error("INSTITUTION_UNKNOWN", institution=inst_code)
     if known is not None:
         filings, admissions, _v = known
     else:

@@ -10,6 +10,7 @@ from yidi.domain import bounds as B
 from yidi.domain.bill import FeeLine
 from yidi.domain.engine import calculate
 from yidi.domain.enums import VisitType
+from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.money import from_fen, to_fen
 from yidi.services.access import Principal
@@ -122,8 +123,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                 raise YidiError.of(errs, status=409 if all(p.code == "LINE_CONFLICT" for p in errs) else 422)
             active = [r for r in existing.values() if r.status == "ACTIVE"]
             if len(active) > MAX_LINES_PER_VISIT:
-                raise YidiError("VISIT_TOO_MANY_LINES", f"一次就诊最多 {MAX_LINES_PER_VISIT} 条有效明细",
-                                f"a visit holds at most {MAX_LINES_PER_VISIT} active lines", "lines", 422)
+                raise error("VISIT_TOO_MANY_LINES", max_lines_per_visit=MAX_LINES_PER_VISIT)
             _check_visit_total(sum(r.amount_fen for r in active))
             if changed:
                 visit.revision += 1
@@ -143,9 +143,10 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
 def _check_visit_total(total_fen: int) -> None:
     """Refused at upload, so a visit can never hold lines it could not settle (pre-settle would fail)."""
     if total_fen > to_fen(B.VISIT_TOTAL_MAX):
-        raise YidiError("TOTAL_TOO_LARGE", f"本次就诊的有效明细合计 {from_fen(total_fen)} 元，超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
-                        f"the visit's active lines would add up to {from_fen(total_fen)} yuan, above the limit of "
-                        f"{B.VISIT_TOTAL_MAX} yuan for one visit", "lines", 422)
+        raise error("TOTAL_TOO_LARGE", field="lines",
+                    detail_zh=f"本次就诊的有效明细合计 {from_fen(total_fen)} 元，超过一次就诊的上限 {B.VISIT_TOTAL_MAX} 元",
+                    detail_en=f"the visit's active lines would add up to {from_fen(total_fen)} yuan, above the limit "
+                              f"of {B.VISIT_TOTAL_MAX} yuan for one visit")
 
 
 def withdraw_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: WithdrawLinesIn) -> VisitView:

@@ -10,7 +10,6 @@ from yidi.domain import ledger
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.money import from_fen
 from yidi.domain.visit_states import OPEN, after_revoke
 from yidi.services.access import Principal
@@ -98,13 +97,10 @@ def revoke(ctx: Context, principal: Principal, setl_id: str, req: RevokeIn,
                         raise msgid_reused(req.msgid)
                     return settlement_view(uow.visits.mdtrt_of(row.visit_id), row, replayed=True)
             if row.status == "REVOKED":
-                raise YidiError("SETTLEMENT_ALREADY_REVOKED", f"结算 {setl_id} 已撤销", f"settlement {setl_id} is already revoked",
-                                "setl_id", 409)
+                raise error("SETTLEMENT_ALREADY_REVOKED", setl_id=setl_id)
             if (today - row.settlement_date).days > cfg.revoke_window_days:
-                raise YidiError("REVOKE_WINDOW_PASSED",
-                                f"结算 {setl_id}（{row.settlement_date}）已超过可撤销期限 {cfg.revoke_window_days} 天；请按退费流程到经办机构办理",
-                                f"settlement {setl_id} of {row.settlement_date} is past the {cfg.revoke_window_days}-day revocation window",
-                                "setl_id", 409)
+                raise error("REVOKE_WINDOW_PASSED", setl_id=setl_id, settlement_date=row.settlement_date,
+                            revoke_window_days=cfg.revoke_window_days)
             _undo(uow, principal, row, held, today, req.reason, "REVOKE")
             uow.messages.add(Message(None, inst, req.msgid or f"revoke:{setl_id}", infno, "DONE", settlement_id=row.id,
                                      visit_id=row.visit_id, request_hash=h, at=now()))
@@ -150,8 +146,7 @@ def reverse(ctx: Context, principal: Principal, req: ReversalIn) -> ReversalView
             kind = next((k for k, v in INFNO[True].items() if v == msg.infno), None) or \
                 next((k for k, v in INFNO[False].items() if v == msg.infno), None)
             if kind not in ("settle", "revoke") or msg.settlement_id is None:
-                raise YidiError("REVERSAL_NOT_SUPPORTED", f"交易 {msg.infno} 不支持冲正；明细请用撤销交易",
-                                f"transaction {msg.infno} cannot be reversed; withdraw lines instead", "omsgid", 422)
+                raise error("REVERSAL_NOT_SUPPORTED", infno=msg.infno)
             row = uow.settlements.get(msg.settlement_id)
             held = lock_accumulators(uow, row.person_id, row.scheme, row.year, row.mulaid_payer_id)
             row = uow.settlements.reread(row)
@@ -186,10 +181,7 @@ def _reinstate(uow: UnitOfWork, principal: Principal, row: Settlement, held: Hel
     if (row.status != "REVOKED" or held.version != row.revoked_acc_version or visit.status != left_in
             or visit.revision != row.visit_revision or person.account_balance < from_fen(row.acct_pay_fen)
             or (payer is not None and payer.account_balance < from_fen(row.acct_mulaid_pay_fen))):
-        raise YidiError("REVERSAL_NOT_POSSIBLE",
-                        "撤销之后该参保人或该就诊已有新的变化（新的结算、明细或账户变动），不能冲正撤销；请重新结算",
-                        "something changed since the revocation (a settlement, lines or the account); settle again instead",
-                        "omsgid", 409)
+        raise error("REVERSAL_NOT_POSSIBLE")
     after = YearAccumulators.model_validate(row.accumulators_after)
     held = uow.accumulators.save(held, ledger.accumulate(
         held.value, YearAccumulators.model_validate(row.accumulators_before), after, 1))

@@ -10,7 +10,7 @@ from dataclasses import replace
 from yidi.domain import ledger
 from yidi.domain.amounts import AMOUNT_FIELDS
 from yidi.domain.enums import VisitType
-from yidi.domain.errors import YidiError
+from yidi.domain.error_catalogue import error
 from yidi.domain.money import from_fen, to_fen
 from yidi.services.access import Principal
 from yidi.services.context import Context
@@ -66,8 +66,7 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
 
 def _replay(mdtrt_id: str, row: Settlement, h: str, key: str) -> SettlementView:
     if row.request_hash != h:
-        raise YidiError("IDEMPOTENCY_KEY_REUSED", f"幂等键 {key} 已用于另一笔内容不同的结算请求",
-                        f"idempotency key {key} was used for a different settle request", "idempotency_key", 409)
+        raise error("IDEMPOTENCY_KEY_REUSED", key=key)
     # while the settlement stands, the first answer verbatim; once revoked or reversed, the settlement as it
     # is now (REVOKED): answering "SETTLED" again would tell the hospital money was paid that was given back
     return replace(settlement_view(mdtrt_id, row, replayed=True), answer=row.answer if row.status == "SETTLED" else None)
@@ -115,8 +114,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             if payer_now is not None:  # the link may have ended while this waited for the locks
                 check_link(uow, person.citizen_id.number, payer_now.citizen_id.number)
             if visit.status == "SETTLED":
-                raise YidiError("VISIT_ALREADY_SETTLED", f"就诊 {mdtrt_id} 已结算；如需重新结算请先撤销",
-                                f"visit {mdtrt_id} is already settled; revoke it first to settle again", "mdtrt_id", 409)
+                raise error("VISIT_ALREADY_SETTLED", mdtrt_id=mdtrt_id)
             check_open(visit, mdtrt_id)
             if req.mid_setl:
                 check_mid(visit)

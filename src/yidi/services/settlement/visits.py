@@ -7,7 +7,6 @@ import secrets
 from yidi.domain.admissions import OpenAdmission, refuse_second_admission
 from yidi.domain.enums import InstitutionKind, VisitType
 from yidi.domain.error_catalogue import error
-from yidi.domain.errors import YidiError
 from yidi.domain.ids import mask_id, parse_citizen_id
 from yidi.services.access import Principal
 from yidi.services.context import Context
@@ -43,8 +42,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
     today = ctx.today()
     day = req.admitted_on or today
     if day > today:
-        raise YidiError("DATE_IN_FUTURE", "入院（就诊）日期不能晚于今天", "the admission day cannot be in the future",
-                        "admitted_on", 422)
+        raise error("DATE_IN_FUTURE", field="admitted_on", what_zh="入院（就诊）日期", what_en="admission day")
     infno = INFNO[req.visit_type is VisitType.INPATIENT]["register"]
     h = request_hash(req.model_dump(mode="json", exclude={"msgid"}))
 
