@@ -50,6 +50,13 @@ AREAS = [("440100", "H44010000001"), ("440300", "H44030000001"), ("110100", "H11
 console = Console(width=220)
 
 
+def body_of(i: int) -> dict[str, object]:
+    """The eligibility request of the i-th synthetic filer (what `seed` writes for it)."""
+    _area, inst = AREAS[i % len(AREAS)]
+    return {"id_number": demo_id("360102", f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", i % 1000), "name": f"测试{i}",
+            "institution": inst, "visit_type": "INPATIENT"}
+
+
 def seed(url: str, persons: int) -> tuple[list[dict[str, object]], dict[str, str]]:
     """Schema, packs, demo, `persons` synthetic long-term filers and a key per hospital: (bodies, keys)."""
     ctx = Context.from_settings(Settings(database_url=url))
@@ -63,8 +70,8 @@ def seed(url: str, persons: int) -> tuple[list[dict[str, object]], dict[str, str
         regions = Regions(s).all()
         rules, intra = rules_for(ctx, "369900", filed_on)
         for i in range(persons):
-            cid = demo_id("360102", f"19{50 + i % 40:02d}0{1 + i % 9}1{i % 9}", i % 1000)
-            area, inst = AREAS[i % len(AREAS)]
+            body = body_of(i)
+            cid, area = str(body["id_number"]), AREAS[i % len(AREAS)][0]
             row = Persons(s).upsert_row(Person(CitizenId(cid), f"测试{i}", "369900", Scheme.EMPLOYEE, Category.RETIRED))
             s.flush()
             if not Filings(s).of_person(row.citizen_id):
@@ -73,7 +80,7 @@ def seed(url: str, persons: int) -> tuple[list[dict[str, object]], dict[str, str
                 rec = new_filing(req, Persons(s).get(cid) or _never(), [], rules, regions, filed_on,
                                  new_filing_id(filed_on), intra_province_filing=intra)
                 Filings(s).save(rec)
-            bodies.append({"id_number": cid, "name": f"测试{i}", "institution": inst, "visit_type": "INPATIENT"})
+            bodies.append(body)
     keys = {inst: hospital_keys.create_key(ctx, inst).key for _area, inst in AREAS}
     ctx.close()
     return bodies, keys

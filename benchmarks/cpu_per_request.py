@@ -1,0 +1,133 @@
+"""CPU of the Python process per request, in process: eligibility checks and health checks through the ASGI app.
+
+No HTTP server and no load generator: httpx drives the app through `httpx.ASGITransport` in this process, one
+request at a time, on a scratch PostgreSQL database seeded as benchmarks/eligibility_http.py seeds it (sample
+packs, demo dataset, --persons long-term filers, a hospital API key per hospital). For each kind, --n requests
+after --warm-up unmeasured ones; printed: CPU ms per request (time.process_time, every thread of the process:
+the app, its thread pool and httpx's share of the client side) and wall ms per request. The same client also
+drives benchmarks/bare_app.py's sync and async `SELECT 1` routes and its no-database route, as the floors.
+CPU per request is the figure that survives a loaded machine: compare two versions of `src` by running this
+script with `PYTHONPATH=<other src>` on the same database, interleaved (A B B A):
+
+    .venv/bin/python benchmarks/cpu_per_request.py --keep            # seeds, prints the database's name
+    .venv/bin/python benchmarks/cpu_per_request.py --db yidi_cpu_xxxxxx [--n 400] [--json FILE]
+    PYTHONPATH=<other>/src .venv/bin/python benchmarks/cpu_per_request.py --db yidi_cpu_xxxxxx
+    .venv/bin/python benchmarks/cpu_per_request.py --db yidi_cpu_xxxxxx --drop
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import PG_URL as ADMIN_URL
+from _common import admin
+from eligibility_http import AREAS, body_of, seed
+
+from yidi.app import create_app
+from yidi.http.auth_config import AuthConfig
+from yidi.services import hospital_keys
+from yidi.services.context import Context
+from yidi.settings import Settings
+
+Request = Callable[[httpx.AsyncClient, int], Any]
+
+
+def _keys(url: str) -> dict[str, str]:
+    """A fresh key per hospital (a key is shown only when made, so a reused database gets new ones)."""
+    ctx = Context.from_settings(Settings(database_url=url))
+    keys = {inst: hospital_keys.create_key(ctx, inst).key for _area, inst in AREAS}
+    ctx.close()
+    return keys
+
+
+async def _measure(client: httpx.AsyncClient, call: Request, n: int, warm_up: int) -> tuple[float, float]:
+    """(CPU ms, wall ms) per request over n calls, after warm_up unmeasured ones; every answer must be 200."""
+    for i in range(warm_up):
+        r = await call(client, i)
+        if r.status_code != 200:
+            raise SystemExit(f"{r.request.url}: {r.status_code} {r.text[:300]}")
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(n):
+        r = await call(client, warm_up + i)
+        if r.status_code != 200:
+            raise SystemExit(f"{r.request.url}: {r.status_code} {r.text[:300]}")
+    return (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
+
+
+async def run(url: str, n: int, warm_up: int, persons: int, only: set[str]) -> dict[str, dict[str, float]]:
+    bodies, keys = [body_of(i) for i in range(persons)], _keys(url)
+    ctx = Context.from_settings(Settings(database_url=url))
+    app = create_app(ctx=ctx, auth=AuthConfig(secrets.token_bytes(32)))
+    os.environ["BARE_DATABASE_URL"] = url
+    bare = importlib.import_module("bare_app").app
+    out: dict[str, dict[str, float]] = {}
+
+    def check(c: httpx.AsyncClient, i: int) -> Any:
+        b = bodies[i % len(bodies)]
+        return c.post("/api/v1/eligibility", json=b, headers={"Authorization": f"Bearer {keys[str(b['institution'])]}"})
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://yidi") as yc, \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://bare") as bc:
+        kinds: list[tuple[str, httpx.AsyncClient, Request]] = [
+            ("eligibility", yc, check),
+            ("health", yc, lambda c, _i: c.get("/api/v1/health")),
+            ("bare sync SELECT 1", bc, lambda c, _i: c.get("/sync")),
+            ("bare async SELECT 1", bc, lambda c, _i: c.get("/async")),
+            ("bare no database", bc, lambda c, _i: c.get("/nodb")),
+        ]
+        for label, client, call in kinds:
+            if only and label.split()[0] not in only:
+                continue
+            cpu, wall = await _measure(client, call, n, warm_up)
+            out[label] = {"cpu_ms": round(cpu, 3), "wall_ms": round(wall, 3)}
+            print(f"{label:22} {cpu:7.3f} ms CPU/request  {wall:7.3f} ms wall/request  (n={n})", flush=True)
+    ctx.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--n", type=int, default=400, help="measured requests of each kind")
+    ap.add_argument("--warm-up", type=int, default=50)
+    ap.add_argument("--persons", type=int, default=300)
+    ap.add_argument("--db", default="", help="a database seeded by an earlier --keep run (left in place)")
+    ap.add_argument("--keep", action="store_true", help="leave the new scratch database in place for --db")
+    ap.add_argument("--drop", action="store_true", help="drop --db and stop")
+    ap.add_argument("--only", default="", help="comma-separated kinds to run: eligibility, health, bare (all if empty)")
+    ap.add_argument("--json", default="", metavar="FILE")
+    a = ap.parse_args()
+    db = a.db or f"yidi_cpu_{secrets.token_hex(3)}"
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{db}"
+    if a.drop:
+        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        return 0
+    if not a.db:
+        admin(f'CREATE DATABASE "{db}"')
+        print(f"scratch database {db}: seeding {a.persons} persons …", flush=True)
+        seed(url, a.persons)
+    try:
+        out = asyncio.run(run(url, a.n, a.warm_up, a.persons, {k.strip() for k in a.only.split(",") if k.strip()}))
+        if a.json:
+            Path(a.json).write_text(json.dumps({"database": db, "n": a.n, "load_average": os.getloadavg(), **out},
+                                               indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    finally:
+        if not a.db and not a.keep:
+            admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        elif a.keep:
+            print(f"kept {db}: --db {db}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
