@@ -18,7 +18,8 @@ from yidi.services.context import Context
 __all__ = ["Caller", "Ctx", "get_context", "get_principal"]
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hop per request for one attribute
     ctx: Context = request.app.state.ctx
     return ctx
 

@@ -154,14 +154,22 @@ def _dev_principal(role: str, subject: str, duties: str | None) -> Principal:
     return Principal(r, subject, held, f"dev:{r.value}")
 
 
-def _key_principal(ctx: Context, key: str) -> Principal:
+class _NeedsDatabase(Exception):
+    """Raised by `_resolve(…, in_memory=True)` when the answer needs a database read: resolve again in a thread."""
+
+
+def _key_principal(ctx: Context, key: str, in_memory: bool) -> Principal:
     """A hospital API key as a principal: the institution its (verified, unrevoked) row names."""
-    inst = hospital_keys.verify(ctx, key)
+    inst = hospital_keys.remembered(key) if in_memory else hospital_keys.verify(ctx, key)
+    if inst is None:
+        raise _NeedsDatabase
     return principals.key_principal(key[len(hospital_keys.PREFIX):].partition(".")[0], inst)
 
 
-def _resolve_sync(ctx: Context, cfg: AuthConfig, request: Request) -> tuple[Principal | None, bool]:
-    """(principal or None, whether it came from the session cookie)."""
+def _resolve(ctx: Context, cfg: AuthConfig, request: Request, *, in_memory: bool) -> tuple[Principal | None, bool]:
+    """(principal or None, whether it came from the session cookie). `in_memory`: answer only from what this
+    process remembers (a key or token account checked within their cache time) and raise _NeedsDatabase
+    otherwise, so that the common case runs without a hop to the thread pool; the answer is the same."""
     authz = request.headers.get("authorization")
     if authz:
         scheme, _, cred = authz.partition(" ")
@@ -169,18 +177,23 @@ def _resolve_sync(ctx: Context, cfg: AuthConfig, request: Request) -> tuple[Prin
         if scheme.lower() != "bearer" or not cred:
             raise auth_invalid("Authorization 头格式应为 Bearer <令牌>", "Authorization must be Bearer <token>")
         if cred.startswith(hospital_keys.PREFIX):
-            return _key_principal(ctx, cred), False
+            return _key_principal(ctx, cred, in_memory), False
         claimed, account = read_token(cfg, cred)
-        principal = principals.current(ctx, account, claimed)
-        if principal is None:  # disabled, revoked, gone, or changed since the token was issued
+        principal = (principals.remembered if in_memory else principals.current)(ctx, account, claimed)
+        if principal is None:
+            if in_memory:
+                raise _NeedsDatabase
+            # disabled, revoked, gone, or changed since the token was issued
             raise auth_invalid("账号已停用、密钥已吊销或账号信息已变更，请重新登录",
                                "account disabled, key revoked or account changed since the token was issued; log in again")
         return principal, False
     api_key = request.headers.get("x-api-key")
     if api_key:
-        return _key_principal(ctx, api_key.strip()), False
+        return _key_principal(ctx, api_key.strip(), in_memory), False
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
+        if in_memory:
+            raise _NeedsDatabase
         from_session = accounts.session_principal(ctx, sid)
         if from_session is not None:
             return from_session, True
@@ -199,7 +212,11 @@ async def optional_principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached
-    principal, via_cookie = await run_in_threadpool(_resolve_sync, context_of(request), config_of(request), request)
+    ctx, cfg = context_of(request), config_of(request)
+    try:  # no credentials, dev headers, or a key or token checked within their cache time: no hop to a thread
+        principal, via_cookie = _resolve(ctx, cfg, request, in_memory=True)
+    except _NeedsDatabase:
+        principal, via_cookie = await run_in_threadpool(_resolve, ctx, cfg, request, in_memory=False)
     if via_cookie:
         await check_csrf(request)
     request.state.principal = principal

@@ -73,14 +73,20 @@ _cache: dict[str, tuple[str, float]] = {}
 _lock = threading.Lock()
 
 
+def remembered(key: str) -> str | None:
+    """The institution of a key verified within CACHE_SECONDS (no database, no scrypt), else None."""
+    with _lock:
+        hit = _cache.get(hashlib.sha256(key.encode()).hexdigest())
+    return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+
 def verify(ctx: Context, key: str) -> str:
     """The institution a key belongs to, or AUTH_INVALID (401)."""
+    known = remembered(key)
+    if known is not None:
+        return known
     digest = hashlib.sha256(key.encode()).hexdigest()
     now = time.monotonic()
-    with _lock:
-        hit = _cache.get(digest)
-    if hit is not None and hit[1] > now:
-        return hit[0]
     if not key.startswith(PREFIX) or "." not in key or len(key) > 200:
         raise _invalid()
     key_id, _, secret = key[len(PREFIX):].partition(".")

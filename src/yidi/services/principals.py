@@ -58,13 +58,20 @@ def _read(ctx: Context, account: str) -> Principal | None:
     return None
 
 
-def current(ctx: Context, account: str, claimed: Principal) -> Principal | None:
-    """The account's principal when the account is live and agrees with what the token claimed, else None."""
-    now = time.monotonic()
+def remembered(ctx: Context, account: str, claimed: Principal) -> Principal | None:
+    """The account's principal when a read within CACHE_SECONDS found it live and agreeing, else None
+    (no database: a miss or a refusal is for `current` to confirm)."""
     with _lock:
         hit = _cache.get(ctx.engine, {}).get(account)
-    if hit is not None and hit[1] > now and hit[0] == claimed:
-        return hit[0]
+    return hit[0] if hit is not None and hit[1] > time.monotonic() and hit[0] == claimed else None
+
+
+def current(ctx: Context, account: str, claimed: Principal) -> Principal | None:
+    """The account's principal when the account is live and agrees with what the token claimed, else None."""
+    known = remembered(ctx, account, claimed)
+    if known is not None:
+        return known
+    now = time.monotonic()
     found = _read(ctx, account)
     with _lock:
         per_db = _cache.setdefault(ctx.engine, {})
