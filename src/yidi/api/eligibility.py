@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from yidi.api.deps import Caller, Ctx
@@ -42,5 +43,8 @@ class EligibilityOut(BaseModel):
 
 @router.post("/eligibility", response_model=EligibilityOut,
              summary="待遇资格核验 May this visit settle directly? Every reason if not")
-def check_eligibility(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> EligibilityOut:
-    return EligibilityOut.model_validate(eligibility.check(ctx, caller, body).as_dict())
+async def check_eligibility(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> EligibilityOut:
+    # async, with the blocking check in one hop to the thread pool: FastAPI validates a `def` route's answer in a
+    # second hop, an `async def` route's in place (same validation, same bytes)
+    result = await run_in_threadpool(eligibility.check, ctx, caller, body)
+    return EligibilityOut.model_validate(result.as_dict())
