@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
@@ -63,6 +63,29 @@ _RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "star
                   "reviewed_on", "review_reason", "cancel_reason")
 
 
+_DISEASE_COLS = [PersonDiseaseRow.__table__.c.disease, PersonDiseaseRow.__table__.c.valid_from,
+                 PersonDiseaseRow.__table__.c.valid_until]
+_at_admission: dict[str, Executable] = {}
+
+
+def _at_admission_query(dialect: str) -> Executable:
+    """The one statement of `at_admission`, built once per dialect with the ID number as a parameter: SQLAlchemy
+    remembers a statement object's cache key, so a check neither rebuilds the statement nor computes its key."""
+    q = _at_admission.get(dialect)
+    if q is None:
+        pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
+        cid = bindparam("citizen_id", type_=pc.citizen_id.type)
+        mine = select(pc.id).where(pc.citizen_id == cid).scalar_subquery()
+        q = select(reference_version(),
+                   json_rows.array_of(dialect, list(pc), pc.citizen_id == cid),
+                   json_rows.array_of(dialect, _DISEASE_COLS, PersonDiseaseRow.__table__.c.person_id == mine),
+                   json_rows.array_of(dialect, list(fc), fc.person_id == mine),
+                   json_rows.array_of(dialect, [vc.id, vc.institution, vc.admitted_on],
+                                      (vc.person_id == mine) & (vc.status == "OPEN")))
+        _at_admission[dialect] = q
+    return q
+
+
 def record_of(row: FilingRow | Any, citizen_id: str) -> FilingRecord:
     """The record of a stored row (a FilingRow, or its columns read as JSON: yidi.store.json_rows)."""
     return FilingRecord(
@@ -95,21 +118,12 @@ class Filings:
         return [record_of(r, citizen_id) for r in self.s.scalars(q)]
 
     def at_admission(self, citizen_id: str) -> AtAdmission:
-        d = self.s.get_bind().dialect.name
         pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
-        dc = PersonDiseaseRow.__table__.c
-        disease_cols = [dc.disease, dc.valid_from, dc.valid_until]
-        mine = select(pc.id).where(pc.citizen_id == citizen_id).scalar_subquery()
-        q = select(reference_version(),
-                   json_rows.array_of(d, list(pc), pc.citizen_id == citizen_id),
-                   json_rows.array_of(d, disease_cols, dc.person_id == mine),
-                   json_rows.array_of(d, list(fc), fc.person_id == mine),
-                   json_rows.array_of(d, [vc.id, vc.institution, vc.admitted_on],
-                                      (vc.person_id == mine) & (vc.status == "OPEN")))
-        version, persons, diseases, filings, visits = self.s.execute(q).one()
+        q = _at_admission_query(self.s.get_bind().dialect.name)
+        version, persons, diseases, filings, visits = self.s.execute(q, {"citizen_id": citizen_id}).one()
         found = json_rows.rows_of(list(pc), persons)
         person = None if not found else person_of(SimpleNamespace(**found[0]), diseases=[
-            SimpleNamespace(**r) for r in json_rows.rows_of(disease_cols, diseases, "disease")])
+            SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")])
         return AtAdmission(
             person,
             [record_of(SimpleNamespace(**r), citizen_id) for r in json_rows.rows_of(list(fc), filings, "created_on", "filing_id")],
