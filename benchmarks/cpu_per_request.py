@@ -2,10 +2,11 @@
 
 No HTTP server and no load generator: httpx drives the app through `httpx.ASGITransport` in this process, one
 request at a time, on a scratch PostgreSQL database seeded as benchmarks/eligibility_http.py seeds it (sample
-packs, demo dataset, --persons long-term filers, a hospital API key per hospital). For each kind, --n requests
-after --warm-up unmeasured ones; printed: CPU ms per request (time.process_time, every thread of the process:
-the app, its thread pool and httpx's share of the client side) and wall ms per request. The same client also
-drives benchmarks/bare_app.py's sync and async `SELECT 1` routes and its no-database route, as the floors.
+packs, demo dataset, --persons long-term filers, a hospital API key per hospital). The same client drives
+benchmarks/bare_app.py's sync and async `SELECT 1` routes and its no-database route, as the floors. For each
+kind, --n requests after --warm-up unmeasured ones, in --rounds batches interleaved across the kinds; printed,
+as the median of the batches: CPU ms per request (time.process_time, every thread of the process: the app, its
+thread pool and httpx's share of the client side) and wall ms per request.
 CPU per request is the figure that survives a loaded machine: compare two versions of `src` by running this
 script with `PYTHONPATH=<other src>` on the same database, interleaved (A B B A):
 
@@ -23,6 +24,7 @@ import importlib
 import json
 import os
 import secrets
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -65,7 +67,8 @@ async def _measure(client: httpx.AsyncClient, call: Request, n: int, warm_up: in
     return (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
 
 
-async def run(url: str, n: int, warm_up: int, persons: int, only: set[str]) -> dict[str, dict[str, float]]:
+async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], rounds: int,
+              ) -> dict[str, dict[str, float]]:
     bodies, keys = [body_of(i) for i in range(persons)], _keys(url)
     ctx = Context.from_settings(Settings(database_url=url))
     app = create_app(ctx=ctx, auth=AuthConfig(secrets.token_bytes(32)))
@@ -86,12 +89,21 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str]) -> d
             ("bare async SELECT 1", bc, lambda c, _i: c.get("/async")),
             ("bare no database", bc, lambda c, _i: c.get("/nodb")),
         ]
-        for label, client, call in kinds:
-            if only and label.split()[0] not in only:
-                continue
-            cpu, wall = await _measure(client, call, n, warm_up)
-            out[label] = {"cpu_ms": round(cpu, 3), "wall_ms": round(wall, 3)}
-            print(f"{label:22} {cpu:7.3f} ms CPU/request  {wall:7.3f} ms wall/request  (n={n})", flush=True)
+        kinds = [k for k in kinds if not only or k[0].split()[0] in only]
+        for _label, client, call in kinds:
+            await _measure(client, call, 1, warm_up)
+        cpu: dict[str, list[float]] = {k[0]: [] for k in kinds}
+        wall: dict[str, list[float]] = {k[0]: [] for k in kinds}
+        for _ in range(rounds):  # interleaved short batches: a burst of the neighbours' load falls on every kind
+            for label, client, call in kinds:
+                c, w = await _measure(client, call, max(1, n // rounds), 0)
+                cpu[label].append(c)
+                wall[label].append(w)
+        for label, _client, _call in kinds:
+            out[label] = {"cpu_ms": round(statistics.median(cpu[label]), 3), "cpu_ms_min": round(min(cpu[label]), 3),
+                          "wall_ms": round(statistics.median(wall[label]), 3)}
+            print(f"{label:22} {out[label]['cpu_ms']:7.3f} ms CPU/request (median of {rounds} batches, least "
+                  f"{out[label]['cpu_ms_min']:.3f})  {out[label]['wall_ms']:7.3f} ms wall/request  (n={n})", flush=True)
     ctx.close()
     return out
 
@@ -100,6 +112,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--n", type=int, default=400, help="measured requests of each kind")
     ap.add_argument("--warm-up", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=10, help="interleaved batches of n/rounds requests of each kind")
     ap.add_argument("--persons", type=int, default=300)
     ap.add_argument("--db", default="", help="a database seeded by an earlier --keep run (left in place)")
     ap.add_argument("--keep", action="store_true", help="leave the new scratch database in place for --db")
@@ -117,7 +130,8 @@ def main() -> int:
         print(f"scratch database {db}: seeding {a.persons} persons …", flush=True)
         seed(url, a.persons)
     try:
-        out = asyncio.run(run(url, a.n, a.warm_up, a.persons, {k.strip() for k in a.only.split(",") if k.strip()}))
+        out = asyncio.run(run(url, a.n, a.warm_up, a.persons, {k.strip() for k in a.only.split(",") if k.strip()},
+                             a.rounds))
         if a.json:
             Path(a.json).write_text(json.dumps({"database": db, "n": a.n, "load_average": os.getloadavg(), **out},
                                                indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
