@@ -6,14 +6,15 @@ filers and a hospital API key per hospital; `yidi serve --no-demo --workers W` s
 fixed offered rate of half the rate just measured. Then the floors, interleaved in --rounds rounds, each for
 --floor-seconds: `GET /api/v1/health` of yidi, and a bare FastAPI app (benchmarks/bare_app.py, same uvicorn,
 same worker count) doing SELECT 1 from a sync route, from an async route, and answering without a database;
-then the same four at a fixed rate of half yidi's health maximum. Last, `pgbench -i -s 1` and `pgbench -S -c 8
+and a static file (/static/app.css) from yidi and from the bare app's StaticFiles over the same folder; then the
+same six at a fixed rate of half yidi's health maximum. Last, `pgbench -i -s 1` and `pgbench -S -c 8
 -j 2 -T 10` on the same scratch database in the same run; the database is dropped at the end.
 
     .venv/bin/python benchmarks/eligibility_http.py [--seconds 10] [--connections 8] [--workers 2]
         [--persons 2000] [--floor-seconds 5] [--rounds 2] [--json FILE]
 
 --json FILE writes checks_per_s, pgbench_tps, ratio, p50_ms, p99_ms, health_per_s, bare_health_per_s (the faster
-of the bare app's sync and async SELECT 1) and every measured row.
+of the bare app's sync and async SELECT 1), static_per_s, bare_static_per_s and every measured row.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from yidi.store.repositories import Filings, Persons, Regions
 AREAS = [("440100", "H44010000001"), ("440300", "H44030000001"), ("110100", "H11010000002"),
          ("310100", "H31010000001"), ("510100", "H51010000001")]
 console = Console(width=220)
+STATIC = "/static/app.css"  # a static file both apps serve from the same folder (11 KB)
 
 
 def body_of(i: int) -> dict[str, object]:
@@ -132,7 +134,9 @@ def main() -> int:
         floors = [("yidi GET /api/v1/health", base, "/api/v1/health", yidi.pid),
                   ("bare FastAPI sync SELECT 1", bare_base, "/sync", bare.pid),
                   ("bare FastAPI async SELECT 1", bare_base, "/async", bare.pid),
-                  ("bare FastAPI, no database", bare_base, "/nodb", bare.pid)]
+                  ("bare FastAPI, no database", bare_base, "/nodb", bare.pid),
+                  (f"yidi GET {STATIC}", base, STATIC, yidi.pid),
+                  (f"bare FastAPI StaticFiles {STATIC}", bare_base, STATIC, bare.pid)]
         for _label, b, path, pid in floors:
             _wrk.run(b, [_wrk.Row("GET", path)], label="warm-up", server_pid=pid, seconds=1, **common)
         best: dict[str, _wrk.Result] = {}
@@ -157,11 +161,13 @@ def main() -> int:
         tps = _wrk.pgbench(db, select_only=True, seconds=a.pgbench_seconds)
         health = best["yidi GET /api/v1/health"].per_s
         bare_best = max(best["bare FastAPI sync SELECT 1"].per_s, best["bare FastAPI async SELECT 1"].per_s)
+        static, bare_static = best[f"yidi GET {STATIC}"].per_s, best[f"bare FastAPI StaticFiles {STATIC}"].per_s
         out = {
             "checks_per_s": round(sat.per_s, 1), "pgbench_tps": round(tps, 1), "ratio": round(sat.per_s / tps, 4),
             "p50_ms": round(sat.p50_ms, 2), "p99_ms": round(sat.p99_ms, 2),
             "health_per_s": round(health, 1), "bare_health_per_s": round(bare_best, 1),
-            "health_vs_bare": round(bare_best / health, 2), "workers": a.workers, "connections": a.connections,
+            "health_vs_bare": round(bare_best / health, 2), "static_per_s": round(static, 1),
+            "bare_static_per_s": round(bare_static, 1), "static_vs_bare": round(bare_static / static, 2), "workers": a.workers, "connections": a.connections,
             "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
                            "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},
             "errors": sat.errors + fixed.errors,
@@ -175,6 +181,8 @@ def main() -> int:
                       f"at {fixed.offered:,.0f}/s offered: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms")
         console.print(f"health {health:,.0f}/s, bare SELECT 1 {bare_best:,.0f}/s: bare / yidi = {bare_best / health:.2f} "
                       "(aim ≤ 1.2)")
+        console.print(f"static {STATIC} {static:,.0f}/s, bare StaticFiles {bare_static:,.0f}/s: bare / yidi = "
+                      f"{bare_static / static:.2f}")
         console.print(f"pgbench select-only {tps:,.0f} tps; ratio yidi / pgbench {sat.per_s / tps:.4f} (aim 0.02, then 0.05)")
         if a.json:
             Path(a.json).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
     app.state.demo_logins = start_page_logins()
     app.add_middleware(BodyLimit)  # issue 13: one streaming body limit for every route (413), before anything else
     errors.install(app)
+    pages.mount_static(app)  # first: a static file is not matched against every route's pattern
     api.mount(app)
     pages.mount(app)  # server-rendered pages and /static (issue 10)
     return app

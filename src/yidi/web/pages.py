@@ -190,8 +190,13 @@ def mount(app: FastAPI) -> None:
                statistics_pages.router)
     for r in routers:
         app.include_router(r)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_page_errors(app, routers)
+
+
+def mount_static(app: FastAPI) -> None:
+    """/static, mounted before every other route: the router tries routes in order, so a static file would
+    otherwise be matched against all ~200 API and page patterns first (0.4 ms of CPU per file, measured)."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
 def page_endpoints(routers: tuple[APIRouter, ...]) -> set[Any]:
