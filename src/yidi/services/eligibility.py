@@ -41,6 +41,7 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
     if principal.role is Role.HOSPITAL and req.institution != principal.subject:
         raise forbidden("核验其他医疗机构的就医", "check visits at another institution", "institution")
     with ctx.uow() as uow:
+        uow.read_only()  # the check changes nothing: its reads need no BEGIN / COMMIT round trips
         if principal.role is Role.PERSON and cid.number != principal.subject:
             acting.target(uow, principal, cid.number, Act.ELIGIBILITY)  # a relative who confirmed the link
         # one statement: the person, their filings and open visits, and the reference data's version

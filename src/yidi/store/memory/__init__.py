@@ -121,6 +121,9 @@ class MemoryUnitOfWork:
     def write_at_once(self) -> None:
         """Nothing to batch in memory."""
 
+    def read_only(self) -> None:
+        """Nothing to leave out in memory."""
+
 
 def memory_units(store: MemoryStore) -> UnitOfWorkFactory:
     """A unit-of-work factory over `store`: on error every table is put back as it was at the start."""
