@@ -313,7 +313,8 @@ def rule_for(request: Request) -> tuple[str, Rule | None]:
     if table is None or (endpoint, method) not in table:
         table = route_table(app)  # routes are added after app creation (pages); rebuild when one is new
         app.state.route_keys = table
-    key = table.get((endpoint, method), f"{method} {request.url.path}")
+    # the URL only when no route matched: building request.url costs more than the lookup
+    key = table.get((endpoint, method)) or f"{method} {request.url.path}"
     return key, RULES.get(key)
 
 
