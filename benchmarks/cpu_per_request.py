@@ -6,7 +6,8 @@ packs, demo dataset, --persons long-term filers, a hospital API key per hospital
 benchmarks/bare_app.py's sync and async `SELECT 1` routes and its no-database route, as the floors. For each
 kind, --n requests after --warm-up unmeasured ones, in --rounds batches interleaved across the kinds; printed,
 as the median of the batches: CPU ms per request (time.process_time, every thread of the process: the app, its
-thread pool and httpx's share of the client side) and wall ms per request.
+thread pool and httpx's share of the client side), the CPU of the database's PostgreSQL backends per request
+(summed over the batches, from /proc: the server must run on this machine) and wall ms per request.
 CPU per request is the figure that survives a loaded machine: compare two versions of `src` by running this
 script with `PYTHONPATH=<other src>` on the same database, interleaved (A B B A):
 
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from _common import PG_URL as ADMIN_URL
 from _common import admin
 from eligibility_http import AREAS, body_of, seed
@@ -67,6 +69,20 @@ async def _measure(client: httpx.AsyncClient, call: Request, n: int, warm_up: in
     return (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
 
 
+def _backend_seconds(conn: psycopg.Connection[Any]) -> float:
+    """CPU seconds so far of every PostgreSQL backend of this database but the asking one (/proc, same machine)."""
+    pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()")]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], rounds: int,
               ) -> dict[str, dict[str, float]]:
     bodies, keys = [body_of(i) for i in range(persons)], _keys(url)
@@ -94,16 +110,23 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
             await _measure(client, call, 1, warm_up)
         cpu: dict[str, list[float]] = {k[0]: [] for k in kinds}
         wall: dict[str, list[float]] = {k[0]: [] for k in kinds}
-        for _ in range(rounds):  # interleaved short batches: a burst of the neighbours' load falls on every kind
-            for label, client, call in kinds:
-                c, w = await _measure(client, call, max(1, n // rounds), 0)
-                cpu[label].append(c)
-                wall[label].append(w)
+        pg = dict.fromkeys(cpu, 0.0)
+        per_batch = max(1, n // rounds)
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            for _ in range(rounds):  # interleaved short batches: a burst of the neighbours' load falls on every kind
+                for label, client, call in kinds:
+                    before = _backend_seconds(conn)
+                    c, w = await _measure(client, call, per_batch, 0)
+                    pg[label] += _backend_seconds(conn) - before
+                    cpu[label].append(c)
+                    wall[label].append(w)
         for label, _client, _call in kinds:
             out[label] = {"cpu_ms": round(statistics.median(cpu[label]), 3), "cpu_ms_min": round(min(cpu[label]), 3),
-                          "wall_ms": round(statistics.median(wall[label]), 3)}
+                          "wall_ms": round(statistics.median(wall[label]), 3),
+                          "postgres_cpu_ms": round(pg[label] * 1000 / (per_batch * rounds), 3)}
             print(f"{label:22} {out[label]['cpu_ms']:7.3f} ms CPU/request (median of {rounds} batches, least "
-                  f"{out[label]['cpu_ms_min']:.3f})  {out[label]['wall_ms']:7.3f} ms wall/request  (n={n})", flush=True)
+                  f"{out[label]['cpu_ms_min']:.3f}); PostgreSQL backends {out[label]['postgres_cpu_ms']:.3f} ms; "
+                  f"{out[label]['wall_ms']:7.3f} ms wall/request  (n={n})", flush=True)
     ctx.close()
     return out
 
