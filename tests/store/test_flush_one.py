@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from tests.settlement.helpers import GZ1, seed_person
 from tests.settlement.test_statement_count import statements
@@ -63,3 +65,42 @@ def test_a_relationship_change_goes_the_ordinary_way(ctx: Context) -> None:
     with unit_of_work(ctx.sessions) as s:
         person = s.get(PersonRow, pid)
         assert person is not None and [d.disease for d in person.diseases] == ["M00100"]
+
+
+def test_the_same_kinds_of_writes_send_the_same_statement_text(ctx: Context) -> None:
+    # the new rows travel as one parameter, so a flush of 1 or of 3 new messages is the same statement, and
+    # it is compiled once per kind of writes (a multi-row VALUES was compiled anew for every settle)
+    pid = person_id(ctx, seed_person(ctx, 43, balance="100.00").id_number)
+    sent = []
+    for n, tag in ((1, "A"), (3, "B")):
+        with statements(ctx.engine) as seen, unit_of_work(ctx.sessions) as s:
+            flush_one.request(s)
+            person = s.get(PersonRow, pid)
+            assert person is not None
+            person.account_balance_fen -= 1000 * n
+            s.add_all([HospitalMessageRow(institution=GZ1, msgid=f"FLUSH-SAME-{tag}{k}", infno="2207", outcome="DONE",
+                                          at=AT) for k in range(n)])
+        sent.append([q for q in seen if q.startswith("WITH u0")])
+    with unit_of_work(ctx.sessions) as s:
+        person = s.get(PersonRow, pid)
+        assert person is not None and person.account_balance_fen == 6000
+        got = s.scalars(select(HospitalMessageRow.msgid).where(HospitalMessageRow.msgid.like("FLUSH-SAME-%"))).all()
+        assert sorted(got) == ["FLUSH-SAME-A0", "FLUSH-SAME-B0", "FLUSH-SAME-B1", "FLUSH-SAME-B2"]
+    if ctx.engine.dialect.name == "postgresql":
+        assert len(sent[0]) == 1 and sent[0] == sent[1], sent
+
+
+def test_a_row_gone_before_the_statement_is_a_stale_row_and_nothing_is_written(ctx: Context) -> None:
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("the one statement is PostgreSQL's (and SQLite runs one writer at a time)")
+    with unit_of_work(ctx.sessions) as s:
+        s.add(HospitalMessageRow(institution=GZ1, msgid="FLUSH-GONE-1", infno="2207", outcome="DONE", at=AT))
+    with pytest.raises(StaleDataError), unit_of_work(ctx.sessions) as s:
+        flush_one.request(s)
+        msg = s.scalars(select(HospitalMessageRow).where(HospitalMessageRow.msgid == "FLUSH-GONE-1")).one()
+        msg.outcome = "REVERSED"
+        s.add(HospitalMessageRow(institution=GZ1, msgid="FLUSH-GONE-2", infno="2207", outcome="DONE", at=AT))
+        with unit_of_work(ctx.sessions) as other:  # deleted by someone else before this transaction writes
+            other.delete(other.get(HospitalMessageRow, msg.id))
+    with unit_of_work(ctx.sessions) as s:
+        assert s.scalars(select(HospitalMessageRow.msgid).where(HospitalMessageRow.msgid.like("FLUSH-GONE-%"))).all() == []

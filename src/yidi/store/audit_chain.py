@@ -234,7 +234,10 @@ def _before_commit(session: Session) -> None:
         # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...): the chain costs two round trips under
         # its lane's lock (`take` and this), then COMMIT
         head = move.returning(AuditHeadRow.id).cte("chain_head")
-        recs = insert(AuditRow).values([record_values(r) for r in deferred])
+        # one record (the usual case) as a single-row VALUES: SQLAlchemy caches its compiled form, while a
+        # multi-row VALUES is compiled anew every time
+        recs = insert(AuditRow).values(record_values(deferred[0]) if len(deferred) == 1
+                                       else [record_values(r) for r in deferred])
         if log:  # the lines travel as one JSON parameter: the statement's text never changes, compiled once
             stmt = _LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
             conn.execute(stmt, {"row_log_lines": log})

@@ -16,11 +16,29 @@ then left as a flush leaves them (persistent, no pending change). Any other case
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, Text, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import dialect as pg_dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -72,6 +90,12 @@ def _plain_new(obj: Any, skip: frozenset[str]) -> tuple[Table, dict[str, Any]] |
         key = mapper.get_property_by_column(c).key
         if key in state.dict:
             values[c.name] = state.dict[key]
+        elif c.default is not None:  # what the flush would fill in: a plain value only
+            if not getattr(c.default, "is_scalar", False):
+                return None
+            values[c.name] = c.default.arg  # type: ignore[attr-defined]
+    if any(isinstance(table.c[n].type, JSON) for n in values):
+        return None  # JSON travels inside the rows' JSON parameter only as text the driver would not send
     return table, values
 
 
@@ -89,42 +113,30 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
     if any(c is None for _o, c in changes) or any(n is None for _o, n in news) or len(changes) + len(news) < 2:
         return False
     dialect = session.get_bind().dialect
-    parts: list[Any] = []
-    for i, (obj, ch) in enumerate(changes):
-        assert ch is not None
-        table, values = ch
-        pk = {c.name: getattr(obj, obj.__mapper__.get_property_by_column(c).key) for c in table.primary_key.columns}
-        where = [table.c[n] == v for n, v in pk.items()]
-        cte = update(table).where(*where).values(values).returning(literal(i).label("i")).cte(f"u{i}")
-        parts.append(select(literal("u").label("k"), literal("").label("r")).select_from(cte))
-    groups: dict[tuple[str, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
+    # in a fixed order, so that the same kinds of writes make the same statement text
+    todo = sorted(((obj, ch) for obj, ch in changes if ch is not None), key=lambda oc: (oc[1][0].name, sorted(oc[1][1])))
+    groups: dict[tuple[Table, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
     for obj, nw in news:
         assert nw is not None
-        groups.setdefault((nw[0].name, tuple(sorted(nw[1]))), []).append((obj, nw[1]))
-    tables = {t.name: t for _o, n in news if n is not None for t in [n[0]]}
-    for g, ((name, _keys), members) in enumerate(groups.items()):
-        table = tables[name]
-        obj_row = func.json_build_object(*(x for c in table.columns for x in (literal(c.name), c)))
-        cte = insert(table).values([vals for _obj, vals in members]).returning(obj_row.label("r")).cte(f"n{g}")
-        parts.append(select(literal(f"n{g}").label("k"), cte.c.r.cast(Text).label("r")).select_from(cte))
+        groups.setdefault((nw[0], tuple(sorted(nw[1]))), []).append((obj, nw[1]))
+    ordered = sorted(groups.items(), key=lambda g: (g[0][0].name, g[0][1]))
+    shape = _shape(tuple((ch[0], tuple(sorted(ch[1]))) for _o, ch in todo), tuple(k for k, _m in ordered), dialect)
+    params = shape.params([(obj, ch[1]) for obj, ch in todo], [[v for _o, v in m] for _k, m in ordered])
+    if params is None:
+        return False  # a value the one statement cannot carry exactly: the ordinary flush
     # before-values of the changed rows, read before the statement changes the objects' history
-    befores = [row_state.python_state(ch[0], row_state.object_values(o, before=True), dialect)
-               for o, ch in changes if ch is not None]
-    got = session.connection().execute(union_all(*parts)).all()
-    if sum(1 for k, _r in got if k == "u") != len(changes):
+    befores = [row_state.python_state(ch[0], row_state.object_values(o, before=True), dialect) for o, ch in todo]
+    got = session.connection().exec_driver_sql(shape.sql, params).all()
+    if sum(1 for k, _r in got if k == "u") != len(todo):
         # a row to update was gone: what the ordinary flush reports as a stale row (the statement changed
         # nothing else that could stand: the transaction is rolled back by the error)
-        raise StaleDataError(f"flush_one: {len(changes)} rows to update, "
-                             f"{sum(1 for k, _r in got if k == 'u')} found")
-    for (obj, ch), (key, before) in zip(changes, befores, strict=True):
-        assert ch is not None
-        table, values = ch
+        raise StaleDataError(f"flush_one: {len(todo)} rows to update, {sum(1 for k, _r in got if k == 'u')} found")
+    for (obj, (table, _values)), (key, before) in zip(todo, befores, strict=True):
         for k in list(obj._sa_instance_state.committed_state):
             set_committed_value(obj, k, obj._sa_instance_state.dict.get(k))
         note(table.name, key, before, row_state.python_state(table, row_state.object_values(obj, before=False),
                                                              dialect)[1])
-    for g, ((name, _keys), members) in enumerate(groups.items()):
-        table = tables[name]
+    for g, ((table, _keys), members) in enumerate(ordered):
         cols = list(table.columns)
         rows = json_rows.rows_of(cols, [json.loads(r) for k, r in got if k == f"n{g}"])
         for (obj, _vals), stored in zip(members, _in_order(table, members, rows), strict=True):
@@ -153,3 +165,107 @@ def _in_order(table: Table, members: list[tuple[Any, dict[str, Any]]], rows: lis
 def _new_state(table: Table, stored: dict[str, Any], dialect: Any) -> tuple[str, str, str]:
     key, after = row_state.python_state(table, stored, dialect)
     return key, row_state.DELETED, after
+
+
+# --- the statement's text, built once per shape ------------------------------------------------------------
+# A shape is which rows change (table, changed columns) and which tables get new rows (table, columns given):
+# the text depends on nothing else, since the new rows travel as one JSON parameter per table. SQLAlchemy
+# cannot cache a multi-row INSERT, so without this it compiled the whole statement for every settle.
+
+_Update = tuple[Table, tuple[str, ...]]  # (table, changed column names, sorted)
+_Insert = tuple[Table, tuple[str, ...]]  # (table, column names given, sorted)
+_SHAPES: dict[tuple[tuple[_Update, ...], tuple[_Insert, ...]], _Shape] = {}
+_MOST_SHAPES = 256
+
+
+class _Refused(Exception):
+    """A value the JSON parameter cannot carry exactly as the driver would send it."""
+
+
+def _to_json(col: Column[Any], proc: Any) -> Any:
+    """How a new row's value of `col` goes into the JSON parameter: as text PostgreSQL reads into the column's
+    type (json_to_recordset applies the type's input function) — what the bound value would have become."""
+    tz = getattr(col.type, "timezone", False)
+
+    def conv(v: Any) -> Any:
+        if proc is not None:
+            v = proc(v)  # the column type's own bind processing (enums to their stored value …)
+        if v is None or type(v) in (str, int, bool):
+            return v
+        if isinstance(v, Decimal):
+            return str(v)
+        if isinstance(v, dt.datetime):
+            if v.tzinfo is not None and not tz:  # bound, it would be cast from timestamptz in the session's UTC
+                v = v.astimezone(dt.UTC).replace(tzinfo=None)
+            return v.isoformat()
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        raise _Refused(f"{col.table.name}.{col.name}: {type(v).__name__}")
+    return conv
+
+
+class _Shape:
+    """One shape's statement text and how to turn the objects' values into its parameters."""
+
+    def __init__(self, updates: tuple[_Update, ...], inserts: tuple[_Insert, ...], dialect: Dialect) -> None:
+        parts: list[Any] = []
+        self._updates: list[tuple[list[tuple[str, str, Any]], list[tuple[str, Column[Any], Any]]]] = []
+        for i, (table, names) in enumerate(updates):
+            sets = [(f"u{i}_{j}", n, _processor(table.c[n], dialect)) for j, n in enumerate(names)]
+            keys = [(f"u{i}_k{j}", c, _processor(c, dialect)) for j, c in enumerate(table.primary_key.columns)]
+            stmt: Any = (update(table).where(*(c == bindparam(p, type_=c.type) for p, c, _f in keys))
+                    .values({n: bindparam(p, type_=table.c[n].type) for p, n, _f in sets})
+                    .returning(literal_column(str(i)).label("i")))
+            cte = stmt.cte(f"u{i}")
+            parts.append(select(_text("u").label("k"), _text("").label("r")).select_from(cte))
+            self._updates.append((sets, keys))
+        self._inserts: list[tuple[str, list[tuple[str, Any]]]] = []
+        self._json = _processor(column("rows", JSON), dialect)  # the driver's JSON wrapper, as SQLAlchemy binds it
+        for g, (table, names) in enumerate(inserts):
+            cols = [table.c[n] for n in names]
+            rows = func.json_to_recordset(bindparam(f"n{g}", type_=JSON)).table_valued(
+                *(column(c.name, c.type) for c in cols)).render_derived(name=f"r{g}", with_types=True)
+            obj_row = func.json_build_object(*(x for c in table.columns for x in (_text(c.name), c)))
+            cte = (insert(table).from_select(list(names), select(*(rows.c[n] for n in names)))
+                   .returning(obj_row.label("r")).cte(f"n{g}"))
+            parts.append(select(_text(f"n{g}").label("k"), cte.c.r.cast(Text).label("r")).select_from(cte))
+            self._inserts.append((f"n{g}", [(c.name, _to_json(c, _processor(c, dialect))) for c in cols]))
+        self.sql = str(union_all(*parts).compile(dialect=dialect))
+
+    def params(self, updates: list[tuple[Any, dict[str, Any]]],
+               inserts: list[list[dict[str, Any]]]) -> dict[str, Any] | None:
+        """The statement's parameters for these rows (None: a value it cannot carry)."""
+        out: dict[str, Any] = {}
+        for (sets, keys), (obj, values) in zip(self._updates, updates, strict=True):
+            for p, n, f in sets:
+                out[p] = values[n] if f is None else f(values[n])
+            mapper = obj.__mapper__
+            for p, c, f in keys:
+                v = getattr(obj, mapper.get_property_by_column(c).key)
+                out[p] = v if f is None else f(v)
+        try:
+            for (p, convs), rows in zip(self._inserts, inserts, strict=True):
+                out[p] = self._json([{n: conv(row[n]) for n, conv in convs} for row in rows])
+        except _Refused:
+            return None
+        return out
+
+
+def _processor(col: ColumnElement[Any], dialect: Dialect) -> Any:
+    return col.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _text(s: str) -> Any:
+    """A constant of the statement's text (not a parameter); the names it carries are the schema's own."""
+    assert "'" not in s and "%" not in s
+    return cast(literal_column(f"'{s}'"), Text)
+
+
+def _shape(updates: tuple[_Update, ...], inserts: tuple[_Insert, ...], dialect: Dialect) -> _Shape:
+    key = (updates, inserts)
+    got = _SHAPES.get(key)
+    if got is None:
+        if len(_SHAPES) >= _MOST_SHAPES:
+            _SHAPES.clear()
+        got = _SHAPES[key] = _Shape(updates, inserts, dialect)
+    return got
