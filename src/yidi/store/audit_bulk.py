@@ -13,6 +13,7 @@ transaction) gets the before-digest UNKNOWN rather than a guess.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import ORMExecuteState
 from yidi.store import row_state
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
+_WIDE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()  # INSERT -> it RETURNING every column
 _CHUNK = 500
 
 
@@ -72,8 +74,10 @@ def _insert(state: ORMExecuteState, table: Table, dialect: Dialect, note: Note) 
     if any(not isinstance(c, ColumnElement) for c in asked):
         raise NotImplementedError(f"audit: an INSERT into {table.name} returning ORM objects cannot name its rows; "
                                   "return columns instead")
-    wide = stmt.returning(*table.columns, sort_by_parameter_order=bool(getattr(stmt, "_sort_by_parameter_order",
-                                                                                False)))
+    wide = _WIDE.get(stmt)
+    if wide is None:  # a statement built once and run many times (settlements' INSERT) is widened once
+        wide = _WIDE[stmt] = stmt.returning(*table.columns, sort_by_parameter_order=bool(
+            getattr(stmt, "_sort_by_parameter_order", False)))
     frozen = state.invoke_statement(statement=wide).freeze()
     n = len(asked)
     names = [c.name for c in table.columns]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import getpass
 import sys
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    update,
 )
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
@@ -228,23 +230,25 @@ def _before_commit(session: Session) -> None:
     log = [{"seq": records[0].seq, "ord": i, "table_name": r["table"], "row_key": r["key"], "before": r["before"],
             "after": r["after"]} for i, r in enumerate(rows)]
     session.info.pop("yidi_audit", None)
-    move = audit_lanes.head_moved(places.lane, records[-1].entry_hash)
+    move = functools.partial(audit_lanes.head_moved, places.lane, records[-1].entry_hash)
     if not explicit and len(log) <= 1000 and conn.dialect.name == "postgresql":
         # insert the records and the row log and set the head's hash in ONE statement
         # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...): the chain costs two round trips under
         # its lane's lock (`take` and this), then COMMIT
-        head = move.returning(AuditHeadRow.id).cte("chain_head")
-        # one record (the usual case) as a single-row VALUES: SQLAlchemy caches its compiled form, while a
-        # multi-row VALUES is compiled anew every time
-        recs = insert(AuditRow).values(record_values(deferred[0]) if len(deferred) == 1
-                                       else [record_values(r) for r in deferred])
-        if log:  # the lines travel as one JSON parameter: the statement's text never changes, compiled once
-            stmt = _LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
-            conn.execute(stmt, {"row_log_lines": log})
+        if len(deferred) == 1:  # the usual case: statements built once, the values are parameters
+            params = {"lane": places.lane, "head_hash": records[-1].entry_hash,
+                      **{f"rec_{c}": v for c, v in record_values(deferred[0]).items()}}
+            if log:  # the lines travel as one JSON parameter
+                conn.execute(_RECORD_AND_LOG, {**params, "row_log_lines": log})
+            else:
+                conn.execute(_RECORD_ONLY, params)
         else:
-            conn.execute(recs.add_cte(head))
+            head = move().returning(AuditHeadRow.id).cte("chain_head")
+            recs = insert(AuditRow).values([record_values(r) for r in deferred])
+            conn.execute(_LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
+                         if log else recs.add_cte(head), {"row_log_lines": log} if log else {})
     else:
-        conn.execute(move)
+        conn.execute(move())
         if deferred:
             conn.execute(insert(AuditRow).values([record_values(r) for r in deferred]))
         if explicit:
@@ -264,6 +268,12 @@ _LOG_FROM_JSON = insert(AuditRowLogRow).from_select(
 
 _ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "lane",
                 "lane_seq", "prev_hash", "entry_hash", "before_digest", "after_digest")
+# a transaction's one record, its row log and the lane head's hash (PostgreSQL), with parameters for every value
+_HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == bindparam("lane")).values(hash=bindparam("head_hash"))
+         .returning(AuditHeadRow.id).cte("chain_head"))
+_ONE_RECORD = insert(AuditRow).values({c: bindparam(f"rec_{c}") for c in _ROW_COLUMNS})
+_RECORD_AND_LOG = _LOG_FROM_JSON.add_cte(_HEAD, _ONE_RECORD.returning(AuditRow.id).cte("chain_records"))
+_RECORD_ONLY = _ONE_RECORD.add_cte(_HEAD)
 
 
 def record_values(rec: AuditRow) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -96,24 +96,39 @@ class Places:
 def take(conn: Connection, lane: int, n: int) -> Places:
     """Lock `lane`'s head (held until COMMIT) and take n places in it and in the global order: one statement."""
     pg = conn.dialect.name == "postgresql"
-    bump = update(AuditHeadRow).where(AuditHeadRow.id == lane).values(seq=AuditHeadRow.seq + n)
-    if pg:  # RETURNING runs after the row is locked: the global places come after the lane's previous ones
-        cols = [AuditHeadRow.seq, AuditHeadRow.hash, *(AUDIT_SEQ.next_value().label(f"s{i}") for i in range(n))]
-    else:  # the UPDATE took SQLite's write lock: no one else can add records until we commit
-        cols = [AuditHeadRow.seq, AuditHeadRow.hash,
-                select(func.coalesce(func.max(AuditRow.seq), 0)).scalar_subquery().label("top")]
-    row = conn.execute(bump.returning(*cols)).first()
+    took = _take_statement(pg, n)
+    row = conn.execute(took, {"lane": lane}).first()
     if row is None:  # a fresh database: every lane's head row is made at the first record (racing writers: one
         # wins, the others' rows are skipped), so later transactions never miss one
         new = (postgresql.insert if pg else sqlite.insert)(AuditHeadRow).values(
             [{"id": i, "seq": 0, "hash": ""} for i in range(LANES)])
         conn.execute(new.on_conflict_do_nothing(index_elements=["id"]))
-        row = conn.execute(bump.returning(*cols)).first()
+        row = conn.execute(took, {"lane": lane}).first()
     assert row is not None
     vals: list[Any] = list(row)
     got = [int(v) for v in vals[2:]]
     seqs = sorted(got) if pg else [got[0] + 1 + i for i in range(n)]
     return Places(lane, int(vals[0]) - n, str(vals[1]), seqs)
+
+
+_TAKES: dict[tuple[bool, int], Any] = {}
+
+
+def _take_statement(pg: bool, n: int) -> Any:
+    """`take`'s statement for n places, built once (the lane is a parameter)."""
+    got = _TAKES.get((pg, n))
+    if got is not None:
+        return got
+    bump = update(AuditHeadRow).where(AuditHeadRow.id == bindparam("lane")).values(seq=AuditHeadRow.seq + n)
+    if pg:  # RETURNING runs after the row is locked: the global places come after the lane's previous ones
+        cols = [AuditHeadRow.seq, AuditHeadRow.hash, *(AUDIT_SEQ.next_value().label(f"s{i}") for i in range(n))]
+    else:  # the UPDATE took SQLite's write lock: no one else can add records until we commit
+        cols = [AuditHeadRow.seq, AuditHeadRow.hash,
+                select(func.coalesce(func.max(AuditRow.seq), 0)).scalar_subquery().label("top")]
+    if len(_TAKES) > 64:  # n is the number of a transaction's records: usually 1
+        _TAKES.clear()
+    got = _TAKES[(pg, n)] = bump.returning(*cols)
+    return got
 
 
 def head_moved(lane: int, newest_hash: str) -> Any:

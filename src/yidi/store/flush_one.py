@@ -107,7 +107,10 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
     if session.deleted or not (session.new or session.dirty):
         return False
     # a changed collection counts (its object is then refused below: the children's keys come from the flush)
-    dirty = [o for o in session.dirty if session.is_modified(o)]
+    dirty: list[Any] = []
+    unchanged: list[Any] = []
+    for o in session.dirty:
+        (dirty if session.is_modified(o) else unchanged).append(o)
     changes = [(o, _plain_change(o, skip)) for o in dirty]
     news = [(o, _plain_new(o, skip)) for o in session.new]
     if any(c is None for _o, c in changes) or any(n is None for _o, n in news) or len(changes) + len(news) < 2:
@@ -132,10 +135,13 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
         # nothing else that could stand: the transaction is rolled back by the error)
         raise StaleDataError(f"flush_one: {len(todo)} rows to update, {sum(1 for k, _r in got if k == 'u')} found")
     for (obj, (table, _values)), (key, before) in zip(todo, befores, strict=True):
-        for k in list(obj._sa_instance_state.committed_state):
-            set_committed_value(obj, k, obj._sa_instance_state.dict.get(k))
         note(table.name, key, before, row_state.python_state(table, row_state.object_values(obj, before=False),
                                                              dialect)[1])
+    # the changed objects, and those set to the values they had, end as a flush's end leaves them: no pending
+    # history, not modified (otherwise the flush at commit would run the whole unit of work to find nothing)
+    for obj in (*(o for o, _ch in todo), *unchanged):
+        state = obj._sa_instance_state
+        state._commit_all(state.dict, session.identity_map)
     for g, ((table, _keys), members) in enumerate(ordered):
         cols = list(table.columns)
         rows = json_rows.rows_of(cols, [json.loads(r) for k, r in got if k == f"n{g}"])

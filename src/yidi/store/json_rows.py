@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Enum, Integer, func, literal, select
@@ -26,28 +26,38 @@ def array_of(dialect: str, cols: Sequence[Col], where: ColumnElement[bool]) -> S
     return select(func.json_group_array(func.json(obj))).where(where).scalar_subquery()
 
 
-def _value(col: Col, v: Any) -> Any:
-    if v is None:
-        return None
+_CONVERT: dict[Any, Callable[[Any], Any] | None] = {}
+
+
+def _converter(col: Col) -> Callable[[Any], Any] | None:
+    """How a JSON value of `col` becomes the Python value of its type (None: as it is), worked out once per
+    column (a settle reads some 600 values this way)."""
+    try:
+        return _CONVERT[col]
+    except KeyError:
+        pass
     t = col.type
+    conv: Callable[[Any], Any] | None = None
     if isinstance(t, Enum) and t.enum_class is not None:
-        return t.enum_class(v)  # stored by value (yidi.store.models)
-    if isinstance(t, DateTime):
-        return dt.datetime.fromisoformat(v)
-    if isinstance(t, Date):
-        return dt.date.fromisoformat(v)
-    if isinstance(t, Boolean):
-        return bool(v)  # SQLite: 0/1
-    if isinstance(t, Integer):
-        return int(v)
-    return v
+        conv = t.enum_class  # stored by value (yidi.store.models)
+    elif isinstance(t, DateTime):
+        conv = dt.datetime.fromisoformat
+    elif isinstance(t, Date):
+        conv = dt.date.fromisoformat
+    elif isinstance(t, Boolean):
+        conv = bool  # SQLite: 0/1
+    elif isinstance(t, Integer):
+        conv = int
+    _CONVERT[col] = conv
+    return conv
 
 
 def rows_of(cols: Sequence[Col], value: Any, *order: str) -> list[dict[str, Any]]:
     """The rows of an `array_of` column: {column name: Python value}, sorted by the columns named in `order`
     (none of them empty)."""
     data = json.loads(value) if isinstance(value, (str, bytes)) else (value or [])
-    rows = [{c.name: _value(c, row.get(c.name)) for c in cols} for row in data]
+    convs = [(c.name, _converter(c)) for c in cols]
+    rows = [{n: v if (v := row.get(n)) is None or f is None else f(v) for n, f in convs} for row in data]
     if order:
         rows.sort(key=lambda r: tuple(r[n] for n in order))
     return rows

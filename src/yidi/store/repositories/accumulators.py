@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,6 +52,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# built once (the values are parameters): the settle path locks the row with it every time
+_LOCK_ROW = (select(YearAccumulatorRow)
+             .where(YearAccumulatorRow.person_id == bindparam("person"), YearAccumulatorRow.scheme == bindparam("scheme"),
+                    YearAccumulatorRow.year == bindparam("year"))
+             .with_for_update().execution_options(populate_existing=True))
+
+
 class Accumulators:
     """The SQL accumulators repository (table person_year_accumulators)."""
 
@@ -62,19 +69,17 @@ class Accumulators:
         """The row itself, locked (SELECT ... FOR UPDATE; created first when missing): for the store's
         callers that still change rows in place."""
         s = self.s
-        q = (select(YearAccumulatorRow).where(YearAccumulatorRow.person_id == person,
-                                              YearAccumulatorRow.scheme == scheme, YearAccumulatorRow.year == year)
-             .with_for_update().execution_options(populate_existing=True))
+        key = {"person": person, "scheme": scheme, "year": year}
         # the row exists from the person's first settlement of the year on: then this one statement locks it
         # (SQLite: BEGIN IMMEDIATE already holds the write lock, see yidi.store.db)
-        row = s.scalars(q).one_or_none()
+        row = s.scalars(_LOCK_ROW, key).one_or_none()
         if row is not None:
             return row
         values = {"person_id": person, "scheme": scheme, "year": year,
                   "content": YearAccumulators(year=year).as_dict(), "version": 0, "updated_at": _now()}
         ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
         s.execute(ins(YearAccumulatorRow).values(**values).on_conflict_do_nothing())
-        return s.scalars(q).one()
+        return s.scalars(_LOCK_ROW, key).one()
 
     def get(self, person: int, scheme: Scheme, year: int, *, lock: bool = False) -> HeldAccumulators:
         row = self.lock_row(person, scheme, year) if lock else self.s.get(YearAccumulatorRow, (person, scheme, year))

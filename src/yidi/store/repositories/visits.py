@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from yidi.domain.enums import Scheme, VisitType
@@ -150,6 +150,19 @@ def _record(hv: HospitalVisitRow, v: VisitRow) -> HospitalVisit:
                          hv.revision, hv.msgid, hv.registered_at, from_fen(hv.deposit_fen))
 
 
+# the settle path's two visit statements, built once (their values are parameters): building and keying them
+# anew cost more CPU than running them
+_FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
+         .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+         .join(PersonRow, PersonRow.id == VisitRow.person_id)
+         .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id")))
+_LOCK_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
+                     .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                     .join(PersonRow, PersonRow.id == VisitRow.person_id)
+                     .where(HospitalVisitRow.visit_id == bindparam("visit_id"))
+                     .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
+
+
 class Visits:
     """The SQL visits repository (tables visits and hospital_visits)."""
 
@@ -196,10 +209,7 @@ class Visits:
         return [_record(hv, v) for hv, v in self.s.execute(q.limit(limit))]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
-        row = self.s.execute(select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
-                             .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-                             .join(PersonRow, PersonRow.id == VisitRow.person_id)
-                             .where(HospitalVisitRow.mdtrt_id == mdtrt_id)).one_or_none()
+        row = self.s.execute(_FIND, {"mdtrt_id": mdtrt_id}).one_or_none()
         return None if row is None else VisitOf(*row)
 
     def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None:
@@ -248,12 +258,7 @@ class Visits:
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
         # lazily, were anyone to ask: settle reads them after the lock)
-        q = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
-             .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-             .join(PersonRow, PersonRow.id == VisitRow.person_id)
-             .where(HospitalVisitRow.visit_id == visit_id)
-             .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
-        hv, v, p = self.s.execute(q).one()
+        hv, v, p = self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one()
         hold(self.s, hv, v, p)
         return _record(hv, v), person_of(p, diseases=())
 
