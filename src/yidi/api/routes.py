@@ -28,6 +28,7 @@ API_PREFIX = "/api/v1"
 
 def mount(app: FastAPI) -> None:
     """Add every API router to an app (the assembly's one line for the API door)."""
+    app.include_router(reference.first, prefix=API_PREFIX)  # the health check, matched first (see there)
     app.include_router(auth.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
     app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)
     app.include_router(family.me_router, prefix=API_PREFIX)  # 家人关联 who may act for whom (issue 13)
