@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import copy
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from yidi.api import (
     advice,
@@ -26,9 +29,28 @@ from yidi.api import simulate as simulation
 API_PREFIX = "/api/v1"
 
 
+def matched_first(*wanted: tuple[APIRouter, str]) -> APIRouter:
+    """A router of hidden twins of the hottest routes, to be included before every other one.
+
+    FastAPI tries an app's routes in order (~190 here); the health check was matched against the 38 routes of
+    the 9 routers included before its own, ~0.1 ms of CPU per check (in process 0.91 -> 0.82 ms, the bare sync
+    SELECT 1's 0.82). A twin is a copy of the route object itself (same endpoint, models, dependencies, route
+    class), left out of the schema: the documented route keeps its place, and /openapi.json stays byte for
+    byte the same."""
+    first = APIRouter()
+    for router, path in wanted:
+        route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)
+        twin = copy.copy(route)
+        twin.include_in_schema = False
+        first.routes.append(twin)
+    return first
+
+
 def mount(app: FastAPI) -> None:
     """Add every API router to an app (the assembly's one line for the API door)."""
-    app.include_router(reference.first, prefix=API_PREFIX)  # the health check, matched first (see there)
+    # the health check and the eligibility check are matched first (see matched_first)
+    app.include_router(matched_first((reference.router, "/health"), (eligibility.router, "/eligibility")),
+                       prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)  # tokens, sessions (issue 8)
     app.include_router(me.router, prefix=API_PREFIX)  # a person's own data (issue 8)
     app.include_router(family.me_router, prefix=API_PREFIX)  # 家人关联 who may act for whom (issue 13)
