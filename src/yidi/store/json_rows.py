@@ -8,7 +8,18 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Enum, Integer, func, literal, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Enum,
+    Integer,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql.selectable import ScalarSelect
 
 Col = Any  # a column of a Table (`Table.c[...]`): has .name and .type
@@ -19,11 +30,18 @@ def array_of(dialect: str, cols: Sequence[Col], where: ColumnElement[bool]) -> S
     ("[]" when none), in no set order (`rows_of` sorts them: an ORDER BY inside would need a derived table,
     which cannot refer to the outer query on every database)."""
     if dialect == "postgresql":
-        obj = func.json_build_object(*(x for c in cols for x in (literal(c.name), c)))
-        return select(func.coalesce(func.json_agg(obj), literal("[]").cast(JSON))).where(where).scalar_subquery()
+        obj = func.json_build_object(*(x for c in cols for x in (_name(c), c)))
+        return select(func.coalesce(func.json_agg(obj), literal_column("'[]'").cast(JSON))).where(where).scalar_subquery()
     # SQLite: JSON columns hold text; json() nests them as JSON rather than as a quoted string
-    obj = func.json_object(*(x for c in cols for x in (literal(c.name), func.json(c) if isinstance(c.type, JSON) else c)))
+    obj = func.json_object(*(x for c in cols for x in (_name(c), func.json(c) if isinstance(c.type, JSON) else c)))
     return select(func.json_group_array(func.json(obj))).where(where).scalar_subquery()
+
+
+def _name(col: Col) -> Any:
+    """A column's name as a constant of the statement's text, not a parameter: psycopg converts a statement
+    with more than 50 parameters anew every time it is sent (its cache stops there)."""
+    assert col.name.isidentifier(), col.name
+    return literal_column(f"'{col.name}'")
 
 
 _CONVERT: dict[Any, Callable[[Any], Any] | None] = {}

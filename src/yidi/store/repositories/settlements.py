@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
@@ -170,7 +170,8 @@ _VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
 _DC = PersonDiseaseRow.__table__.c
 _DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
 _INPUTS: dict[str, Select[Any]] = {}
-_INSERT = insert(SettlementRow).returning(SettlementRow.id)
+# a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
+_INSERT = insert(cast(Table, SettlementRow.__table__)).returning(SettlementRow.__table__.c.id)
 
 
 def _inputs_query(dialect: str) -> Select[Any]:
