@@ -16,15 +16,12 @@ then left as a flush leaves them (persistent, no pending change). Any other case
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    ColumnElement,
     Table,
     Text,
     bindparam,
@@ -43,7 +40,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from yidi.store import audit_bulk, json_rows, row_state
+from yidi.store import audit_bulk, json_params, json_rows, row_state
 
 _ASKED = "yidi_flush_one"
 _PG = pg_dialect()  # type: ignore[no-untyped-call]
@@ -94,8 +91,6 @@ def _plain_new(obj: Any, skip: frozenset[str]) -> tuple[Table, dict[str, Any]] |
             if not getattr(c.default, "is_scalar", False):
                 return None
             values[c.name] = c.default.arg  # type: ignore[attr-defined]
-    if any(isinstance(table.c[n].type, JSON) for n in values):
-        return None  # JSON travels inside the rows' JSON parameter only as text the driver would not send
     return table, values
 
 
@@ -184,32 +179,6 @@ _SHAPES: dict[tuple[tuple[_Update, ...], tuple[_Insert, ...]], _Shape] = {}
 _MOST_SHAPES = 256
 
 
-class _Refused(Exception):
-    """A value the JSON parameter cannot carry exactly as the driver would send it."""
-
-
-def _to_json(col: Column[Any], proc: Any) -> Any:
-    """How a new row's value of `col` goes into the JSON parameter: as text PostgreSQL reads into the column's
-    type (json_to_recordset applies the type's input function) — what the bound value would have become."""
-    tz = getattr(col.type, "timezone", False)
-
-    def conv(v: Any) -> Any:
-        if proc is not None:
-            v = proc(v)  # the column type's own bind processing (enums to their stored value …)
-        if v is None or type(v) in (str, int, bool):
-            return v
-        if isinstance(v, Decimal):
-            return str(v)
-        if isinstance(v, dt.datetime):
-            if v.tzinfo is not None and not tz:  # bound, it would be cast from timestamptz in the session's UTC
-                v = v.astimezone(dt.UTC).replace(tzinfo=None)
-            return v.isoformat()
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        raise _Refused(f"{col.table.name}.{col.name}: {type(v).__name__}")
-    return conv
-
-
 class _Shape:
     """One shape's statement text and how to turn the objects' values into its parameters."""
 
@@ -217,8 +186,8 @@ class _Shape:
         parts: list[Any] = []
         self._updates: list[tuple[list[tuple[str, str, Any]], list[tuple[str, Column[Any], Any]]]] = []
         for i, (table, names) in enumerate(updates):
-            sets = [(f"u{i}_{j}", n, _processor(table.c[n], dialect)) for j, n in enumerate(names)]
-            keys = [(f"u{i}_k{j}", c, _processor(c, dialect)) for j, c in enumerate(table.primary_key.columns)]
+            sets = [(f"u{i}_{j}", n, json_params.processor(table.c[n], dialect)) for j, n in enumerate(names)]
+            keys = [(f"u{i}_k{j}", c, json_params.processor(c, dialect)) for j, c in enumerate(table.primary_key.columns)]
             stmt: Any = (update(table).where(*(c == bindparam(p, type_=c.type) for p, c, _f in keys))
                     .values({n: bindparam(p, type_=table.c[n].type) for p, n, _f in sets})
                     .returning(literal_column(str(i)).label("i")))
@@ -226,16 +195,15 @@ class _Shape:
             parts.append(select(_text("u").label("k"), _text("").label("r")).select_from(cte))
             self._updates.append((sets, keys))
         self._inserts: list[tuple[str, list[tuple[str, Any]]]] = []
-        self._json = _processor(column("rows", JSON), dialect)  # the driver's JSON wrapper, as SQLAlchemy binds it
+        self._json = json_params.processor(column("rows", JSON), dialect)  # the driver's JSON wrapper
         for g, (table, names) in enumerate(inserts):
             cols = [table.c[n] for n in names]
-            rows = func.json_to_recordset(bindparam(f"n{g}", type_=JSON)).table_valued(
-                *(column(c.name, c.type) for c in cols)).render_derived(name=f"r{g}", with_types=True)
+            rows = json_params.records(f"n{g}", cols, many=True)
             obj_row = func.json_build_object(*(x for c in table.columns for x in (_text(c.name), c)))
             cte = (insert(table).from_select(list(names), select(*(rows.c[n] for n in names)))
                    .returning(obj_row.label("r")).cte(f"n{g}"))
             parts.append(select(_text(f"n{g}").label("k"), cte.c.r.cast(Text).label("r")).select_from(cte))
-            self._inserts.append((f"n{g}", [(c.name, _to_json(c, _processor(c, dialect))) for c in cols]))
+            self._inserts.append((f"n{g}", [(c.name, json_params.to_json(c, dialect)) for c in cols]))
         self.sql = str(union_all(*parts).compile(dialect=dialect))
 
     def params(self, updates: list[tuple[Any, dict[str, Any]]],
@@ -252,13 +220,9 @@ class _Shape:
         try:
             for (p, convs), rows in zip(self._inserts, inserts, strict=True):
                 out[p] = self._json([{n: conv(row[n]) for n, conv in convs} for row in rows])
-        except _Refused:
+        except json_params.Refused:
             return None
         return out
-
-
-def _processor(col: ColumnElement[Any], dialect: Dialect) -> Any:
-    return col.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _text(s: str) -> Any:

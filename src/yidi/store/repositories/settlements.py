@@ -9,14 +9,14 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
-from yidi.store import json_rows
+from yidi.store import json_params, json_rows
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
 from yidi.store.repositories.filings import record_of
 from yidi.store.repositories.held import hold
@@ -171,7 +171,21 @@ _DC = PersonDiseaseRow.__table__.c
 _DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
 _INPUTS: dict[str, Select[Any]] = {}
 # a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
-_INSERT = insert(cast(Table, SettlementRow.__table__)).returning(SettlementRow.__table__.c.id)
+_TABLE = cast(Table, SettlementRow.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_NEW_COLS = [c for c in _TABLE.columns if c.name != "id"]
+_ROW = json_params.records("row", _NEW_COLS, many=False)
+# `SELECT *`: the record's columns are the INSERT's, in its order (and psycopg caches only up to 4,096 characters)
+_INSERT_JSON = (insert(_TABLE).from_select([c.name for c in _NEW_COLS], select(literal_column("*")).select_from(_ROW))
+                .returning(_TABLE.c.id))
+_JSON_ROWS: dict[Any, list[tuple[str, Any]]] = {}
+
+
+def _json_row(dialect: Any) -> list[tuple[str, Any]]:
+    got = _JSON_ROWS.get(dialect.name)
+    if got is None:
+        got = _JSON_ROWS[dialect.name] = [(c.name, json_params.to_json(c, dialect)) for c in _NEW_COLS]
+    return got
 
 
 def _inputs_query(dialect: str) -> Select[Any]:
@@ -276,8 +290,21 @@ class Settlements:
 
     def add(self, s: Settlement) -> Settlement:
         # one INSERT … RETURNING, built once: the unit of work for a single new row cost more CPU than the
-        # statement (the audit trail notes the row from its RETURNING, yidi.store.audit_bulk)
-        s.id = self.s.execute(_INSERT, {n: getattr(s, n) for n in FIELDS if n != "id"}).scalar_one()
+        # statement (the audit trail notes the row from its RETURNING, yidi.store.audit_bulk). On PostgreSQL
+        # the row goes as one JSON parameter: psycopg converts a statement of more than 50 parameters anew
+        # every time, and this one would have 54
+        values = {n: getattr(s, n) for n in FIELDS if n != "id"}
+        dialect = self.s.get_bind().dialect
+        if dialect.name == "postgresql":
+            convs = _json_row(dialect)
+            try:
+                row = {n: conv(values[n]) for n, conv in convs}
+            except json_params.Refused:
+                pass
+            else:
+                s.id = self.s.execute(_INSERT_JSON, {"row": row}).scalar_one()
+                return s
+        s.id = self.s.execute(_INSERT, values).scalar_one()
         return s
 
     def save(self, s: Settlement) -> None:
