@@ -66,6 +66,23 @@ def test_a_settle_of_a_20_line_bill_in_8_statements(ctx: Context) -> None:
     assert len(seen) == expected, "\n".join(seen)
 
 
+def test_a_pre_settle_of_a_20_line_bill_in_3_statements(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 34, balance="800.00")
+    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="count-pre-1"))  # the accumulator row exists
+    with statements(ctx.engine) as seen:
+        q = svc.pre_settle(ctx, h, second, svc.PreSettleIn())
+    # 20 lines of 10.00: the quote covers the whole bill
+    assert q.breakdown["medfee_sumamt"] == "200.00"
+    # counted by hand: 1 the visit with its person (no lock: a pre-settle changes nothing), 2 the accumulator
+    # row, 3 diseases + active lines + filings + open admissions + reference version (json_rows, as settle reads
+    # them); an outpatient visit has no mid-stay parts to read. It was 8: visit, person, diseases, accumulators,
+    # filings, open admissions, lines and the institution's version, each apart. PostgreSQL runs them outside a
+    # transaction (UnitOfWork.read_only: no BEGIN, no COMMIT either); SQLite: and its BEGIN.
+    assert len(seen) == (3 if ctx.engine.dialect.name == "postgresql" else 4), "\n".join(seen)
+
+
 def _check(ctx: Context, h: Principal, id_number: str, name: str) -> eligibility.EligibilityResult:
     return eligibility.check(ctx, h, eligibility.EligibilityRequest(
         id_number=id_number, name=name, institution=GZ1, visit_type=VisitType.OUTPATIENT))

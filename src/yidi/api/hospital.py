@@ -32,6 +32,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
@@ -147,8 +148,9 @@ def view_fields(obj: Any) -> dict[str, Any]:
 
 
 @router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
-def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
-    return PersonOut.model_validate(view_fields(svc.person_info(ctx, caller, body)))
+async def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
+    # async, the blocking read in one hop to the thread pool (a `def` route's answer is validated in a second hop)
+    return PersonOut.model_validate(view_fields(await run_in_threadpool(svc.person_info, ctx, caller, body)))
 
 
 class RedeemedOut(PersonOut):
@@ -218,8 +220,8 @@ def withdraw_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.With
 
 
 @router.post("/visits/{mdtrt_id}/pre-settle", response_model=QuoteOut, summary="2303 / 2206 预结算 (changes nothing)")
-def pre_settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.PreSettleIn) -> QuoteOut:
-    q = svc.pre_settle(ctx, caller, mdtrt_id, body)
+async def pre_settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.PreSettleIn) -> QuoteOut:
+    q = await run_in_threadpool(svc.pre_settle, ctx, caller, mdtrt_id, body)  # one hop, as person_info
     return QuoteOut(mdtrt_id=q.mdtrt_id, breakdown=q.breakdown, quote=q.quote, eligibility=q.eligibility)
 
 

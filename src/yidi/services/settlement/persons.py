@@ -33,6 +33,7 @@ def person_info(ctx: Context, principal: Principal, req: PersonQueryIn) -> Perso
     hospital(principal, "查询参保人信息", "query persons")
     cid = parse_citizen_id(req.id_number, "id_number").number
     with ctx.uow() as uow:
+        uow.read_only()  # a look-up changes nothing: no BEGIN / COMMIT round trips
         p = uow.persons.get(cid)
     if p is None or not names_match(req.name, p.name):
         raise error("PERSON_NOT_FOUND")

@@ -21,7 +21,6 @@ from yidi.services.settlement.checks import (
     hospital,
     msgid_reused,
     now,
-    own_visit,
     refuse_reversed,
     request_hash,
     settlement_not_found,
@@ -52,15 +51,21 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
     inst = hospital(principal, "预结算", "pre-settle")
     today = ctx.today()
     with ctx.uow() as uow:
-        visit = own_visit(uow, inst, mdtrt_id)
+        uow.read_only()  # a quote changes nothing: its three reads need no BEGIN / COMMIT round trips
+        found = uow.visits.with_person(mdtrt_id)
+        if found is None or found[0].institution != inst:
+            raise visit_not_found(mdtrt_id)
+        visit, person = found
         check_open(visit, mdtrt_id)
         if req.mid_setl:
             check_mid(visit)
-        person = uow.persons.by_key(visit.person)
         held = uow.accumulators.get(visit.person, person.scheme, today.year)
+        # what decides the money, in the one statement settle reads it with (no idempotency key or msgid here)
+        got = uow.settlements.inputs(inst, "", "", visit.visit_id, visit.person, person.citizen_id.number)
+        person = with_diseases(person, got.diseases)
         payer = None if req.mulaid_payer is None else find_payer(uow, person.citizen_id.number, req.mulaid_payer)
         c, _part = compute_part(ctx, uow, visit, person, held.value, held.version, req, today, parts_of(uow, visit),
-                                payer=None if payer is None else payer.person)
+                                got, None if payer is None else payer.person)
         return Quote(mdtrt_id, c.breakdown.as_dict(), c.basis, c.eligibility.as_dict())
 
 

@@ -74,6 +74,10 @@ class MemoryVisits:
     def lock(self, visit_id: int) -> HospitalVisit:
         return self.get(visit_id)
 
+    def with_person(self, mdtrt_id: str) -> tuple[HospitalVisit, Person] | None:
+        v = self.by_mdtrt(mdtrt_id)
+        return None if v is None else self.lock_with_person(v.visit_id)
+
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         v = self.get(visit_id)
         return v, dataclasses.replace(self.t.persons[self._citizen(v.person)], chronic_diseases=frozenset(),

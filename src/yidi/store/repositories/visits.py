@@ -129,6 +129,11 @@ class VisitRepository(Protocol):
         """The same lock as `claim`, taken by settle and reinstate, and the visit read again."""
         ...
 
+    def with_person(self, mdtrt_id: str) -> tuple[HospitalVisit, Person] | None:
+        """The visit and its person in one read, no lock (pre-settle changes nothing); the person's chronic
+        diseases are left out (empty), as with `lock_with_person`."""
+        ...
+
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         """`lock` and the person's lock at once, both read again after the lock; the person's chronic diseases
         are left out (empty): settle reads them after the lock with the rest (SettlementRepository.inputs)."""
@@ -156,10 +161,11 @@ _FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme,
          .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
          .join(PersonRow, PersonRow.id == VisitRow.person_id)
          .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id")))
-_LOCK_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
-                     .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-                     .join(PersonRow, PersonRow.id == VisitRow.person_id)
-                     .where(HospitalVisitRow.visit_id == bindparam("visit_id"))
+_VISIT_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
+                      .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                      .join(PersonRow, PersonRow.id == VisitRow.person_id))
+_WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
+_LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindparam("visit_id"))
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
 
 
@@ -254,6 +260,14 @@ class Visits:
         self.s.refresh(v)
         hold(self.s, hv, v)
         return _record(hv, v)
+
+    def with_person(self, mdtrt_id: str) -> tuple[HospitalVisit, Person] | None:
+        row = self.s.execute(_WITH_PERSON, {"mdtrt_id": mdtrt_id}).one_or_none()
+        if row is None:
+            return None
+        hv, v, p = row
+        hold(self.s, hv, v, p)
+        return _record(hv, v), person_of(p, diseases=())
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
