@@ -103,3 +103,41 @@ def test_a_hospital_key_works_until_revoked(world) -> None:  # type: ignore[no-u
     assert [k.revoked for k in hospital_keys.list_keys(ctx, "H36010000001")] == [True]
     assert store.tables.key_audit == [("HOSPITAL_KEY_CREATE", "ops", new.key_id), ("HOSPITAL_KEY_REVOKE", "ops", new.key_id)]
     assert refused(hospital_keys.revoke_key, ctx, "nosuchkey").code == "KEY_NOT_FOUND"
+
+
+def test_a_key_revoked_by_another_process_stops_within_the_live_window(  # type: ignore[no-untyped-def]
+        world, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, _store = world
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    clock = [1000.0]
+    monkeypatch.setattr(hospital_keys.time, "monotonic", lambda: clock[0])
+    checks = []
+    real_hash = hospital_keys._hash
+    monkeypatch.setattr(hospital_keys, "_hash", lambda secret, salt: checks.append(1) or real_hash(secret, salt))
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 1
+    # the CLI revokes in its own process: this process's memory is not told
+    with ctx.uow() as uow:
+        uow.hospital_keys.revoke(new.key_id, actor="cli")
+    clock[0] += hospital_keys.LIVE_SECONDS - 1
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"  # still within the live window (documented)
+    clock[0] += 2  # past it, well within the minute the scrypt check is remembered
+    assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID"
+    assert hospital_keys.remembered(new.key) is None
+
+
+def test_a_live_key_is_read_again_without_scrypt(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    clock = [1000.0]
+    monkeypatch.setattr(hospital_keys.time, "monotonic", lambda: clock[0])
+    checks = []
+    real_hash = hospital_keys._hash
+    monkeypatch.setattr(hospital_keys, "_hash", lambda secret, salt: checks.append(1) or real_hash(secret, salt))
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"
+    clock[0] += hospital_keys.LIVE_SECONDS + 1  # the row is read again: still live, the secret not checked again
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 1
+    clock[0] += hospital_keys.CACHE_SECONDS  # past the minute: the secret is checked again
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 2
+    # a wrong secret for a live key id is refused however fresh the right one's check is
+    wrong = new.key.rsplit(".", 1)[0] + ".not-the-secret"
+    assert refused(hospital_keys.verify, ctx, wrong).code == "AUTH_INVALID"

@@ -25,7 +25,8 @@ from yidi.store.repositories.accounts import HospitalKey
 
 PREFIX = "yk_"
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: 128 * r * n bytes = 16 MiB of memory per check
-CACHE_SECONDS = 60.0
+CACHE_SECONDS = 60.0  # a key's secret checked with scrypt at most this often per process (16 MiB, ~50 ms each)
+LIVE_SECONDS = 10.0  # whether the key is still live (not revoked) read at most this often: as tokens' accounts
 
 
 def _hash(secret: str, salt: str) -> str:
@@ -69,19 +70,22 @@ def _invalid() -> YidiError:
     return error("AUTH_INVALID", detail_zh="API 密钥无效或已停用", detail_en="invalid or revoked API key")
 
 
-_cache: dict[str, tuple[str, float]] = {}
+_cache: dict[str, tuple[str, str, float, float]] = {}  # digest -> (institution, key id, verified until, live until)
 _lock = threading.Lock()
 
 
 def remembered(key: str) -> str | None:
-    """The institution of a key verified within CACHE_SECONDS (no database, no scrypt), else None."""
+    """The institution of a key verified within CACHE_SECONDS and seen live within LIVE_SECONDS (no database, no
+    scrypt), else None."""
     with _lock:
         hit = _cache.get(hashlib.sha256(key.encode()).hexdigest())
-    return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+    return hit[0] if hit is not None and hit[3] > time.monotonic() else None
 
 
 def verify(ctx: Context, key: str) -> str:
-    """The institution a key belongs to, or AUTH_INVALID (401)."""
+    """The institution a key belongs to, or AUTH_INVALID (401). A revocation made in this process counts at once,
+    one made by another process (the CLI) within LIVE_SECONDS: a key verified within CACHE_SECONDS is read
+    again (its row by primary key, no scrypt) once it has not been seen live for LIVE_SECONDS."""
     known = remembered(key)
     if known is not None:
         return known
@@ -90,15 +94,22 @@ def verify(ctx: Context, key: str) -> str:
     if not key.startswith(PREFIX) or "." not in key or len(key) > 200:
         raise _invalid()
     key_id, _, secret = key[len(PREFIX):].partition(".")
+    with _lock:
+        hit = _cache.get(digest)
     with ctx.uow() as uow:
         found = uow.hospital_keys.get(key_id)
     if found is None or found.revoked:
+        with _lock:
+            _cache.pop(digest, None)
         raise _invalid()
     institution = found.institution
-    if not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
-        raise _invalid()
+    verified_until = hit[2] if hit is not None and hit[1] == key_id and hit[2] > now else None
+    if verified_until is None:
+        if not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
+            raise _invalid()
+        verified_until = now + CACHE_SECONDS
     with _lock:
         if len(_cache) > 10_000:  # bounded: a flood of distinct valid keys cannot grow memory forever
             _cache.clear()
-        _cache[digest] = (institution, now + CACHE_SECONDS)
+        _cache[digest] = (institution, key_id, verified_until, now + LIVE_SECONDS)
     return institution
