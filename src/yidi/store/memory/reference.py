@@ -80,6 +80,10 @@ class MemoryPersons:
     def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
         return self.t.persons.get(citizen_id)
 
+    def brief(self, citizen_id: str) -> Person | None:
+        p = self.t.persons.get(citizen_id)
+        return None if p is None else dataclasses.replace(p, chronic_diseases=frozenset(), chronic_periods=())
+
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None:
         self.t.persons[p.citizen_id.number] = p
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, bindparam, event, func, select
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from yidi.domain.enums import InstitutionKind, Level, VisitType
@@ -60,6 +60,10 @@ class PersonRepository(Protocol):
     def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
         """The person; `lock` holds the person's row lock to the end of the transaction (filings, admissions
         and settlements of one person serialise on it)."""
+        ...
+
+    def brief(self, citizen_id: str) -> Person | None:
+        """The person with their chronic diseases left out (empty), in one read: what 1101 shows a hospital."""
         ...
 
     def upsert(self, p: Person, certified_on: dt.date | None = None) -> None: ...
@@ -288,6 +292,9 @@ def person_of(row: PersonRow | Any, *, diseases: Sequence[Any] | None = None) ->
     )
 
 
+_BRIEF = select(PersonRow).options(lazyload(PersonRow.diseases)).where(PersonRow.citizen_id == bindparam("citizen_id"))
+
+
 class Persons:
     """参保人."""
 
@@ -304,6 +311,10 @@ class Persons:
     def get(self, citizen_id: str, *, lock: bool = False) -> Person | None:
         row = self.row(citizen_id, for_update=lock)
         return None if row is None else person_of(row)
+
+    def brief(self, citizen_id: str) -> Person | None:
+        row = self.s.scalars(_BRIEF, {"citizen_id": citizen_id}).one_or_none()
+        return None if row is None else person_of(row, diseases=())
 
     def by_id(self, person_id: int) -> PersonRow | None:
         return self.s.get(PersonRow, person_id)
