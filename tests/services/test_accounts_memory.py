@@ -105,15 +105,20 @@ def test_a_hospital_key_works_until_revoked(world) -> None:  # type: ignore[no-u
     assert refused(hospital_keys.revoke_key, ctx, "nosuchkey").code == "KEY_NOT_FOUND"
 
 
+def _clock_and_scrypt_checks(monkeypatch: pytest.MonkeyPatch) -> tuple[list[float], list[int]]:
+    """A clock the test moves by hand, and a list that grows by one for each scrypt check of a secret."""
+    clock, checks = [1000.0], []
+    real_hash = hospital_keys._hash
+    monkeypatch.setattr(hospital_keys.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(hospital_keys, "_hash", lambda secret, salt: checks.append(1) or real_hash(secret, salt))
+    return clock, checks
+
+
 def test_a_key_revoked_by_another_process_stops_within_the_live_window(  # type: ignore[no-untyped-def]
         world, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, _store = world
     new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
-    clock = [1000.0]
-    monkeypatch.setattr(hospital_keys.time, "monotonic", lambda: clock[0])
-    checks = []
-    real_hash = hospital_keys._hash
-    monkeypatch.setattr(hospital_keys, "_hash", lambda secret, salt: checks.append(1) or real_hash(secret, salt))
+    clock, checks = _clock_and_scrypt_checks(monkeypatch)
     assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 1
     # the CLI revokes in its own process: this process's memory is not told
     with ctx.uow() as uow:
@@ -128,11 +133,7 @@ def test_a_key_revoked_by_another_process_stops_within_the_live_window(  # type:
 def test_a_live_key_is_read_again_without_scrypt(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     ctx, _store = world
     new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
-    clock = [1000.0]
-    monkeypatch.setattr(hospital_keys.time, "monotonic", lambda: clock[0])
-    checks = []
-    real_hash = hospital_keys._hash
-    monkeypatch.setattr(hospital_keys, "_hash", lambda secret, salt: checks.append(1) or real_hash(secret, salt))
+    clock, checks = _clock_and_scrypt_checks(monkeypatch)
     assert hospital_keys.verify(ctx, new.key) == "H36010000001"
     clock[0] += hospital_keys.LIVE_SECONDS + 1  # the row is read again: still live, the secret not checked again
     assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 1
