@@ -84,6 +84,19 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> N
     assert client.cookies.get("yidi_session")
 
 
+def desk_visit(client: TestClient, id_number: str, name: str, lines: str) -> tuple[str, str]:
+    """An inpatient admitted today through the hospital desk page, with fee lines typed in its box (one
+    `code, quantity, price[, name]` per line): the visit page's address and the page's CSRF token."""
+    token = csrf_of(client.get("/desk").text)
+    r = client.post("/desk/admit", data={"csrf": token, "id_number": id_number, "name": name,
+                                         "visit_type": "INPATIENT", "day": TODAY.isoformat()})
+    assert r.status_code == 303, r.text[:2000]
+    visit = r.headers["location"].split("?")[0]
+    r = client.post(visit + "/lines", data={"csrf": token, "lines": lines})
+    assert r.status_code == 303, r.text[:2000]
+    return visit, token
+
+
 @pytest.fixture
 def as_person(web: TestClient) -> TestClient:
     login(web, person("post_hoc"))

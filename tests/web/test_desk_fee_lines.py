@@ -6,20 +6,13 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import TODAY, csrf_of
+from tests.web.conftest import TODAY, csrf_of, desk_visit
 from yidi.demo.dataset import PERSONS
 
 
 def _admitted_with_lines(client: TestClient) -> tuple[str, str]:
     p = next(x for x in PERSONS if x.key == "chronic_retiree")  # long-term filing in Guangzhou
-    token = csrf_of(client.get("/desk").text)
-    r = client.post("/desk/admit", data={"csrf": token, "id_number": p.id_number, "name": p.name,
-                                         "visit_type": "INPATIENT", "day": TODAY.isoformat()})
-    assert r.status_code == 303, r.text[:2000]
-    visit = r.headers["location"].split("?")[0]
-    r = client.post(visit + "/lines", data={"csrf": token, "lines": "S001, 3, 60, 床位费\nXA01, 2, 35.5"})
-    assert r.status_code == 303, r.text[:2000]
-    return visit, token
+    return desk_visit(client, p.id_number, p.name, "S001, 3, 60, 床位费\nXA01, 2, 35.5")
 
 
 def _total(html: str) -> str:

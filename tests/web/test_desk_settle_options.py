@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import TODAY, csrf_of
+from tests.web.conftest import TODAY, desk_visit
 from yidi.demo.dataset import PERSONS
 from yidi.domain.family import Relationship
 from yidi.services import family
@@ -18,15 +18,8 @@ PAYER = next(x for x in PERSONS if x.key == "resident_worker")  # 王磊: employ
 
 
 def _visit_with_class_c(client: TestClient) -> tuple[str, str]:
-    token = csrf_of(client.get("/desk").text)
-    r = client.post("/desk/admit", data={"csrf": token, "id_number": PATIENT.id_number, "name": PATIENT.name,
-                                         "visit_type": "INPATIENT", "day": TODAY.isoformat()})
-    assert r.status_code == 303, r.text[:2000]
-    visit = r.headers["location"].split("?")[0]
     # XC01 is a class-C (全自费) drug: 2 × 100.00 = 200.00, all of it the person's share
-    r = client.post(visit + "/lines", data={"csrf": token, "lines": "XC01, 2, 100"})
-    assert r.status_code == 303, r.text[:2000]
-    return visit, token
+    return desk_visit(client, PATIENT.id_number, PATIENT.name, "XC01, 2, 100")
 
 
 def _link(ctx: Context) -> None:
