@@ -4,8 +4,9 @@ Bounded and loopback only. A scratch database gets the sample packs, N employees
 Guangdong (people and filings written in Python) and an API key per hospital; `yidi serve --no-demo --workers W`
 serves it on 127.0.0.1. The stateful flows are prepared first, with wrk sending each request once: register
 the visits the settles need (20 % of --requests and of --warm-up) and --presettle-visits more, and upload 20 fee
-lines to each (benchmarks/settle_http.py's bills). After an unmeasured --warm-up mix of the same kinds, ONE
-wrk run (benchmarks/wrk_list.lua, each request once, saturating) sends a shuffled list of --requests requests:
+lines to each (benchmarks/settle_http.py's bills). After an unmeasured --warm-up mix of the same kinds, --rounds
+wrk runs (benchmarks/wrk_list.lua, each request once, saturating) each send a shuffled list of --requests requests
+(each round settles visits of its own):
 
     settle 20 %        POST /api/v1/hospital/visits/{id}/settle    each prepared visit once, its own idempotency key
     pre-settle 15 %    POST /api/v1/hospital/visits/{id}/pre-settle    the other prepared visits (changes nothing)
@@ -19,10 +20,12 @@ settings for --floor-seconds: the ratio mix / floor says how far the mix is from
 machine at this moment. Afterwards the database must hold exactly the settlements answered, and `yidi ledger
 verify` and `yidi audit verify` must exit 0; the database is dropped at the end.
 
-    .venv/bin/python benchmarks/load_mixed.py [--requests 1000] [--warm-up 100] [--connections 8] [--workers 2]
-        [--persons 300] [--floor-seconds 5] [--json FILE]
+    .venv/bin/python benchmarks/load_mixed.py [--requests 1000] [--rounds 3] [--warm-up 100] [--connections 8]
+        [--workers 2] [--persons 300] [--floor-seconds 5] [--json FILE]
 
---json FILE writes requests_per_s, errors, p50_ms, p99_ms, floor_per_s, ratio, the mix and the checks.
+One round of 1,000 requests lasts ~3 s, and the same code's figure moved by a third between such runs: the
+figures reported are the MEDIAN round's (requests/s, p50, p99, server CPU per request), with every round beside.
+--json FILE writes requests_per_s, errors, p50_ms, p99_ms, floor_per_s, ratio, the mix, the checks and `rounds`.
 Exit 1 on any error or failed check.
 """
 
@@ -84,6 +87,7 @@ def mix_rows(n: int, persons: list[tuple[str, str]], keys: dict[str, str], settl
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--requests", type=int, default=1000, help="requests in the mix (each sent once)")
+    ap.add_argument("--rounds", type=int, default=3, help="measured mixes, each of --requests (the median is reported)")
     ap.add_argument("--warm-up", type=int, default=100, help="requests of an unmeasured mix sent first")
     ap.add_argument("--presettle-visits", type=int, default=50, help="prepared visits the pre-settles cycle over")
     ap.add_argument("--connections", type=int, default=8)
@@ -114,7 +118,7 @@ def main() -> int:
 
         # preparation: visits registered and billed (each request once), their ids captured from the answers
         warm_settles = a.warm_up * MIX["settle"] // 100
-        n_visits = warm_settles + settles + a.presettle_visits
+        n_visits = warm_settles + settles * a.rounds + a.presettle_visits
         reg_rows = []
         for i in range(n_visits):
             cid, name = persons[i % len(persons)]
@@ -131,17 +135,24 @@ def main() -> int:
         console.print(up.line())
 
         rng = random.Random(a.seed)
-        quote_visits = visits[warm_settles + settles:]
+        quote_visits = visits[warm_settles + settles * a.rounds:]
         warm_errors = 0
         if a.warm_up:  # every route's first requests (imports, caches, pool connections) stay out of the figures
             warm, _ = mix_rows(a.warm_up, persons, keys, visits[:warm_settles], quote_visits, f"{db}-w", rng)
             warm_res, _ = _wrk.run(base, warm, label="warm-up mix", **common)
             console.print(warm_res.line())
             warm_errors = warm_res.errors
-        rows, counts = mix_rows(a.requests, persons, keys, visits[warm_settles:warm_settles + settles], quote_visits,
-                                db, rng)
-        mix, _ = _wrk.run(base, rows, label="mix (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")", **common)
-        console.print(mix.line())
+        rounds = []
+        for r in range(a.rounds):
+            first = warm_settles + r * settles
+            rows, counts = mix_rows(a.requests, persons, keys, visits[first:first + settles], quote_visits,
+                                    f"{db}-{r}", rng)
+            got, _ = _wrk.run(base, rows, label=f"mix {r + 1} (" + ", ".join(f"{k} {v}" for k, v in counts.items())
+                              + ")", **common)
+            console.print(got.line())
+            rounds.append(got)
+        mix = sorted(rounds, key=lambda m: m.per_s)[(len(rounds) - 1) // 2]  # the median round (the lower of two)
+        mix_errors = sum(m.errors for m in rounds)
         _wrk.stop(yidi)
         yidi = None
 
@@ -155,24 +166,27 @@ def main() -> int:
         with unit_of_work(ctx.sessions) as s:
             held = s.scalar(select(func.count()).select_from(SettlementRow).where(SettlementRow.status == "SETTLED")) or 0
         checks = _wrk.verify(url)
-        answered = counts["settle"] if mix.errors + warm_errors == 0 else None  # which settles failed is not known per request
-        errors = reg.errors + up.errors + warm_errors + mix.errors + floor.errors
+        answered = counts["settle"] * a.rounds if mix_errors + warm_errors == 0 else None  # which settles failed is not known per request
+        errors = reg.errors + up.errors + warm_errors + mix_errors + floor.errors
         held_ok = answered is not None and held == answered + warm_settles
         out = {
             "requests_per_s": round(mix.per_s, 1), "errors": errors, "p50_ms": round(mix.p50_ms, 2),
             "p99_ms": round(mix.p99_ms, 2), "server_cpu_ms_per_request": round(mix.cpu_ms_per_req, 2),
             "floor_per_s": round(floor.per_s, 1), "ratio": round(mix.per_s / floor.per_s, 4),
             "x_python_threads_mix": round(mix.per_s / PYTHON_THREADS_PER_S, 2),
+            "rounds": [{"requests_per_s": round(m.per_s, 1), "p50_ms": round(m.p50_ms, 2), "p99_ms": round(m.p99_ms, 2),
+                        "server_cpu_ms_per_request": round(m.cpu_ms_per_req, 2), "errors": m.errors} for m in rounds],
             "mix": dict(counts), "settlements_held": held, "settlements_held_ok": held_ok, **checks,
             "workers": a.workers, "connections": a.connections,
             "load_average": [round(x, 1) for x in (*load_before, *os.getloadavg())],
-            "rows": [r.as_dict() for r in (reg, up, mix, floor)],
+            "rows": [r.as_dict() for r in (reg, up, *rounds, floor)],
         }
         console.print()
         console.print(f"machine: {_wrk.machine()}; yidi serve --workers {a.workers}; wrk -t {a.threads} -c "
                       f"{a.connections} on the same machine; load average at start {load_before[0]:.1f}")
-        console.print(f"mix: {mix.per_s:,.1f} requests/s (p50 {mix.p50_ms:.1f} ms, p99 {mix.p99_ms:.1f} ms, server CPU "
-                      f"{mix.cpu_ms_per_req:.1f} ms each), {mix.errors} errors; floor (bare SELECT 1) {floor.per_s:,.0f}/s: "
+        console.print(f"mix, median of {a.rounds} rounds ({', '.join(f'{m.per_s:,.0f}' for m in rounds)}/s): "
+                      f"{mix.per_s:,.1f} requests/s (p50 {mix.p50_ms:.1f} ms, p99 {mix.p99_ms:.1f} ms, server CPU "
+                      f"{mix.cpu_ms_per_req:.1f} ms each), {mix_errors} errors; floor (bare SELECT 1) {floor.per_s:,.0f}/s: "
                       f"ratio {out['ratio']:.3f}; {out['x_python_threads_mix']:.1f} × the Python-thread mix's 77/s")
         console.print(f"settlements held {held} (answered {answered} + {warm_settles} in the warm-up); ledger verify: "
                       f"{'OK' if checks['ledger_verify'] else 'FAILED'}; audit verify: "
