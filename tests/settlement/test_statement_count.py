@@ -110,3 +110,36 @@ def test_a_changed_institution_is_seen_by_the_next_check(ctx: Context) -> None:
     # no longer networked for any visit type: the cached copy must not answer
     result = _check(ctx, h, p.id_number, p.name)
     assert [r.code for r in result.reasons] == ["HOSPITAL_NOT_NETWORKED"]
+
+
+def test_an_upload_sends_as_many_statements_for_20_lines_as_for_one(ctx: Context) -> None:
+    """A hospital uploads its fee lines in batches of up to 1,000: the statements must not grow with the batch.
+    Each new line used to be inserted, then read back and updated one by one with its classification (20 lines:
+    about 40 statements more than one line)."""
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 35)
+    pg = ctx.engine.dialect.name == "postgresql"
+
+    def register() -> str:
+        return svc.register_visit(ctx, h, svc.RegisterVisitIn(id_number=p.id_number, name=p.name,
+                                                               visit_type=VisitType.OUTPATIENT)).mdtrt_id
+
+    def upload(mdtrt_id: str, ids: range) -> tuple[list[str], svc.VisitView]:
+        lines = [FeeLine(line_id=f"L{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("10.00")) for k in ids]
+        with statements(ctx.engine) as seen:
+            view = svc.upload_lines(ctx, h, mdtrt_id, svc.UploadLinesIn(lines=lines))
+        # SQLite gets one INSERT per new line (SQLAlchemy batches them only where RETURNING keeps their order);
+        # PostgreSQL one for the batch
+        return (seen if pg else [x for x in seen if not x.startswith("INSERT INTO fee_lines")]), view
+
+    one, _ = upload(register(), range(1))
+    visit = register()
+    twenty, view = upload(visit, range(20))
+    assert len(twenty) == len(one), "\n".join(twenty)
+    # 20 more to the same visit: the 20 stored lines keep their classification, so they are not written again
+    more, view = upload(visit, range(20, 40))
+    assert len(more) == len(one), "\n".join(more)
+    # and every line is kept and classified: 40 lines of 10.00, XA01 a class-A drug of the sample catalogue
+    assert view.totals["lines"] == "40" and view.totals["det_item_fee_sumamt"] == "400.00"
+    assert [ln["line_id"] for ln in view.lines] == [f"L{k}" for k in range(40)]
+    assert {(ln["item_status"], ln["chrgitm_lv"]) for ln in view.lines} == {("IN_SCOPE", "01")}

@@ -128,10 +128,12 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
             if changed:
                 visit.revision += 1
                 uow.visits.save(visit)
-                uow.lines.save(changed)  # new lines get their numbers: classify in upload order
-                active.sort(key=lambda r: r.id or 0)
+                # classified in upload order before anything is written: the stored lines by number, then the new
+                # ones in the order of the request, the order their numbers follow (a stable sort), so that each
+                # new line is inserted once, classified, instead of inserted and then updated line by line
+                active.sort(key=lambda r: (r.id is None, r.id or 0))
                 _classify(ctx, uow, visit, active, today)
-                uow.lines.save(active)
+                uow.lines.save(active)  # every changed line is active
                 audit(uow, principal, "LINES_UPLOAD", "visit", mdtrt_id,
                       {"infno": infno, "lines": len(changed), "replace": req.replace, "revision": visit.revision})
             _message_once(uow, inst, req.msgid, infno, visit.visit_id)

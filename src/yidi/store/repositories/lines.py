@@ -90,3 +90,6 @@ class Lines:
             self.s.flush()
             for ln, row in new:
                 ln.id = row.id
+            # held: the session keeps its rows only weakly, and a later save of these lines in this transaction
+            # would otherwise read each one again (one SELECT per line)
+            hold(self.s, *(row for _ln, row in new))
