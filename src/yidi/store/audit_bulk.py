@@ -2,7 +2,9 @@
 
 The unit of work reports the objects it writes; a statement like `update(ClaimRow).where(...)` reaches rows
 no object stands for. For the row log (issue 13) each such statement is run so that it names its rows:
-- INSERT gets `RETURNING` every column (the caller still receives exactly the columns it asked for);
+- INSERT gets `RETURNING` every column (the caller still receives exactly the columns it asked for); or, for
+  one row whose values the caller passed along (execution option `SENT`) and that are stored exactly as given
+  (row_state.sent_forms), only the columns the database fills in;
 - UPDATE and DELETE first read the rows they will reach (`FOR UPDATE` on PostgreSQL, so nothing changes
   them in between), then run with `synchronize_session="fetch"`, which on SQLite ≥ 3.35 and PostgreSQL
   makes SQLAlchemy return the primary keys actually hit (RETURNING); an UPDATE's rows are read again
@@ -17,7 +19,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select, tuple_
+from sqlalchemy import Column, ColumnElement, Table, select, tuple_
 from sqlalchemy.engine import Connection, Dialect, Result
 from sqlalchemy.engine import result as result_mod
 from sqlalchemy.orm import ORMExecuteState
@@ -25,7 +27,10 @@ from sqlalchemy.orm import ORMExecuteState
 from yidi.store import row_state
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
-_WIDE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()  # INSERT -> it RETURNING every column
+_WIDE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()  # INSERT -> widened
+# execution option of an INSERT of one row: [{column name: the Python value sent}], every column the statement
+# sets (a caller that says so vouches that these are the values the statement carries)
+SENT = "yidi_audit_sent"
 _CHUNK = 500
 
 
@@ -74,19 +79,50 @@ def _insert(state: ORMExecuteState, table: Table, dialect: Dialect, note: Note) 
     if any(not isinstance(c, ColumnElement) for c in asked):
         raise NotImplementedError(f"audit: an INSERT into {table.name} returning ORM objects cannot name its rows; "
                                   "return columns instead")
-    wide = _WIDE.get(stmt)
-    if wide is None:  # a statement built once and run many times (settlements' INSERT) is widened once
-        wide = _WIDE[stmt] = stmt.returning(*table.columns, sort_by_parameter_order=bool(
-            getattr(stmt, "_sort_by_parameter_order", False)))
-    frozen = state.invoke_statement(statement=wide).freeze()
+    sent = state.execution_options.get(SENT)
+    forms = row_state.sent_forms(table, sent[0], dialect) if sent and len(sent) == 1 and not state.is_executemany \
+        else None
     n = len(asked)
-    names = [c.name for c in table.columns]
-    for row in frozen().all():
-        key, after = row_state.python_state(table, dict(zip(names, row[n:], strict=True)), dialect)
-        note(table.name, key, row_state.DELETED, after)
+    if forms is not None:
+        # the row's values were all known before the INSERT and are stored as given: only what the database
+        # fills in (the generated key, server defaults) comes back for the digest
+        rest = [c for c in table.columns if c.name not in forms]
+        at = {a.name: i for i, a in enumerate(asked) if isinstance(a, Column) and a.table is table}
+        extra = [c for c in rest if c.name not in at]  # what the caller did not ask for itself
+        at.update({c.name: n + j for j, c in enumerate(extra)})
+        frozen = state.invoke_statement(statement=_widened(stmt, extra) if extra else stmt).freeze()
+        got = frozen().all()
+        if len(got) != 1:  # the caller said one row
+            raise RuntimeError(f"audit: an INSERT into {table.name} said to add one row added {len(got)}")
+        forms.update({c.name: row_state.python_form(c, got[0][at[c.name]], dialect) for c in rest})
+        note(table.name, *_inserted(row_state.forms_state(table, forms)))
+    else:
+        frozen = state.invoke_statement(statement=_widened(stmt, list(table.columns))).freeze()
+        names = [c.name for c in table.columns]
+        for row in frozen().all():
+            note(table.name, *_inserted(row_state.python_state(table, dict(zip(names, row[n:], strict=True)),
+                                                               dialect)))
     if n:
         return frozen().columns(*range(n))
     return result_mod.null_result()
+
+
+def _inserted(state: tuple[str, str]) -> tuple[str, str, str]:
+    return state[0], row_state.DELETED, state[1]
+
+
+def _widened(stmt: Any, cols: list[Any]) -> Any:
+    """`stmt` RETURNING also `cols`, built once per statement and columns (the settlements' INSERT is built once
+    and run for every settle)."""
+    by_cols = _WIDE.get(stmt)
+    if by_cols is None:
+        by_cols = _WIDE[stmt] = {}
+    names = tuple(c.name for c in cols)
+    wide = by_cols.get(names)
+    if wide is None:
+        wide = by_cols[names] = stmt.returning(*cols, sort_by_parameter_order=bool(
+            getattr(stmt, "_sort_by_parameter_order", False)))
+    return wide
 
 
 def _read(conn: Connection, table: Table, dialect: Dialect, pk_cols: list[Any],

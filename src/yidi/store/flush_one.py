@@ -118,7 +118,12 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
         assert nw is not None
         groups.setdefault((nw[0], tuple(sorted(nw[1]))), []).append((obj, nw[1]))
     ordered = sorted(groups.items(), key=lambda g: (g[0][0].name, g[0][1]))
-    shape = _shape(tuple((ch[0], tuple(sorted(ch[1]))) for _o, ch in todo), tuple(k for k, _m in ordered), dialect)
+    # a table's new rows whose values are all stored as given are digested from them: only what the database
+    # fills in (generated key, server defaults) comes back; otherwise every column does
+    sent = [[row_state.sent_forms(t, v, dialect) for _o, v in m] for (t, _n), m in ordered]
+    narrow = tuple(all(f is not None for f in forms) for forms in sent)
+    shape = _shape(tuple((ch[0], tuple(sorted(ch[1]))) for _o, ch in todo),
+                   tuple((t, n, nr) for ((t, n), _m), nr in zip(ordered, narrow, strict=True)), dialect)
     params = shape.params([(obj, ch[1]) for obj, ch in todo], [[v for _o, v in m] for _k, m in ordered])
     if params is None:
         return False  # a value the one statement cannot carry exactly: the ordinary flush
@@ -138,16 +143,24 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
         state = obj._sa_instance_state
         state._commit_all(state.dict, session.identity_map)
     for g, ((table, _keys), members) in enumerate(ordered):
-        cols = list(table.columns)
+        cols = shape.returned[g]
         rows = json_rows.rows_of(cols, [json.loads(r) for k, r in got if k == f"n{g}"])
-        for (obj, _vals), stored in zip(members, _in_order(table, members, rows), strict=True):
+        for (obj, vals), forms, back in zip(members, sent[g], _in_order(table, members, rows), strict=True):
             mapper = obj.__mapper__
             session.expunge(obj)
+            stored = {**vals, **back} if narrow[g] else back
             for c in table.columns:
                 set_committed_value(obj, mapper.get_property_by_column(c).key, stored[c.name])
             make_transient_to_detached(obj)
             session.add(obj)
-            note(table.name, *_new_state(table, stored, dialect))
+            if narrow[g]:
+                assert forms is not None
+                forms.update({c.name: row_state.python_form(c, back[c.name], dialect) for c in cols
+                              if c.name not in forms})
+                key, after = row_state.forms_state(table, forms)
+            else:
+                key, after = row_state.python_state(table, stored, dialect)
+            note(table.name, key, row_state.DELETED, after)
     return True
 
 
@@ -163,18 +176,14 @@ def _in_order(table: Table, members: list[tuple[Any, dict[str, Any]]], rows: lis
     return sorted(rows, key=lambda r: r[pk[0]])
 
 
-def _new_state(table: Table, stored: dict[str, Any], dialect: Any) -> tuple[str, str, str]:
-    key, after = row_state.python_state(table, stored, dialect)
-    return key, row_state.DELETED, after
-
-
 # --- the statement's text, built once per shape ------------------------------------------------------------
-# A shape is which rows change (table, changed columns) and which tables get new rows (table, columns given):
+# A shape is which rows change (table, changed columns) and which tables get new rows (table, columns given,
+# whether only the columns the database fills in come back):
 # the text depends on nothing else, since the new rows travel as one JSON parameter per table. SQLAlchemy
 # cannot cache a multi-row INSERT, so without this it compiled the whole statement for every settle.
 
 _Update = tuple[Table, tuple[str, ...]]  # (table, changed column names, sorted)
-_Insert = tuple[Table, tuple[str, ...]]  # (table, column names given, sorted)
+_Insert = tuple[Table, tuple[str, ...], bool]  # (table, column names given, sorted; digested from them)
 _SHAPES: dict[tuple[tuple[_Update, ...], tuple[_Insert, ...]], _Shape] = {}
 _MOST_SHAPES = 256
 
@@ -196,10 +205,13 @@ class _Shape:
             self._updates.append((sets, keys))
         self._inserts: list[tuple[str, list[tuple[str, Any]]]] = []
         self._json = json_params.processor(column("rows", JSON), dialect)  # the driver's JSON wrapper
-        for g, (table, names) in enumerate(inserts):
+        self.returned: list[list[Column[Any]]] = []  # per table of new rows: the columns that come back
+        for g, (table, names, narrow) in enumerate(inserts):
             cols = [table.c[n] for n in names]
             rows = json_params.records(f"n{g}", cols, many=True)
-            obj_row = func.json_build_object(*(x for c in table.columns for x in (_text(c.name), c)))
+            back = [c for c in table.columns if not narrow or c.primary_key or c.name not in names]
+            self.returned.append(back)
+            obj_row = func.json_build_object(*(x for c in back for x in (_text(c.name), c)))
             cte = (insert(table).from_select(list(names), select(*(rows.c[n] for n in names)))
                    .returning(obj_row.label("r")).cte(f"n{g}"))
             parts.append(select(_text(f"n{g}").label("k"), cte.c.r.cast(Text).label("r")).select_from(cte))

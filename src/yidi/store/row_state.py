@@ -28,6 +28,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Enum,
     Integer,
     String,
     Table,
@@ -159,8 +160,118 @@ def key_of(table: Table, forms: dict[str, Any]) -> str:
 
 def python_state(table: Table, values: dict[str, Any], dialect: Dialect) -> tuple[str, str]:
     """(key, digest) of a row given as {column name: Python value}."""
-    forms = {c.name: python_form(c, values.get(c.name), dialect) for c in table.columns}
+    forms = {}
+    for name, col, typ, fast in _forms_of(table, dialect):
+        v = values.get(name)
+        # the column's usual Python type goes straight through its one conversion; anything else (and NULL)
+        # the general way, so the form is python_form's in every case
+        forms[name] = (v if fast is None else fast(v)) if type(v) is typ else python_form(col, v, dialect)
     return key_of(table, forms), digest_forms(table, forms)
+
+
+_Form = tuple[str, Column[Any], type, Any]
+_FORMS: dict[tuple[Table, str], list[_Form]] = {}
+
+
+def _forms_of(table: Table, dialect: Dialect) -> list[_Form]:
+    """Per column of `table`: (name, column, the Python type of its usual values, what python_form does to
+    such a value: None = nothing), worked out once per table (a settle digests some 15 rows)."""
+    got = _FORMS.get((table, dialect.name))
+    if got is None:
+        got = _FORMS[(table, dialect.name)] = [_form_of(c, dialect) for c in table.columns]
+    return got
+
+
+def _form_of(col: Column[Any], dialect: Dialect) -> _Form:
+    kind, sqlite = _kind(col), dialect.name == "sqlite"
+    if kind == "int":
+        return col.name, col, int, None
+    if kind == "str":
+        return col.name, col, str, None
+    if kind == "bool" and not sqlite:
+        return col.name, col, bool, None
+    if kind == "datetime" and not sqlite:
+        return col.name, col, dt.datetime, _utc_text
+    if kind == "date":
+        return col.name, col, dt.date, dt.date.isoformat
+    return col.name, col, type(None), None  # NoneType never matches a value here that is not None: general way
+
+
+def sent_forms(table: Table, values: dict[str, Any], dialect: Dialect) -> dict[str, Any] | None:
+    """The forms of the values an INSERT sends ({column name: Python value}), or None unless each provably
+    comes back as given: its column's own Python type (an int for an integer, a date for a date …), a string no
+    longer than its column (PostgreSQL cuts trailing spaces off a longer one), an enum member stored by its
+    value, JSON that json.dumps writes (the driver's serializer). Then the row's digest needs no read-back."""
+    exact = _exact_of(table, dialect)
+    forms: dict[str, Any] = {}
+    for name, v in values.items():
+        got = exact.get(name)
+        if got is None:
+            return None
+        col, ok, typ, fast = got
+        if v is None:
+            forms[name] = None
+        elif type(v) is typ:  # what ok() says of every value of this type
+            forms[name] = v if fast is None else fast(v)
+        elif not ok(v):
+            return None
+        else:
+            try:
+                forms[name] = python_form(col, v, dialect)
+            except (TypeError, ValueError):  # JSON that json.dumps refuses: the driver's serializer could differ
+                return None
+    return forms
+
+
+def forms_state(table: Table, forms: dict[str, Any]) -> tuple[str, str]:
+    """(key, digest) of a row given as the forms of all its columns."""
+    assert len(forms) == len(table.columns), sorted(set(table.columns.keys()) ^ set(forms))
+    return key_of(table, forms), digest_forms(table, forms)
+
+
+_Exact = tuple[Column[Any], Any, type, Any]  # column, its test, and (from _form_of) a type always stored as given
+_EXACT: dict[tuple[Table, str], dict[str, _Exact]] = {}
+
+
+def _exact_of(table: Table, dialect: Dialect) -> dict[str, _Exact]:
+    got = _EXACT.get((table, dialect.name))
+    if got is None:
+        got = _EXACT[(table, dialect.name)] = {}
+        for c in table.columns:
+            _n, _c, typ, fast = _form_of(c, dialect)
+            if _kind(c) not in ("int", "bool", "date", "datetime"):  # a string's length, an enum: the test
+                typ, fast = type(None), None
+            got[c.name] = (c, _exact(c, dialect), typ, fast)
+    return got
+
+
+def _exact(col: Column[Any], dialect: Dialect) -> Any:
+    """A test of a value (not None) sent to `col`: True when the row will hold exactly that value."""
+    t, kind = col.type, _kind(col)
+    if kind == "int":
+        return lambda v: type(v) is int
+    if kind == "bool":
+        return lambda v: type(v) is bool
+    if kind == "date":
+        return lambda v: type(v) is dt.date
+    if kind == "datetime":
+        return lambda v: type(v) is dt.datetime
+    if kind == "json":
+        return lambda v: type(v) in (dict, list)
+    if kind != "str":
+        return lambda v: False
+    most = getattr(t, "length", None) or None
+    if isinstance(t, Enum) and t.enum_class is not None:
+        bind = t.dialect_impl(dialect).bind_processor(dialect)
+        stored = {m: bind(m) if bind is not None else m for m in t.enum_class}
+        by_value = all(stored[m] == m.value for m in t.enum_class)  # values_callable: members stored by value
+        names, cls = frozenset(t.enums), t.enum_class
+
+        def member(v: Any) -> bool:
+            s = v if type(v) is str and v in names else v.value if by_value and isinstance(v, cls) else None
+            return isinstance(s, str) and (most is None or len(s) <= most)
+        return member
+    return lambda v: type(v) is str and (most is None or len(v) <= most)
 
 
 def stored_state(table: Table, row: Any, dialect: Dialect) -> tuple[str, str]:
