@@ -6,6 +6,7 @@ must still be read back."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -158,3 +159,18 @@ def test_python_state_is_python_form_column_by_column(ctx: Context) -> None:
         want = {c.name: row_state.python_form(c, values.get(c.name), d) for c in table.columns}
         assert row_state.python_state(table, values, d) == (row_state.key_of(table, want),
                                                            row_state.digest_forms(table, want))
+
+
+@pytest.mark.parametrize("value", [
+    {"a": [1, 2.5, None, True, "甲"], "b": {"c": -0.0}},  # plain: taken as it is
+    {"n": float("nan")},
+    {2: "x", 10: "y"},  # int keys: "10" sorts before "2" once stored, 2 before 10 as ints
+    {"t": (1, 2)},  # a tuple: a list once stored
+    {"e": Colour.RED, Colour.RED: 1},  # an enum: its value once stored
+    [{"k": [True, 1]}],
+])
+def test_a_json_value_has_the_form_json_reads_back(ctx: Context, value: Any) -> None:
+    col = SettlementRow.__table__.c.breakdown
+    want = json.loads(json.dumps(value))
+    got = row_state.python_form(col, value, ctx.engine.dialect)
+    assert row_state.canonical(got) == row_state.canonical(want)
