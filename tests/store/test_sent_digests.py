@@ -22,7 +22,7 @@ from yidi.domain.enums import Scheme, VisitType
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
-from yidi.store import audit_bulk, row_state
+from yidi.store import audit_chain, row_state
 from yidi.store.auth_models import AuditRowLogRow
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow
@@ -134,8 +134,7 @@ def test_a_value_stored_otherwise_than_given_is_read_back(ctx: Context) -> None:
     values = {"institution": GZ1, "msgid": "SENT-SPACES", "infno": "2207" + " " * 6, "outcome": "DONE",
               "request_hash": "", "at": AT, "settlement_id": None, "visit_id": None, "reversed_at": None}
     with unit_of_work(ctx.sessions) as s:
-        mid = s.execute(insert(HospitalMessageRow).returning(HospitalMessageRow.id), values,
-                        execution_options={audit_bulk.SENT: [values]}).scalar_one()
+        (mid,) = audit_chain.insert_one(s, insert(HospitalMessageRow).returning(HospitalMessageRow.id), values, values)
     with unit_of_work(ctx.sessions) as s:
         infno = s.scalars(select(HospitalMessageRow.infno).where(HospitalMessageRow.id == mid)).one()
     assert infno == ("2207    " if ctx.engine.dialect.name == "postgresql" else "2207      ")

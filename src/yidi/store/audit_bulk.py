@@ -2,9 +2,9 @@
 
 The unit of work reports the objects it writes; a statement like `update(ClaimRow).where(...)` reaches rows
 no object stands for. For the row log (issue 13) each such statement is run so that it names its rows:
-- INSERT gets `RETURNING` every column (the caller still receives exactly the columns it asked for); or, for
-  one row whose values the caller passed along (execution option `SENT`) and that are stored exactly as given
-  (row_state.sent_forms), only the columns the database fills in;
+- INSERT gets `RETURNING` every column (the caller still receives exactly the columns it asked for); a
+  repository's INSERT of one row whose values it knows (`insert_one`) only the columns the database fills in,
+  when each value is stored exactly as given (row_state.sent_forms);
 - UPDATE and DELETE first read the rows they will reach (`FOR UPDATE` on PostgreSQL, so nothing changes
   them in between), then run with `synchronize_session="fetch"`, which on SQLite ≥ 3.35 and PostgreSQL
   makes SQLAlchemy return the primary keys actually hit (RETURNING); an UPDATE's rows are read again
@@ -28,9 +28,6 @@ from yidi.store import row_state
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
 _WIDE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()  # INSERT -> widened
-# execution option of an INSERT of one row: [{column name: the Python value sent}], every column the statement
-# sets (a caller that says so vouches that these are the values the statement carries)
-SENT = "yidi_audit_sent"
 _CHUNK = 500
 
 
@@ -79,32 +76,53 @@ def _insert(state: ORMExecuteState, table: Table, dialect: Dialect, note: Note) 
     if any(not isinstance(c, ColumnElement) for c in asked):
         raise NotImplementedError(f"audit: an INSERT into {table.name} returning ORM objects cannot name its rows; "
                                   "return columns instead")
-    sent = state.execution_options.get(SENT)
-    forms = row_state.sent_forms(table, sent[0], dialect) if sent and len(sent) == 1 and not state.is_executemany \
-        else None
+    frozen: list[Any] = []
+
+    def execute(wide: Any) -> Sequence[Any]:
+        frozen.append(state.invoke_statement(statement=wide).freeze())
+        return frozen[0]().all()  # type: ignore[no-any-return]
+    _noted(table, stmt, asked, None, dialect, note, execute)
+    if asked:
+        return frozen[0]().columns(*range(len(asked)))  # type: ignore[no-any-return]
+    return result_mod.null_result()
+
+
+def insert_one(conn: Connection, stmt: Any, params: dict[str, Any], values: dict[str, Any], note: Note) -> Any:
+    """Run `stmt`, an INSERT of the one row `values` ({column name: Python value}) RETURNING what the caller
+    asks for, on `conn`, and note the row as `run` would: for a repository's INSERT of a row at a time, without
+    the session's ORM execution around it (its event, the statement run again inside, a frozen copy of the
+    result). Returns the row of the columns asked for."""
+    table: Table = stmt.table
+    asked = list(stmt._returning)
+    got = _noted(table, stmt, asked, values, conn.dialect, note, lambda wide: conn.execute(wide, params).all())
+    return got[0][:len(asked)]
+
+
+def _noted(table: Table, stmt: Any, asked: list[Any], sent: dict[str, Any] | None, dialect: Dialect, note: Note,
+           execute: Callable[[Any], Sequence[Any]]) -> Sequence[Any]:
+    """Run the INSERT `stmt` through `execute` with what the audit needs added to its RETURNING, note its rows,
+    and return them (the columns asked for first)."""
     n = len(asked)
-    if forms is not None:
-        # the row's values were all known before the INSERT and are stored as given: only what the database
-        # fills in (the generated key, server defaults) comes back for the digest
-        rest = [c for c in table.columns if c.name not in forms]
-        at = {a.name: i for i, a in enumerate(asked) if isinstance(a, Column) and a.table is table}
-        extra = [c for c in rest if c.name not in at]  # what the caller did not ask for itself
-        at.update({c.name: n + j for j, c in enumerate(extra)})
-        frozen = state.invoke_statement(statement=_widened(stmt, extra) if extra else stmt).freeze()
-        got = frozen().all()
-        if len(got) != 1:  # the caller said one row
-            raise RuntimeError(f"audit: an INSERT into {table.name} said to add one row added {len(got)}")
-        forms.update({c.name: row_state.python_form(c, got[0][at[c.name]], dialect) for c in rest})
-        note(table.name, *_inserted(row_state.forms_state(table, forms)))
-    else:
-        frozen = state.invoke_statement(statement=_widened(stmt, list(table.columns))).freeze()
+    forms = row_state.sent_forms(table, sent, dialect) if sent is not None else None
+    if forms is None:
+        got = execute(_widened(stmt, list(table.columns)))
         names = [c.name for c in table.columns]
-        for row in frozen().all():
+        for row in got:
             note(table.name, *_inserted(row_state.python_state(table, dict(zip(names, row[n:], strict=True)),
                                                                dialect)))
-    if n:
-        return frozen().columns(*range(n))
-    return result_mod.null_result()
+        return got
+    # the row's values were all known before the INSERT and are stored as given: only what the database
+    # fills in (the generated key, server defaults) comes back for the digest
+    rest = [c for c in table.columns if c.name not in forms]
+    at = {a.name: i for i, a in enumerate(asked) if isinstance(a, Column) and a.table is table}
+    extra = [c for c in rest if c.name not in at]  # what the caller did not ask for itself
+    at.update({c.name: n + j for j, c in enumerate(extra)})
+    got = execute(_widened(stmt, extra) if extra else stmt)
+    if len(got) != 1:  # the caller said one row
+        raise RuntimeError(f"audit: an INSERT into {table.name} said to add one row added {len(got)}")
+    forms.update({c.name: row_state.python_form(c, got[0][at[c.name]], dialect) for c in rest})
+    note(table.name, *_inserted(row_state.forms_state(table, forms)))
+    return got
 
 
 def _inserted(state: tuple[str, str]) -> tuple[str, str, str]:

@@ -54,7 +54,7 @@ from yidi.store.settlement_models import AuditRow
 # not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
 # attempts (failed logins: hits, not records of anything done)
 __all__ = ["SKIP_TABLES", "Actor", "ChainReport", "acting_as", "actor", "add_record", "canonical", "digest",
-           "entry_hash", "install", "record_values", "set_actor", "verify"]
+           "entry_hash", "insert_one", "install", "record_values", "set_actor", "verify"]
 
 SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version", "rate_limit_hits"})
 
@@ -174,6 +174,13 @@ def _do_orm_execute(state: ORMExecuteState) -> Result[Any] | None:
     if state.is_update and _self_assignment(state.statement):
         return None  # `SET x = x`: a row lock taken by writing, changes nothing
     return audit_bulk.run(state, table, _noter(state.session))
+
+
+def insert_one(session: Session, stmt: Any, params: dict[str, Any], values: dict[str, Any]) -> Any:
+    """Run `stmt`, an INSERT of one row whose values are `values`, in the session's transaction and note the
+    row (yidi.store.audit_bulk.insert_one): a repository's INSERT without the ORM's execution around it."""
+    assert stmt.table.name not in SKIP_TABLES
+    return audit_bulk.insert_one(session.connection(), stmt, params, values, _noter(session))
 
 
 def _self_assignment(stmt: Any) -> bool:

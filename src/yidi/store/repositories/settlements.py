@@ -16,7 +16,7 @@ from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
-from yidi.store import audit_bulk, json_params, json_rows
+from yidi.store import audit_chain, json_params, json_rows
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
 from yidi.store.repositories.filings import record_of
 from yidi.store.repositories.held import hold
@@ -290,12 +290,11 @@ class Settlements:
 
     def add(self, s: Settlement) -> Settlement:
         # one INSERT … RETURNING, built once: the unit of work for a single new row cost more CPU than the
-        # statement. The audit trail digests the row from the values sent, told them here (yidi.store.audit_bulk:
-        # only when each is stored as given; otherwise it reads the row back). On PostgreSQL the row goes as one
-        # JSON parameter: psycopg converts a statement of more than 50 parameters anew every time, and this one
-        # would have 54
+        # statement, and so did the session's execution of it. The audit trail digests the row from the values
+        # sent (yidi.store.audit_bulk: only when each is stored as given; otherwise it reads the row back). On
+        # PostgreSQL the row goes as one JSON parameter: psycopg converts a statement of more than 50
+        # parameters anew every time, and this one would have 54
         values = {n: getattr(s, n) for n in FIELDS if n != "id"}
-        told = {"execution_options": {audit_bulk.SENT: [values]}}
         dialect = self.s.get_bind().dialect
         if dialect.name == "postgresql":
             convs = _json_row(dialect)
@@ -304,9 +303,9 @@ class Settlements:
             except json_params.Refused:
                 pass
             else:
-                s.id = self.s.execute(_INSERT_JSON, {"row": row}, **told).scalar_one()
+                s.id = audit_chain.insert_one(self.s, _INSERT_JSON, {"row": row}, values)[0]
                 return s
-        s.id = self.s.execute(_INSERT, values, **told).scalar_one()
+        s.id = audit_chain.insert_one(self.s, _INSERT, values, values)[0]
         return s
 
     def save(self, s: Settlement) -> None:
