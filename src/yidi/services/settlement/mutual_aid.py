@@ -24,8 +24,10 @@ from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.family import LinkState
 from yidi.domain.reference import Person
+from yidi.services.settlement.checks import visit_not_found
 from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.settlements import Settlement
+from yidi.store.repositories.visits import VisitOf
 from yidi.store.uow import UnitOfWork
 
 RULE = "account.mutual_aid"
@@ -73,6 +75,23 @@ def lock_accumulators(uow: UnitOfWork, person: int, scheme: Scheme, year: int, p
     if payer is not None and payer > person:
         uow.accumulators.get(payer, Scheme.EMPLOYEE, year, lock=True)
     return held
+
+
+def lock_for_settle(uow: UnitOfWork, mdtrt_id: str, institution: str, year: int,
+                    payer_id_number: str | None) -> tuple[VisitOf, HeldAccumulators, int | None]:
+    """Settle's first step: the hospital's visit, its person's year accumulators locked (with the payer's, in
+    the order of the module docstring) and the payer's store number (None without mutual aid)."""
+    if payer_id_number is None:  # the usual case: finding the visit and locking its row is one statement
+        got = uow.accumulators.lock_for_visit(mdtrt_id, institution, year)
+        if got is None:
+            raise visit_not_found(mdtrt_id)
+        return *got, None
+    found = uow.visits.find(mdtrt_id)
+    if found is None or found.institution != institution:
+        raise visit_not_found(mdtrt_id)
+    patient_no = uow.persons.by_key(found.person).citizen_id.number
+    payer_key = find_payer(uow, patient_no, payer_id_number).key
+    return found, lock_accumulators(uow, found.person, found.scheme, year, payer_key), payer_key
 
 
 def lock_payer(uow: UnitOfWork, payer: int) -> Person:

@@ -27,7 +27,7 @@ from yidi.services.settlement.checks import (
     visit_not_found,
 )
 from yidi.services.settlement.mid_stay import check_mid, compute_part, parts_of
-from yidi.services.settlement.mutual_aid import check_link, find_payer, lock_accumulators, lock_payer
+from yidi.services.settlement.mutual_aid import check_link, find_payer, lock_for_settle, lock_payer
 from yidi.services.settlement.requests import INFNO, PreSettleIn, SettleIn
 from yidi.services.settlement.views import Quote, SettlementView, settlement_answer, settlement_view
 from yidi.store.repositories.messages import Message
@@ -52,16 +52,15 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
     today = ctx.today()
     with ctx.uow() as uow:
         uow.read_only()  # a quote changes nothing: its three reads need no BEGIN / COMMIT round trips
-        found = uow.visits.with_person(mdtrt_id)
+        found = uow.accumulators.with_visit(mdtrt_id, today.year)  # the visit, its person and accumulators
         if found is None or found[0].institution != inst:
             raise visit_not_found(mdtrt_id)
-        visit, person = found
+        visit, person, held = found
         check_open(visit, mdtrt_id)
         if req.mid_setl:
             check_mid(visit)
-        held = uow.accumulators.get(visit.person, person.scheme, today.year)
         # what decides the money, in the one statement settle reads it with (no idempotency key or msgid here)
-        got = uow.settlements.inputs(inst, "", "", visit.visit_id, visit.person, person.citizen_id.number)
+        got = uow.settlements.inputs(inst, None, None, visit.visit_id, visit.person, person.citizen_id.number)
         person = with_diseases(person, got.diseases)
         payer = None if req.mulaid_payer is None else find_payer(uow, person.citizen_id.number, req.mulaid_payer)
         c, _part = compute_part(ctx, uow, visit, person, held.value, held.version, req, today, parts_of(uow, visit),
@@ -94,14 +93,7 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
     def run() -> SettlementView:
         today = ctx.today()
         with ctx.uow() as uow:
-            found_visit = uow.visits.find(mdtrt_id)
-            if found_visit is None or found_visit.institution != inst:
-                raise visit_not_found(mdtrt_id)
-            payer_key = None
-            if req.mulaid_payer is not None:  # only then: the normal path's statements stay as they were
-                patient_no = uow.persons.by_key(found_visit.person).citizen_id.number
-                payer_key = find_payer(uow, patient_no, req.mulaid_payer).key
-            held = lock_accumulators(uow, found_visit.person, found_visit.scheme, today.year, payer_key)
+            found_visit, held, payer_key = lock_for_settle(uow, mdtrt_id, inst, today.year, req.mulaid_payer)
             # --- serialised from here on for this person: lock the visit and the person, then read again, in
             # one statement after those locks, everything that decides the money (a payer's row in number order)
             payer_now = lock_payer(uow, payer_key) if payer_key is not None and payer_key < found_visit.person else None

@@ -57,9 +57,10 @@ class MemorySettlements:
         msg = self.t.messages.get((institution, msgid))
         return (None if found is None else dataclasses.replace(found)), (None if msg is None else dataclasses.replace(msg))
 
-    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+    def inputs(self, institution: str, key: str | None, msgid: str | None, visit_id: int, person: int,
                citizen_id: str) -> SettleInputs:
-        found, msg = self.by_key_and_message(institution, key, msgid)
+        found, msg = (None, None) if key is None and msgid is None else \
+            self.by_key_and_message(institution, key or "", msgid or "")
         admissions = [(v.institution, v.admitted_on) for v, _md in MemoryVisits(self.t).open_admissions(person, besides=visit_id)]
         p = self.t.persons[citizen_id]
         bounds = {code: (start, until) for code, start, until in p.chronic_periods}

@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
+from yidi.domain.reference import Person
+from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
-from yidi.store.settlement_models import YearAccumulatorRow
+from yidi.store.repositories.visits import WITH_PERSON, HospitalVisit, VisitOf, Visits, visit_with_person
+from yidi.store.settlement_models import HospitalVisitRow, YearAccumulatorRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,16 @@ class AccumulatorRepository(Protocol):
         something to lock): read everything that decides money again after it."""
         ...
 
+    def lock_for_visit(self, mdtrt_id: str, institution: str, year: int) -> tuple[VisitOf, HeldAccumulators] | None:
+        """The hospital's visit `mdtrt_id` (None when there is none, or it is another hospital's) and its
+        person's accumulators of their scheme and `year`, held as `get(..., lock=True)` holds them."""
+        ...
+
+    def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
+        """The visit, its person (chronic diseases left out, as `VisitRepository.with_person`) and the person's
+        accumulators of their scheme and `year` as `get` gives them, in one read and no lock (a quote)."""
+        ...
+
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
         """Store `value` as the next version of `held` (which was read with lock=True)."""
         ...
@@ -57,6 +70,26 @@ _LOCK_ROW = (select(YearAccumulatorRow)
              .where(YearAccumulatorRow.person_id == bindparam("person"), YearAccumulatorRow.scheme == bindparam("scheme"),
                     YearAccumulatorRow.year == bindparam("year"))
              .with_for_update().execution_options(populate_existing=True))
+# settle's first statement: which visit, whose, and that person's accumulator row locked (FOR UPDATE OF that row
+# alone: the visit and the person are locked after it, in the order of yidi.services.settlement.mutual_aid).
+# An inner join: no row when the visit is unknown, another hospital's, or its person has no row for the year yet
+_LOCK_FOR_VISIT = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution,
+                          YearAccumulatorRow)
+                   .select_from(HospitalVisitRow)
+                   .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                   .join(PersonRow, PersonRow.id == VisitRow.person_id)
+                   .join(YearAccumulatorRow, (YearAccumulatorRow.person_id == VisitRow.person_id)
+                         & (YearAccumulatorRow.scheme == PersonRow.scheme)
+                         & (YearAccumulatorRow.year == bindparam("year")))
+                   .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"),
+                          VisitRow.institution == bindparam("institution"))
+                   .with_for_update(of=YearAccumulatorRow).execution_options(populate_existing=True))
+
+# pre-settle's first statement: the visit with its person (as Visits.with_person) and the accumulators, if any
+_WITH_VISIT = (WITH_PERSON.add_columns(YearAccumulatorRow.content, YearAccumulatorRow.version)
+               .outerjoin(YearAccumulatorRow, (YearAccumulatorRow.person_id == VisitRow.person_id)
+                          & (YearAccumulatorRow.scheme == PersonRow.scheme)
+                          & (YearAccumulatorRow.year == bindparam("year"))))
 
 
 class Accumulators:
@@ -85,8 +118,33 @@ class Accumulators:
         row = self.lock_row(person, scheme, year) if lock else self.s.get(YearAccumulatorRow, (person, scheme, year))
         if row is None:
             return HeldAccumulators(person, scheme, year, YearAccumulators(year=year), 0)
+        return self._held(row)
+
+    def _held(self, row: YearAccumulatorRow) -> HeldAccumulators:
         hold(self.s, row)
-        return HeldAccumulators(person, scheme, year, YearAccumulators.model_validate(row.content), row.version)
+        return HeldAccumulators(row.person_id, row.scheme, row.year, YearAccumulators.model_validate(row.content),
+                                row.version)
+
+    def lock_for_visit(self, mdtrt_id: str, institution: str, year: int) -> tuple[VisitOf, HeldAccumulators] | None:
+        # one statement where the row exists (every settle but a person's first of the year); else the two
+        # steps it stands for: find the visit, then lock (creating) the row
+        got = self.s.execute(_LOCK_FOR_VISIT, {"mdtrt_id": mdtrt_id, "institution": institution, "year": year}).one_or_none()
+        if got is not None:
+            visit_id, person, scheme, inst, row = got
+            return VisitOf(visit_id, person, scheme, inst), self._held(row)
+        found = Visits(self.s).find(mdtrt_id)
+        if found is None or found.institution != institution:
+            return None
+        return found, self.get(found.person, found.scheme, year, lock=True)
+
+    def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
+        got = self.s.execute(_WITH_VISIT, {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
+        if got is None:
+            return None
+        hv, v, p, content, version = got
+        visit, person = visit_with_person(self.s, hv, v, p)
+        value = YearAccumulators(year=year) if content is None else YearAccumulators.model_validate(content)
+        return visit, person, HeldAccumulators(visit.person, person.scheme, year, value, version or 0)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
         row = self.s.get(YearAccumulatorRow, (held.person, held.scheme, held.year))  # in the session: no query

@@ -133,9 +133,10 @@ class SettlementRepository(Protocol):
         absent), asked at once."""
         ...
 
-    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+    def inputs(self, institution: str, key: str | None, msgid: str | None, visit_id: int, person: int,
                citizen_id: str) -> SettleInputs:
-        """Everything a settle reads after its locks (`SettleInputs`), asked at once."""
+        """Everything a settle reads after its locks (`SettleInputs`), asked at once. A quote has no key nor
+        msgid (both None): `found` and `message` are None, not asked."""
         ...
 
     def of_visit(self, visit_id: int) -> list[Settlement]: ...
@@ -169,7 +170,7 @@ _VC = VisitRow.__table__.c
 _VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
 _DC = PersonDiseaseRow.__table__.c
 _DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
-_INPUTS: dict[str, Select[Any]] = {}
+_INPUTS: dict[tuple[str, bool], Select[Any]] = {}
 # a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
 _TABLE = cast(Table, SettlementRow.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
@@ -188,19 +189,21 @@ def _json_row(dialect: Any) -> list[tuple[str, Any]]:
     return got
 
 
-def _inputs_query(dialect: str) -> Select[Any]:
-    """`Settlements.inputs`' statement, built once per database kind: its values are parameters, so SQLAlchemy
-    neither builds it nor works out its cache key again for every settle."""
-    q = _INPUTS.get(dialect)
+def _inputs_query(dialect: str, keyed: bool) -> Select[Any]:
+    """`Settlements.inputs`' statement, built once per database kind and whether the idempotency key and msgid
+    are asked (not for a quote: two index look-ups fewer): its values are parameters, so SQLAlchemy neither
+    builds it nor works out its cache key again for every settle."""
+    q = _INPUTS.get((dialect, keyed))
     if q is not None:
         return q
     institution: Any = bindparam("institution")
     person: Any = bindparam("person")
     visit_id: Any = bindparam("visit_id")
     st, mt, lt = SettlementRow.__table__.c, HospitalMessageRow.__table__.c, FeeLineRow.__table__.c
-    q = _INPUTS[dialect] = select(
-        select(st.id).where(st.institution == institution, st.idempotency_key == bindparam("key")).scalar_subquery(),
-        select(mt.id).where(mt.institution == institution, mt.msgid == bindparam("msgid")).scalar_subquery(),
+    asked = [select(st.id).where(st.institution == institution, st.idempotency_key == bindparam("key")).scalar_subquery(),
+             select(mt.id).where(mt.institution == institution, mt.msgid == bindparam("msgid")).scalar_subquery()]
+    q = _INPUTS[(dialect, keyed)] = select(
+        *(asked if keyed else []),
         json_rows.array_of(dialect, _DISEASE_COLS, _DC.person_id == person),
         json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE")),
         json_rows.array_of(dialect, _FILING_COLS, FilingRow.__table__.c.person_id == person),
@@ -248,13 +251,19 @@ class Settlements:
         hold(self.s, found, msg)
         return (None if found is None else _settlement(found)), (None if msg is None else message_of(msg))
 
-    def inputs(self, institution: str, key: str, msgid: str, visit_id: int, person: int,
+    def inputs(self, institution: str, key: str | None, msgid: str | None, visit_id: int, person: int,
                citizen_id: str) -> SettleInputs:
         # one statement, sent after the locks were taken, so it reads with a snapshot that sees everything
         # committed by whoever held them (a subquery of the locking statement itself would not)
-        q = _inputs_query(self.s.get_bind().dialect.name)
-        params = {"institution": institution, "key": key, "msgid": msgid, "visit_id": visit_id, "person": person}
-        sid, mid, diseases, lines, filings, admissions, version = self.s.execute(q, params).one()
+        keyed = key is not None or msgid is not None
+        q = _inputs_query(self.s.get_bind().dialect.name, keyed)
+        params: dict[str, Any] = {"visit_id": visit_id, "person": person}
+        if keyed:
+            params.update(institution=institution, key=key, msgid=msgid)
+            sid, mid, diseases, lines, filings, admissions, version = self.s.execute(q, params).one()
+        else:
+            sid = mid = None
+            diseases, lines, filings, admissions, version = self.s.execute(q, params).one()
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)

@@ -155,6 +155,12 @@ def _record(hv: HospitalVisitRow, v: VisitRow) -> HospitalVisit:
                          hv.revision, hv.msgid, hv.registered_at, from_fen(hv.deposit_fen))
 
 
+def visit_with_person(s: Session, hv: HospitalVisitRow, v: VisitRow, p: PersonRow) -> tuple[HospitalVisit, Person]:
+    """The records of a row of `WITH_PERSON` (held in the session; the person's chronic diseases left out)."""
+    hold(s, hv, v, p)
+    return _record(hv, v), person_of(p, diseases=())
+
+
 # the settle path's two visit statements, built once (their values are parameters): building and keying them
 # anew cost more CPU than running them
 _FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution)
@@ -164,7 +170,7 @@ _FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme,
 _VISIT_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
                       .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
                       .join(PersonRow, PersonRow.id == VisitRow.person_id))
-_WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
+WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
 _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindparam("visit_id"))
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
 
@@ -262,19 +268,13 @@ class Visits:
         return _record(hv, v)
 
     def with_person(self, mdtrt_id: str) -> tuple[HospitalVisit, Person] | None:
-        row = self.s.execute(_WITH_PERSON, {"mdtrt_id": mdtrt_id}).one_or_none()
-        if row is None:
-            return None
-        hv, v, p = row
-        hold(self.s, hv, v, p)
-        return _record(hv, v), person_of(p, diseases=())
+        row = self.s.execute(WITH_PERSON, {"mdtrt_id": mdtrt_id}).one_or_none()
+        return None if row is None else visit_with_person(self.s, *row)
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
         # lazily, were anyone to ask: settle reads them after the lock)
-        hv, v, p = self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one()
-        hold(self.s, hv, v, p)
-        return _record(hv, v), person_of(p, diseases=())
+        return visit_with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
         v = VisitRow(person_id=visit.person, institution=visit.institution, visit_type=visit.visit_type,

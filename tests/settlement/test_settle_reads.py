@@ -1,0 +1,74 @@
+"""Settle's and pre-settle's folded reads give exactly what the reads they replace give: the visit found with its
+person's accumulator row locked in one statement (settle), the visit, person and accumulators in one (pre-settle),
+and a quote's inputs without the idempotency key and msgid."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from tests.settlement.helpers import GZ1, GZ2, seed_person
+from yidi.domain.bill import FeeLine, YearAccumulators
+from yidi.domain.enums import VisitType
+from yidi.services import settlement as svc
+from yidi.services.access import Principal, Role
+from yidi.services.context import Context
+from yidi.store.repositories.accumulators import HeldAccumulators
+
+
+def _visit(ctx: Context, h: Principal, id_number: str, name: str) -> str:
+    v = svc.register_visit(ctx, h, svc.RegisterVisitIn(id_number=id_number, name=name, visit_type=VisitType.OUTPATIENT))
+    lines = [FeeLine(line_id=f"L{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("10.00")) for k in range(3)]
+    svc.upload_lines(ctx, h, v.mdtrt_id, svc.UploadLinesIn(lines=lines))
+    return v.mdtrt_id
+
+
+def test_settle_finds_the_visit_and_locks_its_accumulators_as_the_two_steps_did(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 41)
+    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    year = ctx.today().year
+    # before the person's first settlement of the year there is no row: it is created (empty, version 0)
+    with ctx.uow() as uow:
+        found = uow.visits.find(first)
+        assert found is not None
+        empty = HeldAccumulators(found.person, found.scheme, year, YearAccumulators(year=year), 0)
+        assert uow.accumulators.lock_for_visit(first, GZ1, year) == (found, empty)
+    svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="reads-key-1"))
+    # the usual case (one statement): the same visit, and the row as `get(..., lock=True)` reads it
+    with ctx.uow() as uow:
+        got = uow.accumulators.lock_for_visit(second, GZ1, year)
+        found = uow.visits.find(second)
+        assert found is not None and got is not None and got[0] == found
+        assert got[1] == uow.accumulators.get(found.person, found.scheme, year, lock=True)
+        # 3 lines of 10.00 settled: version 1, no longer empty
+        assert got[1].version == 1 and got[1].value != YearAccumulators(year=year)
+    # another hospital's visit and an unknown one: nothing (settle answers "visit not found" for both)
+    with ctx.uow() as uow:
+        assert uow.accumulators.lock_for_visit(second, GZ2, year) is None
+        assert uow.accumulators.lock_for_visit("NO-SUCH-VISIT", GZ1, year) is None
+
+
+def test_a_quote_reads_what_the_three_reads_it_replaces_read(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p, fresh = seed_person(ctx, 42), seed_person(ctx, 43)
+    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    never = _visit(ctx, h, fresh.id_number, fresh.name)
+    svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="reads-key-2", msgid="reads-msg-2"))
+    year = ctx.today().year
+    with ctx.uow() as uow:
+        for mdtrt_id, version in ((second, 1), (never, 0)):  # a person with a row of the year, one without
+            got = uow.accumulators.with_visit(mdtrt_id, year)
+            assert got is not None
+            visit, person, held = got
+            assert (visit, person) == uow.visits.with_person(mdtrt_id)
+            assert held == uow.accumulators.get(visit.person, person.scheme, year)
+            assert held.version == version
+        assert uow.accumulators.with_visit("NO-SUCH-VISIT", year) is None
+        # the settled visit's inputs with its key and msgid (both found) and without them (neither asked)
+        v = uow.visits.find(first)
+        assert v is not None
+        keyed = uow.settlements.inputs(GZ1, "reads-key-2", "reads-msg-2", v.visit_id, v.person, p.id_number)
+        assert keyed.found is not None and keyed.message is not None and keyed.filings
+        quote = uow.settlements.inputs(GZ1, None, None, v.visit_id, v.person, p.id_number)
+        assert quote == replace(keyed, found=None, message=None)
