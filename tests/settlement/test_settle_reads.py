@@ -4,8 +4,11 @@ and a quote's inputs without the idempotency key and msgid."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from tests.settlement.helpers import GZ1, GZ2, seed_person
 from yidi.domain.bill import FeeLine, YearAccumulators
@@ -13,7 +16,11 @@ from yidi.domain.enums import VisitType
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
+from yidi.store import json_rows
+from yidi.store.db import unit_of_work
 from yidi.store.repositories.accumulators import HeldAccumulators
+from yidi.store.repositories.visits import Visits
+from yidi.store.settlement_models import FeeLineRow
 
 
 def _visit(ctx: Context, h: Principal, id_number: str, name: str) -> str:
@@ -72,3 +79,24 @@ def test_a_quote_reads_what_the_three_reads_it_replaces_read(ctx: Context) -> No
         assert keyed.found is not None and keyed.message is not None and keyed.filings
         quote = uow.settlements.inputs(GZ1, None, None, v.visit_id, v.person, p.id_number)
         assert quote == replace(keyed, found=None, message=None)
+
+
+def test_rows_as_value_arrays_read_back_as_the_keyed_rows_do(ctx: Context) -> None:
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 44)
+    mdtrt_id = _visit(ctx, h, p.id_number, p.name)
+    lt = FeeLineRow.__table__.c
+    cols = list(lt)  # every type a settle reads this way: numbers, text, dates, times, NULLs (withdrawn_at)
+    with unit_of_work(ctx.sessions) as s:
+        dialect = s.get_bind().dialect.name
+        visit = Visits(s).by_mdtrt(mdtrt_id)
+        assert visit is not None
+        where = lt.visit_id == visit.visit_id
+        keyed, values = s.execute(select(json_rows.array_of(dialect, cols, where),
+                                         json_rows.array_of(dialect, cols, where, keyed=False))).one()
+    got = json_rows.rows_of(cols, values, "id")
+    assert got == json_rows.rows_of(cols, keyed, "id")
+    # the 3 lines of 10.00 as uploaded, each value of its column's type
+    assert [(r["line_id"], r["amount_fen"], r["withdrawn_at"]) for r in got] == [("L0", 1000, None), ("L1", 1000, None),
+                                                                                  ("L2", 1000, None)]
+    assert all(isinstance(r["uploaded_at"], dt.datetime) and r["visit_id"] == visit.visit_id for r in got)

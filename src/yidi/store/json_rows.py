@@ -25,15 +25,19 @@ from sqlalchemy.sql.selectable import ScalarSelect
 Col = Any  # a column of a Table (`Table.c[...]`): has .name and .type
 
 
-def array_of(dialect: str, cols: Sequence[Col], where: ColumnElement[bool]) -> ScalarSelect[Any]:
+def array_of(dialect: str, cols: Sequence[Col], where: ColumnElement[bool], *, keyed: bool = True) -> ScalarSelect[Any]:
     """A scalar subquery: the rows of `cols` matching `where`, as one JSON array of objects keyed by column name
     ("[]" when none), in no set order (`rows_of` sorts them: an ORDER BY inside would need a derived table,
-    which cannot refer to the outer query on every database)."""
+    which cannot refer to the outer query on every database). `keyed=False`: each row an array of its values in
+    the order of `cols` (no names: less to send and to decode; `rows_of` with the same `cols` reads both)."""
     if dialect == "postgresql":
-        obj = func.json_build_object(*(x for c in cols for x in (_name(c), c)))
+        obj = (func.json_build_object(*(x for c in cols for x in (_name(c), c))) if keyed
+               else func.json_build_array(*cols))
         return select(func.coalesce(func.json_agg(obj), literal_column("'[]'").cast(JSON))).where(where).scalar_subquery()
     # SQLite: JSON columns hold text; json() nests them as JSON rather than as a quoted string
-    obj = func.json_object(*(x for c in cols for x in (_name(c), func.json(c) if isinstance(c.type, JSON) else c)))
+    values = [func.json(c) if isinstance(c.type, JSON) else c for c in cols]
+    obj = func.json_object(*(x for c, v in zip(cols, values, strict=True) for x in (_name(c), v))) if keyed \
+        else func.json_array(*values)
     return select(func.json_group_array(func.json(obj))).where(where).scalar_subquery()
 
 
@@ -75,7 +79,9 @@ def rows_of(cols: Sequence[Col], value: Any, *order: str) -> list[dict[str, Any]
     (none of them empty)."""
     data = json.loads(value) if isinstance(value, (str, bytes)) else (value or [])
     convs = [(c.name, _converter(c)) for c in cols]
-    rows = [{n: v if (v := row.get(n)) is None or f is None else f(v) for n, f in convs} for row in data]
+    rows = [{n: v if (v := row.get(n)) is None or f is None else f(v) for n, f in convs} if isinstance(row, dict)
+            else {n: v if v is None or f is None else f(v) for (n, f), v in zip(convs, row, strict=True)}
+            for row in data]
     if order:
         rows.sort(key=lambda r: tuple(r[n] for n in order))
     return rows

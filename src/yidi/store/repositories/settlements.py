@@ -165,7 +165,8 @@ class SettlementRepository(Protocol):
 
 _LINE_FIELDS = tuple(f.name for f in fields(Line))
 _LINE_COLS = [FeeLineRow.__table__.c[n] for n in _LINE_FIELDS]
-_FILING_COLS = list(FilingRow.__table__.c)
+# what a FilingRecord holds (filings.record_of): not whose it is, who reviewed it nor when it last changed
+_FILING_COLS = [c for c in FilingRow.__table__.c if c.name not in {"person_id", "reviewed_by", "updated_at"}]
 _VC = VisitRow.__table__.c
 _VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
 _DC = PersonDiseaseRow.__table__.c
@@ -204,11 +205,11 @@ def _inputs_query(dialect: str, keyed: bool) -> Select[Any]:
              select(mt.id).where(mt.institution == institution, mt.msgid == bindparam("msgid")).scalar_subquery()]
     q = _INPUTS[(dialect, keyed)] = select(
         *(asked if keyed else []),
-        json_rows.array_of(dialect, _DISEASE_COLS, _DC.person_id == person),
-        json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE")),
-        json_rows.array_of(dialect, _FILING_COLS, FilingRow.__table__.c.person_id == person),
+        json_rows.array_of(dialect, _DISEASE_COLS, _DC.person_id == person, keyed=False),
+        json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE"), keyed=False),
+        json_rows.array_of(dialect, _FILING_COLS, FilingRow.__table__.c.person_id == person, keyed=False),
         json_rows.array_of(dialect, _VISIT_COLS, (_VC.person_id == person) & (_VC.status == "OPEN")
-                           & (_VC.visit_type == VisitType.INPATIENT) & (_VC.id != visit_id)),
+                           & (_VC.visit_type == VisitType.INPATIENT) & (_VC.id != visit_id), keyed=False),
         reference_version())
     return q  # type: ignore[return-value]
 
@@ -255,15 +256,16 @@ class Settlements:
                citizen_id: str) -> SettleInputs:
         # one statement, sent after the locks were taken, so it reads with a snapshot that sees everything
         # committed by whoever held them (a subquery of the locking statement itself would not)
+        # (on the session's connection: a Core SELECT of plain values needs none of the ORM's execution steps,
+        # and nothing is pending to flush before it, as settle and pre-settle read before they change anything)
         keyed = key is not None or msgid is not None
         q = _inputs_query(self.s.get_bind().dialect.name, keyed)
         params: dict[str, Any] = {"visit_id": visit_id, "person": person}
         if keyed:
             params.update(institution=institution, key=key, msgid=msgid)
-            sid, mid, diseases, lines, filings, admissions, version = self.s.execute(q, params).one()
-        else:
-            sid = mid = None
-            diseases, lines, filings, admissions, version = self.s.execute(q, params).one()
+        got = self.s.connection().execute(q, params).one()
+        sid, mid = got[:2] if keyed else (None, None)
+        diseases, lines, filings, admissions, version = got[-5:]
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)
