@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,7 +22,8 @@ from yidi.domain.enums import Scheme
 from yidi.domain.reference import Person
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
-from yidi.store.repositories.visits import WITH_PERSON, HospitalVisit, VisitOf, Visits, visit_with_person
+from yidi.store.repositories.reference import person_of
+from yidi.store.repositories.visits import HospitalVisit, VisitOf, Visits, hospital_visit
 from yidi.store.settlement_models import HospitalVisitRow, YearAccumulatorRow
 
 
@@ -85,11 +87,24 @@ _LOCK_FOR_VISIT = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonR
                           VisitRow.institution == bindparam("institution"))
                    .with_for_update(of=YearAccumulatorRow).execution_options(populate_existing=True))
 
-# pre-settle's first statement: the visit with its person (as Visits.with_person) and the accumulators, if any
-_WITH_VISIT = (WITH_PERSON.add_columns(YearAccumulatorRow.content, YearAccumulatorRow.version)
-               .outerjoin(YearAccumulatorRow, (YearAccumulatorRow.person_id == VisitRow.person_id)
-                          & (YearAccumulatorRow.scheme == PersonRow.scheme)
-                          & (YearAccumulatorRow.year == bindparam("year"))))
+# pre-settle's first statement: the visit with its person (as Visits.with_person) and the accumulators, if any.
+# Plain columns, not ORM objects: a quote writes nothing back
+_HV, _V, _P, _A = (cast(Table, m.__table__) for m in (HospitalVisitRow, VisitRow, PersonRow, YearAccumulatorRow))
+_WITH_VISIT = (select(*_HV.c, *_V.c, *_P.c, _A.c.content, _A.c.version)
+               .select_from(_HV.join(_V, _V.c.id == _HV.c.visit_id).join(_P, _P.c.id == _V.c.person_id)
+                            .outerjoin(_A, (_A.c.person_id == _V.c.person_id) & (_A.c.scheme == _P.c.scheme)
+                                       & (_A.c.year == bindparam("year"))))
+               .where(_HV.c.mdtrt_id == bindparam("mdtrt_id")))
+_SPLIT = [[c.name for c in t.c] for t in (_HV, _V, _P)]
+
+
+def _by_name(row: Any) -> list[SimpleNamespace]:
+    """`_WITH_VISIT`'s row as one object per table, its columns by name (what the records are made from)."""
+    out, at = [], 0
+    for names in _SPLIT:
+        out.append(SimpleNamespace(**dict(zip(names, row[at:at + len(names)], strict=True))))
+        at += len(names)
+    return out
 
 
 class Accumulators:
@@ -138,11 +153,13 @@ class Accumulators:
         return found, self.get(found.person, found.scheme, year, lock=True)
 
     def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
-        got = self.s.execute(_WITH_VISIT, {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
+        # on the session's connection: a Core SELECT needs none of the ORM's execution steps (nothing to flush)
+        got = self.s.connection().execute(_WITH_VISIT, {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
         if got is None:
             return None
-        hv, v, p, content, version = got
-        visit, person = visit_with_person(self.s, hv, v, p)
+        hv, v, p = _by_name(got)
+        content, version = got[-2:]
+        visit, person = hospital_visit(hv, v), person_of(p, diseases=())
         value = YearAccumulators(year=year) if content is None else YearAccumulators.model_validate(content)
         return visit, person, HeldAccumulators(visit.person, person.scheme, year, value, version or 0)
 

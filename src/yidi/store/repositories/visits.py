@@ -149,16 +149,17 @@ class VisitRepository(Protocol):
         ...
 
 
-def _record(hv: HospitalVisitRow, v: VisitRow) -> HospitalVisit:
+def hospital_visit(hv: HospitalVisitRow | Any, v: VisitRow | Any) -> HospitalVisit:
+    """The record of a visit's two rows (or of their columns by name: anything with their attributes)."""
     return HospitalVisit(v.id, v.person_id, v.institution, v.visit_type, v.admitted_on, v.discharged_on, v.emergency,
                          v.status, v.filing_id, hv.mdtrt_id, hv.chronic_disease, hv.eligible, hv.eligibility,
                          hv.revision, hv.msgid, hv.registered_at, from_fen(hv.deposit_fen))
 
 
-def visit_with_person(s: Session, hv: HospitalVisitRow, v: VisitRow, p: PersonRow) -> tuple[HospitalVisit, Person]:
-    """The records of a row of `WITH_PERSON` (held in the session; the person's chronic diseases left out)."""
+def _with_person(s: Session, hv: HospitalVisitRow, v: VisitRow, p: PersonRow) -> tuple[HospitalVisit, Person]:
+    """The records of a row of `_WITH_PERSON` (held in the session; the person's chronic diseases left out)."""
     hold(s, hv, v, p)
-    return _record(hv, v), person_of(p, diseases=())
+    return hospital_visit(hv, v), person_of(p, diseases=())
 
 
 # the settle path's two visit statements, built once (their values are parameters): building and keying them
@@ -170,7 +171,7 @@ _FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme,
 _VISIT_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
                       .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
                       .join(PersonRow, PersonRow.id == VisitRow.person_id))
-WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
+_WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
 _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindparam("visit_id"))
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
 
@@ -218,7 +219,7 @@ class Visits:
     def unsettled_of(self, person: int, limit: int) -> list[HospitalVisit]:
         q = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
              .where(VisitRow.person_id == person, VisitRow.status.in_(UNSETTLED)).order_by(VisitRow.id.desc()))
-        return [_record(hv, v) for hv, v in self.s.execute(q.limit(limit))]
+        return [hospital_visit(hv, v) for hv, v in self.s.execute(q.limit(limit))]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
         row = self.s.execute(_FIND, {"mdtrt_id": mdtrt_id}).one_or_none()
@@ -230,7 +231,7 @@ class Visits:
         if row is None:
             return None
         hold(self.s, *row)
-        return _record(*row)
+        return hospital_visit(*row)
 
     def _rows(self, visit_id: int) -> tuple[HospitalVisitRow, VisitRow]:
         hv, v = self.s.get(HospitalVisitRow, visit_id), self.s.get(VisitRow, visit_id)
@@ -239,7 +240,7 @@ class Visits:
         return hv, v
 
     def get(self, visit_id: int) -> HospitalVisit:
-        return _record(*self._rows(visit_id))
+        return hospital_visit(*self._rows(visit_id))
 
     def treated_at(self, person: int, institution: str) -> bool:
         return bool(self.s.scalar(select(func.count()).select_from(VisitRow).where(
@@ -256,7 +257,7 @@ class Visits:
         hv, v = self._rows(visit.visit_id)
         self.s.refresh(hv)
         self.s.refresh(v)
-        return _record(hv, v)
+        return hospital_visit(hv, v)
 
     def lock(self, visit_id: int) -> HospitalVisit:
         hv = self.s.scalars(select(HospitalVisitRow).where(HospitalVisitRow.visit_id == visit_id).with_for_update()
@@ -265,16 +266,16 @@ class Visits:
         assert v is not None
         self.s.refresh(v)
         hold(self.s, hv, v)
-        return _record(hv, v)
+        return hospital_visit(hv, v)
 
     def with_person(self, mdtrt_id: str) -> tuple[HospitalVisit, Person] | None:
-        row = self.s.execute(WITH_PERSON, {"mdtrt_id": mdtrt_id}).one_or_none()
-        return None if row is None else visit_with_person(self.s, *row)
+        row = self.s.execute(_WITH_PERSON, {"mdtrt_id": mdtrt_id}).one_or_none()
+        return None if row is None else _with_person(self.s, *row)
 
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
         # lazily, were anyone to ask: settle reads them after the lock)
-        return visit_with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
+        return _with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
         v = VisitRow(person_id=visit.person, institution=visit.institution, visit_type=visit.visit_type,
@@ -287,7 +288,7 @@ class Visits:
                               msgid=visit.msgid, registered_at=visit.registered_at, deposit_fen=to_fen(visit.deposit))
         self.s.add(hv)
         hold(self.s, hv, v)
-        return _record(hv, v)
+        return hospital_visit(hv, v)
 
     def save(self, visit: HospitalVisit) -> None:
         hv, v = self._rows(visit.visit_id)  # in the session already: no query
