@@ -1,4 +1,4 @@
-"""CPU of the Python process per request, in process: eligibility checks and health checks through the ASGI app.
+"""CPU of the Python process per request, in process: settles, pre-settles, 1101, eligibility and health via ASGI.
 
 No HTTP server and no load generator: httpx drives the app through `httpx.ASGITransport` in this process, one
 request at a time, on a scratch PostgreSQL database seeded as benchmarks/eligibility_http.py seeds it (sample
@@ -8,6 +8,10 @@ kind, --n requests after --warm-up unmeasured ones, in --rounds batches interlea
 as the median of the batches: CPU ms per request (time.process_time, every thread of the process: the app, its
 thread pool and httpx's share of the client side), the CPU of the database's PostgreSQL backends per request
 (summed over the batches, from /proc: the server must run on this machine) and wall ms per request.
+The hospital kinds (benchmarks/settle_http.py's and load_mixed.py's requests): `settle` settles a fresh outpatient
+visit with 20 fee lines per request (benchmarks/settle_http.py's bills; every visit registered and its lines uploaded
+before any kind is measured, untimed), `pre-settle` quotes one of 50 such visits again and again, `person` is 1101
+`POST /api/v1/hospital/persons/query`.
 CPU per request is the figure that survives a loaded machine: compare two versions of `src` by running this
 script with `PYTHONPATH=<other src>` on the same database, interleaved (A B B A):
 
@@ -37,10 +41,15 @@ import psycopg
 from _common import PG_URL as ADMIN_URL
 from _common import admin
 from eligibility_http import AREAS, body_of, seed
+from settle_http import bill_lines
 
 from yidi.app import create_app
+from yidi.domain.enums import VisitType
+from yidi.domain.validation import validate_model
 from yidi.http.auth_config import AuthConfig
 from yidi.services import hospital_keys
+from yidi.services import settlement as svc
+from yidi.services.access import Principal, Role
 from yidi.services.context import Context
 from yidi.settings import Settings
 
@@ -53,6 +62,20 @@ def _keys(url: str) -> dict[str, str]:
     keys = {inst: hospital_keys.create_key(ctx, inst).key for _area, inst in AREAS}
     ctx.close()
     return keys
+
+
+def _visits(ctx: Context, bodies: list[dict[str, object]], n: int, offset: int) -> list[tuple[str, str]]:
+    """n outpatient visits of the seeded filers at their hospitals, 20 fee lines each: (mdtrt_id, institution)."""
+    out = []
+    for i in range(offset, offset + n):
+        b = bodies[i % len(bodies)]
+        inst = str(b["institution"])
+        hosp = Principal(Role.HOSPITAL, inst)
+        v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=str(b["id_number"]), name=str(b["name"]),
+                                                              visit_type=VisitType.OUTPATIENT))
+        svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": bill_lines(i)}))
+        out.append((v.mdtrt_id, inst))
+    return out
 
 
 async def _measure(client: httpx.AsyncClient, call: Request, n: int, warm_up: int) -> tuple[float, float]:
@@ -91,6 +114,29 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
     os.environ["BARE_DATABASE_URL"] = url
     bare = importlib.import_module("bare_app").app
     out: dict[str, dict[str, float]] = {}
+    hospital_kinds = not only or bool(only & {"settle", "pre-settle"})
+    tag = secrets.token_hex(3)  # a reused database already holds the visits of earlier runs
+    per_batch = max(1, n // rounds)
+    fresh = iter(_visits(ctx, bodies, warm_up + 1 + per_batch * rounds, 0) if not only or "settle" in only else [])
+    quoted = _visits(ctx, bodies, 50, 0) if hospital_kinds else []
+    print(f"prepared visits ({tag}); measuring …", flush=True)
+
+    def auth(inst: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {keys[inst]}"}
+
+    def settle(c: httpx.AsyncClient, _i: int) -> Any:
+        mid, inst = next(fresh)
+        return c.post(f"/api/v1/hospital/visits/{mid}/settle", headers=auth(inst),
+                      json={"idempotency_key": f"cpu-{tag}-{mid}", "msgid": f"c-{tag}-{mid}"})
+
+    def pre_settle(c: httpx.AsyncClient, i: int) -> Any:
+        mid, inst = quoted[i % len(quoted)]
+        return c.post(f"/api/v1/hospital/visits/{mid}/pre-settle", headers=auth(inst), json={})
+
+    def person(c: httpx.AsyncClient, i: int) -> Any:
+        b = bodies[i % len(bodies)]
+        return c.post("/api/v1/hospital/persons/query", headers=auth(str(b["institution"])),
+                      json={"id_number": b["id_number"], "name": b["name"]})
 
     def check(c: httpx.AsyncClient, i: int) -> Any:
         b = bodies[i % len(bodies)]
@@ -99,6 +145,9 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://yidi") as yc, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://bare") as bc:
         kinds: list[tuple[str, httpx.AsyncClient, Request]] = [
+            ("settle", yc, settle),
+            ("pre-settle", yc, pre_settle),
+            ("person 1101", yc, person),
             ("eligibility", yc, check),
             ("health", yc, lambda c, _i: c.get("/api/v1/health")),
             ("bare sync SELECT 1", bc, lambda c, _i: c.get("/sync")),
@@ -111,7 +160,6 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
         cpu: dict[str, list[float]] = {k[0]: [] for k in kinds}
         wall: dict[str, list[float]] = {k[0]: [] for k in kinds}
         pg = dict.fromkeys(cpu, 0.0)
-        per_batch = max(1, n // rounds)
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
             for _ in range(rounds):  # interleaved short batches: a burst of the neighbours' load falls on every kind
                 for label, client, call in kinds:
@@ -140,7 +188,8 @@ def main() -> int:
     ap.add_argument("--db", default="", help="a database seeded by an earlier --keep run (left in place)")
     ap.add_argument("--keep", action="store_true", help="leave the new scratch database in place for --db")
     ap.add_argument("--drop", action="store_true", help="drop --db and stop")
-    ap.add_argument("--only", default="", help="comma-separated kinds to run: eligibility, health, bare (all if empty)")
+    ap.add_argument("--only", default="", help="comma-separated kinds to run: settle, pre-settle, person, eligibility, health, bare "
+                                             "(all if empty)")
     ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
     db = a.db or f"yidi_cpu_{secrets.token_hex(3)}"
