@@ -60,3 +60,32 @@ def test_routes_matched_first_keep_their_place_in_the_schema(client: TestClient)
     ops = [op["operationId"] for p in doc["paths"].values() for op in p.values()]
     assert len(ops) == len(set(ops))
     assert client.post("/api/v1/health").status_code == 405  # the twin answers as the route: GET only
+
+
+def test_no_other_route_answers_what_a_twin_matched_first_answers(client: TestClient) -> None:
+    # a twin included before every router (yidi.api.routes.matched_first) changes which route answers only if
+    # an earlier route also matches its path and method: for each twin's path (placeholders filled), every
+    # route of the app that matches it with that method is the twin's own route (the same endpoint)
+    import re
+
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    routes = list(iter_route_contexts(client.app.routes))  # type: ignore[attr-defined]
+    twins = [rc for rc in routes if isinstance(rc.original_route, APIRoute)
+             and not rc.original_route.include_in_schema and rc.path_format.startswith("/api/v1/")]
+    assert {t.path_format for t in twins} >= {"/api/v1/health", "/api/v1/eligibility",
+                                              "/api/v1/hospital/persons/query",
+                                              "/api/v1/hospital/visits/{mdtrt_id}/settle",
+                                              "/api/v1/hospital/visits/{mdtrt_id}/pre-settle"}
+    for t in twins:
+        path = re.sub(r"\{[^}]+\}", "X1", t.path_format)
+        answering = 0
+        for rc in routes:
+            if rc.path_format is None or not rc.methods or not (rc.methods & t.methods):
+                continue
+            pattern = "^" + re.sub(r"\{[^}:]+(:path)?\}", lambda m: ".*" if m.group(1) else "[^/]+",
+                                   rc.path_format) + "$"
+            if re.match(pattern, path):
+                assert rc.endpoint is t.endpoint, (t.path_format, rc.path_format)
+                answering += 1
+        assert answering == 2, t.path_format  # the twin and its documented route
