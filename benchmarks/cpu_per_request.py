@@ -114,11 +114,11 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
     os.environ["BARE_DATABASE_URL"] = url
     bare = importlib.import_module("bare_app").app
     out: dict[str, dict[str, float]] = {}
-    hospital_kinds = not only or bool(only & {"settle", "pre-settle"})
-    tag = secrets.token_hex(3)  # a reused database already holds the visits of earlier runs
+    tag = secrets.token_hex(3)  # this run's idempotency keys and msgids
     per_batch = max(1, n // rounds)
+    # a settle per request needs a visit of its own: the warm-up's, the first one's and every batch's
     fresh = iter(_visits(ctx, bodies, warm_up + 1 + per_batch * rounds, 0) if not only or "settle" in only else [])
-    quoted = _visits(ctx, bodies, 50, 0) if hospital_kinds else []
+    quoted = _visits(ctx, bodies, 50, 0) if not only or "pre-settle" in only else []
     print(f"prepared visits ({tag}); measuring …", flush=True)
 
     def auth(inst: str) -> dict[str, str]:
