@@ -1,6 +1,6 @@
 """Settle's and pre-settle's folded reads give exactly what the reads they replace give: the visit found with its
-person's accumulator row locked in one statement (settle), the visit, person and accumulators in one (pre-settle),
-and a quote's inputs without the idempotency key and msgid."""
+person's accumulator row locked in one statement (settle); the visit, person, accumulators and inputs (without the
+idempotency key and msgid) in one (pre-settle)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_settle_finds_the_visit_and_locks_its_accumulators_as_the_two_steps_did(
         assert uow.accumulators.lock_for_visit("NO-SUCH-VISIT", GZ1, year) is None
 
 
-def test_a_quote_reads_what_the_three_reads_it_replaces_read(ctx: Context) -> None:
+def test_a_quote_reads_in_one_statement_what_the_three_reads_it_replaces_read(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p, fresh = seed_person(ctx, 42), seed_person(ctx, 43)
     first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
@@ -64,14 +64,17 @@ def test_a_quote_reads_what_the_three_reads_it_replaces_read(ctx: Context) -> No
     svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="reads-key-2", msgid="reads-msg-2"))
     year = ctx.today().year
     with ctx.uow() as uow:
-        for mdtrt_id, version in ((second, 1), (never, 0)):  # a person with a row of the year, one without
-            got = uow.accumulators.with_visit(mdtrt_id, year)
+        # a person with a row of the year (the settled first visit's, version 1), one without (version 0)
+        for mdtrt_id, who, version in ((second, p, 1), (never, fresh, 0)):
+            got = uow.settlements.quote_inputs(mdtrt_id, year)
             assert got is not None
-            visit, person, held = got
+            visit, person, held, inputs = got
             assert (visit, person) == uow.visits.with_person(mdtrt_id)
             assert held == uow.accumulators.get(visit.person, person.scheme, year)
             assert held.version == version
-        assert uow.accumulators.with_visit("NO-SUCH-VISIT", year) is None
+            assert inputs == uow.settlements.inputs(GZ1, None, None, visit.visit_id, visit.person, who.id_number)
+            assert [ln.line_id for ln in inputs.lines] == ["L0", "L1", "L2"] and inputs.filings
+        assert uow.settlements.quote_inputs("NO-SUCH-VISIT", year) is None
         # the settled visit's inputs with its key and msgid (both found) and without them (neither asked)
         v = uow.visits.find(first)
         assert v is not None

@@ -52,15 +52,15 @@ def pre_settle(ctx: Context, principal: Principal, mdtrt_id: str, req: PreSettle
     today = ctx.today()
     with ctx.uow() as uow:
         uow.read_only()  # a quote changes nothing: its three reads need no BEGIN / COMMIT round trips
-        found = uow.accumulators.with_visit(mdtrt_id, today.year)  # the visit, its person and accumulators
+        # the visit, its person and accumulators, and what decides the money as settle reads it (no idempotency
+        # key or msgid here): one statement
+        found = uow.settlements.quote_inputs(mdtrt_id, today.year)
         if found is None or found[0].institution != inst:
             raise visit_not_found(mdtrt_id)
-        visit, person, held = found
+        visit, person, held, got = found
         check_open(visit, mdtrt_id)
         if req.mid_setl:
             check_mid(visit)
-        # what decides the money, in the one statement settle reads it with (no idempotency key or msgid here)
-        got = uow.settlements.inputs(inst, None, None, visit.visit_id, visit.person, person.citizen_id.number)
         person = with_diseases(person, got.diseases)
         payer = None if req.mulaid_payer is None else find_payer(uow, person.citizen_id.number, req.mulaid_payer)
         c, _part = compute_part(ctx, uow, visit, person, held.value, held.version, req, today, parts_of(uow, visit),

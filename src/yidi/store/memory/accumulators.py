@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
-from yidi.domain.reference import Person
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
 from yidi.store.repositories.accumulators import HeldAccumulators
-from yidi.store.repositories.visits import HospitalVisit, VisitOf
+from yidi.store.repositories.visits import VisitOf
 
 
 class MemoryAccumulators:
@@ -24,13 +23,6 @@ class MemoryAccumulators:
         if found is None or found.institution != institution:
             return None
         return found, self.get(found.person, found.scheme, year, lock=True)
-
-    def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
-        found = MemoryVisits(self.t).with_person(mdtrt_id)
-        if found is None:
-            return None
-        visit, person = found
-        return visit, person, self.get(visit.person, person.scheme, year)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
         new = HeldAccumulators(held.person, held.scheme, held.year, value, held.version + 1)

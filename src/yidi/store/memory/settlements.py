@@ -10,13 +10,17 @@ from typing import Any
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
+from yidi.domain.reference import Person
+from yidi.store.memory.accumulators import MemoryAccumulators
 from yidi.store.memory.filings import MemoryFilings
 from yidi.store.memory.tables import Tables
 from yidi.store.memory.visits import MemoryVisits
+from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.ledger import StoredAccumulators
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message
 from yidi.store.repositories.settlements import SettleInputs, Settlement
+from yidi.store.repositories.visits import HospitalVisit
 
 
 class MemoryLines:
@@ -69,6 +73,15 @@ class MemorySettlements:
         return SettleInputs(found, msg, diseases,
                             MemoryLines(self.t).of_visit(visit_id, active=True),
                             MemoryFilings(self.t).of_person(citizen_id), admissions, 0)
+
+    def quote_inputs(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators, SettleInputs] | None:
+        found = MemoryVisits(self.t).with_person(mdtrt_id)
+        if found is None:
+            return None
+        visit, person = found
+        held = MemoryAccumulators(self.t).get(visit.person, person.scheme, year)
+        return visit, person, held, self.inputs(visit.institution, None, None, visit.visit_id, visit.person,
+                                                person.citizen_id.number)
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         return [dataclasses.replace(s) for _i, s in sorted(self.t.settlements.items()) if s.visit_id == visit_id]

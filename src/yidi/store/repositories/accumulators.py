@@ -53,11 +53,6 @@ class AccumulatorRepository(Protocol):
         person's accumulators of their scheme and `year`, held as `get(..., lock=True)` holds them."""
         ...
 
-    def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
-        """The visit, its person (chronic diseases left out, as `VisitRepository.with_person`) and the person's
-        accumulators of their scheme and `year` as `get` gives them, in one read and no lock (a quote)."""
-        ...
-
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
         """Store `value` as the next version of `held` (which was read with lock=True)."""
         ...
@@ -87,24 +82,31 @@ _LOCK_FOR_VISIT = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonR
                           VisitRow.institution == bindparam("institution"))
                    .with_for_update(of=YearAccumulatorRow).execution_options(populate_existing=True))
 
-# pre-settle's first statement: the visit with its person (as Visits.with_person) and the accumulators, if any.
-# Plain columns, not ORM objects: a quote writes nothing back
-_HV, _V, _P, _A = (cast(Table, m.__table__) for m in (HospitalVisitRow, VisitRow, PersonRow, YearAccumulatorRow))
-_WITH_VISIT = (select(*_HV.c, *_V.c, *_P.c, _A.c.content, _A.c.version)
-               .select_from(_HV.join(_V, _V.c.id == _HV.c.visit_id).join(_P, _P.c.id == _V.c.person_id)
-                            .outerjoin(_A, (_A.c.person_id == _V.c.person_id) & (_A.c.scheme == _P.c.scheme)
-                                       & (_A.c.year == bindparam("year"))))
-               .where(_HV.c.mdtrt_id == bindparam("mdtrt_id")))
-_SPLIT = [[c.name for c in t.c] for t in (_HV, _V, _P)]
+# what a quote (pre-settle) reads of the visit, its person and their accumulators, if any, as plain columns (a quote
+# writes nothing back: no ORM objects), for yidi.store.repositories.settlements to read with the rest at once. The
+# visits table under an alias: subqueries on table visits beside it must not be correlated to it
+_HV, _P, _A = (cast(Table, m.__table__) for m in (HospitalVisitRow, PersonRow, YearAccumulatorRow))
+QUOTE_VISIT = cast(Table, VisitRow.__table__).alias("quoted_visit")
+QUOTE_COLUMNS = [*_HV.c, *QUOTE_VISIT.c, *_P.c, _A.c.content, _A.c.version]
+QUOTE_FROM = (_HV.join(QUOTE_VISIT, QUOTE_VISIT.c.id == _HV.c.visit_id).join(_P, _P.c.id == QUOTE_VISIT.c.person_id)
+              .outerjoin(_A, (_A.c.person_id == QUOTE_VISIT.c.person_id) & (_A.c.scheme == _P.c.scheme)
+                         & (_A.c.year == bindparam("year"))))
+QUOTE_WHERE = _HV.c.mdtrt_id == bindparam("mdtrt_id")
+_SPLIT = [[c.name for c in t.c] for t in (_HV, QUOTE_VISIT, _P)]
 
 
-def _by_name(row: Any) -> list[SimpleNamespace]:
-    """`_WITH_VISIT`'s row as one object per table, its columns by name (what the records are made from)."""
-    out, at = [], 0
+def quoted(row: Any, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators]:
+    """The records of a row that starts with `QUOTE_COLUMNS`: the visit, its person (chronic diseases left out,
+    as `VisitRepository.with_person`) and the accumulators as `Accumulators.get` gives them."""
+    parts, at = [], 0
     for names in _SPLIT:
-        out.append(SimpleNamespace(**dict(zip(names, row[at:at + len(names)], strict=True))))
+        parts.append(SimpleNamespace(**dict(zip(names, row[at:at + len(names)], strict=True))))
         at += len(names)
-    return out
+    hv, v, p = parts
+    content, version = row[at:at + 2]
+    visit, person = hospital_visit(hv, v), person_of(p, diseases=())
+    value = YearAccumulators(year=year) if content is None else YearAccumulators.model_validate(content)
+    return visit, person, HeldAccumulators(visit.person, person.scheme, year, value, version or 0)
 
 
 class Accumulators:
@@ -151,17 +153,6 @@ class Accumulators:
         if found is None or found.institution != institution:
             return None
         return found, self.get(found.person, found.scheme, year, lock=True)
-
-    def with_visit(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators] | None:
-        # on the session's connection: a Core SELECT needs none of the ORM's execution steps (nothing to flush)
-        got = self.s.connection().execute(_WITH_VISIT, {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
-        if got is None:
-            return None
-        hv, v, p = _by_name(got)
-        content, version = got[-2:]
-        visit, person = hospital_visit(hv, v), person_of(p, diseases=())
-        value = YearAccumulators(year=year) if content is None else YearAccumulators.model_validate(content)
-        return visit, person, HeldAccumulators(visit.person, person.scheme, year, value, version or 0)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
         row = self.s.get(YearAccumulatorRow, (held.person, held.scheme, held.year))  # in the session: no query

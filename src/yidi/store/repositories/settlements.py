@@ -16,13 +16,17 @@ from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
+from yidi.domain.reference import Person
 from yidi.store import audit_chain, json_params, json_rows
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
+from yidi.store.repositories import accumulators
+from yidi.store.repositories.accumulators import HeldAccumulators
 from yidi.store.repositories.filings import record_of
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message, message_of
 from yidi.store.repositories.reference import reference_version
+from yidi.store.repositories.visits import HospitalVisit
 from yidi.store.settlement_models import FeeLineRow, HospitalMessageRow, SettlementRow
 
 
@@ -139,6 +143,12 @@ class SettlementRepository(Protocol):
         msgid (both None): `found` and `message` are None, not asked."""
         ...
 
+    def quote_inputs(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators, SettleInputs] | None:
+        """What a quote (pre-settle) reads, in one statement and no lock: the visit (None when unknown), its person
+        (chronic diseases left out, as `VisitRepository.with_person`), their accumulators of `year` (as
+        `AccumulatorRepository.get`) and `inputs` without key nor msgid."""
+        ...
+
     def of_visit(self, visit_id: int) -> list[Settlement]: ...
     def of_person(self, person: int, limit: int) -> list[Settlement]:
         """The person's settlements (standing or revoked), newest first, at most `limit`."""
@@ -172,6 +182,7 @@ _VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
 _DC = PersonDiseaseRow.__table__.c
 _DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
 _INPUTS: dict[tuple[str, bool], Select[Any]] = {}
+_QUOTE: dict[str, Select[Any]] = {}
 # a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
 _TABLE = cast(Table, SettlementRow.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
@@ -198,20 +209,49 @@ def _inputs_query(dialect: str, keyed: bool) -> Select[Any]:
     if q is not None:
         return q
     institution: Any = bindparam("institution")
-    person: Any = bindparam("person")
-    visit_id: Any = bindparam("visit_id")
-    st, mt, lt = SettlementRow.__table__.c, HospitalMessageRow.__table__.c, FeeLineRow.__table__.c
+    st, mt = SettlementRow.__table__.c, HospitalMessageRow.__table__.c
     asked = [select(st.id).where(st.institution == institution, st.idempotency_key == bindparam("key")).scalar_subquery(),
              select(mt.id).where(mt.institution == institution, mt.msgid == bindparam("msgid")).scalar_subquery()]
-    q = _INPUTS[(dialect, keyed)] = select(
-        *(asked if keyed else []),
+    q = _INPUTS[(dialect, keyed)] = select(*(asked if keyed else []),
+                                           *_input_columns(dialect, bindparam("visit_id"), bindparam("person")))
+    return q
+
+
+def _input_columns(dialect: str, visit_id: Any, person: Any) -> list[Any]:
+    """The diseases, active lines, filings, other open admissions (as JSON value arrays) and the reference
+    version, of `visit_id` and `person` (parameters, or the columns of a statement around them)."""
+    lt = FeeLineRow.__table__.c
+    return [
         json_rows.array_of(dialect, _DISEASE_COLS, _DC.person_id == person, keyed=False),
         json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE"), keyed=False),
         json_rows.array_of(dialect, _FILING_COLS, FilingRow.__table__.c.person_id == person, keyed=False),
         json_rows.array_of(dialect, _VISIT_COLS, (_VC.person_id == person) & (_VC.status == "OPEN")
                            & (_VC.visit_type == VisitType.INPATIENT) & (_VC.id != visit_id), keyed=False),
-        reference_version())
-    return q  # type: ignore[return-value]
+        reference_version()]
+
+
+def _quote_query(dialect: str) -> Select[Any]:
+    """`Settlements.quote_inputs`' one statement, built once per database kind: the quoted visit, its person and
+    accumulators (yidi.store.repositories.accumulators) and, beside them, its inputs."""
+    q = _QUOTE.get(dialect)
+    if q is None:
+        v = accumulators.QUOTE_VISIT.c
+        q = _QUOTE[dialect] = (select(*accumulators.QUOTE_COLUMNS, *_input_columns(dialect, v.id, v.person_id))
+                               .select_from(accumulators.QUOTE_FROM).where(accumulators.QUOTE_WHERE))
+    return q
+
+
+def _decoded(found: Settlement | None, msg: Message | None, diseases: Any, lines: Any, filings: Any, admissions: Any,
+             version: Any, citizen_id: str) -> SettleInputs:
+    """`SettleInputs` of the values `_input_columns` read."""
+    return SettleInputs(
+        found, msg,
+        [SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")],
+        [Line(**r) for r in json_rows.rows_of(_LINE_COLS, lines, "id")],
+        [record_of(SimpleNamespace(**r), citizen_id)
+         for r in json_rows.rows_of(_FILING_COLS, filings, "created_on", "filing_id")],
+        [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(_VISIT_COLS, admissions, "id")],
+        int(version or 0))
 
 
 def _settlement(row: SettlementRow) -> Settlement:
@@ -269,14 +309,20 @@ class Settlements:
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)
-        return SettleInputs(
-            None if found is None else _settlement(found), None if msg is None else message_of(msg),
-            [SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")],
-            [Line(**r) for r in json_rows.rows_of(_LINE_COLS, lines, "id")],
-            [record_of(SimpleNamespace(**r), citizen_id)
-             for r in json_rows.rows_of(_FILING_COLS, filings, "created_on", "filing_id")],
-            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(_VISIT_COLS, admissions, "id")],
-            int(version or 0))
+        return _decoded(None if found is None else _settlement(found), None if msg is None else message_of(msg),
+                        diseases, lines, filings, admissions, version, citizen_id)
+
+    def quote_inputs(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators, SettleInputs] | None:
+        # no lock to wait for: the one snapshot of one statement reads all of it (on the session's connection, as
+        # `inputs`)
+        got = self.s.connection().execute(_quote_query(self.s.get_bind().dialect.name),
+                                          {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
+        if got is None:
+            return None
+        visit, person, held = accumulators.quoted(got, year)
+        diseases, lines, filings, admissions, version = got[-5:]
+        return visit, person, held, _decoded(None, None, diseases, lines, filings, admissions, version,
+                                             person.citizen_id.number)
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)
