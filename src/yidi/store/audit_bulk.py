@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect, Result
 from sqlalchemy.engine import result as result_mod
 from sqlalchemy.orm import ORMExecuteState
 
-from yidi.store import row_state
+from yidi.store import audit_lanes, row_state
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
 _WIDE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()  # INSERT -> widened
@@ -78,7 +78,7 @@ def _insert(state: ORMExecuteState, table: Table, dialect: Dialect, note: Note) 
                                   "return columns instead")
     frozen: list[Any] = []
 
-    def execute(wide: Any) -> Sequence[Any]:
+    def execute(wide: Any, _narrow: bool) -> Sequence[Any]:
         frozen.append(state.invoke_statement(statement=wide).freeze())
         return frozen[0]().all()  # type: ignore[no-any-return]
     _noted(table, stmt, asked, None, dialect, note, execute)
@@ -94,18 +94,37 @@ def insert_one(conn: Connection, stmt: Any, params: dict[str, Any], values: dict
     result). Returns the row of the columns asked for."""
     table: Table = stmt.table
     asked = list(stmt._returning)
-    got = _noted(table, stmt, asked, values, conn.dialect, note, lambda wide: conn.execute(wide, params).all())
+    pg = conn.dialect.name == "postgresql"
+
+    def execute(wide: Any, narrow: bool) -> Sequence[Any]:
+        if narrow and pg:  # its text compiled once; what comes back (a key, defaults) needs no type processing
+            return _sent(wide, conn).run(conn, params).all()  # type: ignore[no-any-return]
+        return conn.execute(wide, params).all()
+    got = _noted(table, stmt, asked, values, conn.dialect, note, execute)
     return got[0][:len(asked)]
 
 
+_SENT: weakref.WeakKeyDictionary[Any, dict[str, audit_lanes.Sent]] = weakref.WeakKeyDictionary()
+
+
+def _sent(stmt: Any, conn: Connection) -> audit_lanes.Sent:
+    by_driver = _SENT.get(stmt)
+    if by_driver is None:
+        by_driver = _SENT[stmt] = {}
+    got = by_driver.get(conn.dialect.driver)
+    if got is None:
+        got = by_driver[conn.dialect.driver] = audit_lanes.Sent(stmt, conn)
+    return got
+
+
 def _noted(table: Table, stmt: Any, asked: list[Any], sent: dict[str, Any] | None, dialect: Dialect, note: Note,
-           execute: Callable[[Any], Sequence[Any]]) -> Sequence[Any]:
-    """Run the INSERT `stmt` through `execute` with what the audit needs added to its RETURNING, note its rows,
-    and return them (the columns asked for first)."""
+           execute: Callable[[Any, bool], Sequence[Any]]) -> Sequence[Any]:
+    """Run the INSERT `stmt` through `execute` with what the audit needs added to its RETURNING (and whether
+    that is only what the database fills in), note its rows, and return them (the columns asked for first)."""
     n = len(asked)
     forms = row_state.sent_forms(table, sent, dialect) if sent is not None else None
     if forms is None:
-        got = execute(_widened(stmt, list(table.columns)))
+        got = execute(_widened(stmt, list(table.columns)), False)
         names = [c.name for c in table.columns]
         for row in got:
             note(table.name, *_inserted(row_state.python_state(table, dict(zip(names, row[n:], strict=True)),
@@ -117,7 +136,7 @@ def _noted(table: Table, stmt: Any, asked: list[Any], sent: dict[str, Any] | Non
     at = {a.name: i for i, a in enumerate(asked) if isinstance(a, Column) and a.table is table}
     extra = [c for c in rest if c.name not in at]  # what the caller did not ask for itself
     at.update({c.name: n + j for j, c in enumerate(extra)})
-    got = execute(_widened(stmt, extra) if extra else stmt)
+    got = execute(_widened(stmt, extra) if extra else stmt, True)
     if len(got) != 1:  # the caller said one row
         raise RuntimeError(f"audit: an INSERT into {table.name} said to add one row added {len(got)}")
     forms.update({c.name: row_state.python_form(c, got[0][at[c.name]], dialect) for c in rest})

@@ -178,7 +178,9 @@ def digest_forms(table: Table, forms: dict[str, Any]) -> str:
 def key_of(table: Table, forms: dict[str, Any]) -> str:
     pk = [forms[c.name] for c in table.primary_key.columns]
     if len(pk) == 1:
-        return pk[0] if isinstance(pk[0], str) else canonical(pk[0])
+        one = pk[0]
+        # an int as its JSON text, which str() gives without the encoder
+        return one if isinstance(one, str) else str(one) if type(one) is int else canonical(one)
     return canonical(pk)
 
 
@@ -239,6 +241,8 @@ def sent_forms(table: Table, values: dict[str, Any], dialect: Dialect) -> dict[s
             forms[name] = v if fast is None else fast(v)
         elif not ok(v):
             return None
+        elif type(v) is str:  # a string that passed: its column holds text (or an enum's value), as given
+            forms[name] = v
         else:
             try:
                 forms[name] = python_form(col, v, dialect)
