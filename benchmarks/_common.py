@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
+from yidi.services.context import Context
+from yidi.settings import Settings
 from yidi.store.db import make_engine
 
 PG_URL = os.environ.get("YIDI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -25,3 +30,16 @@ def admin(sql: str) -> None:
     with eng.connect() as conn:
         conn.execute(text(sql))
     eng.dispose()
+
+
+@contextmanager
+def scratch_context(prefix: str) -> Iterator[Context]:
+    """A context on a new scratch database (migrated when the context opens it), dropped afterwards."""
+    db = f"{prefix}_{secrets.token_hex(3)}"
+    admin(f'CREATE DATABASE "{db}"')
+    ctx = Context.from_settings(Settings(database_url=f"{PG_URL.rsplit('/', 1)[0]}/{db}"))
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

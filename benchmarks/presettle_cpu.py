@@ -9,21 +9,17 @@ interleaved (A B B A).
 from __future__ import annotations
 
 import argparse
-import secrets
 import statistics
 import sys
 import time
 
-from _common import PG_URL as ADMIN_URL
-from _common import admin
+from _common import scratch_context
 from settle_cpu import prepare, settle_all
 from settle_http import HOSPITALS, seed
 
 from yidi.services import settlement as svc
 from yidi.services.access import Principal
 from yidi.services.access import Role as R
-from yidi.services.context import Context
-from yidi.settings import Settings
 
 
 def main() -> int:
@@ -32,10 +28,7 @@ def main() -> int:
     ap.add_argument("--quotes", type=int, default=4, help="quotes of each visit per round")
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
-    db = f"yidi_cpu_{secrets.token_hex(3)}"
-    admin(f'CREATE DATABASE "{db}"')
-    ctx = Context.from_settings(Settings(database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{db}"))
-    try:
+    with scratch_context("yidi_cpu") as ctx:
         persons = seed(ctx, a.visits)
         settle_all(ctx, prepare(ctx, persons, a.visits), "warm")  # every person has this year's accumulators
         visits = prepare(ctx, persons, a.visits)
@@ -50,9 +43,6 @@ def main() -> int:
             print(f"round {r + 1}: {cpu[-1]:.2f} ms CPU per pre-settle", flush=True)
         print(f"median of {a.rounds} rounds: {statistics.median(cpu):.2f} ms CPU per pre-settle (least: {min(cpu):.2f})")
         return 0
-    finally:
-        ctx.close()
-        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from _common import PG_URL as ADMIN_URL
-from _common import admin
+from _common import scratch_context
 from settle_http import HOSPITALS, bill_lines, seed
 
 from yidi.domain.enums import VisitType
@@ -33,7 +31,6 @@ from yidi.services import settlement as svc
 from yidi.services.access import Principal
 from yidi.services.access import Role as R
 from yidi.services.context import Context
-from yidi.settings import Settings
 
 
 def prepare(ctx: Context, persons: list[tuple[str, str]], n: int) -> list[str]:
@@ -64,10 +61,7 @@ def main() -> int:
     ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
 
-    db = f"yidi_cpu_{secrets.token_hex(3)}"
-    admin(f'CREATE DATABASE "{db}"')
-    ctx = Context.from_settings(Settings(database_url=f"{ADMIN_URL.rsplit('/', 1)[0]}/{db}"))
-    try:
+    with scratch_context("yidi_cpu") as ctx:
         persons = seed(ctx, a.persons)
         settle_all(ctx, prepare(ctx, persons, a.warm_up), "warm")
         prof = cProfile.Profile(time.process_time) if a.profile else None  # CPU, not waits
@@ -95,9 +89,6 @@ def main() -> int:
                                                 "wall_ms_per_settle": [round(x, 2) for x in wall],
                                                 "settles": a.settles}) + "\n", encoding="utf-8")
         return 0
-    finally:
-        ctx.close()
-        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from yidi.demo.dataset import demo_id
+from yidi.domain.bill import FeeLine
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
 from yidi.domain.filing_rules import FilingRecord, FilingStatus
 from yidi.domain.ids import CitizenId
@@ -108,6 +109,14 @@ def visit_with_lines(c: TestClient, h: dict[str, str], p: Seeded, n: int = 20, v
     v = register(c, h, p, visit_type)
     upload(c, h, v["mdtrt_id"], lines(n, price=price))
     return str(v["mdtrt_id"])
+
+
+def outpatient_visit(ctx: Context, hosp: Principal, id_number: str, name: str, n_lines: int = 20) -> str:
+    """A new outpatient visit with `n_lines` fee lines L0, L1, … of one box of XA01 (a class-A drug) at 10.00."""
+    v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=id_number, name=name, visit_type=VisitType.OUTPATIENT))
+    fee = [FeeLine(line_id=f"L{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("10.00")) for k in range(n_lines)]
+    svc.upload_lines(ctx, hosp, v.mdtrt_id, svc.UploadLinesIn(lines=fee))
+    return v.mdtrt_id
 
 
 def visits_with_lines(ctx: Context, count: int, first_seq: int, *, institution: str = GZ1, n_lines: int = 20) -> list[str]:

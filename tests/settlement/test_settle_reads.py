@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.settlement.helpers import GZ1, GZ2, seed_person
-from yidi.domain.bill import FeeLine, YearAccumulators
-from yidi.domain.enums import VisitType
+from tests.settlement.helpers import GZ1, GZ2, outpatient_visit, seed_person
+from yidi.domain.bill import YearAccumulators
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
@@ -23,17 +21,10 @@ from yidi.store.repositories.visits import Visits
 from yidi.store.settlement_models import FeeLineRow
 
 
-def _visit(ctx: Context, h: Principal, id_number: str, name: str) -> str:
-    v = svc.register_visit(ctx, h, svc.RegisterVisitIn(id_number=id_number, name=name, visit_type=VisitType.OUTPATIENT))
-    lines = [FeeLine(line_id=f"L{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("10.00")) for k in range(3)]
-    svc.upload_lines(ctx, h, v.mdtrt_id, svc.UploadLinesIn(lines=lines))
-    return v.mdtrt_id
-
-
 def test_settle_finds_the_visit_and_locks_its_accumulators_as_the_two_steps_did(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p = seed_person(ctx, 41)
-    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    first, second = outpatient_visit(ctx, h, p.id_number, p.name, 3), outpatient_visit(ctx, h, p.id_number, p.name, 3)
     year = ctx.today().year
     # before the person's first settlement of the year there is no row: it is created (empty, version 0)
     with ctx.uow() as uow:
@@ -59,8 +50,8 @@ def test_settle_finds_the_visit_and_locks_its_accumulators_as_the_two_steps_did(
 def test_a_quote_reads_in_one_statement_what_the_three_reads_it_replaces_read(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p, fresh = seed_person(ctx, 42), seed_person(ctx, 43)
-    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
-    never = _visit(ctx, h, fresh.id_number, fresh.name)
+    first, second = outpatient_visit(ctx, h, p.id_number, p.name, 3), outpatient_visit(ctx, h, p.id_number, p.name, 3)
+    never = outpatient_visit(ctx, h, fresh.id_number, fresh.name, 3)
     svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="reads-key-2", msgid="reads-msg-2"))
     year = ctx.today().year
     with ctx.uow() as uow:
@@ -87,7 +78,7 @@ def test_a_quote_reads_in_one_statement_what_the_three_reads_it_replaces_read(ct
 def test_rows_as_value_arrays_read_back_as_the_keyed_rows_do(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p = seed_person(ctx, 44)
-    mdtrt_id = _visit(ctx, h, p.id_number, p.name)
+    mdtrt_id = outpatient_visit(ctx, h, p.id_number, p.name, 3)
     lt = FeeLineRow.__table__.c
     cols = list(lt)  # every type a settle reads this way: numbers, text, dates, times, NULLs (withdrawn_at)
     with unit_of_work(ctx.sessions) as s:

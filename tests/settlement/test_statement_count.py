@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, event
 
-from tests.settlement.helpers import GZ1, seed_person
+from tests.settlement.helpers import GZ1, outpatient_visit, seed_person
 from yidi.domain.bill import FeeLine
 from yidi.domain.enums import VisitType
 from yidi.domain.reference import Institution
@@ -36,17 +36,10 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", note)
 
 
-def _visit(ctx: Context, h: Principal, id_number: str, name: str) -> str:
-    v = svc.register_visit(ctx, h, svc.RegisterVisitIn(id_number=id_number, name=name, visit_type=VisitType.OUTPATIENT))
-    lines = [FeeLine(line_id=f"L{k}", code="XA01", quantity=Decimal(1), unit_price=Decimal("10.00")) for k in range(20)]
-    svc.upload_lines(ctx, h, v.mdtrt_id, svc.UploadLinesIn(lines=lines))
-    return v.mdtrt_id
-
-
 def test_a_settle_of_a_20_line_bill_in_7_statements(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p = seed_person(ctx, 31, balance="800.00")
-    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    first, second = outpatient_visit(ctx, h, p.id_number, p.name), outpatient_visit(ctx, h, p.id_number, p.name)
     # the person's first settlement of the year also creates their accumulator row (two statements more);
     # the second is the usual case (what the HTTP benchmark settles)
     svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="count-settle-1"))
@@ -70,7 +63,7 @@ def test_a_settle_of_a_20_line_bill_in_7_statements(ctx: Context) -> None:
 def test_a_pre_settle_of_a_20_line_bill_in_1_statement(ctx: Context) -> None:
     h = Principal(Role.HOSPITAL, GZ1)
     p = seed_person(ctx, 34, balance="800.00")
-    first, second = _visit(ctx, h, p.id_number, p.name), _visit(ctx, h, p.id_number, p.name)
+    first, second = outpatient_visit(ctx, h, p.id_number, p.name), outpatient_visit(ctx, h, p.id_number, p.name)
     svc.settle(ctx, h, first, svc.SettleIn(idempotency_key="count-pre-1"))  # the accumulator row exists
     with statements(ctx.engine) as seen:
         q = svc.pre_settle(ctx, h, second, svc.PreSettleIn())
