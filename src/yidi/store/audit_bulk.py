@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection, Dialect, Result
 from sqlalchemy.engine import result as result_mod
 from sqlalchemy.orm import ORMExecuteState
 
-from yidi.store import audit_lanes, row_state
+from yidi.store import row_state
+from yidi.store.prebuilt import sent
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
 _WIDE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()  # INSERT -> widened
@@ -98,23 +99,10 @@ def insert_one(conn: Connection, stmt: Any, params: dict[str, Any], values: dict
 
     def execute(wide: Any, narrow: bool) -> Sequence[Any]:
         if narrow and pg:  # its text compiled once; what comes back (a key, defaults) needs no type processing
-            return _sent(wide, conn).run(conn, params).all()  # type: ignore[no-any-return]
+            return sent(wide, conn).run(conn, params).all()  # type: ignore[no-any-return]
         return conn.execute(wide, params).all()
     got = _noted(table, stmt, asked, values, conn.dialect, note, execute)
     return got[0][:len(asked)]
-
-
-_SENT: weakref.WeakKeyDictionary[Any, dict[str, audit_lanes.Sent]] = weakref.WeakKeyDictionary()
-
-
-def _sent(stmt: Any, conn: Connection) -> audit_lanes.Sent:
-    by_driver = _SENT.get(stmt)
-    if by_driver is None:
-        by_driver = _SENT[stmt] = {}
-    got = by_driver.get(conn.dialect.driver)
-    if got is None:
-        got = by_driver[conn.dialect.driver] = audit_lanes.Sent(stmt, conn)
-    return got
 
 
 def _noted(table: Table, stmt: Any, asked: list[Any], sent: dict[str, Any] | None, dialect: Dialect, note: Note,

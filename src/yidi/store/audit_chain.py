@@ -49,6 +49,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from yidi.store import audit_bulk, audit_lanes, flush_one, row_state
 from yidi.store.audit_lanes import ChainReport, canonical, digest, entry_hash, verify
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
+from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
 
 # not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
@@ -246,9 +247,9 @@ def _before_commit(session: Session) -> None:
             params = {"lane": places.lane, "head_hash": records[-1].entry_hash,
                       **{f"rec_{c}": v for c, v in record_values(deferred[0]).items()}}
             if log:  # the lines travel as one JSON parameter
-                _sent(_RECORD_AND_LOG, conn).run(conn, {**params, "row_log_lines": log})
+                sent(_RECORD_AND_LOG, conn).run(conn, {**params, "row_log_lines": log})
             else:
-                _sent(_RECORD_ONLY, conn).run(conn, params)
+                sent(_RECORD_ONLY, conn).run(conn, params)
         else:
             head = move().returning(AuditHeadRow.id).cte("chain_head")
             recs = insert(AuditRow).values([record_values(r) for r in deferred])
@@ -281,18 +282,6 @@ _HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == bindparam("lane")).values
 _ONE_RECORD = insert(AuditRow).values({c: bindparam(f"rec_{c}") for c in _ROW_COLUMNS})
 _RECORD_AND_LOG = _LOG_FROM_JSON.add_cte(_HEAD, _ONE_RECORD.returning(AuditRow.id).cte("chain_records"))
 _RECORD_ONLY = _ONE_RECORD.add_cte(_HEAD)
-
-
-_SENT: dict[tuple[int, str], audit_lanes.Sent] = {}
-
-
-def _sent(stmt: Any, conn: Any) -> audit_lanes.Sent:
-    """One of the statements above compiled once for this driver (PostgreSQL)."""
-    key = (id(stmt), conn.dialect.driver)
-    got = _SENT.get(key)
-    if got is None:
-        got = _SENT[key] = audit_lanes.Sent(stmt, conn)
-    return got
 
 
 def record_values(rec: AuditRow) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow
+from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
 
 LANES = 16
@@ -93,37 +94,12 @@ class Places:
     seqs: list[int]  # the records' places in the global order, ascending
 
 
-class Sent:
-    """A statement compiled once for a database and sent as its text (Connection.exec_driver_sql), with its
-    parameters bound as SQLAlchemy would bind them (each type's bind processing, the constants it holds): one
-    of the few statements of every write, where looking it up in the compiled cache, building its result's
-    metadata and processing each parameter's type anew cost more CPU than sending it."""
-
-    def __init__(self, stmt: Any, conn: Connection) -> None:
-        dialect = conn.dialect
-        compiled = stmt.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self._procs = {name: proc for name, bp in compiled.binds.items()
-                       if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        # the constants it holds (`seq + 1`): the parameters without a value are the caller's to give
-        self._fixed = {k: v for k, v in self._bind(compiled.construct_params(_check=False)).items() if v is not None}
-
-    def _bind(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {k: v if (f := self._procs.get(k)) is None or v is None else f(v) for k, v in params.items()}
-
-    def run(self, conn: Connection, params: dict[str, Any]) -> Any:
-        return conn.exec_driver_sql(self.sql, {**self._fixed, **self._bind(params)})
-
-
 def take(conn: Connection, lane: int, n: int) -> Places:
     """Lock `lane`'s head (held until COMMIT) and take n places in it and in the global order: one statement."""
     pg = conn.dialect.name == "postgresql"
     took = _take_statement(pg, n)
     if pg:
-        sent = _SENT_TAKES.get((conn.dialect.driver, n))
-        if sent is None:
-            sent = _SENT_TAKES[(conn.dialect.driver, n)] = Sent(took, conn)
-        row = sent.run(conn, {"lane": lane}).first()
+        row = sent(took, conn).run(conn, {"lane": lane}).first()
     else:
         row = conn.execute(took, {"lane": lane}).first()
     if row is None:  # a fresh database: every lane's head row is made at the first record (racing writers: one
@@ -140,7 +116,6 @@ def take(conn: Connection, lane: int, n: int) -> Places:
 
 
 _TAKES: dict[tuple[bool, int], Any] = {}
-_SENT_TAKES: dict[tuple[str, int], Sent] = {}  # PostgreSQL's, by driver and n
 
 
 def _take_statement(pg: bool, n: int) -> Any:
