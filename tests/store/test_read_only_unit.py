@@ -46,3 +46,17 @@ def test_a_unit_after_a_read_only_one_is_a_transaction_again(ctx: Context, read_
     finally:
         one.close()
 
+
+
+def test_a_write_in_a_unit_declared_read_only_is_not_lost(ctx: Context) -> None:
+    # a read-only unit ends without a commit on PostgreSQL (nothing to commit: each read ran on its own); should a
+    # use case write in one all the same, the write is committed, not dropped with the session
+    person = Person(CitizenId(demo_id("360102", "19700101", 993)), "只读写入", "369900", Scheme.EMPLOYEE,
+                    Category.RETIRED)
+    with ctx.uow() as uow:
+        uow.read_only()
+        assert uow.persons.get(person.citizen_id.number) is None
+        uow.persons.upsert(person)
+    with ctx.uow() as uow:
+        got = uow.persons.get(person.citizen_id.number)
+        assert got is not None and got.name == "只读写入"

@@ -205,6 +205,12 @@ def add_record(session: Session, rec: AuditRow) -> None:
     session.info.setdefault("yidi_audit_deferred", []).append(rec)
 
 
+def nothing_to_commit(session: Session) -> bool:
+    """True when a commit would write nothing: no pending row, and no audit record or noted change waiting."""
+    return not (session.new or session.dirty or session.deleted or session.info.get("yidi_audit")
+                or session.info.get("yidi_audit_deferred"))
+
+
 def _before_commit(session: Session) -> None:
     flush_one.flush(session, _noter(session), SKIP_TABLES)  # when asked (PostgreSQL): the writes in one statement
     session.flush()
