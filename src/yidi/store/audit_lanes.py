@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from yidi.store import json_text
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow
 from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
@@ -56,7 +56,8 @@ def _plain(v: Any) -> Any:
 
 
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    """json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain), byte for byte."""
+    return json_text.canonical(obj, default=_plain)
 
 
 def digest(obj: Any) -> str:

@@ -42,6 +42,8 @@ from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
+from yidi.store import json_text
+
 DELETED = ""  # the digest of "no row": before an insert, after a delete
 ADOPTED = "*"  # before-digest of a row adopted as found (the baseline at an upgrade): no earlier state vouched for
 UNKNOWN = "?"  # before-digest yidi could not read (a row a bulk statement reached that its pre-read did not see)
@@ -87,9 +89,12 @@ def python_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
     if isinstance(v, enum.Enum):
         v = v.value
     if kind == "json":
-        if _plain_json(v):
-            return v  # what json.dumps writes and json.loads reads back: equal to it, so no round trip
-        return json.loads(json.dumps(v))  # SQLAlchemy's serializer (json.dumps), read back as the reader will
+        if json_text.plain(v, floats=True):
+            # what json.dumps writes and json.loads reads back: equal to it, so no round trip (a sixth of its cost)
+            return v
+        # the driver's serializer (json.dumps; on PostgreSQL json_text.dumps, the same value), read back as the
+        # reader will
+        return json.loads(json.dumps(v))
     try:
         if kind == "bool":
             return int(bool(v)) if dialect.name == "sqlite" else bool(v)  # SQLite stores 0/1
@@ -106,28 +111,6 @@ def python_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
     if kind == "str":
         return v if isinstance(v, str) else str(v)
     return v if isinstance(v, (str, int, float, bool)) else str(v)
-
-
-def _plain_json(v: Any) -> bool:
-    """True when `v` is made of dicts with string keys, lists, strings, ints, floats, booleans and None only
-    (exactly these types, no subclasses): json.loads(json.dumps(v)) == v, with the same types (tuples become
-    lists, other keys strings, subclasses their base: not plain). A walk costs a sixth of the round trip."""
-    t = type(v)
-    if t is dict:
-        for k, x in v.items():
-            tx = type(x)
-            if type(k) is not str or not (tx is str or tx is int or x is None or tx is float or tx is bool
-                                          or ((tx is dict or tx is list) and _plain_json(x))):
-                return False
-        return True
-    if t is list:
-        for x in v:
-            tx = type(x)
-            if not (tx is str or tx is int or x is None or tx is float or tx is bool
-                    or ((tx is dict or tx is list) and _plain_json(x))):
-                return False
-        return True
-    return t is str or t is int or v is None or t is float or t is bool
 
 
 def stored_form(col: Column[Any], v: Any, dialect: Dialect) -> Any:
@@ -168,7 +151,9 @@ def read_columns(table: Table) -> list[ColumnElement[Any]]:
 
 
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The text a digest hashes: `json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`,
+    byte for byte (yidi.store.json_text: orjson where that is proved)."""
+    return json_text.canonical(obj)
 
 
 def digest_forms(table: Table, forms: dict[str, Any]) -> str:
@@ -227,7 +212,8 @@ def sent_forms(table: Table, values: dict[str, Any], dialect: Dialect) -> dict[s
     """The forms of the values an INSERT sends ({column name: Python value}), or None unless each provably
     comes back as given: its column's own Python type (an int for an integer, a date for a date …), a string no
     longer than its column (PostgreSQL cuts trailing spaces off a longer one), an enum member stored by its
-    value, JSON that json.dumps writes (the driver's serializer). Then the row's digest needs no read-back."""
+    value, JSON that json.dumps writes (the driver's serializer, or json_text.dumps: the same value). Then the
+    row's digest needs no read-back."""
     exact = _exact_of(table, dialect)
     forms: dict[str, Any] = {}
     for name, v in values.items():
