@@ -221,7 +221,9 @@ def _before_commit(session: Session) -> None:
     if ch is None:
         ch = _changes(session)
     who = actor()
-    rows = [{"table": t, "key": k, "before": b, "after": a} for (t, k), (b, a) in ch.rows.items()
+    # a table's name is SQLAlchemy's quoted_name, a str subclass: as a plain str (the same text) the digests and
+    # the row log's JSON parameter take json_text's orjson way
+    rows = [{"table": str(t), "key": k, "before": b, "after": a} for (t, k), (b, a) in ch.rows.items()
             if (b, a) != (row_state.DELETED, row_state.DELETED)]  # inserted and deleted again: no change
     before = digest([r["before"] for r in rows]) if rows else ""
     after = digest([[r["table"], r["key"], r["after"]] for r in rows]) if rows else ""
