@@ -42,6 +42,7 @@ def matched_first(*wanted: tuple[APIRouter, str]) -> APIRouter:
         route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)
         twin = copy.copy(route)
         twin.include_in_schema = False
+        twin.lean = True  # type: ignore[attr-defined]  # a JsonRoute's: no general dependency solver (yidi.http.lean)
         first.routes.append(twin)
     return first
 
