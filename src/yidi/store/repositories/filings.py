@@ -14,6 +14,7 @@ from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
 from yidi.domain.reference import Person
 from yidi.store import json_rows
 from yidi.store.models import FilingEventRow, FilingRow, PersonDiseaseRow, PersonRow, VisitRow
+from yidi.store.prebuilt import sent
 from yidi.store.repositories.reference import person_of, reference_version
 
 
@@ -120,8 +121,12 @@ class Filings:
     def at_admission(self, citizen_id: str) -> AtAdmission:
         pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
         q = _at_admission_query(self.s.get_bind().dialect.name)
-        # on the session's connection: a Core statement needs none of Session.execute's ORM steps (~60 µs a check)
-        version, persons, diseases, filings, visits = self.s.connection().execute(q, {"citizen_id": citizen_id}).one()
+        # on the session's connection: a Core statement needs none of Session.execute's ORM steps (~60 µs a check);
+        # on PostgreSQL as text compiled once, without the compiled cache's look-up and the result's metadata
+        # (~70 µs more: its values need no type processing, psycopg decodes the JSON columns itself)
+        conn, params = self.s.connection(), {"citizen_id": citizen_id}
+        got = sent(q, conn).run(conn, params) if conn.dialect.name == "postgresql" else conn.execute(q, params)
+        version, persons, diseases, filings, visits = got.one()
         found = json_rows.rows_of(list(pc), persons)
         person = None if not found else person_of(SimpleNamespace(**found[0]), diseases=[
             SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")])

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, bindparam, event, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from yidi.domain.enums import InstitutionKind, Level, VisitType
@@ -292,7 +292,8 @@ def person_of(row: PersonRow | Any, *, diseases: Sequence[Any] | None = None) ->
     )
 
 
-_BRIEF = select(PersonRow).options(lazyload(PersonRow.diseases)).where(PersonRow.citizen_id == bindparam("citizen_id"))
+# the person's columns, without the ORM: 1101 reads a person and writes nothing
+_BRIEF = select(*PersonRow.__table__.c).where(PersonRow.__table__.c.citizen_id == bindparam("citizen_id"))
 
 
 class Persons:
@@ -313,7 +314,8 @@ class Persons:
         return None if row is None else person_of(row)
 
     def brief(self, citizen_id: str) -> Person | None:
-        row = self.s.scalars(_BRIEF, {"citizen_id": citizen_id}).one_or_none()
+        # on the session's connection: a Core row, none of the ORM's loading steps (~0.2 ms a 1101)
+        row = self.s.connection().execute(_BRIEF, {"citizen_id": citizen_id}).one_or_none()
         return None if row is None else person_of(row, diseases=())
 
     def by_id(self, person_id: int) -> PersonRow | None:
