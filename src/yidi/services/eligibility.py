@@ -59,7 +59,7 @@ def check(ctx: Context, principal: Principal, req: EligibilityRequest) -> Eligib
         # names only dress the messages: the packs' names avoid a query on this hot path
         names = {c: r.name for c, r in ctx.packs.regions.items()}
         return check_eligibility(
-            person, cid.number, req.name, institution, req.visit_type, day, filings, policy,
+            person, cid, req.name, institution, req.visit_type, day, filings, policy,
             gender=req.gender, emergency=req.emergency, open_admissions=admissions,
             chronic_disease=req.chronic_disease, today=max(today, day), region_names=names,
         )

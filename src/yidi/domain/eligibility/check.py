@@ -32,7 +32,7 @@ from yidi.domain.eligibility.result import (
 from yidi.domain.enums import CrossRegionBasis, FilingType, InstitutionKind, VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.filing_rules import APP_EN, APP_ZH, FilingRecord, filing_for
-from yidi.domain.ids import parse_citizen_id
+from yidi.domain.ids import CitizenId, parse_citizen_id
 from yidi.domain.policy import PolicyVersion
 from yidi.domain.reference import Institution, Person
 from yidi.domain.scope import (
@@ -48,7 +48,7 @@ from yidi.domain.scope import (
 
 def check_eligibility(
     person: Person | None,
-    id_number: str,
+    id_number: str | CitizenId,
     name: str,
     institution: Institution,
     visit_type: VisitType,
@@ -70,7 +70,8 @@ def check_eligibility(
     person's filing records, any status. `policy`: the insured region's policy version in force on `day`.
     `open_admissions`: (institution code, admitted since) of admissions not yet discharge-settled.
     """
-    cid = parse_citizen_id(id_number)
+    # a CitizenId was parsed by the caller (the eligibility check, from the request): not again, ~15 µs
+    cid = id_number if isinstance(id_number, CitizenId) else parse_citizen_id(id_number)
     presented_gender = parse_gender(gender) if gender else None
     if visit_type is VisitType.CHRONIC_OUTPATIENT and not (chronic_disease or "").strip():
         raise error("CHRONIC_DISEASE_REQUIRED")
