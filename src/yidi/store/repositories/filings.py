@@ -125,7 +125,11 @@ class Filings:
         # on PostgreSQL as text compiled once, without the compiled cache's look-up and the result's metadata
         # (~70 µs more: its values need no type processing, psycopg decodes the JSON columns itself)
         conn, params = self.s.connection(), {"citizen_id": citizen_id}
-        got = sent(q, conn).run(conn, params) if conn.dialect.name == "postgresql" else conn.execute(q, params)
+        got: Any  # (one ternary of the two result types crashes mypy 2.4.1: "Invalid type replacement to expand")
+        if conn.dialect.name == "postgresql":
+            got = sent(q, conn).run(conn, params)
+        else:
+            got = conn.execute(q, params)
         version, persons, diseases, filings, visits = got.one()
         found = json_rows.rows_of(list(pc), persons)
         person = None if not found else person_of(SimpleNamespace(**found[0]), diseases=[
