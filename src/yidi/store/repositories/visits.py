@@ -176,6 +176,10 @@ _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindp
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
 
 
+_BOTH_AGAIN = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+               .where(HospitalVisitRow.visit_id == bindparam("visit_id")).execution_options(populate_existing=True))
+
+
 class Visits:
     """The SQL visits repository (tables visits and hospital_visits)."""
 
@@ -254,9 +258,9 @@ class Visits:
     def claim(self, visit: HospitalVisit) -> HospitalVisit:
         self.s.execute(update(HospitalVisitRow).where(HospitalVisitRow.visit_id == visit.visit_id)
                        .values(revision=HospitalVisitRow.revision))
-        hv, v = self._rows(visit.visit_id)
-        self.s.refresh(hv)
-        self.s.refresh(v)
+        # both rows read again after the lock, in one statement (a settlement may have changed them meanwhile)
+        hv, v = self.s.execute(_BOTH_AGAIN, {"visit_id": visit.visit_id}).one()
+        hold(self.s, hv, v)
         return hospital_visit(hv, v)
 
     def lock(self, visit_id: int) -> HospitalVisit:
