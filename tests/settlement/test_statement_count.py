@@ -131,6 +131,10 @@ def test_an_upload_sends_as_many_statements_for_20_lines_as_for_one(ctx: Context
     visit = register()
     twenty, view = upload(visit, range(20))
     assert len(twenty) == len(one), "\n".join(twenty)
+    if pg:  # the lines, the visit's new revision and its message go at commit in the unit's one write statement
+        assert not [x for x in twenty if x.startswith(("INSERT INTO fee_lines", "UPDATE hospital_visits SET chronic"))], \
+            "\n".join(twenty)
+        assert len([x for x in twenty if x.startswith("WITH u0 AS")]) == 1, "\n".join(twenty)
     # 20 more to the same visit: the 20 stored lines keep their classification, so they are not written again
     more, view = upload(visit, range(20, 40))
     assert len(more) == len(one), "\n".join(more)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -57,20 +58,29 @@ def _classify(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, rows: list[Li
     return list(b.warnings)
 
 
-def _open_for_lines(uow: UnitOfWork, inst: str, mdtrt_id: str, msgid: str | None,
-                    kind: str) -> tuple[HospitalVisit, str, dict[str, Line]]:
-    """The hospital's open visit, locked for a change of its lines; the transaction code; its lines by id."""
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """A visit opened for a change of its lines: locked, its transaction code, its lines by id (in the store's
+    order), the message already stored with the request's msgid (if any)."""
+
+    visit: HospitalVisit
+    infno: str
+    lines: dict[str, Line]
+    message: Message | None
+
+
+def _open_for_lines(uow: UnitOfWork, inst: str, mdtrt_id: str, msgid: str | None, kind: str) -> _Opened:
     visit = uow.visits.claim(own_visit(uow, inst, mdtrt_id))
     check_open(visit, mdtrt_id)
-    if msgid:
-        refuse_reversed(uow.messages.get(inst, msgid), msgid)
-    return (visit, INFNO[visit.visit_type is VisitType.INPATIENT][kind],
-            {r.line_id: r for r in uow.lines.of_visit(visit.visit_id)})
+    msg = uow.messages.get(inst, msgid) if msgid else None
+    refuse_reversed(msg, msgid or "")
+    return _Opened(visit, INFNO[visit.visit_type is VisitType.INPATIENT][kind],
+                   {r.line_id: r for r in uow.lines.of_visit(visit.visit_id)}, msg)
 
 
-def _message_once(uow: UnitOfWork, inst: str, msgid: str | None, infno: str, visit_id: int) -> None:
-    if msgid and uow.messages.get(inst, msgid) is None:
-        uow.messages.add(Message(None, inst, msgid, infno, "DONE", visit_id=visit_id, at=now()))
+def _message_once(uow: UnitOfWork, inst: str, opened: _Opened, msgid: str | None) -> None:
+    if msgid and opened.message is None:
+        uow.messages.add(Message(None, inst, msgid, opened.infno, "DONE", visit_id=opened.visit.visit_id, at=now()))
 
 
 def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadLinesIn) -> VisitView:
@@ -93,8 +103,13 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
 
     def run() -> VisitView:
         with ctx.uow() as uow:
-            visit, infno, existing = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "upload")
-            parts = parts_of(uow, visit)
+            opened = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "upload")
+            visit, infno, existing = opened.visit, opened.infno, opened.lines
+            # everything the answer shows is read before the writes, which then go at commit in one statement
+            # (PostgreSQL): the visit's lines above, its settlements and its person here
+            setls = uow.settlements.of_visit(visit.visit_id)
+            person = uow.persons.by_key(visit.person)
+            parts = parts_of(uow, visit, setls)
             errs: list[Problem] = []
             changed: list[Line] = []
             for i, ln in enumerate(req.lines):
@@ -126,6 +141,7 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                 raise error("VISIT_TOO_MANY_LINES", max_lines_per_visit=MAX_LINES_PER_VISIT)
             _check_visit_total(sum(r.amount_fen for r in active))
             if changed:
+                uow.write_at_once()
                 visit.revision += 1
                 uow.visits.save(visit)
                 # classified in upload order before anything is written: the stored lines by number, then the new
@@ -133,11 +149,12 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                 # new line is inserted once, classified, instead of inserted and then updated line by line
                 active.sort(key=lambda r: (r.id is None, r.id or 0))
                 _classify(ctx, uow, visit, active, today)
-                uow.lines.save(active)  # every changed line is active
+                uow.lines.save(active, at_commit=True)  # every changed line is active
                 audit(uow, principal, "LINES_UPLOAD", "visit", mdtrt_id,
                       {"infno": infno, "lines": len(changed), "replace": req.replace, "revision": visit.revision})
-            _message_once(uow, inst, req.msgid, infno, visit.visit_id)
-            return visit_view(uow, visit)
+            _message_once(uow, inst, opened, req.msgid)
+            # the lines in the store's order: those stored by number, then the new ones as they will be numbered
+            return visit_view(uow, visit, person=person, lines=list(existing.values()), settlements=setls)
 
     return retrying(run)
 
@@ -156,7 +173,8 @@ def withdraw_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: Withd
     inst = hospital(principal, "撤销费用明细", "withdraw fee lines")
     today = ctx.today()
     with ctx.uow() as uow:
-        visit, infno, rows = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "withdraw")
+        opened = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "withdraw")
+        visit, infno, rows = opened.visit, opened.infno, opened.lines
         ids = req.line_ids if req.line_ids is not None else [k for k, r in rows.items() if r.status == "ACTIVE"]
         missing = [i for i in ids if i not in rows]
         if missing:
@@ -177,5 +195,5 @@ def withdraw_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: Withd
             uow.lines.save(rows.values())
             audit(uow, principal, "LINES_WITHDRAW", "visit", mdtrt_id,
                   {"infno": infno, "lines": changed, "revision": visit.revision})
-        _message_once(uow, inst, req.msgid, infno, visit.visit_id)
+        _message_once(uow, inst, opened, req.msgid)
         return visit_view(uow, visit)

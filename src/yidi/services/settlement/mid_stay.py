@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from yidi.domain import mid_stay
@@ -36,11 +37,12 @@ class Parts:
         return {ln["line_id"]: s for s in self.live if s.mid_setl for ln in s.breakdown.get("lines", [])}
 
 
-def parts_of(uow: UnitOfWork, visit: HospitalVisit) -> Parts:
-    """Only a stay has parts: an outpatient visit costs no query."""
+def parts_of(uow: UnitOfWork, visit: HospitalVisit, settlements: Sequence[Settlement] | None = None) -> Parts:
+    """Only a stay has parts: an outpatient visit costs no query, nor a visit whose settlements were read."""
     if visit.visit_type is not VisitType.INPATIENT:
         return Parts([])
-    return Parts(sorted((s for s in uow.settlements.of_visit(visit.visit_id) if s.status == "SETTLED"), key=lambda s: s.part))
+    setls = uow.settlements.of_visit(visit.visit_id) if settlements is None else settlements
+    return Parts(sorted((s for s in setls if s.status == "SETTLED"), key=lambda s: s.part))
 
 
 def check_mid(visit: HospitalVisit) -> None:

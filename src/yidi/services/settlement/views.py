@@ -15,6 +15,7 @@ from yidi.domain.deposit import deposit_outcome
 from yidi.domain.enums import VisitType
 from yidi.domain.ids import mask_id
 from yidi.domain.money import ZERO, from_fen
+from yidi.domain.reference import Person
 from yidi.services.settlement.requests import INFNO, QuoteBasis
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.settlements import Settlement
@@ -54,11 +55,15 @@ def line_out(r: Line) -> dict[str, Any]:
     }
 
 
-def visit_view(uow: UnitOfWork, visit: HospitalVisit, *, with_lines: bool = True) -> VisitView:
-    person = uow.persons.by_key(visit.person)
-    lines = uow.lines.of_visit(visit.visit_id)
+def visit_view(uow: UnitOfWork, visit: HospitalVisit, *, with_lines: bool = True, person: Person | None = None,
+               lines: Sequence[Line] | None = None, settlements: Sequence[Settlement] | None = None) -> VisitView:
+    """The visit as the hospital sees it. What the caller has read already in this unit (the person, every line
+    of the visit in the store's order, every settlement of it) is passed in and not read again: after a unit's
+    writes, a read would also send them early (autoflush), defeating `UnitOfWork.write_at_once`."""
+    person = person if person is not None else uow.persons.by_key(visit.person)
+    lines = lines if lines is not None else uow.lines.of_visit(visit.visit_id)
     active = [ln for ln in lines if ln.status == "ACTIVE"]
-    setls = uow.settlements.of_visit(visit.visit_id)
+    setls = settlements if settlements is not None else uow.settlements.of_visit(visit.visit_id)
     totals = {
         "lines": str(len(active)),
         "det_item_fee_sumamt": str(from_fen(sum(ln.amount_fen for ln in active))),

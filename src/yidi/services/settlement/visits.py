@@ -82,7 +82,7 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             audit(uow, principal, "VISIT_REGISTER", "visit", visit.mdtrt_id,
                   {"infno": infno, "person": mask_id(cid), "visit_type": req.visit_type.value,
                    "eligible": result.eligible, "reasons": result.codes})
-            return visit_view(uow, visit)
+            return visit_view(uow, visit, person=person, lines=[], settlements=[])  # a new visit: nothing to read
 
     return retrying(run)
 

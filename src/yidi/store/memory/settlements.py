@@ -31,8 +31,8 @@ class MemoryLines:
         return [dataclasses.replace(ln) for _i, ln in sorted(self.t.fee_lines.items())
                 if ln.visit_id == visit_id and (not active or ln.status == "ACTIVE")]
 
-    def save(self, lines: Iterable[Line]) -> None:
-        for ln in lines:
+    def save(self, lines: Iterable[Line], *, at_commit: bool = False) -> None:
+        for ln in lines:  # numbered at once either way (`at_commit` allows it, it does not ask to wait)
             if ln.id is None:
                 if any((x.visit_id, x.line_id) == (ln.visit_id, ln.line_id) for x in self.t.fee_lines.values()):
                     raise LookupError(f"line {ln.line_id} taken")  # the database's unique key

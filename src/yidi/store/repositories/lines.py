@@ -51,8 +51,10 @@ class LineRepository(Protocol):
         """The visit's lines in upload order (only ACTIVE ones with `active`)."""
         ...
 
-    def save(self, lines: Iterable[Line]) -> None:
-        """Store these lines: new ones (id None) get their number, the others are updated."""
+    def save(self, lines: Iterable[Line], *, at_commit: bool = False) -> None:
+        """Store these lines: new ones (id None) get their number, the others are updated. `at_commit`: the
+        new ones may be numbered only when the unit commits (their id stays None): for a caller that reads
+        nothing more of them and asked for the unit's writes at once (`UnitOfWork.write_at_once`)."""
         ...
 
 
@@ -74,7 +76,7 @@ class Lines:
         hold(self.s, *rows)
         return [_line(r) for r in rows]
 
-    def save(self, lines: Iterable[Line]) -> None:
+    def save(self, lines: Iterable[Line], *, at_commit: bool = False) -> None:
         new: list[tuple[Line, FeeLineRow]] = []
         for ln in lines:
             if ln.id is None:
@@ -86,7 +88,11 @@ class Lines:
                 assert got is not None
                 for n in FIELDS[1:]:
                     setattr(got, n, getattr(ln, n))
-        if new:
+        if new and at_commit:
+            # written with the unit's other writes (one statement on PostgreSQL, yidi.store.flush_one); the
+            # session holds the new rows until then
+            hold(self.s, *(row for _ln, row in new))
+        elif new:
             self.s.flush()
             for ln, row in new:
                 ln.id = row.id
