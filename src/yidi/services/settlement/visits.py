@@ -24,7 +24,7 @@ from yidi.services.settlement.checks import (
 from yidi.services.settlement.requests import FIXABLE_BEFORE_DISCHARGE, INFNO, RegisterVisitIn
 from yidi.services.settlement.views import VisitView, visit_view
 from yidi.store.repositories.messages import Message
-from yidi.store.repositories.visits import HospitalVisit
+from yidi.store.repositories.visits import HospitalVisit, OpenVisit
 from yidi.store.retry import retrying
 from yidi.store.uow import UnitOfWork
 
@@ -61,13 +61,18 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
             if found is None:
                 raise error("PERSON_NOT_FOUND")
             key, person = found
-            second = refuse_second_admission(req.visit_type, inst, _open_admissions(uow, key))
+            # each read once after the lock, for every check below: the reference version (the institutions'
+            # cache), the person's open admissions, their filings
+            version = uow.institutions.version()
+            opened = uow.visits.open_admissions(key)
+            second = refuse_second_admission(req.visit_type, inst, _open_admissions(uow, opened, version))
             if second is not None:
                 raise second
+            known = (uow.filings.of_person(cid), [(v.institution, v.admitted_on) for v, _md in opened], version)
             result = eligibility(uow, ctx, key, person, req.name, inst, req.visit_type, day, today,
-                                 emergency=req.emergency, chronic=req.chronic_disease, gender=req.gender)
+                                 emergency=req.emergency, chronic=req.chronic_disease, gender=req.gender, known=known)
             # a purchase at a pharmacy has no discharge to file before: there every reason blocks
-            here = uow.institutions.cached(inst)
+            here = uow.institutions.cached(inst, version)
             shop = here is not None and here.kind is InstitutionKind.PHARMACY
             blocking = [r for r in result.reasons if shop or r.code not in FIXABLE_BEFORE_DISCHARGE]
             if blocking:
@@ -87,10 +92,10 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
     return retrying(run)
 
 
-def _open_admissions(uow: UnitOfWork, person: int) -> list[OpenAdmission]:
+def _open_admissions(uow: UnitOfWork, opened: list[tuple[OpenVisit, str]], version: int) -> list[OpenAdmission]:
     out = []
-    for v, mdtrt_id in uow.visits.open_admissions(person):
-        inst = uow.institutions.cached(v.institution)
+    for v, mdtrt_id in opened:
+        inst = uow.institutions.cached(v.institution, version)
         out.append(OpenAdmission(v.institution, inst.name if inst else "", v.admitted_on, mdtrt_id))
     return out
 

@@ -44,6 +44,9 @@ class MemoryInstitutions:
     def cached(self, code: str, version: int | None = None) -> Institution | None:
         return self.get(code)
 
+    def version(self) -> int:
+        return 0  # nothing cached: every `cached` reads the table itself
+
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
                networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
                offset: int = 0, kind: InstitutionKind | None = None) -> tuple[int, list[Institution]]:

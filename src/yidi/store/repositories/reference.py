@@ -46,6 +46,11 @@ class InstitutionRepository(Protocol):
 
     def get(self, code: str) -> Institution | None: ...
     def cached(self, code: str, version: int | None = None) -> Institution | None: ...
+    def version(self) -> int:
+        """The reference data's version now (what `cached` checks against): read once, passed to several
+        `cached` calls of one unit."""
+        ...
+
     def search(self, *, region: str | None = None, level: Level | None = None, visit_type: VisitType | None = None,
                networked: bool | None = None, chronic_disease: str | None = None, limit: int = 100,
                offset: int = 0, kind: InstitutionKind | None = None) -> tuple[int, list[Institution]]: ...
@@ -177,12 +182,15 @@ class Institutions:
         row = self.s.get(InstitutionRow, code)
         return None if row is None else institution_of(row)
 
+    def version(self) -> int:
+        return int(self.s.scalar(select(reference_version())) or 0)
+
     def cached(self, code: str, version: int | None = None) -> Institution | None:
         """As `get`, from a per-process cache checked against the reference version (hot paths only);
         `version`: the version as read in this transaction already (else it is read: one small query)."""
         engine = self.s.get_bind().engine
         if version is None:
-            version = int(self.s.scalar(select(reference_version())) or 0)
+            version = self.version()
         with _inst_lock:
             hit = _inst_cache.get(engine, {}).get(code)
         if hit is not None and hit[1] == version:
