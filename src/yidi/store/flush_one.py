@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from yidi.store import audit_bulk, json_params, json_rows, row_state
+from yidi.store import audit_bulk, json_params, json_rows, plain_rows, row_state
 
 _ASKED = "yidi_flush_one"
 _PG = pg_dialect()  # type: ignore[no-untyped-call]
@@ -94,12 +94,36 @@ def _plain_new(obj: Any, skip: frozenset[str]) -> tuple[Table, dict[str, Any]] |
     return table, values
 
 
+def asked(session: Session) -> bool:
+    """Whether this transaction asked for its writes at commit (its repositories may then hold plain rows)."""
+    return bool(session.info.get(_ASKED))
+
+
 def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool:
     """Send the pending writes in one statement when asked and plain enough; True when done (the session then
-    has nothing left to flush), False to leave it to the ordinary flush."""
-    if not session.info.pop(_ASKED, False) or session.get_bind().dialect.name != "postgresql":
+    has nothing left to flush), False to leave it to the ordinary flush (the plain rows written first)."""
+    if not session.info.pop(_ASKED, False):
         return False
-    if session.deleted or not (session.new or session.dirty):
+    if _one_statement(session, note, skip):
+        return True
+    plain_rows.write(session, note)
+    return False
+
+
+# a row to update: (table, {column: new value}, its key, {column: value} before and after, what to do once written)
+_Todo = tuple[Table, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], Any]
+
+
+def _key_of(obj: Any, table: Table) -> dict[str, Any]:
+    mapper = obj.__mapper__
+    return {c.name: getattr(obj, mapper.get_property_by_column(c).key) for c in table.primary_key.columns}
+
+
+def _one_statement(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool:
+    if session.get_bind().dialect.name != "postgresql" or session.deleted:
+        return False
+    held_changes, held_new = plain_rows.pending(session)
+    if not (session.new or session.dirty or held_changes or held_new):
         return False
     # a changed collection counts (its object is then refused below: the children's keys come from the flush)
     dirty: list[Any] = []
@@ -108,13 +132,21 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
         (dirty if session.is_modified(o) else unchanged).append(o)
     changes = [(o, _plain_change(o, skip)) for o in dirty]
     news = [(o, _plain_new(o, skip)) for o in session.new]
-    if any(c is None for _o, c in changes) or any(n is None for _o, n in news) or len(changes) + len(news) < 2:
+    if any(c is None for _o, c in changes) or any(n is None for _o, n in news):
+        return False
+    if len(changes) + len(news) + len(held_changes) + len(held_new) < 2:
         return False
     dialect = session.get_bind().dialect
+    todo: list[_Todo] = [(r.table, r.changed, r.key(), r.stored, r.after(), None) for r in held_changes]
+    for obj, ch in changes:
+        assert ch is not None
+        # before-values of the changed rows, read before the statement changes the objects' history
+        todo.append((ch[0], ch[1], _key_of(obj, ch[0]), row_state.object_values(obj, before=True),
+                     row_state.object_values(obj, before=False), obj))
     # in a fixed order, so that the same kinds of writes make the same statement text
-    todo = sorted(((obj, ch) for obj, ch in changes if ch is not None), key=lambda oc: (oc[1][0].name, sorted(oc[1][1])))
+    todo.sort(key=lambda t: (t[0].name, sorted(t[1])))
     groups: dict[tuple[Table, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
-    for obj, nw in news:
+    for obj, nw in [*news, *((None, n) for n in held_new)]:
         assert nw is not None
         groups.setdefault((nw[0], tuple(sorted(nw[1]))), []).append((obj, nw[1]))
     ordered = sorted(groups.items(), key=lambda g: (g[0][0].name, g[0][1]))
@@ -122,37 +154,31 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
     # fills in (generated key, server defaults) comes back; otherwise every column does
     sent = [[row_state.sent_forms(t, v, dialect) for _o, v in m] for (t, _n), m in ordered]
     narrow = tuple(all(f is not None for f in forms) for forms in sent)
-    shape = _shape(tuple((ch[0], tuple(sorted(ch[1]))) for _o, ch in todo),
+    shape = _shape(tuple((t[0], tuple(sorted(t[1]))) for t in todo),
                    tuple((t, n, nr) for ((t, n), _m), nr in zip(ordered, narrow, strict=True)), dialect)
-    params = shape.params([(obj, ch[1]) for obj, ch in todo], [[v for _o, v in m] for _k, m in ordered])
+    params = shape.params([(t[2], t[1]) for t in todo], [[v for _o, v in m] for _k, m in ordered])
     if params is None:
         return False  # a value the one statement cannot carry exactly: the ordinary flush
-    # before-values of the changed rows, read before the statement changes the objects' history
-    befores = [row_state.python_state(ch[0], row_state.object_values(o, before=True), dialect) for o, ch in todo]
     got = session.connection().exec_driver_sql(shape.sql, params).all()
     if sum(1 for k, _r in got if k == "u") != len(todo):
         # a row to update was gone: what the ordinary flush reports as a stale row (the statement changed
         # nothing else that could stand: the transaction is rolled back by the error)
         raise StaleDataError(f"flush_one: {len(todo)} rows to update, {sum(1 for k, _r in got if k == 'u')} found")
-    for (obj, (table, _values)), (key, before) in zip(todo, befores, strict=True):
-        note(table.name, key, before, row_state.python_state(table, row_state.object_values(obj, before=False),
-                                                             dialect)[1])
+    for table, _ch, _k, was, now, _obj in todo:
+        key, before = row_state.python_state(table, was, dialect)
+        note(table.name, key, before, row_state.python_state(table, now, dialect)[1])
     # the changed objects, and those set to the values they had, end as a flush's end leaves them: no pending
     # history, not modified (otherwise the flush at commit would run the whole unit of work to find nothing)
-    for obj in (*(o for o, _ch in todo), *unchanged):
+    for obj in (*(t[5] for t in todo if t[5] is not None), *unchanged):
         state = obj._sa_instance_state
         state._commit_all(state.dict, session.identity_map)
     for g, ((table, _keys), members) in enumerate(ordered):
         cols = shape.returned[g]
         rows = json_rows.rows_of(cols, [json.loads(r) for k, r in got if k == f"n{g}"])
         for (obj, vals), forms, back in zip(members, sent[g], _in_order(table, members, rows), strict=True):
-            mapper = obj.__mapper__
-            session.expunge(obj)
             stored = {**vals, **back} if narrow[g] else back
-            for c in table.columns:
-                set_committed_value(obj, mapper.get_property_by_column(c).key, stored[c.name])
-            make_transient_to_detached(obj)
-            session.add(obj)
+            if obj is not None:
+                _attach(session, obj, table, stored)
             if narrow[g]:
                 assert forms is not None
                 forms.update({c.name: row_state.python_form(c, back[c.name], dialect) for c in cols
@@ -161,7 +187,18 @@ def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool
             else:
                 key, after = row_state.python_state(table, stored, dialect)
             note(table.name, key, row_state.DELETED, after)
+    plain_rows.written(session)
     return True
+
+
+def _attach(session: Session, obj: Any, table: Table, stored: dict[str, Any]) -> None:
+    """Leave a new object as a flush leaves it: persistent, its columns as stored."""
+    mapper = obj.__mapper__
+    session.expunge(obj)
+    for c in table.columns:
+        set_committed_value(obj, mapper.get_property_by_column(c).key, stored[c.name])
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 def _in_order(table: Table, members: list[tuple[Any, dict[str, Any]]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -218,16 +255,16 @@ class _Shape:
             self._inserts.append((f"n{g}", [(c.name, json_params.to_json(c, dialect)) for c in cols]))
         self.sql = str(union_all(*parts).compile(dialect=dialect))
 
-    def params(self, updates: list[tuple[Any, dict[str, Any]]],
+    def params(self, updates: list[tuple[dict[str, Any], dict[str, Any]]],
                inserts: list[list[dict[str, Any]]]) -> dict[str, Any] | None:
-        """The statement's parameters for these rows (None: a value it cannot carry)."""
+        """The statement's parameters for these rows (updates: (key, new values)); None: a value it cannot
+        carry."""
         out: dict[str, Any] = {}
-        for (sets, keys), (obj, values) in zip(self._updates, updates, strict=True):
+        for (sets, keys), (key, values) in zip(self._updates, updates, strict=True):
             for p, n, f in sets:
                 out[p] = values[n] if f is None else f(values[n])
-            mapper = obj.__mapper__
             for p, c, f in keys:
-                v = getattr(obj, mapper.get_property_by_column(c).key)
+                v = key[c.name]
                 out[p] = v if f is None else f(v)
         try:
             for (p, convs), rows in zip(self._inserts, inserts, strict=True):

@@ -119,8 +119,9 @@ class UnitOfWork(Protocol):
     audit: AuditLog
 
     def write_at_once(self) -> None:
-        """Ask for this unit's pending writes to reach the database in as few statements as the store can
-        (issue 15, yidi.store.flush_one); what is written, and when, does not change."""
+        """Ask, before its first read, for this unit's writes to reach the database at its commit in as few
+        statements as the store can (issue 15, yidi.store.flush_one and plain_rows); what is written does not
+        change. The unit must not read again what it changed before it commits."""
         ...
 
 

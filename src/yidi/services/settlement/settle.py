@@ -93,6 +93,9 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
     def run() -> SettlementView:
         today = ctx.today()
         with ctx.uow() as uow:
+            # every write at commit, in one statement with the rest (ledger legs, accumulators, account, visit and
+            # message): asked before the locks, so the locked rows are read as plain values to change
+            uow.write_at_once()
             found_visit, held, payer_key = lock_for_settle(uow, mdtrt_id, inst, today.year, req.mulaid_payer)
             # --- serialised from here on for this person: lock the visit and the person, then read again, in
             # one statement after those locks, everything that decides the money (a payer's row in number order)
@@ -137,7 +140,6 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             view = settlement_view(mdtrt_id, row, changes=changes(req.expected, c.basis), deposit=visit.deposit)
             row.answer = settlement_answer(view)
             row = uow.settlements.add(row)
-            uow.write_at_once()  # ledger legs, accumulators, account, visit and message: one statement at commit
             post(uow, row, "SETTLE", 1, today)
             held = uow.accumulators.save(held, b.accumulators_after)
             uow.persons.add_to_account(visit.person, -from_fen(row.acct_pay_fen))

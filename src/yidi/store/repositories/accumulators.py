@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
 from yidi.domain.reference import Person
+from yidi.store import flush_one, plain_rows
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -81,6 +82,18 @@ _LOCK_FOR_VISIT = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonR
                    .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"),
                           VisitRow.institution == bindparam("institution"))
                    .with_for_update(of=YearAccumulatorRow).execution_options(populate_existing=True))
+_ACC = cast(Table, YearAccumulatorRow.__table__)
+# the same for a unit whose writes go at commit (yidi.store.plain_rows): the row as plain values
+_LOCK_FOR_VISIT_PLAIN = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution,
+                                *_ACC.c)
+                         .select_from(HospitalVisitRow)
+                         .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+                         .join(PersonRow, PersonRow.id == VisitRow.person_id)
+                         .join(_ACC, (_ACC.c.person_id == VisitRow.person_id) & (_ACC.c.scheme == PersonRow.scheme)
+                               & (_ACC.c.year == bindparam("year")))
+                         .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"),
+                                VisitRow.institution == bindparam("institution"))
+                         .with_for_update(of=_ACC))
 
 # what a quote (pre-settle) reads of the visit, its person and their accumulators, if any, as plain columns (a quote
 # writes nothing back: no ORM objects), for yidi.store.repositories.settlements to read with the rest at once. The
@@ -145,16 +158,31 @@ class Accumulators:
     def lock_for_visit(self, mdtrt_id: str, institution: str, year: int) -> tuple[VisitOf, HeldAccumulators] | None:
         # one statement where the row exists (every settle but a person's first of the year); else the two
         # steps it stands for: find the visit, then lock (creating) the row
-        got = self.s.execute(_LOCK_FOR_VISIT, {"mdtrt_id": mdtrt_id, "institution": institution, "year": year}).one_or_none()
-        if got is not None:
-            visit_id, person, scheme, inst, row = got
-            return VisitOf(visit_id, person, scheme, inst), self._held(row)
+        params = {"mdtrt_id": mdtrt_id, "institution": institution, "year": year}
+        if flush_one.asked(self.s):  # the writes go at commit: the row held as plain values, no ORM object
+            plain = self.s.connection().execute(_LOCK_FOR_VISIT_PLAIN, params).one_or_none()
+            if plain is not None:
+                visit_id, person, scheme, inst = plain[:4]
+                acc = plain_rows.split(plain[4:], (_ACC,))[0]
+                plain_rows.hold(self.s, _ACC, acc)
+                return VisitOf(visit_id, person, scheme, inst), HeldAccumulators(
+                    person, scheme, acc["year"], YearAccumulators.model_validate(acc["content"]), acc["version"])
+        else:
+            got = self.s.execute(_LOCK_FOR_VISIT, params).one_or_none()
+            if got is not None:
+                visit_id, person, scheme, inst, row = got
+                return VisitOf(visit_id, person, scheme, inst), self._held(row)
         found = Visits(self.s).find(mdtrt_id)
         if found is None or found.institution != institution:
             return None
         return found, self.get(found.person, found.scheme, year, lock=True)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
+        key = (held.person, held.scheme, held.year)
+        if plain_rows.held(self.s, _ACC, *key) is not None:  # locked as a plain row by lock_for_visit
+            plain_rows.change(self.s, _ACC, key, {"content": value.as_dict(), "version": held.version + 1,
+                                                  "updated_at": _now()})
+            return HeldAccumulators(held.person, held.scheme, held.year, value, held.version + 1)
         row = self.s.get(YearAccumulatorRow, (held.person, held.scheme, held.year))  # in the session: no query
         assert row is not None, "save() after get(..., lock=True)"
         row.content = value.as_dict()

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.claim_rules import ClaimState
 from yidi.domain.enums import Scheme
+from yidi.store import flush_one, plain_rows
 from yidi.store.claim_models import ClaimLedgerEntryRow, ClaimRow
 from yidi.store.settlement_models import LedgerEntryRow, YearAccumulatorRow
 
 # a year's accumulators as stored: (person, scheme, year), content
 StoredAccumulators = tuple[tuple[int, Scheme, int], YearAccumulators]
+_LEGS = cast(Table, LedgerEntryRow.__table__)
 
 
 class LedgerRepository(Protocol):
@@ -60,6 +62,11 @@ class Ledger:
 
     def post(self, settlement_id: int, posting: str, kind: str, legs: Sequence[tuple[str, int]], day: dt.date,
              at: dt.datetime) -> None:
+        if flush_one.asked(self.s):  # the writes go at commit: plain values, no ORM objects
+            for a, amt in legs:
+                plain_rows.add(self.s, _LEGS, {"posting": posting, "settlement_id": settlement_id, "kind": kind,
+                                               "account": a, "amount_fen": amt, "on_day": day, "at": at})
+            return
         self.s.add_all(LedgerEntryRow(posting=posting, settlement_id=settlement_id, kind=kind, account=a, amount_fen=amt,
                                       on_day=day, at=at) for a, amt in legs)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from yidi.store import flush_one, plain_rows
 from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import HospitalMessageRow
 
@@ -66,6 +67,9 @@ class Messages:
         return None if row is None else message_of(row)
 
     def add(self, m: Message) -> None:
+        if flush_one.asked(self.s):  # the writes go at commit: plain values, no ORM object
+            plain_rows.add(self.s, cast(Table, HospitalMessageRow.__table__), {n: getattr(m, n) for n in FIELDS if n != "id"})
+            return
         row = HospitalMessageRow(**{n: getattr(m, n) for n in FIELDS if n != "id"})
         self.s.add(row)
 

@@ -18,6 +18,7 @@ from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.ids import CitizenId
 from yidi.domain.money import from_fen, to_fen
 from yidi.domain.reference import Institution, Person, Region
+from yidi.store import plain_rows
 from yidi.store.models import (
     InstitutionDiseaseRow,
     InstitutionRow,
@@ -348,6 +349,12 @@ class Persons:
         return person_of(row)
 
     def add_to_account(self, key: int, amount: Decimal) -> None:
+        table = PersonRow.__table__
+        plain = plain_rows.held(self.s, table, key)  # type: ignore[arg-type]
+        if plain is not None:  # locked as a plain row (VisitRepository.lock_with_person)
+            fen = plain["account_balance_fen"] + to_fen(amount)
+            plain_rows.change(self.s, table, (key,), {"account_balance_fen": fen})  # type: ignore[arg-type]
+            return
         row = self.s.get(PersonRow, key)  # locked and read in this transaction already: no query
         assert row is not None
         row.account_balance_fen += to_fen(amount)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.money import ZERO, from_fen, to_fen
 from yidi.domain.reference import Person
 from yidi.domain.visit_states import UNSETTLED
+from yidi.store import flush_one, plain_rows
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -174,6 +176,10 @@ _VISIT_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazy
 _WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
 _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindparam("visit_id"))
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
+# the same lock for a unit whose writes go at commit (yidi.store.plain_rows): the three rows as plain values
+HV, V, P = (cast(Table, m.__table__) for m in (HospitalVisitRow, VisitRow, PersonRow))
+_LOCK_PLAIN = (select(*HV.c, *V.c, *P.c).join(V, V.c.id == HV.c.visit_id).join(P, P.c.id == V.c.person_id)
+               .where(HV.c.visit_id == bindparam("visit_id")).with_for_update(of=[HV, P]))
 
 
 _BOTH_AGAIN = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
@@ -279,7 +285,13 @@ class Visits:
     def lock_with_person(self, visit_id: int) -> tuple[HospitalVisit, Person]:
         # one statement: FOR UPDATE OF the visit detail and the person rows (the diseases are left to load
         # lazily, were anyone to ask: settle reads them after the lock)
-        return _with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
+        if not flush_one.asked(self.s):
+            return _with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
+        # the writes go at commit: the rows held as plain values, no ORM objects to load and track
+        hv, v, p = plain_rows.split(self.s.connection().execute(_LOCK_PLAIN, {"visit_id": visit_id}).one(), (HV, V, P))
+        for t, values in ((HV, hv), (V, v), (P, p)):
+            plain_rows.hold(self.s, t, values)
+        return hospital_visit(SimpleNamespace(**hv), SimpleNamespace(**v)), person_of(SimpleNamespace(**p), diseases=())
 
     def add(self, visit: HospitalVisit) -> HospitalVisit:
         v = VisitRow(person_id=visit.person, institution=visit.institution, visit_type=visit.visit_type,
@@ -295,8 +307,15 @@ class Visits:
         return hospital_visit(hv, v)
 
     def save(self, visit: HospitalVisit) -> None:
+        vs = {"status": visit.status, "discharged_on": visit.discharged_on, "admitted_on": visit.admitted_on,
+              "emergency": visit.emergency, "filing_id": visit.filing_id}
+        hvs = {"chronic_disease": visit.chronic_disease, "revision": visit.revision, "eligible": visit.eligible,
+               "eligibility": visit.eligibility}
+        if plain_rows.held(self.s, V, visit.visit_id) is not None:  # locked by lock_with_person as plain rows
+            plain_rows.change(self.s, V, (visit.visit_id,), vs)
+            plain_rows.change(self.s, HV, (visit.visit_id,), hvs)
+            return
         hv, v = self._rows(visit.visit_id)  # in the session already: no query
-        v.status, v.discharged_on = visit.status, visit.discharged_on
-        v.admitted_on, v.emergency, v.filing_id = visit.admitted_on, visit.emergency, visit.filing_id
-        hv.chronic_disease = visit.chronic_disease
-        hv.revision, hv.eligible, hv.eligibility = visit.revision, visit.eligible, visit.eligibility
+        for row, values in ((v, vs), (hv, hvs)):
+            for n, x in values.items():
+                setattr(row, n, x)
