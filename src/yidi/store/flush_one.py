@@ -12,6 +12,8 @@ is why new rows may refer to rows inserted beside them. The rows this transactio
 before (the settle path reads them FOR UPDATE), so the statement waits for no one a flush would not have.
 The audit trail notes every row exactly as its flush hooks would (before and after digests); the objects are
 then left as a flush leaves them (persistent, no pending change). Any other case: the ordinary flush.
+The rows the unit's repositories hold as plain values (yidi.store.plain_rows: changed rows they locked, new
+rows) go in the same statement; when it is not taken, by their own statements before the ordinary flush.
 """
 
 from __future__ import annotations
@@ -102,9 +104,7 @@ def asked(session: Session) -> bool:
 def flush(session: Session, note: audit_bulk.Note, skip: frozenset[str]) -> bool:
     """Send the pending writes in one statement when asked and plain enough; True when done (the session then
     has nothing left to flush), False to leave it to the ordinary flush (the plain rows written first)."""
-    if not session.info.pop(_ASKED, False):
-        return False
-    if _one_statement(session, note, skip):
+    if session.info.pop(_ASKED, False) and _one_statement(session, note, skip):
         return True
     plain_rows.write(session, note)
     return False

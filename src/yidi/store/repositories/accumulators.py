@@ -68,32 +68,27 @@ _LOCK_ROW = (select(YearAccumulatorRow)
              .where(YearAccumulatorRow.person_id == bindparam("person"), YearAccumulatorRow.scheme == bindparam("scheme"),
                     YearAccumulatorRow.year == bindparam("year"))
              .with_for_update().execution_options(populate_existing=True))
-# settle's first statement: which visit, whose, and that person's accumulator row locked (FOR UPDATE OF that row
-# alone: the visit and the person are locked after it, in the order of yidi.services.settlement.mutual_aid).
-# An inner join: no row when the visit is unknown, another hospital's, or its person has no row for the year yet
-_LOCK_FOR_VISIT = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution,
-                          YearAccumulatorRow)
-                   .select_from(HospitalVisitRow)
-                   .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-                   .join(PersonRow, PersonRow.id == VisitRow.person_id)
-                   .join(YearAccumulatorRow, (YearAccumulatorRow.person_id == VisitRow.person_id)
-                         & (YearAccumulatorRow.scheme == PersonRow.scheme)
-                         & (YearAccumulatorRow.year == bindparam("year")))
-                   .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"),
-                          VisitRow.institution == bindparam("institution"))
-                   .with_for_update(of=YearAccumulatorRow).execution_options(populate_existing=True))
 _ACC = cast(Table, YearAccumulatorRow.__table__)
+
+
+def _lock_for_visit(*row: Any) -> Any:
+    """settle's first statement: which visit, whose, and that person's accumulator row (`row`: the entity or its
+    columns) locked (FOR UPDATE OF that row alone: the visit and the person are locked after it, in the order of
+    yidi.services.settlement.mutual_aid). An inner join: no row when the visit is unknown, another hospital's,
+    or its person has no row for the year yet"""
+    return (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution, *row)
+            .select_from(HospitalVisitRow)
+            .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
+            .join(PersonRow, PersonRow.id == VisitRow.person_id)
+            .join(_ACC, (_ACC.c.person_id == VisitRow.person_id) & (_ACC.c.scheme == PersonRow.scheme)
+                  & (_ACC.c.year == bindparam("year")))
+            .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"), VisitRow.institution == bindparam("institution"))
+            .with_for_update(of=_ACC))
+
+
+_LOCK_FOR_VISIT = _lock_for_visit(YearAccumulatorRow).execution_options(populate_existing=True)
 # the same for a unit whose writes go at commit (yidi.store.plain_rows): the row as plain values
-_LOCK_FOR_VISIT_PLAIN = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme, VisitRow.institution,
-                                *_ACC.c)
-                         .select_from(HospitalVisitRow)
-                         .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-                         .join(PersonRow, PersonRow.id == VisitRow.person_id)
-                         .join(_ACC, (_ACC.c.person_id == VisitRow.person_id) & (_ACC.c.scheme == PersonRow.scheme)
-                               & (_ACC.c.year == bindparam("year")))
-                         .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"),
-                                VisitRow.institution == bindparam("institution"))
-                         .with_for_update(of=_ACC))
+_LOCK_FOR_VISIT_PLAIN = _lock_for_visit(*_ACC.c)
 
 # what a quote (pre-settle) reads of the visit, its person and their accumulators, if any, as plain columns (a quote
 # writes nothing back: no ORM objects), for yidi.store.repositories.settlements to read with the rest at once. The

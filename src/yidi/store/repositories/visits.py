@@ -170,18 +170,21 @@ _FIND = (select(HospitalVisitRow.visit_id, VisitRow.person_id, PersonRow.scheme,
          .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
          .join(PersonRow, PersonRow.id == VisitRow.person_id)
          .where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id")))
-_VISIT_WITH_PERSON = (select(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
-                      .join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-                      .join(PersonRow, PersonRow.id == VisitRow.person_id))
+HV, V, P = (cast(Table, m.__table__) for m in (HospitalVisitRow, VisitRow, PersonRow))
+
+
+def _visit_with_person(*cols: Any) -> Any:
+    """A visit's two rows and its person's (`cols`: the entities or their columns)."""
+    return select(*cols).select_from(HV).join(V, V.c.id == HV.c.visit_id).join(P, P.c.id == V.c.person_id)
+
+
+_VISIT_WITH_PERSON = _visit_with_person(HospitalVisitRow, VisitRow, PersonRow).options(lazyload(PersonRow.diseases))
 _WITH_PERSON = _VISIT_WITH_PERSON.where(HospitalVisitRow.mdtrt_id == bindparam("mdtrt_id"))
 _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindparam("visit_id"))
                      .with_for_update(of=[HospitalVisitRow, PersonRow]).execution_options(populate_existing=True))
 # the same lock for a unit whose writes go at commit (yidi.store.plain_rows): the three rows as plain values
-HV, V, P = (cast(Table, m.__table__) for m in (HospitalVisitRow, VisitRow, PersonRow))
-_LOCK_PLAIN = (select(*HV.c, *V.c, *P.c).join(V, V.c.id == HV.c.visit_id).join(P, P.c.id == V.c.person_id)
-               .where(HV.c.visit_id == bindparam("visit_id")).with_for_update(of=[HV, P]))
-
-
+_LOCK_PLAIN = (_visit_with_person(*HV.c, *V.c, *P.c).where(HV.c.visit_id == bindparam("visit_id"))
+               .with_for_update(of=[HV, P]))
 _BOTH_AGAIN = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
                .where(HospitalVisitRow.visit_id == bindparam("visit_id")).execution_options(populate_existing=True))
 
