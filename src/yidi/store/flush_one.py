@@ -38,8 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import dialect as pg_dialect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from yidi.store import audit_bulk, json_params, json_rows, plain_rows, row_state
@@ -192,13 +191,11 @@ def _one_statement(session: Session, note: audit_bulk.Note, skip: frozenset[str]
 
 
 def _attach(session: Session, obj: Any, table: Table, stored: dict[str, Any]) -> None:
-    """Leave a new object as a flush leaves it: persistent, its columns as stored."""
-    mapper = obj.__mapper__
-    session.expunge(obj)
-    for c in table.columns:
-        set_committed_value(obj, mapper.get_property_by_column(c).key, stored[c.name])
-    make_transient_to_detached(obj)
-    session.add(obj)
+    """Leave a new object as a flush leaves it: persistent, its columns as stored, with the session's own step
+    for that at a flush's end (identity key and map, the transaction's record of it, no pending history)."""
+    state, mapper = obj._sa_instance_state, obj.__mapper__
+    state.dict.update({mapper.get_property_by_column(c).key: stored[c.name] for c in table.columns})
+    session._register_persistent({state})
 
 
 def _in_order(table: Table, members: list[tuple[Any, dict[str, Any]]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
