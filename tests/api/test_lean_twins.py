@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,9 +11,11 @@ import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.settlement.helpers import API, GZ1, key_for, seed_person, visit_with_lines
 from tests.support.db import as_
 from yidi.api.deps import get_context
 from yidi.demo.dataset import DemoPerson
+from yidi.services.context import Context
 
 H = "H44030000001"
 
@@ -48,7 +51,28 @@ def _requests(demo: dict[str, DemoPerson]) -> list[tuple[str, str, dict[str, Any
         ("POST", "/api/v1/hospital/visits/NOPE1/pre-settle", {"json": {}, "headers": hosp}),  # 404
         ("POST", "/api/v1/hospital/visits/no-pe/pre-settle", {"json": {}, "headers": hosp}),  # path pattern
         ("POST", "/api/v1/hospital/visits/NOPE1/pre-settle", {"json": {"nope": 1}, "headers": hosp}),
-        ("POST", "/api/v1/hospital/visits/NOPE1/settle", {"json": {}, "headers": hosp}),
+        *_settle_requests(p.id_number, hosp),
+    ]
+
+
+def _settle_requests(person_id: str, hosp: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Settles answered before the use case changes anything: every way its key, path or caller can be wrong."""
+    path, key = "/api/v1/hospital/visits/NOPE1/settle", {"idempotency_key": "key-0001"}
+    return [
+        ("POST", path, {"json": {}, "headers": hosp}),  # no idempotency key
+        ("POST", path, {"json": key, "headers": hosp}),  # no such visit: 404
+        ("POST", path, {"json": {}, "headers": {**hosp, "Idempotency-Key": "key-0001"}}),  # the key as a header
+        ("POST", path, {"json": key, "headers": {**hosp, "Idempotency-Key": "key-0001"}}),  # both, agreeing
+        ("POST", path, {"json": key, "headers": {**hosp, "Idempotency-Key": "key-0002"}}),  # header and body disagree
+        ("POST", path, {"json": {}, "headers": {**hosp, "Idempotency-Key": "bad key!"}}),  # bad key in the header
+        ("POST", path, {"json": {}, "headers": {**hosp, "Idempotency-Key": "k" * 65}}),  # header too long
+        ("POST", path, {"json": {"idempotency_key": "short"}, "headers": hosp}),  # bad key in the body
+        ("POST", path, {"json": {**key, "nope": 1, "msgid": "a b"}, "headers": hosp}),
+        ("POST", "/api/v1/hospital/visits/no-pe/settle", {"json": key, "headers": hosp}),  # bad mdtrt_id
+        ("POST", "/api/v1/hospital/visits/{}/settle".format("M" * 33), {"json": key, "headers": hosp}),
+        ("POST", path, {"json": key}),  # no credentials: 401
+        ("POST", path, {"json": key, "headers": {"Authorization": "Bearer yk_nope.nope"}}),  # 401
+        ("POST", path, {"json": key, "headers": as_("person", person_id)}),  # not a hospital: 403
     ]
 
 
@@ -75,13 +99,37 @@ def test_twins_answer_as_fastapis_own_handler(client: TestClient, demo: dict[str
     requests = _requests(demo)
     lean = [_answer(client, m, p, kw) for m, p, kw in requests]
     assert {a[0] for a in lean} >= {200, 400, 401, 403, 404, 415, 422}
-    assert len(solver_calls) == 1  # settle (a sync route) alone is left to FastAPI's solver
+    assert not solver_calls  # no twin goes through FastAPI's solver
     # any dependency override sends a twin back to FastAPI's own handler (the override is the dependency itself)
     client.app.dependency_overrides[get_context] = get_context  # type: ignore[attr-defined]
     try:
         own = [_answer(client, m, p, kw) for m, p, kw in requests]
     finally:
         client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
-    assert len(solver_calls) == 1 + len(requests) - 2  # two bodies are refused before a handler: 400, 415
+    assert len(solver_calls) == len(requests) - 2  # two bodies are refused before a handler: 400, 415
     for (m, p, kw), a, b in zip(requests, lean, own, strict=True):
         assert a == b, (m, p, kw)
+
+
+def test_a_settle_and_its_retries_answer_as_under_fastapis_own_handler(ctx: Context, client: TestClient,
+                                                                        solver_calls: list[int]) -> None:
+    person, h = seed_person(ctx, 1), key_for(ctx, GZ1)
+    mdtrt_id = visit_with_lines(client, h, person)
+    solver_calls.clear()  # registering the visit and uploading its lines are no twins
+    path, body = f"{API}/visits/{mdtrt_id}/settle", {"idempotency_key": "twin-settle-1", "msgid": "twin-1"}
+    ways = [{"json": body, "headers": h},
+            {"json": {"msgid": "twin-1"}, "headers": {**h, "Idempotency-Key": "twin-settle-1"}}]  # key as header
+    first = _answer(client, "POST", path, ways[0])
+    lean = [_answer(client, "POST", path, kw) for kw in ways]
+    assert not solver_calls
+    client.app.dependency_overrides[get_context] = get_context  # type: ignore[attr-defined]
+    try:
+        own = [_answer(client, "POST", path, kw) for kw in ways]
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert len(solver_calls) == len(ways)
+    assert lean == own
+    # a retry answers the first answer byte for byte, marked as replayed
+    assert first[0] == 200 and json.loads(first[1])["mdtrt_id"] == mdtrt_id
+    assert ("idempotent-replayed", "true") not in first[2]
+    assert all(a == (200, first[1], sorted([*first[2], ("idempotent-replayed", "true")])) for a in lean)
