@@ -1,4 +1,4 @@
-"""CPU of the Python process per request, in process: settles, pre-settles, 1101, eligibility and health via ASGI.
+"""CPU of the Python process per request, in process: a hospital's calls, eligibility and health via ASGI.
 
 No HTTP server and no load generator: httpx drives the app through `httpx.ASGITransport` in this process, one
 request at a time, on a scratch PostgreSQL database seeded as benchmarks/eligibility_http.py seeds it (sample
@@ -8,7 +8,9 @@ kind, --n requests after --warm-up unmeasured ones, in --rounds batches interlea
 as the median of the batches: CPU ms per request (time.process_time, every thread of the process: the app, its
 thread pool and httpx's share of the client side), the CPU of the database's PostgreSQL backends per request
 (summed over the batches, from /proc: the server must run on this machine) and wall ms per request.
-The hospital kinds (benchmarks/settle_http.py's and load_mixed.py's requests): `settle` settles a fresh outpatient
+The hospital kinds (benchmarks/settle_http.py's and load_mixed.py's requests): `register` registers an outpatient
+visit (2201) per request, `upload` uploads benchmarks/settle_http.py's 20 fee lines to a fresh visit registered
+before, untimed (2204); `settle` settles a fresh outpatient
 visit with 20 fee lines per request (benchmarks/settle_http.py's bills; every visit registered and its lines uploaded
 before any kind is measured, untimed), `pre-settle` quotes one of 50 such visits again and again, `person` is 1101
 `POST /api/v1/hospital/persons/query`.
@@ -64,8 +66,10 @@ def _keys(url: str) -> dict[str, str]:
     return keys
 
 
-def _visits(ctx: Context, bodies: list[dict[str, object]], n: int, offset: int) -> list[tuple[str, str]]:
-    """n outpatient visits of the seeded filers at their hospitals, 20 fee lines each: (mdtrt_id, institution)."""
+def _visits(ctx: Context, bodies: list[dict[str, object]], n: int, offset: int, *, lines: bool = True,
+            ) -> list[tuple[str, str]]:
+    """n outpatient visits of the seeded filers at their hospitals, 20 fee lines each (none without `lines`):
+    (mdtrt_id, institution)."""
     out = []
     for i in range(offset, offset + n):
         b = bodies[i % len(bodies)]
@@ -73,21 +77,23 @@ def _visits(ctx: Context, bodies: list[dict[str, object]], n: int, offset: int) 
         hosp = Principal(Role.HOSPITAL, inst)
         v = svc.register_visit(ctx, hosp, svc.RegisterVisitIn(id_number=str(b["id_number"]), name=str(b["name"]),
                                                               visit_type=VisitType.OUTPATIENT))
-        svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": bill_lines(i)}))
+        if lines:
+            svc.upload_lines(ctx, hosp, v.mdtrt_id, validate_model(svc.UploadLinesIn, {"lines": bill_lines(i)}))
         out.append((v.mdtrt_id, inst))
     return out
 
 
 async def _measure(client: httpx.AsyncClient, call: Request, n: int, warm_up: int) -> tuple[float, float]:
-    """(CPU ms, wall ms) per request over n calls, after warm_up unmeasured ones; every answer must be 200."""
+    """(CPU ms, wall ms) per request over n calls, after warm_up unmeasured ones; every answer must be 200 (201:
+    a registration)."""
     for i in range(warm_up):
         r = await call(client, i)
-        if r.status_code != 200:
+        if r.status_code not in (200, 201):
             raise SystemExit(f"{r.request.url}: {r.status_code} {r.text[:300]}")
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(n):
         r = await call(client, warm_up + i)
-        if r.status_code != 200:
+        if r.status_code not in (200, 201):
             raise SystemExit(f"{r.request.url}: {r.status_code} {r.text[:300]}")
     return (time.process_time() - cpu) * 1000 / n, (time.perf_counter() - wall) * 1000 / n
 
@@ -119,6 +125,9 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
     # a settle per request needs a visit of its own: the warm-up's, the first one's and every batch's
     fresh = iter(_visits(ctx, bodies, warm_up + 1 + per_batch * rounds, 0) if not only or "settle" in only else [])
     quoted = _visits(ctx, bodies, 50, 0) if not only or "pre-settle" in only else []
+    # an upload per request needs a visit without lines of its own, as a settle does
+    bare_visits = iter(_visits(ctx, bodies, warm_up + 1 + per_batch * rounds, 0, lines=False)
+                       if not only or "upload" in only else [])
     print(f"prepared visits ({tag}); measuring …", flush=True)
 
     def auth(inst: str) -> dict[str, str]:
@@ -128,6 +137,15 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
         mid, inst = next(fresh)
         return c.post(f"/api/v1/hospital/visits/{mid}/settle", headers=auth(inst),
                       json={"idempotency_key": f"cpu-{tag}-{mid}", "msgid": f"c-{tag}-{mid}"})
+
+    def register(c: httpx.AsyncClient, i: int) -> Any:  # 2201: an outpatient visit (201)
+        b = bodies[i % len(bodies)]
+        return c.post("/api/v1/hospital/visits", headers=auth(str(b["institution"])),
+                      json={"id_number": b["id_number"], "name": b["name"], "visit_type": "OUTPATIENT"})
+
+    def upload(c: httpx.AsyncClient, i: int) -> Any:  # 2204: 20 fee lines, benchmarks/settle_http.py's bills
+        mid, inst = next(bare_visits)
+        return c.post(f"/api/v1/hospital/visits/{mid}/lines", headers=auth(inst), json={"lines": bill_lines(i)})
 
     def pre_settle(c: httpx.AsyncClient, i: int) -> Any:
         mid, inst = quoted[i % len(quoted)]
@@ -145,6 +163,8 @@ async def run(url: str, n: int, warm_up: int, persons: int, only: set[str], roun
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://yidi") as yc, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://bare") as bc:
         kinds: list[tuple[str, httpx.AsyncClient, Request]] = [
+            ("register 2201", yc, register),
+            ("upload 2204", yc, upload),
             ("settle", yc, settle),
             ("pre-settle", yc, pre_settle),
             ("person 1101", yc, person),
@@ -188,7 +208,7 @@ def main() -> int:
     ap.add_argument("--db", default="", help="a database seeded by an earlier --keep run (left in place)")
     ap.add_argument("--keep", action="store_true", help="leave the new scratch database in place for --db")
     ap.add_argument("--drop", action="store_true", help="drop --db and stop")
-    ap.add_argument("--only", default="", help="comma-separated kinds to run: settle, pre-settle, person, eligibility, health, bare "
+    ap.add_argument("--only", default="", help="comma-separated kinds to run: register, upload, settle, pre-settle, person, eligibility, health, bare "
                                              "(all if empty)")
     ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()

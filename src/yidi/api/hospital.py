@@ -164,8 +164,10 @@ def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: creden
 
 
 @router.post("/visits", response_model=VisitOut, status_code=201, summary="2401 入院办理 / 2201 门诊挂号")
-def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
-    return VisitOut.model_validate(view_fields(svc.register_visit(ctx, caller, body)))
+async def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
+    # async, the use case in one hop to the thread pool, as settle: its hidden twin runs without FastAPI's
+    # general dependency solver (yidi.http.lean runs async endpoints only)
+    return VisitOut.model_validate(view_fields(await run_in_threadpool(svc.register_visit, ctx, caller, body)))
 
 
 class VisitSummaryOut(BaseModel):
@@ -210,8 +212,9 @@ def cancel_discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.Ca
 
 
 @router.post("/visits/{mdtrt_id}/lines", response_model=VisitOut, summary="2301 / 2204 费用明细上传")
-def upload_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.UploadLinesIn) -> VisitOut:
-    return VisitOut.model_validate(view_fields(svc.upload_lines(ctx, caller, mdtrt_id, body)))
+async def upload_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.UploadLinesIn) -> VisitOut:
+    # async and one hop, as register_visit
+    return VisitOut.model_validate(view_fields(await run_in_threadpool(svc.upload_lines, ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/lines/withdraw", response_model=VisitOut, summary="2302 / 2205 费用明细撤销")
