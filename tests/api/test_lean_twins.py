@@ -11,7 +11,7 @@ import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.settlement.helpers import API, GZ1, key_for, seed_person, visit_with_lines
+from tests.settlement.helpers import API, GZ1, key_for, lines, seed_person, visit_with_lines
 from tests.support.db import as_
 from yidi.api.deps import get_context
 from yidi.demo.dataset import DemoPerson
@@ -115,7 +115,7 @@ def test_a_settle_and_its_retries_answer_as_under_fastapis_own_handler(ctx: Cont
                                                                         solver_calls: list[int]) -> None:
     person, h = seed_person(ctx, 1), key_for(ctx, GZ1)
     mdtrt_id = visit_with_lines(client, h, person)
-    solver_calls.clear()  # registering the visit and uploading its lines are no twins
+    solver_calls.clear()  # only the settles count here
     path, body = f"{API}/visits/{mdtrt_id}/settle", {"idempotency_key": "twin-settle-1", "msgid": "twin-1"}
     ways = [{"json": body, "headers": h},
             {"json": {"msgid": "twin-1"}, "headers": {**h, "Idempotency-Key": "twin-settle-1"}}]  # key as header
@@ -133,3 +133,50 @@ def test_a_settle_and_its_retries_answer_as_under_fastapis_own_handler(ctx: Cont
     assert first[0] == 200 and json.loads(first[1])["mdtrt_id"] == mdtrt_id
     assert ("idempotent-replayed", "true") not in first[2]
     assert all(a == (200, first[1], sorted([*first[2], ("idempotent-replayed", "true")])) for a in lean)
+
+
+def _both(client: TestClient, requests: list[tuple[str, str, dict[str, Any]]],
+          ) -> tuple[list[tuple[int, bytes, list[Any]]], list[tuple[int, bytes, list[Any]]]]:
+    """The answers through the twins, then through FastAPI's own handler (a dependency override sends them there)."""
+    lean = [_answer(client, m, p, kw) for m, p, kw in requests]
+    client.app.dependency_overrides[get_context] = get_context  # type: ignore[attr-defined]
+    try:
+        own = [_answer(client, m, p, kw) for m, p, kw in requests]
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    return lean, own
+
+
+def test_a_registration_and_an_upload_answer_as_under_fastapis_own_handler(ctx: Context, client: TestClient,
+                                                                          solver_calls: list[int]) -> None:
+    person, h = seed_person(ctx, 2), key_for(ctx, GZ1)
+    reg = {"id_number": person.id_number, "name": person.name, "visit_type": "OUTPATIENT"}
+    up = {"json": {"lines": lines(20)}, "headers": h}
+    refused: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", f"{API}/visits", {"json": reg}),  # no credentials: 401
+        ("POST", f"{API}/visits", {"json": reg, "headers": as_("person", person.id_number)}),  # not a hospital: 403
+        ("POST", f"{API}/visits", {"json": {**reg, "visit_type": "NOPE"}, "headers": h}),  # 422
+        ("POST", f"{API}/visits", {"json": {**reg, "id_number": "123"}, "headers": h}),  # a bad ID number: 422
+        ("POST", f"{API}/visits/NOPE1/lines", {**up}),  # no such visit: 404
+        ("POST", f"{API}/visits/no-pe/lines", {**up}),  # path pattern
+        ("POST", f"{API}/visits/NOPE1/lines", {"json": {"lines": [{"line_id": "x"}]}, "headers": h}),  # bad lines
+        ("POST", f"{API}/visits/NOPE1/lines", {"json": {"lines": lines(2)}}),  # 401
+    ]
+    solver_calls.clear()
+    lean, own = _both(client, refused)
+    assert {a[0] for a in lean} == {401, 403, 404, 422}
+    assert lean == own
+    assert len(solver_calls) == len(refused)  # FastAPI's own handler's only: no twin calls the solver
+    # a registration answers 201 and its visit, the same both ways but for the visit's new number
+    solver_calls.clear()
+    (first,), (second,) = _both(client, [("POST", f"{API}/visits", {"json": reg, "headers": h})])
+    assert len(solver_calls) == 1
+    assert first[0] == second[0] == 201 and first[2] == second[2]
+    a, b = json.loads(first[1]), json.loads(second[1])
+    assert a["mdtrt_id"] != b["mdtrt_id"] and {**a, "mdtrt_id": ""} == {**b, "mdtrt_id": ""}
+    # an upload of 20 lines, then the same lines again: the visit as it stands, the same both ways
+    path = f"{API}/visits/{a['mdtrt_id']}/lines"
+    solver_calls.clear()
+    lean, own = _both(client, [("POST", path, up)])
+    assert lean == own and lean[0][0] == 200 and json.loads(lean[0][1])["totals"]["lines"] == "20"
+    assert len(solver_calls) == 1

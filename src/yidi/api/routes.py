@@ -41,7 +41,7 @@ def matched_first(*wanted: tuple[APIRouter, str] | tuple[APIRouter, str, str]) -
     first = APIRouter()
     for router, path, *method in wanted:
         route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path
-                     and (not method or method[0] in r.methods))
+                     and (not method or method[0] in (r.methods or ())))
         twin = copy.copy(route)
         twin.include_in_schema = False
         twin.lean = True  # type: ignore[attr-defined]  # a JsonRoute's: no general dependency solver (yidi.http.lean)
