@@ -8,7 +8,8 @@ Installed on every session factory (yidi.store.db.session_factory), so no use ca
 - then, holding the lock on its lane's head row (issue 15: several chains, yidi.store.audit_lanes; FOR UPDATE
   on PostgreSQL, SQLite runs one writer at a time), each new record gets the next place in the lane and in the
   global order, the lane's previous hash, and its own hash over all of its content. The head remembers the
-  lane's newest (place, hash).
+  lane's newest (place, hash). The usual commit on PostgreSQL (one record) does all of it in one statement,
+  PostgreSQL hashing the record (yidi.store.audit_one).
 `verify()` recomputes every lane: an edited record breaks its own hash, a deleted one a gap in its lane's
 places or the `prev_hash` link of the next, deleting the newest ones disagrees with the head. The chain proves
 integrity against edits through the database, not against someone who rewrites the whole chain and the heads:
@@ -29,27 +30,19 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    Integer,
     Table,
-    Text,
-    bindparam,
-    column,
     event,
-    func,
     insert,
     inspect,
     select,
-    update,
 )
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
-from yidi.store import audit_bulk, audit_lanes, flush_one, row_state
+from yidi.store import audit_bulk, audit_lanes, audit_one, flush_one, row_state
 from yidi.store.audit_lanes import ChainReport, canonical, digest, entry_hash, verify
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
-from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
 
 # not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
@@ -238,31 +231,32 @@ def _before_commit(session: Session) -> None:
                              detail={"changes": rows[:200], "count": len(rows)})]
     records = explicit + deferred
     conn = session.connection()
-    # the lane's lock is held from here until COMMIT
-    places = audit_lanes.take(conn, audit_lanes.lane_of(records[0].object_type, records[0].object_id),
-                              len(records))
-    audit_lanes.place(records, places, dt.datetime.now(dt.UTC).replace(tzinfo=None), before, after)
+    lane = audit_lanes.lane_of(records[0].object_type, records[0].object_id)
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # the row log: one line per changed row, under the transaction's first record (its digests cover them)
-    log = [{"seq": records[0].seq, "ord": i, "table_name": r["table"], "row_key": r["key"], "before": r["before"],
-            "after": r["after"]} for i, r in enumerate(rows)]
+    log = [{"ord": i, "table_name": r["table"], "row_key": r["key"], "before": r["before"], "after": r["after"]}
+           for i, r in enumerate(rows)]
     session.info.pop("yidi_audit", None)
+    pg = conn.dialect.name == "postgresql"
+    if pg and not explicit and len(deferred) == 1 and len(log) <= 1000:
+        # the usual case: lane lock, places, hash, record, row log and head in ONE statement (yidi.store.audit_one)
+        rec = deferred[0]
+        rec.at, rec.before_digest, rec.after_digest = at, before, after
+        audit_one.write(conn, rec, lane, log)
+        return
+    # the lane's lock is held from here until COMMIT
+    places = audit_lanes.take(conn, lane, len(records))
+    audit_lanes.place(records, places, at, before, after)
+    for line in log:
+        line["seq"] = records[0].seq
     move = functools.partial(audit_lanes.head_moved, places.lane, records[-1].entry_hash)
-    if not explicit and len(log) <= 1000 and conn.dialect.name == "postgresql":
-        # insert the records and the row log and set the head's hash in ONE statement
-        # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...): the chain costs two round trips under
-        # its lane's lock (`take` and this), then COMMIT
-        if len(deferred) == 1:  # the usual case: statements built once, the values are parameters
-            params = {"lane": places.lane, "head_hash": records[-1].entry_hash,
-                      **{f"rec_{c}": v for c, v in record_values(deferred[0]).items()}}
-            if log:  # the lines travel as one JSON parameter
-                sent(_RECORD_AND_LOG, conn).run(conn, {**params, "row_log_lines": log})
-            else:
-                sent(_RECORD_ONLY, conn).run(conn, params)
-        else:
-            head = move().returning(AuditHeadRow.id).cte("chain_head")
-            recs = insert(AuditRow).values([record_values(r) for r in deferred])
-            conn.execute(_LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
-                         if log else recs.add_cte(head), {"row_log_lines": log} if log else {})
+    if pg and not explicit and len(log) <= 1000:
+        # several records: insert them and the row log and set the head's hash in ONE statement
+        # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...), after `take`
+        head = move().returning(AuditHeadRow.id).cte("chain_head")
+        recs = insert(AuditRow).values([record_values(r) for r in deferred])
+        conn.execute(_LOG_FROM_JSON.add_cte(head, recs.returning(AuditRow.id).cte("chain_records"))
+                     if log else recs.add_cte(head), {"row_log_lines": log} if log else {})
     else:
         conn.execute(move())
         if deferred:
@@ -274,27 +268,13 @@ def _before_commit(session: Session) -> None:
     session.info.pop("yidi_audit", None)  # this flush noted the records themselves: not for the next commit
 
 
-_LOG_LINES = func.json_to_recordset(bindparam("row_log_lines", type_=JSON)).table_valued(
-    column("seq", Integer), column("ord", Integer), column("table_name", Text), column("row_key", Text),
-    column("before", Text), column("after", Text)).render_derived(name="lines", with_types=True)
 _LOG_FROM_JSON = insert(AuditRowLogRow).from_select(
-    ["seq", "ord", "table_name", "row_key", "before", "after"],
-    select(_LOG_LINES.c.seq, _LOG_LINES.c.ord, _LOG_LINES.c.table_name, _LOG_LINES.c.row_key, _LOG_LINES.c.before,
-           _LOG_LINES.c.after))
-
-_ROW_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "lane",
-                "lane_seq", "prev_hash", "entry_hash", "before_digest", "after_digest")
-# a transaction's one record, its row log and the lane head's hash (PostgreSQL), with parameters for every value
-_HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == bindparam("lane")).values(hash=bindparam("head_hash"))
-         .returning(AuditHeadRow.id).cte("chain_head"))
-_ONE_RECORD = insert(AuditRow).values({c: bindparam(f"rec_{c}") for c in _ROW_COLUMNS})
-_RECORD_AND_LOG = _LOG_FROM_JSON.add_cte(_HEAD, _ONE_RECORD.returning(AuditRow.id).cte("chain_records"))
-_RECORD_ONLY = _ONE_RECORD.add_cte(_HEAD)
+    list(audit_one.LOG_COLUMNS), select(*(audit_one.LOG_LINES.c[c] for c in audit_one.LOG_COLUMNS)))
 
 
 def record_values(rec: AuditRow) -> dict[str, Any]:
     """The columns of a chained record, for an INSERT statement."""
-    return {c: getattr(rec, c) for c in _ROW_COLUMNS}
+    return {c: getattr(rec, c) for c in audit_one.RECORD_COLUMNS}
 
 
 def _reset(session: Session) -> None:

@@ -78,6 +78,18 @@ def entry_hash(row: AuditRow) -> str:
     return digest(fields)
 
 
+def entry_text_holes(row: AuditRow) -> tuple[str, str, str, str]:
+    """`entry_hash`'s canonical text around its three holes (`seq`, `lane_seq`, `prev`), for PostgreSQL to fill
+    in under the lane's lock (yidi.store.audit_one). The keys are sorted and the holes are top-level scalars, so
+    the text is, in this order: `head` (every key before "lane", without the closing brace), then — unless the
+    record has lane 0's old shape (lane 0, lane_seq = seq) — `lane` and lane_seq's digits, then `,"prev":` and
+    prev as a JSON string, then `mid`, seq's digits, `tail`. Returns (head, lane, mid, tail)."""
+    head = canonical({"at": _plain(row.at), "actor": row.actor, "action": row.action, "id": row.object_id,
+                      "detail": row.detail, "before": row.before_digest, "after": row.after_digest})
+    return (head[:-1], f',"lane":{canonical(row.lane)},"lane_seq":', f',"role":{canonical(row.actor_role)},"seq":',
+            f',"type":{canonical(row.object_type)}}}')
+
+
 def lane_of(object_type: str, object_id: str) -> int:
     """The lane of an audited object: stable across processes and restarts."""
     h = hashlib.sha256(f"{object_type}\x1f{object_id}".encode()).digest()
@@ -103,17 +115,22 @@ def take(conn: Connection, lane: int, n: int) -> Places:
         row = sent(took, conn).run(conn, {"lane": lane}).first()
     else:
         row = conn.execute(took, {"lane": lane}).first()
-    if row is None:  # a fresh database: every lane's head row is made at the first record (racing writers: one
-        # wins, the others' rows are skipped), so later transactions never miss one
-        new = (postgresql.insert if pg else sqlite.insert)(AuditHeadRow).values(
-            [{"id": i, "seq": 0, "hash": ""} for i in range(LANES)])
-        conn.execute(new.on_conflict_do_nothing(index_elements=["id"]))
+    if row is None:  # a fresh database
+        make_heads(conn)
         row = conn.execute(took, {"lane": lane}).first()
     assert row is not None
     vals: list[Any] = list(row)
     got = [int(v) for v in vals[2:]]
     seqs = sorted(got) if pg else [got[0] + 1 + i for i in range(n)]
     return Places(lane, int(vals[0]) - n, str(vals[1]), seqs)
+
+
+def make_heads(conn: Connection) -> None:
+    """Make every lane's head row (a fresh database has none): at the first record, so later transactions never
+    miss one; racing writers: one wins, the others' rows are skipped."""
+    new = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(AuditHeadRow).values(
+        [{"id": i, "seq": 0, "hash": ""} for i in range(LANES)])
+    conn.execute(new.on_conflict_do_nothing(index_elements=["id"]))
 
 
 _TAKES: dict[tuple[bool, int], Any] = {}
