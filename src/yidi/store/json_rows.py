@@ -41,6 +41,23 @@ def array_of(dialect: str, cols: Sequence[Col], where: ColumnElement[bool], *, k
     return select(func.json_group_array(func.json(obj))).where(where).scalar_subquery()
 
 
+def values_of(dialect: str, cols: Sequence[Col]) -> ColumnElement[Any]:
+    """The values of `cols` in the statement's current row as one JSON array, in the order of `cols` (`rows_of`
+    reads it as a one-row array: `rows_of(cols, [value])`)."""
+    if dialect == "postgresql":
+        return func.json_build_array(*cols)
+    return func.json_array(*(func.json(c) if isinstance(c.type, JSON) else c for c in cols))
+
+
+def packed(dialect: str, *parts: Any) -> ColumnElement[Any]:
+    """One JSON array of `parts` (values, `values_of` or `array_of` columns): a statement of a single column,
+    which the driver decodes with one json.loads and SQLAlchemy describes once, however many parts it has."""
+    if dialect == "postgresql":
+        return func.json_build_array(*parts)
+    # SQLite: a subquery's JSON comes back as text, which json() nests as JSON rather than as a quoted string
+    return func.json_array(*(p if isinstance(p.type, Integer) else func.json(p) for p in parts))
+
+
 def _name(col: Col) -> Any:
     """A column's name as a constant of the statement's text, not a parameter: psycopg converts a statement
     with more than 50 parameters anew every time it is sent (its cache stops there)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -64,25 +65,35 @@ _RECORD_FIELDS = ("filing_id", "insured_region", "type", "treatment_area", "star
                   "reviewed_on", "review_reason", "cancel_reason")
 
 
-_DISEASE_COLS = [PersonDiseaseRow.__table__.c.disease, PersonDiseaseRow.__table__.c.valid_from,
-                 PersonDiseaseRow.__table__.c.valid_until]
+_DC, _VC = PersonDiseaseRow.__table__.c, VisitRow.__table__.c
+DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
+# what a FilingRecord is made of (record_of): not the row's person_id, reviewed_by or updated_at
+FILING_COLS = [c for c in FilingRow.__table__.c if c.name not in {"person_id", "reviewed_by", "updated_at"}]
+OPEN_VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
+# what person_of reads
+_PERSON_COLS = [c for c in PersonRow.__table__.c if c.name != "id"]
 _at_admission: dict[str, Executable] = {}
 
 
 def _at_admission_query(dialect: str) -> Executable:
     """The one statement of `at_admission`, built once per dialect with the ID number as a parameter: SQLAlchemy
-    remembers a statement object's cache key, so a check neither rebuilds the statement nor computes its key."""
+    remembers a statement object's cache key, so a check neither rebuilds the statement nor computes its key.
+    The person is looked up once, by an outer join beside the reference version (which comes back even when no
+    person has the ID number), and the subqueries of their diseases, filings and open visits name the found
+    row's id. All of it is one JSON array in one column, each row an array of values rather than an object
+    keyed by column name: less for the server to build, one json.loads, and one column for SQLAlchemy's result
+    to describe."""
     q = _at_admission.get(dialect)
     if q is None:
-        pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
-        cid = bindparam("citizen_id", type_=pc.citizen_id.type)
-        mine = select(pc.id).where(pc.citizen_id == cid).scalar_subquery()
-        q = select(reference_version(),
-                   json_rows.array_of(dialect, list(pc), pc.citizen_id == cid),
-                   json_rows.array_of(dialect, _DISEASE_COLS, PersonDiseaseRow.__table__.c.person_id == mine),
-                   json_rows.array_of(dialect, list(fc), fc.person_id == mine),
-                   json_rows.array_of(dialect, [vc.id, vc.institution, vc.admitted_on],
-                                      (vc.person_id == mine) & (vc.status == "OPEN")))
+        pc, fc = PersonRow.__table__.c, FilingRow.__table__.c
+        version = select(reference_version().label("version")).subquery("v")
+        found = version.outerjoin(PersonRow.__table__, pc.citizen_id == bindparam("citizen_id", type_=pc.citizen_id.type))
+        q = select(json_rows.packed(
+            dialect, version.c.version, json_rows.values_of(dialect, _PERSON_COLS),
+            json_rows.array_of(dialect, DISEASE_COLS, _DC.person_id == pc.id, keyed=False),
+            json_rows.array_of(dialect, FILING_COLS, fc.person_id == pc.id, keyed=False),
+            json_rows.array_of(dialect, OPEN_VISIT_COLS, (_VC.person_id == pc.id) & (_VC.status == "OPEN"), keyed=False),
+        )).select_from(found)
         _at_admission[dialect] = q
     return q
 
@@ -119,7 +130,6 @@ class Filings:
         return [record_of(r, citizen_id) for r in self.s.scalars(q)]
 
     def at_admission(self, citizen_id: str) -> AtAdmission:
-        pc, fc, vc = PersonRow.__table__.c, FilingRow.__table__.c, VisitRow.__table__.c
         q = _at_admission_query(self.s.get_bind().dialect.name)
         # on the session's connection: a Core statement needs none of Session.execute's ORM steps (~60 µs a check);
         # on PostgreSQL as text compiled once, without the compiled cache's look-up and the result's metadata
@@ -130,14 +140,14 @@ class Filings:
             got = sent(q, conn).run(conn, params)
         else:
             got = conn.execute(q, params)
-        version, persons, diseases, filings, visits = got.one()
-        found = json_rows.rows_of(list(pc), persons)
-        person = None if not found else person_of(SimpleNamespace(**found[0]), diseases=[
-            SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")])
+        value = got.scalar_one()
+        version, person, diseases, filings, visits = json.loads(value) if isinstance(value, str) else value
+        found = json_rows.rows_of(_PERSON_COLS, [person])[0]
         return AtAdmission(
-            person,
-            [record_of(SimpleNamespace(**r), citizen_id) for r in json_rows.rows_of(list(fc), filings, "created_on", "filing_id")],
-            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of([vc.id, vc.institution, vc.admitted_on], visits, "id")],
+            None if found["citizen_id"] is None else person_of(SimpleNamespace(**found), diseases=[
+                SimpleNamespace(**r) for r in json_rows.rows_of(DISEASE_COLS, diseases, "disease")]),
+            [record_of(SimpleNamespace(**r), citizen_id) for r in json_rows.rows_of(FILING_COLS, filings, "created_on", "filing_id")],
+            [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(OPEN_VISIT_COLS, visits, "id")],
             int(version or 0))
 
     def of_region(self, region: str, *, status: FilingStatus | None = None, limit: int = 100, offset: int = 0,

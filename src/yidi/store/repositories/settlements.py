@@ -21,7 +21,7 @@ from yidi.store import audit_chain, json_params, json_rows
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
 from yidi.store.repositories import accumulators
 from yidi.store.repositories.accumulators import HeldAccumulators
-from yidi.store.repositories.filings import record_of
+from yidi.store.repositories.filings import DISEASE_COLS, FILING_COLS, OPEN_VISIT_COLS, record_of
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message, message_of
@@ -176,11 +176,8 @@ class SettlementRepository(Protocol):
 _LINE_FIELDS = tuple(f.name for f in fields(Line))
 _LINE_COLS = [FeeLineRow.__table__.c[n] for n in _LINE_FIELDS]
 # what a FilingRecord holds (filings.record_of): not whose it is, who reviewed it nor when it last changed
-_FILING_COLS = [c for c in FilingRow.__table__.c if c.name not in {"person_id", "reviewed_by", "updated_at"}]
 _VC = VisitRow.__table__.c
-_VISIT_COLS = [_VC.id, _VC.institution, _VC.admitted_on]
 _DC = PersonDiseaseRow.__table__.c
-_DISEASE_COLS = [_DC.disease, _DC.valid_from, _DC.valid_until]
 _INPUTS: dict[tuple[str, bool], Select[Any]] = {}
 _QUOTE: dict[str, Select[Any]] = {}
 # a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
@@ -222,10 +219,10 @@ def _input_columns(dialect: str, visit_id: Any, person: Any) -> list[Any]:
     version, of `visit_id` and `person` (parameters, or the columns of a statement around them)."""
     lt = FeeLineRow.__table__.c
     return [
-        json_rows.array_of(dialect, _DISEASE_COLS, _DC.person_id == person, keyed=False),
+        json_rows.array_of(dialect, DISEASE_COLS, _DC.person_id == person, keyed=False),
         json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE"), keyed=False),
-        json_rows.array_of(dialect, _FILING_COLS, FilingRow.__table__.c.person_id == person, keyed=False),
-        json_rows.array_of(dialect, _VISIT_COLS, (_VC.person_id == person) & (_VC.status == "OPEN")
+        json_rows.array_of(dialect, FILING_COLS, FilingRow.__table__.c.person_id == person, keyed=False),
+        json_rows.array_of(dialect, OPEN_VISIT_COLS, (_VC.person_id == person) & (_VC.status == "OPEN")
                            & (_VC.visit_type == VisitType.INPATIENT) & (_VC.id != visit_id), keyed=False),
         reference_version()]
 
@@ -246,11 +243,11 @@ def _decoded(found: Settlement | None, msg: Message | None, diseases: Any, lines
     """`SettleInputs` of the values `_input_columns` read."""
     return SettleInputs(
         found, msg,
-        [SimpleNamespace(**r) for r in json_rows.rows_of(_DISEASE_COLS, diseases, "disease")],
+        [SimpleNamespace(**r) for r in json_rows.rows_of(DISEASE_COLS, diseases, "disease")],
         [Line(**r) for r in json_rows.rows_of(_LINE_COLS, lines, "id")],
         [record_of(SimpleNamespace(**r), citizen_id)
-         for r in json_rows.rows_of(_FILING_COLS, filings, "created_on", "filing_id")],
-        [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(_VISIT_COLS, admissions, "id")],
+         for r in json_rows.rows_of(FILING_COLS, filings, "created_on", "filing_id")],
+        [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(OPEN_VISIT_COLS, admissions, "id")],
         int(version or 0))
 
 
