@@ -12,6 +12,7 @@ from tests.settlement.helpers import GZ1, outpatient_visit, seed_person
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
+from yidi.store import json_text
 
 
 def test_a_settlements_breakdown_and_answer_are_stored_with_lz4(ctx: Context) -> None:
@@ -25,4 +26,6 @@ def test_a_settlements_breakdown_and_answer_are_stored_with_lz4(ctx: Context) ->
                              "answer FROM settlements WHERE setl_id = :s"), {"s": out.setl_id}).one()
     assert got[:2] == ("lz4", "lz4")  # both large enough to be compressed (20 lines: ~13 KB and ~10 KB)
     assert out.answer == got[3]  # the first answer, byte for byte, as a retry gets it
+    # the breakdown's text as stored before it went as a parameter of its own: compact, in the order it was built
+    assert got[2] == json_text.dumps(json.loads(got[2])).decode()
     assert json.loads(got[2])["medfee_sumamt"] == json.loads(got[3])["breakdown"]["medfee_sumamt"] == "200.00"

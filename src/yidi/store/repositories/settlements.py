@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, literal_column, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
@@ -184,17 +184,23 @@ _QUOTE: dict[str, Select[Any]] = {}
 _TABLE = cast(Table, SettlementRow.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _NEW_COLS = [c for c in _TABLE.columns if c.name != "id"]
-_ROW = json_params.records("row", _NEW_COLS, many=False)
-# `SELECT *`: the record's columns are the INSERT's, in its order (and psycopg caches only up to 4,096 characters)
-_INSERT_JSON = (insert(_TABLE).from_select([c.name for c in _NEW_COLS], select(literal_column("*")).select_from(_ROW))
-                .returning(_TABLE.c.id))
+# the breakdown and the stored answer (~13 and ~10 kB) as parameters of their own: inside the row's JSON the
+# server parsed them twice (the document, then the column's input) and the answer went escaped
+_OWN = ("breakdown", "answer")
+_ROW_COLS = [c for c in _NEW_COLS if c.name not in _OWN]
+_ROW = json_params.records("row", _ROW_COLS, many=False)
+# the record's columns by name, and psycopg caches a statement's text only up to 4,096 characters
+_INSERT_JSON = (insert(_TABLE).from_select(
+    [c.name for c in _NEW_COLS],
+    select(*(bindparam(c.name, type_=c.type) if c.name in _OWN else _ROW.c[c.name] for c in _NEW_COLS))
+    .select_from(_ROW)).returning(_TABLE.c.id))
 _JSON_ROWS: dict[Any, list[tuple[str, Any]]] = {}
 
 
 def _json_row(dialect: Any) -> list[tuple[str, Any]]:
     got = _JSON_ROWS.get(dialect.name)
     if got is None:
-        got = _JSON_ROWS[dialect.name] = [(c.name, json_params.to_json(c, dialect)) for c in _NEW_COLS]
+        got = _JSON_ROWS[dialect.name] = [(c.name, json_params.to_json(c, dialect)) for c in _ROW_COLS]
     return got
 
 
@@ -346,8 +352,8 @@ class Settlements:
         # one INSERT … RETURNING, built once: the unit of work for a single new row cost more CPU than the
         # statement, and so did the session's execution of it. The audit trail digests the row from the values
         # sent (yidi.store.audit_bulk: only when each is stored as given; otherwise it reads the row back). On
-        # PostgreSQL the row goes as one JSON parameter: psycopg converts a statement of more than 50
-        # parameters anew every time, and this one would have 54
+        # PostgreSQL the row's small columns go as one JSON parameter (psycopg converts a statement of more than
+        # 50 parameters anew every time, and this one would have 54), the breakdown and the answer beside it
         values = {n: getattr(s, n) for n in FIELDS if n != "id"}
         dialect = self.s.get_bind().dialect
         if dialect.name == "postgresql":
@@ -357,8 +363,10 @@ class Settlements:
             except json_params.Refused:
                 pass
             else:
-                s.id = audit_chain.insert_one(self.s, _INSERT_JSON, {"row": row}, values)[0]
-                return s
+                if s.breakdown is not None:  # None would go as SQL NULL, where the ordinary INSERT sends JSON null
+                    params = {"row": row, "breakdown": s.breakdown, "answer": s.answer}
+                    s.id = audit_chain.insert_one(self.s, _INSERT_JSON, params, values)[0]
+                    return s
         s.id = audit_chain.insert_one(self.s, _INSERT, values, values)[0]
         return s
 
