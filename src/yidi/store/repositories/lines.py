@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from yidi.store import plain_rows
 from yidi.store.repositories.held import hold
 from yidi.store.settlement_models import FeeLineRow
 
@@ -58,6 +59,9 @@ class LineRepository(Protocol):
         ...
 
 
+_TABLE = cast(Table, FeeLineRow.__table__)
+
+
 def _line(row: FeeLineRow) -> Line:
     return Line(*(getattr(row, n) for n in FIELDS))
 
@@ -79,8 +83,12 @@ class Lines:
     def save(self, lines: Iterable[Line], *, at_commit: bool = False) -> None:
         new: list[tuple[Line, FeeLineRow]] = []
         for ln in lines:
-            if ln.id is None:
-                row = FeeLineRow(**{n: getattr(ln, n) for n in FIELDS if n != "id"})
+            if ln.id is None and at_commit:
+                # handed over as plain values (yidi.store.plain_rows): written with the unit's other writes at
+                # commit (one statement on PostgreSQL, yidi.store.flush_one), in this order, without an ORM object
+                plain_rows.add(self.s, _TABLE, {n: getattr(ln, n) for n in FIELDS[1:]})
+            elif ln.id is None:
+                row = FeeLineRow(**{n: getattr(ln, n) for n in FIELDS[1:]})
                 self.s.add(row)
                 new.append((ln, row))
             else:
@@ -88,11 +96,7 @@ class Lines:
                 assert got is not None
                 for n in FIELDS[1:]:
                     setattr(got, n, getattr(ln, n))
-        if new and at_commit:
-            # written with the unit's other writes (one statement on PostgreSQL, yidi.store.flush_one); the
-            # session holds the new rows until then
-            hold(self.s, *(row for _ln, row in new))
-        elif new:
+        if new:
             self.s.flush()
             for ln, row in new:
                 ln.id = row.id
