@@ -103,6 +103,8 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
 
     def run() -> VisitView:
         with ctx.uow() as uow:
+            # asked before the first read: the visit's rows are then held as plain values (yidi.store.plain_rows)
+            uow.write_at_once()
             opened = _open_for_lines(uow, inst, mdtrt_id, req.msgid, "upload")
             visit, infno, existing = opened.visit, opened.infno, opened.lines
             # everything the answer shows is read before the writes, which then go at commit in one statement
@@ -141,7 +143,6 @@ def upload_lines(ctx: Context, principal: Principal, mdtrt_id: str, req: UploadL
                 raise error("VISIT_TOO_MANY_LINES", max_lines_per_visit=MAX_LINES_PER_VISIT)
             _check_visit_total(sum(r.amount_fen for r in active))
             if changed:
-                uow.write_at_once()
                 visit.revision += 1
                 uow.visits.save(visit)
                 # classified in upload order before anything is written: the stored lines by number, then the new
