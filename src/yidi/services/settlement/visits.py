@@ -48,6 +48,8 @@ def register_visit(ctx: Context, principal: Principal, req: RegisterVisitIn) -> 
 
     def run() -> VisitView:
         with ctx.uow() as uow:
+            # before the first read: the visit's detail row and the message then go at commit as plain values
+            uow.write_at_once()
             if req.msgid:
                 msg = uow.messages.get(inst, req.msgid)
                 refuse_reversed(msg, req.msgid)
