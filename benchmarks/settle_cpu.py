@@ -1,6 +1,6 @@
 """CPU seconds of the Python process per settle of a 20-line bill, in-process on a scratch PostgreSQL database.
 
-No HTTP and no load generator: the settle use case itself (`yidi.services.settlement.settle`) with its 8
+No HTTP and no load generator: the settle use case itself (`yidi.services.settlement.settle`) with its 6
 statements, timed with time.process_time (the CPU this process spends, which survives a loaded machine far
 better than a rate does) and time.perf_counter (wall, including the waits for PostgreSQL). Seeds as
 benchmarks/settle_http.py does (long-term filers with 10,000 yuan, the same 20-line bills), registers and uploads
