@@ -185,9 +185,15 @@ _LOCK_WITH_PERSON = (_VISIT_WITH_PERSON.where(HospitalVisitRow.visit_id == bindp
 # the same lock for a unit whose writes go at commit (yidi.store.plain_rows): the three rows as plain values
 _LOCK_PLAIN = (_visit_with_person(*HV.c, *V.c, *P.c).where(HV.c.visit_id == bindparam("visit_id"))
                .with_for_update(of=[HV, P]))
-_BOTH_AGAIN = (select(HospitalVisitRow, VisitRow).join(VisitRow, VisitRow.id == HospitalVisitRow.visit_id)
-               .where(HospitalVisitRow.visit_id == bindparam("visit_id")).execution_options(populate_existing=True))
-_BOTH_PLAIN = select(*HV.c, *V.c).join(V, V.c.id == HV.c.visit_id).where(HV.c.visit_id == bindparam("visit_id"))
+
+
+def _both_rows(*cols: Any) -> Any:
+    """A visit's two rows by its number (`cols`: the entities or their columns), as claim reads them again."""
+    return select(*cols).select_from(HV).join(V, V.c.id == HV.c.visit_id).where(HV.c.visit_id == bindparam("visit_id"))
+
+
+_BOTH_AGAIN = _both_rows(HospitalVisitRow, VisitRow).execution_options(populate_existing=True)
+_BOTH_PLAIN = _both_rows(*HV.c, *V.c)  # the same for a unit whose writes go at commit: plain values
 
 
 class Visits:
