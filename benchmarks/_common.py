@@ -43,3 +43,20 @@ def scratch_context(prefix: str) -> Iterator[Context]:
     finally:
         ctx.close()
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def backends_cpu(db: str) -> float:
+    """CPU seconds (user + system) so far of the PostgreSQL backends serving database `db` on this machine
+    (their process titles name it), for a benchmark's share of the database's work; 0 when none is visible."""
+    import psutil  # the HTTP benchmarks' dependency too (benchmarks/_wrk.py)
+
+    total = 0.0
+    for p in psutil.process_iter(["name", "cmdline"]):
+        try:
+            title = " ".join(p.info["cmdline"] or [])
+            if title.startswith("postgres:") and f" {db} " in f"{title} ":
+                t = p.cpu_times()
+                total += t.user + t.system
+        except psutil.Error:  # a backend that ended meanwhile
+            continue
+    return total

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import scratch_context
+from _common import backends_cpu, scratch_context
 from settle_http import HOSPITALS, bill_lines, seed
 
 from yidi.domain.enums import VisitType
@@ -65,28 +65,31 @@ def main() -> int:
         persons = seed(ctx, a.persons)
         settle_all(ctx, prepare(ctx, persons, a.warm_up), "warm")
         prof = cProfile.Profile(time.process_time) if a.profile else None  # CPU, not waits
-        cpu, wall = [], []
+        cpu, wall, pg = [], [], []
+        db = ctx.engine.url.database or ""
         for r in range(a.rounds):
             visits = prepare(ctx, persons, a.settles)
             if prof is not None:
                 prof.enable()
-            c0, w0 = time.process_time(), time.perf_counter()
+            c0, w0, p0 = time.process_time(), time.perf_counter(), backends_cpu(db)
             settle_all(ctx, visits, f"r{r}")
-            c1, w1 = time.process_time(), time.perf_counter()
+            c1, w1, p1 = time.process_time(), time.perf_counter(), backends_cpu(db)
             if prof is not None:
                 prof.disable()
             cpu.append((c1 - c0) / a.settles * 1000)
             wall.append((w1 - w0) / a.settles * 1000)
-            print(f"round {r + 1}: {cpu[-1]:.2f} ms CPU, {wall[-1]:.2f} ms wall per settle ({a.settles} settles)",
-                  flush=True)
+            pg.append((p1 - p0) / a.settles * 1000)
+            print(f"round {r + 1}: {cpu[-1]:.2f} ms CPU, {wall[-1]:.2f} ms wall per settle ({a.settles} settles); "
+                  f"PostgreSQL backends {pg[-1]:.2f} ms CPU", flush=True)
         print(f"median of {a.rounds} rounds: {statistics.median(cpu):.2f} ms CPU per settle, "
               f"{statistics.median(wall):.2f} ms wall (least: {min(cpu):.2f} ms CPU; on a busy machine the least "
-              "is the steadier figure)")
+              f"is the steadier figure); PostgreSQL backends {statistics.median(pg):.2f} ms CPU per settle")
         if prof is not None:
             prof.dump_stats(a.profile)
         if a.json:
             Path(a.json).write_text(json.dumps({"cpu_ms_per_settle": [round(x, 2) for x in cpu],
                                                 "wall_ms_per_settle": [round(x, 2) for x in wall],
+                                                "pg_backend_ms_per_settle": [round(x, 2) for x in pg],
                                                 "settles": a.settles}) + "\n", encoding="utf-8")
         return 0
 
