@@ -208,3 +208,42 @@ def test_answers_keep_their_bytes_whoever_wrote_the_rows(ctx: Context, client: T
         answers.append((quote.text, first.text, view.text))
     for before, after in zip(*answers, strict=True):
         assert same_but_names(before, after) == after
+
+
+@given(ANY)
+@settings(max_examples=300, deadline=None)
+@example("\ud800")  # the json module writes it, UTF-8 refuses it: the same refusal as before
+@example(2**64)
+def test_a_digest_hashes_the_canonical_texts_bytes(v: Any) -> None:
+    assert outcome(json_text.canonical_bytes, v) == outcome(lambda x: json_text.canonical(x).encode(), v)
+    assert (outcome(lambda x: json_text.canonical_bytes(x, default=audit_lanes._plain), v)
+            == outcome(lambda x: audit_lanes.canonical(x).encode(), v))
+
+
+@given(PLAIN, ANY)
+@settings(max_examples=200, deadline=None)
+def test_values_proven_once_give_the_same_texts(big: Any, other: Any) -> None:
+    # a row holding a value proven plain for one statement: its parameter, forms and digest text as without it
+    row = {"breakdown": big, "other": other, "n": 1}
+    before = [outcome(f, x) for f in (json_text.dumps, json_text.canonical, json_text.plain) for x in (row, big, other)]
+    with json_text.proven(big, other):
+        during = [outcome(f, x) for f in (json_text.dumps, json_text.canonical, json_text.plain)
+                  for x in (row, big, other)]
+    assert during == before
+
+
+def test_a_proof_holds_for_its_block_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    walked: list[Any] = []
+    walk = json_text._walk
+    monkeypatch.setattr(json_text, "_walk", lambda v, floats: walked.append(v) or walk(v, floats))
+    big, odd = {"steps": [{"amount": 1, "rule": "ratio"}] * 50}, {"ratio": 0.5}
+    with json_text.proven(big, odd):
+        assert walked == [big, odd]  # walked once, on entry
+        row = {"breakdown": big, "odd": odd, "id": 7}
+        assert json_text.plain(big) and json_text.plain(row, floats=True) is True
+        assert json_text.dumps({"breakdown": big, "id": 7}) == orjson.dumps({"breakdown": big, "id": 7})
+        assert json_text.dumps(row) == json.dumps(row).encode()  # a float in it: the json module's text
+        assert not json_text.plain(row) and not json_text.plain(odd)  # not plain: not vouched for, walked again
+        assert all(x is not big and not (type(x) is list and any(y is big for y in x)) for x in walked[2:])
+    big["steps"].append(0.5)  # after the block a value may change: it is walked again
+    assert not json_text.plain(big) and not json_text.plain({"breakdown": big})

@@ -61,7 +61,7 @@ def canonical(obj: Any) -> str:
 
 
 def digest(obj: Any) -> str:
-    return hashlib.sha256(canonical(obj).encode()).hexdigest()
+    return hashlib.sha256(json_text.canonical_bytes(obj, default=_plain)).hexdigest()
 
 
 def entry_hash(row: AuditRow) -> str:

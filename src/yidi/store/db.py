@@ -45,6 +45,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("max_overflow", pool_setting(MAX_OVERFLOW_ENV, DEFAULT_MAX_OVERFLOW, least=0))
     # psycopg's JSON parameters: the same JSON values as its json.dumps, a fifth of its CPU for a settlement's row
     kwargs.setdefault("json_serializer", json_text.dumps)
+    # and its JSON/JSONB values read: json.loads' values, orjson's speed (SQLAlchemy sets it on psycopg's adapters)
+    kwargs.setdefault("json_deserializer", json_text.loads)
     engine = create_engine(u, **kwargs)
     event.listen(engine, "connect", _pg_utc)
     _ping_when_something_arrived(engine)

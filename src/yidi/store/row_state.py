@@ -157,7 +157,7 @@ def canonical(obj: Any) -> str:
 
 
 def digest_forms(table: Table, forms: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(forms).encode()).hexdigest()
+    return hashlib.sha256(json_text.canonical_bytes(forms)).hexdigest()
 
 
 def key_of(table: Table, forms: dict[str, Any]) -> str:
@@ -325,7 +325,7 @@ class ListDigest:
         self._n = 0
 
     def add(self, item: Any) -> None:
-        self._h.update((b"," if self._n else b"") + canonical(item).encode())
+        self._h.update((b"," if self._n else b"") + json_text.canonical_bytes(item))
         self._n += 1
 
     def hexdigest(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
@@ -17,7 +18,7 @@ from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
-from yidi.store import audit_chain, json_params, json_rows
+from yidi.store import audit_chain, json_params, json_rows, json_text
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
 from yidi.store.repositories import accumulators
 from yidi.store.repositories.accumulators import HeldAccumulators
@@ -257,6 +258,13 @@ def _decoded(found: Settlement | None, msg: Message | None, diseases: Any, lines
         int(version or 0))
 
 
+def _walked_once(s: Settlement) -> AbstractContextManager[None]:
+    """The row's JSON values proved orjson-safe once for its INSERT: its parameter (json_text.dumps), its digest's
+    forms (row_state.sent_forms) and the digest's text (row_state.canonical) each asked, the ~11 kB breakdown
+    walked three times a settle. Nothing runs in between that changes them."""
+    return json_text.proven(s.breakdown, s.accumulators_before, s.accumulators_after)
+
+
 def _settlement(row: SettlementRow) -> Settlement:
     return Settlement(*(getattr(row, n) for n in FIELDS))
 
@@ -365,9 +373,11 @@ class Settlements:
             else:
                 if s.breakdown is not None:  # None would go as SQL NULL, where the ordinary INSERT sends JSON null
                     params = {"row": row, "breakdown": s.breakdown, "answer": s.answer}
-                    s.id = audit_chain.insert_one(self.s, _INSERT_JSON, params, values)[0]
+                    with _walked_once(s):
+                        s.id = audit_chain.insert_one(self.s, _INSERT_JSON, params, values)[0]
                     return s
-        s.id = audit_chain.insert_one(self.s, _INSERT, values, values)[0]
+        with _walked_once(s):
+            s.id = audit_chain.insert_one(self.s, _INSERT, values, values)[0]
         return s
 
     def save(self, s: Settlement) -> None:
