@@ -187,3 +187,24 @@ def test_a_visit_left_unsettled_becomes_a_claim_form_without_a_database(world) -
     assert found.mdtrt_id == mdtrt_id and found.total == "4000.00"  # 20 lines x 2 x 100.00
     values = svc.claim_values(ctx, me, mdtrt_id)
     assert values["institution"] == GZ1 and len(values["lines"].splitlines()) == 20
+
+
+def test_a_discharge_date_before_a_stored_line_is_refused_and_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    # the lines and the visit are built into the bill as stored, not validated again (yidi.domain.trusted); the
+    # discharge date a settle request brings is still checked against them
+    ctx, store = world
+    visit = svc.register_visit(ctx, HOSPITAL, svc.RegisterVisitIn(id_number=CID, name=NAME, visit_type=VisitType.INPATIENT,
+                                                                  admitted_on=TODAY - dt.timedelta(days=5)))
+    line = FeeLine(line_id="L1", code="XA01", quantity=Decimal("1"), unit_price=Decimal("10.00"),
+                   date=TODAY - dt.timedelta(days=1))
+    svc.upload_lines(ctx, HOSPITAL, visit.mdtrt_id, svc.UploadLinesIn(lines=[line]))
+    before = snapshot(store)
+    for attempt in (svc.pre_settle, svc.settle):
+        with pytest.raises(YidiError) as exc:
+            attempt(ctx, HOSPITAL, visit.mdtrt_id, svc.SettleIn(idempotency_key="key-0001",
+                                                                discharge_date=TODAY - dt.timedelta(days=3)))
+        assert (exc.value.code, exc.value.problems[0].message_en) == (
+            "LINE_DATE_OUTSIDE", "line L1: date 2026-03-09 is outside the visit")
+    assert snapshot(store) == before
+    done = svc.settle(ctx, HOSPITAL, visit.mdtrt_id, svc.SettleIn(idempotency_key="key-0001", discharge_date=TODAY))
+    assert done.status == "SETTLED" and done.breakdown["medfee_sumamt"] == "10.00"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, get_args
+from functools import partial
+from typing import Annotated, Any, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from yidi.domain import bounds as B
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
-from yidi.domain.ids import parse_citizen_id
-from yidi.domain.money import ZERO, fmt, round_fen
+from yidi.domain.errors import YidiError
+from yidi.domain.ids import CitizenId, parse_citizen_id
+from yidi.domain.money import FEN, ZERO, fmt, round_fen
 from yidi.domain.policy import LayerKind
 from yidi.domain.reference import Filing, Person
+from yidi.domain.trusted import trusted
 from yidi.domain.validation import (
     Accumulated,
     Balance,
@@ -28,6 +32,7 @@ from yidi.domain.validation import (
     Text,
     UnitPrice,
     Year,
+    check_failures,
     failure,
 )
 
@@ -81,14 +86,14 @@ class PersonIn(Strict):
 
     @property
     def citizen_birth_date(self) -> dt.date:
-        return parse_citizen_id(self.id_number).birth_date
+        return CitizenId(self.id_number).birth_date  # the number was validated (IdNumber), or is a known person's
 
     @classmethod
     def of(cls, p: Person) -> PersonIn:
         """A known person as a bill's person (the inverse of to_person). Not validated again: a Person is
         valid already, and this runs on every settlement."""
-        return cls.model_construct(
-            id_number=p.citizen_id.number, name=p.name, insured_region=p.insured_region, scheme=p.scheme,
+        return trusted(
+            cls, id_number=p.citizen_id.number, name=p.name, insured_region=p.insured_region, scheme=p.scheme,
             category=p.category, status=p.status, status_since=p.status_since, account_balance=p.account_balance,
             assistance_group=p.assistance_group, chronic_diseases=sorted(p.chronic_diseases))
 
@@ -183,6 +188,14 @@ class YearAccumulators(Strict):
     def as_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json")
 
+    @classmethod
+    def stored(cls, content: Mapping[str, Any]) -> YearAccumulators:
+        """The accumulators of a stored row (as_dict's form) as model_validate gives them, not validated again:
+        every stored form was validated (or computed by the engine) when written, and the audit trail proves
+        the row unchanged since (yidi.domain.trusted). Amounts at the fen, as the Accumulated type makes them."""
+        return trusted(cls, **{k: {key: Decimal(a).quantize(FEN) for key, a in v.items()} if k in _AMOUNT_DICTS else v
+                               for k, v in content.items()})
+
 
 class Bill(Strict):
     """The bill of one visit (就诊) to calculate."""
@@ -207,17 +220,16 @@ class Bill(Strict):
     def _not_before_admission(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         # A field validator (not the model check below), so the problem names its field
         # ("discharge_date") instead of an empty path.
-        adm = info.data.get("admission_date")
-        if v is not None and adm is not None and v < adm:
-            if info.field_name == "discharge_date":
-                raise failure("DATE_ORDER", detail_zh="出院日期早于入院日期",
-                              detail_en="discharge date is before admission date")
-            raise failure("DATE_ORDER", detail_zh="结算日期早于入院（就诊）日期",
-                          detail_en="settlement date is before admission date")
+        _date_order(info.field_name or "", v, info.data.get("admission_date"))
         return v
 
     @model_validator(mode="after")
     def _check(self) -> Bill:
+        self._across()
+        return self
+
+    def _across(self) -> None:
+        """The checks across fields once each field is valid (also run by `checked`)."""
         seen: set[str] = set()
         last = self.discharge_date or self.settlement_date
         for ln in self.lines:
@@ -236,9 +248,27 @@ class Bill(Strict):
             raise failure("ID_BIRTH_DATE", detail_zh="晚于就诊日期", detail_en="is after the visit")
         if self.accumulators is not None and self.accumulators.year != self.day.year:
             raise failure("ACC_YEAR", year=self.accumulators.year, settlement_year=self.day.year)
-        return self
 
     @property
     def day(self) -> dt.date:
         """The settlement date: policies and catalogues in force on this day apply."""
         return self.settlement_date or self.discharge_date or self.admission_date
+
+    def checked(self) -> Bill:
+        """This bill after the checks across its fields, which validation runs: for a bill built from stored values
+        (yidi.domain.trusted), each valid when stored, whose combination may not be (a line dated after the
+        discharge date a request gives). Refused as validate_model refuses (YidiError, the same problems)."""
+        problems = [p for f in ("discharge_date", "settlement_date")
+                    for p in check_failures(partial(_date_order, f, getattr(self, f), self.admission_date), f)]
+        problems = problems or check_failures(self._across)
+        if problems:
+            raise YidiError.of(problems)
+        return self
+
+
+def _date_order(field: str, day: dt.date | None, admission: dt.date | None) -> None:
+    if day is not None and admission is not None and day < admission:
+        if field == "discharge_date":
+            raise failure("DATE_ORDER", detail_zh="出院日期早于入院日期", detail_en="discharge date is before admission date")
+        raise failure("DATE_ORDER", detail_zh="结算日期早于入院（就诊）日期",
+                      detail_en="settlement date is before admission date")

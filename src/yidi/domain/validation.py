@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -266,6 +267,17 @@ def validate_model(model: type[M], data: Any, *, prefix: str = "", code: str | N
         return model.model_validate(data, context={"today": today} if today else None)
     except ValidationError as exc:
         raise YidiError.of(problems_from(exc, prefix), code=code) from None
+
+
+def check_failures(check: Callable[[], object], field: str = "") -> list[Problem]:
+    """The problem a model's own check raises (with failure()), as validate_model reports it; none when it passes.
+    For a model built from trusted values (yidi.domain.trusted) whose checks across fields still apply."""
+    try:
+        check()
+    except PydanticCustomError as exc:
+        ctx = exc.context or {}
+        return [Problem(exc.type, field, str(ctx.get("zh", exc.message())), exc.message())]
+    return []
 
 
 def checked_text(value: str, field: str, max_length: int) -> str:

@@ -17,7 +17,7 @@ from yidi.domain.enums import VisitType
 from yidi.domain.error_catalogue import error
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
-from yidi.domain.validation import validate_model
+from yidi.domain.trusted import trusted
 from yidi.services.context import Context
 from yidi.services.settlement.checks import eligibility, not_eligible
 from yidi.services.settlement.mutual_aid import refuse_unless_applied
@@ -30,9 +30,10 @@ from yidi.store.uow import UnitOfWork
 
 
 def _fee_line(row: Line) -> FeeLine:
-    # rows were validated when uploaded; construct without validating again (hot path of settle)
-    return FeeLine.model_construct(line_id=row.line_id, code=row.code, name=row.name, quantity=Decimal(row.quantity),
-                                   unit_price=from_fen(row.unit_price_fen), amount=None, date=row.line_date)
+    # rows were validated when uploaded and the audit trail proves them unchanged: not validated again (hot
+    # path of settle, yidi.domain.trusted)
+    return trusted(FeeLine, line_id=row.line_id, code=row.code, name=row.name, quantity=Decimal(row.quantity),
+                   unit_price=from_fen(row.unit_price_fen), amount=None, date=row.line_date)
 
 
 def bill_of(visit: HospitalVisit, person: Person, rows: Sequence[Line], today: dt.date, discharge: dt.date | None,
@@ -46,7 +47,9 @@ def bill_of(visit: HospitalVisit, person: Person, rows: Sequence[Line], today: d
     }
     if visit.visit_type is VisitType.CHRONIC_OUTPATIENT and visit.chronic_disease:
         data["chronic_disease"] = visit.chronic_disease  # its certification and terms (domain/engine/chronic.py)
-    return validate_model(Bill, data)
+    # every value was validated when stored (the visit, the person, the lines) or at the door (the discharge date,
+    # use_account): not again, field by field; the checks across them still run (a line after that discharge date)
+    return trusted(Bill, **data).checked()
 
 
 @dataclass
@@ -89,11 +92,12 @@ def compute(ctx: Context, uow: UnitOfWork, visit: HospitalVisit, p: Person, acc:
     if b.accumulators_after is not None and b.accumulators_after.largest() > B.ACCUMULATED_MAX:
         raise error("TOTAL_TOO_LARGE", field="accumulators", detail_zh=f"该参保人本年度累计将超过上限 {B.ACCUMULATED_MAX} 元",
                     detail_en=f"the person's year-to-date sums would pass the limit of {B.ACCUMULATED_MAX} yuan")
-    basis = QuoteBasis(visit_revision=visit.revision, acc_version=acc_version,
-                       filing_id=result.filing.filing_id if result.filing else None, basis=b.basis,
-                       policy_version=b.policy_version, account_balance=p.account_balance,
-                       medfee_sumamt=b.medfee_sumamt, fund_pay_sumamt=b.fund_pay_sumamt, acct_pay=b.acct_pay,
-                       psn_cash_pay=b.psn_cash_pay)
+    # stored values and the engine's amounts (each at the fen), not a request's: not validated again
+    basis = trusted(QuoteBasis, visit_revision=visit.revision, acc_version=acc_version,
+                    filing_id=result.filing.filing_id if result.filing else None, basis=b.basis,
+                    policy_version=b.policy_version, account_balance=p.account_balance,
+                    medfee_sumamt=b.medfee_sumamt, fund_pay_sumamt=b.fund_pay_sumamt, acct_pay=b.acct_pay,
+                    psn_cash_pay=b.psn_cash_pay)
     return Computed(b, result, basis, acc, rows)
 
 

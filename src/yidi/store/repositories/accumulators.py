@@ -161,7 +161,7 @@ class Accumulators:
                 acc = plain_rows.split(plain[4:], (_ACC,))[0]
                 plain_rows.hold(self.s, _ACC, acc)
                 return VisitOf(visit_id, person, scheme, inst), HeldAccumulators(
-                    person, scheme, acc["year"], YearAccumulators.model_validate(acc["content"]), acc["version"])
+                    person, scheme, acc["year"], YearAccumulators.stored(acc["content"]), acc["version"])
         else:
             got = self.s.execute(_LOCK_FOR_VISIT, params).one_or_none()
             if got is not None:
