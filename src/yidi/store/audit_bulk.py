@@ -99,7 +99,7 @@ def insert_one(conn: Connection, stmt: Any, params: dict[str, Any], values: dict
 
     def execute(wide: Any, narrow: bool) -> Sequence[Any]:
         if narrow and pg:  # its text compiled once; what comes back (a key, defaults) needs no type processing
-            return sent(wide, conn).run(conn, params).all()  # type: ignore[no-any-return]
+            return sent(wide, conn).run(conn, params).all()
         return conn.execute(wide, params).all()
     got = _noted(table, stmt, asked, values, conn.dialect, note, execute)
     return got[0][:len(asked)]

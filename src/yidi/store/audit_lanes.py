@@ -28,9 +28,8 @@ from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from yidi.store import json_text
+from yidi.store import json_text, prebuilt
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow
-from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
 
 LANES = 16
@@ -111,10 +110,7 @@ def take(conn: Connection, lane: int, n: int) -> Places:
     """Lock `lane`'s head (held until COMMIT) and take n places in it and in the global order: one statement."""
     pg = conn.dialect.name == "postgresql"
     took = _take_statement(pg, n)
-    if pg:
-        row = sent(took, conn).run(conn, {"lane": lane}).first()
-    else:
-        row = conn.execute(took, {"lane": lane}).first()
+    row = prebuilt.run(conn, took, {"lane": lane}).first()
     if row is None:  # a fresh database
         make_heads(conn)
         row = conn.execute(took, {"lane": lane}).first()

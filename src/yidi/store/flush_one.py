@@ -41,7 +41,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from yidi.store import audit_bulk, json_params, json_rows, plain_rows, row_state
+from yidi.store import audit_bulk, json_params, json_rows, plain_rows, prebuilt, row_state
 
 _ASKED = "yidi_flush_one"
 _PG = pg_dialect()  # type: ignore[no-untyped-call]
@@ -158,7 +158,7 @@ def _one_statement(session: Session, note: audit_bulk.Note, skip: frozenset[str]
     params = shape.params([(t[2], t[1]) for t in todo], [[v for _o, v in m] for _k, m in ordered])
     if params is None:
         return False  # a value the one statement cannot carry exactly: the ordinary flush
-    got = session.connection().exec_driver_sql(shape.sql, params).all()
+    got = prebuilt.send(session.connection(), shape.sql, params).all()
     if sum(1 for k, _r in got if k == "u") != len(todo):
         # a row to update was gone: what the ordinary flush reports as a stale row (the statement changed
         # nothing else that could stand: the transaction is rolled back by the error)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
 from yidi.domain.reference import Person
-from yidi.store import flush_one, plain_rows
+from yidi.store import flush_one, plain_rows, prebuilt
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -155,7 +155,7 @@ class Accumulators:
         # steps it stands for: find the visit, then lock (creating) the row
         params = {"mdtrt_id": mdtrt_id, "institution": institution, "year": year}
         if flush_one.asked(self.s):  # the writes go at commit: the row held as plain values, no ORM object
-            plain = self.s.connection().execute(_LOCK_FOR_VISIT_PLAIN, params).one_or_none()
+            plain = prebuilt.run(self.s.connection(), _LOCK_FOR_VISIT_PLAIN, params).one_or_none()
             if plain is not None:
                 visit_id, person, scheme, inst = plain[:4]
                 acc = plain_rows.split(plain[4:], (_ACC,))[0]

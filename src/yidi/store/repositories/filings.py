@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from yidi.domain.filing_rules import FilingEvent, FilingRecord, FilingStatus
 from yidi.domain.reference import Person
-from yidi.store import json_rows
+from yidi.store import json_rows, prebuilt
 from yidi.store.models import FilingEventRow, FilingRow, PersonDiseaseRow, PersonRow, VisitRow
-from yidi.store.prebuilt import sent
 from yidi.store.repositories.reference import person_of, reference_version
 
 
@@ -134,13 +133,7 @@ class Filings:
         # on the session's connection: a Core statement needs none of Session.execute's ORM steps (~60 µs a check);
         # on PostgreSQL as text compiled once, without the compiled cache's look-up and the result's metadata
         # (~70 µs more: its values need no type processing, psycopg decodes the JSON columns itself)
-        conn, params = self.s.connection(), {"citizen_id": citizen_id}
-        got: Any  # (one ternary of the two result types crashes mypy 2.4.1: "Invalid type replacement to expand")
-        if conn.dialect.name == "postgresql":
-            got = sent(q, conn).run(conn, params)
-        else:
-            got = conn.execute(q, params)
-        value = got.scalar_one()
+        value = prebuilt.run(self.s.connection(), q, {"citizen_id": citizen_id}).scalar_one()
         version, person, diseases, filings, visits = json.loads(value) if isinstance(value, str) else value
         found = json_rows.rows_of(_PERSON_COLS, [person])[0]
         return AtAdmission(

@@ -18,7 +18,7 @@ from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
-from yidi.store import audit_chain, json_params, json_rows, json_text
+from yidi.store import audit_chain, json_params, json_rows, json_text, prebuilt
 from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
 from yidi.store.repositories import accumulators
 from yidi.store.repositories.accumulators import HeldAccumulators
@@ -314,7 +314,7 @@ class Settlements:
         params: dict[str, Any] = {"visit_id": visit_id, "person": person}
         if keyed:
             params.update(institution=institution, key=key, msgid=msgid)
-        got = self.s.connection().execute(q, params).one()
+        got = prebuilt.run(self.s.connection(), q, params).one()
         sid, mid = got[:2] if keyed else (None, None)
         diseases, lines, filings, admissions, version = got[-5:]
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)

@@ -15,7 +15,7 @@ from yidi.domain.enums import Scheme, VisitType
 from yidi.domain.money import ZERO, from_fen, to_fen
 from yidi.domain.reference import Person
 from yidi.domain.visit_states import UNSETTLED
-from yidi.store import flush_one, plain_rows
+from yidi.store import flush_one, plain_rows, prebuilt
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -304,7 +304,8 @@ class Visits:
         if not flush_one.asked(self.s):
             return _with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
         # the writes go at commit: the rows held as plain values, no ORM objects to load and track
-        hv, v, p = plain_rows.split(self.s.connection().execute(_LOCK_PLAIN, {"visit_id": visit_id}).one(), (HV, V, P))
+        hv, v, p = plain_rows.split(prebuilt.run(self.s.connection(), _LOCK_PLAIN, {"visit_id": visit_id}).one(),
+                                   (HV, V, P))
         for t, values in ((HV, hv), (V, v), (P, p)):
             plain_rows.hold(self.s, t, values)
         return hospital_visit(SimpleNamespace(**hv), SimpleNamespace(**v)), person_of(SimpleNamespace(**p), diseases=())
