@@ -213,7 +213,7 @@ class Bill(Strict):
     chronic_disease: Code | None = Field(default=None, min_length=1, max_length=B.DISEASE_CODE)
     use_account: bool = True
     accumulators: YearAccumulators | None = None
-    lines: list[FeeLine] = Field(min_length=1, max_length=5000)
+    lines: list[FeeLine] = Field(min_length=1, max_length=B.VISIT_LINES_MAX)
 
     @field_validator("discharge_date", "settlement_date")
     @classmethod

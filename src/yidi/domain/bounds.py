@@ -28,6 +28,7 @@ INVOICE_AMOUNT_MAX = VISIT_TOTAL_MAX  # 发票金额 one invoice covers at most 
 CLAIM_TOTAL_MAX = VISIT_TOTAL_MAX  # 手工报销 all invoices of a claim (one visit), and all its lines
 ACCOUNT_BALANCE_MAX = Decimal("10000000.00")  # 个人账户余额
 ACCUMULATED_MAX = Decimal("999999999999.99")  # 年度累计 any year-to-date sum of one person (and day totals)
+VISIT_LINES_MAX = 5000  # 费用明细条数 the active lines of a visit, the lines of a bill the engine calculates
 NUMBER_MAX_CHARS = 32  # the longest number text read (digits, sign and point); the quantity column is 32
 
 # ------------------------------------------------------------------------------------------ dates
@@ -99,6 +100,8 @@ TABLE: tuple[Bound, ...] = (
           "fee lines"),
     Bound("visit / bill total 医疗费总额", f"≤ {_yuan(VISIT_TOTAL_MAX)}", "TOTAL_TOO_LARGE",
           "a visit's active lines (checked at upload), a quoted bill, a claim's lines, an inpatient deposit"),
+    Bound("fee lines of a visit 费用明细条数", f"≤ {VISIT_LINES_MAX:,} active lines", "VISIT_TOO_MANY_LINES",
+          "a visit's active lines (checked at upload; the engine's bill holds no more)"),
     Bound("invoice amount 发票金额", f"> 0 … {_yuan(INVOICE_AMOUNT_MAX)}", "AMOUNT_TOO_LARGE", "claim invoices"),
     Bound("claim total 报销票据合计", f"≤ {_yuan(CLAIM_TOTAL_MAX)} over all invoices", "TOTAL_TOO_LARGE", "claim invoices"),
     Bound("account balance 个人账户余额", f"0 … {_yuan(ACCOUNT_BALANCE_MAX)}", "AMOUNT_TOO_LARGE", "person import, quote"),

@@ -28,7 +28,7 @@ from yidi.domain.validation import (
 )
 
 MAX_BATCH = 1000  # lines per upload (the platform caps a 2301 batch too; a HIS sends more in batches)
-MAX_LINES_PER_VISIT = 5000  # the engine's Bill limit
+MAX_LINES_PER_VISIT = B.VISIT_LINES_MAX  # the engine's Bill limit, stated once (yidi.domain.bounds)
 # Eligibility reasons a post-hoc filing (补办备案) can still fix before discharge: registration accepts
 # the visit and records the result; settlement checks again.
 FIXABLE_BEFORE_DISCHARGE = frozenset({
