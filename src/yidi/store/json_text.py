@@ -107,7 +107,7 @@ def canonical_bytes(obj: Any, default: Any = None) -> bytes:
 
 def _sorted(obj: Any) -> bytes | None:
     """orjson's sorted compact UTF-8 text of a plain value (`default` is never called for one), else None."""
-    if plain(obj):
+    if type(obj) in _LEAF or plain(obj):  # a leaf (an audit record's scalars) needs no walk
         try:
             return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # an int beyond 64 bits, a lone surrogate: as the json module writes it

@@ -251,7 +251,7 @@ def _decoded(found: Settlement | None, msg: Message | None, diseases: Any, lines
     return SettleInputs(
         found, msg,
         [SimpleNamespace(**r) for r in json_rows.rows_of(DISEASE_COLS, diseases, "disease")],
-        [Line(**r) for r in json_rows.rows_of(_LINE_COLS, lines, "id")],
+        [Line(*r) for r in json_rows.values_of_rows(_LINE_COLS, lines, "id")],  # its fields in column order
         [record_of(SimpleNamespace(**r), citizen_id)
          for r in json_rows.rows_of(FILING_COLS, filings, "created_on", "filing_id")],
         [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(OPEN_VISIT_COLS, admissions, "id")],
