@@ -237,7 +237,7 @@ class _Shape:
             cte = stmt.cte(f"u{i}")
             parts.append(select(_text("u").label("k"), _text("").label("r")).select_from(cte))
             self._updates.append((sets, keys))
-        self._inserts: list[tuple[str, list[tuple[str, Any]]]] = []
+        self._inserts: list[tuple[str, json_params.Plan]] = []
         self._json = json_params.processor(column("rows", JSON), dialect)  # the driver's JSON wrapper
         self.returned: list[list[Column[Any]]] = []  # per table of new rows: the columns that come back
         for g, (table, names, narrow) in enumerate(inserts):
@@ -249,7 +249,7 @@ class _Shape:
             cte = (insert(table).from_select(list(names), select(*(rows.c[n] for n in names)))
                    .returning(obj_row.label("r")).cte(f"n{g}"))
             parts.append(select(_text(f"n{g}").label("k"), cte.c.r.cast(Text).label("r")).select_from(cte))
-            self._inserts.append((f"n{g}", [(c.name, json_params.to_json(c, dialect)) for c in cols]))
+            self._inserts.append((f"n{g}", json_params.plan(cols, dialect)))
         self.sql = str(union_all(*parts).compile(dialect=dialect))
 
     def params(self, updates: list[tuple[dict[str, Any], dict[str, Any]]],
@@ -265,7 +265,7 @@ class _Shape:
                 out[p] = v if f is None else f(v)
         try:
             for (p, convs), rows in zip(self._inserts, inserts, strict=True):
-                out[p] = self._json([{n: conv(row[n]) for n, conv in convs} for row in rows])
+                out[p] = self._json([json_params.row_of(convs, row) for row in rows])
         except json_params.Refused:
             return None
         return out

@@ -195,13 +195,13 @@ _INSERT_JSON = (insert(_TABLE).from_select(
     [c.name for c in _NEW_COLS],
     select(*(bindparam(c.name, type_=c.type) if c.name in _OWN else _ROW.c[c.name] for c in _NEW_COLS))
     .select_from(_ROW)).returning(_TABLE.c.id))
-_JSON_ROWS: dict[Any, list[tuple[str, Any]]] = {}
+_JSON_ROWS: dict[Any, json_params.Plan] = {}
 
 
-def _json_row(dialect: Any) -> list[tuple[str, Any]]:
+def _json_row(dialect: Any) -> json_params.Plan:
     got = _JSON_ROWS.get(dialect.name)
     if got is None:
-        got = _JSON_ROWS[dialect.name] = [(c.name, json_params.to_json(c, dialect)) for c in _ROW_COLS]
+        got = _JSON_ROWS[dialect.name] = json_params.plan(_ROW_COLS, dialect)
     return got
 
 
@@ -365,9 +365,8 @@ class Settlements:
         values = {n: getattr(s, n) for n in FIELDS if n != "id"}
         dialect = self.s.get_bind().dialect
         if dialect.name == "postgresql":
-            convs = _json_row(dialect)
             try:
-                row = {n: conv(values[n]) for n, conv in convs}
+                row = json_params.row_of(_json_row(dialect), values)
             except json_params.Refused:
                 pass
             else:
