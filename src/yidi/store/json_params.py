@@ -56,7 +56,7 @@ def to_json(col: Any, dialect: Dialect) -> Callable[[Any], Any]:
     return conv
 
 
-_AS_GIVEN = frozenset((str, int, bool, type(None)))
+_AS_GIVEN: frozenset[type] = frozenset((str, int, bool, type(None)))
 _ALWAYS: frozenset[type] = frozenset()
 Plan = list[tuple[str, Callable[[Any], Any], frozenset[type]]]
 
