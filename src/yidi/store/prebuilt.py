@@ -6,10 +6,11 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from psycopg.pq import ExecStatus
 from sqlalchemy import Connection
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.util import is_exit_exception
+
+from yidi.store import pg_send
 
 
 class Sent:
@@ -18,8 +19,8 @@ class Sent:
     SQLAlchemy would process them (each column type's result processor, from the compiled statement): one of
     the few statements of every write, where looking it up in the compiled cache, building its result's
     metadata and processing each parameter's type anew cost more CPU than sending it.
-    On psycopg it goes on the connection's own cursor (`on_cursor`), without SQLAlchemy's execution around it
-    (~130 µs of CPU a statement); otherwise through Connection.exec_driver_sql."""
+    On psycopg it goes on the psycopg connection as its cursor would send it (`on_cursor`), without SQLAlchemy's
+    execution around it (~130 µs of CPU a statement) nor the cursor's (~25 µs); otherwise through exec_driver_sql."""
 
     def __init__(self, stmt: Any, conn: Connection) -> None:
         dialect = self._dialect = conn.dialect
@@ -107,10 +108,12 @@ def _send(conn: Connection, sql: str, params: dict[str, Any]) -> tuple[list[Any]
 def _bare(conn: Connection) -> bool:
     """Whether a statement on `conn` may skip SQLAlchemy's execution: inside the transaction SQLAlchemy began
     (so the driver's own BEGIN is already sent or goes with it), nothing listening to executions (then the
-    ordinary path, so the listeners see every statement: tests count statements with them) and no statement
-    logging."""
+    ordinary path, so the listeners see every statement: tests count statements with them), no statement
+    logging, and psycopg not in pipeline mode."""
     if not conn.in_transaction() or conn.invalidated or conn._echo:
         return False
+    if conn.connection.driver_connection._pipeline is not None:  # type: ignore[union-attr]
+        return False  # psycopg's pipeline mode queues statements: its cursor's own execution
     if conn._has_events or conn.engine._has_events:  # (stays True once a listener was ever added)
         d = conn.dispatch  # the connection's listeners joined with its engine's
         if d.before_execute or d.after_execute or d.before_cursor_execute or d.after_cursor_execute:
@@ -119,26 +122,17 @@ def _bare(conn: Connection) -> bool:
 
 
 def on_cursor(conn: Connection, sql: str, params: dict[str, Any]) -> tuple[list[Any], int, list[int] | None]:
-    """(rows, rowcount, the columns' type codes or None when it returns no rows) of `sql` run on a cursor of
-    `conn`'s psycopg connection. An error is handled by the Connection as its own execution handles it: a
-    psycopg error becomes the same SQLAlchemy exception (OperationalError, IntegrityError…; on a lost connection
-    `connection_invalidated`, the connection and the pool invalidated), with the handle_error events."""
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    """(rows, rowcount, the columns' type codes or None when it returns no rows) of `sql` run on `conn`'s psycopg
+    connection as its cursor runs it (`pg_send`). An error is handled by the Connection as its own execution
+    handles it: a psycopg error becomes the same SQLAlchemy exception (OperationalError, IntegrityError…; on a
+    lost connection `connection_invalidated`, the connection and the pool invalidated), with the handle_error
+    events."""
     try:
-        cur.execute(sql, params)
-        res = cur.pgresult
-        got: tuple[list[Any], int, list[int] | None]
-        if res is not None and res.status == ExecStatus.TUPLES_OK:
-            got = cur.fetchall(), cur.rowcount, [res.ftype(i) for i in range(res.nfields)]
-        else:
-            got = [], cur.rowcount, None
-        cur.close()
-        return got
+        return pg_send.execute(conn, sql, params)
     except BaseException as e:
         if isinstance(e, conn.dialect.loaded_dbapi.Error) or is_exit_exception(e):
-            conn._handle_dbapi_exception(e, sql, params, cur, None)
-        cur.close()  # not the database's error (as SQLAlchemy does with it: the cursor closed, the error raised)
-        raise
+            conn._handle_dbapi_exception(e, sql, params, None, None)
+        raise  # not the database's error: raised as it is (as SQLAlchemy does with it)
 
 
 _SENT: weakref.WeakKeyDictionary[Any, dict[str, Sent]] = weakref.WeakKeyDictionary()

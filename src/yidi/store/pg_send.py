@@ -1,0 +1,99 @@
+"""A statement sent on psycopg's connection as its cursor sends it, without the cursor's per-statement Python."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from functools import lru_cache
+from typing import Any
+
+from psycopg import Connection as PgConnection
+from psycopg import errors as pe
+from psycopg._preparing import Prepare
+from psycopg._queries import _query2pg_nocache
+from psycopg.adapt import Transformer
+from psycopg.generators import execute as pq_execute
+from psycopg.pq import ExecStatus, Format
+
+# psycopg's private pieces used here (its query conversion, its prepared-statement manager, the connection's
+# transaction start) are those its Cursor.execute uses, in psycopg 3.3.9 as pinned in pyproject.toml: a newer
+# psycopg must pass tests/store/test_pg_send.py before the pin moves.
+_TUPLES_OK, _COMMAND_OK, _FATAL = ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK, ExecStatus.FATAL_ERROR
+_TX_KEY = "yidi.pg_send.transformer"
+
+
+class _Query:
+    """What psycopg's prepared-statement manager keys a statement by: its text as sent and its parameters' types."""
+
+    __slots__ = ("query", "types")
+
+    def __init__(self, query: bytes, types: tuple[int, ...]) -> None:
+        self.query, self.types = query, types
+
+
+@lru_cache(maxsize=256)
+def _converted(sql: str, encoding: str) -> tuple[bytes, list[Any], tuple[str, ...]]:
+    """`sql` (pyformat, `%(name)s`) as psycopg converts it: ($n text, each placeholder's format, names by $n).
+    Cursor.execute parses it again at every execute (and the cursor re-checks the parameters against it)."""
+    query, formats, order, _parts = _query2pg_nocache(sql.encode(encoding), encoding)
+    return query, formats, tuple(order or ())
+
+
+def execute(conn: Any, sql: str, params: dict[str, Any]) -> tuple[list[Any], int, list[int] | None]:
+    """(rows as tuples, rowcount, the columns' type codes or None when it returns no rows) of `sql` with `params`
+    on `conn` (a SQLAlchemy Connection on psycopg, in its transaction), as `cursor.execute(sql, params)` and
+    `fetchall()` give them: the same text, parameters dumped by the same dumpers, prepared when psycopg's own
+    threshold says so (its manager, so a rollback's DEALLOCATE ALL covers these statements too), the same
+    psycopg exceptions. A psycopg error is raised as psycopg raises it (the caller maps it)."""
+    fairy = conn.connection
+    dc: PgConnection[Any] = fairy.driver_connection
+    info = fairy.info  # lives as long as this DBAPI connection (cleared when it is replaced)
+    tx = info.get(_TX_KEY)
+    if tx is None:  # one per connection: its dumpers and loaders found once, not at every statement's cursor
+        tx = info[_TX_KEY] = Transformer.from_context(dc)
+    pgconn = dc.pgconn
+    query, formats, names = _converted(sql, pgconn._encoding)
+    try:
+        values = [params[k] for k in names]
+    except KeyError as e:  # as psycopg says it
+        raise pe.ProgrammingError(f"query parameter missing: {e.args[0]}") from None
+    dumped = tx.dump_sequence(values, formats)
+    with dc.lock:
+        results = dc.wait(_execute_gen(dc, _Query(query, tx.types or ()), dumped, tx.formats))
+    if len(results) != 1:
+        raise pe.InternalError(f"{len(results)} results from one statement")
+    res = results[0]
+    status = res.status
+    if status == _TUPLES_OK:
+        tx.set_pgresult(res)
+        n = res.ntuples
+        return tx.load_rows(0, n, tuple), n, [res.ftype(i) for i in range(res.nfields)]
+    if status == _FATAL:
+        raise pe.error_from_result(res, encoding=pgconn._encoding)
+    if status != _COMMAND_OK:
+        raise pe.InternalError(f"unexpected result status from query: {ExecStatus(status).name}")
+    count = res.command_tuples
+    return [], count if count is not None else -1, None
+
+
+def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) -> Generator[Any, Any, list[Any]]:
+    """Cursor._execute_gen's steps for one statement outside a pipeline: BEGIN when the connection is idle, then
+    the statement, prepared (Parse once, then only Bind/Execute) as psycopg's manager decides."""
+    yield from dc._start_query()
+    prepared, pgconn = dc._prepared, dc.pgconn
+    prep, name = prepared.get(q)  # type: ignore[arg-type]
+    if prep is Prepare.NO:
+        pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
+                                 result_format=Format.TEXT)
+    else:
+        if prep is Prepare.SHOULD:
+            pgconn.send_prepare(name, q.query, param_types=q.types)
+            for r in (yield from pq_execute(pgconn)):
+                if r.status == _FATAL:
+                    raise pe.error_from_result(r, encoding=pgconn._encoding)
+        pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+    key = prepared.maybe_add_to_cache(q, prep, name)  # type: ignore[arg-type]
+    results: list[Any] = yield from pq_execute(pgconn)
+    if key is not None:
+        prepared.validate(key, prep, name, results)
+    yield from prepared.maintain_gen(dc)
+    return results
