@@ -26,30 +26,40 @@ class Sent:
         dialect = self._dialect = conn.dialect
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
-        self._procs = {name: proc for name, bp in compiled.binds.items()
-                       if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        self._procs = [(name, proc) for name, bp in compiled.binds.items()
+                       if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
         # the constants it holds (`seq + 1`): the parameters without a value are the caller's to give
-        self._fixed = {k: v for k, v in self._bind(compiled.construct_params(_check=False)).items() if v is not None}
+        self._fixed = {k: v for k, v in self._bind(compiled.construct_params(_check=False), {}).items() if v is not None}
         # the result's columns in the order sent (a compiled Core statement's columns match the cursor's by place,
         # as SQLAlchemy matches them); their processors are known once the database names the columns' types
         assert compiled._ordered_columns and not compiled._textual_ordered_columns
         self._types = [c[3] for c in compiled._result_columns]
-        self._out: list[Callable[[Any], Any] | None] | None = None
+        self._out: list[tuple[int, Callable[[Any], Any]]] | None = None
 
-    def _bind(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {k: v if (f := self._procs.get(k)) is None or v is None else f(v) for k, v in params.items()}
+    def _bind(self, params: dict[str, Any], into: dict[str, Any]) -> dict[str, Any]:
+        """`params` put into `into`, each value but None through its type's bind processor (only the few types
+        that have one are visited, not every parameter)."""
+        into.update(params)
+        for k, f in self._procs:
+            if (v := params.get(k)) is not None:
+                into[k] = f(v)
+        return into
 
     def run(self, conn: Connection, params: dict[str, Any]) -> Rows:
         """Send the statement on `conn` (in its transaction) with `params` (Python values, as for execute)."""
-        rows, count, coltypes = _send(conn, self.sql, {**self._fixed, **self._bind(params)})
+        rows, count, coltypes = _send(conn, self.sql, self._bind(params, {**self._fixed}))
         if coltypes is not None and rows:
             out = self._out
             if out is None:  # a fixed text on a fixed schema: the columns' types stay those of the first result
                 assert len(coltypes) == len(self._types), f"prebuilt: {len(coltypes)} columns, {len(self._types)} compiled"
                 got = [t._cached_result_processor(self._dialect, c) for t, c in zip(self._types, coltypes, strict=True)]
-                out = self._out = got if any(f is not None for f in got) else []
-            if out:
-                rows = [tuple(v if f is None else f(v) for f, v in zip(out, row, strict=True)) for row in rows]
+                out = self._out = [(i, f) for i, f in enumerate(got) if f is not None]
+            if out:  # only the columns with a processor (the enums) are visited
+                for n, row in enumerate(rows):
+                    values = list(row)
+                    for i, f in out:
+                        values[i] = f(values[i])
+                    rows[n] = tuple(values)
         return Rows(rows, count)
 
 
