@@ -115,3 +115,13 @@ def test_a_replaced_connection_gets_its_own_adapters(ctx: Context) -> None:
         assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != me
         assert prebuilt.send(conn, _VALUES, _PARAMS).all() == _by_cursor(conn, _VALUES, _PARAMS)[0]
         conn.rollback()
+
+
+def test_a_statement_without_parameters(ctx: Context) -> None:
+    _pg(ctx)
+    sql = "SELECT 1 AS one, '100%%' AS pct, NULL::INTEGER AS none"
+    with ctx.engine.connect() as conn:
+        conn.begin()
+        for _ in range(7):
+            assert pg_send.execute(conn, sql, {}) == _by_cursor(conn, sql, {}) == ([(1, "100%", None)], 1, [23, 25, 23])
+        conn.rollback()

@@ -82,8 +82,11 @@ def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) ->
     prepared, pgconn = dc._prepared, dc.pgconn
     prep, name = prepared.get(q)  # type: ignore[arg-type]
     if prep is Prepare.NO:
-        pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
-                                 result_format=Format.TEXT)
+        if params:
+            pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
+                                     result_format=Format.TEXT)
+        else:  # as the cursor sends a statement without parameters: the simple query protocol
+            pgconn.send_query(q.query)
     else:
         if prep is Prepare.SHOULD:
             pgconn.send_prepare(name, q.query, param_types=q.types)
