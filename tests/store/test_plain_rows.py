@@ -17,7 +17,7 @@ from yidi.services.context import Context
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.messages import Message
-from yidi.store.settlement_models import HospitalMessageRow, HospitalVisitRow
+from yidi.store.settlement_models import HospitalMessageRow, HospitalVisitRow, YearAccumulatorRow
 from yidi.store.uow import SqlUnitOfWork
 
 AT = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
@@ -84,3 +84,31 @@ def test_a_unit_that_did_not_ask_keeps_the_orm_objects(ctx: Context) -> None:
         assert uow.session.get(PersonRow, visit.person) in uow.session.identity_map.values()
         uow.persons.add_to_account(visit.person, Decimal("-2.00"))
     assert _stored(ctx, mdtrt_id) == ("OPEN", 9800, [])
+
+
+def test_a_first_settle_of_the_year_creates_the_accumulator_row_and_holds_it_as_plain_values(ctx: Context) -> None:
+    # the person has no row for the year yet: the unit that writes at commit sends the statements the ordinary
+    # path sends (the same text, in the same order), holds the row it created as plain values, and both store
+    # the same row (the row check after the test proves each was noted with the digests of what was written)
+    year, got = ctx.today().year, []
+    for seq, asked in ((64, True), (65, False)):
+        p = seed_person(ctx, seq, balance="100.00")
+        mdtrt_id = outpatient_visit(ctx, Principal(Role.HOSPITAL, GZ1), p.id_number, p.name, 3)
+        with statements(ctx.engine) as seen, ctx.uow() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
+            if asked:
+                uow.write_at_once()
+            found = uow.accumulators.lock_for_visit(mdtrt_id, GZ1, year)
+            assert found is not None
+            visit, held = found
+            objects = [o for o in uow.session.identity_map.values() if isinstance(o, YearAccumulatorRow)]
+            assert bool(objects) is not asked
+            reads = list(seen)
+            uow.accumulators.save(held, held.value)
+        with unit_of_work(ctx.sessions) as s:
+            row = s.get(YearAccumulatorRow, (visit.person, held.scheme, year))
+            assert row is not None
+            stored = (row.content, row.version)
+        got.append((reads, visit.scheme, visit.institution, held.value, held.version, stored))
+    assert got[0] == got[1]
+    assert got[0][4:] == (0, (got[0][3].as_dict(), 1))

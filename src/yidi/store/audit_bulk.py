@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect, Result
 from sqlalchemy.engine import result as result_mod
 from sqlalchemy.orm import ORMExecuteState
 
-from yidi.store import row_state
+from yidi.store import prebuilt, row_state
 from yidi.store.prebuilt import sent
 
 Note = Callable[[str, str, str, str], None]  # (table, key, before, after)
@@ -103,6 +103,13 @@ def insert_one(conn: Connection, stmt: Any, params: dict[str, Any], values: dict
         return conn.execute(wide, params).all()
     got = _noted(table, stmt, asked, values, conn.dialect, note, execute)
     return got[0][:len(asked)]
+
+
+def insert_new(conn: Connection, stmt: Any, params: dict[str, Any], note: Note) -> Sequence[Any]:
+    """Run `stmt`, an INSERT built once that may add no row (ON CONFLICT DO NOTHING), on `conn` as prebuilt runs
+    it, and note the rows it added as `run` would (every column returned). Returns its rows."""
+    return _noted(stmt.table, stmt, list(stmt._returning), None, conn.dialect, note,
+                  lambda wide, _narrow: prebuilt.run(conn, wide, params).all())
 
 
 def _noted(table: Table, stmt: Any, asked: list[Any], sent: dict[str, Any] | None, dialect: Dialect, note: Note,

@@ -177,6 +177,13 @@ def insert_one(session: Session, stmt: Any, params: dict[str, Any], values: dict
     return audit_bulk.insert_one(session.connection(), stmt, params, values, _noter(session))
 
 
+def insert_new(session: Session, stmt: Any, params: dict[str, Any]) -> None:
+    """Run `stmt`, an INSERT built once that may add no row, in the session's transaction and note the rows it
+    added (yidi.store.audit_bulk.insert_new): as the session would run it, without its ORM execution."""
+    assert stmt.table.name not in SKIP_TABLES
+    audit_bulk.insert_new(session.connection(), stmt, params, _noter(session))
+
+
 def _self_assignment(stmt: Any) -> bool:
     values = getattr(stmt, "_values", None)
     if not values:

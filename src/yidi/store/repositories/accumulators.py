@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yidi.domain.bill import YearAccumulators
 from yidi.domain.enums import Scheme
 from yidi.domain.reference import Person
-from yidi.store import flush_one, plain_rows, prebuilt
+from yidi.store import audit_chain, flush_one, plain_rows, prebuilt
 from yidi.store.models import PersonRow, VisitRow
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.reference import person_of
@@ -63,12 +63,24 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _new_row(person: int, scheme: Scheme, year: int) -> dict[str, Any]:
+    """A person's accumulator row before their first change of the year."""
+    return {"person_id": person, "scheme": scheme, "year": year, "content": YearAccumulators(year=year).as_dict(),
+            "version": 0, "updated_at": _now()}
+
+
 # built once (the values are parameters): the settle path locks the row with it every time
 _LOCK_ROW = (select(YearAccumulatorRow)
              .where(YearAccumulatorRow.person_id == bindparam("person"), YearAccumulatorRow.scheme == bindparam("scheme"),
                     YearAccumulatorRow.year == bindparam("year"))
              .with_for_update().execution_options(populate_existing=True))
 _ACC = cast(Table, YearAccumulatorRow.__table__)
+# the same for a unit whose writes go at commit (yidi.store.plain_rows): the row as plain values, and the INSERT
+# that creates it first when missing (a person's first settle of the year), both built once
+_LOCK_ROW_PLAIN = (select(*_ACC.c).where(_ACC.c.person_id == bindparam("person"), _ACC.c.scheme == bindparam("scheme"),
+                                         _ACC.c.year == bindparam("year")).with_for_update())
+_NEW_ROW = {dialect: ins(_ACC).values({c.name: bindparam(c.name, type_=c.type) for c in _ACC.c}).on_conflict_do_nothing()
+            for dialect, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
 def _lock_for_visit(*row: Any) -> Any:
@@ -133,13 +145,28 @@ class Accumulators:
         row = s.scalars(_LOCK_ROW, key).one_or_none()
         if row is not None:
             return row
-        values = {"person_id": person, "scheme": scheme, "year": year,
-                  "content": YearAccumulators(year=year).as_dict(), "version": 0, "updated_at": _now()}
         ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        s.execute(ins(YearAccumulatorRow).values(**values).on_conflict_do_nothing())
+        s.execute(ins(YearAccumulatorRow).values(**_new_row(person, scheme, year)).on_conflict_do_nothing())
         return s.scalars(_LOCK_ROW, key).one()
 
+    def _lock_plain(self, person: int, scheme: Scheme, year: int) -> HeldAccumulators:
+        """`lock_row`'s statements (SQL text and order) for a unit whose writes go at commit: the row held as
+        plain values (yidi.store.plain_rows), no ORM object, each statement built once."""
+        conn, key = self.s.connection(), {"person": person, "scheme": scheme, "year": year}
+        row = prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one_or_none()
+        if row is None:
+            audit_chain.insert_new(self.s, _NEW_ROW[conn.dialect.name], _new_row(person, scheme, year))
+            row = prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one()
+        return self._held_plain(dict(zip(_ACC.c.keys(), row, strict=True)))
+
+    def _held_plain(self, acc: dict[str, Any]) -> HeldAccumulators:
+        plain_rows.hold(self.s, _ACC, acc)
+        return HeldAccumulators(acc["person_id"], acc["scheme"], acc["year"], YearAccumulators.stored(acc["content"]),
+                                acc["version"])
+
     def get(self, person: int, scheme: Scheme, year: int, *, lock: bool = False) -> HeldAccumulators:
+        if lock and flush_one.asked(self.s):  # the writes go at commit: the row held as plain values
+            return self._lock_plain(person, scheme, year)
         row = self.lock_row(person, scheme, year) if lock else self.s.get(YearAccumulatorRow, (person, scheme, year))
         if row is None:
             return HeldAccumulators(person, scheme, year, YearAccumulators(year=year), 0)
@@ -157,11 +184,7 @@ class Accumulators:
         if flush_one.asked(self.s):  # the writes go at commit: the row held as plain values, no ORM object
             plain = prebuilt.run(self.s.connection(), _LOCK_FOR_VISIT_PLAIN, params).one_or_none()
             if plain is not None:
-                visit_id, person, scheme, inst = plain[:4]
-                acc = plain_rows.split(plain[4:], (_ACC,))[0]
-                plain_rows.hold(self.s, _ACC, acc)
-                return VisitOf(visit_id, person, scheme, inst), HeldAccumulators(
-                    person, scheme, acc["year"], YearAccumulators.stored(acc["content"]), acc["version"])
+                return VisitOf(*plain[:4]), self._held_plain(plain_rows.split(plain[4:], (_ACC,))[0])
         else:
             got = self.s.execute(_LOCK_FOR_VISIT, params).one_or_none()
             if got is not None:

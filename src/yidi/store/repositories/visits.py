@@ -242,7 +242,10 @@ class Visits:
         return [hospital_visit(hv, v) for hv, v in self.s.execute(q.limit(limit))]
 
     def find(self, mdtrt_id: str) -> VisitOf | None:
-        row = self.s.execute(_FIND, {"mdtrt_id": mdtrt_id}).one_or_none()
+        params = {"mdtrt_id": mdtrt_id}
+        # a unit whose writes go at commit reads nothing it changed: no autoflush, the statement as prebuilt sends it
+        row = (prebuilt.run(self.s.connection(), _FIND, params) if flush_one.asked(self.s)
+               else self.s.execute(_FIND, params)).one_or_none()
         return None if row is None else VisitOf(*row)
 
     def by_mdtrt(self, mdtrt_id: str) -> HospitalVisit | None:
