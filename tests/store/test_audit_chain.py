@@ -13,6 +13,7 @@ from yidi.services import hospital_keys
 from yidi.services.context import Context
 from yidi.store import audit_chain
 from yidi.store.db import make_engine, session_factory, unit_of_work
+from yidi.store.repositories.audit import Audit
 from yidi.store.settlement_models import AuditRow
 
 
@@ -101,3 +102,23 @@ def test_chain_and_rows_hold_when_postgresql_runs_in_another_time_zone(ctx: Cont
         assert_trail_holds(shanghai)
     finally:
         engine.dispose()
+
+
+def test_a_use_cases_own_record_is_plain_until_commit_and_stored_as_an_orm_record_was(ctx: Context) -> None:
+    # Audit.record defers plain values (yidi.store.audit_record), no ORM object; the same record deferred as an
+    # AuditRow (the way before) is stored with the same values: the two differ only in their places and hashes
+    detail = {"amount": "1.00", "n": [1, 2], "名": None}
+    with unit_of_work(ctx.sessions) as s:
+        Audit(s).record("hospital", "H1", "SETTLE", "settlement", "plain-record", detail)
+        assert not [o for o in [*s.new, *s.identity_map.values()] if isinstance(o, AuditRow)]
+    with unit_of_work(ctx.sessions) as s:
+        audit_chain.add_record(s, AuditRow(actor_role="hospital", actor="H1", action="SETTLE",  # type: ignore[arg-type]
+                                           object_type="settlement", object_id="plain-record", detail=detail))
+    cols = ("actor_role", "actor", "action", "object_type", "object_id", "detail", "lane", "before_digest",
+            "after_digest")
+    with unit_of_work(ctx.sessions) as s:
+        plain, orm = s.scalars(select(AuditRow).where(AuditRow.object_id == "plain-record").order_by(AuditRow.seq))
+        assert [getattr(plain, c) for c in cols] == [getattr(orm, c) for c in cols]
+        assert (orm.lane_seq, orm.prev_hash) == (plain.lane_seq + 1, plain.entry_hash)
+    rep = report(ctx)
+    assert rep.ok, rep.problems

@@ -42,6 +42,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 
 from yidi.store import audit_bulk, audit_lanes, audit_one, flush_one, row_state
 from yidi.store.audit_lanes import ChainReport, canonical, digest, entry_hash, verify
+from yidi.store.audit_record import Chained, Record
 from yidi.store.auth_models import AuditHeadRow, AuditRowLogRow
 from yidi.store.settlement_models import AuditRow
 
@@ -199,7 +200,7 @@ def _self_assignment(stmt: Any) -> bool:
         return False
 
 
-def add_record(session: Session, rec: AuditRow) -> None:
+def add_record(session: Session, rec: Record) -> None:
     """Add a use case's own audit record so that it is inserted at commit, already chained: one INSERT
     under the chain head's lock instead of an INSERT while flushing and an UPDATE under the lock."""
     session.info.setdefault("yidi_audit_deferred", []).append(rec)
@@ -215,7 +216,7 @@ def _before_commit(session: Session) -> None:
     flush_one.flush(session, _noter(session), SKIP_TABLES)  # when asked (PostgreSQL): the writes in one statement
     session.flush()
     ch = session.info.get("yidi_audit")
-    deferred: list[AuditRow] = session.info.pop("yidi_audit_deferred", [])
+    deferred: list[Record] = session.info.pop("yidi_audit_deferred", [])
     if (ch is None or (not ch.rows and not ch.explicit)) and not deferred:
         return
     if ch is None:
@@ -233,10 +234,10 @@ def _before_commit(session: Session) -> None:
             session.info.pop("yidi_audit", None)
             return
         first = rows[0]
-        deferred = [AuditRow(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
+        deferred = [Record(actor_role=who.role, actor=who.actor[:40], action=(who.action or "WRITE")[:40],
                              object_type=first["table"][:30], object_id=first["key"][:64],
                              detail={"changes": rows[:200], "count": len(rows)})]
-    records = explicit + deferred
+    records: list[Chained] = [*explicit, *deferred]
     conn = session.connection()
     lane = audit_lanes.lane_of(records[0].object_type, records[0].object_id)
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -256,7 +257,9 @@ def _before_commit(session: Session) -> None:
     audit_lanes.place(records, places, at, before, after)
     for line in log:
         line["seq"] = records[0].seq
-    move = functools.partial(audit_lanes.head_moved, places.lane, records[-1].entry_hash)
+    newest = records[-1].entry_hash
+    assert newest is not None  # placed just above
+    move = functools.partial(audit_lanes.head_moved, places.lane, newest)
     if pg and not explicit and len(log) <= 1000:
         # several records: insert them and the row log and set the head's hash in ONE statement
         # (WITH head AS (UPDATE ...), recs AS (INSERT ...) INSERT ...), after `take`
@@ -279,7 +282,7 @@ _LOG_FROM_JSON = insert(AuditRowLogRow).from_select(
     list(audit_one.LOG_COLUMNS), select(*(audit_one.LOG_LINES.c[c] for c in audit_one.LOG_COLUMNS)))
 
 
-def record_values(rec: AuditRow) -> dict[str, Any]:
+def record_values(rec: Chained) -> dict[str, Any]:
     """The columns of a chained record, for an INSERT statement."""
     return {c: getattr(rec, c) for c in audit_one.RECORD_COLUMNS}
 

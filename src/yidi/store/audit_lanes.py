@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from yidi.store import json_text, prebuilt
+from yidi.store.audit_record import Chained
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow
 from yidi.store.settlement_models import AuditRow
 
@@ -63,7 +64,7 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(json_text.canonical_bytes(obj, default=_plain)).hexdigest()
 
 
-def entry_hash(row: AuditRow) -> str:
+def entry_hash(row: Chained) -> str:
     """The hash of one record: every field a reader relies on, its places, and the lane's previous hash."""
     fields: dict[str, Any] = {
         "seq": row.seq, "prev": row.prev_hash, "at": _plain(row.at), "role": row.actor_role, "actor": row.actor,
@@ -77,7 +78,7 @@ def entry_hash(row: AuditRow) -> str:
     return digest(fields)
 
 
-def entry_text_holes(row: AuditRow) -> tuple[str, str, str, str]:
+def entry_text_holes(row: Chained) -> tuple[str, str, str, str]:
     """`entry_hash`'s canonical text around its three holes (`seq`, `lane_seq`, `prev`), for PostgreSQL to fill
     in under the lane's lock (yidi.store.audit_one). The keys are sorted and the holes are top-level scalars, so
     the text is, in this order: `head` (every key before "lane", without the closing brace), then — unless the
@@ -154,7 +155,7 @@ def head_moved(lane: int, newest_hash: str) -> Any:
     return update(AuditHeadRow).where(AuditHeadRow.id == lane).values(hash=newest_hash)
 
 
-def place(records: list[AuditRow], p: Places, at: dt.datetime, before: str, after: str) -> None:
+def place(records: list[Chained], p: Places, at: dt.datetime, before: str, after: str) -> None:
     """Give records their places, digests and hashes, chained after the lane's newest."""
     prev, n = p.prev, p.after
     for rec, seq in zip(records, p.seqs, strict=True):

@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 
 from yidi.store import audit_lanes
+from yidi.store.audit_record import Chained
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow, AuditRowLogRow
 from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
@@ -53,7 +54,7 @@ LOG_LINES = func.json_to_recordset(bindparam("row_log_lines", type_=JSON)).table
 LOG_COLUMNS = ("seq", "ord", "table_name", "row_key", "before", "after")
 
 
-def write(conn: Connection, rec: AuditRow, lane: int, lines: list[dict[str, Any]]) -> None:
+def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]]) -> None:
     """Chain `rec` (its `at` and digests set) into `lane` and insert it with the row log `lines` (without their
     `seq`: the record's): one statement, PostgreSQL, up to COMMIT holding the lane's lock."""
     rec.lane = lane  # entry_text_holes hashes the lane

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from yidi.store import audit_chain
-from yidi.store.settlement_models import AuditRow
+from yidi.store.audit_record import Record
 
 
 class AuditLog(Protocol):
@@ -27,6 +27,6 @@ class Audit:
 
     def record(self, actor_role: str, actor: str, action: str, object_type: str, object_id: str,
                detail: dict[str, Any]) -> None:
-        audit_chain.add_record(self.s, AuditRow(actor_role=actor_role, actor=actor, action=action,
+        audit_chain.add_record(self.s, Record(actor_role=actor_role, actor=actor, action=action,
                                                 object_type=object_type, object_id=object_id, detail=detail,
                                                 at=dt.datetime.now(dt.UTC)))
