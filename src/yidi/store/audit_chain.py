@@ -48,7 +48,8 @@ from yidi.store.settlement_models import AuditRow
 
 # not logged as rows: the trail's own tables (proved by the chain itself), and the rate limiter's counters of
 # attempts (failed logins: hits, not records of anything done)
-__all__ = ["SKIP_TABLES", "Actor", "ChainReport", "acting_as", "actor", "add_record", "canonical", "digest",
+__all__ = ["SKIP_TABLES", "Actor", "ChainReport", "acting_as", "actor", "add_record", "before_commit", "canonical",
+           "digest",
            "entry_hash", "insert_one", "install", "record_values", "set_actor", "verify"]
 
 SKIP_TABLES = frozenset({"audit_records", "audit_chain_head", "audit_row_log", "alembic_version", "rate_limit_hits"})
@@ -212,7 +213,9 @@ def nothing_to_commit(session: Session) -> bool:
                 or session.info.get("yidi_audit_deferred"))
 
 
-def _before_commit(session: Session) -> None:
+def before_commit(session: Session) -> None:
+    """The commit's audit work, in its transaction before COMMIT: the pending writes (flush_one's one statement
+    when asked), then the records chained (a session factory's before_commit hook, see `install`)."""
     flush_one.flush(session, _noter(session), SKIP_TABLES)  # when asked (PostgreSQL): the writes in one statement
     session.flush()
     ch = session.info.get("yidi_audit")
@@ -300,7 +303,7 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "do_orm_execute", _do_orm_execute)
-    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "before_commit", before_commit)
     event.listen(factory, "after_rollback", _reset)
     event.listen(factory, "after_soft_rollback", lambda s, _t: _reset(s))
     factory._yidi_audit = True  # type: ignore[attr-defined]

@@ -187,7 +187,25 @@ class SqlUnitOfWork:
             # nothing to commit: each statement ran on its own (AUTOCOMMIT), and the session's commit would only
             # run its hooks and an empty flush (~0.3 ms of CPU of a 1101 or an eligibility check)
             return
+        if _holds_no_objects(s):
+            # nothing for the ORM to flush, expire or detach: the commit is the audit hook's work (the unit's writes,
+            # flush_one's one statement when asked, and its audit record), run here once, then COMMIT, without
+            # Session.commit's machinery around them; an error in either is rolled back by the caller, as there
+            audit_chain.before_commit(s)
+            assert not (s.new or s.deleted or s.identity_map), "the audit hook left ORM objects to flush"
+            s.connection().commit()
+            s.close()  # the session's transaction ends with it, as after Session.commit
+            return
         s.commit()
+
+
+def _holds_no_objects(s: Session) -> bool:
+    """Whether Session.commit would do no more than run audit_chain's hook and COMMIT: a transaction (not a nested
+    one) with no ORM object in the session, and no other listener of the commit (each would be run there)."""
+    if s.identity_map or s.new or s.deleted or s.get_transaction() is None or s.in_nested_transaction():
+        return False
+    d = s.dispatch
+    return list(d.before_commit) == [audit_chain.before_commit] and not d.after_commit
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:
