@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import getpass
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -179,11 +179,12 @@ def insert_one(session: Session, stmt: Any, params: dict[str, Any], values: dict
     return audit_bulk.insert_one(session.connection(), stmt, params, values, _noter(session))
 
 
-def insert_new(session: Session, stmt: Any, params: dict[str, Any]) -> None:
+def insert_new(session: Session, stmt: Any, params: dict[str, Any]) -> Sequence[Any]:
     """Run `stmt`, an INSERT built once that may add no row, in the session's transaction and note the rows it
-    added (yidi.store.audit_bulk.insert_new): as the session would run it, without its ORM execution."""
+    added (yidi.store.audit_bulk.insert_new): as the session would run it, without its ORM execution. Returns
+    the rows added, every column of the table in its order after those `stmt` returns."""
     assert stmt.table.name not in SKIP_TABLES
-    audit_bulk.insert_new(session.connection(), stmt, params, _noter(session))
+    return audit_bulk.insert_new(session.connection(), stmt, params, _noter(session))
 
 
 def _self_assignment(stmt: Any) -> bool:

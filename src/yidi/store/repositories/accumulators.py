@@ -149,14 +149,17 @@ class Accumulators:
         s.execute(ins(YearAccumulatorRow).values(**_new_row(person, scheme, year)).on_conflict_do_nothing())
         return s.scalars(_LOCK_ROW, key).one()
 
-    def _lock_plain(self, person: int, scheme: Scheme, year: int) -> HeldAccumulators:
-        """`lock_row`'s statements (SQL text and order) for a unit whose writes go at commit: the row held as
-        plain values (yidi.store.plain_rows), no ORM object, each statement built once."""
+    def _lock_plain(self, person: int, scheme: Scheme, year: int, *, missing: bool = False) -> HeldAccumulators:
+        """`lock_row` for a unit whose writes go at commit: the row held as plain values (yidi.store.plain_rows),
+        no ORM object, each statement built once. `missing`: a statement of this transaction just found no row,
+        so the INSERT goes first: the row it adds is this transaction's, locked by it to its end (a concurrent
+        INSERT of the same row waits for it, then adds nothing); when another added it meanwhile, nothing comes
+        back and the row is locked as committed (two statements less than `lock_row`'s SELECT, INSERT, SELECT)."""
         conn, key = self.s.connection(), {"person": person, "scheme": scheme, "year": year}
-        row = prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one_or_none()
+        row = None if missing else prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one_or_none()
         if row is None:
-            audit_chain.insert_new(self.s, _NEW_ROW[conn.dialect.name], _new_row(person, scheme, year))
-            row = prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one()
+            added = audit_chain.insert_new(self.s, _NEW_ROW[conn.dialect.name], _new_row(person, scheme, year))
+            row = added[0] if added else prebuilt.run(conn, _LOCK_ROW_PLAIN, key).one()
         return self._held_plain(dict(zip(_ACC.c.keys(), row, strict=True)))
 
     def _held_plain(self, acc: dict[str, Any]) -> HeldAccumulators:
@@ -193,6 +196,8 @@ class Accumulators:
         found = Visits(self.s).find(mdtrt_id)
         if found is None or found.institution != institution:
             return None
+        if flush_one.asked(self.s):  # the statement above found the visit but not the row: a first of the year
+            return found, self._lock_plain(found.person, found.scheme, year, missing=True)
         return found, self.get(found.person, found.scheme, year, lock=True)
 
     def save(self, held: HeldAccumulators, value: YearAccumulators) -> HeldAccumulators:
