@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from yidi.domain.catalogue import Catalogue, CatalogueItem
 from yidi.domain.policy import InsuredPolicy, PolicyVersion
@@ -24,12 +25,15 @@ class PackSet:
     catalogues: dict[str, Catalogue] = field(default_factory=dict)
     policies: dict[str, InsuredPolicy] = field(default_factory=dict)
     _items: dict[str, dict[str, list[CatalogueItem]]] = field(default_factory=dict, repr=False)
+    # what the engine derives from these read-only values once and reuses (engine/line_plan.py)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.reindex()
 
     def reindex(self) -> None:
         self._items = {}
+        self.memo = {}
         for code, cat in self.catalogues.items():
             idx: dict[str, list[CatalogueItem]] = {}
             for it in cat.items:

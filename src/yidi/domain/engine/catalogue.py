@@ -13,12 +13,10 @@ from decimal import Decimal
 
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Clause, LineResult, Step
-from yidi.domain.catalogue import CatalogueItem
 from yidi.domain.engine.context import Ctx
-from yidi.domain.enums import ItemClass
+from yidi.domain.engine.line_plan import plan_for
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
-from yidi.domain.item_groups import ItemGroup
 from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
 from yidi.domain.packset import PackSet
 from yidi.domain.policy import PolicyVersion
@@ -35,14 +33,6 @@ class Rest:
     amount: Decimal
     parameter: str
     source: Source | None
-
-
-def _group(groups: list[ItemGroup], item: CatalogueItem) -> tuple[int, ItemGroup | None]:
-    """The first of the insured region's item groups an in-scope item belongs to (index, group)."""
-    for i, g in enumerate(groups):
-        if g.matches(item.item_class.value, item.kind.value, item.group):
-            return i, g
-    return -1, None
 
 
 def classify(
@@ -73,11 +63,10 @@ def classify(
             counts["X"] += value
             continue
         name = ln.name or item.name
-        if item.item_class is ItemClass.C or (item.visit_types is not None and vt not in item.visit_types):
-            status, why = (("CLASS_C", "丙类（目录外）项目，全自费") if item.item_class is ItemClass.C
-                           else ("NOT_FOR_VISIT_TYPE", f"该项目不能在{vt.zh}中支付，全自费"))
+        plan = plan_for(packs, item, vt, rules, cat)  # all but the amounts, resolved once per item
+        if plan.status != "IN_SCOPE":
             out.lines.append(LineResult(ln.line_id, ln.code, name, value, value, ZERO, ZERO, ZERO,
-                                        item.item_class.chrgitm_lv, ONE, status, why))
+                                        plan.chrgitm_lv, ONE, plan.status, plan.why))
             out.fulamt_ownpay_amt += value
             counts["C"] += value
             continue
@@ -85,42 +74,27 @@ def classify(
         if item.price_cap is not None and ln.unit_price > item.price_cap:
             over = value - round_fen(ln.quantity * item.price_cap)
         base = value - over
-        pre = ZERO
-        prop = ZERO
-        gi, grp = _group(rules.item_groups, item)
-        if grp is not None and grp.selfpay_ratio is not None:
-            prop = grp.selfpay_ratio  # the insured region's share for this group wins over the catalogue's
-        elif item.item_class is ItemClass.B:
-            if rules.b_class_selfpay_source == "insured":
-                assert rules.b_class_selfpay_ratio is not None
-                prop = rules.b_class_selfpay_ratio
-            else:
-                prop = item.selfpay_ratio if item.selfpay_ratio is not None else cat.b_class_selfpay_ratio
+        prop = plan.prop
         pre = round_fen(base * prop)
         inscope = base - pre
-        cls_zh = "甲类" if item.item_class is ItemClass.A else "乙类"
-        if grp is not None:
-            rest_zh = {"coinsurance": "其余进入政策范围", "full": "其余由统筹基金全额支付",
-                       "ratio": f"其余由统筹基金按 {pct(grp.rest_ratio or ZERO)} 支付"}[grp.rest]
-            why = f"{cls_zh}，{grp.name}，先行自付 {pct(prop)}，{rest_zh}"
-            if grp.rest != "coinsurance":
-                ratio = ONE if grp.rest == "full" else (grp.rest_ratio or ZERO)
-                rest = rests.setdefault(gi, Rest(grp.name, ratio, ZERO, f"rules.item_groups.{gi}",
-                                                 grp.source or rules.source))
-                rest.amount += inscope
-        else:
-            if item.item_class is ItemClass.B and rules.b_class_rest == "full":
-                full_part += inscope
-            why = ("甲类，全部进入政策范围" if item.item_class is ItemClass.A
-                   else f"乙类，先行自付 {pct(prop)}，其余进入政策范围")
+        why = plan.why
+        if plan.group_rest:
+            gi = plan.group
+            grp = rules.item_groups[gi]
+            ratio = ONE if grp.rest == "full" else (grp.rest_ratio or ZERO)
+            rest = rests.setdefault(gi, Rest(grp.name, ratio, ZERO, f"rules.item_groups.{gi}",
+                                             grp.source or rules.source))
+            rest.amount += inscope
+        elif plan.b_full:
+            full_part += inscope
         if over:
             why += f"；单价 {fmt(ln.unit_price)} 超过支付标准 {fmt(item.price_cap or ZERO)}，超出部分自付"
         out.lines.append(LineResult(ln.line_id, ln.code, name, value, ZERO, over, pre, inscope,
-                                    item.item_class.chrgitm_lv, prop, "IN_SCOPE", why))
+                                    plan.chrgitm_lv, prop, "IN_SCOPE", why))
         out.overlmt_selfpay += over
         out.preselfpay_amt += pre
         out.inscp_scp_amt += inscope
-        counts[item.item_class.value] += value
+        counts[plan.counted] += value
     if problems:
         raise YidiError.of(problems)
     out.medfee_sumamt = out.fulamt_ownpay_amt + out.overlmt_selfpay + out.preselfpay_amt + out.inscp_scp_amt
