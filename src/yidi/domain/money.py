@@ -31,7 +31,9 @@ def to_fen(amount: Decimal) -> int:
 
 def from_fen(fen: int) -> Decimal:
     """Integer fen from storage to yuan."""
-    return (Decimal(fen) / 100).quantize(FEN)
+    # the digits as they are, two places after the point: what (Decimal(fen) / 100).quantize(FEN) gives, without
+    # its division and quantize (called for every stored amount a settle reads)
+    return Decimal(fen).scaleb(-2)
 
 
 def parse_decimal(value: object) -> Decimal:
