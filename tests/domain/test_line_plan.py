@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.batch.randpacks import random_packs
-from yidi.domain.engine.line_plan import plan_for, resolve
+from yidi.domain.engine.line_plan import plans_for, resolve
 from yidi.domain.enums import VisitType
 
 
@@ -18,9 +18,9 @@ def test_a_kept_plan_equals_the_plan_resolved_afresh(seed: int) -> None:
         for cat in packs.catalogues.values():
             for item in cat.items:
                 for vt in VisitType:
-                    kept = plan_for(packs, item, vt, version.rules, cat)
+                    kept = plans_for(packs, vt, version.rules, cat).of(item)
                     assert kept == resolve(item, vt, version.rules, cat)
-                    assert plan_for(packs, item, vt, version.rules, cat) is kept  # resolved once, then kept
+                    assert plans_for(packs, vt, version.rules, cat).of(item) is kept  # resolved once, then kept
                     seen.add((kept.status, kept.group >= 0, kept.group_rest, kept.b_full))
     # every kind of plan was drawn: excluded, grouped (rest apart or coinsured), class-B rest in full
     assert {s for s, *_ in seen} == {"IN_SCOPE", "CLASS_C", "NOT_FOR_VISIT_TYPE"}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from yidi.domain.bill import Bill
 from yidi.domain.breakdown import Breakdown, Clause, LineResult, Step
 from yidi.domain.engine.context import Ctx
-from yidi.domain.engine.line_plan import plan_for
+from yidi.domain.engine.line_plan import plans_for
 from yidi.domain.error_catalogue import problem
 from yidi.domain.errors import Problem, YidiError
 from yidi.domain.money import ONE, ZERO, fmt, pct, round_fen
@@ -48,6 +48,7 @@ def classify(
     full_part = ZERO
     problems: list[Problem] = []
     vt = bill.visit_type
+    plans = plans_for(packs, vt, rules, cat)
     counts = {"A": ZERO, "B": ZERO, "C": ZERO, "X": ZERO}
     for i, ln in enumerate(bill.lines):
         value = ln.value
@@ -63,7 +64,7 @@ def classify(
             counts["X"] += value
             continue
         name = ln.name or item.name
-        plan = plan_for(packs, item, vt, rules, cat)  # all but the amounts, resolved once per item
+        plan = plans.of(item)  # all but the amounts, resolved once per item
         if plan.status != "IN_SCOPE":
             out.lines.append(LineResult(ln.line_id, ln.code, name, value, value, ZERO, ZERO, ZERO,
                                         plan.chrgitm_lv, ONE, plan.status, plan.why))

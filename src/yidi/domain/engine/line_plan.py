@@ -3,7 +3,7 @@
 A line's status, class, pay-first share, item group and reason depend only on its catalogue item, the visit type,
 the insured region's rules and the catalogue, never on the line: a bill names the same few items on many lines,
 and every settle the same items again. So they are resolved once (`resolve`, the rule's one home) and kept with
-the pack set (`plan_for`), which is read-only once loaded; only the amounts are computed per line.
+the pack set (`plans_for`), which is read-only once loaded; only the amounts are computed per line.
 """
 
 from __future__ import annotations
@@ -69,11 +69,27 @@ def resolve(item: CatalogueItem, vt: VisitType, rules: Rules, cat: Catalogue) ->
                     b_full=cls is ItemClass.B and rules.b_class_rest == "full")
 
 
-def plan_for(packs: PackSet, item: CatalogueItem, vt: VisitType, rules: Rules, cat: Catalogue) -> ItemPlan:
-    """`resolve`'s plan, kept with the pack set. Keyed by the objects' identities: each key's objects are held
-    in its entry, so no key's id can be reused by another object while the entry lives."""
-    key = (id(item), vt, id(rules), id(cat))
-    hit = packs.memo.get(key)
-    if hit is None:
-        hit = packs.memo[key] = (resolve(item, vt, rules, cat), item, rules, cat)
-    return hit[0]
+class Plans:
+    """The plans of a catalogue's items for one visit type under one policy's rules, each resolved on first use
+    and kept. Keyed by the item's identity: the entry holds the item, so its id cannot be another's meanwhile."""
+
+    __slots__ = ("_by_item", "cat", "rules", "vt")
+
+    def __init__(self, vt: VisitType, rules: Rules, cat: Catalogue) -> None:
+        self.vt, self.rules, self.cat = vt, rules, cat
+        self._by_item: dict[int, tuple[ItemPlan, CatalogueItem]] = {}
+
+    def of(self, item: CatalogueItem) -> ItemPlan:
+        hit = self._by_item.get(id(item))
+        if hit is None:
+            hit = self._by_item[id(item)] = (resolve(item, self.vt, self.rules, self.cat), item)
+        return hit[0]
+
+
+def plans_for(packs: PackSet, vt: VisitType, rules: Rules, cat: Catalogue) -> Plans:
+    """The kept plans for `vt`, `rules` and `cat`, with the pack set (which they hold: the ids in the key stay theirs)."""
+    key = ("line_plans", vt, id(rules), id(cat))
+    plans = packs.memo.get(key)
+    if plans is None:
+        plans = packs.memo[key] = Plans(vt, rules, cat)
+    return plans
