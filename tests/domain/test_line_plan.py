@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 from tests.batch.randpacks import random_packs
@@ -26,5 +29,7 @@ def test_a_kept_plan_equals_the_plan_resolved_afresh(seed: int) -> None:
     assert {s for s, *_ in seen} == {"IN_SCOPE", "CLASS_C", "NOT_FOR_VISIT_TYPE"}
     assert {(g, r) for _, g, r, _ in seen} >= {(True, True), (True, False), (False, False)}
     assert any(b for *_, b in seen)
+    # a copy (or a pickle: another process) keeps none of them: they are keyed by ids its objects do not have
+    assert packs.memo and copy.deepcopy(packs).memo == {} and pickle.loads(pickle.dumps(packs)).memo == {}
     packs.reindex()  # a pack set indexed again keeps nothing it derived before
     assert packs.memo == {}

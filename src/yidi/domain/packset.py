@@ -40,6 +40,10 @@ class PackSet:
                 idx.setdefault(it.code, []).append(it)
             self._items[code] = idx
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the memo is keyed by its objects' ids, which a copy's (or another process's) objects do not keep
+        return {**self.__dict__, "memo": {}}
+
     def catalogue_for(self, region: str) -> Catalogue | None:
         """The treatment region's own catalogue, else its province's (code XX0000)."""
         return self.catalogues.get(region) or self.catalogues.get(province_of(region))
