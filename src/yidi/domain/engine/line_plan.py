@@ -91,5 +91,6 @@ def plans_for(packs: PackSet, vt: VisitType, rules: Rules, cat: Catalogue) -> Pl
     key = ("line_plans", vt, id(rules), id(cat))
     plans = packs.memo.get(key)
     if plans is None:
+        # no lock: two threads racing here each resolve equal plans, and one of the two is kept
         plans = packs.memo[key] = Plans(vt, rules, cat)
     return plans
