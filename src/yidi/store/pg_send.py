@@ -12,12 +12,15 @@ from psycopg._preparing import Prepare
 from psycopg._queries import _query2pg_nocache
 from psycopg.adapt import Transformer
 from psycopg.generators import execute as pq_execute
-from psycopg.pq import ExecStatus, Format
+from psycopg.generators import fetch_many as pq_fetch_many
+from psycopg.generators import send as pq_flush
+from psycopg.pq import ConnStatus, ExecStatus, Format, TransactionStatus
 
 # psycopg's private pieces used here (its query conversion, its prepared-statement manager, the connection's
-# transaction start) are those its Cursor.execute uses, in psycopg 3.3.9 as pinned in pyproject.toml: a newer
-# psycopg must pass tests/store/test_pg_send.py before the pin moves.
+# transaction start and its BEGIN's text) are those its Cursor.execute uses, in psycopg 3.3.9 as pinned in
+# pyproject.toml: a newer psycopg must pass tests/store/test_pg_send.py before the pin moves.
 _TUPLES_OK, _COMMAND_OK, _FATAL = ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK, ExecStatus.FATAL_ERROR
+_SYNC, _IDLE, _BAD = ExecStatus.PIPELINE_SYNC, TransactionStatus.IDLE, ConnStatus.BAD
 _TX_KEY = "yidi.pg_send.transformer"
 
 
@@ -77,26 +80,74 @@ def execute(conn: Any, sql: str, params: dict[str, Any]) -> tuple[list[Any], int
 
 def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) -> Generator[Any, Any, list[Any]]:
     """Cursor._execute_gen's steps for one statement outside a pipeline: BEGIN when the connection is idle, then
-    the statement, prepared (Parse once, then only Bind/Execute) as psycopg's manager decides."""
-    yield from dc._start_query()
+    the statement, prepared (Parse once, then only Bind/Execute) as psycopg's manager decides. A statement that
+    opens the transaction goes with its BEGIN in one round trip (`_with_begin`) unless it is to be prepared now
+    or has no parameters (those keep psycopg's own steps: BEGIN alone, then the statement)."""
     prepared, pgconn = dc._prepared, dc.pgconn
     prep, name = prepared.get(q)  # type: ignore[arg-type]
-    if prep is Prepare.NO:
-        if params:
-            pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
-                                     result_format=Format.TEXT)
-        else:  # as the cursor sends a statement without parameters: the simple query protocol
-            pgconn.send_query(q.query)
+    if not dc._autocommit and pgconn.transaction_status == _IDLE and params and prep is not Prepare.SHOULD:
+        results = yield from _with_begin(dc, dc._get_tx_start_command(), q, prep, name, params, formats)
     else:
-        if prep is Prepare.SHOULD:
-            pgconn.send_prepare(name, q.query, param_types=q.types)
-            for r in (yield from pq_execute(pgconn)):
-                if r.status == _FATAL:
-                    raise pe.error_from_result(r, encoding=pgconn._encoding)
-        pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+        yield from dc._start_query()
+        if prep is Prepare.NO:
+            if params:
+                pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
+                                         result_format=Format.TEXT)
+            else:  # as the cursor sends a statement without parameters: the simple query protocol
+                pgconn.send_query(q.query)
+        else:
+            if prep is Prepare.SHOULD:
+                pgconn.send_prepare(name, q.query, param_types=q.types)
+                for r in (yield from pq_execute(pgconn)):
+                    if r.status == _FATAL:
+                        raise pe.error_from_result(r, encoding=pgconn._encoding)
+            pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+        results = yield from pq_execute(pgconn)
     key = prepared.maybe_add_to_cache(q, prep, name)  # type: ignore[arg-type]
-    results: list[Any] = yield from pq_execute(pgconn)
     if key is not None:
         prepared.validate(key, prep, name, results)
     yield from prepared.maintain_gen(dc)
     return results
+
+
+def _with_begin(dc: PgConnection[Any], begin: bytes, q: _Query, prep: Prepare, name: bytes, params: Any,
+                formats: Any) -> Generator[Any, Any, list[Any]]:
+    """The statement's results, sent after psycopg's own BEGIN (its text, as `_start_query` sends it) in one
+    libpq pipeline ended by one Sync: one round trip instead of two. The BEGIN is explicit, so the Sync does not
+    end the transaction: after it the connection is as after psycopg's two round trips, in the transaction
+    (INTRANS), or, when the statement failed, in a failed one (INERROR) that a ROLLBACK ends; a BEGIN that
+    failed is raised as `_exec_command` raises it (the statement, skipped by the server, then has no result)."""
+    dc._check_connection_ok()
+    pgconn = dc.pgconn
+    pgconn.enter_pipeline_mode()
+    failed: BaseException | None = None
+    try:
+        pgconn.send_query_params(begin, None)  # in a pipeline only the extended protocol (as psycopg sends it there)
+        if prep is Prepare.NO:
+            pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
+                                     result_format=Format.TEXT)
+        else:  # already prepared in this session: Bind/Execute only
+            pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+        pgconn.pipeline_sync()
+        yield from pq_flush(pgconn)
+        got: list[list[Any]] = []
+        while not ((res := (yield from pq_fetch_many(pgconn))) and res[0].status == _SYNC):
+            got.append(res)
+    except BaseException as e:
+        failed = e
+        raise
+    finally:
+        # as psycopg's Pipeline leaves it: an error while leaving (results not collected after an interruption)
+        # does not hide the one that interrupted; the Connection then invalidates this connection
+        if pgconn.status != _BAD:
+            try:
+                pgconn.exit_pipeline_mode()
+            except pe.OperationalError:
+                if failed is None:
+                    raise
+    if len(got) != 2 or len(got[0]) != 1:
+        raise pe.InternalError(f"{len(got)} results from BEGIN and one statement")
+    (began,) = got[0]
+    if began.status != _COMMAND_OK:
+        raise pe.error_from_result(began, encoding=pgconn._encoding)
+    return got[1]
