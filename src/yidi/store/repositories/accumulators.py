@@ -69,16 +69,15 @@ def _new_row(person: int, scheme: Scheme, year: int) -> dict[str, Any]:
             "version": 0, "updated_at": _now()}
 
 
-# built once (the values are parameters): the settle path locks the row with it every time
-_LOCK_ROW = (select(YearAccumulatorRow)
-             .where(YearAccumulatorRow.person_id == bindparam("person"), YearAccumulatorRow.scheme == bindparam("scheme"),
-                    YearAccumulatorRow.year == bindparam("year"))
-             .with_for_update().execution_options(populate_existing=True))
 _ACC = cast(Table, YearAccumulatorRow.__table__)
+# a person's row of a scheme and year, the values as parameters: one condition for both ways of locking it
+_ROW_KEY = (_ACC.c.person_id == bindparam("person"), _ACC.c.scheme == bindparam("scheme"),
+            _ACC.c.year == bindparam("year"))
+# built once: the settle path locks the row with it every time
+_LOCK_ROW = select(YearAccumulatorRow).where(*_ROW_KEY).with_for_update().execution_options(populate_existing=True)
 # the same for a unit whose writes go at commit (yidi.store.plain_rows): the row as plain values, and the INSERT
 # that creates it first when missing (a person's first settle of the year), both built once
-_LOCK_ROW_PLAIN = (select(*_ACC.c).where(_ACC.c.person_id == bindparam("person"), _ACC.c.scheme == bindparam("scheme"),
-                                         _ACC.c.year == bindparam("year")).with_for_update())
+_LOCK_ROW_PLAIN = select(*_ACC.c).where(*_ROW_KEY).with_for_update()
 _NEW_ROW = {dialect: ins(_ACC).values({c.name: bindparam(c.name, type_=c.type) for c in _ACC.c}).on_conflict_do_nothing()
             for dialect, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
