@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
+import psycopg
+import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, event
 
 from tests.settlement.helpers import GZ1, outpatient_visit, seed_person
@@ -59,6 +63,34 @@ def test_a_settle_of_a_20_line_bill_in_6_statements(ctx: Context) -> None:
     # lane's head, record, head hash and row log apart: 15
     expected = 6 if ctx.engine.dialect.name == "postgresql" else 15
     assert len(seen) == expected, "\n".join(seen)
+
+
+def test_a_settle_on_postgresql_in_6_round_trips(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The round trips themselves (the statement counter above sees statements, not how they travel; listening
+    to statements also turns the driver's direct path off, so this counts without listening)."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's connection")
+    h = Principal(Role.HOSPITAL, GZ1)
+    p = seed_person(ctx, 36, balance="800.00")
+    visits = [outpatient_visit(ctx, h, p.id_number, p.name) for _ in range(3)]
+    svc.settle(ctx, h, visits[0], svc.SettleIn(idempotency_key="trips-key-0"))  # the accumulator row exists
+    waits = [0]
+    real = psycopg.Connection.wait
+
+    def counted(self: Any, gen: Any, *a: Any, **k: Any) -> Any:
+        # a round trip, but for the pool's rollback of a connection already out of its transaction (psycopg then
+        # sends nothing)
+        idle = self.pgconn.transaction_status == TransactionStatus.IDLE
+        waits[0] += not (idle and getattr(gen, "__name__", "") == "_rollback_gen")
+        return real(self, gen, *a, **k)
+    monkeypatch.setattr(psycopg.Connection, "wait", counted)
+    for n, mdtrt_id in enumerate(visits[1:], 1):
+        waits[0] = 0
+        assert svc.settle(ctx, h, mdtrt_id, svc.SettleIn(idempotency_key=f"trips-key-{n}")).status == "SETTLED"
+        # counted by hand: 1 BEGIN with the visit and accumulator row FOR UPDATE, 2 the visit and person FOR UPDATE
+        # with the read of everything that decides the money (one pipeline: they were two round trips),
+        # 3 the settlement, 4 the one write statement, 5 the audit record, 6 COMMIT
+        assert waits[0] == 6, waits
 
 
 def test_a_pre_settle_of_a_20_line_bill_in_1_statement(ctx: Context) -> None:

@@ -55,6 +55,17 @@ def _on_cursor_spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         seen.append(sql)
         return got
     monkeypatch.setattr(prebuilt, "on_cursor", spy)
+    real_all = prebuilt.on_cursor_all
+
+    def spy_all(conn: Connection, texts: list[tuple[str, dict[str, Any]]]) -> Any:  # several in one round trip
+        try:
+            got = real_all(conn, texts)
+        except BaseException as e:
+            seen.append(e)
+            raise
+        seen.extend(sql for sql, _p in texts)
+        return got
+    monkeypatch.setattr(prebuilt, "on_cursor_all", spy_all)
     return seen
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg import Connection as PgConnection
 from psycopg import errors as pe
+from psycopg.abc import Transformer as Dumping
 from psycopg._preparing import Prepare
 from psycopg._queries import _query2pg_nocache
 from psycopg.adapt import Transformer
@@ -47,31 +48,70 @@ def execute(conn: Any, sql: str, params: dict[str, Any]) -> tuple[list[Any], int
     `fetchall()` give them: the same text, parameters dumped by the same dumpers, prepared when psycopg's own
     threshold says so (its manager, so a rollback's DEALLOCATE ALL covers these statements too), the same
     psycopg exceptions. A psycopg error is raised as psycopg raises it (the caller maps it)."""
-    fairy = conn.connection
-    dc: PgConnection[Any] = fairy.driver_connection
-    info = fairy.info  # lives as long as this DBAPI connection (cleared when it is replaced)
-    tx = info.get(_TX_KEY)
-    if tx is None:  # one per connection: its dumpers and loaders found once, not at every statement's cursor
-        tx = info[_TX_KEY] = Transformer.from_context(dc)
-    pgconn = dc.pgconn
-    query, formats, names = _converted(sql, pgconn._encoding)
-    try:
-        values = [params[k] for k in names]
-    except KeyError as e:  # as psycopg says it
-        raise pe.ProgrammingError(f"query parameter missing: {e.args[0]}") from None
-    dumped = tx.dump_sequence(values, formats)
+    dc, tx = _connection(conn)
+    (q, dumped, formats), = _dumped(dc, tx, [(sql, params)])
     with dc.lock:
-        results = dc.wait(_execute_gen(dc, _Query(query, tx.types or ()), dumped, tx.formats))
+        results = dc.wait(_execute_gen(dc, q, dumped, formats))
     if len(results) != 1:
         raise pe.InternalError(f"{len(results)} results from one statement")
-    res = results[0]
+    return _outcome(dc, tx, results[0])
+
+
+def execute_all(conn: Any, statements: list[tuple[str, dict[str, Any]]]) -> list[tuple[list[Any], int, list[int] | None]]:
+    """Each of `statements` (text, parameters) as `execute` gives it, all sent in ONE round trip (a libpq pipeline
+    ended by one Sync, after the transaction's BEGIN when it is not open yet): statements whose parameters do not
+    depend on each other's results. They run one after the other in the server, as they would in separate round
+    trips; the first that fails is raised (the server skips those after it, and the transaction is left failed,
+    for the caller's rollback). Where psycopg would take steps of its own (a statement to be prepared now, one
+    without parameters) each goes alone, as `execute` sends it."""
+    dc, tx = _connection(conn)
+    sent = _dumped(dc, tx, statements)
+    prepared = dc._prepared
+    plans = [(q, *prepared.get(q), dumped, formats) for q, dumped, formats in sent]  # type: ignore[arg-type]
+    if len(sent) < 2 or any(prep is Prepare.SHOULD or not dumped for _q, prep, _n, dumped, _f in plans):
+        return [execute(conn, sql, params) for sql, params in statements]
+    with dc.lock:
+        begin = dc._get_tx_start_command() if not dc._autocommit and dc.pgconn.transaction_status == _IDLE else None
+        results = dc.wait(_pipelined(dc, begin, plans))
+    return [_outcome(dc, tx, r[0]) for r in results]
+
+
+def _connection(conn: Any) -> tuple[PgConnection[Any], Dumping]:
+    """`conn`'s psycopg connection and the Transformer kept with it (one per DBAPI connection, its dumpers and
+    loaders found once, not at every statement's cursor)."""
+    fairy = conn.connection
+    info = fairy.info  # lives as long as this DBAPI connection (cleared when it is replaced)
+    tx = info.get(_TX_KEY)
+    if tx is None:
+        tx = info[_TX_KEY] = Transformer.from_context(fairy.driver_connection)
+    return fairy.driver_connection, tx
+
+
+def _dumped(dc: PgConnection[Any], tx: Dumping,
+            statements: list[tuple[str, dict[str, Any]]]) -> list[tuple[_Query, Any, Any]]:
+    """Each statement as psycopg sends it: (its converted text and parameter types, the dumped parameters, their
+    formats); the Transformer's types and formats are those of its last dump, so they are taken at once."""
+    out = []
+    for sql, params in statements:
+        query, formats, names = _converted(sql, dc.pgconn._encoding)
+        try:
+            values = [params[k] for k in names]
+        except KeyError as e:  # as psycopg says it
+            raise pe.ProgrammingError(f"query parameter missing: {e.args[0]}") from None
+        dumped = tx.dump_sequence(values, formats)
+        out.append((_Query(query, tx.types or ()), dumped, tx.formats))
+    return out
+
+
+def _outcome(dc: PgConnection[Any], tx: Dumping, res: Any) -> tuple[list[Any], int, list[int] | None]:
+    """One statement's result as `execute` gives it, or its error raised as psycopg raises it."""
     status = res.status
     if status == _TUPLES_OK:
         tx.set_pgresult(res)
         n = res.ntuples
         return tx.load_rows(0, n, tuple), n, [res.ftype(i) for i in range(res.nfields)]
     if status == _FATAL:
-        raise pe.error_from_result(res, encoding=pgconn._encoding)
+        raise pe.error_from_result(res, encoding=dc.pgconn._encoding)
     if status != _COMMAND_OK:
         raise pe.InternalError(f"unexpected result status from query: {ExecStatus(status).name}")
     count = res.command_tuples
@@ -81,12 +121,12 @@ def execute(conn: Any, sql: str, params: dict[str, Any]) -> tuple[list[Any], int
 def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) -> Generator[Any, Any, list[Any]]:
     """Cursor._execute_gen's steps for one statement outside a pipeline: BEGIN when the connection is idle, then
     the statement, prepared (Parse once, then only Bind/Execute) as psycopg's manager decides. A statement that
-    opens the transaction goes with its BEGIN in one round trip (`_with_begin`) unless it is to be prepared now
+    opens the transaction goes with its BEGIN in one round trip (`_pipelined`) unless it is to be prepared now
     or has no parameters (those keep psycopg's own steps: BEGIN alone, then the statement)."""
     prepared, pgconn = dc._prepared, dc.pgconn
     prep, name = prepared.get(q)  # type: ignore[arg-type]
     if not dc._autocommit and pgconn.transaction_status == _IDLE and params and prep is not Prepare.SHOULD:
-        results = yield from _with_begin(dc, dc._get_tx_start_command(), q, prep, name, params, formats)
+        (results,) = yield from _pipelined(dc, dc._get_tx_start_command(), [(q, prep, name, params, formats)])
     else:
         yield from dc._start_query()
         if prep is Prepare.NO:
@@ -103,31 +143,40 @@ def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) ->
                         raise pe.error_from_result(r, encoding=pgconn._encoding)
             pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
         results = yield from pq_execute(pgconn)
-    key = prepared.maybe_add_to_cache(q, prep, name)  # type: ignore[arg-type]
-    if key is not None:
-        prepared.validate(key, prep, name, results)
+    _remember(prepared, q, prep, name, results)
     yield from prepared.maintain_gen(dc)
     return results
 
 
-def _with_begin(dc: PgConnection[Any], begin: bytes, q: _Query, prep: Prepare, name: bytes, params: Any,
-                formats: Any) -> Generator[Any, Any, list[Any]]:
-    """The statement's results, sent after psycopg's own BEGIN (its text, as `_start_query` sends it) in one
-    libpq pipeline ended by one Sync: one round trip instead of two. The BEGIN is explicit, so the Sync does not
-    end the transaction: after it the connection is as after psycopg's two round trips, in the transaction
-    (INTRANS), or, when the statement failed, in a failed one (INERROR) that a ROLLBACK ends; a BEGIN that
-    failed is raised as `_exec_command` raises it (the statement, skipped by the server, then has no result)."""
+def _remember(prepared: Any, q: _Query, prep: Prepare, name: bytes, results: list[Any]) -> None:
+    """psycopg's prepared-statement manager told how the statement went (as Cursor._execute_gen tells it)."""
+    key = prepared.maybe_add_to_cache(q, prep, name)
+    if key is not None:
+        prepared.validate(key, prep, name, results)
+
+
+def _pipelined(dc: PgConnection[Any], begin: bytes | None,
+               plans: list[tuple[_Query, Prepare, bytes, Any, Any]]) -> Generator[Any, Any, list[list[Any]]]:
+    """Each statement's results, sent (after psycopg's own BEGIN, its text as `_start_query` sends it, when
+    `begin` is given) in one libpq pipeline ended by one Sync: one round trip instead of one each. The BEGIN is
+    explicit, so the Sync does not end the transaction: after it the connection is as after separate round
+    trips, in the transaction (INTRANS), or, when a statement failed, in a failed one (INERROR) that a ROLLBACK
+    ends; a BEGIN that failed is raised as `_exec_command` raises it (the statements, skipped by the server, then
+    have no result). Each statement is told to psycopg's prepared-statement manager as `_execute_gen` tells it;
+    those the server skipped after a failure come back PIPELINE_ABORTED."""
     dc._check_connection_ok()
     pgconn = dc.pgconn
     pgconn.enter_pipeline_mode()
     failed: BaseException | None = None
     try:
-        pgconn.send_query_params(begin, None)  # in a pipeline only the extended protocol (as psycopg sends it there)
-        if prep is Prepare.NO:
-            pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
-                                     result_format=Format.TEXT)
-        else:  # already prepared in this session: Bind/Execute only
-            pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+        if begin is not None:
+            pgconn.send_query_params(begin, None)  # in a pipeline only the extended protocol (as psycopg sends it)
+        for q, prep, name, params, formats in plans:
+            if prep is Prepare.NO:
+                pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
+                                         result_format=Format.TEXT)
+            else:  # already prepared in this session: Bind/Execute only
+                pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
         pgconn.pipeline_sync()
         yield from pq_flush(pgconn)
         got: list[list[Any]] = []
@@ -145,9 +194,16 @@ def _with_begin(dc: PgConnection[Any], begin: bytes, q: _Query, prep: Prepare, n
             except pe.OperationalError:
                 if failed is None:
                     raise
-    if len(got) != 2 or len(got[0]) != 1:
-        raise pe.InternalError(f"{len(got)} results from BEGIN and one statement")
-    (began,) = got[0]
-    if began.status != _COMMAND_OK:
-        raise pe.error_from_result(began, encoding=pgconn._encoding)
-    return got[1]
+    if begin is not None:
+        if not got or len(got[0]) != 1:
+            raise pe.InternalError(f"{len(got)} results from BEGIN and {len(plans)} statements")
+        began = got.pop(0)[0]
+        if began.status != _COMMAND_OK:
+            raise pe.error_from_result(began, encoding=pgconn._encoding)
+    if len(got) != len(plans) or any(len(r) != 1 for r in got):
+        raise pe.InternalError(f"{len(got)} results from {len(plans)} statements")
+    if len(plans) > 1:  # the one statement of `_execute_gen` is told there
+        for (q, prep, name, _p, _f), results in zip(plans, got, strict=True):
+            _remember(dc._prepared, q, prep, name, results)
+        yield from dc._prepared.maintain_gen(dc)
+    return got

@@ -47,7 +47,14 @@ class Sent:
 
     def run(self, conn: Connection, params: dict[str, Any]) -> Rows:
         """Send the statement on `conn` (in its transaction) with `params` (Python values, as for execute)."""
-        rows, count, coltypes = _send(conn, self.sql, self._bind(params, {**self._fixed}))
+        return self.rows(*_send(conn, self.sql, self.bound(params)))
+
+    def bound(self, params: dict[str, Any]) -> dict[str, Any]:
+        """`params` (Python values) as the statement's text takes them: its constants, each type's bind processing."""
+        return self._bind(params, {**self._fixed})
+
+    def rows(self, rows: list[Any], count: int, coltypes: list[Any] | None) -> Rows:
+        """The statement's result (as the driver gave it) with its columns processed as SQLAlchemy would."""
         if coltypes is not None and rows:
             out = self._out
             if out is None:  # a fixed text on a fixed schema: the columns' types stay those of the first result
@@ -140,9 +147,34 @@ def on_cursor(conn: Connection, sql: str, params: dict[str, Any]) -> tuple[list[
     try:
         return pg_send.execute(conn, sql, params)
     except BaseException as e:
-        if isinstance(e, conn.dialect.loaded_dbapi.Error) or is_exit_exception(e):
-            conn._handle_dbapi_exception(e, sql, params, None, None)
+        _mapped(conn, e, sql, params)
         raise  # not the database's error: raised as it is (as SQLAlchemy does with it)
+
+
+def _mapped(conn: Connection, e: BaseException, sql: str, params: dict[str, Any]) -> None:
+    if isinstance(e, conn.dialect.loaded_dbapi.Error) or is_exit_exception(e):
+        conn._handle_dbapi_exception(e, sql, params, None, None)  # raises the SQLAlchemy exception
+
+
+def run_all(conn: Connection, statements: list[tuple[Any, dict[str, Any]]]) -> list[Rows]:
+    """Several statements built once, whose parameters do not depend on each other's results, each as `run`
+    runs it; on psycopg all in one round trip (`on_cursor_all`), elsewhere one after the other. They run in
+    the server in the order given, so a read after a lock sees what the lock waited for."""
+    if not (conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg" and _bare(conn)):
+        return [run(conn, stmt, params) for stmt, params in statements]
+    sents = [sent(stmt, conn) for stmt, _p in statements]
+    got = on_cursor_all(conn, [(s.sql, s.bound(params)) for s, (_stmt, params) in zip(sents, statements, strict=True)])
+    return [s.rows(*g) for s, g in zip(sents, got, strict=True)]
+
+
+def on_cursor_all(conn: Connection, texts: list[tuple[str, dict[str, Any]]]) -> list[tuple[list[Any], int, list[int] | None]]:
+    """`on_cursor` of each of `texts` (statement, parameters), all sent in one round trip (`pg_send.execute_all`);
+    an error is handled as there, the statements' texts joined as its statement."""
+    try:
+        return pg_send.execute_all(conn, texts)
+    except BaseException as e:
+        _mapped(conn, e, ";\n".join(t for t, _p in texts), {})
+        raise
 
 
 _SENT: weakref.WeakKeyDictionary[Any, dict[str, Sent]] = weakref.WeakKeyDictionary()

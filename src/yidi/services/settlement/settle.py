@@ -99,12 +99,17 @@ def settle(ctx: Context, principal: Principal, mdtrt_id: str, req: SettleIn) -> 
             found_visit, held, payer_key = lock_for_settle(uow, mdtrt_id, inst, today.year, req.mulaid_payer)
             # --- serialised from here on for this person: lock the visit and the person, then read again, in
             # one statement after those locks, everything that decides the money (a payer's row in number order)
-            payer_now = lock_payer(uow, payer_key) if payer_key is not None and payer_key < found_visit.person else None
-            visit, person = uow.visits.lock_with_person(found_visit.visit_id)
-            if payer_key is not None and payer_now is None:
-                payer_now = lock_payer(uow, payer_key)
-            got = uow.settlements.inputs(inst, req.idempotency_key, msgid, visit.visit_id, visit.person,
-                                         person.citizen_id.number)
+            if payer_key is None:  # the usual case: the lock and the read go together
+                payer_now = None
+                visit, person, got = uow.settlements.lock_and_inputs(found_visit.visit_id, found_visit.person, inst,
+                                                                     req.idempotency_key, msgid)
+            else:
+                payer_now = lock_payer(uow, payer_key) if payer_key < found_visit.person else None
+                visit, person = uow.visits.lock_with_person(found_visit.visit_id)
+                if payer_now is None:
+                    payer_now = lock_payer(uow, payer_key)
+                got = uow.settlements.inputs(inst, req.idempotency_key, msgid, visit.visit_id, visit.person,
+                                             person.citizen_id.number)
             if got.found is not None:
                 return _replay(mdtrt_id, got.found, h, req.idempotency_key)
             refuse_reversed(got.message, msgid)

@@ -61,6 +61,11 @@ class MemorySettlements:
         msg = self.t.messages.get((institution, msgid))
         return (None if found is None else dataclasses.replace(found)), (None if msg is None else dataclasses.replace(msg))
 
+    def lock_and_inputs(self, visit_id: int, person: int, institution: str, key: str | None,
+                        msgid: str | None) -> tuple[HospitalVisit, Person, SettleInputs]:
+        visit, p = MemoryVisits(self.t).lock_with_person(visit_id)
+        return visit, p, self.inputs(institution, key, msgid, visit_id, person, p.citizen_id.number)
+
     def inputs(self, institution: str, key: str | None, msgid: str | None, visit_id: int, person: int,
                citizen_id: str) -> SettleInputs:
         found, msg = (None, None) if key is None and msgid is None else \

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from yidi.domain.enums import Scheme, VisitType
@@ -18,17 +18,14 @@ from yidi.domain.filing_rules import FilingRecord
 from yidi.domain.ledger import FUND_FIELDS, Posted
 from yidi.domain.money import from_fen
 from yidi.domain.reference import Person
-from yidi.store import audit_chain, json_params, json_rows, json_text, prebuilt
-from yidi.store.models import FilingRow, PersonDiseaseRow, VisitRow
-from yidi.store.repositories import accumulators
+from yidi.store import audit_chain, json_params, json_text, prebuilt
+from yidi.store.repositories import accumulators, settle_inputs
 from yidi.store.repositories.accumulators import HeldAccumulators
-from yidi.store.repositories.filings import DISEASE_COLS, FILING_COLS, OPEN_VISIT_COLS, record_of
 from yidi.store.repositories.held import hold
 from yidi.store.repositories.lines import Line
 from yidi.store.repositories.messages import Message, message_of
-from yidi.store.repositories.reference import reference_version
-from yidi.store.repositories.visits import HospitalVisit
-from yidi.store.settlement_models import FeeLineRow, HospitalMessageRow, SettlementRow
+from yidi.store.repositories.visits import HospitalVisit, Visits
+from yidi.store.settlement_models import HospitalMessageRow, SettlementRow
 
 
 @dataclass(slots=True)
@@ -144,6 +141,12 @@ class SettlementRepository(Protocol):
         msgid (both None): `found` and `message` are None, not asked."""
         ...
 
+    def lock_and_inputs(self, visit_id: int, person: int, institution: str, key: str | None,
+                        msgid: str | None) -> tuple[HospitalVisit, Person, SettleInputs]:
+        """`VisitRepository.lock_with_person(visit_id)`, then `inputs` of the visit and its `person` (the
+        visit's, already known), in one round trip where the database allows it."""
+        ...
+
     def quote_inputs(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators, SettleInputs] | None:
         """What a quote (pre-settle) reads, in one statement and no lock: the visit (None when unknown), its person
         (chronic diseases left out, as `VisitRepository.with_person`), their accumulators of `year` (as
@@ -174,13 +177,6 @@ class SettlementRepository(Protocol):
     def save(self, s: Settlement) -> None: ...
 
 
-_LINE_FIELDS = tuple(f.name for f in fields(Line))
-_LINE_COLS = [FeeLineRow.__table__.c[n] for n in _LINE_FIELDS]
-# what a FilingRecord holds (filings.record_of): not whose it is, who reviewed it nor when it last changed
-_VC = VisitRow.__table__.c
-_DC = PersonDiseaseRow.__table__.c
-_INPUTS: dict[tuple[str, bool], Select[Any]] = {}
-_QUOTE: dict[str, Select[Any]] = {}
 # a Core INSERT of the table: none of the ORM's bulk-insert steps for one row
 _TABLE = cast(Table, SettlementRow.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
@@ -203,59 +199,6 @@ def _json_row(dialect: Any) -> json_params.Plan:
     if got is None:
         got = _JSON_ROWS[dialect.name] = json_params.plan(_ROW_COLS, dialect)
     return got
-
-
-def _inputs_query(dialect: str, keyed: bool) -> Select[Any]:
-    """`Settlements.inputs`' statement, built once per database kind and whether the idempotency key and msgid
-    are asked (not for a quote: two index look-ups fewer): its values are parameters, so SQLAlchemy neither
-    builds it nor works out its cache key again for every settle."""
-    q = _INPUTS.get((dialect, keyed))
-    if q is not None:
-        return q
-    institution: Any = bindparam("institution")
-    st, mt = SettlementRow.__table__.c, HospitalMessageRow.__table__.c
-    asked = [select(st.id).where(st.institution == institution, st.idempotency_key == bindparam("key")).scalar_subquery(),
-             select(mt.id).where(mt.institution == institution, mt.msgid == bindparam("msgid")).scalar_subquery()]
-    q = _INPUTS[(dialect, keyed)] = select(*(asked if keyed else []),
-                                           *_input_columns(dialect, bindparam("visit_id"), bindparam("person")))
-    return q
-
-
-def _input_columns(dialect: str, visit_id: Any, person: Any) -> list[Any]:
-    """The diseases, active lines, filings, other open admissions (as JSON value arrays) and the reference
-    version, of `visit_id` and `person` (parameters, or the columns of a statement around them)."""
-    lt = FeeLineRow.__table__.c
-    return [
-        json_rows.array_of(dialect, DISEASE_COLS, _DC.person_id == person, keyed=False),
-        json_rows.array_of(dialect, _LINE_COLS, (lt.visit_id == visit_id) & (lt.status == "ACTIVE"), keyed=False),
-        json_rows.array_of(dialect, FILING_COLS, FilingRow.__table__.c.person_id == person, keyed=False),
-        json_rows.array_of(dialect, OPEN_VISIT_COLS, (_VC.person_id == person) & (_VC.status == "OPEN")
-                           & (_VC.visit_type == VisitType.INPATIENT) & (_VC.id != visit_id), keyed=False),
-        reference_version()]
-
-
-def _quote_query(dialect: str) -> Select[Any]:
-    """`Settlements.quote_inputs`' one statement, built once per database kind: the quoted visit, its person and
-    accumulators (yidi.store.repositories.accumulators) and, beside them, its inputs."""
-    q = _QUOTE.get(dialect)
-    if q is None:
-        v = accumulators.QUOTE_VISIT.c
-        q = _QUOTE[dialect] = (select(*accumulators.QUOTE_COLUMNS, *_input_columns(dialect, v.id, v.person_id))
-                               .select_from(accumulators.QUOTE_FROM).where(accumulators.QUOTE_WHERE))
-    return q
-
-
-def _decoded(found: Settlement | None, msg: Message | None, diseases: Any, lines: Any, filings: Any, admissions: Any,
-             version: Any, citizen_id: str) -> SettleInputs:
-    """`SettleInputs` of the values `_input_columns` read."""
-    return SettleInputs(
-        found, msg,
-        [SimpleNamespace(**r) for r in json_rows.rows_of(DISEASE_COLS, diseases, "disease")],
-        [Line(*r) for r in json_rows.values_of_rows(_LINE_COLS, lines, "id")],  # its fields in column order
-        [record_of(SimpleNamespace(**r), citizen_id)
-         for r in json_rows.rows_of(FILING_COLS, filings, "created_on", "filing_id")],
-        [(r["institution"], r["admitted_on"]) for r in json_rows.rows_of(OPEN_VISIT_COLS, admissions, "id")],
-        int(version or 0))
 
 
 def _walked_once(s: Settlement) -> AbstractContextManager[None]:
@@ -309,31 +252,40 @@ class Settlements:
         # committed by whoever held them (a subquery of the locking statement itself would not)
         # (on the session's connection: a Core SELECT of plain values needs none of the ORM's execution steps,
         # and nothing is pending to flush before it, as settle and pre-settle read before they change anything)
-        keyed = key is not None or msgid is not None
-        q = _inputs_query(self.s.get_bind().dialect.name, keyed)
-        params: dict[str, Any] = {"visit_id": visit_id, "person": person}
-        if keyed:
-            params.update(institution=institution, key=key, msgid=msgid)
-        got = prebuilt.run(self.s.connection(), q, params).one()
+        q, params = settle_inputs.inputs_statement(self.s, institution, key, msgid, visit_id, person)
+        return self.inputs_of(prebuilt.run(self.s.connection(), q, params).one(), key is not None or msgid is not None,
+                              citizen_id)
+
+    def lock_and_inputs(self, visit_id: int, person: int, institution: str, key: str | None,
+                        msgid: str | None) -> tuple[HospitalVisit, Person, SettleInputs]:
+        # the read sent with the lock, in one round trip: the server runs it once the lock is taken, with a
+        # snapshot of its own (READ COMMITTED: per statement), as when it is sent after the lock's answer
+        q, params = settle_inputs.inputs_statement(self.s, institution, key, msgid, visit_id, person)
+        visit, p, got = Visits(self.s).lock_with_person_then(visit_id, q, params)
+        assert visit.person == person, "the visit's person is fixed when it is registered"
+        return visit, p, self.inputs_of(got.one(), key is not None or msgid is not None, p.citizen_id.number)
+
+    def inputs_of(self, got: Any, keyed: bool, citizen_id: str) -> SettleInputs:
+        """`inputs`' statement's one row as `SettleInputs` (the settlement and message found loaded)."""
         sid, mid = got[:2] if keyed else (None, None)
         diseases, lines, filings, admissions, version = got[-5:]
         found = None if sid is None else self.s.get(SettlementRow, sid, populate_existing=True)
         msg = None if mid is None else self.s.get(HospitalMessageRow, mid, populate_existing=True)
         hold(self.s, found, msg)
-        return _decoded(None if found is None else _settlement(found), None if msg is None else message_of(msg),
-                        diseases, lines, filings, admissions, version, citizen_id)
+        return SettleInputs(None if found is None else _settlement(found), None if msg is None else message_of(msg),
+                            *settle_inputs.decoded(diseases, lines, filings, admissions, version, citizen_id))
 
     def quote_inputs(self, mdtrt_id: str, year: int) -> tuple[HospitalVisit, Person, HeldAccumulators, SettleInputs] | None:
         # no lock to wait for: the one snapshot of one statement reads all of it (on the session's connection, as
         # `inputs`)
-        got = self.s.connection().execute(_quote_query(self.s.get_bind().dialect.name),
+        got = self.s.connection().execute(settle_inputs.quote_query(self.s.get_bind().dialect.name),
                                           {"mdtrt_id": mdtrt_id, "year": year}).one_or_none()
         if got is None:
             return None
         visit, person, held = accumulators.quoted(got, year)
         diseases, lines, filings, admissions, version = got[-5:]
-        return visit, person, held, _decoded(None, None, diseases, lines, filings, admissions, version,
-                                             person.citizen_id.number)
+        return visit, person, held, SettleInputs(None, None, *settle_inputs.decoded(
+            diseases, lines, filings, admissions, version, person.citizen_id.number))
 
     def of_visit(self, visit_id: int) -> list[Settlement]:
         q = select(SettlementRow).where(SettlementRow.visit_id == visit_id).order_by(SettlementRow.id)

@@ -307,8 +307,20 @@ class Visits:
         if not flush_one.asked(self.s):
             return _with_person(self.s, *self.s.execute(_LOCK_WITH_PERSON, {"visit_id": visit_id}).one())
         # the writes go at commit: the rows held as plain values, no ORM objects to load and track
-        hv, v, p = plain_rows.split(prebuilt.run(self.s.connection(), _LOCK_PLAIN, {"visit_id": visit_id}).one(),
-                                   (HV, V, P))
+        return self._held(prebuilt.run(self.s.connection(), _LOCK_PLAIN, {"visit_id": visit_id}).one())
+
+    def lock_with_person_then(self, visit_id: int, stmt: Any, params: dict[str, Any]
+                              ) -> tuple[HospitalVisit, Person, prebuilt.Rows]:
+        """`lock_with_person`, then `stmt` (a statement built once) with `params`, sent together (one round trip on
+        PostgreSQL): the server runs `stmt` after the lock is taken."""
+        if not flush_one.asked(self.s):
+            visit, person = self.lock_with_person(visit_id)
+            return visit, person, prebuilt.run(self.s.connection(), stmt, params)
+        locked, then = prebuilt.run_all(self.s.connection(), [(_LOCK_PLAIN, {"visit_id": visit_id}), (stmt, params)])
+        return *self._held(locked.one()), then
+
+    def _held(self, row: Any) -> tuple[HospitalVisit, Person]:
+        hv, v, p = plain_rows.split(row, (HV, V, P))
         for t, values in ((HV, hv), (V, v), (P, p)):
             plain_rows.hold(self.s, t, values)
         return hospital_visit(SimpleNamespace(**hv), SimpleNamespace(**v)), person_of(SimpleNamespace(**p), diseases=())
