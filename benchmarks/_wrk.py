@@ -200,10 +200,14 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
         proc.wait()
 
 
-def pgbench(db: str, *, select_only: bool, clients: int = 8, jobs: int = 2, seconds: int = 10, scale: int = 1) -> float:
-    """pgbench's tps on the scratch database (initialised here at `scale`): TPC-B-like or select-only."""
+def pgbench(db: str, *, select_only: bool, clients: int = 8, jobs: int = 2, seconds: int = 10, scale: int = 1,
+            init: bool = True) -> float:
+    """pgbench's tps on the scratch database (initialised here at `scale` unless `init` is False: a second run on
+    tables an earlier run made): TPC-B-like or select-only."""
     env = {**os.environ, **PG_ENV}
-    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), db], env=env, check=True, capture_output=True, timeout=600)
+    if init:
+        subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), db], env=env, check=True, capture_output=True,
+                       timeout=600)
     cmd = ["pgbench", *(["-S"] if select_only else []), "-c", str(clients), "-j", str(jobs), "-T", str(seconds), db]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True, timeout=seconds + 300).stdout
     m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)

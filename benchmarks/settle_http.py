@@ -5,15 +5,23 @@ per hospital; `yidi serve --no-demo --workers W` serves it on 127.0.0.1, and `wr
 request with its hospital's key and its own msgid,
   A. registers 2 × B visits (each answer's mdtrt_id is captured for the next phases),
   B. uploads 20 fee lines (A, B, C, over-cap and unknown items) to each,
-  C. settles B of them as fast as answers come back (settlements/s, p50/p99, server CPU per settle),
-  D. settles the others at a fixed offered rate of half that maximum for --seconds (p50/p99 there),
-then `pgbench -i -s 8` and the TPC-B-like `pgbench -c 8 -j 2 -T 10` run on the same database, `yidi ledger
-verify` and `yidi audit verify` must pass, and the database is dropped. Each settle has an idempotency key.
+  C. settles B of them as fast as answers come back (settlements/s, p50/p99, server CPU per settle), in --rounds
+     parts, each followed by the TPC-B-like `pgbench -c 8 -j 2 -T S` on the same database (its tables made by
+     `pgbench -i -s 8` before A; the server idle meanwhile; VACUUM (ANALYZE) before each measured phase,
+     pgbench's, yidi's and D's, so that none pays for the one before it), so that each part's
+     rate has its own pgbench rate measured beside it on the machine as it was then: a part's ratio is its
+     settlements/s over that tps, and the run's figures are the median of the parts' (on a machine whose speed
+     drifts by ±20 % within minutes, one settle phase and one pgbench phase apart gave ratios far apart from run
+     to run);
+  D. settles the others at a fixed offered rate of half the median maximum for --seconds (p50/p99 there);
+then `yidi ledger verify` and `yidi audit verify` must pass, and the database is dropped. Each settle has an
+idempotency key.
 
-    .venv/bin/python benchmarks/settle_http.py [--bills 1500] [--connections 8] [--workers 2] [--persons 400]
-        [--seconds 10] [--json FILE] [--profile 200] [--py-spy FILE]
+    .venv/bin/python benchmarks/settle_http.py [--bills 1500] [--rounds 3] [--connections 8] [--workers 2]
+        [--persons 400] [--seconds 10] [--pgbench-seconds 10] [--json FILE] [--profile 200] [--py-spy FILE]
 
---json FILE writes settles_per_s, pgbench_tps, ratio, p50_ms, p99_ms and the other phases' figures.
+--json FILE writes settles_per_s, pgbench_tps, ratio, p50_ms, p99_ms (medians of the rounds), each round's, and
+the other phases' figures. --rounds 1: one settle phase, then one pgbench run (as before the rounds).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import os
 import pstats
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -38,6 +47,7 @@ from _common import PG_URL as ADMIN_URL
 from _common import admin, free_port
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import text
 
 from yidi.demo.dataset import demo_id
 from yidi.domain.enums import Category, FilingType, InsuranceStatus, Scheme, VisitType
@@ -178,9 +188,18 @@ def spy_report(path: str) -> None:
     console.print(t)
 
 
+def settle_down(ctx: Context) -> None:
+    """Before a measured phase: the database vacuumed and analysed, so that no phase pays for the one before it
+    (autovacuum woken by pgbench's 30,000 updates, or by yidi's writes). No CHECKPOINT: right after one, every
+    page's first change writes its whole image to the WAL, which would weigh on the phase after it."""
+    with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM (ANALYZE)"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--bills", type=int, default=1500, help="settled saturating (as many again at the fixed rate)")
+    ap.add_argument("--rounds", type=int, default=3, help="saturating settle parts, each followed by a pgbench run")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--workers", type=int, default=2, help="yidi serve --workers")
@@ -203,6 +222,8 @@ def main() -> int:
     try:
         console.print(f"scratch database {db}: seeding {a.persons} persons …")
         persons = seed(ctx, a.persons)
+        # pgbench's tables first: their 800,000 rows' writes and checkpoint then weigh on no measured phase
+        _wrk.pgbench(db, select_only=False, scale=8, seconds=1)
         keys = {h: f"Bearer {hospital_keys.create_key(ctx, h).key}" for h in HOSPITALS}
         port = free_port()
         server = _wrk.start_yidi(url, port, a.workers, access_log=a.access_log,
@@ -244,27 +265,39 @@ def main() -> int:
                                     "--subprocesses", "--format", "raw", "--rate", "200", "-o", a.py_spy],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        sat, _ = _wrk.run(base, settle_rows(visits[:a.bills]), label="settle 20-line bill (2304/2207)", seconds=600,
-                          **common)
-        console.print(sat.line())
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=120)
+        rounds, parts = [], max(1, min(a.rounds, a.bills))
+        for r in range(parts):
+            part = visits[a.bills * r // parts: a.bills * (r + 1) // parts]
+            settle_down(ctx)
+            sat, _ = _wrk.run(base, settle_rows(part), label=f"settle 20-line bill (2304/2207) {r + 1}/{parts}",
+                              seconds=600, **common)
+            if spy is not None and r == 0:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=120)
+            settle_down(ctx)
+            tps = _wrk.pgbench(db, select_only=False, scale=8, seconds=a.pgbench_seconds, init=False)
+            rounds.append((sat, tps))
+            console.print(f"{sat.line()}  pgbench TPC-B {tps:,.0f} tps: ratio {sat.per_s / tps:.4f}")
+        sat = sorted((s for s, _t in rounds), key=lambda x: x.per_s)[len(rounds) // 2]  # the median part's figures
+        tps = statistics.median(t for _s, t in rounds)
+        ratio = statistics.median(s.per_s / t for s, t in rounds)
         rate = max(1.0, sat.per_s / 2)
+        settle_down(ctx)
         rest = visits[a.bills:][: max(a.connections, int(rate * a.seconds))]
         fixed, _ = _wrk.run(base, settle_rows(rest), label="settle 20-line bill (2304/2207)", rate=rate,
                             seconds=600, **common)
         console.print(fixed.line())
         _wrk.stop(server)
         server = None
-        console.print(f"pgbench TPC-B-like -c 8 -j 2 -T {a.pgbench_seconds} (scale 8) on {db} …")
-        tps = _wrk.pgbench(db, select_only=False, scale=8, seconds=a.pgbench_seconds)
         checks = _wrk.verify(url)
-        errors = sum(r.errors for r in (reg, up, sat, fixed))
+        errors = sum(r.errors for r in (reg, up, fixed, *(s for s, _t in rounds)))
         out = {
-            "settles_per_s": round(sat.per_s, 1), "pgbench_tps": round(tps, 1), "ratio": round(sat.per_s / tps, 4),
+            "settles_per_s": round(sat.per_s, 1), "pgbench_tps": round(tps, 1), "ratio": round(ratio, 4),
             "p50_ms": round(sat.p50_ms, 2), "p99_ms": round(sat.p99_ms, 2),
             "server_cpu_ms_per_settle": round(sat.cpu_ms_per_req, 2), "workers": a.workers,
+            "rounds": [{"settles_per_s": round(s.per_s, 1), "pgbench_tps": round(t, 1), "ratio": round(s.per_s / t, 4),
+                        "p50_ms": round(s.p50_ms, 2), "p99_ms": round(s.p99_ms, 2),
+                        "server_cpu_ms_per_settle": round(s.cpu_ms_per_req, 2)} for s, t in rounds],
             "connections": a.connections,
             "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
                            "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},
@@ -272,17 +305,17 @@ def main() -> int:
             "whole_flow_per_s": round(1 / (1 / reg.per_s + 1 / up.per_s + 1 / sat.per_s), 1),
             "errors": errors, **checks,
             "load_average": [round(x, 1) for x in (*load_before, *os.getloadavg())],
-            "rows": [r.as_dict() for r in (reg, up, sat, fixed)],
+            "rows": [r.as_dict() for r in (reg, up, *(s for s, _t in rounds), fixed)],
         }
         console.print()
         console.print(f"machine: {_wrk.machine()}; yidi serve --workers {a.workers}; wrk -t {a.threads} -c "
                       f"{a.connections} on the same machine; load average at start {load_before[0]:.1f}")
-        console.print(f"yidi settle: {sat.per_s:,.1f} settlements/s (p50 {sat.p50_ms:.1f} ms, p99 {sat.p99_ms:.1f} ms, "
+        console.print(f"yidi settle (the median of {len(rounds)} parts): {sat.per_s:,.1f} settlements/s (p50 {sat.p50_ms:.1f} ms, p99 {sat.p99_ms:.1f} ms, "
                       f"server CPU {sat.cpu_ms_per_req:.1f} ms each); at {fixed.offered:,.0f}/s offered: p50 "
                       f"{fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms (aim ≤ 50), {fixed.late} late")
         console.print(f"whole flow (register, upload, settle) ≈ {out['whole_flow_per_s']:,.1f} bills/s")
-        console.print(f"pgbench TPC-B-like {tps:,.0f} tps; ratio yidi settle / pgbench {sat.per_s / tps:.4f} "
-                      "(aim 0.1, then 0.3)")
+        console.print(f"pgbench TPC-B-like {tps:,.0f} tps (median); ratio yidi settle / pgbench {ratio:.4f} (median of "
+                      f"the parts' {', '.join(f'{s.per_s / t:.4f}' for s, t in rounds)}; aim 0.1, then 0.3)")
         console.print(f"ledger verify: {'OK' if checks['ledger_verify'] else 'FAILED'}; audit verify: "
                       f"{'OK' if checks['audit_verify'] else 'FAILED'}")
         if a.json:

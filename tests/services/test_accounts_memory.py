@@ -8,6 +8,7 @@ refused use case leaves the store as it was.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -125,20 +126,31 @@ def test_a_key_revoked_by_another_process_stops_within_the_live_window(  # type:
         uow.hospital_keys.revoke(new.key_id, actor="cli")
     clock[0] += hospital_keys.LIVE_SECONDS - 1
     assert hospital_keys.verify(ctx, new.key) == "H36010000001"  # still within the live window (documented)
-    clock[0] += 2  # past it, well within the minute the scrypt check is remembered
+    clock[0] += 2  # past it: the row is read again, and it is revoked
     assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID"
     assert hospital_keys.remembered(new.key) is None
 
 
 def test_a_live_key_is_read_again_without_scrypt(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    ctx, _store = world
+    ctx, store = world
     new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
     clock, checks = _clock_and_scrypt_checks(monkeypatch)
     assert hospital_keys.verify(ctx, new.key) == "H36010000001"
     clock[0] += hospital_keys.LIVE_SECONDS + 1  # the row is read again: still live, the secret not checked again
     assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 1
-    clock[0] += hospital_keys.CACHE_SECONDS  # past the minute: the secret is checked again
-    assert hospital_keys.verify(ctx, new.key) == "H36010000001" and len(checks) == 2
+    for _ in range(30):  # an hour of requests: the row read every LIVE_SECONDS, the secret never checked again
+        clock[0] += 2 * hospital_keys.LIVE_SECONDS
+        assert hospital_keys.verify(ctx, new.key) == "H36010000001"
+    assert len(checks) == 1
+    # the stored hash changes (the key's row replaced with another secret's): the key is checked again and refused
+    with ctx.uow() as uow:
+        row = uow.hospital_keys.get(new.key_id)
+        assert row is not None
+    store.tables.hospital_keys[new.key_id] = dataclasses.replace(row, secret_hash=hospital_keys._hash("other", row.salt))
+    checks.clear()
+    clock[0] += hospital_keys.LIVE_SECONDS + 1
+    assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID"
+    assert len(checks) == 1  # the key's secret checked against the new hash (and refused)
     # a wrong secret for a live key id is refused however fresh the right one's check is
     wrong = new.key.rsplit(".", 1)[0] + ".not-the-secret"
     assert refused(hospital_keys.verify, ctx, wrong).code == "AUTH_INVALID"

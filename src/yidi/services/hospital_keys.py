@@ -2,8 +2,11 @@
 
 A key reads `yk_<key id>.<secret>`. The key id is public and finds the row; the secret is checked against
 an scrypt hash (memory-hard: 16 MiB per try), so a stolen table does not give working keys. Because
-scrypt is deliberately slow (~50 ms), a successful check is remembered in process memory for a short
-time, keyed by a SHA-256 of the whole key; a revoked key stops working within that time at most.
+scrypt is deliberately slow (~50 ms), a successful check is remembered in process memory, keyed by a SHA-256
+of the whole key, with the stored hash it matched; the key's row is read again every LIVE_SECONDS, and a
+revoked key stops working within that time at most. scrypt runs again only when that row's hash is no longer
+the one the key matched: the same key against the same hash can only give the same answer, and re-checking it
+every minute made every hospital's requests in each worker wait ~50–100 ms once a minute (benchmarks/README.md).
 
 This module is small on purpose: issue 8 may replace it with OAuth2 client credentials.
 """
@@ -25,7 +28,6 @@ from yidi.store.repositories.accounts import HospitalKey
 
 PREFIX = "yk_"
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: 128 * r * n bytes = 16 MiB of memory per check
-CACHE_SECONDS = 60.0  # a key's secret checked with scrypt at most this often per process (16 MiB, ~50 ms each)
 LIVE_SECONDS = 10.0  # whether the key is still live (not revoked) read at most this often: as tokens' accounts
 
 
@@ -70,13 +72,12 @@ def _invalid() -> YidiError:
     return error("AUTH_INVALID", detail_zh="API 密钥无效或已停用", detail_en="invalid or revoked API key")
 
 
-_cache: dict[str, tuple[str, str, float, float]] = {}  # digest -> (institution, key id, verified until, live until)
+_cache: dict[str, tuple[str, str, str, float]] = {}  # digest -> (institution, key id, the salt and hash it matched, live until)
 _lock = threading.Lock()
 
 
 def remembered(key: str) -> str | None:
-    """The institution of a key verified within CACHE_SECONDS and seen live within LIVE_SECONDS (no database, no
-    scrypt), else None."""
+    """The institution of a key verified and seen live within LIVE_SECONDS (no database, no scrypt), else None."""
     with _lock:
         hit = _cache.get(hashlib.sha256(key.encode()).hexdigest())
     return hit[0] if hit is not None and hit[3] > time.monotonic() else None
@@ -84,8 +85,9 @@ def remembered(key: str) -> str | None:
 
 def verify(ctx: Context, key: str) -> str:
     """The institution a key belongs to, or AUTH_INVALID (401). A revocation made in this process counts at once,
-    one made by another process (the CLI) within LIVE_SECONDS: a key verified within CACHE_SECONDS is read
-    again (its row by primary key, no scrypt) once it has not been seen live for LIVE_SECONDS."""
+    one made by another process (the CLI) within LIVE_SECONDS: a key verified before is read again (its row by
+    primary key) once it has not been seen live for LIVE_SECONDS, without scrypt while the row's salt and hash
+    are those it matched."""
     known = remembered(key)
     if known is not None:
         return known
@@ -103,13 +105,12 @@ def verify(ctx: Context, key: str) -> str:
             _cache.pop(digest, None)
         raise _invalid()
     institution = found.institution
-    verified_until = hit[2] if hit is not None and hit[1] == key_id and hit[2] > now else None
-    if verified_until is None:
-        if not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
-            raise _invalid()
-        verified_until = now + CACHE_SECONDS
+    matched = f"{found.salt}${found.secret_hash}"
+    known_hash = hit is not None and hit[1] == key_id and hmac.compare_digest(hit[2], matched)
+    if not known_hash and not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
+        raise _invalid()
     with _lock:
         if len(_cache) > 10_000:  # bounded: a flood of distinct valid keys cannot grow memory forever
             _cache.clear()
-        _cache[digest] = (institution, key_id, verified_until, now + LIVE_SECONDS)
+        _cache[digest] = (institution, key_id, matched, now + LIVE_SECONDS)
     return institution
