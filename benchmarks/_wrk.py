@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -95,6 +96,44 @@ def server_cpu(pid: int) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+class SplitWatch:
+    """How the load generator's connections are spread over the server's worker processes during a phase: the
+    workers share one listening socket and each takes what it accepts, so 8 connections may go 4/4 or 6/2, and
+    a worker with 6 is one process (one GIL) doing three quarters of the work. Sampled every 0.2 s."""
+
+    def __init__(self, server_pid: int, port: int) -> None:
+        self.pid, self.port = server_pid, port
+        self.samples: list[tuple[int, ...]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> SplitWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                workers = [w for w in psutil.Process(self.pid).children()  # not multiprocessing's resource tracker
+                           if "resource_tracker" not in " ".join(w.cmdline())]
+                got = tuple(sorted((sum(1 for c in w.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED
+                                        and c.laddr and c.laddr.port == self.port) for w in workers), reverse=True))
+            except psutil.Error:
+                continue
+            if sum(got):
+                self.samples.append(got)
+
+    def seen(self) -> str:
+        """The spread seen most often ("4/4"), or "?" when none was seen."""
+        if not self.samples:
+            return "?"
+        return "/".join(map(str, max(set(self.samples), key=self.samples.count)))
 
 
 def run(base: str, rows: Sequence[Row], *, label: str, server_pid: int, mode: str = "loop", seconds: float = 10,

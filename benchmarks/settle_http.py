@@ -265,19 +265,22 @@ def main() -> int:
                                     "--subprocesses", "--format", "raw", "--rate", "200", "-o", a.py_spy],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        rounds, parts = [], max(1, min(a.rounds, a.bills))
+        rounds, parts, splits = [], max(1, min(a.rounds, a.bills)), []
         for r in range(parts):
             part = visits[a.bills * r // parts: a.bills * (r + 1) // parts]
             settle_down(ctx)
-            sat, _ = _wrk.run(base, settle_rows(part), label=f"settle 20-line bill (2304/2207) {r + 1}/{parts}",
-                              seconds=600, **common)
+            with _wrk.SplitWatch(server.pid, port) as split:
+                sat, _ = _wrk.run(base, settle_rows(part), label=f"settle 20-line bill (2304/2207) {r + 1}/{parts}",
+                                  seconds=600, **common)
             if spy is not None and r == 0:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=120)
             settle_down(ctx)
             tps = _wrk.pgbench(db, select_only=False, scale=8, seconds=a.pgbench_seconds, init=False)
             rounds.append((sat, tps))
-            console.print(f"{sat.line()}  pgbench TPC-B {tps:,.0f} tps: ratio {sat.per_s / tps:.4f}")
+            console.print(f"{sat.line()}  pgbench TPC-B {tps:,.0f} tps: ratio {sat.per_s / tps:.4f}; connections by "
+                          f"worker {split.seen()}")
+            splits.append(split.seen())
         sat = sorted((s for s, _t in rounds), key=lambda x: x.per_s)[len(rounds) // 2]  # the median part's figures
         tps = statistics.median(t for _s, t in rounds)
         ratio = statistics.median(s.per_s / t for s, t in rounds)
@@ -297,7 +300,8 @@ def main() -> int:
             "server_cpu_ms_per_settle": round(sat.cpu_ms_per_req, 2), "workers": a.workers,
             "rounds": [{"settles_per_s": round(s.per_s, 1), "pgbench_tps": round(t, 1), "ratio": round(s.per_s / t, 4),
                         "p50_ms": round(s.p50_ms, 2), "p99_ms": round(s.p99_ms, 2),
-                        "server_cpu_ms_per_settle": round(s.cpu_ms_per_req, 2)} for s, t in rounds],
+                        "server_cpu_ms_per_settle": round(s.cpu_ms_per_req, 2), "connections_by_worker": w}
+                       for (s, t), w in zip(rounds, splits, strict=True)],
             "connections": a.connections,
             "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
                            "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},
