@@ -8,9 +8,9 @@ from typing import Any
 
 from psycopg import Connection as PgConnection
 from psycopg import errors as pe
-from psycopg.abc import Transformer as Dumping
 from psycopg._preparing import Prepare
 from psycopg._queries import _query2pg_nocache
+from psycopg.abc import Transformer as Dumping
 from psycopg.adapt import Transformer
 from psycopg.generators import execute as pq_execute
 from psycopg.generators import fetch_many as pq_fetch_many
