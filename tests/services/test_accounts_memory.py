@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
+import time
 
 import pytest
 
@@ -154,3 +156,30 @@ def test_a_live_key_is_read_again_without_scrypt(world, monkeypatch: pytest.Monk
     # a wrong secret for a live key id is refused however fresh the right one's check is
     wrong = new.key.rsplit(".", 1)[0] + ".not-the-secret"
     assert refused(hospital_keys.verify, ctx, wrong).code == "AUTH_INVALID"
+
+
+def test_requests_arriving_together_with_a_new_key_run_one_scrypt(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A worker's first requests after a start: four at once with the same key wait for one check of its secret
+    (16 MiB and ~50–100 ms each) rather than each running their own; a wrong key is still refused."""
+    ctx, _store = world
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    real_hash, checks, started = hospital_keys._hash, [], threading.Event()
+
+    def slow(secret: str, salt: str) -> str:
+        checks.append(1)
+        started.set()
+        time.sleep(0.3)  # long enough for the other three to arrive while it runs
+        return real_hash(secret, salt)
+    monkeypatch.setattr(hospital_keys, "_hash", slow)
+    got: list[str] = []
+    first = threading.Thread(target=lambda: got.append(hospital_keys.verify(ctx, new.key)))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=lambda: got.append(hospital_keys.verify(ctx, new.key))) for _ in range(3)]
+    for t in [*others]:
+        t.start()
+    for t in [first, *others]:
+        t.join(30)
+    assert got == ["H36010000001"] * 4 and len(checks) == 1
+    wrong = new.key.rsplit(".", 1)[0] + ".not-the-secret"
+    assert refused(hospital_keys.verify, ctx, wrong).code == "AUTH_INVALID" and len(checks) == 2

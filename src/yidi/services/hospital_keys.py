@@ -18,6 +18,8 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from yidi.domain.error_catalogue import error
@@ -74,6 +76,7 @@ def _invalid() -> YidiError:
 
 _cache: dict[str, tuple[str, str, str, float]] = {}  # digest -> (institution, key id, the salt and hash it matched, live until)
 _lock = threading.Lock()
+_checks: dict[str, threading.Lock] = {}  # digest -> the lock its scrypt check holds, while one runs
 
 
 def remembered(key: str) -> str | None:
@@ -104,13 +107,43 @@ def verify(ctx: Context, key: str) -> str:
         with _lock:
             _cache.pop(digest, None)
         raise _invalid()
-    institution = found.institution
     matched = f"{found.salt}${found.secret_hash}"
-    known_hash = hit is not None and hit[1] == key_id and hmac.compare_digest(hit[2], matched)
-    if not known_hash and not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
-        raise _invalid()
+    if not _matched_before(hit, key_id, matched):
+        # one scrypt per key at a time in this process: the requests that arrive with a key while it is being
+        # checked (a worker's first minute, after a restart) wait for that check instead of each running their own
+        with _checking(digest):
+            with _lock:
+                hit = _cache.get(digest)
+            if not _matched_before(hit, key_id, matched) and \
+                    not hmac.compare_digest(_hash(secret, found.salt), found.secret_hash):
+                raise _invalid()
+            _remember(digest, found.institution, key_id, matched, now)
+        return found.institution
+    _remember(digest, found.institution, key_id, matched, now)
+    return found.institution
+
+
+def _matched_before(hit: tuple[str, str, str, float] | None, key_id: str, matched: str) -> bool:
+    """Whether this key (by its digest) was checked against this very salt and hash before."""
+    return hit is not None and hit[1] == key_id and hmac.compare_digest(hit[2], matched)
+
+
+def _remember(digest: str, institution: str, key_id: str, matched: str, now: float) -> None:
     with _lock:
         if len(_cache) > 10_000:  # bounded: a flood of distinct valid keys cannot grow memory forever
             _cache.clear()
         _cache[digest] = (institution, key_id, matched, now + LIVE_SECONDS)
-    return institution
+
+
+@contextmanager
+def _checking(digest: str) -> Iterator[None]:
+    """Hold the one lock of a key's digest while its secret is checked (dropped after: no lock is kept per key)."""
+    with _lock:
+        mine = _checks.setdefault(digest, threading.Lock())
+    with mine:
+        try:
+            yield
+        finally:
+            with _lock:
+                if _checks.get(digest) is mine:
+                    del _checks[digest]
