@@ -65,9 +65,9 @@ def test_two_statements_in_one_round_trip_give_what_each_gives_alone(ctx: Contex
 def test_they_run_in_the_order_given(ctx: Context) -> None:
     _pg(ctx)
     with ctx.engine.connect() as conn:
-        conn.execute(text("CREATE TEMP TABLE pg_send_t (k INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TEMP TABLE pg_send_order (k INTEGER PRIMARY KEY)"))
         conn.commit()
-        t = table("pg_send_t", column("k", Integer))
+        t = table("pg_send_order", column("k", Integer))
         add = insert(t).values(k=bindparam("k", type_=Integer)).returning(t.c.k)
         count = select(literal_column("count(*)", Integer)).select_from(t).where(t.c.k <= bindparam("top", type_=Integer))
         for k in range(1, 8):
@@ -75,15 +75,17 @@ def test_they_run_in_the_order_given(ctx: Context) -> None:
             added, seen = prebuilt.run_all(conn, [(add, {"k": k}), (count, {"top": 100})])
             assert (added.scalar_one(), seen.scalar_one()) == (k, k)  # the read sees the write sent before it
             conn.commit()
+        conn.execute(text("DROP TABLE pg_send_order"))  # the pooled connection outlives the test
+        conn.commit()
 
 
 @pytest.mark.parametrize("which", [0, 1])
 def test_the_failing_statement_is_raised_and_a_rollback_ends_the_transaction(ctx: Context, which: int) -> None:
     _pg(ctx)
     with ctx.engine.connect() as conn:
-        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS pg_send_f (k INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS pg_send_fail (k INTEGER PRIMARY KEY)"))
         conn.commit()
-        ok = ("INSERT INTO pg_send_f (k) VALUES (%(k)s) RETURNING k", {"k": 1})
+        ok = ("INSERT INTO pg_send_fail (k) VALUES (%(k)s) RETURNING k", {"k": 1})
         bad = ("SELECT 1 / %(zero)s::INTEGER AS x", {"zero": 0})
         for _ in range(7):  # unprepared, then prepared
             conn.begin()
@@ -94,7 +96,7 @@ def test_the_failing_statement_is_raised_and_a_rollback_ends_the_transaction(ctx
             assert (pg.transaction_status, pg.pipeline_status) == (TransactionStatus.INERROR, PipelineStatus.OFF)
             conn.rollback()
             # nothing of either was kept, and the connection serves the next transaction
-            assert conn.execute(text("SELECT count(*) FROM pg_send_f")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM pg_send_fail")).scalar_one() == 0
             conn.rollback()
 
 

@@ -49,7 +49,11 @@ def execute(conn: Any, sql: str, params: dict[str, Any]) -> tuple[list[Any], int
     threshold says so (its manager, so a rollback's DEALLOCATE ALL covers these statements too), the same
     psycopg exceptions. A psycopg error is raised as psycopg raises it (the caller maps it)."""
     dc, tx = _connection(conn)
-    (q, dumped, formats), = _dumped(dc, tx, [(sql, params)])
+    return _one(dc, tx, *_dumped(dc, tx, [(sql, params)])[0])
+
+
+def _one(dc: PgConnection[Any], tx: Dumping, q: _Query, dumped: Any, formats: Any
+         ) -> tuple[list[Any], int, list[int] | None]:
     with dc.lock:
         results = dc.wait(_execute_gen(dc, q, dumped, formats))
     if len(results) != 1:
@@ -69,11 +73,22 @@ def execute_all(conn: Any, statements: list[tuple[str, dict[str, Any]]]) -> list
     prepared = dc._prepared
     plans = [(q, *prepared.get(q), dumped, formats) for q, dumped, formats in sent]  # type: ignore[arg-type]
     if len(sent) < 2 or any(prep is Prepare.SHOULD or not dumped for _q, prep, _n, dumped, _f in plans):
-        return [execute(conn, sql, params) for sql, params in statements]
+        return [_one(dc, tx, *one) for one in sent]
     with dc.lock:
         begin = dc._get_tx_start_command() if not dc._autocommit and dc.pgconn.transaction_status == _IDLE else None
-        results = dc.wait(_pipelined(dc, begin, plans))
+        results = dc.wait(_all_gen(dc, begin, plans))
     return [_outcome(dc, tx, r[0]) for r in results]
+
+
+def _all_gen(dc: PgConnection[Any], begin: bytes | None,
+             plans: list[tuple[_Query, Prepare, bytes, Any, Any]]) -> Generator[Any, Any, list[list[Any]]]:
+    """`_pipelined`, then psycopg's prepared-statement manager told how each statement went (as `_execute_gen`
+    tells it of its one)."""
+    results = yield from _pipelined(dc, begin, plans)
+    for (q, prep, name, _p, _f), got in zip(plans, results, strict=True):
+        _remember(dc._prepared, q, prep, name, got)
+    yield from dc._prepared.maintain_gen(dc)
+    return results
 
 
 def _connection(conn: Any) -> tuple[PgConnection[Any], Dumping]:
@@ -162,8 +177,8 @@ def _pipelined(dc: PgConnection[Any], begin: bytes | None,
     explicit, so the Sync does not end the transaction: after it the connection is as after separate round
     trips, in the transaction (INTRANS), or, when a statement failed, in a failed one (INERROR) that a ROLLBACK
     ends; a BEGIN that failed is raised as `_exec_command` raises it (the statements, skipped by the server, then
-    have no result). Each statement is told to psycopg's prepared-statement manager as `_execute_gen` tells it;
-    those the server skipped after a failure come back PIPELINE_ABORTED."""
+    have no result). Those the server skipped after a failure come back PIPELINE_ABORTED. The caller tells
+    psycopg's prepared-statement manager how each went."""
     dc._check_connection_ok()
     pgconn = dc.pgconn
     pgconn.enter_pipeline_mode()
@@ -202,8 +217,4 @@ def _pipelined(dc: PgConnection[Any], begin: bytes | None,
             raise pe.error_from_result(began, encoding=pgconn._encoding)
     if len(got) != len(plans) or any(len(r) != 1 for r in got):
         raise pe.InternalError(f"{len(got)} results from {len(plans)} statements")
-    if len(plans) > 1:  # the one statement of `_execute_gen` is told there
-        for (q, prep, name, _p, _f), results in zip(plans, got, strict=True):
-            _remember(dc._prepared, q, prep, name, results)
-        yield from dc._prepared.maintain_gen(dc)
     return got
