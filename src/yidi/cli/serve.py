@@ -73,4 +73,6 @@ def serve(
     else:
         from yidi.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+        app = create_app(settings)
+        serving.freeze_start_heap()
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
