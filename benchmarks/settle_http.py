@@ -159,7 +159,9 @@ SPY_GROUPS = [  # first match wins, searched from the innermost frame outwards
 
 
 def spy_report(path: str) -> None:
-    """Group py-spy's collapsed stacks (all threads of the server) by the innermost layer we know."""
+    """Group py-spy's collapsed stacks (the server's threads while they hold the GIL: Python running, not waiting for
+    PostgreSQL or a request; without --gil a thread blocked in libpq's poll counted as busy) by the innermost layer
+    we know."""
     groups: dict[str, int] = defaultdict(int)
     total = 0
     idle = 0
@@ -180,7 +182,7 @@ def spy_report(path: str) -> None:
         else:
             groups["other"] += int(n)
     busy = total - idle
-    t = Table(title=f"server during the settle phase (py-spy, {busy} busy samples of {total})")
+    t = Table(title=f"server's Python during the settle phase (py-spy --gil, {busy} samples of {total})")
     t.add_column("where (innermost known frame)")
     t.add_column("share of busy", justify="right")
     for g, v in sorted(groups.items(), key=lambda kv: -kv[1]):
@@ -262,7 +264,7 @@ def main() -> int:
         spy = None
         if a.py_spy:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid),
-                                    "--subprocesses", "--format", "raw", "--rate", "200", "-o", a.py_spy],
+                                    "--subprocesses", "--gil", "--format", "raw", "--rate", "200", "-o", a.py_spy],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
         rounds, parts, splits = [], max(1, min(a.rounds, a.bills)), []
