@@ -1,5 +1,6 @@
 """`yidi serve --workers N` (issue 15): N worker processes on one socket, one signing secret for all of them,
-pool sizes within PostgreSQL's max_connections, TCP_NODELAY on every answer, refusals that say why."""
+pool sizes within PostgreSQL's max_connections, TCP_NODELAY on every answer, refusals that say why, and each
+process's start-up heap kept out of the garbage collector's full passes."""
 
 from __future__ import annotations
 
