@@ -59,8 +59,8 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--persons", type=int, default=400)
     ap.add_argument("--warm-up", type=int, default=200,
-                    help="settles per server before the measured phases (with 40, the second server's first phase "
-                         "paid for its connections' first statements: a p99 of 160-200 ms)")
+                    help="settles per server before the measured phases: its key checks, pool connections and "
+                         "prepared statements")
     ap.add_argument("--gc-log", action="store_true", help="log the servers' garbage collections (benchmarks/gc_probe)")
     ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
