@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -64,11 +65,20 @@ def main() -> int:
     ap.add_argument("--gc-log", action="store_true", help="log the servers' garbage collections (benchmarks/gc_probe)")
     ap.add_argument("--json", default="", metavar="FILE")
     a = ap.parse_args()
+    envs: dict[str, dict[str, str]] = {}
+    for side in "AB":  # refused before anything is made, not after seeding
+        try:
+            envs[side] = json.loads(getattr(a, f"{side.lower()}_env"))
+        except json.JSONDecodeError as e:
+            ap.error(f"--{side.lower()}-env is not JSON: {e}")
+        if not isinstance(envs[side], dict) or not all(isinstance(v, str) for v in envs[side].values()):
+            ap.error(f"--{side.lower()}-env must be a JSON object of strings")
 
     db = f"yidi_ab_{secrets.token_hex(3)}"
     url = f"{PG_URL.rsplit('/', 1)[0]}/{db}"
     admin(f'CREATE DATABASE "{db}"')
-    gc_log = Path(tempfile.mkdtemp(prefix="yidi-gc-")) / "gc.log"
+    gc_dir = Path(tempfile.mkdtemp(prefix="yidi-gc-"))
+    gc_log = gc_dir / "gc.log"
     ctx = Context.from_settings(Settings(database_url=url))
     servers: list[tuple[str, subprocess.Popen[bytes], int]] = []
     try:
@@ -76,7 +86,7 @@ def main() -> int:
         keys = {h: f"Bearer {hospital_keys.create_key(ctx, h).key}" for h in HOSPITALS}
         secret = secrets.token_urlsafe(32)
         for side in "AB":
-            src, env = getattr(a, f"{side.lower()}_src"), json.loads(getattr(a, f"{side.lower()}_env"))
+            src, env = getattr(a, f"{side.lower()}_src"), envs[side]
             path = [p for p in (src, str(HERE / "gc_probe") if a.gc_log else "", os.environ.get("PYTHONPATH", "")) if p]
             env = {"YIDI_SECRET_KEY": secret, "PYTHONPATH": os.pathsep.join(path), "YIDI_BENCH_GC_LOG": str(gc_log)
                    if a.gc_log else "", **env}
@@ -130,7 +140,7 @@ def main() -> int:
             g = got[side]
             summary = {
                 "src": getattr(a, f"{side.lower()}_src") or "this tree", "workers": getattr(a, f"{side.lower()}_workers"),
-                "env": json.loads(getattr(a, f"{side.lower()}_env")),
+                "env": envs[side],
                 "settles_per_s": round(statistics.median(x["settles_per_s"] for x in g), 1),
                 "server_cpu_ms": round(statistics.median(x["server_cpu_ms"] for x in g), 2),
                 "p99_ms_worst": round(max(x["p99_ms"] for x in g), 1),
@@ -157,6 +167,7 @@ def main() -> int:
             _wrk.stop(proc)
         ctx.close()
         admin(f'DROP DATABASE "{db}" WITH (FORCE)')
+        shutil.rmtree(gc_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
