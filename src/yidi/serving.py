@@ -145,8 +145,8 @@ def run_workers(host: str, port: int, workers: int, *, access_log: bool) -> None
         sock.close()
 
 
-def freeze_start_heap() -> int:
-    """Put the objects the app made at start out of the cyclic garbage collector's reach; how many they are.
+def freeze_start_heap() -> None:
+    """Put the objects the app made at start out of the cyclic garbage collector's reach.
 
     A built app holds ~450,000 objects the collector tracks (packs, catalogues, SQLAlchemy's and pydantic's
     structures), and they live as long as the process. Every full (oldest-generation) collection walked all of
@@ -156,4 +156,3 @@ def freeze_start_heap() -> int:
     filled by requests) are collected as before."""
     gc.collect()  # what start-up left as garbage goes now, not into the frozen heap
     gc.freeze()
-    return gc.get_freeze_count()
