@@ -14,13 +14,14 @@ nothing moved since. After every run:
 - the audit chain verifies and every row is as yidi last wrote it (the row check of item 9).
 
 YIDI_STATEFUL_EXAMPLES (default 20) runs of up to YIDI_STATEFUL_STEPS (default 40) steps per backend;
-derandomised: the same runs every time. docs/reliability.md has the figures.
+from a fixed seed (YIDI_STATEFUL_SEED): the same runs every time. docs/reliability.md has the figures.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +29,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -51,6 +52,7 @@ from yidi.store.settlement_models import SettlementRow, YearAccumulatorRow
 
 EXAMPLES = int(os.environ.get("YIDI_STATEFUL_EXAMPLES", "20"))
 STEPS = int(os.environ.get("YIDI_STATEFUL_STEPS", "40"))
+SEED = int(os.environ.get("YIDI_STATEFUL_SEED", "20261207"))
 HOSPITALS = (GZ1, GZ2, SZ1)  # networked in Guangdong, where the seeded persons filed
 PRICES = ("12.50", "100.00", "3000.00", "48000.00", "98000.00")  # up to bills that reach the pools' caps
 _seq = itertools.count()  # persons of every run are new: runs share one database
@@ -83,6 +85,9 @@ class Setl:
     revoke_reversed: bool = False
 
 
+# A fixed seed, not derandomize alone: derandomize seeds from a digest of this class's source, so any edit
+# here drew other runs, and some draws never reach a reversal (the depth assertion below then fails).
+@seed(SEED)
 class HospitalMachine(RuleBasedStateMachine):
     ctx: Context
     client: TestClient
@@ -93,6 +98,9 @@ class HospitalMachine(RuleBasedStateMachine):
         self.visits: list[Visit] = []
         self.setls: list[Setl] = []
         self.n = itertools.count(1)
+        # Keys and msgids must be new in every run: runs share one database, and id(self) is not an
+        # identity over time (a later machine can be allocated where an earlier one was freed).
+        self.tag = uuid.uuid4().hex[:12]
 
     @initialize()
     def persons_with_filings(self) -> None:
@@ -184,9 +192,9 @@ class HospitalMachine(RuleBasedStateMachine):
     def settle(self, data: st.DataObject, with_msgid: bool, use_account: bool) -> None:
         v = data.draw(st.sampled_from([x for x in self.visits if x.lines]))  # pre-settle tries the empty ones
         n = next(self.n)
-        body: dict[str, Any] = {"idempotency_key": f"sm-{id(self):x}-{n:04d}", "use_account": use_account}
+        body: dict[str, Any] = {"idempotency_key": f"sm-{self.tag}-{n:04d}", "use_account": use_account}
         if with_msgid:
-            body["msgid"] = f"MSG-{id(self):x}-S{n}"
+            body["msgid"] = f"MSG-{self.tag}-S{n}"
         r = self.post(v.hospital, f"/visits/{v.mdtrt_id}/settle", body)
         if v.status == "SETTLED":
             self.refused(r, 409, "VISIT_ALREADY_SETTLED")
@@ -216,7 +224,7 @@ class HospitalMachine(RuleBasedStateMachine):
         s = data.draw(st.sampled_from(self.setls))
         body: dict[str, Any] = {"reason": "退费"}
         if with_msgid:
-            body["msgid"] = f"MSG-{id(self):x}-R{next(self.n)}"
+            body["msgid"] = f"MSG-{self.tag}-R{next(self.n)}"
         r = self.post(s.visit.hospital, f"/settlements/{s.setl_id}/revoke", body)
         if s.status == "REVOKED":
             self.refused(r, 409, "SETTLEMENT_ALREADY_REVOKED")
