@@ -15,6 +15,7 @@ from yidi.http.auth_config import AuthConfig
 from yidi.http.authz import authorize
 from yidi.http.errors import ErrorOut
 from yidi.http.limits import BodyLimit
+from yidi.services import hospital_keys
 from yidi.services.context import Context
 from yidi.services.personal_data import install_log_masking
 from yidi.settings import Settings
@@ -32,7 +33,12 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # the rows of hospital keys in use read again in the background, not on their requests' path
+        stop_key_reads = hospital_keys.keep_fresh(context)
+        try:
+            yield
+        finally:
+            stop_key_reads()
         if ctx is None:  # only dispose what we created
             context.close()
 

@@ -183,3 +183,61 @@ def test_requests_arriving_together_with_a_new_key_run_one_scrypt(world, monkeyp
     assert got == ["H36010000001"] * 4 and len(checks) == 1
     wrong = new.key.rsplit(".", 1)[0] + ".not-the-secret"
     assert refused(hospital_keys.verify, ctx, wrong).code == "AUTH_INVALID" and len(checks) == 2
+
+
+def test_a_key_in_use_is_read_again_before_its_requests_need_it(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A server's background read (refresh_once, run every second by keep_fresh) keeps the row of a key in use
+    fresh, so its requests answer from memory; a revocation by another process still counts within LIVE_SECONDS."""
+    ctx, _store = world
+    hospital_keys._forget_all()
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    clock, checks = _clock_and_scrypt_checks(monkeypatch)
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"  # read and checked at t = 1000: live until 1010
+    clock[0] += 5  # 1005: 5 s left, more than REFRESH_AHEAD (3 s): nothing is due yet
+    assert hospital_keys.refresh_once(ctx) == 0
+    clock[0] += 3  # 1008: 2 s left: the row is read again, live until 1018
+    assert hospital_keys.refresh_once(ctx) == 1
+    clock[0] += 9  # 1017: past the first window (1010), within the second: no request of this key reads the row
+    assert hospital_keys.remembered(new.key) == "H36010000001" and len(checks) == 1
+    # the CLI revokes in its own process; the next background read (t = 1017, 1 s left) forgets the key
+    with ctx.uow() as uow:
+        uow.hospital_keys.revoke(new.key_id, actor="cli")
+    assert hospital_keys.refresh_once(ctx) == 1
+    assert hospital_keys.remembered(new.key) is None  # 7 s after the revocation, within LIVE_SECONDS of it
+    assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID"
+
+
+def test_a_replaced_hash_or_an_unused_key_is_not_kept_fresh(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    ctx, store = world
+    hospital_keys._forget_all()
+    new = hospital_keys.create_key(ctx, "H36010000001", actor="ops")
+    clock, checks = _clock_and_scrypt_checks(monkeypatch)
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"
+    # the key's row replaced with another secret's hash: the background read forgets the key, and its next request
+    # checks the secret against the new hash (scrypt) and is refused
+    row = store.tables.hospital_keys[new.key_id]
+    store.tables.hospital_keys[new.key_id] = dataclasses.replace(row, secret_hash=hospital_keys._hash("other", row.salt))
+    checks.clear()
+    clock[0] += hospital_keys.LIVE_SECONDS - 1
+    assert hospital_keys.refresh_once(ctx) == 1 and hospital_keys.remembered(new.key) is None
+    assert refused(hospital_keys.verify, ctx, new.key).code == "AUTH_INVALID" and len(checks) == 1
+    # a key whose requests stopped: kept fresh while seen within IN_USE_SECONDS, then left to its next request
+    store.tables.hospital_keys[new.key_id] = row
+    assert hospital_keys.verify(ctx, new.key) == "H36010000001"
+    reads = 0
+    for _ in range(int(hospital_keys.IN_USE_SECONDS) + 60):
+        clock[0] += 1
+        reads += hospital_keys.refresh_once(ctx)
+    # by hand: verified at t = 1009 (live until 1019, seen at 1009); a turn each second reads the row once fewer
+    # than 3 s are left, i.e. at 1017 (until 1027), 1025, … every 8 s while the key was seen less than 300 s ago
+    # (t < 1309): 1017 + 8k ≤ 1308 for k = 0 … 36, 37 reads; none after, so the last window ends at 1313
+    assert reads == 37
+    assert hospital_keys.remembered(new.key) is None
+
+
+def test_the_server_reads_keys_in_the_background_while_it_runs(world) -> None:  # type: ignore[no-untyped-def]
+    ctx, _store = world
+    stop = hospital_keys.keep_fresh(ctx, every=0.01)
+    assert "yidi-hospital-keys" in [t.name for t in threading.enumerate()]
+    stop()
+    assert "yidi-hospital-keys" not in [t.name for t in threading.enumerate()]
