@@ -11,10 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from tests.settlement.helpers import GZ1, seed_person
 from tests.settlement.test_statement_count import statements
@@ -31,6 +34,7 @@ from yidi.store.auth_models import AuditHeadRow
 from yidi.store.db import session_factory, unit_of_work
 from yidi.store.repositories.audit import Audit
 from yidi.store.settlement_models import AuditRow
+from yidi.store.uow import SqlUnitOfWork, sql_units
 
 JSONS = st.recursive(st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text()
                      | st.floats(allow_nan=False), lambda kids: st.lists(kids, max_size=3)
@@ -176,5 +180,47 @@ def test_a_fresh_database_gets_its_heads_and_lane_0_keeps_its_old_shape(tmp_path
             assert rec.lane == 0 and rec.lane_seq == rec.seq == (top or 0) + 1  # the old shape
             rep = audit_chain.verify(s)
             assert rep.ok, rep.problems
+    finally:
+        drop_database(engine, schema)
+
+
+def test_the_record_carries_the_commit_and_a_lane_without_its_head_commits_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's audit statement and its COMMIT go in one round trip once this process has seen the lanes' heads;
+    a head deleted by hand after that fails the statement (its record would have no previous hash), and the
+    server skips the COMMIT behind it: nothing of the unit is committed."""
+    _url, engine, schema = new_database("postgresql", tmp_path)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE unit_writes (k INTEGER)"))
+        units = sql_units(session_factory(engine))
+        (oid,) = objects_in_lanes([3])
+        commits = [0]  # COMMITs sent on their own (psycopg's commit of a connection still in its transaction)
+        real = psycopg.Connection.wait
+
+        def counted(self: Any, gen: Any, *a: Any, **k: Any) -> Any:
+            commits[0] += (getattr(gen, "__name__", "") == "_commit_gen"
+                           and self.pgconn.transaction_status != TransactionStatus.IDLE)
+            return real(self, gen, *a, **k)
+        monkeypatch.setattr(psycopg.Connection, "wait", counted)
+
+        def unit(k: int) -> None:
+            with units() as uow:
+                assert isinstance(uow, SqlUnitOfWork)
+                uow.session.execute(text("INSERT INTO unit_writes (k) VALUES (:k)"), {"k": k})
+                uow.audit.record("operator", "t", f"UNIT {k}", "test", oid, {"k": k})
+        unit(1)  # a fresh database: the heads made in this unit, the record sent again, COMMIT apart
+        unit(2)  # the heads were there before: seen, COMMIT still apart
+        assert commits[0] == 2
+        unit(3)  # now the record carries the COMMIT
+        assert commits[0] == 2
+        with engine.begin() as conn:
+            conn.execute(delete(AuditHeadRow).where(AuditHeadRow.id == 3))
+        with pytest.raises(IntegrityError, match="prev_hash"):
+            unit(4)
+        with engine.connect() as conn:
+            assert list(conn.execute(text("SELECT k FROM unit_writes ORDER BY k")).scalars()) == [1, 2, 3]
+            assert conn.execute(select(AuditRow.action).where(AuditRow.action == "UNIT 4")).first() is None
     finally:
         drop_database(engine, schema)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from tests.settlement.helpers import GZ1, outpatient_visit, seed_person
@@ -16,7 +17,7 @@ from tests.settlement.test_statement_count import statements
 from yidi.services import settlement as svc
 from yidi.services.access import Principal, Role
 from yidi.services.context import Context
-from yidi.store import audit_lanes, uow
+from yidi.store import audit_chain, audit_lanes, pg_send, uow
 from yidi.store.auth_models import AuditRowLogRow
 from yidi.store.db import unit_of_work
 from yidi.store.models import PersonRow, VisitRow
@@ -69,19 +70,24 @@ def test_a_settle_commits_without_session_commit_as_session_commit_would(ctx: Co
     assert [t[0] for _s, t in got] == [1] * 4 and all(t[1] > 0 and t[2] == "SETTLED" for _s, t in got)
 
 
-@pytest.mark.parametrize("where", ["hook", "commit"])
+@pytest.mark.parametrize("where", ["hook", "commit", "commit-with-the-record"])
 def test_a_failure_in_the_hook_or_at_commit_rolls_everything_back(ctx: Context, monkeypatch: pytest.MonkeyPatch,
                                                                   where: str) -> None:
-    p = seed_person(ctx, 73 if where == "hook" else 74, balance="500.00")
+    p = seed_person(ctx, {"hook": 73, "commit": 74}.get(where, 75), balance="500.00")
     mdtrt_id = outpatient_visit(ctx, H, p.id_number, p.name)
 
     def fail(*_a: Any, **_k: Any) -> None:
         raise RuntimeError(f"failed in the {where}")
     if where == "hook":  # once the unit's rows were written (flush_one's statement), before its record
         monkeypatch.setattr(audit_lanes, "lane_of", fail)
-    else:  # the COMMIT itself: nothing committed
+    elif where == "commit":  # the COMMIT itself, sent on its own: nothing committed
+        monkeypatch.setattr(audit_chain, "commit_with_record", lambda _s: None)
         monkeypatch.setattr(Connection, "commit", fail)
-    with pytest.raises(RuntimeError, match=where):
+    else:  # the COMMIT sent with the audit record (PostgreSQL) fails in the server: nothing committed
+        if ctx.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL sends COMMIT with the record")
+        monkeypatch.setattr(pg_send, "_COMMIT", b"COMMIT failed in the server")  # a syntax error there
+    with pytest.raises(RuntimeError if where != "commit-with-the-record" else ProgrammingError, match="failed"):
         svc.settle(ctx, H, mdtrt_id, svc.SettleIn(idempotency_key=f"fail-{where}"))
     monkeypatch.undo()
     assert _trail_of(ctx, mdtrt_id) == (0, 0, "OPEN")

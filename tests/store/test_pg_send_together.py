@@ -4,13 +4,14 @@ the first that fails is raised and leaves a failed transaction that a rollback e
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.pq import PipelineStatus, TransactionStatus
 from sqlalchemy import Integer, bindparam, column, insert, literal_column, select, table, text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, ProgrammingError
 
 from yidi.services.context import Context
 from yidi.store import pg_send, prebuilt
@@ -55,10 +56,10 @@ def test_two_statements_in_one_round_trip_give_what_each_gives_alone(ctx: Contex
             pg = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
             assert (pg.transaction_status, pg.pipeline_status) == (TransactionStatus.INTRANS, PipelineStatus.OFF)
             conn.commit()  # (a rollback would make psycopg forget what it prepared)
-        # (the rollback above made psycopg forget the two executions alone) five executions unprepared, then, in
-        # the round in which psycopg prepares them (its threshold: 5), they go as its cursor sends them, one after
-        # the other (BEGIN alone, Parse, then Bind/Execute); after that, prepared, together again
-        assert rounds == [1, 1, 1, 1, 1, 2, 1, 1], rounds
+        # (the rollback above made psycopg forget the two executions alone) five executions unprepared, then the
+        # round in which psycopg prepares them (its threshold: 5: their Parse in the same pipeline), then prepared:
+        # one round trip each time
+        assert rounds == [1] * 8, rounds
         assert len(conn.connection.driver_connection._prepared._names) >= 2  # type: ignore[union-attr]
 
 
@@ -98,6 +99,34 @@ def test_the_failing_statement_is_raised_and_a_rollback_ends_the_transaction(ctx
             # nothing of either was kept, and the connection serves the next transaction
             assert conn.execute(text("SELECT count(*) FROM pg_send_fail")).scalar_one() == 0
             conn.rollback()
+
+
+def test_a_parse_that_fails_in_the_pipeline_is_raised(ctx: Context) -> None:
+    """The round in which psycopg prepares a statement sends its Parse in the pipeline: a Parse the server refuses
+    (here the table was dropped by another connection, which this one cannot know) is raised, the statement and
+    those after it skipped, and a rollback ends the failed transaction."""
+    _pg(ctx)
+    name = f"pg_send_parse_{secrets.token_hex(4)}"
+    with ctx.engine.begin() as other:
+        other.execute(text(f"CREATE TABLE {name} (k INTEGER)"))
+    read = (f"SELECT count(*) FROM {name} WHERE k = %(k)s", {"k": 1})
+    with ctx.engine.connect() as conn:
+        for _ in range(5):  # unprepared: five executions, psycopg's threshold
+            conn.begin()
+            assert pg_send.execute_all(conn, [read, _B])[0][0] == [(0,)]
+            conn.commit()
+        counts = conn.connection.driver_connection._prepared._counts  # type: ignore[union-attr]
+        assert sorted(counts.values())[-2:] == [5, 5]  # the next round prepares both (their Parse in the pipeline)
+        with ctx.engine.begin() as other:
+            other.execute(text(f"DROP TABLE {name}"))
+        conn.begin()
+        with pytest.raises(ProgrammingError, match="does not exist"):
+            prebuilt.on_cursor_all(conn, [read, _B])
+        pg = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
+        assert (pg.transaction_status, pg.pipeline_status) == (TransactionStatus.INERROR, PipelineStatus.OFF)
+        conn.rollback()
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+        conn.rollback()
 
 
 def test_elsewhere_they_run_one_after_the_other(ctx: Context) -> None:

@@ -214,9 +214,25 @@ def nothing_to_commit(session: Session) -> bool:
                 or session.info.get("yidi_audit_deferred"))
 
 
+def commit_with_record(session: Session) -> None:
+    """Say that COMMIT follows `before_commit` at once, nothing in between: its one audit statement, when it is the
+    transaction's last, may carry the COMMIT in the same round trip (yidi.store.audit_one; PostgreSQL). The
+    caller's commit afterwards then sends nothing."""
+    session.info[_COMMIT_WITH_RECORD] = True
+
+
+_COMMIT_WITH_RECORD = "yidi_commit_with_record"
+
+
+def _clean(session: Session) -> bool:
+    """Whether Session.commit would flush nothing more (its own test, on the session's identity map)."""
+    return not (session.new or session.deleted or session.identity_map.check_modified())
+
+
 def before_commit(session: Session) -> None:
     """The commit's audit work, in its transaction before COMMIT: the pending writes (flush_one's one statement
     when asked), then the records chained (a session factory's before_commit hook, see `install`)."""
+    commit = bool(session.info.pop(_COMMIT_WITH_RECORD, False))
     flush_one.flush(session, _noter(session), SKIP_TABLES)  # when asked (PostgreSQL): the writes in one statement
     session.flush()
     ch = session.info.get("yidi_audit")
@@ -254,7 +270,8 @@ def before_commit(session: Session) -> None:
         # the usual case: lane lock, places, hash, record, row log and head in ONE statement (yidi.store.audit_one)
         rec = deferred[0]
         rec.at, rec.before_digest, rec.after_digest = at, before, after
-        audit_one.write(conn, rec, lane, log)
+        # COMMIT with it only when nothing is left for the session's commit to flush after it
+        audit_one.write(conn, rec, lane, log, commit=commit and _clean(session))
         return
     # the lane's lock is held from here until COMMIT
     places = audit_lanes.take(conn, lane, len(records))

@@ -14,11 +14,16 @@ row log and the head's hash. Here PostgreSQL does it all in one statement, built
   the UTF-8 text, so `yidi audit verify` (Python's `entry_hash`) recomputes the same hash;
 - then the head moves to the new place and hash, the record goes in, and the row log under the record's seq.
 A database without head rows yet inserts nothing (no head to lock): the heads are made and the statement runs
-again.
+again. The transaction's last statement may also carry its COMMIT in the same round trip (`commit`), once this
+process has seen the heads there: then a lane without its head must not let COMMIT through without the record,
+so that statement reads the head through an outer join, and a missing head gives the record a NULL previous
+hash, which its NOT NULL column refuses (the server then skips the COMMIT). Heads are never deleted by yidi: one
+missing after that is someone's hand, which `yidi audit verify` reports too.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import (
@@ -36,13 +41,14 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    true,
     update,
 )
+from sqlalchemy.engine import Engine
 
-from yidi.store import audit_lanes
+from yidi.store import audit_lanes, prebuilt
 from yidi.store.audit_record import Chained
 from yidi.store.auth_models import AUDIT_SEQ, AuditHeadRow, AuditRowLogRow
-from yidi.store.prebuilt import sent
 from yidi.store.settlement_models import AuditRow
 
 RECORD_COLUMNS = ("at", "actor_role", "actor", "action", "object_type", "object_id", "detail", "seq", "lane",
@@ -54,19 +60,30 @@ LOG_LINES = func.json_to_recordset(bindparam("row_log_lines", type_=JSON)).table
 LOG_COLUMNS = ("seq", "ord", "table_name", "row_key", "before", "after")
 
 
-def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]]) -> None:
+# the engines whose database had every lane's head when this process looked (heads are made once, never deleted)
+_HEADS_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]], *, commit: bool = False) -> bool:
     """Chain `rec` (its `at` and digests set) into `lane` and insert it with the row log `lines` (without their
-    `seq`: the record's): one statement, PostgreSQL, up to COMMIT holding the lane's lock."""
+    `seq`: the record's): one statement, PostgreSQL, up to COMMIT holding the lane's lock. With `commit` (the
+    transaction's last statement), COMMIT goes with it in one round trip when it can (prebuilt.run_and_commit):
+    returns whether the transaction was committed."""
     rec.lane = lane  # entry_text_holes hashes the lane
     head, lane_part, mid, tail = audit_lanes.entry_text_holes(rec)
     params: dict[str, Any] = {"lane": lane, "e_head": head, "e_lane": lane_part, "e_mid": mid, "e_tail": tail,
                               **{f"rec_{c}": getattr(rec, c) for c in _GIVEN}}
-    stmt = _RECORD_AND_LOG if lines else _RECORD_ONLY
     if lines:
         params["row_log_lines"] = lines
-    if sent(stmt, conn).run(conn, params).rowcount == 0:  # no head row to lock: a fresh database
+    if commit and conn.engine in _HEADS_SEEN:
+        return prebuilt.run_and_commit(conn, _GUARDED_AND_LOG if lines else _GUARDED_ONLY, params)[1]
+    stmt = _RECORD_AND_LOG if lines else _RECORD_ONLY
+    if prebuilt.sent(stmt, conn).run(conn, params).rowcount == 0:  # no head row to lock: a fresh database
         audit_lanes.make_heads(conn)
-        sent(stmt, conn).run(conn, params)
+        prebuilt.sent(stmt, conn).run(conn, params)
+    else:  # the lane's head was there before this transaction (a head made by it would have been made just above)
+        _HEADS_SEEN.add(conn.engine)
+    return False
 
 
 # the record's columns Python gives (the others come from the lane's head and the sequence)
@@ -75,12 +92,18 @@ _GIVEN = ("at", "actor_role", "actor", "action", "object_type", "object_id", "de
 _TYPES = {c: AuditRow.__table__.c[c].type for c in _GIVEN}
 
 
-def _statements() -> tuple[Any, Any]:
+def _statements(guarded: bool) -> tuple[Any, Any]:
+    """(record and row log, record only); `guarded`: the head read through an outer join (no head: NULLs that the
+    record's NOT NULL previous hash refuses, instead of nothing inserted)."""
     lane = bindparam("lane", type_=Integer)
     head = (select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == lane).with_for_update()
             .cte("chain_head").prefix_with("MATERIALIZED"))
+    src: Any = head
+    if guarded:
+        src = select(literal_column("1", Integer).label("one")).subquery("chain_one").outerjoin(head, true())
     place = (select((head.c.seq + literal_column("1", Integer)).label("lane_seq"), head.c.hash.label("prev"),
-                    AUDIT_SEQ.next_value().label("seq")).cte("chain_place").prefix_with("MATERIALIZED"))
+                    AUDIT_SEQ.next_value().label("seq")).select_from(src)
+             .cte("chain_place").prefix_with("MATERIALIZED"))
     # entry_hash's text; lane 0's old shape (lane_seq = seq) leaves lane and place out
     old_shape = and_(lane == literal_column("0", Integer), place.c.lane_seq == place.c.seq)
     text = (bindparam("e_head", type_=Text)
@@ -104,4 +127,5 @@ def _statements() -> tuple[Any, Any]:
     return log.add_cte(moved, records), record.add_cte(moved)
 
 
-_RECORD_AND_LOG, _RECORD_ONLY = _statements()
+_RECORD_AND_LOG, _RECORD_ONLY = _statements(guarded=False)
+_GUARDED_AND_LOG, _GUARDED_ONLY = _statements(guarded=True)

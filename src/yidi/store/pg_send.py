@@ -22,6 +22,8 @@ from psycopg.pq import ConnStatus, ExecStatus, Format, TransactionStatus
 # pyproject.toml: a newer psycopg must pass tests/store/test_pg_send.py before the pin moves.
 _TUPLES_OK, _COMMAND_OK, _FATAL = ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK, ExecStatus.FATAL_ERROR
 _SYNC, _IDLE, _BAD = ExecStatus.PIPELINE_SYNC, TransactionStatus.IDLE, ConnStatus.BAD
+_INTRANS = TransactionStatus.INTRANS
+_COMMIT = b"COMMIT"  # (a test makes it fail)
 _TX_KEY = "yidi.pg_send.transformer"
 
 
@@ -66,13 +68,13 @@ def execute_all(conn: Any, statements: list[tuple[str, dict[str, Any]]]) -> list
     ended by one Sync, after the transaction's BEGIN when it is not open yet): statements whose parameters do not
     depend on each other's results. They run one after the other in the server, as they would in separate round
     trips; the first that fails is raised (the server skips those after it, and the transaction is left failed,
-    for the caller's rollback). Where psycopg would take steps of its own (a statement to be prepared now, one
-    without parameters) each goes alone, as `execute` sends it."""
+    for the caller's rollback). A statement psycopg prepares now has its Parse in the same pipeline; when one has no
+    parameters (psycopg sends it by the simple protocol) each goes alone, as `execute` sends it."""
     dc, tx = _connection(conn)
     sent = _dumped(dc, tx, statements)
     prepared = dc._prepared
     plans = [(q, *prepared.get(q), dumped, formats) for q, dumped, formats in sent]  # type: ignore[arg-type]
-    if len(sent) < 2 or any(prep is Prepare.SHOULD or not dumped for _q, prep, _n, dumped, _f in plans):
+    if len(sent) < 2 or any(not dumped for _q, _prep, _n, dumped, _f in plans):
         return [_one(dc, tx, *one) for one in sent]
     with dc.lock:
         begin = dc._get_tx_start_command() if not dc._autocommit and dc.pgconn.transaction_status == _IDLE else None
@@ -80,11 +82,28 @@ def execute_all(conn: Any, statements: list[tuple[str, dict[str, Any]]]) -> list
     return [_outcome(dc, tx, r[0]) for r in results]
 
 
-def _all_gen(dc: PgConnection[Any], begin: bytes | None,
-             plans: list[tuple[_Query, Prepare, bytes, Any, Any]]) -> Generator[Any, Any, list[list[Any]]]:
+def execute_and_commit(conn: Any, sql: str, params: dict[str, Any]) -> tuple[tuple[list[Any], int, list[int] | None], bool]:
+    """`execute`, and COMMIT sent behind the statement in the same round trip (one libpq pipeline, one Sync) when
+    the transaction is open and the statement can go in a pipeline: (its result as `execute` gives it, whether the
+    transaction was committed). When the statement fails the server skips the COMMIT: its error is raised and the
+    transaction is left failed, for the caller's rollback; a COMMIT that fails is raised as psycopg raises it (the
+    server has then rolled back). Otherwise (a statement without parameters, no open transaction) the statement
+    goes alone, as `execute` sends it, and the caller commits."""
+    dc, tx = _connection(conn)
+    ((q, dumped, formats),) = _dumped(dc, tx, [(sql, params)])
+    prep, name = dc._prepared.get(q)  # type: ignore[arg-type]
+    if not dumped or dc._autocommit or dc.pgconn.transaction_status != _INTRANS:
+        return _one(dc, tx, q, dumped, formats), False
+    with dc.lock:
+        results = dc.wait(_all_gen(dc, None, [(q, prep, name, dumped, formats)], commit=True))
+    return _outcome(dc, tx, results[0][0]), True
+
+
+def _all_gen(dc: PgConnection[Any], begin: bytes | None, plans: list[tuple[_Query, Prepare, bytes, Any, Any]],
+             *, commit: bool = False) -> Generator[Any, Any, list[list[Any]]]:
     """`_pipelined`, then psycopg's prepared-statement manager told how each statement went (as `_execute_gen`
     tells it of its one)."""
-    results = yield from _pipelined(dc, begin, plans)
+    results = yield from _pipelined(dc, begin, plans, commit=commit)
     for (q, prep, name, _p, _f), got in zip(plans, results, strict=True):
         _remember(dc._prepared, q, prep, name, got)
     yield from dc._prepared.maintain_gen(dc)
@@ -136,11 +155,11 @@ def _outcome(dc: PgConnection[Any], tx: Dumping, res: Any) -> tuple[list[Any], i
 def _execute_gen(dc: PgConnection[Any], q: _Query, params: Any, formats: Any) -> Generator[Any, Any, list[Any]]:
     """Cursor._execute_gen's steps for one statement outside a pipeline: BEGIN when the connection is idle, then
     the statement, prepared (Parse once, then only Bind/Execute) as psycopg's manager decides. A statement that
-    opens the transaction goes with its BEGIN in one round trip (`_pipelined`) unless it is to be prepared now
-    or has no parameters (those keep psycopg's own steps: BEGIN alone, then the statement)."""
+    opens the transaction goes with its BEGIN (and its Parse, when prepared now) in one round trip (`_pipelined`)
+    unless it has no parameters (that keeps psycopg's own steps: BEGIN alone, then the statement)."""
     prepared, pgconn = dc._prepared, dc.pgconn
     prep, name = prepared.get(q)  # type: ignore[arg-type]
-    if not dc._autocommit and pgconn.transaction_status == _IDLE and params and prep is not Prepare.SHOULD:
+    if not dc._autocommit and pgconn.transaction_status == _IDLE and params:
         (results,) = yield from _pipelined(dc, dc._get_tx_start_command(), [(q, prep, name, params, formats)])
     else:
         yield from dc._start_query()
@@ -170,15 +189,17 @@ def _remember(prepared: Any, q: _Query, prep: Prepare, name: bytes, results: lis
         prepared.validate(key, prep, name, results)
 
 
-def _pipelined(dc: PgConnection[Any], begin: bytes | None,
-               plans: list[tuple[_Query, Prepare, bytes, Any, Any]]) -> Generator[Any, Any, list[list[Any]]]:
+def _pipelined(dc: PgConnection[Any], begin: bytes | None, plans: list[tuple[_Query, Prepare, bytes, Any, Any]],
+               *, commit: bool = False) -> Generator[Any, Any, list[list[Any]]]:
     """Each statement's results, sent (after psycopg's own BEGIN, its text as `_start_query` sends it, when
     `begin` is given) in one libpq pipeline ended by one Sync: one round trip instead of one each. The BEGIN is
     explicit, so the Sync does not end the transaction: after it the connection is as after separate round
     trips, in the transaction (INTRANS), or, when a statement failed, in a failed one (INERROR) that a ROLLBACK
     ends; a BEGIN that failed is raised as `_exec_command` raises it (the statements, skipped by the server, then
-    have no result). Those the server skipped after a failure come back PIPELINE_ABORTED. The caller tells
-    psycopg's prepared-statement manager how each went."""
+    have no result). Those the server skipped after a failure come back PIPELINE_ABORTED. With `commit`, COMMIT
+    goes after the statements: skipped (PIPELINE_ABORTED) when one of them failed, the connection then INERROR
+    as without it; when it ran, the connection is IDLE afterwards, and a COMMIT that failed is raised after the
+    statements' errors (there are none then). The caller tells psycopg's prepared-statement manager how each went."""
     dc._check_connection_ok()
     pgconn = dc.pgconn
     pgconn.enter_pipeline_mode()
@@ -187,11 +208,15 @@ def _pipelined(dc: PgConnection[Any], begin: bytes | None,
         if begin is not None:
             pgconn.send_query_params(begin, None)  # in a pipeline only the extended protocol (as psycopg sends it)
         for q, prep, name, params, formats in plans:
+            if prep is Prepare.SHOULD:  # prepared now (psycopg's threshold reached): its Parse goes in the pipeline
+                pgconn.send_prepare(name, q.query, param_types=q.types)
             if prep is Prepare.NO:
                 pgconn.send_query_params(q.query, params, param_formats=formats, param_types=q.types,
                                          result_format=Format.TEXT)
             else:  # already prepared in this session: Bind/Execute only
                 pgconn.send_query_prepared(name, params, param_formats=formats, result_format=Format.TEXT)
+        if commit:
+            pgconn.send_query_params(_COMMIT, None)
         pgconn.pipeline_sync()
         yield from pq_flush(pgconn)
         got: list[list[Any]] = []
@@ -215,6 +240,15 @@ def _pipelined(dc: PgConnection[Any], begin: bytes | None,
         began = got.pop(0)[0]
         if began.status != _COMMAND_OK:
             raise pe.error_from_result(began, encoding=pgconn._encoding)
-    if len(got) != len(plans) or any(len(r) != 1 for r in got):
+    if len(got) != len(plans) + sum(p[1] is Prepare.SHOULD for p in plans) + commit or any(len(r) != 1 for r in got):
         raise pe.InternalError(f"{len(got)} results from {len(plans)} statements")
-    return got
+    results, rest = [], iter(got)
+    for _q, prep, _n, _p, _f in plans:
+        if prep is Prepare.SHOULD and (parsed := next(rest)[0]).status == _FATAL:
+            raise pe.error_from_result(parsed, encoding=pgconn._encoding)  # (the statements after it: skipped)
+        results.append(next(rest))
+    if commit:
+        committed = next(rest)[0]
+        if committed.status == _FATAL and all(r[0].status != _FATAL for r in results):
+            raise pe.error_from_result(committed, encoding=pgconn._encoding)
+    return results

@@ -177,6 +177,22 @@ def on_cursor_all(conn: Connection, texts: list[tuple[str, dict[str, Any]]]) -> 
         raise
 
 
+def run_and_commit(conn: Connection, stmt: Any, params: dict[str, Any]) -> tuple[Rows, bool]:
+    """`run`, then (psycopg, SQLAlchemy's execution not needed: `_bare`) COMMIT in the same round trip
+    (`pg_send.execute_and_commit`): (its rows, whether the transaction was committed). The statement must be the
+    transaction's last; when it was committed, the Connection's own commit afterwards sends nothing (psycopg's
+    commit of a connection out of its transaction). An error is handled as `on_cursor` handles it."""
+    if not (conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg" and _bare(conn)):
+        return run(conn, stmt, params), False
+    s = sent(stmt, conn)
+    try:
+        got, committed = pg_send.execute_and_commit(conn, s.sql, s.bound(params))
+    except BaseException as e:
+        _mapped(conn, e, s.sql + ";\nCOMMIT", params)
+        raise
+    return s.rows(*got), committed
+
+
 _SENT: weakref.WeakKeyDictionary[Any, dict[str, Sent]] = weakref.WeakKeyDictionary()
 
 

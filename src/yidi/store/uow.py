@@ -187,6 +187,10 @@ class SqlUnitOfWork:
             # nothing to commit: each statement ran on its own (AUTOCOMMIT), and the session's commit would only
             # run its hooks and an empty flush (~0.3 ms of CPU of a 1101 or an eligibility check)
             return
+        if _commit_is_ours(s):
+            # the audit hook's last statement may carry the COMMIT (one round trip fewer): nothing else runs between
+            # it and the commit, whose own COMMIT then sends nothing
+            audit_chain.commit_with_record(s)
         if _holds_no_objects(s):
             # nothing for the ORM to flush, expire or detach: the commit is the audit hook's work (the unit's writes,
             # flush_one's one statement when asked, and its audit record), run here once, then COMMIT, without
@@ -199,13 +203,19 @@ class SqlUnitOfWork:
         s.commit()
 
 
+def _commit_is_ours(s: Session) -> bool:
+    """Whether nothing but audit_chain's hook runs before this session's COMMIT: a transaction (not a nested one)
+    and no other before_commit listener."""
+    return (s.get_transaction() is not None and not s.in_nested_transaction()
+            and list(s.dispatch.before_commit) == [audit_chain.before_commit])
+
+
 def _holds_no_objects(s: Session) -> bool:
     """Whether Session.commit would do no more than run audit_chain's hook and COMMIT: a transaction (not a nested
     one) with no ORM object in the session, and no other listener of the commit (each would be run there)."""
-    if s.identity_map or s.new or s.deleted or s.get_transaction() is None or s.in_nested_transaction():
+    if s.identity_map or s.new or s.deleted or not _commit_is_ours(s):
         return False
-    d = s.dispatch
-    return list(d.before_commit) == [audit_chain.before_commit] and not d.after_commit
+    return not s.dispatch.after_commit
 
 
 def sql_units(factory: sessionmaker[Session]) -> UnitOfWorkFactory:
