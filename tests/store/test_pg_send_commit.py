@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
-import psycopg
 import pytest
 from psycopg.pq import PipelineStatus, TransactionStatus
 from sqlalchemy import Connection, Integer, bindparam, column, insert, table, text
 from sqlalchemy.exc import DataError, IntegrityError
 
+from tests.store.test_pg_send_together import _round_trips
 from yidi.services.context import Context
 from yidi.store import pg_send, prebuilt
 
@@ -43,17 +42,6 @@ def _keys(ctx: Context, name: str) -> list[int]:
 def _status(conn: Connection) -> tuple[TransactionStatus, PipelineStatus]:
     pg = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
     return pg.transaction_status, pg.pipeline_status
-
-
-def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    n = [0]
-    real = psycopg.Connection.wait
-
-    def counted(self: Any, *a: Any, **k: Any) -> Any:
-        n[0] += 1
-        return real(self, *a, **k)
-    monkeypatch.setattr(psycopg.Connection, "wait", counted)
-    return n
 
 
 def test_the_last_statement_and_commit_in_one_round_trip(ctx: Context, scratch: str,
