@@ -64,11 +64,11 @@ LOG_COLUMNS = ("seq", "ord", "table_name", "row_key", "before", "after")
 _HEADS_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]], *, commit: bool = False) -> bool:
+def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]], *, commit: bool = False) -> None:
     """Chain `rec` (its `at` and digests set) into `lane` and insert it with the row log `lines` (without their
     `seq`: the record's): one statement, PostgreSQL, up to COMMIT holding the lane's lock. With `commit` (the
-    transaction's last statement), COMMIT goes with it in one round trip when it can (prebuilt.run_and_commit):
-    returns whether the transaction was committed."""
+    transaction's last statement), COMMIT goes with it in one round trip when it can (prebuilt.run_and_commit);
+    otherwise the caller's commit sends it, and after a COMMIT sent here that commit sends nothing."""
     rec.lane = lane  # entry_text_holes hashes the lane
     head, lane_part, mid, tail = audit_lanes.entry_text_holes(rec)
     params: dict[str, Any] = {"lane": lane, "e_head": head, "e_lane": lane_part, "e_mid": mid, "e_tail": tail,
@@ -76,14 +76,14 @@ def write(conn: Connection, rec: Chained, lane: int, lines: list[dict[str, Any]]
     if lines:
         params["row_log_lines"] = lines
     if commit and conn.engine in _HEADS_SEEN:
-        return prebuilt.run_and_commit(conn, _GUARDED_AND_LOG if lines else _GUARDED_ONLY, params)[1]
+        prebuilt.run_and_commit(conn, _GUARDED_AND_LOG if lines else _GUARDED_ONLY, params)
+        return
     stmt = _RECORD_AND_LOG if lines else _RECORD_ONLY
     if prebuilt.sent(stmt, conn).run(conn, params).rowcount == 0:  # no head row to lock: a fresh database
         audit_lanes.make_heads(conn)
         prebuilt.sent(stmt, conn).run(conn, params)
     else:  # the lane's head was there before this transaction (a head made by it would have been made just above)
         _HEADS_SEEN.add(conn.engine)
-    return False
 
 
 # the record's columns Python gives (the others come from the lane's head and the sequence)
