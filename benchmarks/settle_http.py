@@ -44,7 +44,7 @@ from pathlib import Path
 
 import _wrk  # benchmarks/ is on sys.path when run as a script
 from _common import PG_URL as ADMIN_URL
-from _common import admin, free_port
+from _common import admin, backends_cpu, free_port
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
@@ -267,21 +267,24 @@ def main() -> int:
                                     "--subprocesses", "--gil", "--format", "raw", "--rate", "200", "-o", a.py_spy],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        rounds, parts, splits = [], max(1, min(a.rounds, a.bills)), []
+        rounds, parts, splits, pg_ms = [], max(1, min(a.rounds, a.bills)), [], []
         for r in range(parts):
             part = visits[a.bills * r // parts: a.bills * (r + 1) // parts]
             settle_down(ctx)
+            pg0 = backends_cpu(db)
             with _wrk.SplitWatch(server.pid, port) as split:
                 sat, _ = _wrk.run(base, settle_rows(part), label=f"settle 20-line bill (2304/2207) {r + 1}/{parts}",
                                   seconds=600, **common)
+            # the database's share under this load (settle_cpu.py reads it one settle at a time)
+            pg_ms.append(1000 * (backends_cpu(db) - pg0) / max(1, sat.ok))
             if spy is not None and r == 0:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=120)
             settle_down(ctx)
             tps = _wrk.pgbench(db, select_only=False, scale=8, seconds=a.pgbench_seconds, init=False)
             rounds.append((sat, tps))
-            console.print(f"{sat.line()}  pgbench TPC-B {tps:,.0f} tps: ratio {sat.per_s / tps:.4f}; connections by "
-                          f"worker {split.seen()}")
+            console.print(f"{sat.line()}  PostgreSQL {pg_ms[-1]:.2f} ms/settle; pgbench TPC-B {tps:,.0f} tps: ratio "
+                          f"{sat.per_s / tps:.4f}; connections by worker {split.seen()}")
             splits.append(split.seen())
         sat = sorted((s for s, _t in rounds), key=lambda x: x.per_s)[len(rounds) // 2]  # the median part's figures
         tps = statistics.median(t for _s, t in rounds)
@@ -302,8 +305,9 @@ def main() -> int:
             "server_cpu_ms_per_settle": round(sat.cpu_ms_per_req, 2), "workers": a.workers,
             "rounds": [{"settles_per_s": round(s.per_s, 1), "pgbench_tps": round(t, 1), "ratio": round(s.per_s / t, 4),
                         "p50_ms": round(s.p50_ms, 2), "p99_ms": round(s.p99_ms, 2),
-                        "server_cpu_ms_per_settle": round(s.cpu_ms_per_req, 2), "connections_by_worker": w}
-                       for (s, t), w in zip(rounds, splits, strict=True)],
+                        "server_cpu_ms_per_settle": round(s.cpu_ms_per_req, 2), "connections_by_worker": w,
+                        "postgres_cpu_ms_per_settle": round(g, 2)}
+                       for (s, t), w, g in zip(rounds, splits, pg_ms, strict=True)],
             "connections": a.connections,
             "fixed_rate": {"offered": round(fixed.offered, 1), "per_s": round(fixed.per_s, 1),
                            "p50_ms": round(fixed.p50_ms, 2), "p99_ms": round(fixed.p99_ms, 2), "late": fixed.late},

@@ -4,7 +4,6 @@ settlements a page at a time) and their decisions."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from yidi.domain.bounds import DISPUTE_PAGE, DISPUTE_SETTLEMENTS, LONG_REASON, R
 from yidi.domain.validation import Number, Strict, Text
 from yidi.http.errors import file_responses
 from yidi.http.json_body import JsonRoute
+from yidi.http.threads import in_thread
 from yidi.services import clearing as service
 from yidi.services.access import Principal, Role
 
@@ -53,14 +53,14 @@ def list_runs(ctx: Ctx, _p: Caller) -> list[dict[str, Any]]:
 @router.post("/runs/{month}", summary="运行清算 clear a month (rerun while open)")
 async def run(month: MonthPath, body: RunIn, ctx: Ctx, p: Caller) -> dict[str, Any]:
     # the engine works for seconds: keep it off the event loop
-    out = await asyncio.to_thread(service.run_month, ctx, p, month, engine=body.engine,
-                                  advance_months=body.advance_months, warning_pct=body.warning_pct)
+    out = await in_thread(service.run_month, ctx, p, month, engine=body.engine,
+                          advance_months=body.advance_months, warning_pct=body.warning_pct)
     return out.as_dict()
 
 
 @router.post("/runs/{month}/close", summary="关账 close (freeze) a month")
 async def close(month: MonthPath, ctx: Ctx, p: Caller) -> dict[str, Any]:
-    out = await asyncio.to_thread(service.close_month, ctx, p, month)
+    out = await in_thread(service.close_month, ctx, p, month)
     return out.as_dict()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from yidi.api.deps import Caller, Ctx
 from yidi.domain.eligibility import Reason
 from yidi.http.json_body import JsonRoute
+from yidi.http.threads import in_thread
 from yidi.services import eligibility
 from yidi.services.eligibility import EligibilityRequest
 
@@ -46,5 +46,5 @@ class EligibilityOut(BaseModel):
 async def check_eligibility(ctx: Ctx, caller: Caller, body: EligibilityRequest) -> EligibilityOut:
     # async, with the blocking check in one hop to the thread pool: FastAPI validates a `def` route's answer in a
     # second hop, an `async def` route's in place (same validation, same bytes)
-    result = await run_in_threadpool(eligibility.check, ctx, caller, body)
+    result = await in_thread(eligibility.check, ctx, caller, body)
     return EligibilityOut.model_validate(result.as_dict())

@@ -12,12 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from yidi.api.deps import Ctx
 from yidi.api.hospital_auth import Hospital
 from yidi.fsi import HANDLERS, answer
 from yidi.http.security import config_of
+from yidi.http.threads import in_thread
 
 router = APIRouter(tags=["fsi 国家平台接口报文 national interface envelope"])
 
@@ -51,4 +51,4 @@ async def fsi(request: Request, ctx: Ctx, caller: Hospital) -> JSONResponse:
     raw = await request.body()
     key = config_of(request).key("e-credential")
     ctype = request.headers.get("content-type")
-    return JSONResponse(await run_in_threadpool(answer, ctx, caller, raw, HANDLERS, key, ctype))
+    return JSONResponse(await in_thread(answer, ctx, caller, raw, HANDLERS, key, ctype))

@@ -32,7 +32,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from yidi.api.deps import Ctx
@@ -41,6 +40,7 @@ from yidi.domain.error_catalogue import error
 from yidi.domain.validation import validate_model
 from yidi.http.json_body import JsonRoute
 from yidi.http.security import config_of
+from yidi.http.threads import in_thread
 from yidi.services import credentials
 from yidi.services import settlement as svc
 
@@ -150,7 +150,7 @@ def view_fields(obj: Any) -> dict[str, Any]:
 @router.post("/persons/query", response_model=PersonOut, summary="1101 人员信息获取")
 async def person_info(ctx: Ctx, caller: Hospital, body: svc.PersonQueryIn) -> PersonOut:
     # async, the blocking read in one hop to the thread pool (a `def` route's answer is validated in a second hop)
-    return PersonOut.model_validate(view_fields(await run_in_threadpool(svc.person_info, ctx, caller, body)))
+    return PersonOut.model_validate(view_fields(await in_thread(svc.person_info, ctx, caller, body)))
 
 
 class RedeemedOut(PersonOut):
@@ -167,7 +167,7 @@ def redeem_credential(request: Request, ctx: Ctx, caller: Hospital, body: creden
 async def register_visit(ctx: Ctx, caller: Hospital, body: svc.RegisterVisitIn) -> VisitOut:
     # async, the use case in one hop to the thread pool, as settle: its hidden twin runs without FastAPI's
     # general dependency solver (yidi.http.lean runs async endpoints only)
-    return VisitOut.model_validate(view_fields(await run_in_threadpool(svc.register_visit, ctx, caller, body)))
+    return VisitOut.model_validate(view_fields(await in_thread(svc.register_visit, ctx, caller, body)))
 
 
 class VisitSummaryOut(BaseModel):
@@ -214,7 +214,7 @@ def cancel_discharge(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.Ca
 @router.post("/visits/{mdtrt_id}/lines", response_model=VisitOut, summary="2301 / 2204 费用明细上传")
 async def upload_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.UploadLinesIn) -> VisitOut:
     # async and one hop, as register_visit
-    return VisitOut.model_validate(view_fields(await run_in_threadpool(svc.upload_lines, ctx, caller, mdtrt_id, body)))
+    return VisitOut.model_validate(view_fields(await in_thread(svc.upload_lines, ctx, caller, mdtrt_id, body)))
 
 
 @router.post("/visits/{mdtrt_id}/lines/withdraw", response_model=VisitOut, summary="2302 / 2205 费用明细撤销")
@@ -224,7 +224,7 @@ def withdraw_lines(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.With
 
 @router.post("/visits/{mdtrt_id}/pre-settle", response_model=QuoteOut, summary="2303 / 2206 预结算 (changes nothing)")
 async def pre_settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: svc.PreSettleIn) -> QuoteOut:
-    q = await run_in_threadpool(svc.pre_settle, ctx, caller, mdtrt_id, body)  # one hop, as person_info
+    q = await in_thread(svc.pre_settle, ctx, caller, mdtrt_id, body)  # one hop, as person_info
     return QuoteOut(mdtrt_id=q.mdtrt_id, breakdown=q.breakdown, quote=q.quote, eligibility=q.eligibility)
 
 
@@ -246,7 +246,7 @@ async def settle(ctx: Ctx, caller: Hospital, mdtrt_id: MdtrtId, body: SettleBody
     # async, the use case in one hop to the thread pool (as pre_settle): a `def` route's hidden twin would be
     # left to FastAPI's general dependency solver (yidi.http.lean runs async endpoints only)
     asked = settle_request(body, idempotency_key)
-    return settled_answer(await run_in_threadpool(svc.settle, ctx, caller, mdtrt_id, asked))
+    return settled_answer(await in_thread(svc.settle, ctx, caller, mdtrt_id, asked))
 
 
 def settle_request(body: SettleBody, header_key: str | None) -> svc.SettleIn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
@@ -15,6 +14,7 @@ from yidi.domain.bounds import DISEASE_CODE
 from yidi.domain.enums import InstitutionKind, Level, VisitType
 from yidi.domain.reference import Institution
 from yidi.http.json_body import JsonRoute
+from yidi.http.threads import in_thread
 from yidi.services import reference
 from yidi.services.context import Context
 
@@ -89,5 +89,5 @@ class HealthOut(BaseModel):
 async def health(ctx: Ctx) -> HealthOut:
     # async, with the database's answer in one hop to the thread pool (a `def` route's answer is validated in a
     # second hop)
-    await run_in_threadpool(_select_one, ctx)
+    await in_thread(_select_one, ctx)
     return HealthOut(status="ok", database=ctx.engine.dialect.name, packs=f"{ctx.packs.name}@{ctx.packs.version}")

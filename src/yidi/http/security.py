@@ -25,13 +25,13 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import YidiError
 from yidi.domain.ids import parse_citizen_id
 from yidi.http.auth_config import AuthConfig
+from yidi.http.threads import in_thread
 from yidi.http.tokens import auth_invalid, b64, issue_token, read_token
 from yidi.services import accounts, hospital_keys, principals
 from yidi.services.access import Duty, Principal, Role
@@ -216,7 +216,7 @@ async def optional_principal(request: Request) -> Principal | None:
     try:  # no credentials, dev headers, or a key or token checked within their cache time: no hop to a thread
         principal, via_cookie = _resolve(ctx, cfg, request, in_memory=True)
     except _NeedsDatabase:
-        principal, via_cookie = await run_in_threadpool(_resolve, ctx, cfg, request, in_memory=False)
+        principal, via_cookie = await in_thread(_resolve, ctx, cfg, request, in_memory=False)
     if via_cookie:
         await check_csrf(request)
     request.state.principal = principal
@@ -254,8 +254,8 @@ async def login(request: Request, response: Response, username: str, password: s
     if not _same_origin(request):
         raise csrf_failed()
     ctx, cfg = context_of(request), config_of(request)
-    user_id, principal = await run_in_threadpool(accounts.authenticate, ctx, username, password, client=client_host(request))
-    session = await run_in_threadpool(accounts.start_session, ctx, user_id, principal)
+    user_id, principal = await in_thread(accounts.authenticate, ctx, username, password, client=client_host(request))
+    session = await in_thread(accounts.start_session, ctx, user_id, principal)
     response.set_cookie(SESSION_COOKIE, session.sid, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="lax", secure=cfg.secure_cookies, path="/")
     request.state.principal = principal
@@ -270,7 +270,7 @@ async def logout(request: Request, response: Response) -> None:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         await check_csrf(request)
-        await run_in_threadpool(accounts.end_session, context_of(request), sid)
+        await in_thread(accounts.end_session, context_of(request), sid)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

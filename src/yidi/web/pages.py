@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, Response
@@ -24,6 +23,7 @@ from yidi.advisor.search import search
 from yidi.domain.error_catalogue import error
 from yidi.domain.errors import Problem, YidiError
 from yidi.http import security
+from yidi.http.threads import in_thread
 from yidi.services import accounts, profile
 from yidi.services.access import Principal, Role
 from yidi.web import advisor_view, auth
@@ -143,7 +143,7 @@ async def login(request: Request, username: Annotated[str, Form()] = "", passwor
                 Problem("FIELD_MISSING", "password", "请填写密码", "enter your password") if not password else None) if p])
         old = request.cookies.get(auth.SESSION_COOKIE)
         if old:  # a new login ends the session this browser had (switching accounts leaves none behind)
-            await run_in_threadpool(accounts.end_session, ctx_of(request), old)
+            await in_thread(accounts.end_session, ctx_of(request), old)
         who = await security.login(request, resp, username.strip(), password)
     except YidiError as err:
         answer = page(request, "login.html", status=err.status, next=safe_next(next_url), demo=_demo(request),
