@@ -83,7 +83,7 @@ def _serve() -> None:
             _queued -= 1
         try:
             result = ctx.run(fn, *args)
-        except BaseException as e:  # noqa: BLE001 - handed to the caller, raised there
+        except BaseException as e:  # handed to the caller, raised there (as anyio hands it)
             _post(loop, done, None, e)
         else:
             _post(loop, done, result, None)
