@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 import time
 
@@ -97,3 +98,14 @@ def test_at_most_the_thread_budget_runs_at_once() -> None:
 
     assert asyncio.run(scenario()) == list(range(threads.THREADS + extra))
     assert most[0] == threads.THREADS
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="a Linux scheduling policy")
+def test_the_use_case_thread_does_not_preempt_the_event_loop() -> None:
+    """Batch threads are not woken ahead of the thread that woke them (the loop's, holding the GIL): the hop's
+    cost under load (benchmarks/README.md, "SCHED_BATCH"). The event loop's own thread keeps the default."""
+    async def request() -> int:
+        return await in_thread(os.sched_getscheduler, 0)
+
+    assert asyncio.run(request()) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH
