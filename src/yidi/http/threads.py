@@ -9,6 +9,7 @@ thread) and its answer comes back by `call_soon_threadsafe`: ~20–60 µs (bench
 thread"). FastAPI still runs `def` routes and dependencies in anyio's own pool; yidi's API routes are async
 and hop here.
 
+Its threads run under SCHED_BATCH on Linux (`_as_batch`): waking one does not preempt the event loop's thread.
 What anyio promised and this keeps: the caller's context variables (the audit trail's actor) are those the use
 case sees; an exception in the thread is raised in the caller; at most `THREADS` run at once (more wait in
 the queue, as at anyio's limiter); and a cancelled caller waits for its thread to end before the cancellation
@@ -78,7 +79,7 @@ def _as_batch() -> None:
     loop's thread while it still holds the GIL, finds the GIL taken and sleeps again, two context switches a
     request (py-spy: `_submit`'s put, 5.7 % of a settle run's busy samples). A batch thread does not preempt the
     one that woke it; it runs when the loop's thread lets go of the GIL. Same share of the CPU otherwise.
-    benchmarks/README.md, "SCHED_BATCH": +22 % settles/s, −17 % server CPU per settle."""
+    benchmarks/README.md, "SCHED_BATCH": +12 % and +22 % settles/s, 7–17 % less server CPU per settle."""
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
