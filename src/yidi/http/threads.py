@@ -5,8 +5,8 @@ Every API request runs its use case through here. anyio's `to_thread.run_sync` (
 `run_in_threadpool` calls) costs ~130–160 µs of CPU a hop on a 2-core machine: an extra turn of the event loop
 before it starts (its checkpoint), a capacity limiter, a cancel scope, a queue built on a Condition, and the
 idle-thread bookkeeping. Here: the job goes on a `queue.SimpleQueue` (C; one lock handed to the waiting
-thread) and its answer comes back by `call_soon_threadsafe`: ~20–60 µs (benchmarks/README.md, "The hop to a
-thread"). FastAPI still runs `def` routes and dependencies in anyio's own pool; yidi's API routes are async
+thread) and its answer comes back by `call_soon_threadsafe`: 0.3–0.7 × anyio's CPU (benchmarks/thread_hop.py;
+benchmarks/README.md, "The hop to a thread"). FastAPI still runs `def` routes and dependencies in anyio's own pool; yidi's API routes are async
 and hop here.
 
 Its threads run under SCHED_BATCH on Linux (`_as_batch`): waking one does not preempt the event loop's thread.
