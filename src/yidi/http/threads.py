@@ -6,8 +6,8 @@ Every API request runs its use case through here. anyio's `to_thread.run_sync` (
 before it starts (its checkpoint), a capacity limiter, a cancel scope, a queue built on a Condition, and the
 idle-thread bookkeeping. Here: the job goes on a `queue.SimpleQueue` (C; one lock handed to the waiting
 thread) and its answer comes back by `call_soon_threadsafe`: 0.3–0.7 × anyio's CPU (benchmarks/thread_hop.py;
-benchmarks/README.md, "The hop to a thread"). FastAPI still runs `def` routes and dependencies in anyio's own pool; yidi's API routes are async
-and hop here.
+benchmarks/README.md, "The hop to a thread"). FastAPI still runs `def` routes and dependencies in anyio's own
+pool; yidi's busy API routes (settle, eligibility, health …) are async and hop here.
 
 Its threads run under SCHED_BATCH on Linux (`_as_batch`): waking one does not preempt the event loop's thread.
 What anyio promised and this keeps: the caller's context variables (the audit trail's actor) are those the use
