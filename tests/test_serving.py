@@ -198,31 +198,37 @@ def test_a_worker_leaves_its_start_heap_out_of_the_collectors_full_passes(tmp_pa
     """Each worker imports yidi.asgi. Its start-up objects (packs, catalogues, SQLAlchemy's and pydantic's
     structures) live as long as the process; a full collection walked every one of them with the worker's
     threads stopped (130 ms idle, up to 270 ms under load: the settle benchmark's p99). After the import they
-    are frozen: what the collector still walks is what requests make later."""
+    are frozen: what the collector still walks is what requests make later; and it collects young objects after
+    20,000 allocations rather than 700."""
     env = {k: v for k, v in os.environ.items() if k not in (POOL_SIZE_ENV, MAX_OVERFLOW_ENV)}
     env.update(YIDI_DATABASE_URL=f"sqlite:///{tmp_path / 'yidi.db'}", YIDI_SECRET_KEY="a-test-secret-of-32-characters!!")
     probe = ("import gc, yidi.asgi; gc.collect(); "
-             "print(gc.get_freeze_count(), len(gc.get_objects()))")
+             "print(gc.get_freeze_count(), len(gc.get_objects()), gc.get_threshold()[0])")
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
-    frozen, walked = int(out[0]), int(out[1])
+    frozen, walked, young = int(out[0]), int(out[1]), int(out[2])
     assert frozen > 100_000  # the built app: ~450,000 objects
     assert walked < frozen // 20  # without the freeze: 0 frozen, everything walked
+    # Python's default of 700 ran a young collection about once per settle under load, and the full ones after
+    assert young == 20_000
 
 
-def test_one_process_serve_freezes_its_start_heap_before_serving(monkeypatch: pytest.MonkeyPatch,
+def test_one_process_serve_prepares_its_collector_before_serving(monkeypatch: pytest.MonkeyPatch,
                                                                  tmp_path: Path) -> None:
     import gc
 
     import uvicorn
 
-    seen: list[int] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_freeze_count()))
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append((gc.get_freeze_count(), gc.get_threshold()[0])))
     monkeypatch.setenv("YIDI_DATABASE_URL", f"sqlite:///{tmp_path / 'yidi.db'}")
     monkeypatch.chdir(tmp_path)
+    threshold = gc.get_threshold()
     try:
         out = CliRunner().invoke(cli_app, ["serve", "--no-demo", "--no-access-log"])
     finally:
         gc.unfreeze()  # this test process's own objects back under the collector
+        gc.set_threshold(*threshold)
     assert out.exit_code == 0, out.output
-    assert len(seen) == 1 and seen[0] > 100_000
+    assert len(seen) == 1 and seen[0][0] > 100_000
+    assert seen[0][1] == 20_000  # and its young collections 20,000 allocations apart, not 700

@@ -74,5 +74,5 @@ def serve(
         from yidi.app import create_app
 
         app = create_app(settings)
-        serving.freeze_start_heap()
+        serving.prepare_collector()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
