@@ -4,4 +4,4 @@ from yidi.app import create_app
 from yidi.serving import prepare_collector
 
 app = create_app()
-prepare_collector()  # each worker imports this module: its start-up heap out of the collector's full passes
+prepare_collector()  # each worker imports this module: its start-up heap frozen, its young collections fewer
