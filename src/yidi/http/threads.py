@@ -10,6 +10,7 @@ benchmarks/README.md, "The hop to a thread"). FastAPI still runs `def` routes an
 pool; yidi's busy API routes (settle, eligibility, health …) are async and hop here.
 
 Its threads run under SCHED_BATCH on Linux (`_as_batch`): waking one does not preempt the event loop's thread.
+
 What anyio promised and this keeps: the caller's context variables (the audit trail's actor) are those the use
 case sees; an exception in the thread is raised in the caller; at most `THREADS` run at once (more wait in
 the queue, as at anyio's limiter); and a cancelled caller waits for its thread to end before the cancellation
@@ -79,7 +80,8 @@ def _as_batch() -> None:
     loop's thread while it still holds the GIL, finds the GIL taken and sleeps again, two context switches a
     request (py-spy: `_submit`'s put, 5.7 % of a settle run's busy samples). A batch thread does not preempt the
     one that woke it; it runs when the loop's thread lets go of the GIL. Same share of the CPU otherwise.
-    benchmarks/README.md, "SCHED_BATCH": +12 % and +22 % settles/s, 7–17 % less server CPU per settle."""
+    benchmarks/README.md, "SCHED_BATCH": +12 % and +22 % settles/s on a slow machine, −1 % and +4 % on a faster
+    one ("SCHED_BATCH at a fixed rate"), with 2–17 % less server CPU per settle and no longer tail."""
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
